@@ -1,0 +1,44 @@
+// The contract every backbone family meets: how to build it and what it expects.
+import type * as tf from '@tensorflow/tfjs';
+
+/** Where a backbone exposes a feature map, at a given output stride. */
+export interface FeatureTap {
+  stride: 4 | 8 | 16 | 32;
+  /** Layer whose output is the tap. */
+  layer: string;
+  channels: number;
+}
+
+/** What a pretrained weight set expects and offers (timm's pretrained_cfg). */
+export interface PretrainedConfig {
+  /** Native square input size the weights were trained at. */
+  inputSize: number;
+  /** Smallest square input the body accepts (32 for stride-32 nets). */
+  minInputSize: number;
+  /** Input = (pixel / 255 - mean) / std, per RGB channel. [0,1] is mean 0, std 1; [-1,1] is 0.5/0.5. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  interpolation: 'bilinear' | 'bicubic' | 'nearest';
+  /** Layer whose globally pooled output is the default embedding. */
+  embeddingLayer: string;
+  embeddingDim: number;
+  taps: FeatureTap[];
+  licence: string;
+  source: string;
+}
+
+export interface BuildOptions {
+  pretrained: boolean;
+  /** Square input size; defaults to config.inputSize. */
+  inputSize?: number;
+}
+
+export interface BackboneEntry {
+  name: string;
+  description: string;
+  /** Whether pretrained weights exist for this entry. */
+  hasPretrained: boolean;
+  config: PretrainedConfig;
+  /** Builds the convolutional body: NHWC image input -> last feature map (no head, no pooling). */
+  build(options: BuildOptions): Promise<tf.LayersModel>;
+}

@@ -1,0 +1,37 @@
+// The shapes that flow through the data layer: sample references, decoded images, batches.
+import type * as tf from '@tensorflow/tfjs';
+
+/** A decoded image: RGB, 8-bit, row-major HWC. */
+export interface DecodedImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** A reference to one labelled image; decoding happens later, in the loader. */
+export interface Sample {
+  /** File path, or `name:index` for built-in datasets; used in every error message. */
+  id: string;
+  /** Index into the source's class list; -1 when unlabelled. */
+  label: number;
+}
+
+export type SplitName = 'train' | 'val' | 'test';
+
+export interface DataSource {
+  /** Human-readable description (folder path, manifest path, dataset name). */
+  name: string;
+  classes: string[];
+  /** Samples per split; a source without predefined splits puts everything under `train`. */
+  splits: Partial<Record<SplitName, Sample[]>>;
+  /** Decodes one sample to RGB; throws VisiontuneError (BAD_INPUT) naming the sample for bad data. */
+  read(sample: Sample): Promise<DecodedImage>;
+}
+
+export interface Batch {
+  /** [n, size, size, 3] float32, already normalized for the backbone. */
+  x: tf.Tensor4D;
+  /** Class indices, length n. */
+  labels: Int32Array;
+  samples: Sample[];
+}
