@@ -1,0 +1,79 @@
+// A trained model on disk: a folder with the TF.js model (model.json + weights) and
+// visiontune.json. Saving builds the whole folder beside the target and swaps it in,
+// so an interrupted save never leaves a half-written bundle.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fileIO, writeFileAtomic } from '../engine/file-io.js';
+import { badInput } from '../errors.js';
+import { version } from '../version.js';
+import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
+
+export type NewBundleMeta = Omit<BundleMeta, 'formatVersion' | 'createdAt' | 'visiontuneVersion'>;
+
+export interface LoadedBundle {
+  dir: string;
+  model: tf.LayersModel;
+  meta: BundleMeta;
+}
+
+export async function saveBundle(dir: string, model: tf.LayersModel, meta: NewBundleMeta): Promise<BundleMeta> {
+  const full: BundleMeta = bundleMetaSchema.parse({
+    ...meta,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    visiontuneVersion: version,
+  });
+  const target = path.resolve(dir);
+  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
+  const retired = `${target}.old-${process.pid}-${Date.now()}`;
+  try {
+    await model.save(fileIO(staging));
+    await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
+    const existed = await fs.stat(target).then(() => true, () => false);
+    if (existed) await fs.rename(target, retired);
+    await fs.rename(staging, target);
+    if (existed) await fs.rm(retired, { recursive: true, force: true });
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+  return full;
+}
+
+/** Reads and validates visiontune.json without loading the model. */
+export async function readBundleMeta(dir: string): Promise<BundleMeta> {
+  const file = path.join(dir, META_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw badInput(`${dir} is not a visiontune bundle: ${META_FILE} is missing`);
+    throw badInput(`cannot read ${file}: ${code ?? (err as Error).message}`);
+  }
+  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version > BUNDLE_FORMAT_VERSION) {
+    throw badInput(
+      `${file} has format version ${version}; this visiontune reads up to ${BUNDLE_FORMAT_VERSION}. Upgrade visiontune.`,
+    );
+  }
+  const parsed = bundleMetaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw badInput(`${file} is not a valid bundle description`, problems);
+  }
+  return parsed.data;
+}
+
+export async function loadBundle(dir: string): Promise<LoadedBundle> {
+  const meta = await readBundleMeta(dir);
+  const model = await tf.loadLayersModel(fileIO(dir));
+  const outputs = model.outputs[0].shape;
+  if (meta.task === 'classification' && outputs[outputs.length - 1] !== meta.labels.length) {
+    throw badInput(
+      `${dir}: model outputs ${outputs[outputs.length - 1]} classes but ${META_FILE} lists ${meta.labels.length} labels`,
+    );
+  }
+  return { dir, model, meta };
+}

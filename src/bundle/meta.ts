@@ -1,0 +1,33 @@
+// visiontune.json: what a bundle is, how to feed it, and where it came from. One zod schema
+// validates it on load so a bundle we cannot read fails with the field that is wrong.
+import { z } from 'zod';
+
+export const BUNDLE_FORMAT_VERSION = 1;
+export const META_FILE = 'visiontune.json';
+
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+
+export const preprocessingSchema = z.object({
+  inputSize: z.number().int().positive(),
+  mean: rgb,
+  std: rgb,
+  interpolation: z.enum(['bilinear', 'bicubic', 'nearest']),
+  /** Eval-time resize before the center crop, as a fraction of inputSize (timm's crop_pct). */
+  cropFraction: z.number().positive().max(1),
+});
+
+export const bundleMetaSchema = z.object({
+  formatVersion: z.number().int(),
+  task: z.enum(['classification', 'embedding']),
+  labels: z.array(z.string()),
+  preprocessing: preprocessingSchema,
+  backbone: z.object({ name: z.string(), embeddingDim: z.number().int().optional() }),
+  /** The merged run configuration that produced the bundle. */
+  training: z.record(z.string(), z.unknown()).default({}),
+  metrics: z.record(z.string(), z.number()).default({}),
+  createdAt: z.string(),
+  visiontuneVersion: z.string(),
+});
+
+export type Preprocessing = z.infer<typeof preprocessingSchema>;
+export type BundleMeta = z.infer<typeof bundleMetaSchema>;
