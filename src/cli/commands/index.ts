@@ -1,0 +1,9 @@
+// Every visiontune subcommand, in the order `--help` lists them.
+import type { Command } from 'commander';
+import { doctorCommand } from './doctor.js';
+import { infoCommand } from './info.js';
+
+export function registerCommands(program: Command): void {
+  doctorCommand(program);
+  infoCommand(program);
+}

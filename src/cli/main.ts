@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The visiontune command line: parse, validate, call the library; map errors to exit codes.
+import { Command, CommanderError } from 'commander';
+import { VisiontuneError } from '../errors.js';
+import { version } from '../version.js';
+import { registerCommands } from './commands/index.js';
+
+function report(err: unknown): number {
+  if (err instanceof VisiontuneError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    for (const line of err.details) process.stderr.write(`  - ${line}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  process.stderr.write(`internal error (a bug, please report it):\n${(err as Error)?.stack ?? err}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('visiontune')
+    .description('Transfer learning for computer vision: pretrained backbones, fine-tuning, evaluation, bundles.')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return report(err);
+  }
+}
+
+process.exitCode = await main(process.argv);
