@@ -23,7 +23,13 @@ function classifier(classes: number): tf.LayersModel {
 const meta: NewBundleMeta = {
   task: 'classification',
   labels: ['cat', 'dog', 'fox'],
-  preprocessing: { inputSize: 16, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], interpolation: 'bilinear', cropFraction: 0.875 },
+  preprocessing: {
+    inputSize: 16,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+    interpolation: 'bilinear',
+    cropFraction: 0.875,
+  },
   backbone: { name: 'test-net' },
   training: { epochs: 1 },
   metrics: { accuracy: 0.5 },
@@ -67,7 +73,10 @@ test('a bundle it cannot read says what is wrong', async () => {
   await fs.writeFile(file, JSON.stringify({ ...good, labels: 'cat' }));
   await assert.rejects(readBundleMeta(dir), (err: unknown) => {
     assert.ok(err instanceof VisiontuneError && err.exitCode === 2);
-    assert.ok(err.details.some((d) => d.startsWith('labels:')), err.details.join('\n'));
+    assert.ok(
+      err.details.some((d) => d.startsWith('labels:')),
+      err.details.join('\n'),
+    );
     return true;
   });
 

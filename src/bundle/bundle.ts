@@ -17,7 +17,11 @@ export interface LoadedBundle {
   meta: BundleMeta;
 }
 
-export async function saveBundle(dir: string, model: tf.LayersModel, meta: NewBundleMeta): Promise<BundleMeta> {
+export async function saveBundle(
+  dir: string,
+  model: tf.LayersModel,
+  meta: NewBundleMeta,
+): Promise<BundleMeta> {
   const full: BundleMeta = bundleMetaSchema.parse({
     ...meta,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -30,7 +34,10 @@ export async function saveBundle(dir: string, model: tf.LayersModel, meta: NewBu
   try {
     await model.save(fileIO(staging));
     await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
-    const existed = await fs.stat(target).then(() => true, () => false);
+    const existed = await fs.stat(target).then(
+      () => true,
+      () => false,
+    );
     if (existed) await fs.rename(target, retired);
     await fs.rename(staging, target);
     if (existed) await fs.rm(retired, { recursive: true, force: true });
@@ -49,7 +56,8 @@ export async function readBundleMeta(dir: string): Promise<BundleMeta> {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw badInput(`${dir} is not a visiontune bundle: ${META_FILE} is missing`);
+    if (code === 'ENOENT')
+      throw badInput(`${dir} is not a visiontune bundle: ${META_FILE} is missing`);
     throw badInput(`cannot read ${file}: ${code ?? (err as Error).message}`);
   }
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
@@ -60,7 +68,9 @@ export async function readBundleMeta(dir: string): Promise<BundleMeta> {
   }
   const parsed = bundleMetaSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
+    );
     throw badInput(`${file} is not a valid bundle description`, problems);
   }
   return parsed.data;

@@ -14,7 +14,8 @@ export interface CommonFlags {
 export function parseInteger(name: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
     return n;
   };
 }
@@ -22,9 +23,10 @@ export function parseInteger(name: string, min: number) {
 export function addCommonFlags(command: Command): Command {
   return command
     .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend (default: $VISIONTUNE_BACKEND or auto)').choices([
-        ...BACKEND_CHOICES,
-      ]),
+      new Option(
+        '--backend <name>',
+        'TensorFlow.js backend (default: $VISIONTUNE_BACKEND or auto)',
+      ).choices([...BACKEND_CHOICES]),
     )
     .option('--threads <n>', 'threads for backends that use them', parseInteger('--threads', 1))
     .option('--seed <n>', 'random seed', parseInteger('--seed', 0), 0)

@@ -12,13 +12,17 @@ function report(err: unknown): number {
     return err.exitCode;
   }
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-  process.stderr.write(`internal error (a bug, please report it):\n${(err as Error)?.stack ?? err}\n`);
+  process.stderr.write(
+    `internal error (a bug, please report it):\n${(err as Error)?.stack ?? err}\n`,
+  );
   return 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('visiontune')
-    .description('Transfer learning for computer vision: pretrained backbones, fine-tuning, evaluation, bundles.')
+    .description(
+      'Transfer learning for computer vision: pretrained backbones, fine-tuning, evaluation, bundles.',
+    )
     .version(version)
     .showHelpAfterError()
     .exitOverride();

@@ -35,15 +35,24 @@ export function probeBackends(): BackendAvailability[] {
   const wasm = resolvable('@tensorflow/tfjs-backend-wasm');
   return [
     tfjsNode
-      ? { name: 'tensorflow', available: true, detail: `@tensorflow/tfjs-node found at ${tfjsNode}` }
+      ? {
+          name: 'tensorflow',
+          available: true,
+          detail: `@tensorflow/tfjs-node found at ${tfjsNode}`,
+        }
       : {
           name: 'tensorflow',
           available: false,
-          detail: '@tensorflow/tfjs-node is not installed (optional; its installer downloads libtensorflow)',
+          detail:
+            '@tensorflow/tfjs-node is not installed (optional; its installer downloads libtensorflow)',
           enable: 'npm install @tensorflow/tfjs-node@4.22.0',
         },
     wasm
-      ? { name: 'wasm', available: true, detail: 'WebAssembly SIMD build (single-threaded in Node)' }
+      ? {
+          name: 'wasm',
+          available: true,
+          detail: 'WebAssembly SIMD build (single-threaded in Node)',
+        }
       : {
           name: 'wasm',
           available: false,

@@ -42,7 +42,11 @@ test('saving again replaces the weights file and leaves no temp files', async ()
   const second = await fs.readdir(dir);
   assert.equal(first.length, 2);
   assert.equal(second.length, 2, `expected model.json + one weights file, got ${second}`);
-  assert.notDeepEqual(second.sort(), first.sort(), 'new random weights should get a new content-named file');
+  assert.notDeepEqual(
+    second.sort(),
+    first.sort(),
+    'new random weights should get a new content-named file',
+  );
   assert.ok(second.every((name) => !name.endsWith('.tmp')));
 });
 

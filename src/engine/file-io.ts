@@ -84,7 +84,8 @@ async function load(jsonPath: string): Promise<tf.io.ModelArtifacts> {
   } catch (err) {
     throw badInput(`${jsonPath} is not valid JSON: ${(err as Error).message}`);
   }
-  if (!json.modelTopology) throw badInput(`${jsonPath} has no modelTopology: not a TF.js model.json`);
+  if (!json.modelTopology)
+    throw badInput(`${jsonPath} has no modelTopology: not a TF.js model.json`);
   const dir = path.dirname(jsonPath);
   return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
     const specs = manifest.flatMap((group) => group.weights);
@@ -94,7 +95,9 @@ async function load(jsonPath: string): Promise<tf.io.ModelArtifacts> {
       try {
         chunks.push(await fs.readFile(full));
       } catch (err) {
-        throw badInput(`weights file ${full} named by ${jsonPath} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}`);
+        throw badInput(
+          `weights file ${full} named by ${jsonPath} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        );
       }
     }
     const total = chunks.reduce((n, c) => n + c.byteLength, 0);

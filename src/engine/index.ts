@@ -34,7 +34,9 @@ let current: EngineInfo | undefined;
 
 function parseChoice(value: string, origin: string): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
-  throw badUsage(`${origin}: unknown backend '${value}' (choose one of ${BACKEND_CHOICES.join(', ')})`);
+  throw badUsage(
+    `${origin}: unknown backend '${value}' (choose one of ${BACKEND_CHOICES.join(', ')})`,
+  );
 }
 
 /** Starts a backend and returns the number of threads it really uses. */
@@ -73,7 +75,9 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   if (choice !== 'auto') {
     const entry = candidates.find((c) => c.name === choice)!;
     if (!entry.available) {
-      throw badUsage(`backend '${choice}' is not available: ${entry.detail}. Enable it with: ${entry.enable}`);
+      throw badUsage(
+        `backend '${choice}' is not available: ${entry.detail}. Enable it with: ${entry.enable}`,
+      );
     }
     const used = await start(choice, threads);
     current = { backend: choice, reason: `requested by ${origin}`, threads: used, candidates };

@@ -5,33 +5,33 @@ import { version } from '../../version.js';
 import { addCommonFlags, type CommonFlags, setUp } from '../common.js';
 
 export function doctorCommand(program: Command): void {
-  addCommonFlags(program.command('doctor').description('show the chosen backend, why, and how to enable others')).action(
-    async (flags: CommonFlags) => {
-      const { out, engine } = await setUp({ ...flags, quiet: true });
-      const result = {
-        visiontune: version,
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        backend: engine.backend,
-        reason: engine.reason,
-        threads: engine.threads,
-        backends: engine.candidates,
-        sharp: sharp.versions.sharp,
-        libvips: sharp.versions.vips,
-      };
-      out.result(result, () =>
-        [
-          `visiontune ${version} on Node ${process.version} (${result.platform})`,
-          `backend: ${engine.backend} — ${engine.reason}`,
-          `threads: ${engine.threads}`,
-          'backends:',
-          ...engine.candidates.map(
-            (c) =>
-              `  ${c.available ? '✓' : '✗'} ${c.name.padEnd(10)} ${c.detail}${c.enable ? `\n      enable: ${c.enable}` : ''}`,
-          ),
-          `image decoding: sharp ${result.sharp} (libvips ${result.libvips})`,
-        ].join('\n'),
-      );
-    },
-  );
+  addCommonFlags(
+    program.command('doctor').description('show the chosen backend, why, and how to enable others'),
+  ).action(async (flags: CommonFlags) => {
+    const { out, engine } = await setUp({ ...flags, quiet: true });
+    const result = {
+      visiontune: version,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      backend: engine.backend,
+      reason: engine.reason,
+      threads: engine.threads,
+      backends: engine.candidates,
+      sharp: sharp.versions.sharp,
+      libvips: sharp.versions.vips,
+    };
+    out.result(result, () =>
+      [
+        `visiontune ${version} on Node ${process.version} (${result.platform})`,
+        `backend: ${engine.backend} — ${engine.reason}`,
+        `threads: ${engine.threads}`,
+        'backends:',
+        ...engine.candidates.map(
+          (c) =>
+            `  ${c.available ? '✓' : '✗'} ${c.name.padEnd(10)} ${c.detail}${c.enable ? `\n      enable: ${c.enable}` : ''}`,
+        ),
+        `image decoding: sharp ${result.sharp} (libvips ${result.libvips})`,
+      ].join('\n'),
+    );
+  });
 }

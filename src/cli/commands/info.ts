@@ -18,7 +18,11 @@ export function infoCommand(program: Command): void {
           `task: ${meta.task}   backbone: ${meta.backbone.name}   format: v${meta.formatVersion}`,
           `labels (${meta.labels.length}): ${meta.labels.join(', ')}`,
           `input: ${p.inputSize}px ${p.interpolation}, mean ${p.mean.join('/')}, std ${p.std.join('/')}`,
-          `metrics: ${Object.entries(meta.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ') || '(none)'}`,
+          `metrics: ${
+            Object.entries(meta.metrics)
+              .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+              .join(' ') || '(none)'
+          }`,
           `created: ${meta.createdAt} by visiontune ${meta.visiontuneVersion}`,
         ].join('\n'),
       );
