@@ -31,6 +31,8 @@ export interface BuildOptions {
   pretrained: boolean;
   /** Square input size; defaults to config.inputSize. */
   inputSize?: number;
+  /** Seed for random initialization (from-scratch bodies and `pretrained: false`), where tfjs allows. */
+  seed?: number;
 }
 
 export interface BackboneEntry {

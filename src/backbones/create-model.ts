@@ -1,0 +1,174 @@
+// The one factory (as timm's create_model): a registry name or a model path/URL in, a ready
+// tf.LayersModel out — feature maps at taps, pooled embedding, or embedding + linear head.
+import * as tf from '@tensorflow/tfjs';
+import { badUsage } from '../errors.js';
+import {
+  featureShape,
+  getLayerOrThrow,
+  TAP_STRIDES,
+  type TapStride,
+  tapForLayer,
+} from './graph.js';
+import {
+  isModelLocation,
+  type LayersBackboneOptions,
+  loadLayersBackbone,
+} from './layers-backbone.js';
+import { getBackbone } from './registry.js';
+import type { BackboneEntry, FeatureTap, PretrainedConfig } from './types.js';
+
+export interface CreateModelOptions extends Omit<LayersBackboneOptions, 'inputSize'> {
+  /** Load pretrained weights. Default: whether the entry has them. */
+  pretrained?: boolean;
+  /** Adds global average pooling, optional dropout and a Dense logits layer named `head`. */
+  numClasses?: number;
+  /** Dropout rate before the head (numClasses only). Default 0: no dropout layer. */
+  dropRate?: number;
+  /** One output per tap instead of a pooled embedding. */
+  featuresOnly?: boolean;
+  /** Square input size; default the entry's native size. */
+  inputSize?: number;
+  /** Taps for featuresOnly: strides from the config and/or layer names. Default: all config taps. */
+  taps?: (TapStride | string)[];
+  /** Layer to pool for the embedding / classifier. Default: config.embeddingLayer. */
+  embeddingLayer?: string;
+  /** Seed for random initialization of the body (when not pretrained) and of the head. */
+  seed?: number;
+}
+
+export interface CreatedModel {
+  model: tf.LayersModel;
+  /** The entry's config with the choices applied: inputSize, taps, embeddingLayer/Dim. */
+  config: PretrainedConfig;
+  entry: BackboneEntry;
+}
+
+function chooseTaps(
+  body: tf.LayersModel,
+  config: PretrainedConfig,
+  inputSize: number,
+  wanted?: (TapStride | string)[],
+) {
+  if (!wanted) return config.taps;
+  return wanted.map((t): FeatureTap => {
+    if (typeof t === 'string') return tapForLayer(body, inputSize, t);
+    const tap = config.taps.find((c) => c.stride === t);
+    if (!tap) {
+      const have = config.taps.map((c) => c.stride).join(', ');
+      throw badUsage(
+        `taps: stride ${t} is not one of this backbone's taps (${have}; any of ${TAP_STRIDES.join('/')} or a layer name)`,
+      );
+    }
+    return tap;
+  });
+}
+
+/** A location entry whose builds reload the model, so the first load can be freed right away. */
+async function fromLocation(
+  location: string,
+  options: CreateModelOptions,
+  pretrained: boolean,
+  inputSize?: number,
+) {
+  const loaded = await loadLayersBackbone(location, options);
+  try {
+    const body = await loaded.build({ pretrained, inputSize });
+    const { source: _source, dispose: _dispose, ...rest } = loaded;
+    const entry: BackboneEntry = {
+      ...rest,
+      build: async (opts) => {
+        const again = await loadLayersBackbone(location, options);
+        try {
+          return await again.build(opts);
+        } finally {
+          again.dispose();
+        }
+      },
+    };
+    return { entry, body };
+  } finally {
+    loaded.dispose();
+  }
+}
+
+export async function createModel(
+  name: string,
+  options: CreateModelOptions = {},
+): Promise<CreatedModel> {
+  if (options.featuresOnly && options.numClasses !== undefined) {
+    throw badUsage('featuresOnly and numClasses exclude each other: features have no head');
+  }
+  if (
+    options.numClasses !== undefined &&
+    !(Number.isInteger(options.numClasses) && options.numClasses > 0)
+  ) {
+    throw badUsage(`numClasses: must be a positive whole number (got ${options.numClasses})`);
+  }
+  const dropRate = options.dropRate ?? 0;
+  if (!(dropRate >= 0 && dropRate < 1))
+    throw badUsage(`dropRate: must be in [0, 1) (got ${dropRate})`);
+
+  let entry: BackboneEntry;
+  let body: tf.LayersModel;
+  if (isModelLocation(name)) {
+    ({ entry, body } = await fromLocation(
+      name,
+      options,
+      options.pretrained ?? true,
+      options.inputSize,
+    ));
+  } else {
+    if (options.cut !== undefined)
+      throw badUsage(`cut: only for a model path/URL, not the built-in '${name}'`);
+    entry = getBackbone(name);
+    const pretrained = options.pretrained ?? entry.hasPretrained;
+    if (pretrained && !entry.hasPretrained) {
+      throw badUsage(`${name} has no pretrained weights; pass pretrained: false`);
+    }
+    body = await entry.build({ pretrained, inputSize: options.inputSize, seed: options.seed });
+  }
+
+  const inputSize = body.inputs[0].shape[1] as number;
+  const taps = chooseTaps(body, entry.config, inputSize, options.taps);
+  const embeddingLayer = options.embeddingLayer ?? entry.config.embeddingLayer;
+  const embedShape = featureShape(getLayerOrThrow(body, embeddingLayer));
+  if (!embedShape)
+    throw badUsage(`embeddingLayer: '${embeddingLayer}' does not output a feature map`);
+  const config: PretrainedConfig = {
+    ...entry.config,
+    inputSize,
+    taps,
+    embeddingLayer,
+    embeddingDim: embedShape[2],
+  };
+
+  const input = body.inputs[0];
+  let model: tf.LayersModel;
+  if (options.featuresOnly) {
+    const outputs = taps.map((t) => getLayerOrThrow(body, t.layer).output as tf.SymbolicTensor);
+    model = tf.model({ inputs: input, outputs, name: `${entry.name}_features` });
+  } else {
+    const feature = getLayerOrThrow(body, embeddingLayer).output as tf.SymbolicTensor;
+    let x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(feature) as tf.SymbolicTensor;
+    if (options.numClasses === undefined) {
+      model = tf.model({ inputs: input, outputs: x, name: `${entry.name}_embed` });
+    } else {
+      if (dropRate > 0)
+        x = tf.layers.dropout({ rate: dropRate, name: 'head_drop' }).apply(x) as tf.SymbolicTensor;
+      const head = tf.layers.dense({
+        units: options.numClasses,
+        name: 'head',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed ?? 0 }),
+      });
+      model = tf.model({
+        inputs: input,
+        outputs: head.apply(x) as tf.SymbolicTensor,
+        name: `${entry.name}_cls`,
+      });
+    }
+  }
+  // Layers past the last tap / embedding layer are unreachable from the model: free their weights.
+  const used = new Set(model.layers);
+  for (const layer of body.layers) if (!used.has(layer)) layer.dispose();
+  return { model, config, entry };
+}

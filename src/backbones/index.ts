@@ -1,0 +1,12 @@
+// Public surface of backbones: the registry, the one factory, and loading any TF.js layers model.
+export { type CreatedModel, type CreateModelOptions, createModel } from './create-model.js';
+export { findTaps, TAP_STRIDES, type TapStride } from './graph.js';
+export {
+  isModelLocation,
+  type LayersBackbone,
+  type LayersBackboneOptions,
+  loadLayersBackbone,
+} from './layers-backbone.js';
+export { rebuildBody } from './rebuild.js';
+export { getBackbone, listBackbones } from './registry.js';
+export type { BackboneEntry, BuildOptions, FeatureTap, PretrainedConfig } from './types.js';

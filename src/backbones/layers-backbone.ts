@@ -1,0 +1,121 @@
+// Turns any TF.js layers model (a path, file:// or http(s) URL) into a backbone: cut at a layer,
+// infer the config from the graph (input size, taps at strides 4/8/16/32, embedding), and build
+// the body at any square input size by rebuilding from the serialized config.
+import * as tf from '@tensorflow/tfjs';
+import { badInput, badUsage, VisiontuneError } from '../errors.js';
+import { cutPoints, featureShape, findTaps, getLayerOrThrow } from './graph.js';
+import { resolveInputSize } from './input-size.js';
+import { asFunctional, rebuildBody, squareInputSize } from './rebuild.js';
+import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
+
+export interface LayersBackboneOptions {
+  /** Layer whose output ends the body. Default: the model's output if it is a feature map, else
+   * the last feature map before the head (e.g. before pooling + dense of a classifier). */
+  cut?: string;
+  /** Native size when the model's input height/width are unspecified. */
+  inputSize?: number;
+  /** Input = (pixel / 255 - mean) / std. Default 0.5 / 0.5, i.e. [-1, 1]. */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Default min(32, native size); 'valid'-padded nets (InceptionV3: 75) need more. */
+  minInputSize?: number;
+  licence?: string;
+}
+
+export interface LayersBackbone extends BackboneEntry {
+  /** The loaded model, kept to copy weights into each build. */
+  source: tf.LayersModel;
+  dispose(): void;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+const hasScheme = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+/** True when `name` looks like a model location rather than a registry name. */
+export function isModelLocation(name: string): boolean {
+  return hasScheme(name) || name.includes('/') || name.includes('\\') || name.endsWith('.json');
+}
+
+async function loadSource(location: string): Promise<tf.LayersModel> {
+  try {
+    if (isUrl(location) || (hasScheme(location) && !location.startsWith('file://'))) {
+      return await tf.loadLayersModel(location);
+    }
+    // Paths need the Node file handler; imported lazily so this module stays platform-free.
+    const { fileIO } = await import('../engine/file-io.js');
+    return await tf.loadLayersModel(fileIO(location));
+  } catch (err) {
+    if (err instanceof VisiontuneError) throw err;
+    throw badInput(`cannot load a TF.js layers model from ${location}: ${(err as Error).message}`);
+  }
+}
+
+function defaultCut(model: tf.LayersModel): string {
+  const out = model.outputs[0]?.sourceLayer;
+  if (out && featureShape(out)) return out.name;
+  const maps = cutPoints(model).filter((l) => featureShape(l) && l.getClassName() !== 'InputLayer');
+  const last = maps[maps.length - 1];
+  if (!last) throw badInput(`model '${model.name}' has no 4-D feature map to use as a backbone`);
+  return last.name;
+}
+
+export async function loadLayersBackbone(
+  location: string,
+  options: LayersBackboneOptions = {},
+): Promise<LayersBackbone> {
+  const loaded = await loadSource(location);
+  const source = asFunctional(loaded);
+  if (source.inputs.length !== 1)
+    throw badInput(`${location}: a backbone needs exactly one image input`);
+  const cut = options.cut ?? defaultCut(source);
+  const cutLayer = getLayerOrThrow(source, cut);
+  const cutShape = featureShape(cutLayer);
+  if (!cutShape)
+    throw badUsage(
+      `cut: layer '${cut}' does not output a feature map [batch, height, width, channels]`,
+    );
+  const native = squareInputSize(source) ?? options.inputSize;
+  if (!native) throw badUsage(`inputSize: ${location} has no fixed square input; give inputSize`);
+
+  // Taps come from the cut body at its native size; a free-size model is rebuilt to measure them.
+  const probe = squareInputSize(source)
+    ? source
+    : await rebuildBody(source, { inputSize: native }, false);
+  const body = tf.model({
+    inputs: probe.inputs,
+    outputs: getLayerOrThrow(probe, cut).output as tf.SymbolicTensor,
+  });
+  const taps = findTaps(body, native);
+  const embeddingDim = featureShape(getLayerOrThrow(probe, cut))?.[2] ?? cutShape[2];
+  if (probe !== source) probe.dispose();
+
+  const config: PretrainedConfig = {
+    inputSize: native,
+    minInputSize: options.minInputSize ?? Math.min(32, native),
+    mean: options.mean ?? [0.5, 0.5, 0.5],
+    std: options.std ?? [0.5, 0.5, 0.5],
+    interpolation: 'bilinear',
+    embeddingLayer: cut,
+    embeddingDim,
+    taps,
+    licence: options.licence ?? 'unknown (user-supplied model)',
+    source: location,
+  };
+  const name =
+    location
+      .replace(/\/model\.json$/, '')
+      .split(/[\\/]/)
+      .pop() || location;
+  return {
+    name,
+    description: `TF.js layers model from ${location}, cut at ${cut}`,
+    hasPretrained: true,
+    config,
+    source: loaded,
+    build: (opts: BuildOptions) => {
+      const inputSize = resolveInputSize(name, config, opts.inputSize);
+      return rebuildBody(source, { cut, inputSize }, opts.pretrained);
+    },
+    dispose: () => loaded.dispose(),
+  };
+}

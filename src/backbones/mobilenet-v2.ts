@@ -1,0 +1,44 @@
+// Pretrained MobileNetV2 (alpha 1.0, 224 px): the Keras body of nsfwjs's MobileNetV2. Its weights
+// were fine-tuned away from ImageNet for nsfwjs's 5 classes; the head is dropped here.
+import type * as tf from '@tensorflow/tfjs';
+import { resolveInputSize } from './input-size.js';
+import { buildNsfwjsBody } from './nsfwjs-body.js';
+import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
+
+export const mobilenetV2Config: PretrainedConfig = {
+  inputSize: 224,
+  minInputSize: 32,
+  // nsfwjs feeds pixel / 255 (core.js: img.toFloat().div(255)), i.e. [0, 1].
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  interpolation: 'bilinear',
+  embeddingLayer: 'out_relu',
+  embeddingDim: 1280,
+  // Last cut point at each stride (graph.ts findTaps at 224 px); the expand_relu layers are the
+  // usual MobileNetV2 skip connections for U-Net style decoders.
+  taps: [
+    { stride: 4, layer: 'block_3_expand_relu', channels: 144 },
+    { stride: 8, layer: 'block_6_expand_relu', channels: 192 },
+    { stride: 16, layer: 'block_13_expand_relu', channels: 576 },
+    { stride: 32, layer: 'out_relu', channels: 1280 },
+  ],
+  licence: 'MIT (nsfwjs by Infinite Red); base architecture Apache-2.0 (Keras applications)',
+  source: 'npm nsfwjs@4.3.0 dist/models/mobilenet_v2 (Keras 2.2.4, uint8-quantized)',
+};
+
+export function buildMobilenetV2(options: BuildOptions): Promise<tf.LayersModel> {
+  const inputSize = resolveInputSize('mobilenet_v2', mobilenetV2Config, options.inputSize);
+  return buildNsfwjsBody('mobilenet_v2', 'out_relu', 'mobilenet_v2', 224, {
+    ...options,
+    inputSize,
+  });
+}
+
+export const mobilenetV2: BackboneEntry = {
+  name: 'mobilenet_v2',
+  description:
+    'MobileNetV2 1.0 @224, weights from nsfwjs (fine-tuned off ImageNet). Probe block_12_add (96-d) too: it beat out_relu on a texture task',
+  hasPretrained: true,
+  config: mobilenetV2Config,
+  build: buildMobilenetV2,
+};
