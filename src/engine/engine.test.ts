@@ -33,9 +33,7 @@ test('auto prefers the fastest available backend and says why', async () => {
   // A conv net's gradient must be computable on whatever auto picked.
   const x = tf.randomNormal([1, 5, 5, 2], 0, 1, 'float32', 1);
   const w = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 2);
-  const g = tf.grad((f: tf.Tensor4D) => tf.conv2d(x as tf.Tensor4D, f, 1, 'same').sum())(
-    w as tf.Tensor4D,
-  );
+  const g = tf.grad((f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same').sum())(w);
   assert.deepEqual(g.shape, [3, 3, 2, 4]);
 });
 
