@@ -28,7 +28,7 @@ const meta: NewBundleMeta = {
     mean: [0.5, 0.5, 0.5],
     std: [0.5, 0.5, 0.5],
     interpolation: 'bilinear',
-    cropFraction: 0.875,
+    cropPct: 0.875,
   },
   backbone: { name: 'test-net' },
   training: { epochs: 1 },

@@ -13,7 +13,7 @@ export const preprocessingSchema = z.object({
   std: rgb,
   interpolation: z.enum(['bilinear', 'bicubic', 'nearest']),
   /** Eval-time resize before the center crop, as a fraction of inputSize (timm's crop_pct). */
-  cropFraction: z.number().positive().max(1),
+  cropPct: z.number().positive().max(1),
 });
 
 export const bundleMetaSchema = z.object({

@@ -1,0 +1,31 @@
+// `visiontune backbones`: the registry with each entry's pretrained config.
+import type { Command } from 'commander';
+import { listBackbones } from '../../backbones/index.js';
+import { Output } from '../output.js';
+
+export function backbonesCommand(program: Command): void {
+  program
+    .command('backbones')
+    .description('list the built-in backbones with input size, normalization and feature taps')
+    .option('--json', 'print the registry as JSON')
+    .action((flags: { json?: boolean }) => {
+      const rows = listBackbones().map((e) => ({
+        name: e.name,
+        description: e.description,
+        pretrained: e.hasPretrained,
+        ...e.config,
+      }));
+      new Output(flags).result(rows, () =>
+        rows
+          .map((r) =>
+            [
+              `${r.name}${r.pretrained ? ' (pretrained)' : ' (random init)'} — ${r.description}`,
+              `  input ${r.inputSize}px (min ${r.minInputSize}), ${r.interpolation}, mean ${r.mean.join('/')}, std ${r.std.join('/')}`,
+              `  embedding ${r.embeddingLayer} (${r.embeddingDim}-d); taps ${r.taps.map((t) => `s${t.stride}:${t.layer}(${t.channels})`).join(' ')}`,
+              `  licence ${r.licence}; source ${r.source}`,
+            ].join('\n'),
+          )
+          .join('\n'),
+      );
+    });
+}
