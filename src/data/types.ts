@@ -18,6 +18,26 @@ export interface Sample {
 
 export type SplitName = 'train' | 'val' | 'test';
 
+export type Interpolation = 'bilinear' | 'bicubic' | 'nearest';
+
+/**
+ * A resize the decoder may do while decoding, so a 24-megapixel photo never becomes a huge
+ * array. `shorter`: scale so the shorter side is `size` (aspect kept); `exact`: `size` x `size`.
+ * `downscaleOnly` leaves images that are already small enough untouched.
+ */
+export interface DecodeHint {
+  mode: 'shorter' | 'exact';
+  size: number;
+  interpolation: Interpolation;
+  downscaleOnly?: boolean;
+}
+
+/** What `skipBad: true` left out: how many items, and the first few as `path: reason`. */
+export interface SkipReport {
+  count: number;
+  examples: string[];
+}
+
 export interface DataSource {
   /** Human-readable description (folder path, manifest path, dataset name). */
   name: string;
@@ -25,7 +45,9 @@ export interface DataSource {
   /** Samples per split; a source without predefined splits puts everything under `train`. */
   splits: Partial<Record<SplitName, Sample[]>>;
   /** Decodes one sample to RGB; throws VisiontuneError (BAD_INPUT) naming the sample for bad data. */
-  read(sample: Sample): Promise<DecodedImage>;
+  read(sample: Sample, hint?: DecodeHint): Promise<DecodedImage>;
+  /** Present when the source was opened with `skipBad: true`; loaders add lazy decode failures. */
+  skipped?: SkipReport;
 }
 
 export interface Batch {

@@ -1,0 +1,146 @@
+// Manifest source: a CSV (header row; columns `path`, optional `label`, optional `split`) or
+// JSONL (one {"path", "label"?, "split"?} object per line). Paths are relative to the
+// manifest's folder. Missing files, unknown labels (when a label set is given), bad split
+// names, malformed rows and unreadable image headers are all collected and settled at once.
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { badInput } from '../../errors.js';
+import { sharpDecoder } from '../decode-sharp.js';
+import type { DataSource, Sample, SplitName } from '../types.js';
+import { checkImages, type Problem, settleProblems, sortClassNames } from '../validate.js';
+import { parseCsv } from './csv.js';
+import type { SourceOptions } from './options.js';
+
+const SPLITS = new Set(['train', 'val', 'test']);
+
+interface Row {
+  where: string;
+  path: string;
+  label?: string;
+  split?: string;
+}
+
+export const MANIFEST_EXTENSIONS = new Set(['.csv', '.jsonl', '.ndjson']);
+
+function csvRows(text: string, file: string, problems: Problem[]): Row[] {
+  const records = parseCsv(text);
+  const header = records.shift();
+  if (!header) throw badInput(`Manifest ${file} is empty (expected a header row: path,label)`);
+  const cols = header.fields.map((h) => h.trim().toLowerCase());
+  const iPath = cols.indexOf('path');
+  if (iPath < 0)
+    throw badInput(`Manifest ${file} has no 'path' column (header: ${header.fields.join(',')})`);
+  const iLabel = cols.indexOf('label');
+  const iSplit = cols.indexOf('split');
+  const rows: Row[] = [];
+  for (const r of records) {
+    const where = `${file} line ${r.line}`;
+    if (r.fields.length !== cols.length) {
+      problems.push({
+        path: where,
+        reason: `expected ${cols.length} fields, got ${r.fields.length}`,
+      });
+      continue;
+    }
+    rows.push({
+      where,
+      path: r.fields[iPath]!.trim(),
+      label: iLabel >= 0 ? r.fields[iLabel]!.trim() : undefined,
+      split: iSplit >= 0 ? r.fields[iSplit]!.trim() || undefined : undefined,
+    });
+  }
+  return rows;
+}
+
+function jsonlRows(text: string, file: string, problems: Problem[]): Row[] {
+  const rows: Row[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    const where = `${file} line ${i + 1}`;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch {
+      problems.push({ path: where, reason: 'invalid JSON' });
+      return;
+    }
+    const o = obj as { path?: unknown; label?: unknown; split?: unknown };
+    if (typeof o !== 'object' || o === null || typeof o.path !== 'string') {
+      problems.push({ path: where, reason: "expected an object with a string 'path'" });
+      return;
+    }
+    const label = o.label === undefined || o.label === null ? undefined : String(o.label);
+    const split = typeof o.split === 'string' ? o.split : undefined;
+    rows.push({ where, path: o.path, label, split });
+  });
+  return rows;
+}
+
+export async function openManifest(file: string, options: SourceOptions = {}): Promise<DataSource> {
+  const decoder = options.decoder ?? sharpDecoder();
+  const ext = extname(file).toLowerCase();
+  if (!MANIFEST_EXTENSIONS.has(ext))
+    throw badInput(`Manifest ${file}: expected a .csv or .jsonl file`);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw badInput(`Manifest not found or unreadable: ${file}`);
+  });
+  const problems: Problem[] = [];
+  const parsed = ext === '.csv' ? csvRows(text, file, problems) : jsonlRows(text, file, problems);
+  const base = dirname(file);
+  const labelSet = options.labels ? new Set(options.labels) : null;
+
+  // Check rows in parallel, then record results in manifest order so messages are stable.
+  const checked = await Promise.all(
+    parsed.map(async (row): Promise<Problem | (Row & { abs: string })> => {
+      if (row.path === '') return { path: row.where, reason: 'empty path' };
+      const abs = resolve(base, row.path);
+      if (row.split !== undefined && !SPLITS.has(row.split)) {
+        return { path: abs, reason: `unknown split '${row.split}' (${row.where})` };
+      }
+      const label = row.label === '' ? undefined : row.label;
+      if (labelSet && label !== undefined && !labelSet.has(label)) {
+        return { path: abs, reason: `label '${label}' is not in the label set (${row.where})` };
+      }
+      const st = await stat(abs).catch(() => null);
+      if (!st?.isFile()) return { path: abs, reason: `file not found (${row.where})` };
+      return { ...row, label, abs };
+    }),
+  );
+  const ok: (Row & { abs: string })[] = [];
+  for (const c of checked) {
+    if ('reason' in c) problems.push(c);
+    else ok.push(c);
+  }
+
+  const bad = await checkImages(
+    ok.map((r) => r.abs),
+    decoder,
+    options.verify ?? 'header',
+    options.concurrency ?? 8,
+  );
+  problems.push(...bad);
+  const skipped = settleProblems(file, problems, options.skipBad === true);
+  const badPaths = new Set(bad.map((p) => p.path));
+  const good = ok.filter((r) => !badPaths.has(r.abs));
+
+  const classes = options.labels
+    ? [...options.labels]
+    : sortClassNames(good.flatMap((r) => (r.label === undefined ? [] : [r.label])));
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const splits: Partial<Record<SplitName, Sample[]>> = {};
+  for (const r of good) {
+    const split = (r.split ?? 'train') as SplitName;
+    splits[split] ??= [];
+    splits[split]!.push({
+      id: r.abs,
+      label: r.label === undefined ? -1 : index.get(r.label)!,
+    });
+  }
+  return {
+    name: file,
+    classes,
+    splits,
+    read: (sample, hint) => decoder.decode(sample.id, sample.id, hint),
+    ...(skipped ? { skipped } : {}),
+  };
+}
