@@ -6,6 +6,7 @@ export { createLoader, type Loader, type LoaderOptions } from './loader.js';
 export { balancedWeights, classCounts, epochOrder } from './sampler.js';
 export { BUILTIN_SPLIT_SEED, BUILTIN_TEST_FRACTION } from './sources/builtin.js';
 export { FASHION_MNIST_CLASSES, openFashionMnist } from './sources/fashion-mnist.js';
+export { openFiles } from './sources/files.js';
 export { openFolder } from './sources/folder.js';
 export { openManifest } from './sources/manifest.js';
 export { MNIST_CLASSES, openMnist } from './sources/mnist.js';

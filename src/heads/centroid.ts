@@ -68,8 +68,11 @@ export function fitCentroids(
 
 /** A dense layer holding the fitted centroids; its logits are -squared distances up to a per-sample constant. */
 export function centroidLayer(fit: CentroidFit, name = 'head'): tf.layers.Layer {
-  const layer = tf.layers.dense({ units: fit.classes, name, inputShape: [fit.dim] });
-  layer.build([null, fit.dim]);
-  layer.setWeights([tf.tensor2d(fit.kernel, [fit.dim, fit.classes]), tf.tensor1d(fit.bias)]);
-  return layer;
+  // Initial weights (not build + setWeights) so the weights get their scoped names when the
+  // layer is first applied inside a model: 'head/kernel', which loading matches on.
+  return tf.layers.dense({
+    units: fit.classes,
+    name,
+    weights: [tf.tensor2d(fit.kernel, [fit.dim, fit.classes]), tf.tensor1d(fit.bias)],
+  });
 }

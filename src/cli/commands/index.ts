@@ -1,11 +1,17 @@
 // Every visiontune subcommand, in the order `--help` lists them.
 import type { Command } from 'commander';
 import { backbonesCommand } from './backbones.js';
+import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
+import { embedCommand } from './embed.js';
 import { infoCommand } from './info.js';
+import { predictCommand } from './predict.js';
 
 export function registerCommands(program: Command): void {
   backbonesCommand(program);
+  demoCommand(program);
   doctorCommand(program);
+  embedCommand(program);
   infoCommand(program);
+  predictCommand(program);
 }

@@ -33,7 +33,7 @@ async function list(dir: string): Promise<Entry[]> {
 }
 
 /** All files under `dir`, recursively, in sorted order. */
-async function walk(dir: string): Promise<string[]> {
+export async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await list(dir)) {
     if (e.dir) out.push(...(await walk(e.path)));

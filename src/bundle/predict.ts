@@ -1,0 +1,58 @@
+// Classifying images with a loaded bundle: the bundle's own preprocessing, softmax, top-k.
+// The CLI's `predict`, the demo and the server (later) share this path.
+import * as tf from '@tensorflow/tfjs';
+import { createLoader, evalTransform } from '../data/index.js';
+import type { DataSource, Sample } from '../data/types.js';
+import { badUsage } from '../errors.js';
+import type { LoadedBundle } from './bundle.js';
+
+export interface Scored {
+  label: string;
+  index: number;
+  probability: number;
+}
+
+export interface Prediction {
+  id: string;
+  top: Scored[];
+}
+
+export interface PredictOptions {
+  topK?: number;
+  batchSize?: number;
+  onBatch?: (n: number) => void;
+}
+
+export async function predictSamples(
+  bundle: LoadedBundle,
+  source: DataSource,
+  samples: readonly Sample[],
+  options: PredictOptions = {},
+): Promise<Prediction[]> {
+  const { meta, model } = bundle;
+  if (meta.task !== 'classification')
+    throw badUsage(`${bundle.dir} is a ${meta.task} bundle, not a classifier`);
+  const k = Math.min(options.topK ?? 5, meta.labels.length);
+  const p = meta.preprocessing;
+  const transform = evalTransform(p, { size: p.inputSize, cropPct: p.cropPct });
+  const loader = createLoader(source, samples, { batchSize: options.batchSize ?? 16, transform });
+  const predictions: Prediction[] = [];
+  for await (const batch of loader) {
+    const { values, indices } = tf.tidy(() =>
+      tf.topk(tf.softmax(model.predict(batch.x) as tf.Tensor2D), k),
+    );
+    batch.x.dispose();
+    const [v, ix] = [await values.data(), await indices.data()];
+    tf.dispose([values, indices]);
+    batch.samples.forEach((s, i) => {
+      const top = Array.from({ length: k }, (_, j) => ({
+        label: meta.labels[ix[i * k + j]],
+        index: ix[i * k + j],
+        probability: v[i * k + j],
+      }));
+      predictions.push({ id: s.id, top });
+    });
+    options.onBatch?.(batch.samples.length);
+  }
+  return predictions;
+}
