@@ -2,7 +2,7 @@
 // to a JSON Lines file (for analysis, and for the linear probe's cache).
 import { type Command, Option } from 'commander';
 import { createModel } from '../../backbones/index.js';
-import { createLoader, evalTransform, openSource } from '../../data/index.js';
+import { createLoader, evalTransform, openSource, type VerifyLevel } from '../../data/index.js';
 import type { Sample, SplitName } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import { embedBatches } from '../../methods/embed.js';
@@ -19,6 +19,7 @@ interface EmbedFlags extends CommonFlags {
   cut?: string;
   batchSize: number;
   skipBad?: boolean;
+  verify: VerifyLevel;
 }
 
 export function embedCommand(program: Command): void {
@@ -48,10 +49,15 @@ export function embedCommand(program: Command): void {
       .option('--layer <name>', 'layer to pool (default: the backbone embedding layer)')
       .option('--cut <layer>', 'with a model path: the layer to cut the body at')
       .option('--batch-size <n>', 'images per batch', parseInteger('--batch-size', 1), 16)
-      .option('--skip-bad', 'skip bad images (counted and named) instead of failing'),
+      .option('--skip-bad', 'skip bad images (counted and named) instead of failing')
+      .addOption(
+        new Option('--verify <level>', 'check images before starting: header (fast) or full decode')
+          .choices(['none', 'header', 'full'])
+          .default('header'),
+      ),
   ).action(async (flags: EmbedFlags) => {
     const { out } = await setUp(flags);
-    const source = await openSource(flags.data, { skipBad: flags.skipBad });
+    const source = await openSource(flags.data, { skipBad: flags.skipBad, verify: flags.verify });
     const samples: Sample[] =
       flags.split === 'all'
         ? Object.values(source.splits).flat()

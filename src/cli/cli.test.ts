@@ -1,0 +1,273 @@
+// End-to-end tests of the visiontune command: real processes, real image files, real bundles.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { createModel } from '../backbones/index.js';
+import { saveBundle } from '../bundle/bundle.js';
+import { evalTransform, sharpDecoder } from '../data/index.js';
+import { encode, randomBytes, solidJpeg, truncatedJpeg } from '../data/test-fixtures.js';
+import { initEngine } from '../engine/index.js';
+import { Rng } from '../util/rng.js';
+
+const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, VISIONTUNE_BACKEND: 'wasm' } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let dir: string;
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-'));
+  await initEngine({ backend: 'wasm' });
+});
+after(() => fs.rm(dir, { recursive: true, force: true }));
+
+/** An image with a random color per quadrant, so different files give different predictions. */
+async function patchImage(
+  file: string,
+  seed: number,
+  width: number,
+  height: number,
+): Promise<void> {
+  const rng = new Rng(seed);
+  const colors = [0, 1, 2, 3].map(() => [rng.int(256), rng.int(256), rng.int(256)]);
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      raw.set(colors[(y < height / 2 ? 0 : 2) + (x < width / 2 ? 0 : 1)], (y * width + x) * 3);
+    }
+  }
+  await fs.writeFile(
+    file,
+    await encode(raw, width, height, file.endsWith('.png') ? 'png' : 'jpeg'),
+  );
+}
+
+test('predict on a saved bundle gives the same top-1 as the in-process model', async () => {
+  const { model, config } = await createModel('resnet_tiny', {
+    numClasses: 4,
+    inputSize: 32,
+    seed: 3,
+  });
+  // Spread the head's logits so the top-1 is decided by a clear margin, not float noise.
+  const head = model.getLayer('head');
+  head.setWeights(head.getWeights().map((w) => w.mul(20)));
+  const labels = ['ant', 'bee', 'cat', 'dog'];
+  const bundleDir = path.join(dir, 'bundle');
+  await saveBundle(bundleDir, model, {
+    task: 'classification',
+    labels,
+    preprocessing: { ...config, cropPct: 0.875 },
+    backbone: { name: 'resnet_tiny' },
+    training: {},
+    metrics: {},
+  });
+  const images = path.join(dir, 'images');
+  await fs.mkdir(images);
+  const files = await Promise.all(
+    [0, 1, 2, 3, 4, 5, 6, 7].map(async (i) => {
+      const file = path.join(images, `img${i}.${i % 2 ? 'png' : 'jpg'}`);
+      await patchImage(file, i + 1, 40 + i * 7, 36 + i * 3);
+      return file;
+    }),
+  );
+
+  // In process: decode, the bundle's preprocessing, the original model.
+  const transform = evalTransform(config, { cropPct: 0.875 });
+  const decoder = sharpDecoder();
+  const expected = new Map<string, string>();
+  for (const file of files) {
+    const img = await decoder.decode(file, file, transform.decodeHint);
+    const x = tf.tensor4d(transform.apply(img, new Rng(0)), [1, 32, 32, 3]);
+    const top = (model.predict(x) as tf.Tensor).argMax(1).dataSync()[0];
+    expected.set(file, labels[top]);
+  }
+  assert.ok(new Set(expected.values()).size > 1, 'the images should not all get one class');
+
+  const run = await cli('predict', '--model', bundleDir, images, '--top-k', '2', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as {
+    predictions: { id: string; top: { label: string }[] }[];
+  };
+  assert.equal(result.predictions.length, files.length);
+  for (const p of result.predictions) {
+    assert.equal(p.top.length, 2);
+    assert.equal(p.top[0].label, expected.get(p.id), p.id);
+  }
+
+  const info = await cli('info', bundleDir, '--json');
+  assert.equal(info.code, 0, info.stderr);
+  assert.deepEqual(JSON.parse(info.stdout).labels, labels);
+});
+
+test('a folder with a corrupt JPEG, a .txt file and an empty class: exit 2, all three named', async () => {
+  const root = path.join(dir, 'bad-folder');
+  await fs.mkdir(path.join(root, 'cats'), { recursive: true });
+  await fs.mkdir(path.join(root, 'dogs'), { recursive: true });
+  await fs.mkdir(path.join(root, 'empty'), { recursive: true });
+  await fs.writeFile(path.join(root, 'cats', 'good.jpg'), await solidJpeg([200, 10, 10]));
+  await fs.writeFile(path.join(root, 'cats', 'corrupt.jpg'), randomBytes(500));
+  await fs.writeFile(path.join(root, 'dogs', 'good.jpg'), await solidJpeg([10, 10, 200]));
+  await fs.writeFile(path.join(root, 'dogs', 'notes.txt'), 'not an image');
+  const out = path.join(dir, 'bad.jsonl');
+
+  const run = await cli('embed', '--backbone', 'resnet_tiny', '--data', root, '--out', out);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /corrupt\.jpg/);
+  assert.match(run.stderr, /notes\.txt/);
+  assert.match(run.stderr, /empty.*empty class folder/);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace for bad input');
+  await assert.rejects(fs.stat(out), 'no output file is written');
+
+  // A truncated JPEG passes the header check; a full check names it up front too.
+  await fs.writeFile(path.join(root, 'dogs', 'truncated.jpg'), await truncatedJpeg());
+  const full = await cli(
+    'embed',
+    '--backbone',
+    'resnet_tiny',
+    '--data',
+    root,
+    '--out',
+    out,
+    '--verify',
+    'full',
+  );
+  assert.equal(full.code, 2);
+  for (const name of ['corrupt.jpg', 'notes.txt', 'truncated.jpg', 'empty'])
+    assert.match(full.stderr, new RegExp(name));
+
+  // --skip-bad goes on without them and says how many it skipped.
+  const skip = await cli(
+    'embed',
+    '--backbone',
+    'resnet_tiny',
+    '--data',
+    root,
+    '--out',
+    out,
+    '--skip-bad',
+    '--verify',
+    'full',
+    '--json',
+  );
+  assert.equal(skip.code, 0, skip.stderr);
+  const result = JSON.parse(skip.stdout);
+  assert.equal(result.rows, 2);
+  assert.equal(result.skipped, 4);
+  const lines = (await fs.readFile(out, 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 3, 'header + two embeddings');
+  assert.equal(JSON.parse(lines[1]).embedding.length, 128);
+});
+
+test('a truncated JPEG found while embedding stops the run with exit 2 naming it, and writes nothing', async () => {
+  const root = path.join(dir, 'late-bad');
+  await fs.mkdir(path.join(root, 'a'), { recursive: true });
+  await fs.writeFile(path.join(root, 'a', 'ok.jpg'), await solidJpeg([1, 2, 3]));
+  await fs.writeFile(path.join(root, 'a', 'truncated.jpg'), await truncatedJpeg());
+  const out = path.join(dir, 'late.jsonl');
+  const run = await cli('embed', '--backbone', 'resnet_tiny', '--data', root, '--out', out);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /truncated\.jpg/);
+  await assert.rejects(fs.stat(out));
+});
+
+test('backbones --json lists the pretrained backbones with their taps and configs', async () => {
+  const run = await cli('backbones', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  const rows = JSON.parse(run.stdout) as {
+    name: string;
+    pretrained: boolean;
+    inputSize: number;
+    taps: { stride: number; channels: number }[];
+  }[];
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  assert.equal(byName.get('mobilenet_v2')?.inputSize, 224);
+  assert.equal(byName.get('inception_v3')?.inputSize, 299);
+  for (const name of ['mobilenet_v2', 'inception_v3']) {
+    const row = byName.get(name)!;
+    assert.equal(row.pretrained, true);
+    assert.deepEqual(
+      row.taps.map((t) => t.stride),
+      [4, 8, 16, 32],
+    );
+    assert.ok(row.taps.every((t) => t.channels > 0));
+  }
+});
+
+test('doctor reports the chosen backend and why', async () => {
+  const run = await cli('doctor', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.equal(report.backend, 'wasm');
+  assert.match(report.reason, /VISIONTUNE_BACKEND/);
+  assert.ok(report.backends.some((b: { name: string }) => b.name === 'tensorflow'));
+});
+
+test('bad usage exits 2 with a message, not a stack trace', async () => {
+  const unknown = await cli(
+    'embed',
+    '--backbone',
+    'no_such_net',
+    '--data',
+    'mnist',
+    '--out',
+    path.join(dir, 'x.jsonl'),
+  );
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown backbone 'no_such_net'/);
+  const missing = await cli('predict', path.join(dir, 'nothing.jpg'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--model/);
+  const noBundle = await cli('predict', '--model', dir, path.join(dir, 'nothing.jpg'));
+  assert.equal(noBundle.code, 2);
+  assert.match(noBundle.stderr, /not a visiontune bundle/);
+  assert.doesNotMatch(unknown.stderr + missing.stderr + noBundle.stderr, /\n\s+at /);
+});
+
+test('embed writes one row per image of a built-in dataset split', async () => {
+  const out = path.join(dir, 'tiny.jsonl');
+  // A PNG next to nothing else: the smallest real folder source.
+  const root = path.join(dir, 'one-class');
+  await fs.mkdir(path.join(root, 'x'), { recursive: true });
+  for (const i of [0, 1, 2]) {
+    await sharp({
+      create: { width: 20, height: 10, channels: 3, background: { r: i * 80, g: 0, b: 0 } },
+    })
+      .png()
+      .toFile(path.join(root, 'x', `${i}.png`));
+  }
+  const run = await cli(
+    'embed',
+    '--backbone',
+    'resnet_tiny',
+    '--data',
+    root,
+    '--out',
+    out,
+    '--quiet',
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const lines = (await fs.readFile(out, 'utf8')).trim().split('\n');
+  assert.equal(JSON.parse(lines[0]).dim, 128);
+  assert.equal(lines.length, 4);
+});
