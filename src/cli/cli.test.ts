@@ -271,3 +271,29 @@ test('embed writes one row per image of a built-in dataset split', async () => {
   assert.equal(JSON.parse(lines[0]).dim, 128);
   assert.equal(lines.length, 4);
 });
+
+test('the demo (npm start) runs end to end on a small budget', async () => {
+  const out = path.join(dir, 'demo');
+  const run = await cli(
+    'demo',
+    '--train-per-class',
+    '4',
+    '--test-per-class',
+    '2',
+    '--input-size',
+    '32',
+    '--out',
+    out,
+    '--json',
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.trainImages, 40);
+  assert.equal(result.testImages, 20);
+  for (const acc of [result.accuracy.transfer, result.accuracy.rawPixels])
+    assert.ok(acc >= 0 && acc <= 1);
+  assert.equal(result.samples.length, 10, 'one sample image per class');
+  for (const s of result.samples) assert.ok(typeof s.truth === 'string' && s.top.length === 3);
+  const info = await cli('info', path.join(out, 'bundle'), '--json');
+  assert.equal(JSON.parse(info.stdout).metrics.accuracy, result.accuracy.transfer);
+});
