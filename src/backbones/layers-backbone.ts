@@ -1,6 +1,8 @@
 // Turns any TF.js layers model (a path, file:// or http(s) URL) into a backbone: cut at a layer,
 // infer the config from the graph (input size, taps at strides 4/8/16/32, embedding), and build
 // the body at any square input size by rebuilding from the serialized config.
+// Registers the BatchNorm training fix before any model is deserialized.
+import './batchnorm-fix.js';
 import * as tf from '@tensorflow/tfjs';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
 import { cutPoints, featureShape, findTaps, getLayerOrThrow } from './graph.js';

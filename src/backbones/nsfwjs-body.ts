@@ -1,5 +1,7 @@
 // Builds the convolutional body of an nsfwjs Keras model: cut the topology at the last conv
 // feature map, set the input size, then either load the shipped weights or initialize randomly.
+// Registers the BatchNorm training fix before any model is deserialized.
+import './batchnorm-fix.js';
 import * as tf from '@tensorflow/tfjs';
 import { type NsfwjsModelName, nsfwjsHandler, nsfwjsModelJson } from './nsfwjs-weights.js';
 import { editTopology, type KerasModelJson } from './topology.js';

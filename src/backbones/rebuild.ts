@@ -1,6 +1,8 @@
 // Rebuilds an already-built fully convolutional body at a new square input size and/or cut at
 // a layer: serialize the config, edit it, rebuild with modelFromJSON, copy weights by layer name.
 // Conv weights do not depend on the spatial size, so the copy is exact.
+// Registers the BatchNorm training fix before any model is deserialized.
+import './batchnorm-fix.js';
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
 import { editTopology, isFunctionalJson, type TopologyEdit } from './topology.js';

@@ -1,6 +1,8 @@
 // A trained model on disk: a folder with the TF.js model (model.json + weights) and
 // visiontune.json. Saving builds the whole folder beside the target and swaps it in,
 // so an interrupted save never leaves a half-written bundle.
+// Registers the BatchNorm training fix before any model is deserialized.
+import '../backbones/batchnorm-fix.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';

@@ -96,25 +96,6 @@ function instrument(
 }
 
 /**
- * tfjs-layers 4.22's BatchNormalization reads `gamma` (and `beta`) unconditionally in training
- * mode, so a layer built with `scale: false` (every BatchNormalization in Keras's InceptionV3)
- * throws "Cannot read properties of undefined (reading 'read')" — on every backend, so training
- * InceptionV3 with batch statistics is broken upstream (tensorflow/tfjs#2868, open). Until that
- * is fixed, give such layers a constant gamma of 1 (beta of 0): the same function, and not a
- * variable, so the trainable weights and their gradients are unchanged.
- */
-function patchBatchNormWithoutScale(model: tf.LayersModel): void {
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const bn = layer as unknown as Record<'gamma' | 'beta', { read(): tf.Tensor } | undefined>;
-    const channels = layer.getWeights()[0]?.shape[0];
-    if (channels === undefined) continue;
-    if (bn.gamma === undefined) bn.gamma = { read: () => tf.ones([channels]) };
-    if (bn.beta === undefined) bn.beta = { read: () => tf.zeros([channels]) };
-  }
-}
-
-/**
  * tfjs-backend-cpu's Conv2DBackpropFilter is a scalar loop ~60x slower than its forward conv: it
  * is 90% of the cpu step (InceptionV3 @75 px, its smallest size: 60-75 of 65-80 s on 2 cores;
  * MobileNetV2 @96: 16 of 23 s), and tfjs's fused conv computes it even for a frozen kernel. For
@@ -260,7 +241,6 @@ async function build(name: string, size: number, weights?: Weights[]): Promise<B
     pretrained: weights ? false : undefined,
   });
   if (weights) model.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
-  patchBatchNormWithoutScale(model);
   const kinks = kinkLayers(model);
   const recorded: Built['recorded'] = [];
   const offsets: (tf.Tensor | null)[] = kinks.map(() => null);

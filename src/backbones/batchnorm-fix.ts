@@ -1,0 +1,38 @@
+// tfjs-layers 4.22 crashes when a BatchNormalization built with `scale: false` (or
+// `center: false`) runs in training mode: it calls `this.gamma.read()` on a weight that was never
+// created (tensorflow/tfjs#2868). Keras InceptionV3 builds every BatchNorm that way, so
+// fine-tuning it would fail. This subclass gives the training path constant ones / zeros in
+// place of the missing weights (no new trainable weights), and replaces the registered class so
+// every deserialized model (registry, user models, bundles) gets it.
+import * as tf from '@tensorflow/tfjs';
+
+type Weight = { read(): tf.Tensor };
+
+const BatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as {
+  new (args: object): tf.layers.Layer;
+  className: string;
+};
+
+class BatchNormalizationTrainable extends BatchNormalization {
+  static override className = 'BatchNormalization';
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    super.build(inputShape);
+    const self = this as unknown as {
+      scale: boolean;
+      center: boolean;
+      axis: number;
+      gamma?: Weight;
+      beta?: Weight;
+    };
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape.at(self.axis) as number;
+    // Constants, not null: the gradient tape saves every input of the batch-norm kernel.
+    if (!self.scale) self.gamma = { read: () => tf.ones([channels]) };
+    if (!self.center) self.beta = { read: () => tf.zeros([channels]) };
+  }
+}
+
+tf.serialization.registerClass(
+  BatchNormalizationTrainable as unknown as Parameters<typeof tf.serialization.registerClass>[0],
+);
