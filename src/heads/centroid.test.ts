@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng.js';
 import { centroidLayer, fitCentroids } from './centroid.js';
 
 await tf.setBackend('cpu');
 tf.env().set('PROD', true);
-
-/** Deterministic pseudo-random numbers for test data (not the library RNG under test elsewhere). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** The definition, in float64: nearest class mean after per-feature standardization. */
 function centroidDistances(
@@ -39,7 +31,8 @@ function centroidDistances(
 }
 
 test('the dense head predicts the nearest standardized class mean on random data', () => {
-  const rand = lcg(42);
+  const rng = new Rng(42);
+  const rand = () => rng.next();
   const dim = 7;
   const classes = 4;
   const n = 60;

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng.js';
 import { fitLinearProbe, linearProbeLayer } from './linear-probe.js';
 
 await tf.setBackend('cpu');
 tf.env().set('PROD', true);
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 /** Random 3-class data with features on different scales and offsets. */
 function data(n: number, dim: number, seed: number) {
-  const rand = lcg(seed);
+  const rng = new Rng(seed);
+  const rand = () => rng.next();
   const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
   const x = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
