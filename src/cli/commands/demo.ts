@@ -10,8 +10,15 @@ import sharp from 'sharp';
 import { createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { loadBundle, saveBundle } from '../../bundle/bundle.js';
 import { predictSamples } from '../../bundle/predict.js';
-import { createLoader, evalTransform, openFiles, openSource } from '../../data/index.js';
+import {
+  createLoader,
+  evalTransform,
+  openFiles,
+  openSource,
+  stratifiedSplit,
+} from '../../data/index.js';
 import type { DataSource, Sample } from '../../data/types.js';
+import { badInput } from '../../errors.js';
 import { accuracy, attachHead } from '../../heads/classifier.js';
 import { fitLinearProbe, linearProbeLayer } from '../../heads/linear-probe.js';
 import { collectEmbeddings, embedBatches } from '../../methods/embed.js';
@@ -40,19 +47,17 @@ function perClass(samples: readonly Sample[], n: number, seed: number): Sample[]
   });
 }
 
-/** Raw pixels as gray vectors: the features a model without transfer starts from. */
+/** Raw RGB pixels in [0,1] at a small fixed size: the features a model without transfer starts from. */
 async function rawPixels(
   source: DataSource,
   samples: readonly Sample[],
   size: number,
 ): Promise<Float32Array> {
-  const out = new Float32Array(samples.length * size * size);
+  const dim = size * size * 3;
+  const out = new Float32Array(samples.length * dim);
   for (const [i, s] of samples.entries()) {
     const img = await source.read(s, { mode: 'exact', size, interpolation: 'bilinear' });
-    for (let p = 0; p < size * size; p++) {
-      out[i * size * size + p] =
-        (img.data[p * 3] + img.data[p * 3 + 1] + img.data[p * 3 + 2]) / 765;
-    }
+    for (let k = 0; k < dim; k++) out[i * dim + k] = img.data[k] / 255;
   }
   return out;
 }
@@ -115,13 +120,25 @@ export async function runDemo(flags: DemoFlags, out: Output) {
   const started = performance.now();
   // nsfwjs fine-tuned the last blocks of these weights away from ImageNet; intermediate blocks transfer better.
   const source = await openSource(flags.data);
-  const train = perClass(source.splits.train ?? [], flags.trainPerClass, flags.seed);
-  const test = perClass(source.splits.test ?? [], flags.testPerClass, flags.seed + 1);
+  // A user folder without a test (or val) split is split here, stratified by seed.
+  let pools = {
+    train: source.splits.train ?? [],
+    test: source.splits.test ?? source.splits.val ?? [],
+  };
+  if (pools.test.length === 0) {
+    const split = stratifiedSplit(pools.train, 0.3, flags.seed);
+    pools = { train: split.train, test: split.val };
+  }
+  const train = perClass(pools.train, flags.trainPerClass, flags.seed);
+  const test = perClass(pools.test, flags.testPerClass, flags.seed + 1);
+  if (train.length === 0 || test.length === 0) {
+    throw badInput(`${source.name} has too few images for a train/test comparison`);
+  }
   out.info(
     `data: ${source.name}, ${source.classes.length} classes; ${train.length} train / ${test.length} test images`,
   );
 
-  const { model, config } = await createModel(flags.backbone, {
+  const { model, config, entry } = await createModel(flags.backbone, {
     inputSize: flags.inputSize,
     embeddingLayer: flags.layer,
   });
@@ -138,8 +155,9 @@ export async function runDemo(flags: DemoFlags, out: Output) {
   const rawSize = 28;
   const rawTrain = await rawPixels(source, train, rawSize);
   const rawTest = await rawPixels(source, test, rawSize);
-  const rawHead = linearProbeLayer(fitLinearProbe(rawTrain, trainSet.labels, classes), 'raw_head');
-  const rawAccuracy = evaluate(rawHead, rawTest, rawSize * rawSize, testSet.labels);
+  const labelsOf = (list: Sample[]) => Int32Array.from(list, (s) => s.label);
+  const rawHead = linearProbeLayer(fitLinearProbe(rawTrain, labelsOf(train), classes), 'raw_head');
+  const rawAccuracy = evaluate(rawHead, rawTest, rawSize * rawSize * 3, labelsOf(test));
 
   const bundleDir = path.join(flags.out, 'bundle');
   await saveBundle(bundleDir, attachHead(model, head), {
@@ -171,6 +189,7 @@ export async function runDemo(flags: DemoFlags, out: Output) {
   return {
     data: source.name,
     backbone: flags.backbone,
+    pretrained: entry.hasPretrained,
     layer: config.embeddingLayer,
     inputSize: config.inputSize,
     trainImages: train.length,
@@ -217,7 +236,7 @@ export function demoCommand(program: Command): void {
     out.result(result, () =>
       [
         `test accuracy, linear probe on ${result.testImages} images:`,
-        `  pretrained ${result.backbone} ${result.layer} features  ${pct(result.accuracy.transfer)}`,
+        `  ${result.pretrained ? 'pretrained' : 'random-init'} ${result.backbone} ${result.layer} features  ${pct(result.accuracy.transfer)}`,
         `  raw pixels (no transfer)  ${pct(result.accuracy.rawPixels)}`,
         `bundle saved to ${result.bundle}; predictions on sample images read back from disk:`,
         ...result.samples.map(

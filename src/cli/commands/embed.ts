@@ -88,7 +88,8 @@ export function embedCommand(program: Command): void {
       (n) => bar.tick(n),
     );
     bar.stop();
-    const skipped = source.skipped ?? loader.skipped;
+    // The loader's report includes the source's up-front skips and any found while decoding.
+    const skipped = loader.skipped;
     if (skipped.count)
       out.info(`skipped ${skipped.count} bad input(s): ${skipped.examples.join('; ')}`);
     out.result(
