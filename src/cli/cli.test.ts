@@ -296,4 +296,25 @@ test('the demo (npm start) runs end to end on a small budget', async () => {
   for (const s of result.samples) assert.ok(typeof s.truth === 'string' && s.top.length === 3);
   const info = await cli('info', path.join(out, 'bundle'), '--json');
   assert.equal(JSON.parse(info.stdout).metrics.accuracy, result.accuracy.transfer);
+
+  // eval on the demo's sample images (labels from a manifest) agrees with the demo's predictions.
+  const manifest = path.join(out, 'samples.jsonl');
+  const rows = result.samples.map((s: { file: string; truth: string }) =>
+    JSON.stringify({ path: s.file, label: s.truth }),
+  );
+  await fs.writeFile(manifest, `${rows.join('\n')}\n`);
+  const run2 = await cli('eval', '--model', path.join(out, 'bundle'), '--data', manifest, '--json');
+  assert.equal(run2.code, 0, run2.stderr);
+  const metrics = JSON.parse(run2.stdout);
+  assert.equal(metrics.count, 10);
+  assert.equal(
+    metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+    10,
+  );
+  const correct = result.samples.filter(
+    (s: { truth: string; top: { label: string }[] }) => s.top[0].label === s.truth,
+  ).length;
+  assert.equal(metrics.accuracy, correct / 10);
+  for (const key of ['topK', 'balancedAccuracy', 'perClass', 'ece', 'macroF1'])
+    assert.ok(key in metrics, key);
 });

@@ -4,6 +4,7 @@ import { backbonesCommand } from './backbones.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { embedCommand } from './embed.js';
+import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   demoCommand(program);
   doctorCommand(program);
   embedCommand(program);
+  evalCommand(program);
   infoCommand(program);
   predictCommand(program);
 }
