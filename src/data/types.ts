@@ -46,6 +46,13 @@ export interface DataSource {
   splits: Partial<Record<SplitName, Sample[]>>;
   /** Decodes one sample to RGB; throws VisiontuneError (BAD_INPUT) naming the sample for bad data. */
   read(sample: Sample, hint?: DecodeHint): Promise<DecodedImage>;
+  /**
+   * A stable key for the sample's image content, for caches (the embedding cache). Sources
+   * whose `read` decodes exactly the file at `id` leave it out: the file bytes are hashed
+   * instead. Any other source (in-memory data, crops of a file) must give one. Throws as
+   * `read` does for an unknown sample.
+   */
+  contentKey?(sample: Sample): string;
   /** Present when the source was opened with `skipBad: true`; loaders add lazy decode failures. */
   skipped?: SkipReport;
 }

@@ -32,18 +32,22 @@ export function builtinSource(name: string, classes: string[], ds: GrayDataset):
     (isTest[i] ? test : train).push({ id: `${name}:${i}`, label: ds.labels[i]! });
   }
   const area = ds.side * ds.side;
+  const indexOf = (sample: Sample): number => {
+    const prefix = `${name}:`;
+    const i = sample.id.startsWith(prefix) ? Number(sample.id.slice(prefix.length)) : Number.NaN;
+    if (!Number.isInteger(i) || i < 0 || i >= count) {
+      throw badInput(`No sample ${sample.id} in ${name}`, [
+        `${sample.id}: not an index of ${name}`,
+      ]);
+    }
+    return i;
+  };
   return {
     name,
     classes,
     splits: { train, test },
     async read(sample: Sample): Promise<DecodedImage> {
-      const prefix = `${name}:`;
-      const i = sample.id.startsWith(prefix) ? Number(sample.id.slice(prefix.length)) : Number.NaN;
-      if (!Number.isInteger(i) || i < 0 || i >= count) {
-        throw badInput(`No sample ${sample.id} in ${name}`, [
-          `${sample.id}: not an index of ${name}`,
-        ]);
-      }
+      const i = indexOf(sample);
       const data = new Uint8Array(area * 3);
       const base = i * area;
       for (let p = 0; p < area; p++) {
@@ -54,5 +58,26 @@ export function builtinSource(name: string, classes: string[], ds: GrayDataset):
       }
       return { data, width: ds.side, height: ds.side };
     },
+    // Index plus a hash of the pixels: stable across runs, and a package update that changes an
+    // image changes its key.
+    contentKey(sample: Sample): string {
+      const i = indexOf(sample);
+      return `${name}:${ds.side}:${i}:${pixelHash(ds.pixels.subarray(i * area, (i + 1) * area))}`;
+    },
   };
+}
+
+/** A 64-bit non-cryptographic hash (cyrb53-style mixing, two 32-bit lanes) as 16 hex digits. */
+function pixelHash(bytes: Uint8Array): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  const hex = (h: number) => (h >>> 0).toString(16).padStart(8, '0');
+  return hex(h2) + hex(h1);
 }
