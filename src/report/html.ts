@@ -1,0 +1,290 @@
+// The run report: one self-contained HTML page (inline CSS, inline SVG charts, thumbnails as
+// data: URLs, no scripts). A Content-Security-Policy forbids every fetch, so a page that
+// works once works offline. Every piece of user text (labels, ids, paths, config) goes through
+// `escapeHtml`. Platform-free: no fs, no Buffer.
+import type { TopLevelSpec } from 'vega-lite';
+import { badInput } from '../errors.js';
+import {
+  accuracyCurveSpec,
+  CHART_FONT,
+  confusionSpec,
+  f1BarsSpec,
+  lossCurveSpec,
+  lrCurveSpec,
+  reliabilitySpec,
+} from './charts.js';
+import { formatMetric, metricName } from './format.js';
+import { renderSvg, scopeSvgIds } from './render.js';
+import type { RunReport, WorstExample } from './types.js';
+
+export interface RenderReportOptions {
+  /** Written in the footer, e.g. `visiontune 0.1.0`. */
+  generator?: string;
+}
+
+/** Escapes text for HTML element content and double- or single-quoted attribute values. */
+export function escapeHtml(text: unknown): string {
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** JSON with 2-space indent that survives cycles, bigints and undefined (as the log would). */
+export function prettyJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return (
+    JSON.stringify(
+      value,
+      (_key, v: unknown) => {
+        if (typeof v === 'bigint') return v.toString();
+        if (typeof v === 'function' || typeof v === 'symbol') return undefined;
+        if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+          return Array.from(v as unknown as ArrayLike<number>);
+        }
+        if (v !== null && typeof v === 'object') {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+        }
+        return v;
+      },
+      2,
+    ) ?? 'null'
+  );
+}
+
+function sniffImageType(bytes: Uint8Array): string {
+  const at = (i: number, ...b: number[]) => b.every((x, k) => bytes[i + k] === x);
+  if (at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'image/webp';
+  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'image/gif';
+  return 'image/png';
+}
+
+/** Base64 without Buffer, so this module also runs in a browser. */
+export function toBase64(bytes: Uint8Array): string {
+  const chunks: string[] = [];
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    chunks.push(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
+  }
+  return btoa(chunks.join(''));
+}
+
+export function dataUrl(bytes: Uint8Array): string {
+  return `data:${sniffImageType(bytes)};base64,${toBase64(bytes)}`;
+}
+
+function checkShape(run: RunReport): void {
+  const n = run.data.classes.length;
+  if (run.confusion.length !== n || run.confusion.some((row) => row.length !== n)) {
+    const cols = run.confusion.map((r) => r.length);
+    throw badInput(
+      `run report: confusion must be ${n}x${n} (data.classes has ${n} labels), got ${run.confusion.length} rows of [${[...new Set(cols)].join(', ')}] columns`,
+    );
+  }
+}
+
+/** Chart keys, in page order. Tests and links identify each figure by `data-chart`. */
+export const CHART_KEYS = ['loss', 'accuracy', 'lr', 'confusion', 'f1', 'reliability'] as const;
+export type ChartKey = (typeof CHART_KEYS)[number];
+
+async function figure(
+  key: ChartKey,
+  spec: TopLevelSpec | null,
+  missing: string,
+  caption = '',
+): Promise<string> {
+  if (!spec) {
+    return `<figure class="chart missing" data-chart="${key}"><p>${escapeHtml(missing)}</p></figure>`;
+  }
+  const svg = scopeSvgIds(await renderSvg(spec), `c-${key}`);
+  const cap = caption ? `<figcaption>${escapeHtml(caption)}</figcaption>` : '';
+  return `<figure class="chart" id="chart-${key}" data-chart="${key}">${svg}${cap}</figure>`;
+}
+
+function header(run: RunReport): string {
+  const { data, backbone, method } = run;
+  const counts = `${data.classes.length} classes · train ${data.train} · val ${data.val} · test ${data.test}`;
+  const weights = [backbone.weights, backbone.inputSize ? `${backbone.inputSize} px` : '']
+    .filter(Boolean)
+    .join(', ');
+  const rows: [string, string][] = [
+    ['Data', `${escapeHtml(data.name)} <span class="dim">(${escapeHtml(counts)})</span>`],
+    [
+      'Backbone',
+      `${escapeHtml(backbone.name)}${weights ? ` <span class="dim">(${escapeHtml(weights)})</span>` : ''}`,
+    ],
+    [
+      'Method',
+      `${escapeHtml(method.name)}${method.summary ? ` <span class="dim">— ${escapeHtml(method.summary)}</span>` : ''}`,
+    ],
+    ['Evaluated on', escapeHtml(run.evaluatedOn ?? 'test')],
+  ];
+  const metrics = Object.entries(run.final)
+    .filter((e): e is [string, number] => typeof e[1] === 'number')
+    .map(
+      ([k, v]) =>
+        `<div class="metric"><div class="value">${escapeHtml(formatMetric(k, v))}</div><div class="name">${escapeHtml(metricName(k))}</div></div>`,
+    )
+    .join('');
+  return `<header>
+<h1>${escapeHtml(run.title)}</h1>
+<p class="dim">created ${escapeHtml(run.createdAt)}</p>
+<dl class="summary">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
+<div class="metrics" aria-label="final metrics">${metrics}</div>
+</header>`;
+}
+
+function confusionTable(run: RunReport): string {
+  const classes = run.data.classes;
+  const head = classes.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+  const body = run.confusion
+    .map(
+      (row, i) =>
+        `<tr><th scope="row">${escapeHtml(classes[i])}</th>${row.map((v, j) => `<td${i === j ? ' class="diag"' : ''}>${escapeHtml(v)}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  return `<details><summary>Confusion matrix as a table (rows: true, columns: predicted)</summary>
+<div class="scroll"><table class="confusion"><thead><tr><th></th>${head}</tr></thead><tbody>
+${body}
+</tbody></table></div></details>`;
+}
+
+function perClassTable(run: RunReport): string {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : escapeHtml(v));
+  const rows = run.perClass
+    .map(
+      (c) =>
+        `<tr><th scope="row">${escapeHtml(c.label)}</th><td>${f(c.precision)}</td><td>${f(c.recall)}</td><td>${f(c.f1)}</td><td>${escapeHtml(c.support)}</td></tr>`,
+    )
+    .join('\n');
+  return `<details><summary>Per-class precision, recall, F1, support</summary>
+<div class="scroll"><table><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>
+${rows}
+</tbody></table></div></details>`;
+}
+
+function worstCard(w: WorstExample): string {
+  const conf = Number.isFinite(w.confidence) ? `${(w.confidence * 100).toFixed(1)}%` : '?';
+  const alt = `true ${w.trueLabel}, predicted ${w.predictedLabel} at ${conf}`;
+  return `<figure class="example">
+<img src="${dataUrl(w.png)}" alt="${escapeHtml(alt)}" width="128" height="128">
+<figcaption><div class="true">true: <b>${escapeHtml(w.trueLabel)}</b></div><div class="pred">predicted: <b>${escapeHtml(w.predictedLabel)}</b> <span class="conf">${escapeHtml(conf)}</span></div><div class="id" title="${escapeHtml(w.id)}">${escapeHtml(w.id)}</div></figcaption>
+</figure>`;
+}
+
+function worstSection(run: RunReport): string {
+  const split = run.evaluatedOn ?? 'test';
+  const body =
+    run.worst.length > 0
+      ? `<div class="grid">${run.worst.map(worstCard).join('\n')}</div>`
+      : '<p class="dim">No misclassified examples were recorded.</p>';
+  return `<section id="worst" data-chart="worst"><h2>Worst misclassified (${escapeHtml(split)})</h2>
+<p class="dim">Most confidently wrong first; the percentage is the probability given to the predicted label.</p>
+${body}</section>`;
+}
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: ${CHART_FONT}; margin: 0 auto; max-width: 1320px; padding: 24px; color: #222; background: #fafafa; line-height: 1.4; }
+h1 { margin: 0 0 4px; font-size: 26px; }
+h2 { margin: 32px 0 12px; font-size: 20px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.dim { color: #666; }
+header { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 16px 20px; }
+dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 12px 0; }
+dl.summary dt { font-weight: 600; }
+dl.summary dd { margin: 0; overflow-wrap: anywhere; }
+.metrics { display: flex; flex-wrap: wrap; gap: 12px; }
+.metric { background: #f0f5fb; border-radius: 6px; padding: 8px 14px; min-width: 110px; }
+.metric .value { font-size: 22px; font-weight: 600; }
+.metric .name { font-size: 12px; color: #555; }
+nav { margin: 16px 0 0; font-size: 14px; }
+nav a { margin-right: 14px; color: #2a5db0; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+figure { margin: 0; }
+figure.chart { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px; max-width: 100%; overflow-x: auto; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figure.chart figcaption { font-size: 12px; color: #666; margin-top: 4px; }
+figure.missing { padding: 16px; color: #777; font-style: italic; min-width: 240px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; }
+figure.example { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px; font-size: 12px; }
+figure.example img { display: block; width: 128px; height: 128px; object-fit: contain; margin: 0 auto 6px; image-rendering: pixelated; background: #eee; }
+figure.example .pred b { color: #b22222; }
+figure.example .true b { color: #1a7f37; }
+figure.example .conf { color: #555; }
+figure.example .id { color: #888; font-size: 11px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+details { margin: 10px 0; }
+summary { cursor: pointer; color: #2a5db0; }
+.scroll { overflow: auto; max-height: 480px; }
+table { border-collapse: collapse; font-size: 12px; background: white; }
+th, td { border: 1px solid #e3e3e3; padding: 2px 6px; text-align: right; }
+th { background: #f4f4f4; text-align: left; }
+td.diag { background: #e6f0fa; font-weight: 600; }
+pre.config { background: #1e1e1e; color: #e6e6e6; padding: 14px; border-radius: 8px; overflow: auto; font-size: 12px; max-height: 600px; }
+ul.notes li { margin: 4px 0; }
+footer { margin-top: 32px; font-size: 12px; color: #888; }
+`;
+
+/** Renders the whole report page. Throws a BAD_INPUT error when the shapes disagree. */
+export async function renderReport(
+  run: RunReport,
+  options: RenderReportOptions = {},
+): Promise<string> {
+  checkShape(run);
+  const split = run.evaluatedOn ?? 'test';
+  const n = run.data.classes.length;
+  const [loss, accuracy, lr, confusion, f1, reliability] = await Promise.all([
+    figure('loss', lossCurveSpec(run.history), 'No loss was recorded.'),
+    figure('accuracy', accuracyCurveSpec(run.history), 'No accuracy was recorded.'),
+    figure('lr', lrCurveSpec(run.history, run.lrSteps), 'No learning rate was recorded.'),
+    figure(
+      'confusion',
+      confusionSpec(run.confusion, run.data.classes, split),
+      '',
+      n > 40 ? 'Too many classes to print counts in the cells; see the table below.' : '',
+    ),
+    figure('f1', f1BarsSpec(run.perClass, split), 'No per-class metrics were recorded.'),
+    run.reliability
+      ? figure('reliability', reliabilitySpec(run.reliability, split), 'No calibration bins.')
+      : Promise.resolve(''),
+  ]);
+  const notes =
+    run.notes && run.notes.length > 0
+      ? `<section id="notes"><h2>Notes</h2><ul class="notes">${run.notes.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></section>`
+      : '';
+  const footer = options.generator
+    ? `<footer>Generated by ${escapeHtml(options.generator)}.</footer>`
+    : '';
+  // No network at all: images only from data: URLs, styles only inline, nothing else.
+  const csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(run.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${header(run)}
+<nav><a href="#training">Training</a><a href="#evaluation">Evaluation</a><a href="#worst">Worst examples</a>${notes ? '<a href="#notes">Notes</a>' : ''}<a href="#config">Config</a></nav>
+<section id="training"><h2>Training</h2>
+<div class="charts">${loss}${accuracy}${lr}</div></section>
+<section id="evaluation"><h2>Evaluation (${escapeHtml(split)})</h2>
+<div class="charts">${confusion}${f1}${reliability}</div>
+${confusionTable(run)}
+${perClassTable(run)}
+</section>
+${worstSection(run)}
+${notes}
+<section id="config"><h2>Run config</h2>
+<pre class="config" data-chart="config">${escapeHtml(prettyJson(run.config))}</pre></section>
+${footer}
+</body>
+</html>
+`;
+}
