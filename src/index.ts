@@ -1,0 +1,14 @@
+// The visiontune library: what `import … from 'visiontune'` gives.
+export * from './backbones/index.js';
+export { type LoadedBundle, loadBundle, readBundleMeta, saveBundle } from './bundle/bundle.js';
+export { evaluateBundle } from './bundle/evaluate.js';
+export type { BundleMeta, Preprocessing } from './bundle/meta.js';
+export { type Prediction, predictSamples } from './bundle/predict.js';
+export * from './data/index.js';
+export { type EngineInfo, type EngineOptions, initEngine, probeBackends } from './engine/index.js';
+export { badInput, badUsage, VisiontuneError } from './errors.js';
+export { attachHead } from './heads/classifier.js';
+export { fitLinearProbe, linearProbeLayer } from './heads/linear-probe.js';
+export { collectEmbeddings, embedBatches } from './methods/embed.js';
+export * from './metrics/index.js';
+export { Rng } from './util/rng.js';
