@@ -139,12 +139,12 @@ test('resuming after a crash ends exactly like an uninterrupted run (same seed)'
   }
   const wa = weightsOf(uninterrupted.model);
   const wb = weightsOf(resumed.model);
-  wa.forEach((w, i) =>
+  for (const [i, w] of wa.entries()) {
     assert.ok(
       w.every((v, k) => Math.abs(v - wb[i][k]) < 1e-5),
       `weight ${i}`,
-    ),
-  );
+    );
+  }
   assert.deepEqual(await MetricsLog.read(path.join(outDir, 'metrics.jsonl')), b.history);
 });
 
@@ -154,7 +154,8 @@ test('a NaN loss stops training with a clear error and leaves the last checkpoin
   const config = setup(1, { outDir, optimizer: undefined as never });
   config.optimizer = new SGD(buildParamGroups(config.model), { momentum: 0.9 });
   const base = config.loss;
-  config.loss = (batch, info) => (++calls > 7 ? base(batch, info).mul(Number.NaN) : base(batch, info));
+  config.loss = (batch, info) =>
+    ++calls > 7 ? base(batch, info).mul(Number.NaN) : base(batch, info);
   await assert.rejects(fit(config), (err: unknown) => {
     assert.ok(err instanceof NonFiniteError);
     assert.equal(err.exitCode, 1);
