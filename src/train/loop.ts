@@ -4,8 +4,6 @@
 // after every epoch from which `resume` continues exactly where an interrupted run stopped.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Loader } from '../data/loader.js';
-import type { Batch } from '../data/types.js';
 import { VisiontuneError } from '../errors.js';
 import { type BatchInfo, type Callback, emit } from './callbacks.js';
 import { assignWeights, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -25,16 +23,29 @@ import {
 } from './optim/index.js';
 import { withSeededMathRandom } from './seeded-random.js';
 
-export interface FitConfig {
+/** What the loop needs of a batch: a tensor it disposes after the step, and a size. */
+export interface TrainBatch {
+  x: tf.Tensor;
+  labels: Int32Array;
+  samples: readonly unknown[];
+}
+
+/** Batches by epoch index, the same batches for the same index (a data Loader is one). */
+export interface EpochSource<B extends TrainBatch> {
+  readonly numBatches: number;
+  epoch(index: number): AsyncIterable<B>;
+}
+
+export interface FitConfig<B extends TrainBatch = TrainBatch> {
   /** The model whose weights are trained, checkpointed and restored. */
   model: tf.LayersModel;
   optimizer: GroupOptimizer;
-  train: Loader;
+  train: EpochSource<B>;
   epochs: number;
   /** Base lr per step; ignored when `plateau` is given (it owns the lr). */
   schedule: Schedule;
   /** Loss of one batch in training mode, from tfjs ops (it runs under tf.variableGrads). */
-  loss: (batch: Batch, info: BatchInfo) => tf.Scalar;
+  loss: (batch: B, info: BatchInfo) => tf.Scalar;
   /** Metrics after each epoch, e.g. { val_loss, val_accuracy }. */
   validate?: (epoch: number) => Promise<Record<string, number>>;
   clipNorm?: number;
@@ -69,7 +80,7 @@ interface Extra {
   [key: string]: unknown;
 }
 
-export async function fit(config: FitConfig): Promise<FitResult> {
+export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<FitResult> {
   const { model, optimizer, train, epochs, seed } = config;
   const callbacks = config.callbacks ?? [];
   const checkpointDir = config.outDir && path.join(config.outDir, 'checkpoints');

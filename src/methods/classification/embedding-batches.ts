@@ -1,0 +1,36 @@
+// Batches over embeddings held in memory, for training heads on a frozen backbone's features:
+// shuffled by (seed, epoch) so an epoch's batches depend only on its index, as the loop's
+// resume contract needs.
+import * as tf from '@tensorflow/tfjs';
+import type { EpochSource, TrainBatch } from '../../train/loop.js';
+import { Rng } from '../../util/rng.js';
+import type { EmbeddingSet } from '../embed.js';
+
+export function embeddingBatches(
+  set: EmbeddingSet,
+  options: { batchSize: number; seed: number; shuffle?: boolean },
+): EpochSource<TrainBatch> {
+  const n = set.labels.length;
+  const { batchSize, seed } = options;
+  return {
+    numBatches: Math.ceil(n / batchSize),
+    async *epoch(index: number) {
+      const order =
+        options.shuffle === false
+          ? [...Array(n).keys()]
+          : new Rng(seed).fork('embedding-epoch', index).permutation(n);
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = order.slice(start, start + batchSize);
+        const x = new Float32Array(rows.length * set.dim);
+        rows.forEach((r, k) => {
+          x.set(set.embeddings.subarray(r * set.dim, (r + 1) * set.dim), k * set.dim);
+        });
+        yield {
+          x: tf.tensor2d(x, [rows.length, set.dim]),
+          labels: Int32Array.from(rows, (r) => set.labels[r]),
+          samples: rows.map((r) => set.ids[r]),
+        };
+      }
+    },
+  };
+}

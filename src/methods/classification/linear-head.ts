@@ -1,0 +1,152 @@
+// The `linear` strategy's trainable part: a head on frozen-backbone embeddings (standardization,
+// optional hidden layer, logits), trained by the common loop on in-memory embeddings. The same
+// layer objects are then applied to the backbone's output, so the saved classifier carries
+// exactly the trained weights.
+import * as tf from '@tensorflow/tfjs';
+import { featureStatistics, Standardize } from '../../heads/standardize.js';
+import type { Callback } from '../../train/callbacks.js';
+import { type FitResult, fit } from '../../train/loop.js';
+import { AdamW, buildParamGroups, type Schedule } from '../../train/optim/index.js';
+import type { EmbeddingSet } from '../embed.js';
+import { embeddingBatches } from './embedding-batches.js';
+
+export interface LinearHeadOptions {
+  classes: number;
+  /** Hidden units of an MLP head; 0 (default) is a linear head. */
+  hidden?: number;
+  dropRate?: number;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  seed?: number;
+  outDir?: string;
+  resume?: boolean;
+  callbacks?: Callback[];
+}
+
+export interface TrainedHead {
+  /** Applies the trained head layers to a symbolic embedding (e.g. a backbone's output). */
+  apply(embedding: tf.SymbolicTensor): tf.SymbolicTensor;
+  /** Embedding in, logits out: the model that was trained. */
+  model: tf.LayersModel;
+  result: FitResult;
+}
+
+function headLayers(
+  train: EmbeddingSet,
+  o: Required<Pick<LinearHeadOptions, 'classes' | 'hidden' | 'dropRate' | 'seed'>>,
+): tf.layers.Layer[] {
+  const layers: tf.layers.Layer[] = [
+    new Standardize({
+      ...featureStatistics(train.embeddings, train.dim),
+      name: 'head_standardize',
+    }),
+  ];
+  if (o.hidden > 0) {
+    layers.push(
+      tf.layers.dense({
+        units: o.hidden,
+        activation: 'relu',
+        name: 'head_hidden',
+        kernelInitializer: tf.initializers.heNormal({ seed: o.seed }),
+      }),
+    );
+  }
+  if (o.dropRate > 0) layers.push(tf.layers.dropout({ rate: o.dropRate, name: 'head_drop' }));
+  layers.push(
+    tf.layers.dense({
+      units: o.classes,
+      name: 'head',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 1 }),
+    }),
+  );
+  return layers;
+}
+
+function logitsLoss(model: tf.LayersModel, classes: number, smoothing: number, training: boolean) {
+  return (x: tf.Tensor, labels: Int32Array): tf.Scalar => {
+    const logits = model.apply(x, { training }) as tf.Tensor;
+    return tf.losses.softmaxCrossEntropy(
+      tf.oneHot(tf.tensor1d(labels, 'int32'), classes),
+      logits,
+      undefined,
+      smoothing,
+    ) as tf.Scalar;
+  };
+}
+
+export async function trainLinearHead(
+  train: EmbeddingSet,
+  val: EmbeddingSet | undefined,
+  options: LinearHeadOptions,
+): Promise<TrainedHead> {
+  const o = {
+    hidden: 0,
+    dropRate: 0,
+    epochs: 30,
+    batchSize: 64,
+    lr: 0.02,
+    weightDecay: 1e-3,
+    labelSmoothing: 0,
+    seed: 0,
+    ...options,
+  };
+  const layers = headLayers(train, o);
+  const input = tf.input({ shape: [train.dim], name: 'embedding' });
+  const output = layers.reduce<tf.SymbolicTensor>(
+    (x, layer) => layer.apply(x) as tf.SymbolicTensor,
+    input,
+  );
+  const model = tf.model({ inputs: input, outputs: output, name: 'linear_head' });
+  const optimizer = new AdamW(buildParamGroups(model, { weightDecay: o.weightDecay }));
+  const trainLoss = logitsLoss(model, o.classes, o.labelSmoothing, true);
+  const evalLoss = logitsLoss(model, o.classes, 0, false);
+  const batches = embeddingBatches(train, { batchSize: o.batchSize, seed: o.seed });
+
+  const validate = val
+    ? async () =>
+        tf.tidy(() => {
+          const x = tf.tensor2d(val.embeddings, [val.labels.length, val.dim]);
+          const predicted = (model.predict(x) as tf.Tensor).argMax(1).dataSync();
+          let correct = 0;
+          for (let i = 0; i < predicted.length; i++) if (predicted[i] === val.labels[i]) correct++;
+          return {
+            val_loss: evalLoss(x, val.labels).dataSync()[0],
+            val_accuracy: correct / val.labels.length,
+          };
+        })
+    : undefined;
+
+  const result = await fit({
+    model,
+    optimizer,
+    train: batches,
+    epochs: o.epochs,
+    seed: o.seed,
+    schedule: {
+      kind: 'cosine',
+      lr: o.lr,
+      warmupSteps: Math.min(batches.numBatches, 10),
+    } satisfies Schedule,
+    loss: (batch) => trainLoss(batch.x, batch.labels),
+    validate,
+    earlyStopping: val
+      ? { monitor: 'val_loss', patience: Math.max(3, Math.ceil(o.epochs / 5)) }
+      : undefined,
+    outDir: o.outDir,
+    resume: o.resume,
+    callbacks: o.callbacks,
+  });
+  optimizer.dispose();
+  return {
+    model,
+    result,
+    apply: (embedding) =>
+      layers.reduce<tf.SymbolicTensor>(
+        (x, layer) => layer.apply(x) as tf.SymbolicTensor,
+        embedding,
+      ),
+  };
+}
