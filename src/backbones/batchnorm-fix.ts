@@ -4,6 +4,10 @@
 // fine-tuning it would fail. This subclass gives the training path constant ones / zeros in
 // place of the missing weights (no new trainable weights), and replaces the registered class so
 // every deserialized model (registry, user models, bundles) gets it.
+// It also gives frozen BatchNorm Keras (TF2) semantics: tfjs-layers ignores `trainable` in
+// BatchNormalization.call, so a frozen layer applied with `training: true` would normalize with
+// batch statistics and overwrite its moving averages. A layer with `trainable = false` runs in
+// inference mode here. Layers built in code get this class through `batchNormalization()`.
 import * as tf from '@tensorflow/tfjs';
 
 type Weight = { read(): tf.Tensor };
@@ -13,8 +17,17 @@ const BatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({}
   className: string;
 };
 
+type Kwargs = Record<string, unknown>;
+
 class BatchNormalizationTrainable extends BatchNormalization {
   static override className = 'BatchNormalization';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    // Frozen: moving statistics, no updates (as Keras >= 2.1.3 / TF2 does for trainable = false).
+    if (!this.trainable && kwargs?.training)
+      return super.call(inputs, { ...kwargs, training: false });
+    return super.call(inputs, kwargs);
+  }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     super.build(inputShape);
@@ -36,3 +49,17 @@ class BatchNormalizationTrainable extends BatchNormalization {
 tf.serialization.registerClass(
   BatchNormalizationTrainable as unknown as Parameters<typeof tf.serialization.registerClass>[0],
 );
+
+/** tf.layers.batchNormalization with this file's fixes; for bodies built in code. */
+export function batchNormalization(
+  args: Parameters<typeof tf.layers.batchNormalization>[0] = {},
+): tf.layers.Layer {
+  return new BatchNormalizationTrainable(args);
+}
+
+/** Whether a frozen `layer` (if a BatchNorm) runs in inference mode when training. */
+export function freezesToInference(layer: tf.layers.Layer): boolean {
+  return (
+    layer.getClassName() !== 'BatchNormalization' || layer instanceof BatchNormalizationTrainable
+  );
+}

@@ -2,6 +2,7 @@
 // tf.LayersModel out — feature maps at taps, pooled embedding, or embedding + linear head.
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
+import { initializerSeed } from '../util/init-seed.js';
 import {
   featureShape,
   getLayerOrThrow,
@@ -158,7 +159,9 @@ export async function createModel(
       const head = tf.layers.dense({
         units: options.numClasses,
         name: 'head',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed ?? 0 }),
+        kernelInitializer: tf.initializers.glorotUniform({
+          seed: initializerSeed(options.seed ?? 0, 1_000),
+        }),
       });
       model = tf.model({
         inputs: input,

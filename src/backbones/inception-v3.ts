@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { resolveInputSize } from './input-size.js';
 import { buildNsfwjsBody } from './nsfwjs-body.js';
-import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
+import type { BackboneEntry, BlockRule, BuildOptions, PretrainedConfig } from './types.js';
 
 export const inceptionV3Config: PretrainedConfig = {
   inputSize: 299,
@@ -28,6 +28,12 @@ export const inceptionV3Config: PretrainedConfig = {
   source: 'npm nsfwjs@4.3.0 dist/models/inception_v3 (Keras 2.2.4, uint8-quantized)',
 };
 
+/** Stem up to the second max pool, then the 11 Inception blocks, each ending at its `mixedK`. */
+export const inceptionV3Blocks: BlockRule = {
+  stemEnd: 'max_pooling2d_2',
+  ends: Array.from({ length: 11 }, (_, k) => `mixed${k}`),
+};
+
 export function buildInceptionV3(options: BuildOptions): Promise<tf.LayersModel> {
   const inputSize = resolveInputSize('inception_v3', inceptionV3Config, options.inputSize);
   return buildNsfwjsBody('inception_v3', 'mixed10', 'inception_v3', 299, { ...options, inputSize });
@@ -38,5 +44,6 @@ export const inceptionV3: BackboneEntry = {
   description: 'InceptionV3 @299, weights from nsfwjs (fine-tuned off ImageNet); 75 px minimum',
   hasPretrained: true,
   config: inceptionV3Config,
+  blocks: inceptionV3Blocks,
   build: buildInceptionV3,
 };

@@ -4,7 +4,10 @@
 // and loads with model.save / tf.loadLayersModel.
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
+import { initializerSeed } from '../util/init-seed.js';
+import { batchNormalization } from './batchnorm-fix.js';
 import { resolveInputSize } from './input-size.js';
+import { mobilenetV2Blocks } from './mobilenet-v2.js';
 import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
 
 const ALPHA = 0.35;
@@ -48,9 +51,8 @@ export async function buildMobilenetV2Small(options: BuildOptions): Promise<tf.L
     throw badUsage('mobilenet_v2_035 has no pretrained weights; use pretrained: false');
   const size = resolveInputSize('mobilenet_v2_035', mobilenetV2SmallConfig, options.inputSize);
   let seed = options.seed ?? 0;
-  const init = () => tf.initializers.heNormal({ seed: seed++ });
-  const bn = (name: string) =>
-    tf.layers.batchNormalization({ name, momentum: 0.999, epsilon: 1e-3 });
+  const init = () => tf.initializers.heNormal({ seed: initializerSeed(seed++) });
+  const bn = (name: string) => batchNormalization({ name, momentum: 0.999, epsilon: 1e-3 });
   const relu6 = (name: string) => tf.layers.reLU({ name, maxValue: 6 });
   const conv = (filters: number, kernel: number, stride: number, name: string) =>
     tf.layers.conv2d({
@@ -114,5 +116,6 @@ export const mobilenetV2Small: BackboneEntry = {
   description: 'MobileNetV2 width 0.35 from scratch (random init), 96 px default; small and fast',
   hasPretrained: false,
   config: mobilenetV2SmallConfig,
+  blocks: mobilenetV2Blocks,
   build: buildMobilenetV2Small,
 };

@@ -3,7 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { resolveInputSize } from './input-size.js';
 import { buildNsfwjsBody } from './nsfwjs-body.js';
-import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
+import type { BackboneEntry, BlockRule, BuildOptions, PretrainedConfig } from './types.js';
 
 export const mobilenetV2Config: PretrainedConfig = {
   inputSize: 224,
@@ -26,6 +26,23 @@ export const mobilenetV2Config: PretrainedConfig = {
   source: 'npm nsfwjs@4.3.0 dist/models/mobilenet_v2 (Keras 2.2.4, uint8-quantized)',
 };
 
+/**
+ * Keras MobileNetV2 names: stem `Conv1*` / `bn_Conv1`; the 17 inverted-residual blocks
+ * `expanded_conv` (block 0) and `block_1`..`block_16`; top `Conv_1`, `Conv_1_bn`, `out_relu`, the
+ * 1x1 conv to 1280 channels. The top counts as the last block: `--unfreeze 1` trains it and the
+ * head, `--unfreeze 2` adds block_16, so unfrozen layers always reach the head without a gap.
+ */
+export const mobilenetV2Blocks: BlockRule = {
+  blockOf: (name) => {
+    if (name.startsWith('Conv1') || name === 'bn_Conv1') return 'stem';
+    if (name.startsWith('expanded_conv')) return 'expanded_conv';
+    const block = /^block_\d+(?=_)/.exec(name);
+    if (block) return block[0];
+    if (name === 'Conv_1' || name === 'Conv_1_bn' || name === 'out_relu') return 'top';
+    return undefined;
+  },
+};
+
 export function buildMobilenetV2(options: BuildOptions): Promise<tf.LayersModel> {
   const inputSize = resolveInputSize('mobilenet_v2', mobilenetV2Config, options.inputSize);
   return buildNsfwjsBody('mobilenet_v2', 'out_relu', 'mobilenet_v2', 224, {
@@ -40,5 +57,6 @@ export const mobilenetV2: BackboneEntry = {
     'MobileNetV2 1.0 @224, weights from nsfwjs (fine-tuned off ImageNet). Probe block_12_add (96-d) too: it beat out_relu on a texture task',
   hasPretrained: true,
   config: mobilenetV2Config,
+  blocks: mobilenetV2Blocks,
   build: buildMobilenetV2,
 };

@@ -3,6 +3,7 @@
 // Registers the BatchNorm training fix before any model is deserialized.
 import './batchnorm-fix.js';
 import * as tf from '@tensorflow/tfjs';
+import { initializerSeed } from '../util/init-seed.js';
 import { type NsfwjsModelName, nsfwjsHandler, nsfwjsModelJson } from './nsfwjs-weights.js';
 import { editTopology, type KerasModelJson } from './topology.js';
 import type { BuildOptions } from './types.js';
@@ -32,7 +33,7 @@ export async function nsfwjsBodyTopology(
 
 /** Gives every initializer in the config its own seed, so `pretrained: false` is reproducible. */
 function seedInitializers(json: KerasModelJson, seed: number): void {
-  let next = seed;
+  let next = initializerSeed(seed);
   for (const layer of json.config.layers) {
     for (const [key, value] of Object.entries(layer.config)) {
       const init = value as { config?: Record<string, unknown> } | null;

@@ -3,8 +3,10 @@
 // (seeded), 64 px default. For fast tests and small-data baselines; standard Keras layers only.
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
+import { initializerSeed } from '../util/init-seed.js';
+import { batchNormalization } from './batchnorm-fix.js';
 import { resolveInputSize } from './input-size.js';
-import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
+import type { BackboneEntry, BlockRule, BuildOptions, PretrainedConfig } from './types.js';
 
 const WIDTHS = [16, 32, 64, 128];
 const BLOCKS_PER_STAGE = 1;
@@ -26,6 +28,17 @@ export const resnetTinyConfig: PretrainedConfig = {
   source: 'visiontune: ResNet with BasicBlocks, stages 16/32/64/128, random init',
 };
 
+/** Stem (`stem_*`), then one block per BasicBlock (`stageS_blockB`); `stageS_out` ends its stage. */
+export const resnetTinyBlocks: BlockRule = {
+  blockOf: (name) => {
+    if (name.startsWith('stem_')) return 'stem';
+    const block = /^stage\d+_block\d+(?=_)/.exec(name);
+    if (block) return block[0];
+    const out = /^(stage\d+)_out$/.exec(name);
+    return out ? `${out[1]}_block${BLOCKS_PER_STAGE}` : undefined;
+  },
+};
+
 export async function buildResnetTiny(options: BuildOptions): Promise<tf.LayersModel> {
   if (options.pretrained)
     throw badUsage('resnet_tiny has no pretrained weights; use pretrained: false');
@@ -38,10 +51,10 @@ export async function buildResnetTiny(options: BuildOptions): Promise<tf.LayersM
       strides: stride,
       padding: 'same',
       useBias: false,
-      kernelInitializer: tf.initializers.heNormal({ seed: seed++ }),
+      kernelInitializer: tf.initializers.heNormal({ seed: initializerSeed(seed++) }),
       name,
     });
-  const bn = (name: string) => tf.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 });
+  const bn = (name: string) => batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 });
   const relu = (name: string) => tf.layers.reLU({ name });
   const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
     layer.apply(x) as tf.SymbolicTensor;
@@ -84,5 +97,6 @@ export const resnetTiny: BackboneEntry = {
     'Tiny ResNet (BasicBlocks, 16/32/64/128 channels) from scratch, 64 px default; for tests and small data',
   hasPretrained: false,
   config: resnetTinyConfig,
+  blocks: resnetTinyBlocks,
   build: buildResnetTiny,
 };

@@ -35,12 +35,28 @@ export interface BuildOptions {
   seed?: number;
 }
 
+/**
+ * How a body splits into blocks, the units of `--unfreeze N` (methods/freeze). Blocks are ordered
+ * stem, block 1..K, top; 'stem' and 'top' are reserved block names. Without a rule, blocks are
+ * found from the graph (methods/freeze/blocks.ts).
+ */
+export type BlockRule =
+  /** Block of each body layer from its name alone: 'stem', 'top' or a block name. */
+  | { blockOf: (layerName: string) => string | undefined }
+  /**
+   * Graph rule: the last layer of the stem, then the last layer of each block (the block's name).
+   * A layer belongs to the first of these that depends on it; layers after the last form 'top'.
+   */
+  | { stemEnd: string; ends: string[] };
+
 export interface BackboneEntry {
   name: string;
   description: string;
   /** Whether pretrained weights exist for this entry. */
   hasPretrained: boolean;
   config: PretrainedConfig;
+  /** Block split for freezing; absent: found from the graph. */
+  blocks?: BlockRule;
   /** Builds the convolutional body: NHWC image input -> last feature map (no head, no pooling). */
   build(options: BuildOptions): Promise<tf.LayersModel>;
 }

@@ -2,6 +2,7 @@
 // parameter groups, an lr schedule (or ReduceLROnPlateau), gradient clipping, validation,
 // early stopping with best-weights restore, a metrics.jsonl log, callbacks, and a checkpoint
 // after every epoch from which `resume` continues exactly where an interrupted run stopped.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../errors.js';
@@ -108,19 +109,21 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
     startEpoch = resumed.state.epoch;
     step = resumed.state.step;
   }
+  if (config.outDir) await fs.mkdir(config.outDir, { recursive: true });
   const log = logFile
     ? resumed
       ? await MetricsLog.resume(logFile, startEpoch)
       : await MetricsLog.create(logFile)
     : undefined;
 
-  const variables = optimizer.variables();
   await emit(callbacks, 'onTrainBegin', { epochs, startEpoch });
   let stopReason =
     resumed && (startEpoch >= epochs || early?.stopped) ? 'resumed-complete' : 'completed';
 
   for (let epoch = startEpoch + 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
     await emit(callbacks, 'onEpochBegin', { epoch });
+    // Read after the callbacks: one may unfreeze layers (gradual unfreezing) and regroup.
+    const variables = optimizer.variables();
     let lossSum = 0;
     let seen = 0;
     let batchIndex = 0;

@@ -7,6 +7,7 @@ import { featureStatistics, Standardize } from '../../heads/standardize.js';
 import type { Callback } from '../../train/callbacks.js';
 import { type FitResult, fit } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type Schedule } from '../../train/optim/index.js';
+import { initializerSeed } from '../../util/init-seed.js';
 import type { EmbeddingSet } from '../embed.js';
 import { embeddingBatches } from './embedding-batches.js';
 
@@ -50,7 +51,7 @@ function headLayers(
         units: o.hidden,
         activation: 'relu',
         name: 'head_hidden',
-        kernelInitializer: tf.initializers.heNormal({ seed: o.seed }),
+        kernelInitializer: tf.initializers.heNormal({ seed: initializerSeed(o.seed, 1) }),
       }),
     );
   }
@@ -59,7 +60,7 @@ function headLayers(
     tf.layers.dense({
       units: o.classes,
       name: 'head',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 1 }),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: initializerSeed(o.seed, 2) }),
     }),
   );
   return layers;

@@ -1,0 +1,62 @@
+// The run configuration of `visiontune train` / `train(config)`: one zod schema, validated after
+// merging, with the precedence stated once: defaults < config file < CLI flags < call arguments.
+import { z } from 'zod';
+import { badUsage } from '../../errors.js';
+
+export const STRATEGIES = ['linear', 'finetune', 'scratch'] as const;
+
+export const trainConfigSchema = z.object({
+  data: z.string().min(1),
+  backbone: z.string().default('mobilenet_v2'),
+  strategy: z.enum(STRATEGIES).default('linear'),
+  epochs: z.number().int().positive().default(10),
+  batch: z.number().int().positive().default(32),
+  /** Square input size; default the backbone's native size. */
+  imageSize: z.number().int().positive().optional(),
+  /** Base learning rate; default per strategy (linear 0.02, finetune 1e-3, scratch 3e-3). */
+  lr: z.number().positive().optional(),
+  /** Fraction of the training images held out for validation when the data has no val split. */
+  val: z.number().min(0).max(0.9).default(0.2),
+  /** Use only K labelled training images per class (seeded). */
+  labelsPerClass: z.number().int().positive().optional(),
+  /** Layer whose pooled output feeds the head (default: the backbone's embedding layer). */
+  layer: z.string().optional(),
+  hidden: z.number().int().nonnegative().default(0),
+  dropRate: z.number().min(0).max(0.95).default(0),
+  weightDecay: z.number().nonnegative().default(1e-4),
+  labelSmoothing: z.number().min(0).max(0.5).default(0),
+  backboneLrMult: z.number().positive().max(1).default(0.1),
+  out: z.string().default('runs/train'),
+  resume: z.boolean().default(false),
+  seed: z.number().int().nonnegative().default(0),
+  skipBad: z.boolean().default(false),
+  cacheDir: z.string().optional(),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+export const DEFAULT_LR: Record<TrainConfig['strategy'], number> = {
+  linear: 0.02,
+  finetune: 1e-3,
+  scratch: 3e-3,
+};
+
+/** Merges layers in precedence order (later wins; undefined never overrides) and validates. */
+export function resolveTrainConfig(
+  ...layers: (Record<string, unknown> | undefined)[]
+): TrainConfig {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer ?? {}))
+      if (value !== undefined) merged[key] = value;
+  }
+  const parsed = trainConfigSchema.strict().safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(config)'}: ${i.message}`,
+    );
+    throw badUsage(`invalid training configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

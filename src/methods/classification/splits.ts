@@ -1,0 +1,43 @@
+// Which images train, validate and test a run: the source's own splits when it has them, a
+// stratified hold-out otherwise, and an optional K-per-class subsample of the training images
+// (the few-label setting the transfer comparison is about). All choices are seeded.
+import { stratifiedSplit } from '../../data/split.js';
+import type { DataSource, Sample } from '../../data/types.js';
+import { badInput } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
+
+export interface RunSplits {
+  train: Sample[];
+  val: Sample[];
+  test: Sample[];
+}
+
+/** `k` samples of each class in seeded random order (fewer when a class has fewer). */
+export function takePerClass(samples: readonly Sample[], k: number, seed: number): Sample[] {
+  const taken = new Map<number, number>();
+  return new Rng(seed)
+    .fork('per-class')
+    .shuffle([...samples])
+    .filter((s) => {
+      const n = taken.get(s.label) ?? 0;
+      taken.set(s.label, n + 1);
+      return n < k;
+    });
+}
+
+export function chooseSplits(
+  source: DataSource,
+  options: { val: number; labelsPerClass?: number; seed: number },
+): RunSplits {
+  let train = source.splits.train ?? [];
+  let val = source.splits.val ?? [];
+  if (val.length === 0 && options.val > 0)
+    ({ train, val } = stratifiedSplit(train, options.val, options.seed));
+  if (options.labelsPerClass !== undefined) {
+    train = takePerClass(train, options.labelsPerClass, options.seed);
+    // Validation is held to the same label budget: a few-label user has no big val set either.
+    val = takePerClass(val, options.labelsPerClass, options.seed + 1);
+  }
+  if (train.length === 0) throw badInput(`${source.name}: no training images`);
+  return { train, val, test: source.splits.test ?? [] };
+}

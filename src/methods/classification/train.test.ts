@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import sharp from 'sharp';
+import { loadBundle } from '../../bundle/bundle.js';
+import { evaluateBundle } from '../../bundle/evaluate.js';
+import { openSource } from '../../data/index.js';
+import { initEngine } from '../../engine/index.js';
+import { MetricsLog } from '../../train/metrics-log.js';
+import { Rng } from '../../util/rng.js';
+import { resolveTrainConfig } from './config.js';
+import { train } from './train.js';
+
+let data: string;
+let work: string;
+
+/** A real image folder: root/{train,test}/<class>/*.png, class = the dominant color channel. */
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-train-'));
+  data = path.join(work, 'data');
+  const rng = new Rng(3);
+  for (const [split, n] of [
+    ['train', 10],
+    ['test', 4],
+  ] as const) {
+    for (const [c, name] of ['red', 'green', 'blue'].entries()) {
+      const dir = path.join(data, split, name);
+      await fs.mkdir(dir, { recursive: true });
+      for (let i = 0; i < n; i++) {
+        const raw = Buffer.alloc(20 * 20 * 3);
+        for (let p = 0; p < 400; p++) {
+          for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
+        }
+        await sharp(raw, { raw: { width: 20, height: 20, channels: 3 } })
+          .png()
+          .toFile(path.join(dir, `${i}.png`));
+      }
+    }
+  }
+});
+
+const base = (strategy: string, out: string) =>
+  resolveTrainConfig({
+    data,
+    backbone: 'resnet_tiny',
+    strategy,
+    imageSize: 32,
+    batch: 8,
+    out,
+    cacheDir: path.join(work, 'cache'),
+  });
+
+test('a linear run writes the bundle, model card, metrics log and report, and its metrics match the bundle', async () => {
+  const out = path.join(work, 'linear');
+  const result = await train({ ...base('linear', out), epochs: 20, lr: 0.05 });
+  assert.equal(result.evaluatedOn, 'test');
+  assert.equal(result.metrics.count, 12);
+  assert.equal(
+    result.metrics.confusion.flat().reduce((a, b) => a + b, 0),
+    12,
+  );
+  for (const file of [
+    'report.html',
+    'metrics.jsonl',
+    'bundle/model.json',
+    'bundle/visiontune.json',
+    'bundle/README.md',
+  ]) {
+    await fs.access(path.join(out, file));
+  }
+  assert.deepEqual(await MetricsLog.read(path.join(out, 'metrics.jsonl')), result.history);
+  const html = await fs.readFile(path.join(out, 'report.html'), 'utf8');
+  assert.match(html, /<svg/);
+  // The saved classifier (backbone + head) reproduces the metrics computed on cached embeddings.
+  const bundle = await loadBundle(result.bundleDir);
+  const source = await openSource(data);
+  const again = await evaluateBundle(bundle, source, source.splits.test ?? []);
+  assert.ok(
+    Math.abs(again.accuracy - result.metrics.accuracy) < 1e-9,
+    `${again.accuracy} vs ${result.metrics.accuracy}`,
+  );
+  assert.ok(
+    result.metrics.accuracy > 0.6,
+    `a color task should be learnable: ${result.metrics.accuracy}`,
+  );
+
+  // A second run with another learning rate reuses every cached embedding.
+  const logs: string[] = [];
+  await train(
+    { ...base('linear', path.join(work, 'linear2')), epochs: 5, lr: 0.01 },
+    { log: (l) => logs.push(l) },
+  );
+  assert.ok(
+    logs.some((l) => /embedded train: 0 computed, 24 from cache/.test(l)),
+    logs.join('\n'),
+  );
+});
+
+test('an interrupted scratch run resumed from its checkpoint ends with the same metrics', async () => {
+  const straight = await train({ ...base('scratch', path.join(work, 'straight')), epochs: 3 });
+  const out = path.join(work, 'crashed');
+  const crash = {
+    onEpochEnd: (r: { epoch: number }) => {
+      if (r.epoch === 2) throw new Error('simulated crash');
+    },
+  };
+  await assert.rejects(
+    train({ ...base('scratch', out), epochs: 3 }, { callbacks: [crash] }),
+    /simulated crash/,
+  );
+  const resumed = await train({ ...base('scratch', out), epochs: 3, resume: true });
+  assert.equal(resumed.history.length, 3);
+  for (const [i, r] of straight.history.entries()) {
+    assert.ok(
+      Math.abs((r.loss as number) - (resumed.history[i].loss as number)) < 1e-5,
+      `epoch ${i + 1}`,
+    );
+  }
+  assert.equal(resumed.metrics.accuracy, straight.metrics.accuracy);
+});
+
+test('a bad configuration is a usage error naming the field', () => {
+  assert.throws(() => resolveTrainConfig({ data, strategy: 'magic' }), /strategy/);
+  assert.throws(() => resolveTrainConfig({ data, epochs: 0 }), /epochs/);
+  assert.throws(() => resolveTrainConfig({ data, colour: 'red' }), /colour/);
+});
