@@ -318,3 +318,79 @@ test('the demo (npm start) runs end to end on a small budget', async () => {
   for (const key of ['topK', 'balancedAccuracy', 'perClass', 'ece', 'macroF1'])
     assert.ok(key in metrics, key);
 });
+
+/** A small real folder: root/{train,test}/<color>/*.png, the class is the dominant channel. */
+async function colorFolder(root: string): Promise<void> {
+  const rng = new Rng(9);
+  for (const [split, n] of [
+    ['train', 10],
+    ['test', 4],
+  ] as const) {
+    for (const [c, name] of ['red', 'green', 'blue'].entries()) {
+      const folder = path.join(root, split, name);
+      await fs.mkdir(folder, { recursive: true });
+      for (let i = 0; i < n; i++) {
+        const raw = Buffer.alloc(16 * 16 * 3);
+        for (let p = 0; p < 256; p++)
+          for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
+        await fs.writeFile(path.join(folder, `${i}.png`), await encode(raw, 16, 16, 'png'));
+      }
+    }
+  }
+}
+
+test('train killed with SIGKILL mid-run and resumed ends with the metrics of an uninterrupted run', async () => {
+  const data = path.join(dir, 'colors');
+  await colorFolder(data);
+  const args = (out: string) => [
+    'train',
+    '--data',
+    data,
+    '--backbone',
+    'resnet_tiny',
+    '--strategy',
+    'scratch',
+    '--image-size',
+    '32',
+    '--epochs',
+    '6',
+    '--batch',
+    '4',
+    '--out',
+    out,
+    '--json',
+  ];
+
+  const straight = await cli(...args(path.join(dir, 'straight')));
+  assert.equal(straight.code, 0, straight.stderr);
+  const expected = JSON.parse(straight.stdout);
+
+  const out = path.join(dir, 'killed');
+  const child = execFile(process.execPath, [BIN, ...args(out)], {
+    env: { ...process.env, VISIONTUNE_BACKEND: 'wasm' },
+  });
+  // Kill it once the second epoch's checkpoint exists: inside a later epoch.
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(async () => {
+      const names = await fs.readdir(path.join(out, 'checkpoints')).catch(() => [] as string[]);
+      if (names.includes('epoch-0002')) {
+        clearInterval(poll);
+        setTimeout(resolve, 150);
+      }
+    }, 20);
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  await assert.rejects(fs.access(path.join(out, 'report.html')), 'the killed run did not finish');
+
+  const resumed = await cli(...args(out), '--resume');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const got = JSON.parse(resumed.stdout);
+  assert.equal(got.metrics.accuracy, expected.metrics.accuracy);
+  assert.ok(
+    Math.abs(got.metrics.nll - expected.metrics.nll) < 1e-5,
+    `${got.metrics.nll} vs ${expected.metrics.nll}`,
+  );
+  const log = (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+  assert.equal(log.length, 6, 'one line per epoch, none repeated');
+});

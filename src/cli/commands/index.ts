@@ -7,6 +7,7 @@ import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
 
 export function registerCommands(program: Command): void {
   backbonesCommand(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   evalCommand(program);
   infoCommand(program);
   predictCommand(program);
+  trainCommand(program);
 }

@@ -26,6 +26,8 @@ export const trainConfigSchema = z.object({
   weightDecay: z.number().nonnegative().default(1e-4),
   labelSmoothing: z.number().min(0).max(0.5).default(0),
   backboneLrMult: z.number().positive().max(1).default(0.1),
+  /** finetune: how many of the last backbone blocks train ('all', or 0 for the head only). */
+  unfreeze: z.union([z.literal('all'), z.number().int().nonnegative()]).default('all'),
   out: z.string().default('runs/train'),
   resume: z.boolean().default(false),
   seed: z.number().int().nonnegative().default(0),

@@ -20,6 +20,7 @@ import { type FitResult, fit } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import { AdamW, buildParamGroups } from '../../train/optim/index.js';
 import { backboneIdentity } from '../content-hash.js';
+import { describeBlocks, splitBlocks, unfreezeLast } from '../freeze/index.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
 import { DEFAULT_LR, type TrainConfig } from './config.js';
 import { trainLinearHead } from './linear-head.js';
@@ -35,6 +36,8 @@ export interface TrainHooks {
 
 export interface TrainResult {
   config: TrainConfig;
+  /** Class names, in label-index order. */
+  labels: string[];
   bundleDir: string;
   reportFile: string;
   /** Where the final metrics were measured: the test split, else validation. */
@@ -154,7 +157,11 @@ async function trainNetwork(
 ): Promise<Trained> {
   const pretrained = config.strategy === 'finetune';
   const classes = source.classes.length;
-  const { model, config: backboneConfig } = await createModel(config.backbone, {
+  const {
+    model,
+    config: backboneConfig,
+    entry,
+  } = await createModel(config.backbone, {
     numClasses: classes,
     inputSize: config.imageSize,
     pretrained,
@@ -162,6 +169,11 @@ async function trainNetwork(
     embeddingLayer: config.layer,
     seed: config.seed,
   });
+  if (pretrained) {
+    const blocks = splitBlocks(model, entry.blocks);
+    const frozen = unfreezeLast(model, config.unfreeze, blocks);
+    hooks.log?.(`fine-tuning ${frozen.trainable.length} of ${blocks.length} blocks (${describeBlocks(blocks)}) + head`);
+  }
   const optimizer = new AdamW(
     buildParamGroups(model, {
       weightDecay: config.weightDecay,
@@ -311,6 +323,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));
   return {
     config,
+    labels: source.classes,
     bundleDir,
     reportFile,
     evaluatedOn,

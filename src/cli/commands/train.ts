@@ -1,0 +1,158 @@
+// `visiontune train`: one classification transfer run. Flags override a --config JSON file,
+// which overrides the defaults; the merged configuration is validated once and saved with
+// the bundle.
+import { promises as fs } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { badInput } from '../../errors.js';
+import { resolveTrainConfig, STRATEGIES } from '../../methods/classification/config.js';
+import { train } from '../../methods/classification/train.js';
+import { parseUnfreeze } from '../../methods/freeze/index.js';
+import { formatMetrics } from '../../metrics/index.js';
+import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
+
+interface TrainFlags extends CommonFlags {
+  config?: string;
+  [key: string]: unknown;
+}
+
+function parseNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw badInput(`${flag}: '${value}' is not a number`);
+    return n;
+  };
+}
+
+async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw badInput(`--config ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function trainCommand(program: Command): void {
+  addCommonFlags(
+    program
+      .command('train')
+      .description(
+        'train a classifier by transfer: linear probe, fine-tuning, or the same net from scratch',
+      )
+      .option('--data <source>', 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist')
+      .option(
+        '--backbone <name>',
+        'registry name or path/URL of a TF.js layers model (default mobilenet_v2)',
+      )
+      .addOption(
+        new Option('--strategy <name>', 'transfer strategy (default linear)').choices([
+          ...STRATEGIES,
+        ]),
+      )
+      .option('--epochs <n>', 'epochs (default 10)', parseInteger('--epochs', 1))
+      .option('--batch <n>', 'batch size (default 32)', parseInteger('--batch', 1))
+      .option(
+        '--image-size <px>',
+        'square input size (default: backbone native)',
+        parseInteger('--image-size', 1),
+      )
+      .option('--lr <x>', 'base learning rate (default per strategy)', parseNumber('--lr'))
+      .option(
+        '--val <fraction>',
+        'validation fraction when the data has no val split (default 0.2)',
+        parseNumber('--val'),
+      )
+      .option(
+        '--labels-per-class <k>',
+        'use only K labelled training images per class',
+        parseInteger('--labels-per-class', 1),
+      )
+      .option('--layer <name>', 'backbone layer to pool for the head')
+      .option('--unfreeze <n|all>', 'finetune: last N blocks train, or all (default all)', (v) =>
+        parseUnfreeze(v),
+      )
+      .option(
+        '--backbone-lr-mult <x>',
+        'finetune: backbone lr multiple (default 0.1)',
+        parseNumber('--backbone-lr-mult'),
+      )
+      .option(
+        '--hidden <n>',
+        'linear: hidden units of an MLP head (default 0: linear)',
+        parseInteger('--hidden', 0),
+      )
+      .option('--drop-rate <x>', 'dropout before the head (default 0)', parseNumber('--drop-rate'))
+      .option(
+        '--weight-decay <x>',
+        'AdamW weight decay (default 1e-4)',
+        parseNumber('--weight-decay'),
+      )
+      .option(
+        '--label-smoothing <x>',
+        'label smoothing (default 0)',
+        parseNumber('--label-smoothing'),
+      )
+      .option('--out <dir>', 'output folder (default runs/train)')
+      .option('--config <file>', 'JSON run configuration; flags override it')
+      .option('--resume', 'continue from the last complete checkpoint in --out')
+      .option('--skip-bad', 'skip bad images (counted and named) instead of failing')
+      .option('--cache-dir <dir>', 'embedding cache folder (default ~/.cache/visiontune)'),
+  ).action(async (flags: TrainFlags) => {
+    const { out } = await setUp(flags);
+    const fromFile = flags.config ? await readConfigFile(flags.config) : {};
+    const config = resolveTrainConfig(fromFile, {
+      data: flags.data,
+      backbone: flags.backbone,
+      strategy: flags.strategy,
+      epochs: flags.epochs,
+      batch: flags.batch,
+      imageSize: flags.imageSize,
+      lr: flags.lr,
+      val: flags.val,
+      labelsPerClass: flags.labelsPerClass,
+      layer: flags.layer,
+      unfreeze: flags.unfreeze,
+      backboneLrMult: flags.backboneLrMult,
+      hidden: flags.hidden,
+      dropRate: flags.dropRate,
+      weightDecay: flags.weightDecay,
+      labelSmoothing: flags.labelSmoothing,
+      out: flags.out,
+      resume: flags.resume,
+      skipBad: flags.skipBad,
+      cacheDir: flags.cacheDir,
+      seed: flags.seed,
+    });
+    const result = await train(config, {
+      log: (line) => out.info(line),
+      callbacks: [
+        {
+          onEpochEnd: (r) =>
+            out.info(
+              `epoch ${r.epoch}/${config.epochs}  loss ${Number(r.loss).toFixed(4)}` +
+                (typeof r.val_accuracy === 'number'
+                  ? `  val_acc ${r.val_accuracy.toFixed(4)}`
+                  : ''),
+            ),
+        },
+      ],
+    });
+    out.result(
+      {
+        bundle: result.bundleDir,
+        report: result.reportFile,
+        evaluatedOn: result.evaluatedOn,
+        splits: result.splits,
+        seconds: result.seconds,
+        metrics: result.metrics,
+        config: result.config,
+      },
+      () =>
+        [
+          `${config.strategy} on ${config.backbone}: ${result.evaluatedOn} metrics (${result.metrics.count} images)`,
+          formatMetrics(result.metrics, result.labels, { confusionMaxClasses: 0 }),
+          `bundle: ${result.bundleDir}`,
+          `report: ${result.reportFile}`,
+        ].join('\n'),
+    );
+  });
+}
