@@ -67,6 +67,13 @@ export function trainCommand(program: Command): void {
         parseInteger('--labels-per-class', 1),
       )
       .option('--layer <name>', 'backbone layer to pool for the head')
+      .addOption(
+        new Option('--augment <kind>', 'finetune/scratch augmentation (default light)').choices([
+          'none',
+          'light',
+          'standard',
+        ]),
+      )
       .option('--unfreeze <n|all>', 'finetune: last N blocks train, or all (default all)', (v) =>
         parseUnfreeze(v),
       )
@@ -110,12 +117,16 @@ export function trainCommand(program: Command): void {
       val: flags.val,
       labelsPerClass: flags.labelsPerClass,
       layer: flags.layer,
+      augment: flags.augment,
       unfreeze: flags.unfreeze,
       backboneLrMult: flags.backboneLrMult,
       hidden: flags.hidden,
       dropRate: flags.dropRate,
       weightDecay: flags.weightDecay,
       labelSmoothing: flags.labelSmoothing,
+      mixup: flags.mixup,
+      cutmix: flags.cutmix,
+      l2sp: flags.l2sp,
       out: flags.out,
       resume: flags.resume,
       skipBad: flags.skipBad,

@@ -26,6 +26,18 @@ export const trainConfigSchema = z.object({
   weightDecay: z.number().nonnegative().default(1e-4),
   labelSmoothing: z.number().min(0).max(0.5).default(0),
   backboneLrMult: z.number().positive().max(1).default(0.1),
+  /**
+   * Training augmentation for finetune/scratch: 'standard' is timm's ImageNet recipe (random
+   * resized crop 8–100%, flip, color jitter 0.4); 'light' keeps 60–100% of the image, flips, no
+   * jitter (small or low-resolution datasets); 'none' uses the eval preprocessing.
+   */
+  augment: z.enum(['none', 'light', 'standard']).default('light'),
+  /** Mixup α (0 = off; 0.2 is the paper's ImageNet range). finetune/scratch only. */
+  mixup: z.number().nonnegative().default(0),
+  /** CutMix α (0 = off; 1 in the paper). With mixup too, one of them per batch. */
+  cutmix: z.number().nonnegative().default(0),
+  /** L2-SP strength α toward the pretrained weights (0 = off; the paper uses 0.1); finetune only. */
+  l2sp: z.number().nonnegative().default(0),
   /** finetune: how many of the last backbone blocks train ('all', or 0 for the head only). */
   unfreeze: z.union([z.literal('all'), z.number().int().nonnegative()]).default('all'),
   out: z.string().default('runs/train'),

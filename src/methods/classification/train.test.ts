@@ -127,3 +127,37 @@ test('a bad configuration is a usage error naming the field', () => {
   assert.throws(() => resolveTrainConfig({ data, epochs: 0 }), /epochs/);
   assert.throws(() => resolveTrainConfig({ data, colour: 'red' }), /colour/);
 });
+
+test('finetune with frozen blocks and every regularizer trains only the unfrozen layers', async () => {
+  const out = path.join(work, 'finetune');
+  const logs: string[] = [];
+  const result = await train(
+    {
+      ...base('finetune', out),
+      backbone: 'mobilenet_v2',
+      imageSize: 32,
+      epochs: 2,
+      unfreeze: 2,
+      mixup: 0.2,
+      cutmix: 1,
+      l2sp: 0.1,
+      labelSmoothing: 0.1,
+    },
+    { log: (l) => logs.push(l) },
+  );
+  assert.ok(
+    logs.some((l) => /fine-tuning 2 of 19 blocks/.test(l)),
+    logs.join('\n'),
+  );
+  assert.ok(result.history.every((r) => Number.isFinite(r.loss as number)));
+  const trained = (await loadBundle(result.bundleDir)).model;
+  const { createModel } = await import('../../backbones/index.js');
+  const { model: pretrained } = await createModel('mobilenet_v2', { inputSize: 32, numClasses: 3 });
+  const same = (name: string) => {
+    const a = trained.getLayer(name).getWeights()[0].dataSync();
+    const b = pretrained.getLayer(name).getWeights()[0].dataSync();
+    return a.every((v, i) => v === b[i]);
+  };
+  assert.ok(same('block_3_expand'), 'a frozen block keeps its pretrained weights');
+  assert.ok(!same('Conv_1'), 'the top block was trained');
+});

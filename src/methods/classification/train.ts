@@ -9,6 +9,7 @@ import { saveBundle } from '../../bundle/bundle.js';
 import { createLoader } from '../../data/loader.js';
 import { openSource } from '../../data/sources/open.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
+import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../../metrics/index.js';
@@ -20,8 +21,15 @@ import { type FitResult, fit } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import { AdamW, buildParamGroups } from '../../train/optim/index.js';
 import { backboneIdentity } from '../content-hash.js';
-import { describeBlocks, splitBlocks, unfreezeLast } from '../freeze/index.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
+import { describeBlocks, splitBlocks, unfreezeLast } from '../freeze/index.js';
+import {
+  createL2SP,
+  mixBatch,
+  mixRng,
+  softCrossEntropy,
+  softTargets,
+} from '../regularizers/index.js';
 import { DEFAULT_LR, type TrainConfig } from './config.js';
 import { trainLinearHead } from './linear-head.js';
 import { predictProbabilities } from './probabilities.js';
@@ -149,6 +157,12 @@ async function trainLinear(
   };
 }
 
+function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): Transform {
+  if (kind === 'none') return evalTransform(config);
+  if (kind === 'standard') return trainTransform(config);
+  return trainTransform(config, { scale: [0.6, 1], colorJitter: false });
+}
+
 async function trainNetwork(
   config: TrainConfig,
   source: DataSource,
@@ -172,18 +186,27 @@ async function trainNetwork(
   if (pretrained) {
     const blocks = splitBlocks(model, entry.blocks);
     const frozen = unfreezeLast(model, config.unfreeze, blocks);
-    hooks.log?.(`fine-tuning ${frozen.trainable.length} of ${blocks.length} blocks (${describeBlocks(blocks)}) + head`);
+    hooks.log?.(
+      `fine-tuning ${frozen.trainable.length} of ${blocks.length} blocks (${describeBlocks(blocks)}) + head`,
+    );
   }
+  // L2-SP replaces weight decay: decay would pull the pretrained weights toward 0 instead.
+  const l2sp =
+    pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
   const optimizer = new AdamW(
     buildParamGroups(model, {
-      weightDecay: config.weightDecay,
+      weightDecay: l2sp ? 0 : config.weightDecay,
       backboneLrMult: pretrained ? config.backboneLrMult : 1,
     }),
   );
+  const mixer =
+    config.mixup > 0 || config.cutmix > 0
+      ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
+      : undefined;
   const evalT = evalTransform(backboneConfig);
   const train = createLoader(source, splits.train, {
     batchSize: config.batch,
-    transform: trainTransform(backboneConfig),
+    transform: augmentation(config.augment, backboneConfig),
     shuffle: true,
     seed: config.seed,
   });
@@ -210,19 +233,20 @@ async function trainNetwork(
       lr: config.lr ?? DEFAULT_LR[config.strategy],
       warmupSteps: train.numBatches,
     },
-    loss: (batch) =>
-      tf.losses.softmaxCrossEntropy(
-        tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes),
-        model.apply(batch.x, { training: true }) as tf.Tensor,
-        undefined,
-        config.labelSmoothing,
-      ) as tf.Scalar,
+    loss: (batch, info) => {
+      const targets = softTargets(batch.labels, classes, config.labelSmoothing);
+      const mixed = mixer?.(batch.x, targets, mixRng(config.seed, info.step));
+      const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
+      const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
+      return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
+    },
     validate,
     outDir: config.out,
     resume: config.resume,
     callbacks: hooks.callbacks,
   });
   optimizer.dispose();
+  l2sp?.dispose();
   return {
     classifier: model,
     backboneConfig,
