@@ -120,6 +120,8 @@ export function trainCommand(program: Command): void {
       augment: flags.augment,
       unfreeze: flags.unfreeze,
       backboneLrMult: flags.backboneLrMult,
+      freezeBn: flags.trainBn ? false : undefined,
+      bnMomentum: flags.bnMomentum,
       hidden: flags.hidden,
       dropRate: flags.dropRate,
       weightDecay: flags.weightDecay,

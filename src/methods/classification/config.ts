@@ -32,6 +32,18 @@ export const trainConfigSchema = z.object({
    * jitter (small or low-resolution datasets); 'none' uses the eval preprocessing.
    */
   augment: z.enum(['none', 'light', 'standard']).default('light'),
+  /**
+   * finetune: keep every BatchNorm in inference mode with its pretrained statistics (and its
+   * gamma/beta frozen), as the Keras transfer-learning guide advises for small data: batch
+   * statistics of a few images from a new domain would replace statistics of the pretraining data.
+   */
+  freezeBn: z.boolean().default(true),
+  /**
+   * Moving-average momentum of BatchNorm layers that train. Keras MobileNetV2/InceptionV3 ship
+   * 0.999, which barely moves in a short run, so evaluation would use statistics the network
+   * never trained with; 0.9 is PyTorch's default (0.1 there).
+   */
+  bnMomentum: z.number().min(0).max(1).default(0.9),
   /** Mixup α (0 = off; 0.2 is the paper's ImageNet range). finetune/scratch only. */
   mixup: z.number().nonnegative().default(0),
   /** CutMix α (0 = off; 1 in the paper). With mixup too, one of them per batch. */

@@ -190,6 +190,12 @@ async function trainNetwork(
       `fine-tuning ${frozen.trainable.length} of ${blocks.length} blocks (${describeBlocks(blocks)}) + head`,
     );
   }
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
+    // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts).
+    if (pretrained && config.freezeBn) layer.trainable = false;
+  }
   // L2-SP replaces weight decay: decay would pull the pretrained weights toward 0 instead.
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
