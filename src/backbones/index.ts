@@ -12,4 +12,10 @@ export {
 } from './layers-backbone.js';
 export { rebuildBody } from './rebuild.js';
 export { getBackbone, listBackbones } from './registry.js';
-export type { BackboneEntry, BlockRule, BuildOptions, FeatureTap, PretrainedConfig } from './types.js';
+export type {
+  BackboneEntry,
+  BlockRule,
+  BuildOptions,
+  FeatureTap,
+  PretrainedConfig,
+} from './types.js';
