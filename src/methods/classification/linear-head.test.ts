@@ -37,7 +37,7 @@ test('a linear head learns standardized embeddings and reports validation metric
   const val = synthetic(60, 12, 2);
   const head = await trainLinearHead(train, val, { classes: 3, epochs: 15, seed: 3 });
   const last = head.result.history.at(-1)!;
-  assert.ok((last.val_accuracy as number) > 0.9, `val accuracy ${last.val_accuracy}`);
+  assert.ok((last.val_accuracy as number) > 0.8, `val accuracy ${last.val_accuracy} (chance: 1/3)`);
   assert.ok(head.result.history.every((r) => typeof r.val_loss === 'number'));
 });
 
