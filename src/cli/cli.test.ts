@@ -286,51 +286,45 @@ test('embed writes one row per image of a built-in dataset split', async () => {
   assert.equal(lines.length, 4);
 });
 
-test('the demo (npm start) runs end to end on a small budget', async () => {
+test('the demo (npm start) runs linear, finetune and scratch end to end on a small budget', async () => {
   const out = path.join(dir, 'demo');
   const run = await cli(
     'demo',
-    '--train-per-class',
-    '4',
+    '--labels-per-class',
+    '2',
     '--test-per-class',
     '2',
-    '--input-size',
+    '--epochs',
+    '1',
+    '--image-size',
+    '32',
+    '--linear-size',
     '32',
     '--out',
     out,
     '--json',
   );
   assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(run.stdout);
-  assert.equal(result.trainImages, 40);
-  assert.equal(result.testImages, 20);
-  for (const acc of [result.accuracy.transfer, result.accuracy.rawPixels])
-    assert.ok(acc >= 0 && acc <= 1);
-  assert.equal(result.samples.length, 10, 'one sample image per class');
-  for (const s of result.samples) assert.ok(typeof s.truth === 'string' && s.top.length === 3);
-  const info = await cli('info', path.join(out, 'bundle'), '--json');
-  assert.equal(JSON.parse(info.stdout).metrics.accuracy, result.accuracy.transfer);
-
-  // eval on the demo's sample images (labels from a manifest) agrees with the demo's predictions.
-  const manifest = path.join(out, 'samples.jsonl');
-  const rows = result.samples.map((s: { file: string; truth: string }) =>
-    JSON.stringify({ path: s.file, label: s.truth }),
+  const result = JSON.parse(run.stdout) as {
+    rows: {
+      strategy: string;
+      accuracy: number;
+      testImages: number;
+      report: string;
+      bundle: string;
+    }[];
+  };
+  assert.deepEqual(
+    result.rows.map((r) => r.strategy),
+    ['linear', 'finetune', 'scratch'],
   );
-  await fs.writeFile(manifest, `${rows.join('\n')}\n`);
-  const run2 = await cli('eval', '--model', path.join(out, 'bundle'), '--data', manifest, '--json');
-  assert.equal(run2.code, 0, run2.stderr);
-  const metrics = JSON.parse(run2.stdout);
-  assert.equal(metrics.count, 10);
-  assert.equal(
-    metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0),
-    10,
-  );
-  const correct = result.samples.filter(
-    (s: { truth: string; top: { label: string }[] }) => s.top[0].label === s.truth,
-  ).length;
-  assert.equal(metrics.accuracy, correct / 10);
-  for (const key of ['topK', 'balancedAccuracy', 'perClass', 'ece', 'macroF1'])
-    assert.ok(key in metrics, key);
+  for (const row of result.rows) {
+    assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
+    assert.equal(row.testImages, 20);
+    await fs.access(row.report);
+    const info = await cli('info', row.bundle, '--json');
+    assert.equal(JSON.parse(info.stdout).metrics.accuracy, row.accuracy);
+  }
 });
 
 /** A small real folder: root/{train,test}/<color>/*.png, the class is the dominant channel. */
@@ -407,4 +401,29 @@ test('train killed with SIGKILL mid-run and resumed ends with the metrics of an 
   );
   const log = (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
   assert.equal(log.length, 6, 'one line per epoch, none repeated');
+});
+
+test('eval on the test split agrees with the metrics train reported', async () => {
+  const data = path.join(dir, 'colors');
+  const trained = JSON.parse(
+    await fs.readFile(path.join(dir, 'straight', 'bundle', 'visiontune.json'), 'utf8'),
+  );
+  const run = await cli(
+    'eval',
+    '--model',
+    path.join(dir, 'straight', 'bundle'),
+    '--data',
+    data,
+    '--json',
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const metrics = JSON.parse(run.stdout);
+  assert.equal(metrics.count, 12);
+  assert.equal(
+    metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+    12,
+  );
+  assert.equal(metrics.accuracy, trained.metrics.accuracy);
+  for (const key of ['topK', 'balancedAccuracy', 'perClass', 'ece', 'macroF1'])
+    assert.ok(key in metrics, key);
 });

@@ -66,6 +66,11 @@ export function trainCommand(program: Command): void {
         'use only K labelled training images per class',
         parseInteger('--labels-per-class', 1),
       )
+      .option(
+        '--test-per-class <n>',
+        'evaluate on at most N test images per class',
+        parseInteger('--test-per-class', 1),
+      )
       .option('--layer <name>', 'backbone layer to pool for the head')
       .addOption(
         new Option('--augment <kind>', 'finetune/scratch augmentation (default light)').choices([
@@ -116,6 +121,7 @@ export function trainCommand(program: Command): void {
       lr: flags.lr,
       val: flags.val,
       labelsPerClass: flags.labelsPerClass,
+      testPerClass: flags.testPerClass,
       layer: flags.layer,
       augment: flags.augment,
       unfreeze: flags.unfreeze,

@@ -19,6 +19,8 @@ export const trainConfigSchema = z.object({
   val: z.number().min(0).max(0.9).default(0.2),
   /** Use only K labelled training images per class (seeded). */
   labelsPerClass: z.number().int().positive().optional(),
+  /** Evaluate on at most N test images per class (seeded); default all. */
+  testPerClass: z.number().int().positive().optional(),
   /** Layer whose pooled output feeds the head (default: the backbone's embedding layer). */
   layer: z.string().optional(),
   hidden: z.number().int().nonnegative().default(0),

@@ -129,7 +129,7 @@ export async function trainLinearHead(
     schedule: {
       kind: 'cosine',
       lr: o.lr,
-      warmupSteps: Math.min(batches.numBatches, 10),
+      warmupSteps: Math.min(batches.numBatches, 10, o.epochs * batches.numBatches - 1),
     } satisfies Schedule,
     loss: (batch) => trainLoss(batch.x, batch.labels),
     validate,

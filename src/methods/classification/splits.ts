@@ -27,7 +27,7 @@ export function takePerClass(samples: readonly Sample[], k: number, seed: number
 
 export function chooseSplits(
   source: DataSource,
-  options: { val: number; labelsPerClass?: number; seed: number },
+  options: { val: number; labelsPerClass?: number; testPerClass?: number; seed: number },
 ): RunSplits {
   let train = source.splits.train ?? [];
   let val = source.splits.val ?? [];
@@ -39,5 +39,13 @@ export function chooseSplits(
     val = takePerClass(val, options.labelsPerClass, options.seed + 1);
   }
   if (train.length === 0) throw badInput(`${source.name}: no training images`);
-  return { train, val, test: source.splits.test ?? [] };
+  const test = source.splits.test ?? [];
+  return {
+    train,
+    val,
+    test:
+      options.testPerClass === undefined
+        ? test
+        : takePerClass(test, options.testPerClass, options.seed + 2),
+  };
 }

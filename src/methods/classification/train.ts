@@ -186,9 +186,7 @@ async function trainNetwork(
   if (pretrained) {
     const blocks = splitBlocks(model, entry.blocks);
     const frozen = unfreezeLast(model, config.unfreeze, blocks);
-    hooks.log?.(
-      `fine-tuning ${frozen.trainable.length} of ${blocks.length} blocks (${describeBlocks(blocks)}) + head`,
-    );
+    hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
   }
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
@@ -237,7 +235,7 @@ async function trainNetwork(
     schedule: {
       kind: 'cosine',
       lr: config.lr ?? DEFAULT_LR[config.strategy],
-      warmupSteps: train.numBatches,
+      warmupSteps: Math.min(train.numBatches, config.epochs * train.numBatches - 1),
     },
     loss: (batch, info) => {
       const targets = softTargets(batch.labels, classes, config.labelSmoothing);
