@@ -1,7 +1,7 @@
 // file:// storage for TF.js models in Node (tfjs-node would provide one; we cannot rely on it).
 // Saves are crash-safe: weights go to a content-named file first, model.json is renamed into
 // place last, so model.json always points at a complete weights file.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,11 +9,25 @@ import { badInput } from '../errors.js';
 
 const SCHEME = 'file://';
 
-/** Writes `data` to `file` atomically: a temp file in the same folder, then rename. */
+/**
+ * Replaces `file` in one step: a temp file in the same folder, fsync, rename. A crash or a
+ * concurrent reader never sees half a file; the temp file is removed if anything fails.
+ */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
-    await fs.writeFile(tmp, data);
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });

@@ -3,9 +3,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { writeFileAtomic } from '../engine/file-io.js';
 import { syntheticRun } from './fixture.js';
 import { modelCardFromReport } from './model-card.js';
-import { writeFileAtomic, writeModelCard, writeReport } from './write.js';
+import { writeModelCard, writeReport } from './write.js';
 
 test('report.html and README.md land whole, with no temp files left', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'vt-report-'));
