@@ -13,7 +13,10 @@ const SCHEME = 'file://';
  * Replaces `file` in one step: a temp file in the same folder, fsync, rename. A crash or a
  * concurrent reader never sees half a file; the temp file is removed if anything fails.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array | readonly (string | Uint8Array)[],
+): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(
@@ -23,7 +26,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   try {
     const handle = await fs.open(tmp, 'w');
     try {
-      await handle.writeFile(data);
+      // Chunks are written in order, so large files need not be joined in memory first.
+      for (const chunk of Array.isArray(data) ? data : [data]) await handle.writeFile(chunk);
       await handle.sync();
     } finally {
       await handle.close();

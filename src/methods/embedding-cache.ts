@@ -27,6 +27,7 @@ import { createLoader } from '../data/loader.js';
 import { evalTransform } from '../data/transforms/presets.js';
 import type { Transform } from '../data/transforms/types.js';
 import type { DataSource, Sample } from '../data/types.js';
+import { writeFileAtomic } from '../engine/file-io.js';
 import { badUsage, VisiontuneError } from '../errors.js';
 import { canonicalJson, hashFile, sha256Hex, weightsFingerprint } from './content-hash.js';
 import { type EmbeddingSet, embedBatches } from './embed.js';
@@ -492,7 +493,7 @@ class Shard {
 
   private async writeSegment(name: string, keys: string[], chunks: Float32Array[]) {
     const bin = path.join(this.dir, `${name}.bin`);
-    await writeDurable(
+    await writeFileAtomic(
       bin,
       chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength)),
     );
@@ -507,7 +508,7 @@ class Shard {
       created: new Date().toISOString(),
     };
     try {
-      await writeDurable(path.join(this.dir, `${name}.json`), [JSON.stringify(index)]);
+      await writeFileAtomic(path.join(this.dir, `${name}.json`), [JSON.stringify(index)]);
     } catch (err) {
       await fs.rm(bin, { force: true });
       throw err;
@@ -587,23 +588,4 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Writes `chunks` to a temp file, fsyncs it and renames it to `file`. */
-async function writeDurable(file: string, chunks: (Uint8Array | string)[]): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await fs.open(tmp, 'w');
-    try {
-      // writeFile writes all of each chunk, from the current position on.
-      for (const chunk of chunks) await handle.writeFile(chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
 }
