@@ -1,10 +1,10 @@
 // Foundation benchmark: embedding throughput of pretrained MobileNetV2 and one training step of a
 // small conv net, on every backend available here. Prints JSON; compare ratios from one run.
 // Usage: npm run bench [-- --reps 5]
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../src/backbones/index.js';
 import { initEngine, probeBackends } from '../src/engine/index.js';
+import { machineInfo } from './machine.js';
 
 const repsArg = process.argv.indexOf('--reps');
 const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 5;
@@ -106,12 +106,7 @@ const ratio = (a?: number, b?: number) => (a && b ? Number((a / b).toFixed(2)) :
 console.log(
   JSON.stringify(
     {
-      machine: {
-        cpu: os.cpus()[0]?.model,
-        cores: os.cpus().length,
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-      },
+      machine: machineInfo(),
       date: new Date().toISOString(),
       results,
       ratios: {

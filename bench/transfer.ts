@@ -3,11 +3,11 @@
 // probe, fine-tuning and training from scratch. Prints JSON. Long: run it outside the tests.
 // Usage: node --import tsx bench/transfer.ts [--k 10,50,200] [--seeds 0,1,2] [--test-per-class 200]
 //        [--epochs 10] [--image-size 64] [--strategies linear,finetune,scratch] [--out runs/bench-transfer]
-import os from 'node:os';
 import path from 'node:path';
 import { initEngine } from '../src/engine/index.js';
 import { resolveTrainConfig, type TrainConfigInput } from '../src/methods/classification/config.js';
 import { train } from '../src/methods/classification/train.js';
+import { machineInfo } from './machine.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,12 +83,7 @@ const table = ks.flatMap((k) =>
 console.log(
   JSON.stringify(
     {
-      machine: {
-        cpu: os.cpus()[0]?.model,
-        cores: os.cpus().length,
-        node: process.version,
-        backend: engine.backend,
-      },
+      machine: { ...machineInfo(), backend: engine.backend },
       date: new Date().toISOString(),
       settings: { ks, seeds, testPerClass, epochs, imageSize, strategies },
       table,
