@@ -122,7 +122,8 @@ export async function saveCheckpoint(
 async function prune(dir: string, keep: number): Promise<void> {
   const names = await fs.readdir(dir);
   const done = names.filter((n) => /^epoch-\d+$/.test(n)).sort();
-  const stale = names.filter((n) => /^\.epoch-\d+\..*\.tmp$/.test(n));
+  // Staging folders and temp files (latest.json's included) of a writer that was killed.
+  const stale = names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'));
   for (const old of [...done.slice(0, Math.max(0, done.length - keep)), ...stale]) {
     await fs.rm(path.join(dir, old), { recursive: true, force: true });
   }
