@@ -35,4 +35,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// An error that escapes every await (a bug) still gets one clear report and a non-zero exit.
+// Registered before the wasm backend starts, these run before Emscripten's own handlers, which
+// rethrow and make Node print a whole line of minified module source instead of the error.
+function crash(err: unknown): never {
+  process.exit(report(err) || 1);
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
 process.exitCode = await main(process.argv);

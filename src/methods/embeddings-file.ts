@@ -57,6 +57,8 @@ export async function writeEmbeddings(
     return rows;
   } catch (err) {
     stream.destroy();
+    // The file's open may still be pending: wait until it is closed, or rm could run first.
+    await finished(stream).catch(() => {});
     await fs.rm(tmp, { force: true });
     throw err;
   }
