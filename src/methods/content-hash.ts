@@ -7,6 +7,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { getBackbone, isModelLocation } from '../backbones/index.js';
 import { modelJsonPath } from '../engine/file-io.js';
+import { orderedWeights } from '../train/weight-order.js';
 import { version } from '../version.js';
 
 export function sha256Hex(data: string | Uint8Array): string {
@@ -43,12 +44,12 @@ export async function hashFile(file: string): Promise<string> {
 }
 
 /**
- * sha256 over every weight of `model` (name-free: shape, dtype and values in `model.weights`
- * order), so a model changed in memory (fine-tuned, re-seeded) never matches a stale entry.
+ * sha256 over every weight of `model` (name-free: shape, dtype and values in `orderedWeights`
+ * order, which freezing does not change), so a model changed in memory (fine-tuned, re-seeded) never matches a stale entry.
  */
 export async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
   const hash = createHash('sha256');
-  for (const w of model.weights) {
+  for (const w of orderedWeights(model)) {
     const t = w.read();
     hash.update(`${w.dtype}[${t.shape.join(',')}]`);
     const data = await t.data();

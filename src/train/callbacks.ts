@@ -12,6 +12,11 @@ export interface BatchInfo {
 }
 
 export interface Callback {
+  /**
+   * Resuming from the checkpoint of `epoch` (completed epochs): weights are restored, the
+   * optimizer state not yet, so a callback that changes which weights train can match it first.
+   */
+  onResume?(info: { epoch: number }): void | Promise<void>;
   onTrainBegin?(info: { epochs: number; startEpoch: number }): void | Promise<void>;
   onEpochBegin?(info: { epoch: number }): void | Promise<void>;
   onBatchBegin?(info: BatchInfo): void | Promise<void>;

@@ -69,6 +69,31 @@ test('a checkpoint restores every weight (BatchNorm statistics included) and the
   assert.deepEqual((b.predict(x) as tf.Tensor).dataSync(), (a.predict(x) as tf.Tensor).dataSync());
 });
 
+test('weights saved while some layers were frozen restore into the model after unfreezing', async () => {
+  const dir = await tempDir();
+  const a = model(1);
+  for (const layer of a.layers.slice(1, 3)) layer.trainable = false; // conv + BatchNorm
+  await saveCheckpoint(dir, a, state(1));
+  const b = model(99);
+  const ckpt = (await loadLatestCheckpoint(dir))!;
+  assignWeights(b, ckpt.weights, ckpt.path);
+  for (const layer of a.layers) layer.trainable = true;
+  assert.deepEqual(modelWeights(b), modelWeights(a));
+});
+
+test('a checkpoint of another format version is an error naming it, not a silent fresh start', async () => {
+  const dir = await tempDir();
+  await saveCheckpoint(dir, model(1), state(1));
+  const file = path.join(dir, 'epoch-0001', 'state.json');
+  const saved = JSON.parse(await fs.readFile(file, 'utf8'));
+  await fs.writeFile(file, JSON.stringify({ ...saved, format: 1 }));
+  await assert.rejects(
+    loadLatestCheckpoint(dir),
+    (err: unknown) =>
+      err instanceof VisiontuneError && /epoch-0001: checkpoint format 1/.test(err.message),
+  );
+});
+
 test('the newest checkpoint wins; old ones are pruned; a damaged newest falls back to an older one', async () => {
   const dir = await tempDir();
   const m = model(1);

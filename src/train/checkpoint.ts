@@ -7,10 +7,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../engine/file-io.js';
-import { badInput } from '../errors.js';
+import { badInput, VisiontuneError } from '../errors.js';
 import { type BlobIndexEntry, type NamedArray, packArrays, unpackArrays } from './tensor-blob.js';
+import { orderedWeights } from './weight-order.js';
 
-export const CHECKPOINT_FORMAT = 1;
+// 2: weights in orderedWeights order (1 used model.weights, which unfreezing reorders).
+export const CHECKPOINT_FORMAT = 2;
 const LATEST = 'latest.json';
 
 export interface OptimizerState {
@@ -32,7 +34,7 @@ export interface TrainingState {
 export interface Checkpoint {
   path: string;
   state: TrainingState;
-  /** Model weights in `model.weights` order. */
+  /** Model weights in `orderedWeights` order (independent of which layers train). */
   weights: NamedArray[];
 }
 
@@ -49,7 +51,7 @@ const folderName = (epoch: number) => `epoch-${String(epoch).padStart(4, '0')}`;
 
 /** Reads every weight of a model (trainable or not: BatchNorm statistics matter too). */
 export function modelWeights(model: tf.LayersModel): NamedArray[] {
-  return model.weights.map((w) => {
+  return orderedWeights(model).map((w) => {
     const t = w.read();
     return { shape: [...t.shape], values: Float32Array.from(t.dataSync()) };
   });
@@ -57,12 +59,11 @@ export function modelWeights(model: tf.LayersModel): NamedArray[] {
 
 /** Writes weights back by position, refusing a checkpoint whose shapes do not fit the model. */
 export function assignWeights(model: tf.LayersModel, weights: NamedArray[], origin: string): void {
-  if (weights.length !== model.weights.length) {
-    throw badInput(
-      `${origin}: holds ${weights.length} weights, the model has ${model.weights.length}`,
-    );
+  const ws = orderedWeights(model);
+  if (weights.length !== ws.length) {
+    throw badInput(`${origin}: holds ${weights.length} weights, the model has ${ws.length}`);
   }
-  model.weights.forEach((w, i) => {
+  ws.forEach((w, i) => {
     const saved = weights[i];
     if (saved.shape.join('x') !== w.shape.join('x')) {
       throw badInput(
@@ -71,7 +72,7 @@ export function assignWeights(model: tf.LayersModel, weights: NamedArray[], orig
     }
   });
   tf.tidy(() => {
-    model.weights.forEach((w, i) => {
+    ws.forEach((w, i) => {
       w.write(tf.tensor(weights[i].values, weights[i].shape));
     });
   });
@@ -131,8 +132,11 @@ async function prune(dir: string, keep: number): Promise<void> {
 
 async function readCheckpoint(folder: string): Promise<Checkpoint> {
   const file = JSON.parse(await fs.readFile(path.join(folder, 'state.json'), 'utf8')) as StateFile;
-  if (file.format !== CHECKPOINT_FORMAT)
-    throw new Error(`unknown checkpoint format ${file.format}`);
+  if (file.format !== CHECKPOINT_FORMAT) {
+    throw badInput(
+      `${folder}: checkpoint format ${file.format}, this visiontune reads format ${CHECKPOINT_FORMAT}; train without --resume or into a new folder`,
+    );
+  }
   const weights = unpackArrays(
     file.weights,
     await fs.readFile(path.join(folder, 'weights.bin')),
@@ -176,8 +180,10 @@ export async function loadLatestCheckpoint(dir: string): Promise<Checkpoint | un
   for (const name of new Set(candidates)) {
     try {
       return await readCheckpoint(path.join(dir, name));
-    } catch {
-      // A damaged checkpoint (disk trouble, manual edits) is passed over for an older one.
+    } catch (err) {
+      // A damaged checkpoint (disk trouble, manual edits) is passed over for an older one;
+      // one from another format version is not damaged, and resuming from scratch would hide it.
+      if (err instanceof VisiontuneError) throw err;
     }
   }
   return undefined;

@@ -101,6 +101,7 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
     config.resume && checkpointDir ? await loadLatestCheckpoint(checkpointDir) : undefined;
   if (resumed) {
     assignWeights(model, resumed.weights, resumed.path);
+    await emit(callbacks, 'onResume', { epoch: resumed.state.epoch });
     optimizer.setState(resumed.state.optimizer);
     const extra = resumed.state.extra as Extra;
     history = extra.history;

@@ -83,6 +83,11 @@ export function trainCommand(program: Command): void {
         parseUnfreeze(v),
       )
       .option(
+        '--gradual-unfreeze <epochs>',
+        'finetune: head alone for E epochs, then one more block every E epochs (ULMFiT)',
+        parseInteger('--gradual-unfreeze', 1),
+      )
+      .option(
         '--backbone-lr-mult <x>',
         'finetune: backbone lr multiple (default 0.1)',
         parseNumber('--backbone-lr-mult'),
@@ -125,6 +130,7 @@ export function trainCommand(program: Command): void {
       layer: flags.layer,
       augment: flags.augment,
       unfreeze: flags.unfreeze,
+      gradualUnfreeze: flags.gradualUnfreeze,
       backboneLrMult: flags.backboneLrMult,
       freezeBn: flags.trainBn ? false : undefined,
       bnMomentum: flags.bnMomentum,

@@ -54,6 +54,11 @@ export const trainConfigSchema = z.object({
   l2sp: z.number().nonnegative().default(0),
   /** finetune: how many of the last backbone blocks train ('all', or 0 for the head only). */
   unfreeze: z.union([z.literal('all'), z.number().int().nonnegative()]).default('all'),
+  /**
+   * finetune: gradual unfreezing (ULMFiT) — the head trains alone for this many epochs, then one
+   * more block, from the top down, every this many epochs, up to `unfreeze` blocks.
+   */
+  gradualUnfreeze: z.number().int().positive().optional(),
   out: z.string().default('runs/train'),
   resume: z.boolean().default(false),
   seed: z.number().int().nonnegative().default(0),
@@ -86,5 +91,18 @@ export function resolveTrainConfig(
     );
     throw badUsage(`invalid training configuration: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  // Options that would silently do nothing with another strategy are usage errors.
+  if (config.strategy !== 'finetune') {
+    const finetuneOnly = [
+      config.gradualUnfreeze !== undefined && 'gradualUnfreeze',
+      config.l2sp > 0 && 'l2sp',
+    ].filter(Boolean);
+    if (finetuneOnly.length) {
+      throw badUsage(
+        `invalid training configuration: ${finetuneOnly.join(', ')} only apply to strategy finetune, not ${config.strategy}`,
+      );
+    }
+  }
+  return config;
 }

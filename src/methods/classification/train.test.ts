@@ -161,3 +161,58 @@ test('finetune with frozen blocks and every regularizer trains only the unfrozen
   assert.ok(same('block_3_expand'), 'a frozen block keeps its pretrained weights');
   assert.ok(!same('Conv_1'), 'the top block was trained');
 });
+
+test('gradual unfreezing opens one block per epoch, and a run resumed mid-schedule ends the same', async () => {
+  const config = (out: string) => ({
+    ...base('finetune', path.join(work, out)),
+    backbone: 'mobilenet_v2',
+    epochs: 3,
+    unfreeze: 2,
+    gradualUnfreeze: 1,
+  });
+  const logs: string[] = [];
+  const straight = await train(config('gradual'), { log: (l) => logs.push(l) });
+  assert.ok(
+    logs.some((l) => /blocks training per epoch 0 1 2$/.test(l)),
+    logs.join('\n'),
+  );
+  const crash = {
+    onEpochEnd: (r: { epoch: number }) => {
+      if (r.epoch === 2) throw new Error('simulated crash');
+    },
+  };
+  await assert.rejects(train(config('gradual-crashed'), { callbacks: [crash] }), /simulated/);
+  // Epoch 2's checkpoint has the top block training; the resumed run must rebuild that first.
+  const resumed = await train({ ...config('gradual-crashed'), resume: true });
+  for (const [i, r] of straight.history.entries()) {
+    assert.ok(
+      Math.abs((r.loss as number) - (resumed.history[i].loss as number)) < 1e-5,
+      `epoch ${i + 1}: ${r.loss} vs ${resumed.history[i].loss}`,
+    );
+  }
+  assert.equal(resumed.metrics.accuracy, straight.metrics.accuracy);
+
+  const trained = (await loadBundle(straight.bundleDir)).model;
+  const { createModel } = await import('../../backbones/index.js');
+  const { model: pretrained } = await createModel('mobilenet_v2', { inputSize: 32, numClasses: 3 });
+  const same = (name: string) => {
+    const a = trained.getLayer(name).getWeights()[0].dataSync();
+    const b = pretrained.getLayer(name).getWeights()[0].dataSync();
+    return a.every((v, i) => v === b[i]);
+  };
+  assert.ok(same('block_15_expand'), 'past the schedule: pretrained weights');
+  assert.ok(!same('Conv_1'), 'the top block opens at epoch 2');
+  assert.ok(!same('block_16_expand'), 'block_16 opens at epoch 3');
+  assert.ok(same('block_16_expand_BN'), 'BatchNorm stays frozen in unfrozen blocks');
+});
+
+test('finetune-only options with another strategy are usage errors', () => {
+  assert.throws(
+    () => resolveTrainConfig({ data, strategy: 'linear', gradualUnfreeze: 1 }),
+    /gradualUnfreeze only apply to strategy finetune, not linear/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ data, strategy: 'scratch', l2sp: 0.1 }),
+    /l2sp only apply to strategy finetune/,
+  );
+});

@@ -14,7 +14,7 @@ import type { DataSource, Sample } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../../metrics/index.js';
 import { modelCardFromReport } from '../../report/model-card.js';
-import type { RunReport } from '../../report/types.js';
+import type { LrStep, RunReport } from '../../report/types.js';
 import { writeModelCard, writeReport } from '../../report/write.js';
 import type { Callback } from '../../train/callbacks.js';
 import { type FitResult, fit } from '../../train/loop.js';
@@ -22,7 +22,15 @@ import type { EpochRecord } from '../../train/metrics-log.js';
 import { AdamW, buildParamGroups } from '../../train/optim/index.js';
 import { backboneIdentity } from '../content-hash.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
-import { describeBlocks, splitBlocks, unfreezeLast } from '../freeze/index.js';
+import {
+  describeBlocks,
+  type GradualSchedule,
+  gradualUnfreezing,
+  type KeepFrozen,
+  scheduleTable,
+  splitBlocks,
+  unfreezeLast,
+} from '../freeze/index.js';
 import {
   createL2SP,
   mixBatch,
@@ -60,6 +68,8 @@ interface Trained {
   classifier: tf.LayersModel;
   backboneConfig: PretrainedConfig;
   fitResult: FitResult;
+  /** Learning rate at every optimizer step, when the run saw all of them. */
+  lrSteps?: LrStep[];
   /** Probabilities of the evaluation samples, [n, classes] in sample order. */
   evaluate(samples: readonly Sample[]): Promise<Float32Array>;
 }
@@ -157,6 +167,17 @@ async function trainLinear(
   };
 }
 
+/** Records the learning rate of every optimizer step, for the report's learning-rate curve. */
+function lrRecorder(): Callback & { steps: LrStep[] } {
+  const steps: LrStep[] = [];
+  return {
+    steps,
+    onBatchEnd: ({ step, lr }) => {
+      steps.push({ step, lr });
+    },
+  };
+}
+
 function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): Transform {
   if (kind === 'none') return evalTransform(config);
   if (kind === 'standard') return trainTransform(config);
@@ -183,26 +204,50 @@ async function trainNetwork(
     embeddingLayer: config.layer,
     seed: config.seed,
   });
-  if (pretrained) {
-    const blocks = splitBlocks(model, entry.blocks);
-    const frozen = unfreezeLast(model, config.unfreeze, blocks);
-    hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
-  }
   for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
-    // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts).
-    if (pretrained && config.freezeBn) layer.trainable = false;
+    if (layer.getClassName() === 'BatchNormalization')
+      (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
+  }
+  // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
+  const keepFrozen: KeepFrozen = (layer) =>
+    pretrained && config.freezeBn && layer.getClassName() === 'BatchNormalization';
+  const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
+  const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
+    ? { every: config.gradualUnfreeze, max: config.unfreeze }
+    : undefined;
+  if (gradualSchedule) {
+    const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
+    hooks.log?.(
+      `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
+    );
+    unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
+  } else if (pretrained) {
+    const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
+    hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
   }
   // L2-SP replaces weight decay: decay would pull the pretrained weights toward 0 instead.
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
-  const optimizer = new AdamW(
-    buildParamGroups(model, {
-      weightDecay: l2sp ? 0 : config.weightDecay,
-      backboneLrMult: pretrained ? config.backboneLrMult : 1,
-    }),
-  );
+  const paramGroups = {
+    weightDecay: l2sp ? 0 : config.weightDecay,
+    backboneLrMult: pretrained ? config.backboneLrMult : 1,
+  };
+  const optimizer = new AdamW(buildParamGroups(model, paramGroups));
+  const gradual =
+    gradualSchedule &&
+    gradualUnfreezing({
+      model,
+      blocks,
+      schedule: gradualSchedule,
+      optimizer,
+      keepFrozen,
+      paramGroups,
+      onChange: (epoch, r) => {
+        if (epoch > 1) hooks.log?.(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
+      },
+    });
+  gradual?.applyEpoch(1);
+  const lrSteps = lrRecorder();
   const mixer =
     config.mixup > 0 || config.cutmix > 0
       ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
@@ -247,7 +292,7 @@ async function trainNetwork(
     validate,
     outDir: config.out,
     resume: config.resume,
-    callbacks: hooks.callbacks,
+    callbacks: [...(gradual ? [gradual] : []), lrSteps, ...(hooks.callbacks ?? [])],
   });
   optimizer.dispose();
   l2sp?.dispose();
@@ -255,6 +300,8 @@ async function trainNetwork(
     classifier: model,
     backboneConfig,
     fitResult,
+    // A resumed run saw only its own steps: its report falls back to the per-epoch curve.
+    lrSteps: fitResult.resumedFromEpoch === 0 ? lrSteps.steps : undefined,
     evaluate: async (samples) =>
       (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities,
   };
@@ -330,6 +377,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       valAccuracy: r.val_accuracy as number | undefined,
       lr: r.lr as number,
     })),
+    lrSteps: trained.lrSteps,
     final: {
       accuracy: metrics.accuracy,
       balancedAccuracy: metrics.balancedAccuracy,
@@ -346,6 +394,19 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       support: c.support,
     })),
     worst: await worstExamples(source, evalSamples, probabilities, source.classes),
+    reliability: metrics.reliability.flatMap((b) =>
+      b.count > 0
+        ? [
+            {
+              lo: b.lower,
+              hi: b.upper,
+              confidence: b.meanConfidence as number,
+              accuracy: b.accuracy as number,
+              count: b.count,
+            },
+          ]
+        : [],
+    ),
   };
   const reportFile = await writeReport(config.out, report);
   await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));

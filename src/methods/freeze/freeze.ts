@@ -47,14 +47,26 @@ export function resolveUnfreeze(
   return n;
 }
 
-/** Sets `trainable` on a layer and, for a nested model, on every layer inside it (Keras does). */
-function setTrainable(layer: tf.layers.Layer, value: boolean, changed: FreezeResult['changed']) {
-  if (layer.trainable !== value) {
-    layer.trainable = value;
-    changed.push({ layer: layer.name, trainable: value });
+/** Layers that stay frozen whatever block they are in (e.g. BatchNorm when fine-tuning). */
+export type KeepFrozen = (layer: tf.layers.Layer) => boolean;
+
+/**
+ * Sets `trainable` on a layer and, for a nested model, on every layer inside it (Keras does);
+ * layers `keepFrozen` picks are set untrainable.
+ */
+function setTrainable(
+  layer: tf.layers.Layer,
+  value: boolean,
+  keepFrozen: KeepFrozen,
+  changed: FreezeResult['changed'],
+) {
+  const v = value && !keepFrozen(layer);
+  if (layer.trainable !== v) {
+    layer.trainable = v;
+    changed.push({ layer: layer.name, trainable: v });
   }
   const inner = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
-  if (Array.isArray(inner)) for (const l of inner) setTrainable(l, value, changed);
+  if (Array.isArray(inner)) for (const l of inner) setTrainable(l, value, keepFrozen, changed);
 }
 
 function frozenBatchNormsInTrainingMode(layer: tf.layers.Layer): string[] {
@@ -64,8 +76,8 @@ function frozenBatchNormsInTrainingMode(layer: tf.layers.Layer): string[] {
 }
 
 /**
- * Makes only the last `n` blocks (and every layer in no block: the head) trainable. Idempotent;
- * returns what changed. Throws when a layer to freeze is a BatchNormalization that would still
+ * Makes only the last `n` blocks (and every layer in no block: the head) trainable, except the
+ * layers `keepFrozen` picks. Idempotent; returns what changed. Throws when a layer to freeze is a BatchNormalization that would still
  * use batch statistics (built in code with tf.layers.batchNormalization rather than the
  * registered class: use `batchNormalization` from backbones/batchnorm-fix.ts).
  */
@@ -73,6 +85,7 @@ export function unfreezeLast(
   model: tf.LayersModel,
   n: Unfreeze,
   blocks: readonly Block[],
+  keepFrozen: KeepFrozen = () => false,
 ): FreezeResult {
   const count = resolveUnfreeze(n, blocks);
   const firstTrainable = blocks.length - count;
@@ -94,7 +107,8 @@ export function unfreezeLast(
   const changed: FreezeResult['changed'] = [];
   for (const layer of model.layers) {
     // Input layers hold no weights and are built untrainable; leave them be.
-    if (layer.getClassName() !== 'InputLayer') setTrainable(layer, !frozen.has(layer), changed);
+    if (layer.getClassName() !== 'InputLayer')
+      setTrainable(layer, !frozen.has(layer), keepFrozen, changed);
   }
   return {
     trainable: blocks.slice(firstTrainable).map((b) => b.name),

@@ -12,7 +12,13 @@ import {
   type ParamGroupOptions,
 } from '../../train/optim/index.js';
 import type { Block } from './blocks.js';
-import { type FreezeResult, resolveUnfreeze, type Unfreeze, unfreezeLast } from './freeze.js';
+import {
+  type FreezeResult,
+  type KeepFrozen,
+  resolveUnfreeze,
+  type Unfreeze,
+  unfreezeLast,
+} from './freeze.js';
 
 export interface GradualSchedule {
   /** One more block is unfrozen every `every` epochs (ULMFiT: 1). */
@@ -67,6 +73,8 @@ export interface GradualUnfreezingOptions {
   blocks: readonly Block[];
   schedule: GradualSchedule;
   optimizer: GroupOptimizer;
+  /** Layers that stay frozen in unfrozen blocks too (as given to unfreezeLast). */
+  keepFrozen?: KeepFrozen;
   /** How to group the trainable weights (the same options the optimizer was built with). */
   paramGroups?: ParamGroupOptions;
   /** Called after each change, e.g. to log "epoch 3: unfroze block_16". */
@@ -83,8 +91,8 @@ export interface GradualUnfreezing extends Callback {
 /**
  * A loop callback that applies `schedule` at each epoch begin. Call `applyEpoch(1)` (or let the
  * first epoch do it) before building the optimizer's first groups so they match the model.
- * Resuming: the optimizer's groups must match the checkpoint before `setState`, so apply the
- * checkpoint's epoch (`applyEpoch(savedEpoch)`) before resuming.
+ * Resuming: the optimizer's groups must match the checkpoint before `setState`; the loop's
+ * `onResume` event applies the checkpoint's epoch first.
  */
 export function gradualUnfreezing(options: GradualUnfreezingOptions): GradualUnfreezing {
   const { model, blocks, schedule, optimizer } = options;
@@ -95,7 +103,7 @@ export function gradualUnfreezing(options: GradualUnfreezingOptions): GradualUnf
   const applyEpoch = (epoch: number): FreezeResult | undefined => {
     const n = unfrozenAt(schedule, epoch, blocks.length);
     if (n === unfrozen) return undefined;
-    const result = unfreezeLast(model, n, blocks);
+    const result = unfreezeLast(model, n, blocks, options.keepFrozen);
     unfrozen = n;
     optimizer.setGroups(buildParamGroups(model, options.paramGroups));
     options.onChange?.(epoch, result);
@@ -108,6 +116,10 @@ export function gradualUnfreezing(options: GradualUnfreezingOptions): GradualUnf
     },
     onEpochBegin: ({ epoch }) => {
       applyEpoch(epoch);
+    },
+    // The checkpoint's optimizer state is keyed by the trainable weights of its epoch.
+    onResume: ({ epoch }) => {
+      if (epoch >= 1) applyEpoch(epoch);
     },
   };
 }

@@ -10,6 +10,7 @@ export {
 } from './blocks.js';
 export {
   type FreezeResult,
+  type KeepFrozen,
   parseUnfreeze,
   resolveUnfreeze,
   type Unfreeze,

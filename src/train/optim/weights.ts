@@ -1,9 +1,11 @@
 // In-memory copies of a model's weights, for restoring the best epoch's weights at the end of
 // training (early stopping). Every weight is kept, not only trainable ones: BatchNorm moving
-// statistics change during training too. The snapshot is plain float32 arrays in `model.weights`
-// order, the layout checkpoints use, so a checkpoint can also carry the best weights.
+// statistics change during training too. The snapshot is plain float32 arrays in `orderedWeights`
+// order (stable under unfreezing), the layout checkpoints use, so a checkpoint can also carry the
+// best weights.
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../../errors.js';
+import { orderedWeights } from '../weight-order.js';
 
 export interface WeightSnapshot {
   /** `originalName` of each weight, for error messages and a sanity check on restore. */
@@ -14,7 +16,7 @@ export interface WeightSnapshot {
 export async function snapshotWeights(model: tf.LayersModel): Promise<WeightSnapshot> {
   const names: string[] = [];
   const weights: WeightSnapshot['weights'] = [];
-  for (const w of model.weights) {
+  for (const w of orderedWeights(model)) {
     names.push(w.originalName);
     // Copy: the backend may return its own buffer, which a later assignment could reuse.
     const values = new Float32Array(await w.read().data<'float32'>());
@@ -24,7 +26,7 @@ export async function snapshotWeights(model: tf.LayersModel): Promise<WeightSnap
 }
 
 export function restoreWeights(model: tf.LayersModel, snapshot: WeightSnapshot): void {
-  const ws = model.weights;
+  const ws = orderedWeights(model);
   if (ws.length !== snapshot.weights.length) {
     throw badInput(
       `restoreWeights: snapshot holds ${snapshot.weights.length} weights, model has ${ws.length}`,
