@@ -85,7 +85,14 @@ console.log(
     {
       machine: { ...machineInfo(), backend: engine.backend },
       date: new Date().toISOString(),
-      settings: { ks, seeds, testPerClass, epochs, imageSize, strategies },
+      settings: {
+        ks,
+        seeds,
+        testPerClass,
+        strategies,
+        // What each strategy really ran with (the linear probe has its own size and epochs).
+        perStrategy: Object.fromEntries(strategies.map((s) => [s, settings(s)])),
+      },
       table,
       runs,
     },
