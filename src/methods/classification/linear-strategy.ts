@@ -1,0 +1,91 @@
+// The linear strategy: a frozen backbone's pooled embeddings (cached on disk), then a linear or
+// MLP head trained on them with the shared loop.
+import * as tf from '@tensorflow/tfjs';
+import { createModel } from '../../backbones/index.js';
+import type { DataSource, Sample } from '../../data/types.js';
+import { backboneIdentity } from '../content-hash.js';
+import { cachedEmbeddings } from '../embedding-cache.js';
+import { DEFAULT_LR, type TrainConfig } from './config.js';
+import { trainLinearHead } from './linear-head.js';
+import type { RunSplits } from './splits.js';
+import type { Trained, TrainHooks } from './strategy.js';
+
+export async function trainLinear(
+  config: TrainConfig,
+  source: DataSource,
+  splits: RunSplits,
+  hooks: TrainHooks,
+): Promise<Trained> {
+  const {
+    model: embed,
+    config: backboneConfig,
+    entry,
+  } = await createModel(config.backbone, {
+    inputSize: config.imageSize,
+    embeddingLayer: config.layer,
+    seed: config.seed,
+  });
+  // A random-init backbone (no pretrained weights) is keyed by its seed.
+  const backboneKey = await backboneIdentity(config.backbone, {
+    pretrained: entry.hasPretrained,
+    seed: config.seed,
+  });
+  const embedAll = async (samples: readonly Sample[], what: string) => {
+    const started = performance.now();
+    const set = await cachedEmbeddings({
+      model: embed,
+      backboneKey,
+      config: backboneConfig,
+      source,
+      samples,
+      cacheDir: config.cacheDir,
+      batchSize: config.batch,
+    });
+    const s = ((performance.now() - started) / 1000).toFixed(1);
+    hooks.log?.(
+      `embedded ${what}: ${set.cache.computed} computed, ${set.cache.hits} from cache (${s} s)`,
+    );
+    return set;
+  };
+  const train = await embedAll(splits.train, 'train');
+  const val = splits.val.length > 0 ? await embedAll(splits.val, 'val') : undefined;
+  const head = await trainLinearHead(train, val, {
+    classes: source.classes.length,
+    hidden: config.hidden,
+    dropRate: config.dropRate,
+    epochs: config.epochs,
+    batchSize: config.batch,
+    lr: config.lr ?? DEFAULT_LR.linear,
+    weightDecay: config.weightDecay,
+    labelSmoothing: config.labelSmoothing,
+    seed: config.seed,
+    outDir: config.out,
+    resume: config.resume,
+    callbacks: hooks.callbacks,
+  });
+  const classifier = tf.model({
+    inputs: embed.inputs,
+    outputs: head.apply(embed.outputs[0] as tf.SymbolicTensor),
+    name: 'classifier',
+  });
+  return {
+    classifier,
+    backboneConfig,
+    fitResult: head.result,
+    // The head on cached embeddings computes what the composed classifier computes, without
+    // running the backbone again.
+    evaluate: async (samples) => {
+      const set = await embedAll(samples, 'evaluation images');
+      return tf.tidy(
+        () =>
+          tf
+            .softmax(
+              head.model.predict(
+                tf.tensor2d(set.embeddings, [set.labels.length, set.dim]),
+              ) as tf.Tensor2D,
+            )
+            .dataSync() as Float32Array,
+      );
+    },
+  };
+}

@@ -1,0 +1,172 @@
+// The finetune and scratch strategies: the network trains end to end (finetune: the last blocks,
+// all at once or gradually), with augmentation, mixup/cutmix and L2-SP, through the shared loop.
+import * as tf from '@tensorflow/tfjs';
+import { createModel, type PretrainedConfig } from '../../backbones/index.js';
+import { createLoader } from '../../data/loader.js';
+import { evalTransform, trainTransform } from '../../data/transforms/index.js';
+import type { Transform } from '../../data/transforms/types.js';
+import type { DataSource } from '../../data/types.js';
+import type { LrStep } from '../../report/types.js';
+import type { Callback } from '../../train/callbacks.js';
+import { fit } from '../../train/loop.js';
+import { AdamW, buildParamGroups } from '../../train/optim/index.js';
+import {
+  describeBlocks,
+  type GradualSchedule,
+  gradualUnfreezing,
+  type KeepFrozen,
+  scheduleTable,
+  splitBlocks,
+  unfreezeLast,
+} from '../freeze/index.js';
+import {
+  createL2SP,
+  mixBatch,
+  mixRng,
+  softCrossEntropy,
+  softTargets,
+} from '../regularizers/index.js';
+import { DEFAULT_LR, type TrainConfig } from './config.js';
+import { predictProbabilities } from './probabilities.js';
+import type { RunSplits } from './splits.js';
+import { metricsOf, type Trained, type TrainHooks } from './strategy.js';
+
+/** Records the learning rate of every optimizer step, for the report's learning-rate curve. */
+function lrRecorder(): Callback & { steps: LrStep[] } {
+  const steps: LrStep[] = [];
+  return {
+    steps,
+    onBatchEnd: ({ step, lr }) => {
+      steps.push({ step, lr });
+    },
+  };
+}
+
+function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): Transform {
+  if (kind === 'none') return evalTransform(config);
+  if (kind === 'standard') return trainTransform(config);
+  return trainTransform(config, { scale: [0.6, 1], colorJitter: false });
+}
+
+export async function trainNetwork(
+  config: TrainConfig,
+  source: DataSource,
+  splits: RunSplits,
+  hooks: TrainHooks,
+): Promise<Trained> {
+  const pretrained = config.strategy === 'finetune';
+  const classes = source.classes.length;
+  const {
+    model,
+    config: backboneConfig,
+    entry,
+  } = await createModel(config.backbone, {
+    numClasses: classes,
+    inputSize: config.imageSize,
+    pretrained,
+    dropRate: config.dropRate,
+    embeddingLayer: config.layer,
+    seed: config.seed,
+  });
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'BatchNormalization')
+      (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
+  }
+  // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
+  const keepFrozen: KeepFrozen = (layer) =>
+    pretrained && config.freezeBn && layer.getClassName() === 'BatchNormalization';
+  const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
+  const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
+    ? { every: config.gradualUnfreeze, max: config.unfreeze }
+    : undefined;
+  if (gradualSchedule) {
+    const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
+    hooks.log?.(
+      `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
+    );
+    unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
+  } else if (pretrained) {
+    const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
+    hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
+  }
+  // L2-SP replaces weight decay: decay would pull the pretrained weights toward 0 instead.
+  const l2sp =
+    pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
+  const paramGroups = {
+    weightDecay: l2sp ? 0 : config.weightDecay,
+    backboneLrMult: pretrained ? config.backboneLrMult : 1,
+  };
+  const optimizer = new AdamW(buildParamGroups(model, paramGroups));
+  const gradual =
+    gradualSchedule &&
+    gradualUnfreezing({
+      model,
+      blocks,
+      schedule: gradualSchedule,
+      optimizer,
+      keepFrozen,
+      paramGroups,
+      onChange: (epoch, r) => {
+        if (epoch > 1) hooks.log?.(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
+      },
+    });
+  gradual?.applyEpoch(1);
+  const lrSteps = lrRecorder();
+  const mixer =
+    config.mixup > 0 || config.cutmix > 0
+      ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
+      : undefined;
+  const evalT = evalTransform(backboneConfig);
+  const train = createLoader(source, splits.train, {
+    batchSize: config.batch,
+    transform: augmentation(config.augment, backboneConfig),
+    shuffle: true,
+    seed: config.seed,
+  });
+  const validate =
+    splits.val.length > 0
+      ? async () => {
+          const m = metricsOf(
+            (await predictProbabilities(model, source, splits.val, evalT, config.batch))
+              .probabilities,
+            splits.val,
+            classes,
+          );
+          return { val_loss: m.nll, val_accuracy: m.accuracy };
+        }
+      : undefined;
+  const fitResult = await fit({
+    model,
+    optimizer,
+    train,
+    epochs: config.epochs,
+    seed: config.seed,
+    schedule: {
+      kind: 'cosine',
+      lr: config.lr ?? DEFAULT_LR[config.strategy],
+      warmupSteps: Math.min(train.numBatches, config.epochs * train.numBatches - 1),
+    },
+    loss: (batch, info) => {
+      const targets = softTargets(batch.labels, classes, config.labelSmoothing);
+      const mixed = mixer?.(batch.x, targets, mixRng(config.seed, info.step));
+      const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
+      const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
+      return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
+    },
+    validate,
+    outDir: config.out,
+    resume: config.resume,
+    callbacks: [...(gradual ? [gradual] : []), lrSteps, ...(hooks.callbacks ?? [])],
+  });
+  optimizer.dispose();
+  l2sp?.dispose();
+  return {
+    classifier: model,
+    backboneConfig,
+    fitResult,
+    // A resumed run saw only its own steps: its report falls back to the per-epoch curve.
+    lrSteps: fitResult.resumedFromEpoch === 0 ? lrSteps.steps : undefined,
+    evaluate: async (samples) =>
+      (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities,
+  };
+}
