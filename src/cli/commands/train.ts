@@ -93,6 +93,11 @@ export function trainCommand(program: Command): void {
         parseNumber('--backbone-lr-mult'),
       )
       .option(
+        '--layer-decay <x>',
+        'finetune: layer-wise lr decay per block below the head, in (0, 1]',
+        parseNumber('--layer-decay'),
+      )
+      .option(
         '--hidden <n>',
         'linear: hidden units of an MLP head (default 0: linear)',
         parseInteger('--hidden', 0),
@@ -132,6 +137,7 @@ export function trainCommand(program: Command): void {
       unfreeze: flags.unfreeze,
       gradualUnfreeze: flags.gradualUnfreeze,
       backboneLrMult: flags.backboneLrMult,
+      layerDecay: flags.layerDecay,
       freezeBn: flags.trainBn ? false : undefined,
       bnMomentum: flags.bnMomentum,
       hidden: flags.hidden,

@@ -29,6 +29,11 @@ export const trainConfigSchema = z.object({
   labelSmoothing: z.number().min(0).max(0.5).default(0),
   backboneLrMult: z.number().positive().max(1).default(0.1),
   /**
+   * finetune: layer-wise lr decay (BEiT, ELECTRA): the backbone block d steps below the head
+   * trains at backboneLrMult * layerDecay^d. Off by default.
+   */
+  layerDecay: z.number().gt(0).max(1).optional(),
+  /**
    * Training augmentation for finetune/scratch: 'standard' is timm's ImageNet recipe (random
    * resized crop 8–100%, flip, color jitter 0.4); 'light' keeps 60–100% of the image, flips, no
    * jitter (small or low-resolution datasets); 'none' uses the eval preprocessing.
@@ -97,6 +102,7 @@ export function resolveTrainConfig(
     const finetuneOnly = [
       config.gradualUnfreeze !== undefined && 'gradualUnfreeze',
       config.l2sp > 0 && 'l2sp',
+      config.layerDecay !== undefined && 'layerDecay',
     ].filter(Boolean);
     if (finetuneOnly.length) {
       throw badUsage(

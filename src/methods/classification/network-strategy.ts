@@ -9,8 +9,9 @@ import type { DataSource } from '../../data/types.js';
 import type { LrStep } from '../../report/types.js';
 import type { Callback } from '../../train/callbacks.js';
 import { fit } from '../../train/loop.js';
-import { AdamW, buildParamGroups } from '../../train/optim/index.js';
+import { AdamW, buildParamGroups, type ParamGroupOptions } from '../../train/optim/index.js';
 import {
+  type Block,
   describeBlocks,
   type GradualSchedule,
   gradualUnfreezing,
@@ -46,6 +47,23 @@ function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): T
   if (kind === 'none') return evalTransform(config);
   if (kind === 'standard') return trainTransform(config);
   return trainTransform(config, { scale: [0.6, 1], colorJitter: false });
+}
+
+/** How the optimizer groups this run's weights: lr multiples per block, where decay applies. */
+export function paramGroupOptions(
+  config: TrainConfig,
+  blocks: readonly Block[],
+  run: { pretrained: boolean; l2sp: boolean },
+): ParamGroupOptions {
+  const blockOf = new Map(blocks.flatMap((b) => b.layers.map((l) => [l, b.name] as const)));
+  return {
+    // L2-SP replaces weight decay: decay would pull the pretrained weights toward 0 instead.
+    weightDecay: run.l2sp ? 0 : config.weightDecay,
+    backboneLrMult: run.pretrained ? config.backboneLrMult : 1,
+    layerDecay: config.layerDecay,
+    // One level per block: a block's convs, BatchNorms and depthwise layers share a multiple.
+    levelOf: (layer) => blockOf.get(layer) ?? layer,
+  };
 }
 
 export async function trainNetwork(
@@ -89,13 +107,9 @@ export async function trainNetwork(
     const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
     hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
   }
-  // L2-SP replaces weight decay: decay would pull the pretrained weights toward 0 instead.
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
-  const paramGroups = {
-    weightDecay: l2sp ? 0 : config.weightDecay,
-    backboneLrMult: pretrained ? config.backboneLrMult : 1,
-  };
+  const paramGroups = paramGroupOptions(config, blocks, { pretrained, l2sp: l2sp !== undefined });
   const optimizer = new AdamW(buildParamGroups(model, paramGroups));
   const gradual =
     gradualSchedule &&

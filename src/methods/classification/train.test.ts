@@ -216,3 +216,32 @@ test('finetune-only options with another strategy are usage errors', () => {
     /l2sp only apply to strategy finetune/,
   );
 });
+
+test('layer-wise decay gives each unfrozen block its own lr multiple, shrinking away from the head', async () => {
+  const { createModel } = await import('../../backbones/index.js');
+  const { splitBlocks, unfreezeLast } = await import('../freeze/index.js');
+  const { buildParamGroups } = await import('../../train/optim/index.js');
+  const { paramGroupOptions } = await import('./network-strategy.js');
+  const { model, entry } = await createModel('mobilenet_v2', { inputSize: 32, numClasses: 3 });
+  const blocks = splitBlocks(model, entry.blocks);
+  unfreezeLast(model, 2, blocks, (l) => l.getClassName() === 'BatchNormalization');
+  const config = resolveTrainConfig({
+    data,
+    strategy: 'finetune',
+    backboneLrMult: 0.1,
+    layerDecay: 0.5,
+  });
+  const groups = buildParamGroups(
+    model,
+    paramGroupOptions(config, blocks, { pretrained: true, l2sp: false }),
+  );
+  const multOf = (name: string) => groups.find((g) => g.name === name)?.lrMult;
+  assert.equal(multOf('head'), 1);
+  assert.ok(Math.abs(multOf('backbone/top')! - 0.1 * 0.5) < 1e-12, `${multOf('backbone/top')}`);
+  assert.ok(Math.abs(multOf('backbone/block_16')! - 0.1 * 0.25) < 1e-12);
+  assert.deepEqual(
+    groups.map((g) => g.name).sort(),
+    ['backbone/block_16', 'backbone/top', 'head', 'head/no_decay'],
+    'frozen blocks and BatchNorm add no group; the head bias takes no decay',
+  );
+});
