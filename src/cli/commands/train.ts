@@ -113,6 +113,25 @@ export function trainCommand(program: Command): void {
         'label smoothing (default 0)',
         parseNumber('--label-smoothing'),
       )
+      .addOption(
+        new Option('--schedule <kind>', 'finetune/scratch lr schedule (default cosine)').choices([
+          'cosine',
+          'step',
+          'onecycle',
+          'constant',
+          'plateau',
+        ]),
+      )
+      .option(
+        '--early-stopping <epochs>',
+        'finetune/scratch: stop after N epochs without a better val loss; keep the best weights',
+        parseInteger('--early-stopping', 0),
+      )
+      .option(
+        '--clip-norm <x>',
+        'finetune/scratch: clip gradients to this global norm',
+        parseNumber('--clip-norm'),
+      )
       .option('--out <dir>', 'output folder (default runs/train)')
       .option('--config <file>', 'JSON run configuration; flags override it')
       .option('--resume', 'continue from the last complete checkpoint in --out')
@@ -138,6 +157,9 @@ export function trainCommand(program: Command): void {
       gradualUnfreeze: flags.gradualUnfreeze,
       backboneLrMult: flags.backboneLrMult,
       layerDecay: flags.layerDecay,
+      schedule: flags.schedule,
+      earlyStopping: flags.earlyStopping,
+      clipNorm: flags.clipNorm,
       freezeBn: flags.trainBn ? false : undefined,
       bnMomentum: flags.bnMomentum,
       hidden: flags.hidden,

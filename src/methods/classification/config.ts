@@ -15,6 +15,16 @@ export const trainConfigSchema = z.object({
   imageSize: z.number().int().positive().optional(),
   /** Base learning rate; default per strategy (linear 0.02, finetune 1e-3, scratch 3e-3). */
   lr: z.number().positive().optional(),
+  /**
+   * finetune/scratch lr schedule: cosine with one epoch of warm-up, step (×0.1 at 1/3 and 2/3),
+   * one-cycle (lr is the peak), constant, or plateau (×0.1 after 2 epochs without a better
+   * validation loss).
+   */
+  schedule: z.enum(['cosine', 'step', 'onecycle', 'constant', 'plateau']).default('cosine'),
+  /** finetune/scratch: stop after this many epochs without a better validation loss, keeping the best epoch's weights. */
+  earlyStopping: z.number().int().nonnegative().optional(),
+  /** finetune/scratch: clip gradients to this global L2 norm. */
+  clipNorm: z.number().positive().optional(),
   /** Fraction of the training images held out for validation when the data has no val split. */
   val: z.number().min(0).max(0.9).default(0.2),
   /** Use only K labelled training images per class (seeded). */
@@ -98,6 +108,18 @@ export function resolveTrainConfig(
   }
   const config = parsed.data;
   // Options that would silently do nothing with another strategy are usage errors.
+  if (config.strategy === 'linear') {
+    const networkOnly = [
+      config.schedule !== 'cosine' && 'schedule',
+      config.earlyStopping !== undefined && 'earlyStopping',
+      config.clipNorm !== undefined && 'clipNorm',
+    ].filter(Boolean);
+    if (networkOnly.length) {
+      throw badUsage(
+        `invalid training configuration: ${networkOnly.join(', ')} only apply to strategies finetune and scratch (the linear head has its own schedule)`,
+      );
+    }
+  }
   if (config.strategy !== 'finetune') {
     const finetuneOnly = [
       config.gradualUnfreeze !== undefined && 'gradualUnfreeze',

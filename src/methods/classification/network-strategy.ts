@@ -28,6 +28,7 @@ import {
   softTargets,
 } from '../regularizers/index.js';
 import { DEFAULT_LR, type TrainConfig } from './config.js';
+import { fitOptions } from './fit-options.js';
 import { predictProbabilities } from './probabilities.js';
 import type { RunSplits } from './splits.js';
 import { metricsOf, type Trained, type TrainHooks } from './strategy.js';
@@ -155,11 +156,12 @@ export async function trainNetwork(
     train,
     epochs: config.epochs,
     seed: config.seed,
-    schedule: {
-      kind: 'cosine',
-      lr: config.lr ?? DEFAULT_LR[config.strategy],
-      warmupSteps: Math.min(train.numBatches, config.epochs * train.numBatches - 1),
-    },
+    ...fitOptions(
+      config,
+      config.lr ?? DEFAULT_LR[config.strategy],
+      train.numBatches,
+      validate !== undefined,
+    ),
     loss: (batch, info) => {
       const targets = softTargets(batch.labels, classes, config.labelSmoothing);
       const mixed = mixer?.(batch.x, targets, mixRng(config.seed, info.step));
