@@ -1,11 +1,18 @@
 // Which TensorFlow.js backends this process could run, and how to enable the missing ones.
 // Node-only detection lives here so the rest of the engine never names a package.
 import { createRequire } from 'node:module';
+import { loadTorchAddon, registerTorchBackend } from './torch/index.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'torch' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = [
+  'auto',
+  'torch',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
 
 export interface BackendAvailability {
   name: BackendName;
@@ -16,8 +23,14 @@ export interface BackendAvailability {
   enable?: string;
 }
 
-/** Order `auto` tries them in: native first, then wasm, then pure JS. */
+/**
+ * Order `auto` tries them in: native first, then wasm, then pure JS. `torch` joins once its
+ * native kernels cover training (issue 4); until then it runs most kernels through the cpu
+ * backend and would be slower than wasm, so it is used only when named.
+ */
 export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+const TORCH_ENABLE = 'apt-get install -y libtorch-dev && npm run build:native';
 
 const require = createRequire(import.meta.url);
 
@@ -33,7 +46,15 @@ function resolvable(pkg: string): string | undefined {
 export function probeBackends(): BackendAvailability[] {
   const tfjsNode = resolvable('@tensorflow/tfjs-node');
   const wasm = resolvable('@tensorflow/tfjs-backend-wasm');
+  const torch = loadTorchAddon();
   return [
+    torch.ok
+      ? {
+          name: 'torch',
+          available: true,
+          detail: 'libtorch engine (partial kernel coverage: auto does not pick it yet)',
+        }
+      : { name: 'torch', available: false, detail: torch.reason, enable: TORCH_ENABLE },
     tfjsNode
       ? {
           name: 'tensorflow',
@@ -65,6 +86,7 @@ export function probeBackends(): BackendAvailability[] {
 
 /** Imports the package that registers a backend with tfjs. */
 export async function loadBackendPackage(name: BackendName): Promise<void> {
-  if (name === 'tensorflow') await import('@tensorflow/tfjs-node' as string);
+  if (name === 'torch') registerTorchBackend();
+  else if (name === 'tensorflow') await import('@tensorflow/tfjs-node' as string);
   else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
 }

@@ -11,6 +11,7 @@ import {
   probeBackends,
 } from './backends.js';
 import { registerFileRouter } from './file-io.js';
+import { setTorchThreads } from './torch/index.js';
 
 export type { BackendAvailability, BackendChoice, BackendName };
 export { BACKEND_CHOICES, probeBackends };
@@ -18,7 +19,10 @@ export { BACKEND_CHOICES, probeBackends };
 export interface EngineOptions {
   /** Defaults to $VISIONTUNE_BACKEND, then 'auto'. */
   backend?: string;
-  /** Worker threads for backends that have them (wasm in browsers); Node's wasm build is single-threaded. */
+  /**
+   * Threads for backends that have them: libtorch's intra-op threads for `torch` (default: all
+   * cores), wasm workers in browsers (Node's wasm build is single-threaded).
+   */
   threads?: number;
 }
 
@@ -40,8 +44,13 @@ function parseChoice(value: string, origin: string): BackendChoice {
 }
 
 /** Starts a backend and returns the number of threads it really uses. */
-async function start(name: BackendName, threads: number): Promise<number> {
+async function start(name: BackendName, requested: number | undefined): Promise<number> {
+  const threads = Math.max(1, Math.floor(requested ?? 1));
   await loadBackendPackage(name);
+  if (name === 'torch') {
+    if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialize`);
+    return setTorchThreads(requested);
+  }
   const wasm = name === 'wasm' ? await import('@tensorflow/tfjs-backend-wasm') : undefined;
   if (wasm && threads > 1) wasm.setThreadsCount(threads);
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialize`);
@@ -62,7 +71,9 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     : fromEnv
       ? parseChoice(fromEnv, 'VISIONTUNE_BACKEND')
       : 'auto';
-  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const threads = options.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw badUsage(`threads must be a whole number >= 1, got ${threads}`);
   if (current && (choice === 'auto' || choice === current.backend)) {
     return current;
   }

@@ -1,0 +1,282 @@
+// visiontune's native engine: libtorch (ATen) tensors behind integer handles, for the tfjs
+// `torch` backend in src/engine/torch. JS owns the handles' lifetimes (tfjs reference counting);
+// this side owns the memory. Tensors use tfjs layouts (NHWC images, HWIO filters); convolutions
+// run on channels-last NCHW views of the same memory, so no layout copies are made.
+// Nothing here assumes CPU memory except `read`, which copies to the host.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <napi.h>
+
+#include <cstring>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+namespace {
+
+std::unordered_map<uint32_t, at::Tensor> tensors;
+uint32_t nextHandle = 1;
+
+uint32_t keep(at::Tensor t) {
+  tensors.emplace(nextHandle, std::move(t));
+  return nextHandle++;
+}
+
+const at::Tensor& tensorOf(const Napi::Value& v) {
+  auto it = tensors.find(v.As<Napi::Number>().Uint32Value());
+  if (it == tensors.end()) throw Napi::Error::New(v.Env(), "torch: unknown tensor handle");
+  return it->second;
+}
+
+std::vector<int64_t> ints(const Napi::Value& v) {
+  auto a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out[i] = a.Get(i).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+at::ScalarType scalarType(const std::string& dtype) {
+  if (dtype == "float32") return at::kFloat;
+  if (dtype == "int32") return at::kInt;
+  if (dtype == "bool") return at::kBool;
+  throw std::runtime_error("torch: unsupported dtype " + dtype);
+}
+
+Napi::Value handle(Napi::Env env, at::Tensor t) { return Napi::Number::New(env, keep(std::move(t))); }
+
+// create(values: Float32Array | Int32Array | Uint8Array, shape, dtype) -> handle (copies)
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  auto values = info[0].As<Napi::TypedArray>();
+  auto t = at::empty(ints(info[1]), scalarType(info[2].As<Napi::String>()));
+  size_t bytes = t.numel() * t.element_size();
+  if (values.ByteLength() != bytes) throw Napi::Error::New(info.Env(), "torch: create: size mismatch");
+  auto buffer = values.ArrayBuffer();
+  std::memcpy(t.data_ptr(), static_cast<uint8_t*>(buffer.Data()) + values.ByteOffset(), bytes);
+  return handle(info.Env(), t);
+}
+
+// read(handle) -> a new typed array of the tensor's dtype, row-major
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto t = tensorOf(info[0]).to(at::kCPU).contiguous();
+  size_t n = t.numel();
+  switch (t.scalar_type()) {
+    case at::kFloat: {
+      auto out = Napi::Float32Array::New(env, n);
+      std::memcpy(out.Data(), t.data_ptr(), n * 4);
+      return out;
+    }
+    case at::kInt: {
+      auto out = Napi::Int32Array::New(env, n);
+      std::memcpy(out.Data(), t.data_ptr(), n * 4);
+      return out;
+    }
+    case at::kBool: {
+      auto out = Napi::Uint8Array::New(env, n);
+      std::memcpy(out.Data(), t.data_ptr(), n);
+      return out;
+    }
+    default:
+      throw Napi::Error::New(env, "torch: read: unsupported dtype");
+  }
+}
+
+Napi::Value Free(const Napi::CallbackInfo& info) {
+  tensors.erase(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+// stats() -> { tensors, bytes }: bytes counts each live storage once (views share storage).
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  std::unordered_map<const void*, size_t> storages;
+  for (auto& [_, t] : tensors) storages[t.storage().unsafeGetStorageImpl()] = t.storage().nbytes();
+  size_t bytes = 0;
+  for (auto& [_, b] : storages) bytes += b;
+  auto out = Napi::Object::New(info.Env());
+  out.Set("tensors", Napi::Number::New(info.Env(), tensors.size()));
+  out.Set("bytes", Napi::Number::New(info.Env(), static_cast<double>(bytes)));
+  return out;
+}
+
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsNumber()) at::set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+using Unary = std::function<at::Tensor(const at::Tensor&)>;
+const std::unordered_map<std::string, Unary>& unaryOps() {
+  static const std::unordered_map<std::string, Unary> ops = {
+      {"Abs", [](const at::Tensor& x) { return x.abs(); }},
+      {"Neg", [](const at::Tensor& x) { return x.neg(); }},
+      {"Exp", [](const at::Tensor& x) { return x.exp(); }},
+      {"Log", [](const at::Tensor& x) { return x.log(); }},
+      {"Sqrt", [](const at::Tensor& x) { return x.sqrt(); }},
+      {"Rsqrt", [](const at::Tensor& x) { return x.rsqrt(); }},
+      {"Square", [](const at::Tensor& x) { return x.square(); }},
+      {"Relu", [](const at::Tensor& x) { return x.relu(); }},
+      {"Relu6", [](const at::Tensor& x) { return x.clamp(0, 6); }},
+      {"Sigmoid", [](const at::Tensor& x) { return x.sigmoid(); }},
+      {"Tanh", [](const at::Tensor& x) { return x.tanh(); }},
+      {"Floor", [](const at::Tensor& x) { return x.floor(); }},
+      {"Ceil", [](const at::Tensor& x) { return x.ceil(); }},
+      {"Sign", [](const at::Tensor& x) { return x.sign(); }},
+      {"Reciprocal", [](const at::Tensor& x) { return x.reciprocal(); }},
+      {"Softplus", [](const at::Tensor& x) { return at::softplus(x); }},
+      {"LogicalNot", [](const at::Tensor& x) { return x.logical_not(); }},
+  };
+  return ops;
+}
+
+// unary(op, handle) -> handle
+Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
+  auto name = info[0].As<Napi::String>().Utf8Value();
+  auto it = unaryOps().find(name);
+  if (it == unaryOps().end()) throw Napi::Error::New(info.Env(), "torch: unknown unary op " + name);
+  return handle(info.Env(), it->second(tensorOf(info[1])));
+}
+
+using Binary = std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>;
+const std::unordered_map<std::string, Binary>& binaryOps() {
+  static const std::unordered_map<std::string, Binary> ops = {
+      {"Add", [](const at::Tensor& a, const at::Tensor& b) { return a.add(b); }},
+      {"Sub", [](const at::Tensor& a, const at::Tensor& b) { return a.sub(b); }},
+      {"Multiply", [](const at::Tensor& a, const at::Tensor& b) { return a.mul(b); }},
+      {"RealDiv", [](const at::Tensor& a, const at::Tensor& b) { return a.div(b); }},
+      {"FloorDiv", [](const at::Tensor& a, const at::Tensor& b) { return a.div(b, "floor"); }},
+      {"Pow", [](const at::Tensor& a, const at::Tensor& b) { return a.pow(b); }},
+      {"Maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }},
+      {"Minimum", [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }},
+      {"SquaredDifference", [](const at::Tensor& a, const at::Tensor& b) { return (a - b).square(); }},
+      {"Equal", [](const at::Tensor& a, const at::Tensor& b) { return a.eq(b); }},
+      {"NotEqual", [](const at::Tensor& a, const at::Tensor& b) { return a.ne(b); }},
+      {"Less", [](const at::Tensor& a, const at::Tensor& b) { return a.lt(b); }},
+      {"LessEqual", [](const at::Tensor& a, const at::Tensor& b) { return a.le(b); }},
+      {"Greater", [](const at::Tensor& a, const at::Tensor& b) { return a.gt(b); }},
+      {"GreaterEqual", [](const at::Tensor& a, const at::Tensor& b) { return a.ge(b); }},
+      {"LogicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_and(b); }},
+      {"LogicalOr", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_or(b); }},
+  };
+  return ops;
+}
+
+// binary(op, a, b) -> handle, numpy broadcasting (as tfjs)
+Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
+  auto name = info[0].As<Napi::String>().Utf8Value();
+  auto it = binaryOps().find(name);
+  if (it == binaryOps().end()) throw Napi::Error::New(info.Env(), "torch: unknown binary op " + name);
+  return handle(info.Env(), it->second(tensorOf(info[1]), tensorOf(info[2])));
+}
+
+// reduce(op, handle, axes, keepDims) -> handle
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  auto name = info[0].As<Napi::String>().Utf8Value();
+  const auto& x = tensorOf(info[1]);
+  auto axes = ints(info[2]);
+  bool keepDims = info[3].As<Napi::Boolean>();
+  at::Tensor y;
+  if (name == "Sum") y = x.sum(axes, keepDims);
+  else if (name == "Mean") y = x.mean(axes, keepDims);
+  else if (name == "Prod") y = axes.empty() ? x : x.prod(axes[0], keepDims);
+  else if (name == "Max") y = x.amax(axes, keepDims);
+  else if (name == "Min") y = x.amin(axes, keepDims);
+  else if (name == "All") y = axes.empty() ? x : x.all(axes[0], keepDims);
+  else if (name == "Any") y = axes.empty() ? x : x.any(axes[0], keepDims);
+  else throw Napi::Error::New(info.Env(), "torch: unknown reduction " + name);
+  return handle(info.Env(), y);
+}
+
+// argReduce(op, handle, axis) -> int32 handle
+Napi::Value ArgReduce(const Napi::CallbackInfo& info) {
+  auto name = info[0].As<Napi::String>().Utf8Value();
+  const auto& x = tensorOf(info[1]);
+  int64_t axis = info[2].As<Napi::Number>().Int64Value();
+  auto y = name == "ArgMax" ? x.argmax(axis) : x.argmin(axis);
+  return handle(info.Env(), y.to(at::kInt));
+}
+
+// cast(handle, dtype) -> handle
+Napi::Value Cast(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), tensorOf(info[0]).to(scalarType(info[1].As<Napi::String>())));
+}
+
+// reshape(handle, shape) -> handle sharing the storage when the layout allows
+Napi::Value Reshape(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), tensorOf(info[0]).reshape(ints(info[1])));
+}
+
+// transpose(handle, perm) -> handle (a contiguous copy)
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), tensorOf(info[0]).permute(ints(info[1])).contiguous());
+}
+
+// matmul(a, b, transposeA, transposeB) -> handle; a, b rank 3 [batch, m, k] (tfjs BatchMatMul)
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  auto a = tensorOf(info[0]);
+  auto b = tensorOf(info[1]);
+  if (info[2].As<Napi::Boolean>()) a = a.transpose(-1, -2);
+  if (info[3].As<Napi::Boolean>()) b = b.transpose(-1, -2);
+  return handle(info.Env(), at::matmul(a, b));
+}
+
+// conv2d(x NHWC, w HWIO, strides[2], pads[4] top,bottom,left,right, dilations[2]) -> NHWC handle
+Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+  const auto& x = tensorOf(info[0]);
+  const auto& w = tensorOf(info[1]);
+  auto strides = ints(info[2]);
+  auto pads = ints(info[3]);
+  auto dilations = ints(info[4]);
+  auto xv = x.permute({0, 3, 1, 2});  // NCHW view with channels-last strides
+  if (pads[0] != pads[1] || pads[2] != pads[3]) {
+    // Asymmetric ('same' with an even total) padding: pad explicitly, then convolve unpadded.
+    xv = at::constant_pad_nd(xv, {pads[2], pads[3], pads[0], pads[1]}, 0)
+             .contiguous(at::MemoryFormat::ChannelsLast);
+    pads = {0, 0, 0, 0};
+  }
+  auto wv = w.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast);  // OIHW
+  auto y = at::conv2d(xv, wv, {}, strides, {pads[0], pads[2]}, dilations);
+  return handle(info.Env(), y.permute({0, 2, 3, 1}).contiguous());
+}
+
+// Wraps a function so C++ exceptions (c10::Error included) become JS errors with the message.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw Napi::Error::New(info.Env(), std::string("torch: ") + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("torch: ") + e.what());
+  }
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("create", Napi::Function::New(env, guarded<Create>));
+  exports.Set("read", Napi::Function::New(env, guarded<Read>));
+  exports.Set("free", Napi::Function::New(env, guarded<Free>));
+  exports.Set("stats", Napi::Function::New(env, guarded<Stats>));
+  exports.Set("threads", Napi::Function::New(env, guarded<Threads>));
+  exports.Set("unary", Napi::Function::New(env, guarded<UnaryOp>));
+  exports.Set("binary", Napi::Function::New(env, guarded<BinaryOp>));
+  exports.Set("reduce", Napi::Function::New(env, guarded<Reduce>));
+  exports.Set("argReduce", Napi::Function::New(env, guarded<ArgReduce>));
+  exports.Set("cast", Napi::Function::New(env, guarded<Cast>));
+  exports.Set("reshape", Napi::Function::New(env, guarded<Reshape>));
+  exports.Set("transpose", Napi::Function::New(env, guarded<Transpose>));
+  exports.Set("matmul", Napi::Function::New(env, guarded<MatMul>));
+  exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2D>));
+  auto unary = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (auto& [name, _] : unaryOps()) unary.Set(i++, name);
+  exports.Set("unaryOps", unary);
+  auto binary = Napi::Array::New(env);
+  i = 0;
+  for (auto& [name, _] : binaryOps()) binary.Set(i++, name);
+  exports.Set("binaryOps", binary);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(vt_torch, Init)

@@ -1,0 +1,56 @@
+// Loads the native libtorch engine (native/, built by `npm run build:native`) if it was built.
+// Node-only; nothing here runs unless the torch backend is asked for or probed.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export type TorchDType = 'float32' | 'int32' | 'bool';
+export type Handle = number;
+
+/** The addon's functions (native/src/addon.cc). Handles name native tensors. */
+export interface TorchAddon {
+  create(
+    values: Float32Array | Int32Array | Uint8Array,
+    shape: number[],
+    dtype: TorchDType,
+  ): Handle;
+  read(h: Handle): Float32Array | Int32Array | Uint8Array;
+  free(h: Handle): void;
+  stats(): { tensors: number; bytes: number };
+  threads(n?: number): number;
+  unary(op: string, x: Handle): Handle;
+  binary(op: string, a: Handle, b: Handle): Handle;
+  reduce(op: string, x: Handle, axes: number[], keepDims: boolean): Handle;
+  argReduce(op: 'ArgMax' | 'ArgMin', x: Handle, axis: number): Handle;
+  cast(x: Handle, dtype: TorchDType): Handle;
+  reshape(x: Handle, shape: number[]): Handle;
+  transpose(x: Handle, perm: number[]): Handle;
+  matmul(a: Handle, b: Handle, transposeA: boolean, transposeB: boolean): Handle;
+  conv2d(x: Handle, w: Handle, strides: number[], pads: number[], dilations: number[]): Handle;
+  readonly unaryOps: string[];
+  readonly binaryOps: string[];
+}
+
+export const ADDON_PATH = fileURLToPath(
+  new URL('../../../native/build/Release/vt_torch.node', import.meta.url),
+);
+
+export type AddonStatus = { ok: true; addon: TorchAddon } | { ok: false; reason: string };
+
+let status: AddonStatus | undefined;
+
+/** The addon, or why it cannot load (not built, or libtorch missing at run time). */
+export function loadTorchAddon(): AddonStatus {
+  if (status) return status;
+  if (!existsSync(ADDON_PATH)) {
+    status = { ok: false, reason: `the native engine is not built (${ADDON_PATH} is missing)` };
+    return status;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as TorchAddon;
+    status = { ok: true, addon };
+  } catch (err) {
+    status = { ok: false, reason: `the native engine failed to load: ${(err as Error).message}` };
+  }
+  return status;
+}

@@ -1,0 +1,289 @@
+// Every native torch kernel against the cpu backend, forward and (where tfjs has a gradient)
+// backward, on random inputs. Skipped, saying why, where the native engine is not built.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../util/rng.js';
+import { loadTorchAddon } from './addon.js';
+import { fallbackCounts, registerTorchBackend, resetFallbackCounts } from './index.js';
+
+const status = loadTorchAddon();
+if (!status.ok && process.env.VISIONTUNE_REQUIRE_TORCH) {
+  throw new Error(`VISIONTUNE_REQUIRE_TORCH is set but ${status.reason}`);
+}
+const skip = status.ok ? false : `torch engine unavailable: ${status.reason}`;
+if (skip) console.log(`# ${skip}`);
+else registerTorchBackend();
+tf.env().set('PROD', true);
+
+type Spec = { shape: number[]; dtype?: 'float32' | 'int32' | 'bool'; lo?: number; hi?: number };
+
+/** Deterministic random values for a spec (integers for int32, 0/1 for bool). */
+function values(spec: Spec, seed: number): Float32Array | Int32Array | Uint8Array {
+  const rng = new Rng(seed);
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const lo = spec.lo ?? -2;
+  const hi = spec.hi ?? 2;
+  if (spec.dtype === 'bool') return Uint8Array.from({ length: n }, () => rng.int(2));
+  if (spec.dtype === 'int32')
+    return Int32Array.from({ length: n }, () => lo + rng.int(hi - lo + 1));
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next());
+}
+
+/** Runs `f` on the same inputs under `backend`; returns shape, dtype and values of each output. */
+function runOn(backend: string, specs: Spec[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]) {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = specs.map((s, i) => tf.tensor(values(s, 100 + i), s.shape, s.dtype ?? 'float32'));
+    const out = f(...xs);
+    return (Array.isArray(out) ? out : [out]).map((t) => ({
+      shape: t.shape,
+      dtype: t.dtype,
+      data: Array.from(t.dataSync()),
+    }));
+  });
+}
+
+/**
+ * Max error relative to max(|reference|, 1): relative for large values, absolute near zero
+ * (where a pure relative error measures float noise, not a bug).
+ */
+function agree(what: string, specs: Spec[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]) {
+  const ref = runOn('cpu', specs, f);
+  const got = runOn('torch', specs, f);
+  assert.equal(got.length, ref.length, what);
+  ref.forEach((r, k) => {
+    const g = got[k]!;
+    assert.deepEqual(g.shape, r.shape, `${what}: shape`);
+    assert.equal(g.dtype, r.dtype, `${what}: dtype`);
+    let worst = 0;
+    r.data.forEach((v, i) => {
+      const d = g.data[i]!;
+      if (Number.isNaN(v)) assert.ok(Number.isNaN(d), `${what}[${i}]: NaN expected, got ${d}`);
+      else worst = Math.max(worst, Math.abs(d - v) / Math.max(Math.abs(v), 1));
+    });
+    assert.ok(worst < 1e-4, `${what}: max relative error ${worst}`);
+  });
+}
+
+const F = (shape: number[], lo?: number, hi?: number): Spec => ({ shape, lo, hi });
+const I = (shape: number[], lo = -5, hi = 5): Spec => ({ shape, dtype: 'int32', lo, hi });
+const B = (shape: number[]): Spec => ({ shape, dtype: 'bool' });
+
+test('unary kernels match cpu (float32, and int32 where tfjs keeps the dtype)', { skip }, () => {
+  const positive = new Set(['Log', 'Sqrt', 'Rsqrt', 'Reciprocal']);
+  const ops: Record<string, (x: tf.Tensor) => tf.Tensor> = {
+    Abs: tf.abs,
+    Neg: tf.neg,
+    Exp: tf.exp,
+    Log: tf.log,
+    Sqrt: tf.sqrt,
+    Rsqrt: tf.rsqrt,
+    Square: tf.square,
+    Relu: tf.relu,
+    Relu6: tf.relu6,
+    Sigmoid: tf.sigmoid,
+    Tanh: tf.tanh,
+    Floor: tf.floor,
+    Ceil: tf.ceil,
+    Sign: tf.sign,
+    Reciprocal: tf.reciprocal,
+    Softplus: tf.softplus,
+  };
+  for (const [name, op] of Object.entries(ops)) {
+    agree(name, [positive.has(name) ? F([3, 7], 0.1, 4) : F([3, 7], -8, 8)], op);
+  }
+  for (const name of ['Abs', 'Neg', 'Square', 'Sign', 'Relu'])
+    agree(`${name} int32`, [I([11])], ops[name]!);
+  agree('LogicalNot', [B([9])], tf.logicalNot);
+});
+
+test('binary kernels match cpu with broadcasting, for each dtype tfjs sends them', { skip }, () => {
+  const arith: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+    Add: tf.add,
+    Sub: tf.sub,
+    Multiply: tf.mul,
+    RealDiv: tf.div,
+    FloorDiv: tf.floorDiv,
+    Maximum: tf.maximum,
+    Minimum: tf.minimum,
+    SquaredDifference: tf.squaredDifference,
+    Equal: tf.equal,
+    NotEqual: tf.notEqual,
+    Less: tf.less,
+    LessEqual: tf.lessEqual,
+    Greater: tf.greater,
+    GreaterEqual: tf.greaterEqual,
+  };
+  for (const [name, op] of Object.entries(arith)) {
+    agree(`${name} [2,3,4]+[4]`, [F([2, 3, 4]), F([4], 0.5, 3)], op);
+    agree(`${name} [1,3,1]+[2,1,5]`, [F([1, 3, 1]), F([2, 1, 5], 0.5, 3)], op);
+    agree(`${name} int32`, [I([2, 6]), I([6], 1, 4)], op);
+  }
+  agree('Pow', [F([4, 5], 0.1, 3), F([5], -2, 2)], tf.pow);
+  agree('Pow int32', [I([8], 0, 4), I([8], 0, 3)], tf.pow);
+  agree('Add scalar', [F([3, 3]), F([])], tf.add);
+  agree('LogicalAnd', [B([2, 5]), B([5])], tf.logicalAnd);
+  agree('LogicalOr', [B([2, 5]), B([2, 1])], tf.logicalOr);
+});
+
+test('reductions and arg-reductions match cpu over axes, with and without keepDims', {
+  skip,
+}, () => {
+  const x = F([3, 4, 5]);
+  for (const axis of [0, 1, -1, [0, 2], [0, 1, 2]]) {
+    for (const keep of [false, true]) {
+      agree(`sum ${axis} ${keep}`, [x], (t) => tf.sum(t, axis, keep));
+      agree(`mean ${axis} ${keep}`, [x], (t) => tf.mean(t, axis, keep));
+      agree(`max ${axis} ${keep}`, [x], (t) => tf.max(t, axis, keep));
+      agree(`min ${axis} ${keep}`, [x], (t) => tf.min(t, axis, keep));
+    }
+  }
+  agree('prod', [F([3, 4], 0.5, 1.5)], (t) => tf.prod(t, 1));
+  agree('sum int32', [I([4, 6])], (t) => tf.sum(t, 1));
+  agree('sum bool', [B([4, 6])], (t) => tf.sum(t, 0));
+  agree('mean int32', [I([4, 6])], (t) => tf.mean(t, 1));
+  agree('all', [B([4, 6])], (t) => tf.all(t, 1));
+  agree('any', [B([4, 6])], (t) => tf.any(t, 0, true));
+  agree('argMax', [F([4, 7])], (t) => tf.argMax(t, 1));
+  agree('argMin', [F([4, 7])], (t) => tf.argMin(t, 0));
+});
+
+test('cast, reshape, transpose and identity match cpu', { skip }, () => {
+  agree('float -> int32 truncates toward zero', [F([12], -5, 5)], (t) => tf.cast(t, 'int32'));
+  agree('int32 -> bool', [I([12], -1, 1)], (t) => tf.cast(t, 'bool'));
+  agree('bool -> float32', [B([12])], (t) => tf.cast(t, 'float32'));
+  agree('reshape', [F([2, 3, 4])], (t) => tf.reshape(t, [4, -1]));
+  agree('reshape of a transposed tensor', [F([2, 3, 4])], (t) =>
+    tf.reshape(tf.transpose(t, [2, 0, 1]), [8, 3]),
+  );
+  agree('transpose', [F([2, 3, 4, 5])], (t) => tf.transpose(t, [0, 3, 1, 2]));
+  agree('identity (clone)', [I([5])], (t) => tf.clone(t));
+});
+
+test('batched matmul matches cpu, with transposes and broadcast batch dims', { skip }, () => {
+  agree('2d', [F([5, 7]), F([7, 3])], (a, b) => tf.matMul(a!, b!));
+  agree('transposeA', [F([7, 5]), F([7, 3])], (a, b) => tf.matMul(a!, b!, true));
+  agree('transposeB', [F([5, 7]), F([3, 7])], (a, b) => tf.matMul(a!, b!, false, true));
+  agree('batched', [F([4, 5, 7]), F([4, 7, 2])], (a, b) => tf.matMul(a!, b!));
+});
+
+test('matmul with batch dims of different rank matches a float64 reference', { skip }, () => {
+  // tfjs-cpu 4.22 gets this case wrong (half the output); check torch against plain loops.
+  const [a, b] = [values(F([2, 1, 5, 7]), 1), values(F([3, 7, 2]), 2)];
+  tf.setBackend('torch');
+  const got = tf.tidy(() =>
+    tf.matMul(tf.tensor(a, [2, 1, 5, 7]), tf.tensor(b, [3, 7, 2])).dataSync(),
+  );
+  let k = 0;
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 3; j++) {
+      for (let r = 0; r < 5; r++) {
+        for (let c = 0; c < 2; c++) {
+          let sum = 0;
+          for (let m = 0; m < 7; m++) sum += a[i * 35 + r * 7 + m]! * b[j * 14 + m * 2 + c]!;
+          assert.ok(Math.abs(got[k++]! - sum) < 1e-4 * Math.max(1, Math.abs(sum)));
+        }
+      }
+    }
+  }
+  assert.equal(k, got.length);
+});
+
+test('conv2d (NHWC) matches cpu: strides, same/valid/explicit padding, dilation', { skip }, () => {
+  const conv =
+    (
+      strides: number,
+      pad:
+        | 'same'
+        | 'valid'
+        | [[number, number], [number, number], [number, number], [number, number]],
+      dilation = 1,
+    ) =>
+    (x?: tf.Tensor, w?: tf.Tensor) =>
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad, 'NHWC', dilation);
+  const x = F([2, 9, 8, 3]);
+  const w = F([3, 3, 3, 5]);
+  agree('stride 1 same', [x, w], conv(1, 'same'));
+  agree('stride 2 same (asymmetric padding)', [F([1, 8, 8, 3]), w], conv(2, 'same'));
+  agree('stride 2 valid', [x, w], conv(2, 'valid'));
+  agree(
+    'explicit padding',
+    [x, w],
+    conv(1, [
+      [0, 0],
+      [2, 1],
+      [0, 3],
+      [0, 0],
+    ]),
+  );
+  agree('dilation 2', [x, w], conv(1, 'same', 2));
+  agree('1x1 kernel', [x, F([1, 1, 3, 7])], conv(1, 'valid'));
+  agree('2x2 kernel stride 2', [F([1, 6, 6, 4]), F([2, 2, 4, 3])], conv(2, 'same'));
+});
+
+test('gradients through native kernels match cpu', { skip }, () => {
+  agree('conv2d grads', [F([2, 7, 7, 3]), F([3, 3, 3, 4])], (x, w) => {
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf
+        .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')
+        .square()
+        .mean(),
+    );
+    return g([x!, w!]);
+  });
+  agree(
+    'matmul + softmax cross-entropy grads',
+    [F([6, 5]), F([5, 4]), F([6, 4], 0, 1)],
+    (x, w, y) => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.losses.softmaxCrossEntropy(y!, tf.matMul(a, b)),
+      );
+      return g([x!, w!]);
+    },
+  );
+  agree('elementwise chain grads', [F([3, 4], 0.2, 2)], (x) =>
+    tf.grad((a: tf.Tensor) => tf.sigmoid(a).mul(tf.log(a)).add(tf.sqrt(a)).sum())(x!),
+  );
+});
+
+test('kernels without a native version run on cpu, and are counted', { skip }, () => {
+  resetFallbackCounts();
+  agree('slice (fallback)', [F([4, 5])], (t) => tf.slice(t, [1, 1], [2, 3]));
+  assert.ok((fallbackCounts().get('Slice') ?? 0) >= 1, 'Slice counted');
+  assert.equal(fallbackCounts().get('Add'), undefined, 'native kernels are not counted');
+  tf.setBackend('torch');
+  tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])).dataSync());
+  assert.equal(fallbackCounts().get('Add'), undefined);
+});
+
+test('no leaks: tensors and native memory stay flat over repeated steps; reshape shares storage', {
+  skip,
+}, () => {
+  tf.setBackend('torch');
+  const addon = status.ok ? status.addon : undefined!;
+  const w = tf.variable(tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 1));
+  const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 2);
+  const opt = tf.train.adam(0.01);
+  const step = () =>
+    opt.minimize(() =>
+      tf
+        .conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')
+        .square()
+        .mean(),
+    );
+  for (let i = 0; i < 3; i++) step();
+  const before = { tf: tf.memory().numTensors, native: addon.stats() };
+  for (let i = 0; i < 20; i++) step();
+  assert.equal(tf.memory().numTensors, before.tf);
+  assert.deepEqual(addon.stats(), before.native);
+  const big = tf.zeros([256, 256]);
+  const bytes = addon.stats().bytes;
+  const flat = big.reshape([-1]);
+  assert.equal(addon.stats().bytes, bytes, 'a reshape adds no storage');
+  flat.dispose();
+  big.dispose();
+  opt.dispose();
+  w.dispose();
+  x.dispose();
+});
