@@ -45,18 +45,27 @@ function buildModel(): tf.Sequential {
   return model;
 }
 
-interface Run {
-  losses: number[];
-  initial: Float32Array[];
+/**
+ * Seeded initial weights, so every run of this test trains the same net: kernels uniform with
+ * the Glorot bound, 1-D weights (bias, BN gamma/beta/moments) keep their deterministic defaults.
+ */
+function seededWeights(model: tf.Sequential, seed: number): Float32Array[] {
+  const rand = seeded(seed);
+  return model.getWeights().map((w) => {
+    if (w.rank < 2) return Float32Array.from(w.dataSync());
+    const receptive = w.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const fanIn = receptive * w.shape.at(-2)!;
+    const fanOut = receptive * w.shape.at(-1)!;
+    const bound = Math.sqrt(6 / (fanIn + fanOut));
+    return randomValues(w.size, rand).map((v) => v * bound);
+  });
 }
 
-async function train(backend: BackendName, initial?: Float32Array[]): Promise<Run> {
+async function train(backend: BackendName, initialSeed: number): Promise<number[]> {
   await useBackend(backend);
   const model = buildModel();
-  if (initial) {
-    model.setWeights(model.getWeights().map((w, k) => tf.tensor(initial[k]!, w.shape)));
-  }
-  const start = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+  const initial = seededWeights(model, initialSeed);
+  model.setWeights(model.getWeights().map((w, k) => tf.tensor(initial[k]!, w.shape)));
   const rand = seeded(2024);
   const x = tf.tensor4d(randomValues(BATCH * INPUT[0] * INPUT[1] * INPUT[2], rand), [
     BATCH,
@@ -70,23 +79,29 @@ async function train(backend: BackendName, initial?: Float32Array[]): Promise<Ru
   }
   tf.dispose([x, y]);
   model.dispose();
-  return { losses, initial: start };
+  return losses;
 }
 
+// Fixed initial weights make the test deterministic. With unseeded Glorot init, an unlucky
+// draw let float32 rounding differences (XNNPACK sums in another order) grow chaotically to
+// 1e-3 over the 20 steps; across 40 seeds the worst was 5.5e-5 and most ~1e-6, while a wrong
+// gradient kernel moves the losses by more than 1e-2.
+const INIT_SEED = 7;
+
 test('a small conv net trains identically on wasm and cpu', async () => {
-  const cpu = await train('cpu');
-  const wasm = await train('wasm', cpu.initial);
+  const cpu = await train('cpu', INIT_SEED);
+  const wasm = await train('wasm', INIT_SEED);
   let worst = 0;
-  cpu.losses.forEach((expected, step) => {
-    worst = Math.max(worst, Math.abs(wasm.losses[step]! - expected));
+  cpu.forEach((expected, step) => {
+    worst = Math.max(worst, Math.abs(wasm[step]! - expected));
   });
   console.log(
-    `e2e: cpu loss ${cpu.losses[0]!.toFixed(4)} -> ${cpu.losses.at(-1)!.toFixed(4)}, ` +
-      `wasm ${wasm.losses[0]!.toFixed(4)} -> ${wasm.losses.at(-1)!.toFixed(4)}, ` +
+    `e2e: cpu loss ${cpu[0]!.toFixed(4)} -> ${cpu.at(-1)!.toFixed(4)}, ` +
+      `wasm ${wasm[0]!.toFixed(4)} -> ${wasm.at(-1)!.toFixed(4)}, ` +
       `max |difference| over ${STEPS} steps ${worst.toExponential(2)}`,
   );
-  assert.ok(worst < 1e-3, `losses diverge by ${worst}`);
+  assert.ok(worst < 1e-4, `losses diverge by ${worst}`);
   // It actually learned, so the gradients were not all zero.
-  assert.ok(cpu.losses.at(-1)! < cpu.losses[0]! * 0.7, `cpu did not learn: ${cpu.losses}`);
-  assert.ok(Number.isFinite(wasm.losses.at(-1)!));
+  assert.ok(cpu.at(-1)! < cpu[0]! * 0.7, `cpu did not learn: ${cpu}`);
+  assert.ok(Number.isFinite(wasm.at(-1)!));
 });
