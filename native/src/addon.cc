@@ -218,23 +218,142 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   return handle(info.Env(), at::matmul(a, b));
 }
 
-// conv2d(x NHWC, w HWIO, strides[2], pads[4] top,bottom,left,right, dilations[2]) -> NHWC handle
+// tfjs filters -> torch OIHW views: HWIO for convolutions; [H, W, C, M] for depthwise, where
+// output channel c*M + m reads input channel c (the order torch's groups=C also uses).
+at::Tensor torchWeight(const at::Tensor& w, bool depthwise) {
+  if (!depthwise) return w.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast);
+  auto s = w.sizes();
+  return w.permute({2, 3, 0, 1}).reshape({s[2] * s[3], 1, s[0], s[1]}).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+at::Tensor fromTorchWeight(const at::Tensor& g, const std::vector<int64_t>& shape, bool depthwise) {
+  if (!depthwise) return g.permute({2, 3, 1, 0}).contiguous();
+  return g.reshape({shape[2], shape[3], shape[0], shape[1]}).permute({2, 3, 0, 1}).contiguous();
+}
+
+// NHWC -> channels-last NCHW view, padded explicitly when the padding is asymmetric ('same' with
+// an even total): torch's convolutions take one padding per side pair.
+at::Tensor nchwInput(const at::Tensor& x, std::vector<int64_t>& pads) {
+  auto xv = x.permute({0, 3, 1, 2});
+  if (pads[0] == pads[1] && pads[2] == pads[3]) return xv;
+  xv = at::constant_pad_nd(xv, {pads[2], pads[3], pads[0], pads[1]}, 0).contiguous(at::MemoryFormat::ChannelsLast);
+  pads = {0, 0, 0, 0};
+  return xv;
+}
+
+// conv2d(x NHWC, w, strides[2], pads[4] top,bottom,left,right, dilations[2], depthwise) -> NHWC
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
-  const auto& x = tensorOf(info[0]);
-  const auto& w = tensorOf(info[1]);
-  auto strides = ints(info[2]);
   auto pads = ints(info[3]);
-  auto dilations = ints(info[4]);
-  auto xv = x.permute({0, 3, 1, 2});  // NCHW view with channels-last strides
-  if (pads[0] != pads[1] || pads[2] != pads[3]) {
-    // Asymmetric ('same' with an even total) padding: pad explicitly, then convolve unpadded.
-    xv = at::constant_pad_nd(xv, {pads[2], pads[3], pads[0], pads[1]}, 0)
-             .contiguous(at::MemoryFormat::ChannelsLast);
-    pads = {0, 0, 0, 0};
-  }
-  auto wv = w.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast);  // OIHW
-  auto y = at::conv2d(xv, wv, {}, strides, {pads[0], pads[2]}, dilations);
+  bool depthwise = info[5].As<Napi::Boolean>();
+  const auto& w = tensorOf(info[1]);
+  auto xv = nchwInput(tensorOf(info[0]), pads);
+  int64_t groups = depthwise ? w.size(2) : 1;
+  auto y = at::conv2d(xv, torchWeight(w, depthwise), {}, ints(info[2]), {pads[0], pads[2]}, ints(info[4]), groups);
   return handle(info.Env(), y.permute({0, 2, 3, 1}).contiguous());
+}
+
+// The gradients of conv2d, through torch's convolution_backward on the (explicitly padded) input.
+// conv2dBackprop(which 'input'|'filter', x-or-inputShape, dy, w-or-filterShape, strides, pads,
+//                dilations, depthwise) -> handle
+Napi::Value Conv2DBackprop(const Napi::CallbackInfo& info) {
+  bool wantInput = info[0].As<Napi::String>().Utf8Value() == "input";
+  auto pads = ints(info[5]);
+  auto strides = ints(info[4]);
+  auto dilations = ints(info[6]);
+  bool depthwise = info[7].As<Napi::Boolean>();
+  const auto& dy = tensorOf(info[2]);
+  auto dyv = dy.permute({0, 3, 1, 2});
+  std::vector<int64_t> xShape, wShape;
+  at::Tensor x, w;
+  if (wantInput) {
+    xShape = ints(info[1]);
+    w = tensorOf(info[3]);
+    wShape = w.sizes().vec();
+  } else {
+    x = tensorOf(info[1]);
+    xShape = x.sizes().vec();
+    wShape = ints(info[3]);
+  }
+  bool asymmetric = pads[0] != pads[1] || pads[2] != pads[3];
+  // Shapes on the padded input when padding is asymmetric; the input gradient is cropped after.
+  std::vector<int64_t> padded = {xShape[0], xShape[3], xShape[1] + (asymmetric ? pads[0] + pads[1] : 0),
+                                 xShape[2] + (asymmetric ? pads[2] + pads[3] : 0)};
+  std::vector<int64_t> symPads = asymmetric ? std::vector<int64_t>{0, 0} : std::vector<int64_t>{pads[0], pads[2]};
+  int64_t groups = depthwise ? wShape[2] : 1;
+  auto options = dy.options();
+  // The side not asked for only lends its shape: a stride-0 view, no memory.
+  at::Tensor xv;
+  if (wantInput) xv = at::zeros({1}, options).expand(padded);
+  else if (asymmetric) xv = at::constant_pad_nd(x.permute({0, 3, 1, 2}), {pads[2], pads[3], pads[0], pads[1]}, 0);
+  else xv = x.permute({0, 3, 1, 2});
+  at::Tensor wv = wantInput ? torchWeight(w, depthwise)
+                            : at::zeros({1}, options).expand(depthwise ? std::vector<int64_t>{wShape[2] * wShape[3], 1, wShape[0], wShape[1]}
+                                                                       : std::vector<int64_t>{wShape[3], wShape[2], wShape[0], wShape[1]});
+  auto grads = at::convolution_backward(dyv, xv, wv, c10::nullopt, strides, symPads, dilations, false, {0, 0}, groups,
+                                        {wantInput, !wantInput, false});
+  if (wantInput) {
+    auto gx = std::get<0>(grads);
+    if (asymmetric) gx = gx.slice(2, pads[0], pads[0] + xShape[1]).slice(3, pads[2], pads[2] + xShape[2]);
+    return handle(info.Env(), gx.permute({0, 2, 3, 1}).contiguous());
+  }
+  return handle(info.Env(), fromTorchWeight(std::get<1>(grads), wShape, depthwise));
+}
+
+// batchNorm(x, mean, variance, offset|0, scale|0, epsilon) -> handle; all broadcast like tfjs
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  const auto& x = tensorOf(info[0]);
+  auto y = (x - tensorOf(info[1])) * (tensorOf(info[2]) + info[5].As<Napi::Number>().DoubleValue()).rsqrt();
+  if (info[4].As<Napi::Number>().Uint32Value()) y = y * tensorOf(info[4]);
+  if (info[3].As<Napi::Number>().Uint32Value()) y = y + tensorOf(info[3]);
+  return handle(info.Env(), y);
+}
+
+// clamp(x, lo, hi) -> handle
+Napi::Value Clamp(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), tensorOf(info[0]).clamp(info[1].As<Napi::Number>().DoubleValue(), info[2].As<Napi::Number>().DoubleValue()));
+}
+
+// where(condition, a, b) -> handle (broadcasting)
+Napi::Value Where(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), at::where(tensorOf(info[0]), tensorOf(info[1]), tensorOf(info[2])));
+}
+
+// fill(like, value) -> a tensor of like's shape and dtype holding value
+Napi::Value FillLike(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), at::full_like(tensorOf(info[0]), info[1].As<Napi::Number>().DoubleValue()));
+}
+
+// pad(x, flat [before0, after0, before1, after1, ...] in tfjs order, value) -> handle
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  auto p = ints(info[1]);
+  std::vector<int64_t> torchOrder;  // torch wants the last dimension first
+  for (size_t d = p.size() / 2; d-- > 0;) {
+    torchOrder.push_back(p[2 * d]);
+    torchOrder.push_back(p[2 * d + 1]);
+  }
+  return handle(info.Env(), at::constant_pad_nd(tensorOf(info[0]), torchOrder, info[2].As<Napi::Number>().DoubleValue()));
+}
+
+// slice(x, begin, size) -> handle (a contiguous copy)
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  auto t = tensorOf(info[0]);
+  auto begin = ints(info[1]);
+  auto size = ints(info[2]);
+  for (size_t d = 0; d < begin.size(); d++) t = t.slice(d, begin[d], begin[d] + size[d]);
+  return handle(info.Env(), t.contiguous());
+}
+
+// step(x, alpha) -> x > 0 ? 1 : alpha, NaN stays NaN (tfjs Step)
+Napi::Value Step(const Napi::CallbackInfo& info) {
+  const auto& x = tensorOf(info[0]);
+  auto alpha = info[1].As<Napi::Number>().DoubleValue();
+  auto y = at::where(x > 0, at::ones_like(x), at::full_like(x, alpha));
+  return handle(info.Env(), at::where(x.isnan(), x, y));
+}
+
+// tile(x, reps) -> handle
+Napi::Value Tile(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), tensorOf(info[0]).repeat(ints(info[1])));
 }
 
 // Wraps a function so C++ exceptions (c10::Error included) become JS errors with the message.
@@ -266,6 +385,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("transpose", Napi::Function::New(env, guarded<Transpose>));
   exports.Set("matmul", Napi::Function::New(env, guarded<MatMul>));
   exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2D>));
+  exports.Set("conv2dBackprop", Napi::Function::New(env, guarded<Conv2DBackprop>));
+  exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
+  exports.Set("clamp", Napi::Function::New(env, guarded<Clamp>));
+  exports.Set("where", Napi::Function::New(env, guarded<Where>));
+  exports.Set("fillLike", Napi::Function::New(env, guarded<FillLike>));
+  exports.Set("pad", Napi::Function::New(env, guarded<Pad>));
+  exports.Set("slice", Napi::Function::New(env, guarded<Slice>));
+  exports.Set("tile", Napi::Function::New(env, guarded<Tile>));
+  exports.Set("step", Napi::Function::New(env, guarded<Step>));
   auto unary = Napi::Array::New(env);
   uint32_t i = 0;
   for (auto& [name, _] : unaryOps()) unary.Set(i++, name);

@@ -26,7 +26,43 @@ export interface TorchAddon {
   reshape(x: Handle, shape: number[]): Handle;
   transpose(x: Handle, perm: number[]): Handle;
   matmul(a: Handle, b: Handle, transposeA: boolean, transposeB: boolean): Handle;
-  conv2d(x: Handle, w: Handle, strides: number[], pads: number[], dilations: number[]): Handle;
+  /** x NHWC; w HWIO, or [H, W, C, M] when depthwise; pads top, bottom, left, right. */
+  conv2d(
+    x: Handle,
+    w: Handle,
+    strides: number[],
+    pads: number[],
+    dilations: number[],
+    depthwise: boolean,
+  ): Handle;
+  /** 'input': (inputShape, dy, w) -> dx; 'filter': (x, dy, filterShape) -> dw. */
+  conv2dBackprop(
+    which: 'input' | 'filter',
+    xOrShape: Handle | number[],
+    dy: Handle,
+    wOrShape: Handle | number[],
+    strides: number[],
+    pads: number[],
+    dilations: number[],
+    depthwise: boolean,
+  ): Handle;
+  /** (x - mean) * rsqrt(variance + epsilon) * scale + offset; 0 for a missing offset/scale. */
+  batchNorm(
+    x: Handle,
+    mean: Handle,
+    variance: Handle,
+    offset: Handle | 0,
+    scale: Handle | 0,
+    epsilon: number,
+  ): Handle;
+  clamp(x: Handle, lo: number, hi: number): Handle;
+  where(condition: Handle, a: Handle, b: Handle): Handle;
+  fillLike(like: Handle, value: number): Handle;
+  /** paddings flattened in tfjs order: [before0, after0, before1, after1, ...]. */
+  pad(x: Handle, paddings: number[], value: number): Handle;
+  slice(x: Handle, begin: number[], size: number[]): Handle;
+  tile(x: Handle, reps: number[]): Handle;
+  step(x: Handle, alpha: number): Handle;
   readonly unaryOps: string[];
   readonly binaryOps: string[];
 }

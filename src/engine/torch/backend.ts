@@ -48,6 +48,15 @@ export class TorchBackend extends tf.KernelBackend {
     return { dataId, shape, dtype };
   }
 
+  /** Points `info`'s data at native tensor `handle` instead (freeing the old one). */
+  replace(info: tf.TensorInfo, handle: Handle): tf.TensorInfo {
+    const entry = this.entries.get(info.dataId);
+    if (!entry) throw new Error('torch backend: replace of unknown data');
+    if (entry.handle !== handle) this.addon.free(entry.handle);
+    entry.handle = handle;
+    return info;
+  }
+
   /** A new tensor of this backend holding `values`. */
   makeOutput(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType) {
     const d = checkDtype(dtype);

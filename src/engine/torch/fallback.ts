@@ -26,14 +26,22 @@ export function runOnCpu(config: tf.KernelConfig, args: Parameters<tf.KernelFunc
   const cpu = cpuBackend();
   counts.set(config.kernelName, (counts.get(config.kernelName) ?? 0) + 1);
   const made: tf.DataId[] = [];
-  const inputs: tf.NamedTensorInfoMap = {};
-  for (const [name, t] of Object.entries(args.inputs)) {
-    if (!t) continue;
+  const copy = (t: tf.TensorInfo): tf.TensorInfo => {
     const dataId = cpu.write(torch.readSync(t.dataId), t.shape, t.dtype);
     made.push(dataId);
-    inputs[name] = { dataId, shape: t.shape, dtype: t.dtype };
-  }
-  const result = config.kernelFunc({ inputs, attrs: args.attrs, backend: cpu });
+    return { dataId, shape: t.shape, dtype: t.dtype };
+  };
+  // Most kernels take named inputs; Concat, AddN and friends take an array.
+  const inputs = Array.isArray(args.inputs)
+    ? (args.inputs as tf.TensorInfo[]).map(copy)
+    : Object.fromEntries(
+        Object.entries(args.inputs).flatMap(([name, t]) => (t ? [[name, copy(t)]] : [])),
+      );
+  const result = config.kernelFunc({
+    inputs: inputs as tf.NamedTensorInfoMap,
+    attrs: args.attrs,
+    backend: cpu,
+  });
   const outs = Array.isArray(result) ? result : [result];
   // Read every output before freeing anything: a cpu kernel may return an input's dataId.
   const values = outs.map((o) => cpu.readSync(o.dataId));

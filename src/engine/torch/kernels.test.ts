@@ -222,6 +222,96 @@ test('conv2d (NHWC) matches cpu: strides, same/valid/explicit padding, dilation'
   agree('2x2 kernel stride 2', [F([1, 6, 6, 4]), F([2, 2, 4, 3])], conv(2, 'same'));
 });
 
+test('depthwise and fused convolutions match cpu', { skip }, () => {
+  const depthwise =
+    (strides: number, pad: 'same' | 'valid', dilation = 1) =>
+    (x?: tf.Tensor, w?: tf.Tensor) =>
+      tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad, 'NHWC', dilation);
+  const x = F([2, 9, 8, 3]);
+  agree('depthwise multiplier 1', [x, F([3, 3, 3, 1])], depthwise(1, 'same'));
+  agree('depthwise multiplier 2, stride 2 valid', [x, F([3, 3, 3, 2])], depthwise(2, 'valid'));
+  agree(
+    'depthwise stride 2 same (asymmetric)',
+    [F([1, 8, 8, 4]), F([3, 3, 4, 1])],
+    depthwise(2, 'same'),
+  );
+  agree('depthwise dilation 2', [x, F([3, 3, 3, 2])], depthwise(1, 'same', 2));
+  for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu'] as const) {
+    agree(`fused conv2d + bias + ${activation}`, [x, F([3, 3, 3, 5]), F([5])], (a, w, b) =>
+      tf.fused.conv2d({
+        x: a as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        strides: 2,
+        pad: 'same',
+        bias: b,
+        activation,
+      }),
+    );
+    agree(`fused depthwise + bias + ${activation}`, [x, F([3, 3, 3, 2]), F([6])], (a, w, b) =>
+      tf.fused.depthwiseConv2d({
+        x: a as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        strides: 1,
+        pad: 'same',
+        bias: b,
+        activation,
+      }),
+    );
+    agree(`fused matmul + bias + ${activation}`, [F([4, 6]), F([6, 3]), F([3])], (a, b, bias) =>
+      tf.fused.matMul({ a: a!, b: b!, bias, activation }),
+    );
+  }
+  agree('fused conv2d without bias', [x, F([1, 1, 3, 4])], (a, w) =>
+    tf.fused.conv2d({ x: a as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid' }),
+  );
+});
+
+test('batch norm, clip, select, step, fills, pad, slice and tile match cpu', { skip }, () => {
+  const x = F([2, 3, 4, 5]);
+  const c = F([5]);
+  agree('batchNorm with scale and offset', [x, c, F([5], 0.1, 2), c, c], (a, m, v, o, s) =>
+    tf.batchNorm(a!, m!, v!, o, s, 1e-3),
+  );
+  agree('batchNorm without scale or offset', [F([6, 5]), c, F([5], 0.1, 2)], (a, m, v) =>
+    tf.batchNorm(a!, m!, v!),
+  );
+  agree('clipByValue', [F([4, 6], -3, 3)], (t) => tf.clipByValue(t, -1, 0.5));
+  agree('where, same shapes', [B([3, 4]), F([3, 4]), F([3, 4])], (cond, a, b) =>
+    tf.where(cond as tf.Tensor, a!, b!),
+  );
+  agree('where, broadcast condition', [B([4]), F([3, 4]), F([3, 4])], (cond, a, b) =>
+    tf.where(cond as tf.Tensor, a!, b!),
+  );
+  agree('where int32', [B([6]), I([6]), I([6])], (cond, a, b) => tf.where(cond!, a!, b!));
+  agree('step', [F([3, 5])], (t) => tf.step(t, 0.25));
+  agree('step keeps NaN', [F([4])], (t) =>
+    tf.step(tf.div(t, tf.zeros([4])).sub(tf.div(t, tf.zeros([4])))),
+  );
+  agree('zerosLike float', [F([3, 2])], tf.zerosLike);
+  agree('onesLike int32', [I([3, 2])], tf.onesLike);
+  agree('pad with a constant', [F([2, 3, 4])], (t) =>
+    tf.pad(
+      t,
+      [
+        [0, 1],
+        [2, 0],
+        [1, 3],
+      ],
+      0.5,
+    ),
+  );
+  agree('pad int32', [I([3, 3])], (t) =>
+    tf.pad(t, [
+      [1, 1],
+      [0, 2],
+    ]),
+  );
+  agree('slice', [F([4, 5, 6])], (t) => tf.slice(t, [1, 0, 2], [2, -1, 3]));
+  agree('slice bool', [B([4, 5])], (t) => tf.slice(t, [2, 1], [2, 3]));
+  agree('tile', [F([2, 3])], (t) => tf.tile(t, [3, 2]));
+  agree('tile int32', [I([2, 1, 3])], (t) => tf.tile(t, [1, 4, 2]));
+});
+
 test('gradients through native kernels match cpu', { skip }, () => {
   agree('conv2d grads', [F([2, 7, 7, 3]), F([3, 3, 3, 4])], (x, w) => {
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
@@ -242,15 +332,94 @@ test('gradients through native kernels match cpu', { skip }, () => {
       return g([x!, w!]);
     },
   );
+  agree(
+    'conv2d stride 2 same on an even size (asymmetric padding) grads',
+    [F([2, 8, 8, 3]), F([3, 3, 3, 4])],
+    (x, w) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')
+          .square()
+          .mean(),
+      )([x!, w!]),
+  );
+  for (const [strides, size] of [
+    [1, 7],
+    [2, 8],
+    [2, 7],
+  ] as const) {
+    agree(
+      `depthwise grads, stride ${strides}, size ${size}`,
+      [F([2, size, size, 3]), F([3, 3, 3, 2])],
+      (x, w) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, 'same')
+            .square()
+            .mean(),
+        )([x!, w!]),
+    );
+  }
+  agree('fused conv2d + bias + relu grads', [F([2, 6, 6, 3]), F([3, 3, 3, 4]), F([4])], (x, w, b) =>
+    tf.grads((a: tf.Tensor, f: tf.Tensor, c: tf.Tensor) =>
+      tf.fused
+        .conv2d({
+          x: a as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          bias: c,
+          activation: 'relu',
+        })
+        .square()
+        .mean(),
+    )([x!, w!, b!]),
+  );
+  agree('fused matmul + bias + relu6 grads', [F([5, 4]), F([4, 3]), F([3])], (x, w, b) =>
+    tf.grads((a: tf.Tensor, f: tf.Tensor, c: tf.Tensor) =>
+      tf.fused.matMul({ a, b: f, bias: c, activation: 'relu6' }).square().mean(),
+    )([x!, w!, b!]),
+  );
+  agree(
+    'batchNorm grads',
+    [F([4, 3, 3, 2]), F([2]), F([2], 0.2, 2), F([2]), F([2])],
+    (x, m, v, o, s) =>
+      tf.grads((a: tf.Tensor, off: tf.Tensor, sc: tf.Tensor) =>
+        tf.batchNorm(a, m!, v!, off, sc).square().mean(),
+      )([x!, o!, s!]),
+  );
   agree('elementwise chain grads', [F([3, 4], 0.2, 2)], (x) =>
     tf.grad((a: tf.Tensor) => tf.sigmoid(a).mul(tf.log(a)).add(tf.sqrt(a)).sum())(x!),
   );
 });
 
+test('the Select kernel takes a rank-1 condition as a row mask (TF semantics)', { skip }, () => {
+  // tf.where broadcasts before calling Select, but the kernel contract also allows a rank-1
+  // condition over rows. tfjs-cpu 4.22 gets it wrong (repeats t[i] across row i), so the
+  // reference here is the definition.
+  tf.setBackend('torch');
+  const [cond, t, e] = [[1, 0, 1], values(F([3, 4]), 1), values(F([3, 4]), 2)];
+  const got = tf.tidy(() =>
+    (
+      tf.engine().runKernel('Select', {
+        condition: tf.tensor1d(cond, 'bool'),
+        t: tf.tensor(t, [3, 4]),
+        e: tf.tensor(e, [3, 4]),
+      }) as tf.Tensor
+    ).dataSync(),
+  );
+  const expected = Array.from({ length: 12 }, (_, k) => (cond[Math.floor(k / 4)] ? t[k] : e[k]));
+  assert.deepEqual(Array.from(got), expected);
+});
+
 test('kernels without a native version run on cpu, and are counted', { skip }, () => {
   resetFallbackCounts();
-  agree('slice (fallback)', [F([4, 5])], (t) => tf.slice(t, [1, 1], [2, 3]));
-  assert.ok((fallbackCounts().get('Slice') ?? 0) >= 1, 'Slice counted');
+  agree('oneHot (fallback)', [I([6], 0, 3)], (t) => tf.oneHot(t, 4));
+  assert.ok((fallbackCounts().get('OneHot') ?? 0) >= 1, 'OneHot counted');
+  agree('concat (fallback with an array of inputs)', [F([2, 3]), I([2, 2])], (a, b) =>
+    tf.concat([a!, b!.toFloat()], 1),
+  );
+  assert.ok((fallbackCounts().get('Concat') ?? 0) >= 1, 'Concat counted');
   assert.equal(fallbackCounts().get('Add'), undefined, 'native kernels are not counted');
   tf.setBackend('torch');
   tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])).dataSync());

@@ -157,27 +157,221 @@ const batchMatMul: Impl = ({ inputs, attrs }, backend, addon) => {
   return backend.output(h, [...batch, m, n], tf.upcastType(a.dtype, b.dtype));
 };
 
-const conv2d: Impl = ({ inputs, attrs }, backend, addon) => {
-  const x = input(inputs, 'x');
-  const filter = input(inputs, 'filter');
-  if (attrs?.dataFormat === 'NCHW' || x.dtype !== 'float32') return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
+type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.NamedAttrMap | undefined,
+  depthwise: boolean,
+): Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
     attrs?.strides as number | [number, number],
-    attrs?.dilations as number | [number, number],
+    (attrs?.dilations as number | [number, number] | undefined) ?? 1,
     attrs?.pad as 'valid' | 'same' | number,
     attrs?.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    depthwise,
   );
-  const { top, bottom, left, right } = info.padInfo;
-  const h = addon.conv2d(
+}
+
+const geometry = (info: Conv2DInfo) => ({
+  strides: [info.strideHeight, info.strideWidth],
+  pads: [info.padInfo.top, info.padInfo.bottom, info.padInfo.left, info.padInfo.right],
+  dilations: [info.dilationHeight, info.dilationWidth],
+});
+
+/** Activations a fused kernel can apply natively, as unary ops of the addon. */
+const ACTIVATIONS: Record<string, string | null> = {
+  linear: null,
+  relu: 'Relu',
+  relu6: 'Relu6',
+  sigmoid: 'Sigmoid',
+};
+
+/** Adds the bias and applies the activation of a fused kernel to a fresh result `h`. */
+function biasAndActivation(
+  inputs: tf.NamedTensorInfoMap,
+  activation: string,
+  backend: TorchBackend,
+  addon: TorchAddon,
+  h: number,
+): number {
+  let out = h;
+  if (inputs.bias) {
+    const b = addon.binary('Add', out, backend.handleOf(inputs.bias));
+    addon.free(out);
+    out = b;
+  }
+  const op = ACTIVATIONS[activation];
+  if (op) {
+    const a = addon.unary(op, out);
+    addon.free(out);
+    out = a;
+  }
+  return out;
+}
+
+function fusedSupported(attrs: tf.NamedAttrMap | undefined): boolean {
+  const activation = (attrs?.activation as string | undefined) ?? 'linear';
+  return activation in ACTIVATIONS && attrs?.dataFormat !== 'NCHW';
+}
+
+function convolution(depthwise: boolean, fused: boolean): Impl {
+  return ({ inputs, attrs }, backend, addon) => {
+    const x = input(inputs, 'x');
+    const filter = input(inputs, 'filter');
+    if (attrs?.dataFormat === 'NCHW' || x.dtype !== 'float32') return null;
+    if (fused && !fusedSupported(attrs)) return null;
+    const info = convInfo(x.shape, filter.shape, attrs, depthwise);
+    const g = geometry(info);
+    let h = addon.conv2d(
+      backend.handleOf(x),
+      backend.handleOf(filter),
+      g.strides,
+      g.pads,
+      g.dilations,
+      depthwise,
+    );
+    if (fused) {
+      h = biasAndActivation(inputs, (attrs?.activation as string) ?? 'linear', backend, addon, h);
+    }
+    return backend.output(h, [...info.outShape], 'float32');
+  };
+}
+
+function convBackpropInput(depthwise: boolean): Impl {
+  return ({ inputs, attrs }, backend, addon) => {
+    const dy = input(inputs, 'dy');
+    const filter = input(inputs, 'filter');
+    if (!attrs || attrs.dataFormat === 'NCHW') return null;
+    const inputShape = [...(attrs.inputShape as number[])];
+    const g = geometry(convInfo(inputShape, filter.shape, attrs, depthwise));
+    const h = addon.conv2dBackprop(
+      'input',
+      inputShape,
+      backend.handleOf(dy),
+      backend.handleOf(filter),
+      g.strides,
+      g.pads,
+      g.dilations,
+      depthwise,
+    );
+    return backend.output(h, inputShape, 'float32');
+  };
+}
+
+function convBackpropFilter(depthwise: boolean): Impl {
+  return ({ inputs, attrs }, backend, addon) => {
+    const x = input(inputs, 'x');
+    const dy = input(inputs, 'dy');
+    if (!attrs || attrs.dataFormat === 'NCHW') return null;
+    const filterShape = [...(attrs.filterShape as number[])];
+    const g = geometry(convInfo(x.shape, filterShape, attrs, depthwise));
+    const h = addon.conv2dBackprop(
+      'filter',
+      backend.handleOf(x),
+      backend.handleOf(dy),
+      filterShape,
+      g.strides,
+      g.pads,
+      g.dilations,
+      depthwise,
+    );
+    return backend.output(h, filterShape, 'float32');
+  };
+}
+
+const fusedMatMul: Impl = (args, backend, addon) => {
+  if (!fusedSupported(args.attrs)) return null;
+  const out = batchMatMul(args, backend, addon)!;
+  const h = biasAndActivation(
+    args.inputs,
+    (args.attrs?.activation as string) ?? 'linear',
+    backend,
+    addon,
+    backend.handleOf(out),
+  );
+  // The matmul result was handed to the activation; rewrap the final tensor under its dataId.
+  return backend.replace(out, h);
+};
+
+const batchNorm: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const h = addon.batchNorm(
     backend.handleOf(x),
-    backend.handleOf(filter),
-    [info.strideHeight, info.strideWidth],
-    [top, bottom, left, right],
-    [info.dilationHeight, info.dilationWidth],
+    backend.handleOf(input(inputs, 'mean')),
+    backend.handleOf(input(inputs, 'variance')),
+    inputs.offset ? backend.handleOf(inputs.offset) : 0,
+    inputs.scale ? backend.handleOf(inputs.scale) : 0,
+    (attrs?.varianceEpsilon as number | undefined) ?? 0.001,
   );
-  return backend.output(h, [...info.outShape], 'float32');
+  return backend.output(h, [...x.shape], 'float32');
+};
+
+const clipByValue: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const lo = attrs?.clipValueMin as number;
+  const hi = attrs?.clipValueMax as number;
+  return backend.output(addon.clamp(backend.handleOf(x), lo, hi), [...x.shape], x.dtype);
+};
+
+const select: Impl = ({ inputs }, backend, addon) => {
+  const condition = input(inputs, 'condition');
+  const t = input(inputs, 't');
+  const e = input(inputs, 'e');
+  // tfjs: a rank-1 condition picks whole rows of higher-rank t and e.
+  let c = backend.handleOf(condition);
+  const reshaped = condition.shape.length === 1 && t.shape.length > 1;
+  if (reshaped) c = addon.reshape(c, [condition.shape[0]!, ...t.shape.slice(1).map(() => 1)]);
+  const h = addon.where(c, backend.handleOf(t), backend.handleOf(e));
+  if (reshaped) addon.free(c);
+  return backend.output(
+    settle(addon, h, tf.upcastType(t.dtype, e.dtype)),
+    [...t.shape],
+    tf.upcastType(t.dtype, e.dtype),
+  );
+};
+
+const step: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  if (x.dtype !== 'float32') return null;
+  const alpha = (attrs?.alpha as number | undefined) ?? 0;
+  return backend.output(addon.step(backend.handleOf(x), alpha), [...x.shape], 'float32');
+};
+
+function fillLike(value: number): Impl {
+  return ({ inputs }, backend, addon) => {
+    const x = input(inputs, 'x');
+    if (x.dtype === 'string' || x.dtype === 'complex64') return null;
+    return backend.output(addon.fillLike(backend.handleOf(x), value), [...x.shape], x.dtype);
+  };
+}
+
+const padV2: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const paddings = attrs?.paddings as Array<[number, number]>;
+  const shape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+  const value = (attrs?.constantValue as number | undefined) ?? 0;
+  return backend.output(addon.pad(backend.handleOf(x), paddings.flat(), value), shape, x.dtype);
+};
+
+const slice: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x as unknown as tf.Tensor,
+    attrs?.begin as number | number[],
+    attrs?.size as number | number[],
+  );
+  return backend.output(addon.slice(backend.handleOf(x), begin, size), size, x.dtype);
+};
+
+const tile: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const reps = attrs?.reps as number[];
+  const shape = x.shape.map((d, i) => d * reps[i]!);
+  return backend.output(addon.tile(backend.handleOf(x), reps), shape, x.dtype);
 };
 
 /** Native implementations by tfjs kernel name. */
@@ -195,6 +389,23 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   impls.set('Transpose', transpose);
   impls.set('Identity', identity);
   impls.set('BatchMatMul', batchMatMul);
-  impls.set('Conv2D', conv2d);
+  impls.set('Conv2D', convolution(false, false));
+  impls.set('FusedConv2D', convolution(false, true));
+  impls.set('DepthwiseConv2dNative', convolution(true, false));
+  impls.set('FusedDepthwiseConv2D', convolution(true, true));
+  impls.set('Conv2DBackpropInput', convBackpropInput(false));
+  impls.set('Conv2DBackpropFilter', convBackpropFilter(false));
+  impls.set('DepthwiseConv2dNativeBackpropInput', convBackpropInput(true));
+  impls.set('DepthwiseConv2dNativeBackpropFilter', convBackpropFilter(true));
+  impls.set('_FusedMatMul', fusedMatMul);
+  impls.set('FusedBatchNorm', batchNorm);
+  impls.set('ClipByValue', clipByValue);
+  impls.set('Select', select);
+  impls.set('Step', step);
+  impls.set('ZerosLike', fillLike(0));
+  impls.set('OnesLike', fillLike(1));
+  impls.set('PadV2', padV2);
+  impls.set('Slice', slice);
+  impls.set('Tile', tile);
   return impls;
 }

@@ -1,5 +1,5 @@
-// Every registry backbone, with a classifier head, takes one training step on wasm with the same
-// gradients as on the cpu backend (the reference): identical weights, identical random batch,
+// Every registry backbone, with a classifier head, takes one training step on wasm (and on torch,
+// where the native engine is built) with the same gradients as on the cpu backend (the reference): identical weights, identical random batch,
 // training mode (BatchNorm on batch statistics). The kernel tests cover single ops on small
 // shapes; this covers the real layer stacks (strided and 'valid' convs, 1x1 / 1x7 / 7x1 convs,
 // depthwise at stride 1 and 2, max / average pools, concats, residual adds), and a new registry
@@ -25,6 +25,7 @@ import { createModel, listBackbones } from '../../backbones/index.js';
 import { composeKernel, kernelArgs } from './compose.js';
 import {
   type BackendName,
+  backendsUnderTest,
   randomValues,
   relativeError,
   seeded,
@@ -297,18 +298,18 @@ function gradientStep(built: Built, size: number): Step {
 
 interface Pins {
   count: number;
-  /** Per kink layer: cpu - wasm where the two lie on different sides of a kink, else 0. */
+  /** Per kink layer: cpu - other where the two lie on different sides of a kink, else 0. */
   offsets: (Float32Array | null)[];
   /** Worst forward difference at any kink input, relative to that input's max |value|. */
   forwardError: number;
   where: string;
 }
 
-function findPins(kinks: KinkLayer[], cpu: Float32Array[], wasm: Float32Array[]): Pins {
+function findPins(kinks: KinkLayer[], cpu: Float32Array[], other: Float32Array[]): Pins {
   const pins: Pins = { count: 0, offsets: [], forwardError: 0, where: '' };
   kinks.forEach(({ layer, kinks: at }, i) => {
     const a = cpu[i]!;
-    const b = wasm[i]!;
+    const b = other[i]!;
     const err = relativeError(b, a);
     if (err > pins.forwardError) {
       pins.forwardError = err;
@@ -357,9 +358,41 @@ async function onBackend<T>(backend: BackendName, f: () => Promise<T>): Promise<
   return f();
 }
 
+const BACKENDS = backendsUnderTest();
+
+/** The backend's step, with kink inputs that flipped against the cpu run pinned (see top). */
+async function stepWithPins(
+  backend: BackendName,
+  name: string,
+  size: number,
+  cpu: Step,
+  weights: Weights[],
+) {
+  return onBackend(backend, async () => {
+    const built = await build(name, size, weights);
+    try {
+      const first = gradientStep(built, size);
+      let step = first;
+      const pins = findPins(built.kinks, cpu.kinkInputs, first.kinkInputs);
+      if (pins.count > 0 && pins.count <= PIN_MAX_COUNT) {
+        pins.offsets.forEach((o, i) => {
+          built.offsets[i] = o && tf.tensor(o, built.recorded[i]!.shape);
+        });
+        step = gradientStep(built, size);
+        for (const o of built.offsets) o?.dispose();
+        const left = findPins(built.kinks, cpu.kinkInputs, step.kinkInputs);
+        assert.equal(left.count, 0, 'pinning kink inputs to the cpu values left some flipped');
+      }
+      return { step, firstLoss: first.loss, pins };
+    } finally {
+      built.model.dispose();
+    }
+  });
+}
+
 for (const entry of listBackbones()) {
   const size = SIZES[entry.name] ?? DEFAULT_SIZE;
-  test(`${entry.name} @${size}px: a training step has the same gradients on wasm as on cpu`, async () => {
+  test(`${entry.name} @${size}px: a training step has the same gradients on ${BACKENDS.join(' and ')} as on cpu`, async (t) => {
     const t0 = performance.now();
     const { cpu, weights } = await onBackend('cpu', () =>
       withReferenceFilterGradient(async () => {
@@ -371,56 +404,50 @@ for (const entry of listBackbones()) {
         }
       }),
     );
-    const t1 = performance.now();
+    const cpuSeconds = (performance.now() - t0) / 1000;
 
-    const { wasm, firstLoss, pins } = await onBackend('wasm', async () => {
-      const built = await build(entry.name, size, weights);
-      try {
-        const first = gradientStep(built, size);
-        let wasm = first;
-        const pins = findPins(built.kinks, cpu.kinkInputs, first.kinkInputs);
-        if (pins.count > 0 && pins.count <= PIN_MAX_COUNT) {
-          pins.offsets.forEach((o, i) => {
-            built.offsets[i] = o && tf.tensor(o, built.recorded[i]!.shape);
-          });
-          wasm = gradientStep(built, size);
-          for (const o of built.offsets) o?.dispose();
-          const left = findPins(built.kinks, cpu.kinkInputs, wasm.kinkInputs);
-          assert.equal(left.count, 0, 'pinning kink inputs to the cpu values left some flipped');
+    for (const backend of BACKENDS) {
+      await t.test(backend, async () => {
+        const t1 = performance.now();
+        const { step, firstLoss, pins } = await stepWithPins(
+          backend,
+          entry.name,
+          size,
+          cpu,
+          weights,
+        );
+        const seconds = (performance.now() - t1) / 1000;
+        const lossError = Math.abs(firstLoss - cpu.loss) / Math.max(Math.abs(cpu.loss), 1e-6);
+        const worst = new WorstError();
+        const failures: string[] = [];
+        assert.deepEqual([...step.grads.keys()], [...cpu.grads.keys()]);
+        for (const [name, expected] of cpu.grads) {
+          const actual = step.grads.get(name)!;
+          let diff = 0;
+          for (let i = 0; i < expected.length; i++) {
+            diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+          }
+          if (!actual.every(Number.isFinite)) diff = Number.POSITIVE_INFINITY;
+          const err = worst.record(diff / Math.max(gradientScale(name, cpu.grads), 1e-6), name);
+          if (!(err < GRAD_TOLERANCE)) failures.push(`${name}: ${err.toExponential(2)}`);
         }
-        return { wasm, firstLoss: first.loss, pins };
-      } finally {
-        built.model.dispose();
-      }
-    });
-    const t2 = performance.now();
-
-    const lossError = Math.abs(firstLoss - cpu.loss) / Math.max(Math.abs(cpu.loss), 1e-6);
-    const worst = new WorstError();
-    const failures: string[] = [];
-    assert.deepEqual([...wasm.grads.keys()], [...cpu.grads.keys()]);
-    for (const [name, expected] of cpu.grads) {
-      const actual = wasm.grads.get(name)!;
-      let diff = 0;
-      for (let i = 0; i < expected.length; i++) {
-        diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-      }
-      if (!actual.every(Number.isFinite)) diff = Number.POSITIVE_INFINITY;
-      const err = worst.record(diff / Math.max(gradientScale(name, cpu.grads), 1e-6), name);
-      if (!(err < GRAD_TOLERANCE)) failures.push(`${name}: ${err.toExponential(2)}`);
+        console.log(
+          `${entry.name} @${size}px on ${backend}: ${cpu.grads.size} trainable weights, ${worst}; ` +
+            `loss cpu ${cpu.loss.toFixed(6)} ${backend} ${firstLoss.toFixed(6)} (relative ${lossError.toExponential(2)}); ` +
+            `kink inputs: forward error ${pins.forwardError.toExponential(2)} (${pins.where}), ${pins.count} pinned; ` +
+            `cpu ${cpuSeconds.toFixed(1)} s, ${backend} ${seconds.toFixed(1)} s`,
+        );
+        assert.ok(
+          lossError < LOSS_TOLERANCE,
+          `loss differs: cpu ${cpu.loss}, ${backend} ${firstLoss}`,
+        );
+        assert.ok(
+          pins.forwardError < FORWARD_TOLERANCE,
+          `forward differs at ${pins.where}: ${pins.forwardError}`,
+        );
+        assert.ok(pins.count <= PIN_MAX_COUNT, `${pins.count} kink inputs flipped`);
+        assert.deepEqual(failures, [], 'gradients differ (max |Δg| / max |g_cpu|)');
+      });
     }
-    console.log(
-      `${entry.name} @${size}px: ${cpu.grads.size} trainable weights, ${worst}; ` +
-        `loss cpu ${cpu.loss.toFixed(6)} wasm ${firstLoss.toFixed(6)} (relative ${lossError.toExponential(2)}); ` +
-        `kink inputs: forward error ${pins.forwardError.toExponential(2)} (${pins.where}), ${pins.count} pinned; ` +
-        `cpu ${((t1 - t0) / 1000).toFixed(1)} s, wasm ${((t2 - t1) / 1000).toFixed(1)} s`,
-    );
-    assert.ok(lossError < LOSS_TOLERANCE, `loss differs: cpu ${cpu.loss}, wasm ${firstLoss}`);
-    assert.ok(
-      pins.forwardError < FORWARD_TOLERANCE,
-      `forward differs at ${pins.where}: ${pins.forwardError}`,
-    );
-    assert.ok(pins.count <= PIN_MAX_COUNT, `${pins.count} kink inputs flipped`);
-    assert.deepEqual(failures, [], 'gradients differ (max |Δg| / max |g_cpu|)');
   });
 }

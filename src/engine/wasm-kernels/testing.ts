@@ -2,14 +2,25 @@
 // robust relative error. Tests only; nothing in the library imports it.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { loadTorchAddon, registerTorchBackend } from '../torch/index.js';
 import { registerWasmTrainingKernels } from './index.js';
 
-export type BackendName = 'cpu' | 'wasm';
+export type BackendName = 'cpu' | 'wasm' | 'torch';
+
+/** Backends to check against cpu: wasm, and torch where the native engine is built. */
+export function backendsUnderTest(): BackendName[] {
+  const torch = loadTorchAddon();
+  if (!torch.ok && process.env.VISIONTUNE_REQUIRE_TORCH) {
+    throw new Error(`VISIONTUNE_REQUIRE_TORCH is set but ${torch.reason}`);
+  }
+  return torch.ok ? ['wasm', 'torch'] : ['wasm'];
+}
 
 let wasmReady = false;
 
 /** Makes `name` the active backend (registering our kernels the first time wasm is used). */
 export async function useBackend(name: BackendName): Promise<void> {
+  if (name === 'torch') registerTorchBackend();
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialize`);
   if (name === 'wasm' && !wasmReady) {
     registerWasmTrainingKernels();
