@@ -356,6 +356,71 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   return handle(info.Env(), tensorOf(info[0]).repeat(ints(info[1])));
 }
 
+// NHWC -> NCHW view padded explicitly (tfjs pads can be asymmetric), with `value` outside.
+at::Tensor paddedNchw(const at::Tensor& x, const std::vector<int64_t>& pads, double value) {
+  auto xv = x.permute({0, 3, 1, 2});
+  if (pads[0] || pads[1] || pads[2] || pads[3]) xv = at::constant_pad_nd(xv, {pads[2], pads[3], pads[0], pads[1]}, value);
+  return xv;
+}
+
+// How many in-bounds inputs each average-pool window holds: tfjs divides by that, not by the
+// window size. A [1, 1, outH, outW] tensor.
+at::Tensor poolCounts(const at::Tensor& x, const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
+                      const std::vector<int64_t>& pads) {
+  auto ones = at::ones({1, 1, x.size(1), x.size(2)}, x.options());
+  auto padded = at::constant_pad_nd(ones, {pads[2], pads[3], pads[0], pads[1]}, 0);
+  return at::avg_pool2d(padded, kernel, strides, {0, 0}, false, true, 1);
+}
+
+// pool('max'|'avg', x NHWC, kernel[2], strides[2], pads[4] top,bottom,left,right, dilations[2]) -> NHWC
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  bool isMax = info[0].As<Napi::String>().Utf8Value() == "max";
+  const auto& x = tensorOf(info[1]);
+  auto kernel = ints(info[2]);
+  auto strides = ints(info[3]);
+  auto pads = ints(info[4]);
+  at::Tensor y;
+  if (isMax) {
+    y = at::max_pool2d(paddedNchw(x, pads, -INFINITY), kernel, strides, {0, 0}, ints(info[5]), false);
+  } else {
+    auto sums = at::avg_pool2d(paddedNchw(x, pads, 0), kernel, strides, {0, 0}, false, true, 1);
+    y = sums / poolCounts(x, kernel, strides, pads);
+  }
+  return handle(info.Env(), y.permute({0, 2, 3, 1}).contiguous());
+}
+
+// poolGrad('max'|'avg', dy NHWC, x NHWC, kernel, strides, pads, dilations) -> dx NHWC. Max sends
+// each window's dy to its first maximum (row-major), as tfjs-cpu does.
+Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
+  bool isMax = info[0].As<Napi::String>().Utf8Value() == "max";
+  const auto& dy = tensorOf(info[1]);
+  const auto& x = tensorOf(info[2]);
+  auto kernel = ints(info[3]);
+  auto strides = ints(info[4]);
+  auto pads = ints(info[5]);
+  auto dilations = ints(info[6]);
+  auto dyv = dy.permute({0, 3, 1, 2});
+  at::Tensor g;
+  if (isMax) {
+    auto xv = paddedNchw(x, pads, -INFINITY);
+    auto indices = std::get<1>(at::max_pool2d_with_indices(xv, kernel, strides, {0, 0}, dilations, false));
+    g = at::max_pool2d_with_indices_backward(dyv, xv, kernel, strides, {0, 0}, dilations, false, indices);
+  } else {
+    auto shape = at::zeros({1}, x.options()).expand({x.size(0), x.size(3), x.size(1) + pads[0] + pads[1], x.size(2) + pads[2] + pads[3]});
+    g = at::avg_pool2d_backward(dyv / poolCounts(x, kernel, strides, pads), shape, kernel, strides, {0, 0}, false, true, 1);
+  }
+  g = g.slice(2, pads[0], pads[0] + x.size(1)).slice(3, pads[2], pads[2] + x.size(2));
+  return handle(info.Env(), g.permute({0, 2, 3, 1}).contiguous());
+}
+
+// concat([handles], axis) -> handle
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  auto list = info[0].As<Napi::Array>();
+  std::vector<at::Tensor> parts;
+  for (uint32_t i = 0; i < list.Length(); i++) parts.push_back(tensorOf(list.Get(i)));
+  return handle(info.Env(), at::cat(parts, info[1].As<Napi::Number>().Int64Value()));
+}
+
 // Wraps a function so C++ exceptions (c10::Error included) become JS errors with the message.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
@@ -394,6 +459,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("slice", Napi::Function::New(env, guarded<Slice>));
   exports.Set("tile", Napi::Function::New(env, guarded<Tile>));
   exports.Set("step", Napi::Function::New(env, guarded<Step>));
+  exports.Set("pool", Napi::Function::New(env, guarded<Pool>));
+  exports.Set("poolGrad", Napi::Function::New(env, guarded<PoolGrad>));
+  exports.Set("concat", Napi::Function::New(env, guarded<Concat>));
   auto unary = Napi::Array::New(env);
   uint32_t i = 0;
   for (auto& [name, _] : unaryOps()) unary.Set(i++, name);

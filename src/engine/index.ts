@@ -47,6 +47,11 @@ function parseChoice(value: string, origin: string): BackendChoice {
 async function start(name: BackendName, requested: number | undefined): Promise<number> {
   const threads = Math.max(1, Math.floor(requested ?? 1));
   await loadBackendPackage(name);
+  // Every backend may run cpu kernels (cpu itself, torch's fallbacks): correct those first.
+  const { registerCpuKernelFixes, registerWasmTrainingKernels } = await import(
+    './wasm-kernels/index.js'
+  );
+  registerCpuKernelFixes();
   if (name === 'torch') {
     if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialize`);
     return setTorchThreads(requested);
@@ -55,7 +60,6 @@ async function start(name: BackendName, requested: number | undefined): Promise<
   if (wasm && threads > 1) wasm.setThreadsCount(threads);
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialize`);
   if (!wasm) return threads;
-  const { registerWasmTrainingKernels } = await import('./wasm-kernels/index.js');
   registerWasmTrainingKernels();
   return wasm.getThreadsCount();
 }

@@ -63,6 +63,25 @@ export interface TorchAddon {
   slice(x: Handle, begin: number[], size: number[]): Handle;
   tile(x: Handle, reps: number[]): Handle;
   step(x: Handle, alpha: number): Handle;
+  /** NHWC pooling; 'avg' divides by the in-bounds count of each window, as tfjs does. */
+  pool(
+    kind: 'max' | 'avg',
+    x: Handle,
+    kernel: number[],
+    strides: number[],
+    pads: number[],
+    dilations: number[],
+  ): Handle;
+  poolGrad(
+    kind: 'max' | 'avg',
+    dy: Handle,
+    x: Handle,
+    kernel: number[],
+    strides: number[],
+    pads: number[],
+    dilations: number[],
+  ): Handle;
+  concat(parts: Handle[], axis: number): Handle;
   readonly unaryOps: string[];
   readonly binaryOps: string[];
 }

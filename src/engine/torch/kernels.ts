@@ -4,15 +4,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TorchAddon } from './addon.js';
 import type { TorchBackend } from './backend.js';
-
-type Args = Parameters<tf.KernelFunc>[0];
-type Impl = (args: Args, backend: TorchBackend, addon: TorchAddon) => tf.TensorInfo | null;
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) throw new Error(`torch backend: missing input ${name}`);
-  return t;
-}
+import {
+  type Args,
+  biasAndActivation,
+  fusedSupported,
+  type Impl,
+  input,
+  settle,
+} from './kernel-support.js';
+import { spatialKernels } from './spatial-kernels.js';
 
 /** Unary kernels whose result is float whatever the input: native only for float32 input. */
 const FLOAT_UNARY = new Set([
@@ -37,17 +37,6 @@ const BOOL_BINARY = new Set([
   'LogicalAnd',
   'LogicalOr',
 ]);
-
-/**
- * Casts a fresh native result to the dtype tfjs gives the kernel's output where libtorch's
- * differs (int32 sums are int64 there, int32 / int32 is float, float floor-division is float).
- */
-function settle(addon: TorchAddon, h: number, dtype: tf.DataType): number {
-  if (dtype === 'bool') return h;
-  const c = addon.cast(h, dtype as 'float32' | 'int32');
-  addon.free(h);
-  return c;
-}
 
 function unary(name: string): Impl {
   return ({ inputs }, backend, addon) => {
@@ -142,7 +131,11 @@ const identity: Impl = ({ inputs }, backend) => {
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 };
 
-const batchMatMul: Impl = ({ inputs, attrs }, backend, addon) => {
+function batchMatMul(
+  { inputs, attrs }: Args,
+  backend: TorchBackend,
+  addon: TorchAddon,
+): tf.TensorInfo {
   const a = input(inputs, 'a');
   const b = input(inputs, 'b');
   const transposeA = attrs?.transposeA === true;
@@ -155,137 +148,11 @@ const batchMatMul: Impl = ({ inputs, attrs }, backend, addon) => {
   const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
   const h = addon.matmul(backend.handleOf(a), backend.handleOf(b), transposeA, transposeB);
   return backend.output(h, [...batch, m, n], tf.upcastType(a.dtype, b.dtype));
-};
-
-type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
-
-function convInfo(
-  xShape: number[],
-  filterShape: number[],
-  attrs: tf.NamedAttrMap | undefined,
-  depthwise: boolean,
-): Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs?.strides as number | [number, number],
-    (attrs?.dilations as number | [number, number] | undefined) ?? 1,
-    attrs?.pad as 'valid' | 'same' | number,
-    attrs?.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-    depthwise,
-  );
-}
-
-const geometry = (info: Conv2DInfo) => ({
-  strides: [info.strideHeight, info.strideWidth],
-  pads: [info.padInfo.top, info.padInfo.bottom, info.padInfo.left, info.padInfo.right],
-  dilations: [info.dilationHeight, info.dilationWidth],
-});
-
-/** Activations a fused kernel can apply natively, as unary ops of the addon. */
-const ACTIVATIONS: Record<string, string | null> = {
-  linear: null,
-  relu: 'Relu',
-  relu6: 'Relu6',
-  sigmoid: 'Sigmoid',
-};
-
-/** Adds the bias and applies the activation of a fused kernel to a fresh result `h`. */
-function biasAndActivation(
-  inputs: tf.NamedTensorInfoMap,
-  activation: string,
-  backend: TorchBackend,
-  addon: TorchAddon,
-  h: number,
-): number {
-  let out = h;
-  if (inputs.bias) {
-    const b = addon.binary('Add', out, backend.handleOf(inputs.bias));
-    addon.free(out);
-    out = b;
-  }
-  const op = ACTIVATIONS[activation];
-  if (op) {
-    const a = addon.unary(op, out);
-    addon.free(out);
-    out = a;
-  }
-  return out;
-}
-
-function fusedSupported(attrs: tf.NamedAttrMap | undefined): boolean {
-  const activation = (attrs?.activation as string | undefined) ?? 'linear';
-  return activation in ACTIVATIONS && attrs?.dataFormat !== 'NCHW';
-}
-
-function convolution(depthwise: boolean, fused: boolean): Impl {
-  return ({ inputs, attrs }, backend, addon) => {
-    const x = input(inputs, 'x');
-    const filter = input(inputs, 'filter');
-    if (attrs?.dataFormat === 'NCHW' || x.dtype !== 'float32') return null;
-    if (fused && !fusedSupported(attrs)) return null;
-    const info = convInfo(x.shape, filter.shape, attrs, depthwise);
-    const g = geometry(info);
-    let h = addon.conv2d(
-      backend.handleOf(x),
-      backend.handleOf(filter),
-      g.strides,
-      g.pads,
-      g.dilations,
-      depthwise,
-    );
-    if (fused) {
-      h = biasAndActivation(inputs, (attrs?.activation as string) ?? 'linear', backend, addon, h);
-    }
-    return backend.output(h, [...info.outShape], 'float32');
-  };
-}
-
-function convBackpropInput(depthwise: boolean): Impl {
-  return ({ inputs, attrs }, backend, addon) => {
-    const dy = input(inputs, 'dy');
-    const filter = input(inputs, 'filter');
-    if (!attrs || attrs.dataFormat === 'NCHW') return null;
-    const inputShape = [...(attrs.inputShape as number[])];
-    const g = geometry(convInfo(inputShape, filter.shape, attrs, depthwise));
-    const h = addon.conv2dBackprop(
-      'input',
-      inputShape,
-      backend.handleOf(dy),
-      backend.handleOf(filter),
-      g.strides,
-      g.pads,
-      g.dilations,
-      depthwise,
-    );
-    return backend.output(h, inputShape, 'float32');
-  };
-}
-
-function convBackpropFilter(depthwise: boolean): Impl {
-  return ({ inputs, attrs }, backend, addon) => {
-    const x = input(inputs, 'x');
-    const dy = input(inputs, 'dy');
-    if (!attrs || attrs.dataFormat === 'NCHW') return null;
-    const filterShape = [...(attrs.filterShape as number[])];
-    const g = geometry(convInfo(x.shape, filterShape, attrs, depthwise));
-    const h = addon.conv2dBackprop(
-      'filter',
-      backend.handleOf(x),
-      backend.handleOf(dy),
-      filterShape,
-      g.strides,
-      g.pads,
-      g.dilations,
-      depthwise,
-    );
-    return backend.output(h, filterShape, 'float32');
-  };
 }
 
 const fusedMatMul: Impl = (args, backend, addon) => {
   if (!fusedSupported(args.attrs)) return null;
-  const out = batchMatMul(args, backend, addon)!;
+  const out = batchMatMul(args, backend, addon);
   const h = biasAndActivation(
     args.inputs,
     (args.attrs?.activation as string) ?? 'linear',
@@ -295,19 +162,6 @@ const fusedMatMul: Impl = (args, backend, addon) => {
   );
   // The matmul result was handed to the activation; rewrap the final tensor under its dataId.
   return backend.replace(out, h);
-};
-
-const batchNorm: Impl = ({ inputs, attrs }, backend, addon) => {
-  const x = input(inputs, 'x');
-  const h = addon.batchNorm(
-    backend.handleOf(x),
-    backend.handleOf(input(inputs, 'mean')),
-    backend.handleOf(input(inputs, 'variance')),
-    inputs.offset ? backend.handleOf(inputs.offset) : 0,
-    inputs.scale ? backend.handleOf(inputs.scale) : 0,
-    (attrs?.varianceEpsilon as number | undefined) ?? 0.001,
-  );
-  return backend.output(h, [...x.shape], 'float32');
 };
 
 const clipByValue: Impl = ({ inputs, attrs }, backend, addon) => {
@@ -374,6 +228,40 @@ const tile: Impl = ({ inputs, attrs }, backend, addon) => {
   return backend.output(addon.tile(backend.handleOf(x), reps), shape, x.dtype);
 };
 
+const concat: Impl = ({ inputs, attrs }, backend, addon) => {
+  const parts = (inputs as unknown as tf.TensorInfo[]).filter(
+    (t) => tf.util.sizeFromShape(t.shape) > 0,
+  );
+  if (parts.length === 0 || parts.some((t) => t.dtype !== parts[0]!.dtype)) return null;
+  const axis = tf.util.parseAxisParam(attrs?.axis as number, parts[0]!.shape)[0]!;
+  const shape = [...parts[0]!.shape];
+  shape[axis] = parts.reduce((sum, t) => sum + t.shape[axis]!, 0);
+  const h = addon.concat(
+    parts.map((t) => backend.handleOf(t)),
+    axis,
+  );
+  return backend.output(h, shape, parts[0]!.dtype);
+};
+
+/** SplitV as slices: tfjs kernels may return several outputs. */
+const splitV: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const axis = tf.util.parseAxisParam(attrs?.axis as number, x.shape)[0]!;
+  const sizes = tf.backend_util.prepareSplitSize(
+    x as unknown as tf.Tensor,
+    attrs?.numOrSizeSplits as number | number[],
+    axis,
+  );
+  const begin = x.shape.map(() => 0);
+  return sizes.map((n) => {
+    const size = [...x.shape];
+    size[axis] = n;
+    const out = backend.output(addon.slice(backend.handleOf(x), begin, size), size, x.dtype);
+    begin[axis]! += n;
+    return out;
+  });
+};
+
 /** Native implementations by tfjs kernel name. */
 export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   const impls = new Map<string, Impl>();
@@ -389,16 +277,8 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   impls.set('Transpose', transpose);
   impls.set('Identity', identity);
   impls.set('BatchMatMul', batchMatMul);
-  impls.set('Conv2D', convolution(false, false));
-  impls.set('FusedConv2D', convolution(false, true));
-  impls.set('DepthwiseConv2dNative', convolution(true, false));
-  impls.set('FusedDepthwiseConv2D', convolution(true, true));
-  impls.set('Conv2DBackpropInput', convBackpropInput(false));
-  impls.set('Conv2DBackpropFilter', convBackpropFilter(false));
-  impls.set('DepthwiseConv2dNativeBackpropInput', convBackpropInput(true));
-  impls.set('DepthwiseConv2dNativeBackpropFilter', convBackpropFilter(true));
+  for (const [name, impl] of spatialKernels()) impls.set(name, impl);
   impls.set('_FusedMatMul', fusedMatMul);
-  impls.set('FusedBatchNorm', batchNorm);
   impls.set('ClipByValue', clipByValue);
   impls.set('Select', select);
   impls.set('Step', step);
@@ -407,5 +287,7 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   impls.set('PadV2', padV2);
   impls.set('Slice', slice);
   impls.set('Tile', tile);
+  impls.set('Concat', concat);
+  impls.set('SplitV', splitV);
   return impls;
 }

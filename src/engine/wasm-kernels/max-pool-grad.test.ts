@@ -1,6 +1,6 @@
 // Pooling gradients on wasm match cpu: MaxPoolGrad is ours (wasm 4.22's drops windows
-// with a negative max), AvgPoolGrad is wasm's own, held to the same comparison because the nets we
-// train depend on it. Ties (all-zero windows after relu) must route dy as cpu does.
+// with a negative max); AvgPoolGrad is ours on both (avg-pool-grad.test.ts checks it against
+// its definition). Ties (all-zero windows after relu) must route dy as cpu does.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';

@@ -36,8 +36,13 @@ import {
 const BATCH = 2;
 const CLASSES = 3;
 const SEED = 7;
-/** Small sizes keep the cpu reference affordable; 75 px is InceptionV3's minimum. */
-const SIZES: Record<string, number> = { mobilenet_v2: 96, inception_v3: 75 };
+/**
+ * Small sizes keep the cpu reference affordable. InceptionV3 runs at 107 px, not its minimum of
+ * 75: there its last blocks see 1x1 maps, batch norm over 2 values amplifies float32 noise, and
+ * any two backends (cpu, wasm, torch) differed by 1.5e-3 in conv2d_73..76; at 107 px (2x2 maps)
+ * the worst is 1.5e-4.
+ */
+const SIZES: Record<string, number> = { mobilenet_v2: 96, inception_v3: 107 };
 const DEFAULT_SIZE = 64;
 
 const GRAD_TOLERANCE = 1e-3;

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadTorchAddon, registerTorchBackend } from '../torch/index.js';
-import { registerWasmTrainingKernels } from './index.js';
+import { registerCpuKernelFixes, registerWasmTrainingKernels } from './index.js';
 
 export type BackendName = 'cpu' | 'wasm' | 'torch';
 
@@ -20,6 +20,7 @@ let wasmReady = false;
 
 /** Makes `name` the active backend (registering our kernels the first time wasm is used). */
 export async function useBackend(name: BackendName): Promise<void> {
+  registerCpuKernelFixes();
   if (name === 'torch') registerTorchBackend();
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialize`);
   if (name === 'wasm' && !wasmReady) {
