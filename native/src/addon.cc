@@ -123,6 +123,17 @@ const std::unordered_map<std::string, Unary>& unaryOps() {
       {"Reciprocal", [](const at::Tensor& x) { return x.reciprocal(); }},
       {"Softplus", [](const at::Tensor& x) { return at::softplus(x); }},
       {"LogicalNot", [](const at::Tensor& x) { return x.logical_not(); }},
+      {"Elu", [](const at::Tensor& x) { return at::elu(x); }},
+      {"Selu", [](const at::Tensor& x) { return at::selu(x); }},
+      {"Round", [](const at::Tensor& x) { return x.round(); }},  // half to even, as tfjs
+      {"Sin", [](const at::Tensor& x) { return x.sin(); }},
+      {"Cos", [](const at::Tensor& x) { return x.cos(); }},
+      {"Log1p", [](const at::Tensor& x) { return x.log1p(); }},
+      {"Expm1", [](const at::Tensor& x) { return x.expm1(); }},
+      {"Erf", [](const at::Tensor& x) { return x.erf(); }},
+      {"IsNan", [](const at::Tensor& x) { return x.isnan(); }},
+      {"IsInf", [](const at::Tensor& x) { return x.isinf(); }},
+      {"IsFinite", [](const at::Tensor& x) { return x.isfinite(); }},
   };
   return ops;
 }
@@ -155,6 +166,8 @@ const std::unordered_map<std::string, Binary>& binaryOps() {
       {"GreaterEqual", [](const at::Tensor& a, const at::Tensor& b) { return a.ge(b); }},
       {"LogicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_and(b); }},
       {"LogicalOr", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_or(b); }},
+      // tfjs Mod takes the divisor's sign (like Python), which is torch's remainder.
+      {"Mod", [](const at::Tensor& a, const at::Tensor& b) { return at::remainder(a, b); }},
   };
   return ops;
 }
@@ -421,6 +434,61 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
   return handle(info.Env(), at::cat(parts, info[1].As<Napi::Number>().Int64Value()));
 }
 
+// softmax(x, dim) -> handle
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), at::softmax(tensorOf(info[0]), info[1].As<Napi::Number>().Int64Value()));
+}
+
+// oneHot(indices int32, depth, on, off) -> float32 handle; out-of-range indices give a row of off
+Napi::Value OneHot(const Napi::CallbackInfo& info) {
+  const auto& indices = tensorOf(info[0]);
+  int64_t depth = info[1].As<Napi::Number>().Int64Value();
+  double on = info[2].As<Napi::Number>().DoubleValue();
+  double off = info[3].As<Napi::Number>().DoubleValue();
+  auto classes = at::arange(depth, indices.options().dtype(at::kInt));
+  auto hit = indices.unsqueeze(-1).eq(classes);
+  return handle(info.Env(), at::where(hit, at::scalar_tensor(on, at::kFloat), at::scalar_tensor(off, at::kFloat)));
+}
+
+// stack([handles], axis) -> handle
+Napi::Value Stack(const Napi::CallbackInfo& info) {
+  auto list = info[0].As<Napi::Array>();
+  std::vector<at::Tensor> parts;
+  for (uint32_t i = 0; i < list.Length(); i++) parts.push_back(tensorOf(list.Get(i)));
+  return handle(info.Env(), at::stack(parts, info[1].As<Napi::Number>().Int64Value()));
+}
+
+// gather(x, indices int32, axis, batchDims 0) -> handle: x's axis replaced by indices' shape
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  const auto& x = tensorOf(info[0]);
+  const auto& indices = tensorOf(info[1]);
+  int64_t axis = info[2].As<Napi::Number>().Int64Value();
+  auto flat = at::index_select(x, axis, indices.reshape({-1}).to(at::kLong));
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().begin() + axis);
+  for (auto d : indices.sizes()) shape.push_back(d);
+  shape.insert(shape.end(), x.sizes().begin() + axis + 1, x.sizes().end());
+  return handle(info.Env(), flat.reshape(shape));
+}
+
+// flip(x, axes) -> handle (tfjs Reverse)
+Napi::Value Flip(const Napi::CallbackInfo& info) {
+  return handle(info.Env(), tensorOf(info[0]).flip(ints(info[1])).contiguous());
+}
+
+// addN([handles]) -> handle
+Napi::Value AddN(const Napi::CallbackInfo& info) {
+  auto list = info[0].As<Napi::Array>();
+  auto sum = tensorOf(list.Get(0u)).clone();
+  for (uint32_t i = 1; i < list.Length(); i++) sum.add_(tensorOf(list.Get(i)));
+  return handle(info.Env(), sum);
+}
+
+// leakyRelu(x, alpha) -> handle
+Napi::Value LeakyRelu(const Napi::CallbackInfo& info) {
+  const auto& x = tensorOf(info[0]);
+  return handle(info.Env(), at::where(x.gt(0), x, x * info[1].As<Napi::Number>().DoubleValue()));
+}
+
 // Wraps a function so C++ exceptions (c10::Error included) become JS errors with the message.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
@@ -462,6 +530,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pool", Napi::Function::New(env, guarded<Pool>));
   exports.Set("poolGrad", Napi::Function::New(env, guarded<PoolGrad>));
   exports.Set("concat", Napi::Function::New(env, guarded<Concat>));
+  exports.Set("softmax", Napi::Function::New(env, guarded<Softmax>));
+  exports.Set("oneHot", Napi::Function::New(env, guarded<OneHot>));
+  exports.Set("stack", Napi::Function::New(env, guarded<Stack>));
+  exports.Set("gather", Napi::Function::New(env, guarded<Gather>));
+  exports.Set("flip", Napi::Function::New(env, guarded<Flip>));
+  exports.Set("addN", Napi::Function::New(env, guarded<AddN>));
+  exports.Set("leakyRelu", Napi::Function::New(env, guarded<LeakyRelu>));
   auto unary = Napi::Array::New(env);
   uint32_t i = 0;
   for (auto& [name, _] : unaryOps()) unary.Set(i++, name);

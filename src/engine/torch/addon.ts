@@ -82,6 +82,15 @@ export interface TorchAddon {
     dilations: number[],
   ): Handle;
   concat(parts: Handle[], axis: number): Handle;
+  softmax(x: Handle, dim: number): Handle;
+  /** float32 result; indices outside [0, depth) give a row of `off`. */
+  oneHot(indices: Handle, depth: number, on: number, off: number): Handle;
+  stack(parts: Handle[], axis: number): Handle;
+  /** Along `axis`, without batch dims: the axis is replaced by the indices' shape. */
+  gather(x: Handle, indices: Handle, axis: number): Handle;
+  flip(x: Handle, axes: number[]): Handle;
+  addN(parts: Handle[]): Handle;
+  leakyRelu(x: Handle, alpha: number): Handle;
   readonly unaryOps: string[];
   readonly binaryOps: string[];
 }

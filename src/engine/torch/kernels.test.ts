@@ -73,7 +73,7 @@ const I = (shape: number[], lo = -5, hi = 5): Spec => ({ shape, dtype: 'int32', 
 const B = (shape: number[]): Spec => ({ shape, dtype: 'bool' });
 
 test('unary kernels match cpu (float32, and int32 where tfjs keeps the dtype)', { skip }, () => {
-  const positive = new Set(['Log', 'Sqrt', 'Rsqrt', 'Reciprocal']);
+  const positive = new Set(['Log', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Log1p']);
   const ops: Record<string, (x: tf.Tensor) => tf.Tensor> = {
     Abs: tf.abs,
     Neg: tf.neg,
@@ -91,6 +91,15 @@ test('unary kernels match cpu (float32, and int32 where tfjs keeps the dtype)', 
     Sign: tf.sign,
     Reciprocal: tf.reciprocal,
     Softplus: tf.softplus,
+    Elu: tf.elu,
+    Selu: tf.selu,
+    Round: tf.round,
+    Sin: tf.sin,
+    Cos: tf.cos,
+    Log1p: tf.log1p,
+    Expm1: tf.expm1,
+    Erf: tf.erf,
+    LeakyRelu: (x) => tf.leakyRelu(x, 0.1),
   };
   for (const [name, op] of Object.entries(ops)) {
     agree(name, [positive.has(name) ? F([3, 7], 0.1, 4) : F([3, 7], -8, 8)], op);
@@ -98,6 +107,18 @@ test('unary kernels match cpu (float32, and int32 where tfjs keeps the dtype)', 
   for (const name of ['Abs', 'Neg', 'Square', 'Sign', 'Relu'])
     agree(`${name} int32`, [I([11])], ops[name]!);
   agree('LogicalNot', [B([9])], tf.logicalNot);
+  agree('Round halves to even', [F([1])], () =>
+    tf.round(tf.tensor1d([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])),
+  );
+  for (const [name, op] of [
+    ['IsNan', tf.isNaN],
+    ['IsInf', tf.isInf],
+    ['IsFinite', tf.isFinite],
+  ] as const) {
+    agree(name, [F([4])], (t) =>
+      op(tf.concat([t, tf.tensor1d([Number.NaN, Infinity, -Infinity])])),
+    );
+  }
 });
 
 test('binary kernels match cpu with broadcasting, for each dtype tfjs sends them', { skip }, () => {
@@ -123,6 +144,8 @@ test('binary kernels match cpu with broadcasting, for each dtype tfjs sends them
     agree(`${name} int32`, [I([2, 6]), I([6], 1, 4)], op);
   }
   agree('Pow', [F([4, 5], 0.1, 3), F([5], -2, 2)], tf.pow);
+  agree('Mod takes the sign of the divisor', [F([4, 5], -9, 9), F([5], -3, 3)], tf.mod);
+  agree('Mod int32 (cpu fallback, also by zero)', [I([9], -9, 9), I([9], -3, 3)], tf.mod);
   agree('Pow int32', [I([8], 0, 4), I([8], 0, 3)], tf.pow);
   agree('Add scalar', [F([3, 3]), F([])], tf.add);
   agree('LogicalAnd', [B([2, 5]), B([5])], tf.logicalAnd);
@@ -457,6 +480,34 @@ test('concat and split match cpu', { skip }, () => {
   agree('split into sizes with -1', [F([2, 9])], (x) => tf.split(x, [2, -1, 3], -1));
 });
 
+test('softmax, oneHot, stack/unstack, gather, reverse and addN match cpu', { skip }, () => {
+  agree('softmax', [F([4, 7], -6, 6)], (t) => tf.softmax(t));
+  agree('softmax grad', [F([4, 7], -3, 3), F([4, 7])], (t, w) =>
+    tf.grad((x: tf.Tensor) => tf.softmax(x).mul(w!).sum())(t!),
+  );
+  agree('oneHot int32, out of range gives a row of off', [I([7], -1, 4)], (t) => tf.oneHot(t, 4));
+  agree('oneHot float32 with on/off values', [I([2, 3], 0, 2)], (t) =>
+    tf.oneHot(t, 3, 0.9, 0.05, 'float32'),
+  );
+  agree('stack axis 0', [F([2, 3]), F([2, 3]), F([2, 3])], (a, b, c) => tf.stack([a!, b!, c!]));
+  agree('stack axis -1 int32', [I([2, 3]), I([2, 3])], (a, b) => tf.stack([a!, b!], -1));
+  agree('unstack axis 1', [F([2, 3, 4])], (t) => tf.unstack(t, 1));
+  agree('stack grads', [F([2, 3]), F([2, 3]), F([2, 2, 3])], (a, b, w) =>
+    tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.stack([x, y]).mul(w!).sum())([a!, b!]),
+  );
+  agree('gather axis 0', [F([5, 3]), I([4], 0, 4)], (x, i) => tf.gather(x!, i!));
+  agree('gather axis 1 with 2-d indices', [F([2, 6, 3]), I([2, 2], 0, 5)], (x, i) =>
+    tf.gather(x!, i!, 1),
+  );
+  agree('gather int32', [I([6]), I([3], 0, 5)], (x, i) => tf.gather(x!, i!));
+  agree('gather grad', [F([5, 3]), I([6], 0, 4)], (x, i) =>
+    tf.grad((t: tf.Tensor) => tf.gather(t, i!).square().sum())(x!),
+  );
+  agree('reverse axes 1 and 3', [F([2, 3, 4, 2])], (t) => tf.reverse(t, [1, 3]));
+  agree('addN', [F([2, 3]), F([2, 3]), F([2, 3])], (a, b, c) => tf.addN([a!, b!, c!]));
+  agree('addN int32', [I([4]), I([4])], (a, b) => tf.addN([a!, b!]));
+});
+
 test('the Select kernel takes a rank-1 condition as a row mask (TF semantics)', { skip }, () => {
   // tf.where broadcasts before calling Select, but the kernel contract also allows a rank-1
   // condition over rows. tfjs-cpu 4.22 gets it wrong (repeats t[i] across row i), so the
@@ -478,12 +529,12 @@ test('the Select kernel takes a rank-1 condition as a row mask (TF semantics)', 
 
 test('kernels without a native version run on cpu, and are counted', { skip }, () => {
   resetFallbackCounts();
-  agree('oneHot (fallback)', [I([6], 0, 3)], (t) => tf.oneHot(t, 4));
-  assert.ok((fallbackCounts().get('OneHot') ?? 0) >= 1, 'OneHot counted');
-  agree('addN (fallback with an array of inputs)', [F([2, 3]), F([2, 3]), F([2, 3])], (a, b, c) =>
-    tf.addN([a!, b!, c!]),
+  agree('cumsum (fallback)', [F([4, 5])], (t) => tf.cumsum(t, 1));
+  assert.ok((fallbackCounts().get('Cumsum') ?? 0) >= 1, 'Cumsum counted');
+  agree('einsum (fallback with an array of inputs)', [F([2, 3]), F([3, 4])], (a, b) =>
+    tf.einsum('ij,jk->ik', a!, b!),
   );
-  assert.ok((fallbackCounts().get('AddN') ?? 0) >= 1, 'AddN counted');
+  assert.ok((fallbackCounts().get('Einsum') ?? 0) >= 1, 'Einsum counted');
   assert.equal(fallbackCounts().get('Add'), undefined, 'native kernels are not counted');
   tf.setBackend('torch');
   tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])).dataSync());

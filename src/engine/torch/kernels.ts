@@ -26,7 +26,19 @@ const FLOAT_UNARY = new Set([
   'Ceil',
   'Reciprocal',
   'Softplus',
+  'Elu',
+  'Selu',
+  'Round',
+  'Sin',
+  'Cos',
+  'Log1p',
+  'Expm1',
+  'Erf',
+  'IsNan',
+  'IsInf',
+  'IsFinite',
 ]);
+const BOOL_UNARY = new Set(['LogicalNot', 'IsNan', 'IsInf', 'IsFinite']);
 const BOOL_BINARY = new Set([
   'Equal',
   'NotEqual',
@@ -42,7 +54,7 @@ function unary(name: string): Impl {
   return ({ inputs }, backend, addon) => {
     const x = input(inputs, 'x');
     if (FLOAT_UNARY.has(name) && x.dtype !== 'float32') return null;
-    const dtype = name === 'LogicalNot' ? 'bool' : x.dtype;
+    const dtype = BOOL_UNARY.has(name) ? 'bool' : x.dtype;
     return backend.output(addon.unary(name, backend.handleOf(x)), [...x.shape], dtype);
   };
 }
@@ -51,6 +63,8 @@ function binary(name: string): Impl {
   return ({ inputs }, backend, addon) => {
     const a = input(inputs, 'a');
     const b = input(inputs, 'b');
+    // Integer modulo by zero throws in torch; tfjs gives 0. Let the cpu kernel do it.
+    if (name === 'Mod' && (a.dtype !== 'float32' || b.dtype !== 'float32')) return null;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     // tfjs: RealDiv is always float32, FloorDiv always int32 (even of floats).
     const dtype = BOOL_BINARY.has(name)
@@ -262,6 +276,88 @@ const splitV: Impl = ({ inputs, attrs }, backend, addon) => {
   });
 };
 
+const softmax: Impl = ({ inputs, attrs }, backend, addon) => {
+  const logits = input(inputs, 'logits');
+  if (logits.dtype !== 'float32') return null;
+  const dim = tf.util.parseAxisParam(attrs?.dim as number, logits.shape)[0]!;
+  return backend.output(addon.softmax(backend.handleOf(logits), dim), [...logits.shape], 'float32');
+};
+
+const oneHot: Impl = ({ inputs, attrs }, backend, addon) => {
+  const indices = input(inputs, 'indices');
+  if (indices.dtype !== 'int32') return null;
+  const depth = attrs?.depth as number;
+  const dtype = ((attrs?.dtype as tf.DataType | undefined) ?? 'int32') as tf.DataType;
+  const h = addon.oneHot(
+    backend.handleOf(indices),
+    depth,
+    (attrs?.onValue as number | undefined) ?? 1,
+    (attrs?.offValue as number | undefined) ?? 0,
+  );
+  return backend.output(settle(addon, h, dtype), [...indices.shape, depth], dtype);
+};
+
+const pack: Impl = ({ inputs, attrs }, backend, addon) => {
+  const parts = inputs as unknown as tf.TensorInfo[];
+  const first = parts[0]!;
+  if (parts.some((t) => t.dtype !== first.dtype)) return null;
+  const axis = tf.util.parseAxisParam(attrs?.axis as number, [...first.shape, 1])[0]!;
+  const shape = [...first.shape];
+  shape.splice(axis, 0, parts.length);
+  const h = addon.stack(
+    parts.map((t) => backend.handleOf(t)),
+    axis,
+  );
+  return backend.output(h, shape, first.dtype);
+};
+
+/** Unpack as slices along the axis, each reshaped to drop it. */
+const unpack: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'value');
+  const axis = tf.util.parseAxisParam(attrs?.axis as number, x.shape)[0]!;
+  const shape = x.shape.filter((_, i) => i !== axis);
+  const size = [...x.shape];
+  size[axis] = 1;
+  return Array.from({ length: x.shape[axis]! }, (_, k) => {
+    const begin = x.shape.map((_, i) => (i === axis ? k : 0));
+    const part = addon.slice(backend.handleOf(x), begin, size);
+    const h = addon.reshape(part, shape);
+    addon.free(part);
+    return backend.output(h, shape, x.dtype);
+  });
+};
+
+const gather: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const indices = input(inputs, 'indices');
+  if ((attrs?.batchDims ?? 0) !== 0 || indices.dtype !== 'int32') return null;
+  const axis = tf.util.parseAxisParam(attrs?.axis as number, x.shape)[0]!;
+  const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const h = addon.gather(backend.handleOf(x), backend.handleOf(indices), axis);
+  return backend.output(h, shape, x.dtype);
+};
+
+const reverse: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  const axes = tf.util.parseAxisParam(attrs?.dims as number | number[], x.shape);
+  return backend.output(addon.flip(backend.handleOf(x), axes), [...x.shape], x.dtype);
+};
+
+const addN: Impl = ({ inputs }, backend, addon) => {
+  const parts = inputs as unknown as tf.TensorInfo[];
+  const first = parts[0]!;
+  if (parts.some((t) => t.dtype !== first.dtype) || first.dtype === 'bool') return null;
+  const h = addon.addN(parts.map((t) => backend.handleOf(t)));
+  return backend.output(h, [...first.shape], first.dtype);
+};
+
+const leakyRelu: Impl = ({ inputs, attrs }, backend, addon) => {
+  const x = input(inputs, 'x');
+  if (x.dtype !== 'float32') return null;
+  const h = addon.leakyRelu(backend.handleOf(x), (attrs?.alpha as number | undefined) ?? 0.2);
+  return backend.output(h, [...x.shape], 'float32');
+};
+
 /** Native implementations by tfjs kernel name. */
 export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   const impls = new Map<string, Impl>();
@@ -289,5 +385,13 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   impls.set('Tile', tile);
   impls.set('Concat', concat);
   impls.set('SplitV', splitV);
+  impls.set('Softmax', softmax);
+  impls.set('OneHot', oneHot);
+  impls.set('Pack', pack);
+  impls.set('Unpack', unpack);
+  impls.set('GatherV2', gather);
+  impls.set('Reverse', reverse);
+  impls.set('AddN', addN);
+  impls.set('LeakyRelu', leakyRelu);
   return impls;
 }
