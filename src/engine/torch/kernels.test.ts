@@ -541,33 +541,46 @@ test('kernels without a native version run on cpu, and are counted', { skip }, (
   assert.equal(fallbackCounts().get('Add'), undefined);
 });
 
-test('no leaks: tensors and native memory stay flat over repeated steps; reshape shares storage', {
+test('no leaks: 200 training steps keep tensors, native memory and RSS flat; reshape shares storage', {
   skip,
 }, () => {
   tf.setBackend('torch');
   const addon = status.ok ? status.addon : undefined!;
-  const w = tf.variable(tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 1));
-  const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 2);
+  // Conv, depthwise, batch norm, pooling, dense: the kernels a real training step runs.
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 8, kernelSize: 3, activation: 'relu' }),
+      tf.layers.batchNormalization(),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 4, activation: 'softmax' }),
+    ],
+  });
+  const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 2);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32'), 4);
   const opt = tf.train.adam(0.01);
   const step = () =>
-    opt.minimize(() =>
-      tf
-        .conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')
-        .square()
-        .mean(),
+    opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
+      false,
     );
-  for (let i = 0; i < 3; i++) step();
-  const before = { tf: tf.memory().numTensors, native: addon.stats() };
   for (let i = 0; i < 20; i++) step();
+  const before = {
+    tf: tf.memory().numTensors,
+    native: addon.stats(),
+    rss: process.memoryUsage().rss,
+  };
+  for (let i = 0; i < 200; i++) step();
   assert.equal(tf.memory().numTensors, before.tf);
   assert.deepEqual(addon.stats(), before.native);
+  const growth = process.memoryUsage().rss / before.rss - 1;
+  assert.ok(growth < 0.05, `RSS grew ${(growth * 100).toFixed(1)}% over 200 steps`);
   const big = tf.zeros([256, 256]);
   const bytes = addon.stats().bytes;
   const flat = big.reshape([-1]);
   assert.equal(addon.stats().bytes, bytes, 'a reshape adds no storage');
-  flat.dispose();
-  big.dispose();
+  tf.dispose([flat, big, x, y]);
   opt.dispose();
-  w.dispose();
-  x.dispose();
+  model.dispose();
 });
