@@ -24,11 +24,10 @@ export interface BackendAvailability {
 }
 
 /**
- * Order `auto` tries them in: native first, then wasm, then pure JS. `torch` joins once its
- * native kernels cover training (issue 4); until then it runs most kernels through the cpu
- * backend and would be slower than wasm, so it is used only when named.
+ * Order `auto` tries them in: native first (our libtorch engine, then tfjs-node if the user has
+ * it), then wasm, then pure JS.
  */
-export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly BackendName[] = ['torch', 'tensorflow', 'wasm', 'cpu'];
 
 const TORCH_ENABLE = 'apt-get install -y libtorch-dev && npm run build:native';
 
@@ -52,7 +51,7 @@ export function probeBackends(): BackendAvailability[] {
       ? {
           name: 'torch',
           available: true,
-          detail: 'libtorch engine (partial kernel coverage: auto does not pick it yet)',
+          detail: 'libtorch engine (VISIONTUNE_DEBUG=kernels lists kernels that fall back to cpu)',
         }
       : { name: 'torch', available: false, detail: torch.reason, enable: TORCH_ENABLE },
     tfjsNode
