@@ -369,6 +369,14 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   return handle(info.Env(), tensorOf(info[0]).repeat(ints(info[1])));
 }
 
+// The tensors behind a JS array of handles.
+std::vector<at::Tensor> tensorsOf(const Napi::Value& v) {
+  auto list = v.As<Napi::Array>();
+  std::vector<at::Tensor> parts;
+  for (uint32_t i = 0; i < list.Length(); i++) parts.push_back(tensorOf(list.Get(i)));
+  return parts;
+}
+
 // NHWC -> NCHW view padded explicitly (tfjs pads can be asymmetric), with `value` outside.
 at::Tensor paddedNchw(const at::Tensor& x, const std::vector<int64_t>& pads, double value) {
   auto xv = x.permute({0, 3, 1, 2});
@@ -428,10 +436,7 @@ Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
 
 // concat([handles], axis) -> handle
 Napi::Value Concat(const Napi::CallbackInfo& info) {
-  auto list = info[0].As<Napi::Array>();
-  std::vector<at::Tensor> parts;
-  for (uint32_t i = 0; i < list.Length(); i++) parts.push_back(tensorOf(list.Get(i)));
-  return handle(info.Env(), at::cat(parts, info[1].As<Napi::Number>().Int64Value()));
+  return handle(info.Env(), at::cat(tensorsOf(info[0]), info[1].As<Napi::Number>().Int64Value()));
 }
 
 // softmax(x, dim) -> handle
@@ -452,10 +457,7 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
 
 // stack([handles], axis) -> handle
 Napi::Value Stack(const Napi::CallbackInfo& info) {
-  auto list = info[0].As<Napi::Array>();
-  std::vector<at::Tensor> parts;
-  for (uint32_t i = 0; i < list.Length(); i++) parts.push_back(tensorOf(list.Get(i)));
-  return handle(info.Env(), at::stack(parts, info[1].As<Napi::Number>().Int64Value()));
+  return handle(info.Env(), at::stack(tensorsOf(info[0]), info[1].As<Napi::Number>().Int64Value()));
 }
 
 // gather(x, indices int32, axis, batchDims 0) -> handle: x's axis replaced by indices' shape
@@ -477,9 +479,9 @@ Napi::Value Flip(const Napi::CallbackInfo& info) {
 
 // addN([handles]) -> handle
 Napi::Value AddN(const Napi::CallbackInfo& info) {
-  auto list = info[0].As<Napi::Array>();
-  auto sum = tensorOf(list.Get(0u)).clone();
-  for (uint32_t i = 1; i < list.Length(); i++) sum.add_(tensorOf(list.Get(i)));
+  auto parts = tensorsOf(info[0]);
+  auto sum = parts[0].clone();
+  for (size_t i = 1; i < parts.size(); i++) sum.add_(parts[i]);
   return handle(info.Env(), sum);
 }
 
