@@ -360,7 +360,8 @@ Napi::Value Slice(const Napi::CallbackInfo& info) {
 Napi::Value Step(const Napi::CallbackInfo& info) {
   const auto& x = tensorOf(info[0]);
   auto alpha = info[1].As<Napi::Number>().DoubleValue();
-  auto y = at::where(x > 0, at::ones_like(x), at::full_like(x, alpha));
+  // Scalar tensors broadcast: no full-size tensors of ones and alphas on this hot path.
+  auto y = at::where(x > 0, at::scalar_tensor(1, x.options()), at::scalar_tensor(alpha, x.options()));
   return handle(info.Env(), at::where(x.isnan(), x, y));
 }
 

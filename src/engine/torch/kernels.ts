@@ -366,32 +366,35 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
   for (const name of ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'All', 'Any']) {
     impls.set(name, reduction(name));
   }
-  impls.set('ArgMax', argReduction('ArgMax'));
-  impls.set('ArgMin', argReduction('ArgMin'));
-  impls.set('Cast', cast);
-  impls.set('Reshape', reshape);
-  impls.set('Transpose', transpose);
-  impls.set('Identity', identity);
-  impls.set('BatchMatMul', batchMatMul);
-  for (const [name, impl] of spatialKernels()) impls.set(name, impl);
-  impls.set('_FusedMatMul', fusedMatMul);
-  impls.set('ClipByValue', clipByValue);
-  impls.set('Select', select);
-  impls.set('Step', step);
-  impls.set('ZerosLike', fillLike(0));
-  impls.set('OnesLike', fillLike(1));
-  impls.set('PadV2', padV2);
-  impls.set('Slice', slice);
-  impls.set('Tile', tile);
-  impls.set('Concat', concat);
-  impls.set('SplitV', splitV);
-  impls.set('Softmax', softmax);
-  impls.set('OneHot', oneHot);
-  impls.set('Pack', pack);
-  impls.set('Unpack', unpack);
-  impls.set('GatherV2', gather);
-  impls.set('Reverse', reverse);
-  impls.set('AddN', addN);
-  impls.set('LeakyRelu', leakyRelu);
+  const table: [string, Impl][] = [
+    ['ArgMax', argReduction('ArgMax')],
+    ['ArgMin', argReduction('ArgMin')],
+    ['Cast', cast],
+    ['Reshape', reshape],
+    ['Transpose', transpose],
+    ['Identity', identity],
+    ['BatchMatMul', batchMatMul],
+    ['_FusedMatMul', fusedMatMul],
+    ['ClipByValue', clipByValue],
+    ['Select', select],
+    ['Step', step],
+    ['ZerosLike', fillLike(0)],
+    ['OnesLike', fillLike(1)],
+    ['PadV2', padV2],
+    ['Slice', slice],
+    ['Tile', tile],
+    ['Concat', concat],
+    ['SplitV', splitV],
+    ['Softmax', softmax],
+    ['OneHot', oneHot],
+    ['Pack', pack],
+    ['Unpack', unpack],
+    ['GatherV2', gather],
+    ['Reverse', reverse],
+    ['AddN', addN],
+    ['LeakyRelu', leakyRelu],
+    ...spatialKernels(),
+  ];
+  for (const [name, impl] of table) impls.set(name, impl);
   return impls;
 }
