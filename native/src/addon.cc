@@ -315,10 +315,99 @@ Napi::Value Conv2DBackprop(const Napi::CallbackInfo& info) {
 // batchNorm(x, mean, variance, offset|0, scale|0, epsilon) -> handle; all broadcast like tfjs
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   const auto& x = tensorOf(info[0]);
+  auto eps = info[5].As<Napi::Number>().DoubleValue();
+  bool hasOffset = info[3].As<Napi::Number>().Uint32Value();
+  bool hasScale = info[4].As<Napi::Number>().Uint32Value();
+  // Per-channel statistics (the layers' case): fold them into one multiply-add pass over x, as
+  // PyTorch's inference batch norm does.
+  auto channels = x.dim() > 0 ? x.size(-1) : 0;
+  auto perChannel = [&](uint32_t i) {
+    const auto& t = tensorOf(info[i]);
+    return t.numel() == channels && (t.dim() == 0 || t.size(-1) == channels) && t.dim() <= x.dim();
+  };
+  if (channels > 1 && perChannel(1) && perChannel(2) && (!hasOffset || perChannel(3)) && (!hasScale || perChannel(4))) {
+    auto alpha = (tensorOf(info[2]).reshape({channels}) + eps).rsqrt();
+    if (hasScale) alpha = alpha * tensorOf(info[4]).reshape({channels});
+    auto beta = -tensorOf(info[1]).reshape({channels}) * alpha;
+    if (hasOffset) beta = beta + tensorOf(info[3]).reshape({channels});
+    return handle(info.Env(), at::addcmul(beta, x, alpha));
+  }
   auto y = (x - tensorOf(info[1])) * (tensorOf(info[2]) + info[5].As<Napi::Number>().DoubleValue()).rsqrt();
   if (info[4].As<Napi::Number>().Uint32Value()) y = y * tensorOf(info[4]);
   if (info[3].As<Napi::Number>().Uint32Value()) y = y + tensorOf(info[3]);
   return handle(info.Env(), y);
+}
+
+// Views a tensor with channels in its last dimension (any rank) as a channels-last NCHW tensor
+// of the same memory, the layout ATen's batch-norm kernels take.
+at::Tensor channelsLastView(const at::Tensor& x) {
+  if (x.dim() == 4) return x.permute({0, 3, 1, 2});
+  auto c = x.size(-1);
+  return x.reshape({x.numel() / c, 1, 1, c}).permute({0, 3, 1, 2});
+}
+
+at::Tensor fromChannelsLast(const at::Tensor& t, at::IntArrayRef shape) {
+  return t.permute({0, 2, 3, 1}).contiguous().reshape(shape);
+}
+
+Napi::Array handles(Napi::Env env, std::initializer_list<at::Tensor> ts) {
+  auto out = Napi::Array::New(env, ts.size());
+  uint32_t i = 0;
+  for (const auto& t : ts) out.Set(i++, handle(env, t));
+  return out;
+}
+
+// batchNormTrain(x, scale, offset, epsilon) -> [y, mean, variance, invstd]: training-mode batch
+// norm over every axis but the last, in one ATen kernel. variance is the biased batch variance
+// (what tfjs-layers normalizes with and averages into its moving variance).
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  const auto& x = tensorOf(info[0]);
+  auto eps = info[3].As<Napi::Number>().DoubleValue();
+  auto channels = x.size(-1);
+  auto count = x.numel() / channels;
+  // momentum 1 turns the running buffers into this batch's mean and unbiased variance.
+  auto mean = at::zeros({channels}, x.options());
+  auto unbiased = at::zeros({channels}, x.options());
+  auto out = at::native_batch_norm(channelsLastView(x), tensorOf(info[1]), tensorOf(info[2]), mean, unbiased, true,
+                                   1.0, eps);
+  auto variance = count > 1 ? unbiased.mul_(static_cast<double>(count - 1) / count) : at::zeros_like(mean);
+  return handles(info.Env(), {fromChannelsLast(std::get<0>(out), x.sizes()), std::get<1>(out), variance,
+                              std::get<2>(out)});
+}
+
+// batchNormTrainGrad(dy, x, scale, mean, invstd, epsilon) -> [dx, dscale, doffset] of
+// batchNormTrain, the batch statistics differentiated through (ATen's fused backward).
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  const auto& dy = tensorOf(info[0]);
+  const auto& x = tensorOf(info[1]);
+  auto grads = at::native_batch_norm_backward(channelsLastView(dy), channelsLastView(x), tensorOf(info[2]), {}, {},
+                                              tensorOf(info[3]), tensorOf(info[4]), true,
+                                              info[5].As<Napi::Number>().DoubleValue(), {true, true, true});
+  return handles(info.Env(), {fromChannelsLast(std::get<0>(grads), x.sizes()), std::get<1>(grads), std::get<2>(grads)});
+}
+
+// reluGrad(dy, x, max) -> dy * (0 < x <= max ? 1 : 0), NaN where x is NaN: tfjs's Relu
+// (max = Infinity) and Relu6 (max = 6) gradients, which tfjs composes from 3-5 full passes.
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  const auto& dy = tensorOf(info[0]);
+  const auto& x = tensorOf(info[1]);
+  auto max = static_cast<float>(info[2].As<Napi::Number>().DoubleValue());
+  if (x.is_cpu() && dy.is_cpu() && x.scalar_type() == at::kFloat && dy.scalar_type() == at::kFloat &&
+      x.sizes() == dy.sizes() && x.is_contiguous() && dy.is_contiguous()) {
+    auto out = at::empty_like(dy);
+    const float* d = dy.data_ptr<float>();
+    const float* v = x.data_ptr<float>();
+    float* o = out.data_ptr<float>();
+    at::parallel_for(0, x.numel(), 32768, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) {
+        float mask = (v[i] > 0 && v[i] <= max) ? 1.f : (v[i] == v[i] ? 0.f : v[i]);
+        o[i] = d[i] * mask;
+      }
+    });
+    return handle(info.Env(), out);
+  }
+  auto mask = at::where(x.isnan(), x, x.gt(0).logical_and_(x.le(max)).to(x.scalar_type()));
+  return handle(info.Env(), dy * mask);
 }
 
 // clamp(x, lo, hi) -> handle
@@ -523,6 +612,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2D>));
   exports.Set("conv2dBackprop", Napi::Function::New(env, guarded<Conv2DBackprop>));
   exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
+  exports.Set("batchNormTrain", Napi::Function::New(env, guarded<BatchNormTrain>));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, guarded<BatchNormTrainGrad>));
+  exports.Set("reluGrad", Napi::Function::New(env, guarded<ReluGrad>));
   exports.Set("clamp", Napi::Function::New(env, guarded<Clamp>));
   exports.Set("where", Napi::Function::New(env, guarded<Where>));
   exports.Set("fillLike", Napi::Function::New(env, guarded<FillLike>));

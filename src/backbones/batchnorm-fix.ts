@@ -9,8 +9,19 @@
 // batch statistics and overwrite its moving averages. A layer with `trainable = false` runs in
 // inference mode here. Layers built in code get this class through `batchNormalization()`.
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormTraining } from '../engine/fused-ops.js';
 
 type Weight = { read(): tf.Tensor };
+type Variable = Weight & { write(value: tf.Tensor): void };
+interface BatchNormState {
+  axis: number;
+  epsilon: number;
+  momentum: number;
+  gamma: Weight;
+  beta: Weight;
+  movingMean: Variable;
+  movingVariance: Variable;
+}
 
 const BatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as {
   new (args: object): tf.layers.Layer;
@@ -26,7 +37,40 @@ class BatchNormalizationTrainable extends BatchNormalization {
     // Frozen: moving statistics, no updates (as Keras >= 2.1.3 / TF2 does for trainable = false).
     if (!this.trainable && kwargs?.training)
       return super.call(inputs, { ...kwargs, training: false });
+    if (kwargs?.training) {
+      const fused = this.fusedTrainingCall(Array.isArray(inputs) ? inputs[0]! : inputs);
+      if (fused) return fused;
+    }
     return super.call(inputs, kwargs);
+  }
+
+  /**
+   * Training mode as tfjs-layers computes it (normalize with the biased batch statistics, move
+   * the averages by `momentum`), but as one fused kernel where the backend has it.
+   */
+  private fusedTrainingCall(x: tf.Tensor): tf.Tensor | undefined {
+    const self = this as unknown as BatchNormState;
+    if (self.axis !== -1 && self.axis !== x.rank - 1) return undefined;
+    return tf.tidy(() => {
+      const fused = fusedBatchNormTraining(
+        x,
+        self.gamma.read() as tf.Tensor1D,
+        self.beta.read() as tf.Tensor1D,
+        self.epsilon,
+      );
+      if (!fused) return undefined;
+      const decay = 1 - self.momentum;
+      for (const [average, batch] of [
+        [self.movingMean, fused.mean],
+        [self.movingVariance, fused.variance],
+      ] as const) {
+        tf.tidy(() => {
+          const old = average.read();
+          average.write(tf.sub(old, tf.mul(tf.sub(old, batch), decay)));
+        });
+      }
+      return fused.y;
+    });
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {

@@ -1,6 +1,7 @@
 // Public surface of backbones: the registry, the one factory, and loading any TF.js layers model.
 // Registers the BatchNorm training fix before any model is deserialized.
 import './batchnorm-fix.js';
+import './relu-layer.js';
 
 export { type CreatedModel, type CreateModelOptions, createModel } from './create-model.js';
 export { findTaps, TAP_STRIDES, type TapStride } from './graph.js';

@@ -3,6 +3,7 @@
 // the body at any square input size by rebuilding from the serialized config.
 // Registers the BatchNorm training fix before any model is deserialized.
 import './batchnorm-fix.js';
+import './relu-layer.js';
 import * as tf from '@tensorflow/tfjs';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
 import { cutPoints, featureShape, findTaps, getLayerOrThrow } from './graph.js';

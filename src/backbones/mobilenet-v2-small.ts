@@ -8,6 +8,7 @@ import { initializerSeed } from '../util/init-seed.js';
 import { batchNormalization } from './batchnorm-fix.js';
 import { resolveInputSize } from './input-size.js';
 import { mobilenetV2Blocks } from './mobilenet-v2.js';
+import { reLU } from './relu-layer.js';
 import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
 
 const ALPHA = 0.35;
@@ -53,7 +54,7 @@ export async function buildMobilenetV2Small(options: BuildOptions): Promise<tf.L
   let seed = options.seed ?? 0;
   const init = () => tf.initializers.heNormal({ seed: initializerSeed(seed++) });
   const bn = (name: string) => batchNormalization({ name, momentum: 0.999, epsilon: 1e-3 });
-  const relu6 = (name: string) => tf.layers.reLU({ name, maxValue: 6 });
+  const relu6 = (name: string) => reLU({ name, maxValue: 6 });
   const conv = (filters: number, kernel: number, stride: number, name: string) =>
     tf.layers.conv2d({
       filters,

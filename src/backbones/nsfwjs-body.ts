@@ -2,6 +2,7 @@
 // feature map, set the input size, then either load the shipped weights or initialize randomly.
 // Registers the BatchNorm training fix before any model is deserialized.
 import './batchnorm-fix.js';
+import './relu-layer.js';
 import * as tf from '@tensorflow/tfjs';
 import { initializerSeed } from '../util/init-seed.js';
 import { type NsfwjsModelName, nsfwjsHandler, nsfwjsModelJson } from './nsfwjs-weights.js';

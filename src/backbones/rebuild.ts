@@ -3,6 +3,7 @@
 // Conv weights do not depend on the spatial size, so the copy is exact.
 // Registers the BatchNorm training fix before any model is deserialized.
 import './batchnorm-fix.js';
+import './relu-layer.js';
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
 import { editTopology, isFunctionalJson, type TopologyEdit } from './topology.js';

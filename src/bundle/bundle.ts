@@ -3,6 +3,7 @@
 // so an interrupted save never leaves a half-written bundle.
 // Registers the BatchNorm training fix before any model is deserialized.
 import '../backbones/batchnorm-fix.js';
+import '../backbones/relu-layer.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';

@@ -36,7 +36,7 @@ export function settleProblems(
   if (problems.length > 0 && !skipBad) {
     const n = problems.length;
     throw badInput(
-      `${n} bad input${n === 1 ? '' : 's'} in ${sourceName} (fix them, or pass skipBad to skip them)`,
+      `${n} bad input${n === 1 ? '' : 's'} in ${sourceName} (fix them, or skip them with --skip-bad / skipBad: true)`,
       problems.map(problemLine),
     );
   }

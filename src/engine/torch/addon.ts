@@ -55,6 +55,27 @@ export interface TorchAddon {
     scale: Handle | 0,
     epsilon: number,
   ): Handle;
+  /**
+   * Training-mode batch norm over all axes but the last: [y, mean, biased variance, invstd].
+   * scale and offset are per-channel vectors.
+   */
+  batchNormTrain(
+    x: Handle,
+    scale: Handle,
+    offset: Handle,
+    epsilon: number,
+  ): [Handle, Handle, Handle, Handle];
+  /** Gradients of batchNormTrain through the batch statistics: [dx, dscale, doffset]. */
+  batchNormTrainGrad(
+    dy: Handle,
+    x: Handle,
+    scale: Handle,
+    mean: Handle,
+    invstd: Handle,
+    epsilon: number,
+  ): [Handle, Handle, Handle];
+  /** dy * (0 < x <= max): the Relu (max Infinity) and Relu6 (max 6) gradients in one pass. */
+  reluGrad(dy: Handle, x: Handle, max: number): Handle;
   clamp(x: Handle, lo: number, hi: number): Handle;
   where(condition: Handle, a: Handle, b: Handle): Handle;
   fillLike(like: Handle, value: number): Handle;

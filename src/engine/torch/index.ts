@@ -3,6 +3,7 @@
 // fallback counts when the process exits.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { installFusedGradients } from '../fused-ops.js';
 import { loadTorchAddon } from './addon.js';
 import { TorchBackend } from './backend.js';
 import { fallbackCounts, registerFallbacks, runOnCpu } from './fallback.js';
@@ -43,6 +44,7 @@ export function registerTorchBackend(): TorchRegistration {
       },
     });
   }
+  installFusedGradients();
   const fallbacks = registerFallbacks(TORCH_BACKEND, new Set(impls.keys()));
   if (/\bkernels\b/.test(process.env.VISIONTUNE_DEBUG ?? '')) {
     process.once('exit', () => {

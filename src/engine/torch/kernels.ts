@@ -13,6 +13,7 @@ import {
   settle,
 } from './kernel-support.js';
 import { spatialKernels } from './spatial-kernels.js';
+import { trainingKernels } from './training-kernels.js';
 
 /** Unary kernels whose result is float whatever the input: native only for float32 input. */
 const FLOAT_UNARY = new Set([
@@ -394,6 +395,7 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
     ['AddN', addN],
     ['LeakyRelu', leakyRelu],
     ...spatialKernels(),
+    ...trainingKernels(),
   ];
   for (const [name, impl] of table) impls.set(name, impl);
   return impls;

@@ -11,7 +11,10 @@
 // So the bound is the drift of torch against itself under a 1e-6 perturbation of the initial
 // weights (the noise floor of these dynamics), measured in the same run, with a factor of 2
 // for machines whose kernels round differently; the first steps, before any drift, must agree
-// to 1e-4. On the development machine: first 5 steps 9e-7, worst 1.3e-2, noise floor 6.3e-2.
+// to 1e-4. Drift sets in at step 4-5 even for the 1e-6 perturbation (measured: 4e-5 at step 4,
+// 1e-2 at step 5), and torch's frozen batch norm rounds differently from cpu's (it folds the
+// statistics into one multiply-add), so only the first 3 steps count as "before any drift".
+// On the development machine: first 3 steps 4.4e-6, worst 3.0e-2, noise floor 3.5e-2.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +25,7 @@ import { type BackendName, backendsUnderTest, useBackend } from '../wasm-kernels
 
 const skip = backendsUnderTest().includes('torch') ? false : 'torch engine unavailable';
 const STEPS = 20;
-const EARLY_STEPS = 5;
+const EARLY_STEPS = 3;
 const BATCH = 4;
 const SIZE = 64;
 const CLASSES = 3;
@@ -112,7 +115,10 @@ test('mobilenet_v2 fine-tune: 20 steps on torch track the cpu loss curve', { ski
       `worst relative difference ${worst.toExponential(2)} (first ${EARLY_STEPS} steps ` +
       `${early.toExponential(2)}); torch vs torch with 1e-6 weight noise ${worstNoise.toExponential(2)}`,
   );
-  assert.ok(early < 1e-4, `first steps differ: ${vsCpu.map((r) => r.toExponential(1))}`);
+  assert.ok(
+    early < 1e-4,
+    `first steps differ: ${vsCpu.map((r) => r.toExponential(1))}; noise floor ${noise.map((r) => r.toExponential(1))}`,
+  );
   assert.ok(
     worst < Math.max(1e-3, 2 * worstNoise),
     `torch drifts from cpu (${vsCpu.map((r) => r.toExponential(1))}) beyond the noise floor ` +
