@@ -4,17 +4,13 @@
 // reference), tracks the cpu loss curve.
 //
 // How closely two float32 runs can track each other is limited by the dynamics, not only by the
-// kernels: the backends sum in different orders (~1e-6 relative), and once a ReLU6 input lies
-// that close to a kink the two runs take different branches and drift apart. Measured here: cpu
-// against itself with the initial weights perturbed by 1e-7 (relative) drifted by 9e-2 at step
-// 12 (random-noise inputs, SGD lr 2e-3), and wasm against cpu by 2.5e-1 at step 9 (momentum).
-// So the bound is the drift of torch against itself under a 1e-6 perturbation of the initial
-// weights (the noise floor of these dynamics), measured in the same run, with a factor of 2
-// for machines whose kernels round differently; the first steps, before any drift, must agree
-// to 1e-4. Drift sets in at step 4-5 even for the 1e-6 perturbation (measured: 4e-5 at step 4,
-// 1e-2 at step 5), and torch's frozen batch norm rounds differently from cpu's (it folds the
-// statistics into one multiply-add), so only the first 3 steps count as "before any drift".
-// On the development machine: first 3 steps 4.4e-6, worst 3.0e-2, noise floor 3.5e-2.
+// kernels: the backends sum in different orders (~1e-7 relative), and the optimizer amplifies
+// that. At lr 1e-3 these dynamics are chaotic — torch against itself with the initial weights
+// perturbed by 1e-6 (relative) drifted by 3.5e-2 within 20 steps, as did torch against cpu —
+// so no float32 backend could meet a fixed bound there. At lr 1e-4 the loss still falls by more
+// than half and the runs stay close: measured worst relative difference 5.7e-6 over the 20
+// steps (the 1e-6 weight perturbation itself reached 5e-4), so the per-step bound of 1e-3 has a
+// wide margin and still fails on any wrong gradient.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -25,11 +21,10 @@ import { type BackendName, backendsUnderTest, useBackend } from '../wasm-kernels
 
 const skip = backendsUnderTest().includes('torch') ? false : 'torch engine unavailable';
 const STEPS = 20;
-const EARLY_STEPS = 3;
 const BATCH = 4;
 const SIZE = 64;
 const CLASSES = 3;
-const LR = 1e-3;
+const LR = 1e-4;
 
 /** BATCH Fashion-MNIST training images of classes 0, 1, 2, 0 at SIZE px, scaled to [-1, 1]. */
 async function realBatch(): Promise<Float32Array> {
@@ -101,28 +96,14 @@ test('mobilenet_v2 fine-tune: 20 steps on torch track the cpu loss curve', { ski
   const pixels = await realBatch();
   const cpu = await withReferenceFilterGradient(() => lossCurve('cpu', pixels));
   const torch = await lossCurve('torch', pixels, cpu.initial);
-  const jittered = cpu.initial.map((w) => w.map((v, i) => v * (1 + (i % 2 ? 1e-6 : -1e-6))));
-  const floor = await lossCurve('torch', pixels, jittered);
 
   const vsCpu = drift(torch.losses, cpu.losses);
-  const noise = drift(floor.losses, torch.losses);
   const worst = Math.max(...vsCpu);
-  const worstNoise = Math.max(...noise);
-  const early = Math.max(...vsCpu.slice(0, EARLY_STEPS));
   console.log(
     `torch e2e: loss cpu ${cpu.losses[0]!.toFixed(4)} -> ${cpu.losses.at(-1)!.toFixed(4)}, ` +
       `torch ${torch.losses[0]!.toFixed(4)} -> ${torch.losses.at(-1)!.toFixed(4)}; ` +
-      `worst relative difference ${worst.toExponential(2)} (first ${EARLY_STEPS} steps ` +
-      `${early.toExponential(2)}); torch vs torch with 1e-6 weight noise ${worstNoise.toExponential(2)}`,
+      `worst relative difference ${worst.toExponential(2)}`,
   );
-  assert.ok(
-    early < 1e-4,
-    `first steps differ: ${vsCpu.map((r) => r.toExponential(1))}; noise floor ${noise.map((r) => r.toExponential(1))}`,
-  );
-  assert.ok(
-    worst < Math.max(1e-3, 2 * worstNoise),
-    `torch drifts from cpu (${vsCpu.map((r) => r.toExponential(1))}) beyond the noise floor ` +
-      `(${noise.map((r) => r.toExponential(1))})`,
-  );
+  assert.ok(worst < 1e-3, `torch drifts from cpu: ${vsCpu.map((r) => r.toExponential(1))}`);
   assert.ok(cpu.losses.at(-1)! < cpu.losses[0]! * 0.5, `cpu did not learn: ${cpu.losses}`);
 });
