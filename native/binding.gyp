@@ -15,7 +15,7 @@
         "-lc10"
       ],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
     }
   ]
