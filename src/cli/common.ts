@@ -1,6 +1,8 @@
 // Flags every command shares, and turning them into a started engine and an Output.
+import { promises as fs } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, type EngineInfo, initEngine } from '../engine/index.js';
+import { badInput } from '../errors.js';
 import { Output } from './output.js';
 
 export interface CommonFlags {
@@ -18,6 +20,23 @@ export function parseInteger(name: string, min: number) {
       throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
     return n;
   };
+}
+
+export function parseNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw badInput(`${flag}: '${value}' is not a number`);
+    return n;
+  };
+}
+
+/** A --config JSON file; unreadable or invalid JSON is bad input naming the file. */
+export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw badInput(`--config ${file}: ${(err as Error).message}`);
+  }
 }
 
 export function addCommonFlags(command: Command): Command {

@@ -10,12 +10,13 @@ export const CHART_FONT =
   'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
 
 const SPLIT_COLORS = { domain: ['train', 'val'], range: ['#1f77b4', '#ff7f0e'] };
-const CURVE_WIDTH = 280;
-const CURVE_HEIGHT = 220;
+export const CURVE_WIDTH = 280;
+export const CURVE_HEIGHT = 220;
 /** A step-LR log of 100k steps would make a multi-megabyte SVG; this many points is plenty. */
 const MAX_LR_POINTS = 1500;
 
-const base = {
+/** What every chart shares: schema, white background, the page font, title and axis sizes. */
+export const baseSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
   background: 'white',
   config: {
@@ -25,7 +26,8 @@ const base = {
   },
 };
 
-const finite = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+export const finite = (v: number | undefined): v is number =>
+  typeof v === 'number' && Number.isFinite(v);
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
@@ -58,7 +60,7 @@ function curveSpec(
   y: { domain?: [number, number]; format?: string },
 ): TopLevelSpec {
   return {
-    ...base,
+    ...baseSpec,
     title,
     description,
     width: CURVE_WIDTH,
@@ -155,7 +157,7 @@ export function lrCurveSpec(
   const log = lrs[0] > 0 && median / lrs[lrs.length - 1] <= 0.1;
   const xTitle = perStep.length > 0 ? 'step' : 'epoch';
   return {
-    ...base,
+    ...baseSpec,
     title: 'Learning rate',
     description: `Learning-rate curve: learning rate per ${xTitle}`,
     width: CURVE_WIDTH,
@@ -211,7 +213,7 @@ export function confusionSpec(
   const axis = { labelFontSize: labelSize, labelLimit: 140, labelOverlap: n > 60, ticks: false };
   const order = [...classes];
   return {
-    ...base,
+    ...baseSpec,
     title: {
       text: `Confusion matrix (${split})`,
       subtitle: showText
@@ -288,7 +290,7 @@ export function f1BarsSpec(perClass: readonly ClassMetrics[], split = 'test'): T
   const n = rows.length;
   const step = n <= 30 ? 20 : n <= 60 ? 12 : 9;
   return {
-    ...base,
+    ...baseSpec,
     title: { text: `Per-class F1 (${split})`, subtitle: 'worst class first; n = support' },
     description: `Per-class F1 bar chart on the ${split} split, ${n} classes`,
     width: CURVE_WIDTH,
@@ -338,7 +340,7 @@ export function reliabilitySpec(
   const rows = bins.filter((b) => b.count > 0 && finite(b.accuracy) && finite(b.confidence));
   if (rows.length === 0) return null;
   return {
-    ...base,
+    ...baseSpec,
     title: {
       text: `Reliability (${split})`,
       subtitle: 'bars: accuracy per bin; dots: mean confidence',

@@ -1,7 +1,15 @@
 // Test fixture (not a test): a synthetic but realistic RunReport with real PNG thumbnails, for
 // the report tests and for eyeballing the page (`node --import tsx src/report/fixture.ts OUT`).
 import sharp from 'sharp';
-import type { ClassMetrics, ReliabilityBin, RunReport, WorstExample } from './types.js';
+import { Rng } from '../util/rng.js';
+import type {
+  AdaptationSummary,
+  ClassMetrics,
+  ReliabilityBin,
+  RunReport,
+  ScatterPoint,
+  WorstExample,
+} from './types.js';
 
 /** Labels chosen to break naive HTML, Markdown and SVG: tags, ampersands, both quotes, pipes. */
 export const NASTY_CLASSES = [
@@ -146,6 +154,46 @@ export async function syntheticRun(classes: string[] = NASTY_CLASSES): Promise<R
   };
 }
 
+/** Two Gaussian clouds per stage: apart along PC1 before adaptation, mostly overlapping after. */
+function syntheticScatter(gap: number, seed: number): ScatterPoint[] {
+  const rng = new Rng(seed);
+  const cloud = (domain: 'source' | 'target', dx: number) =>
+    Array.from({ length: 150 }, (_, i) => ({
+      x: dx + 1.5 * rng.normal(),
+      y: 0.8 * rng.normal(),
+      domain,
+      label: NASTY_CLASSES[i % NASTY_CLASSES.length],
+    }));
+  return [...cloud('source', -gap / 2), ...cloud('target', gap / 2)];
+}
+
+/**
+ * A DANN-like adaptation summary: the discriminator drifts toward chance, target accuracy
+ * rises above the source-only baseline. The selection sentence carries markup to be escaped.
+ */
+export function syntheticAdaptation(targetLabelsGiven = true): AdaptationSummary {
+  const epochs = Array.from({ length: 10 }, (_, e) => {
+    const epoch = e + 1;
+    return {
+      epoch,
+      sourceAccuracy: 0.93 - 0.5 * Math.exp(-epoch / 2),
+      ...(targetLabelsGiven ? { targetAccuracy: 0.71 - 0.3 * Math.exp(-epoch / 3) } : {}),
+      discriminatorAccuracy: 0.55 + 0.4 * Math.exp(-epoch / 3),
+      transferLoss: 0.69 - 0.2 * Math.exp(-epoch / 2),
+    };
+  });
+  return {
+    method: 'dann <grl>',
+    selection:
+      'Checkpoint with the highest source validation accuracy (<source-val> & no target labels).',
+    targetLabelsGiven,
+    epochs,
+    proxyADistance: { before: 1.7342, after: 0.6125 },
+    scatter: { before: syntheticScatter(6, 1), after: syntheticScatter(1, 2) },
+    ...(targetLabelsGiven ? { sourceOnlyTargetAccuracy: 0.58 } : {}),
+  };
+}
+
 // Run directly: write the fixture's report (and card) for a look in a browser.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { writeModelCard, writeReport } = await import('./write.js');
@@ -154,6 +202,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const n = Number(process.argv[3] ?? 0);
   const classes = n > 0 ? Array.from({ length: n }, (_, i) => `class_${i}`) : undefined;
   const run = await syntheticRun(classes);
+  // A fourth argument `adapt` adds the adaptation section.
+  if (process.argv[4] === 'adapt') run.adaptation = syntheticAdaptation();
   console.log(await writeReport(out, run));
   console.log(await writeModelCard(out, modelCardFromReport(run)));
 }

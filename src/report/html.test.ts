@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { VisiontuneError } from '../errors.js';
-import { NASTY_CLASSES, syntheticRun } from './fixture.js';
+import { TARGET_SERIES } from './adapt-charts.js';
+import { NASTY_CLASSES, syntheticAdaptation, syntheticRun } from './fixture.js';
 import { escapeHtml, prettyJson, renderReport } from './html.js';
 
 const run = await syntheticRun();
@@ -182,4 +183,104 @@ test('100 classes render with a readable heatmap and without per-cell text', asy
   assert.ok(!confusion.includes('>37</text>'), 'no cell counts at 100 classes');
   assert.ok(page.length < 3_000_000, `page is ${page.length} bytes`);
   assert.ok(ms < 5000, `took ${ms} ms`);
+});
+
+const adapted = await renderReport({ ...run, adaptation: syntheticAdaptation() });
+
+test('no adaptation section unless the run has one', () => {
+  assert.doesNotMatch(html, /id="adaptation"|href="#adaptation"|Proxy A-distance/);
+  for (const key of ['domain-accuracy', 'discriminator', 'transfer-loss', 'scatter-before']) {
+    assert.ok(!html.includes(`data-chart="${key}"`), key);
+  }
+});
+
+test('adaptation section: criterion, proxy A-distance before → after, five charts', () => {
+  const section = chart(adapted, 'adaptation');
+  assert.match(section, /<h2>Adaptation \(dann &lt;grl&gt;\)<\/h2>/);
+  assert.ok(
+    section.includes(`<b>Model selection:</b> ${escapeHtml(syntheticAdaptation().selection)}</p>`),
+  );
+  assert.match(
+    section,
+    /<th scope="row">Proxy A-distance<\/th><td>1\.73<\/td><td>0\.61<\/td><td>−1\.12<\/td>/,
+  );
+  assert.match(section, /Source-only model on the target: <b>58\.0%<\/b>/);
+  assert.ok(section.includes(`drawn dashed as “${TARGET_SERIES}”`));
+  assert.match(section, /not used for model selection/);
+  const labels: Record<string, RegExp> = {
+    'domain-accuracy':
+      /aria-label="Domain accuracy curves: source accuracy and target accuracy \(not used for selection\)/,
+    discriminator: /aria-label="Discriminator accuracy curve/,
+    'transfer-loss': /aria-label="Transfer-loss curve/,
+    'scatter-before': /aria-label="Domain scatter before adaptation/,
+    'scatter-after': /aria-label="Domain scatter after adaptation/,
+  };
+  for (const [key, label] of Object.entries(labels)) {
+    const body = chart(adapted, key);
+    assert.equal(body.match(/<svg/g)?.length, 1, `${key}: one <svg>`);
+    assert.match(body, label, key);
+  }
+  assert.ok(chart(adapted, 'domain-accuracy').includes(`>${TARGET_SERIES}</text>`));
+  assert.match(chart(adapted, 'scatter-after'), /proxy A-distance 0\.61/);
+  assert.equal(adapted.match(/<svg/g)?.length, html.match(/<svg/g)!.length + 5);
+  // Between training and evaluation, with a link in the nav.
+  const at = (needle: string) => adapted.indexOf(needle);
+  assert.ok(at('id="training"') < at('id="adaptation"'));
+  assert.ok(at('id="adaptation"') < at('id="evaluation"'));
+  assert.match(adapted, /<a href="#adaptation">Adaptation<\/a>/);
+});
+
+test('the adapted page still fetches nothing and keeps ids unique', () => {
+  assert.deepEqual(fetchedRefs(adapted), []);
+  assert.doesNotMatch(adapted, /<script|<link|<iframe|<object|<embed|<base|@import/i);
+  const stray = adapted
+    .replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]*"/g, '')
+    .match(/https?:\/\/[^\s"<&]*/g);
+  assert.deepEqual(stray, ['https://example.com/weights/model.json']);
+  assert.doesNotMatch(adapted, /<grl>|<source-val>/);
+  const ids = [...adapted.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const [, ref] of adapted.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(ref), ref);
+});
+
+test('adaptation without target labels, discriminator, scatter or PAD: only what exists', async () => {
+  const { scatter: _s, proxyADistance: _p, ...rest } = syntheticAdaptation(false);
+  const mmd = {
+    ...rest,
+    method: 'mmd',
+    epochs: rest.epochs.map(({ epoch, sourceAccuracy, transferLoss }) => ({
+      epoch,
+      sourceAccuracy,
+      transferLoss,
+    })),
+  };
+  const page = await renderReport({ ...run, adaptation: mmd });
+  const section = chart(page, 'adaptation');
+  assert.match(section, /No target labels were given/);
+  assert.ok(!page.includes(TARGET_SERIES));
+  assert.doesNotMatch(section, /Source-only model/);
+  assert.match(section, /proxy A-distance was not computed/);
+  assert.match(chart(page, 'domain-accuracy'), /<svg/);
+  assert.match(chart(page, 'transfer-loss'), /<svg/);
+  for (const key of ['discriminator', 'scatter-before', 'scatter-after']) {
+    assert.ok(!page.includes(`data-chart="${key}"`), key);
+  }
+});
+
+test('target accuracy without targetLabelsGiven is a BAD_INPUT error, not an unmarked curve', async () => {
+  const a = syntheticAdaptation(true);
+  await assert.rejects(
+    renderReport({ ...run, adaptation: { ...a, targetLabelsGiven: false } }),
+    (err: unknown) => {
+      assert.ok(err instanceof VisiontuneError);
+      assert.equal(err.code, 'BAD_INPUT');
+      assert.match(err.message, /targetLabelsGiven is false but epoch 1 has targetAccuracy/);
+      return true;
+    },
+  );
+  const baselineOnly = { ...syntheticAdaptation(false), sourceOnlyTargetAccuracy: 0.5 };
+  await assert.rejects(
+    renderReport({ ...run, adaptation: baselineOnly }),
+    /sourceOnlyTargetAccuracy is set/,
+  );
 });

@@ -5,6 +5,13 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { badInput } from '../errors.js';
 import {
+  discriminatorSpec,
+  domainAccuracySpec,
+  domainScatterSpec,
+  TARGET_SERIES,
+  transferLossSpec,
+} from './adapt-charts.js';
+import {
   accuracyCurveSpec,
   CHART_FONT,
   confusionSpec,
@@ -15,7 +22,7 @@ import {
 } from './charts.js';
 import { formatMetric, metricName } from './format.js';
 import { renderSvg, scopeSvgIds } from './render.js';
-import type { RunReport, WorstExample } from './types.js';
+import type { AdaptationSummary, RunReport, WorstExample } from './types.js';
 
 export interface RenderReportOptions {
   /** Written in the footer, e.g. `visiontune 0.1.0`. */
@@ -84,10 +91,33 @@ function checkShape(run: RunReport): void {
       `run report: confusion must be ${n}x${n} (data.classes has ${n} labels), got ${run.confusion.length} rows of [${[...new Set(cols)].join(', ')}] columns`,
     );
   }
+  const a = run.adaptation;
+  // Target accuracy without the flag would be drawn unmarked or silently dropped; neither is
+  // acceptable for numbers that must never look like they chose the model.
+  if (a && !a.targetLabelsGiven) {
+    const epoch = a.epochs.find((e) => e.targetAccuracy !== undefined);
+    if (epoch || a.sourceOnlyTargetAccuracy !== undefined) {
+      throw badInput(
+        `run report: adaptation.targetLabelsGiven is false but ${epoch ? `epoch ${epoch.epoch} has targetAccuracy` : 'sourceOnlyTargetAccuracy is set'}`,
+      );
+    }
+  }
 }
 
 /** Chart keys, in page order. Tests and links identify each figure by `data-chart`. */
-export const CHART_KEYS = ['loss', 'accuracy', 'lr', 'confusion', 'f1', 'reliability'] as const;
+export const CHART_KEYS = [
+  'loss',
+  'accuracy',
+  'lr',
+  'domain-accuracy',
+  'discriminator',
+  'transfer-loss',
+  'scatter-before',
+  'scatter-after',
+  'confusion',
+  'f1',
+  'reliability',
+] as const;
 export type ChartKey = (typeof CHART_KEYS)[number];
 
 async function figure(
@@ -102,6 +132,10 @@ async function figure(
   const svg = scopeSvgIds(await renderSvg(spec), `c-${key}`);
   const cap = caption ? `<figcaption>${escapeHtml(caption)}</figcaption>` : '';
   return `<figure class="chart" id="chart-${key}" data-chart="${key}">${svg}${cap}</figure>`;
+}
+
+async function optionalFigure(key: ChartKey, spec: TopLevelSpec | null): Promise<string> {
+  return spec ? figure(key, spec, '') : '';
 }
 
 function header(run: RunReport): string {
@@ -186,6 +220,61 @@ function worstSection(run: RunReport): string {
 ${body}</section>`;
 }
 
+const pad = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : escapeHtml(v));
+
+/** Proxy A-distance before → after and the change, in one row: the direction reads at a glance. */
+function padTable(a: AdaptationSummary): string {
+  if (!a.proxyADistance) return '<p class="dim">The proxy A-distance was not computed.</p>';
+  const { before, after } = a.proxyADistance;
+  const change = after - before;
+  const sign = change > 0 ? '+' : change < 0 ? '−' : '±';
+  return `<table class="adapt"><thead><tr><th></th><th>before</th><th>after</th><th>change</th></tr></thead><tbody>
+<tr><th scope="row">Proxy A-distance</th><td>${pad(before)}</td><td>${pad(after)}</td><td>${sign}${pad(Math.abs(change))}</td></tr>
+</tbody></table>
+<p class="dim">Proxy A-distance between source and target features: 2(1 − 2ε), ε the test error of a linear classifier trained to tell the domains apart. 0 = indistinguishable, 2 = perfectly separable; lower after adaptation means more domain-invariant features (which alone does not guarantee the classes line up).</p>`;
+}
+
+async function adaptationSection(a: AdaptationSummary): Promise<string> {
+  const scatter = a.scatter;
+  const [accuracy, discriminator, transfer, before, after] = await Promise.all([
+    figure('domain-accuracy', domainAccuracySpec(a), 'No per-epoch domain accuracy was recorded.'),
+    // Non-adversarial methods have no discriminator and some log no transfer loss: no figure.
+    optionalFigure('discriminator', discriminatorSpec(a.epochs)),
+    optionalFigure('transfer-loss', transferLossSpec(a.epochs)),
+    scatter
+      ? figure(
+          'scatter-before',
+          domainScatterSpec(scatter.before, 'before', a.proxyADistance?.before),
+          'No features before adaptation.',
+        )
+      : '',
+    scatter
+      ? figure(
+          'scatter-after',
+          domainScatterSpec(scatter.after, 'after', a.proxyADistance?.after),
+          'No features after adaptation.',
+        )
+      : '',
+  ]);
+  const target = a.targetLabelsGiven
+    ? `Target labels were given: target accuracy is drawn dashed as “${escapeHtml(TARGET_SERIES)}”, for reference only. It was not used for model selection.`
+    : 'No target labels were given, so no target accuracy is shown.';
+  const baseline =
+    a.targetLabelsGiven &&
+    typeof a.sourceOnlyTargetAccuracy === 'number' &&
+    Number.isFinite(a.sourceOnlyTargetAccuracy)
+      ? `<p>Source-only model on the target: <b>${escapeHtml(formatMetric('accuracy', a.sourceOnlyTargetAccuracy))}</b> accuracy <span class="dim">(the baseline adaptation has to beat; not used for selection)</span>.</p>`
+      : '';
+  return `<section id="adaptation" data-chart="adaptation"><h2>Adaptation (${escapeHtml(a.method)})</h2>
+<p class="selection"><b>Model selection:</b> ${escapeHtml(a.selection)}</p>
+<p class="dim">${target}</p>
+${baseline}
+${padTable(a)}
+<div class="charts">${accuracy}${discriminator}${transfer}</div>
+${scatter ? `<div class="charts">${before}${after}</div>` : ''}
+</section>`;
+}
+
 const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
@@ -223,6 +312,9 @@ table { border-collapse: collapse; font-size: 12px; background: white; }
 th, td { border: 1px solid #e3e3e3; padding: 2px 6px; text-align: right; }
 th { background: #f4f4f4; text-align: left; }
 td.diag { background: #e6f0fa; font-weight: 600; }
+p.selection { background: white; border: 1px solid #e3e3e3; border-left: 4px solid #2a5db0; border-radius: 4px; padding: 8px 12px; }
+table.adapt { font-size: 14px; margin: 8px 0; }
+table.adapt td, table.adapt th { padding: 4px 10px; }
 pre.config { background: #1e1e1e; color: #e6e6e6; padding: 14px; border-radius: 8px; overflow: auto; font-size: 12px; max-height: 600px; }
 ul.notes li { margin: 4px 0; }
 footer { margin-top: 32px; font-size: 12px; color: #888; }
@@ -251,6 +343,7 @@ export async function renderReport(
       ? figure('reliability', reliabilitySpec(run.reliability, split), 'No calibration bins.')
       : Promise.resolve(''),
   ]);
+  const adaptation = run.adaptation ? await adaptationSection(run.adaptation) : '';
   const notes =
     run.notes && run.notes.length > 0
       ? `<section id="notes"><h2>Notes</h2><ul class="notes">${run.notes.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></section>`
@@ -271,9 +364,10 @@ export async function renderReport(
 </head>
 <body>
 ${header(run)}
-<nav><a href="#training">Training</a><a href="#evaluation">Evaluation</a><a href="#worst">Worst examples</a>${notes ? '<a href="#notes">Notes</a>' : ''}<a href="#config">Config</a></nav>
+<nav><a href="#training">Training</a>${adaptation ? '<a href="#adaptation">Adaptation</a>' : ''}<a href="#evaluation">Evaluation</a><a href="#worst">Worst examples</a>${notes ? '<a href="#notes">Notes</a>' : ''}<a href="#config">Config</a></nav>
 <section id="training"><h2>Training</h2>
 <div class="charts">${loss}${accuracy}${lr}</div></section>
+${adaptation}
 <section id="evaluation"><h2>Evaluation (${escapeHtml(split)})</h2>
 <div class="charts">${confusion}${f1}${reliability}</div>
 ${confusionTable(run)}

@@ -89,6 +89,44 @@ export interface WorstExample {
   confidence: number;
 }
 
+/** One epoch of a domain-adaptation run. Accuracies in [0, 1]; missing values are not drawn. */
+export interface AdaptationEpoch {
+  epoch: number;
+  /** On the labelled source validation split. */
+  sourceAccuracy?: number;
+  /** On labelled target data, when the user gave some: evaluation only, never selection. */
+  targetAccuracy?: number;
+  /** Adversarial methods (DANN, CDAN): the domain discriminator's accuracy; 0.5 is chance. */
+  discriminatorAccuracy?: number;
+  /** The method's adaptation term (adversarial, MMD, CORAL or pseudo-label loss). */
+  transferLoss?: number;
+}
+
+/** A feature vector projected on the first two principal axes of both domains pooled. */
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  domain: 'source' | 'target';
+  /** Class name, when known. */
+  label?: string;
+}
+
+export interface AdaptationSummary {
+  /** e.g. `dann`. */
+  method: string;
+  /** How the checkpoint was chosen without target labels, in one sentence. */
+  selection: string;
+  /** When true, target accuracy is shown but marked as not used for selection. */
+  targetLabelsGiven: boolean;
+  epochs: AdaptationEpoch[];
+  /** Between source and target features, before and after adaptation (0 to 2). */
+  proxyADistance?: { before: number; after: number };
+  /** Both domains on shared PCA axes, before (backbone) and after (adapted) features. */
+  scatter?: { before: ScatterPoint[]; after: ScatterPoint[] };
+  /** Target accuracy of the source-only model, the baseline adaptation has to beat. */
+  sourceOnlyTargetAccuracy?: number;
+}
+
 export interface RunReport {
   title: string;
   /** ISO 8601 timestamp. */
@@ -108,6 +146,8 @@ export interface RunReport {
   perClass: ClassMetrics[];
   worst: WorstExample[];
   reliability?: ReliabilityBin[];
+  /** Domain-adaptation runs only: per-epoch domain metrics and domain-gap diagnostics. */
+  adaptation?: AdaptationSummary;
   notes?: string[];
 }
 

@@ -1,5 +1,6 @@
 // Every visiontune subcommand, in the order `--help` lists them.
 import type { Command } from 'commander';
+import { adaptCommand } from './adapt.js';
 import { backbonesCommand } from './backbones.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
@@ -10,6 +11,7 @@ import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
 export function registerCommands(program: Command): void {
+  adaptCommand(program);
   backbonesCommand(program);
   demoCommand(program);
   doctorCommand(program);

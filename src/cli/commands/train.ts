@@ -1,34 +1,23 @@
 // `visiontune train`: one classification transfer run. Flags override a --config JSON file,
 // which overrides the defaults; the merged configuration is validated once and saved with
 // the bundle.
-import { promises as fs } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { badInput } from '../../errors.js';
 import { resolveTrainConfig, STRATEGIES } from '../../methods/classification/config.js';
 import { train } from '../../methods/classification/train.js';
 import { parseUnfreeze } from '../../methods/freeze/index.js';
 import { formatMetrics } from '../../metrics/index.js';
-import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
+import {
+  addCommonFlags,
+  type CommonFlags,
+  parseInteger,
+  parseNumber,
+  readConfigFile,
+  setUp,
+} from '../common.js';
 
 interface TrainFlags extends CommonFlags {
   config?: string;
   [key: string]: unknown;
-}
-
-function parseNumber(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw badInput(`${flag}: '${value}' is not a number`);
-    return n;
-  };
-}
-
-async function readConfigFile(file: string): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    throw badInput(`--config ${file}: ${(err as Error).message}`);
-  }
 }
 
 export function trainCommand(program: Command): void {

@@ -2,6 +2,7 @@
 // merging, with the precedence stated once: defaults < config file < CLI flags < call arguments.
 import { z } from 'zod';
 import { badUsage } from '../../errors.js';
+import { mergeLayers } from '../../util/merge-layers.js';
 
 export const STRATEGIES = ['linear', 'finetune', 'scratch'] as const;
 
@@ -94,12 +95,7 @@ export const DEFAULT_LR: Record<TrainConfig['strategy'], number> = {
 export function resolveTrainConfig(
   ...layers: (Record<string, unknown> | undefined)[]
 ): TrainConfig {
-  const merged: Record<string, unknown> = {};
-  for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer ?? {}))
-      if (value !== undefined) merged[key] = value;
-  }
-  const parsed = trainConfigSchema.strict().safeParse(merged);
+  const parsed = trainConfigSchema.strict().safeParse(mergeLayers(...layers));
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (i) => `${i.path.join('.') || '(config)'}: ${i.message}`,

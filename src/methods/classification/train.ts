@@ -14,6 +14,7 @@ import type { EpochRecord } from '../../train/metrics-log.js';
 import type { TrainConfig } from './config.js';
 import { trainLinear } from './linear-strategy.js';
 import { trainNetwork } from './network-strategy.js';
+import { evaluationSections } from './report-sections.js';
 import { chooseSplits } from './splits.js';
 import { metricsOf, type TrainHooks } from './strategy.js';
 import { worstExamples } from './worst.js';
@@ -79,6 +80,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     },
   });
 
+  const sections = evaluationSections(metrics, source.classes);
   const report: RunReport = {
     title: `${config.strategy} · ${config.backbone} · ${source.name}`,
     createdAt: new Date().toISOString(),
@@ -105,35 +107,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       lr: r.lr as number,
     })),
     lrSteps: trained.lrSteps,
-    final: {
-      accuracy: metrics.accuracy,
-      balancedAccuracy: metrics.balancedAccuracy,
-      macroF1: metrics.macroF1,
-      ece: metrics.ece,
-    },
+    ...sections,
     evaluatedOn,
-    confusion: metrics.confusion,
-    perClass: metrics.perClass.map((c, i) => ({
-      label: source.classes[i],
-      precision: c.precision,
-      recall: c.recall,
-      f1: c.f1,
-      support: c.support,
-    })),
     worst: await worstExamples(source, evalSamples, probabilities, source.classes),
-    reliability: metrics.reliability.flatMap((b) =>
-      b.count > 0
-        ? [
-            {
-              lo: b.lower,
-              hi: b.upper,
-              confidence: b.meanConfidence as number,
-              accuracy: b.accuracy as number,
-              count: b.count,
-            },
-          ]
-        : [],
-    ),
   };
   const reportFile = await writeReport(config.out, report);
   await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));

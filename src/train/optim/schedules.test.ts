@@ -109,3 +109,15 @@ test('bad schedules are user errors', () => {
   assert.throws(() => lrAt(-1, 10, { kind: 'constant', lr: 1 }), VisiontuneError);
   assert.throws(() => lrAt(0, 10, { kind: 'nope', lr: 1 } as never), VisiontuneError);
 });
+
+test('inverse annealing (Ganin et al. 2016): lr at p = 0, 1/2, 1 and past the end', () => {
+  const s = { kind: 'inverse', lr: 0.01 } as const;
+  assert.equal(lrAt(0, 200, s), 0.01);
+  // η_p = η0 / (1 + 10p)^0.75: at p = 1/2 that is 0.01 / 6^0.75, at p = 1, 0.01 / 11^0.75.
+  assert.ok(Math.abs(lrAt(100, 200, s) - 0.01 / 6 ** 0.75) < 1e-15);
+  assert.ok(Math.abs(lrAt(200, 200, s) - 0.01 / 11 ** 0.75) < 1e-15);
+  assert.equal(lrAt(300, 200, s), lrAt(200, 200, s));
+  const custom = { kind: 'inverse', lr: 1, alpha: 1, beta: 1 } as const;
+  assert.ok(Math.abs(lrAt(50, 100, custom) - 1 / 1.5) < 1e-15);
+  assert.throws(() => lrAt(0, 10, { kind: 'inverse', lr: 1, alpha: -1 }), /alpha/);
+});

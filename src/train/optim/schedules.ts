@@ -8,6 +8,8 @@
 // - step: lr·γ^⌊step / stepSize⌋ (StepLR);
 // - onecycle: OneCycleLR with cosine annealing, two phases: initial = maxLr/divFactor up to lr
 //   at step pctStart·T − 1, then down to initial/finalDivFactor at step T − 1;
+// - inverse: lr·(1 + α·p)^−β with p = step/totalSteps, the annealing of Ganin et al. (2016)
+//   used by DANN, CDAN and DAN (α = 10, β = 0.75);
 // - constant: lr.
 // Steps past the end hold the final value (PyTorch would raise for one-cycle).
 import { badInput } from '../../errors.js';
@@ -16,6 +18,7 @@ export type Schedule =
   | { kind: 'constant'; lr: number }
   | { kind: 'cosine'; lr: number; warmupSteps?: number; minLr?: number }
   | { kind: 'step'; lr: number; stepSize: number; gamma?: number }
+  | { kind: 'inverse'; lr: number; alpha?: number; beta?: number }
   | {
       kind: 'onecycle';
       /** The peak (PyTorch's max_lr). */
@@ -53,6 +56,12 @@ export function lrAt(step: number, totalSteps: number, schedule: Schedule): numb
         `stepSize must be an integer >= 1, got ${schedule.stepSize}`,
       );
       return lr * gamma ** Math.floor(step / schedule.stepSize);
+    }
+    case 'inverse': {
+      const alpha = schedule.alpha ?? 10;
+      const beta = schedule.beta ?? 0.75;
+      check(alpha >= 0 && beta >= 0, 'inverse: alpha and beta must be >= 0');
+      return lr * (1 + (alpha * Math.min(step, totalSteps)) / totalSteps) ** -beta;
     }
     case 'cosine': {
       const warmup = schedule.warmupSteps ?? 0;

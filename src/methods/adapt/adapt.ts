@@ -1,0 +1,407 @@
+// `adapt(config)`: one domain-adaptation run end to end — labelled source and unlabelled target
+// drawn together through the shared training loop, the method's transfer loss added to the
+// source classification loss, a checkpoint chosen without target labels, then the outputs:
+// bundle (+ model card), metrics.jsonl, checkpoints and report.html with the domain diagnostics.
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { PretrainedConfig } from '../../backbones/index.js';
+import { saveBundle } from '../../bundle/bundle.js';
+import { createLoader } from '../../data/loader.js';
+import { evalTransform, trainTransform } from '../../data/transforms/index.js';
+import type { Transform } from '../../data/transforms/types.js';
+import { badInput } from '../../errors.js';
+import type { ClassificationMetrics } from '../../metrics/index.js';
+import { modelCardFromReport } from '../../report/model-card.js';
+import type { AdaptationSummary, RunReport } from '../../report/types.js';
+import { writeModelCard, writeReport } from '../../report/write.js';
+import { fit } from '../../train/loop.js';
+import type { EpochRecord } from '../../train/metrics-log.js';
+import { buildParamGroups, SGD } from '../../train/optim/index.js';
+import { evaluationSections } from '../classification/report-sections.js';
+import { metricsOf, type TrainHooks } from '../classification/strategy.js';
+import { worstExamples } from '../classification/worst.js';
+import { reestimateBatchNorm } from './batchnorm-stats.js';
+import type { AdaptConfig } from './config.js';
+import { domainScatter, proxyADistance } from './diagnostics/index.js';
+import { type Domains, openDomains } from './domains.js';
+import type { AdaptMethod } from './method.js';
+import { createMethod } from './methods/index.js';
+import { createAdaptNetwork } from './network.js';
+import { meanRowEntropy, predictOutputs } from './outputs.js';
+import { type PairedBatch, pairedLoader } from './paired-loader.js';
+
+export interface AdaptResult {
+  config: AdaptConfig;
+  labels: string[];
+  bundleDir: string;
+  reportFile: string;
+  /** Target test metrics when target labels were given (evaluation only). */
+  targetMetrics?: ClassificationMetrics;
+  /** Source validation metrics of the selected checkpoint. */
+  sourceMetrics?: ClassificationMetrics;
+  /** Epoch whose weights were kept, chosen by `config.selection`. */
+  selectedEpoch: number | null;
+  proxyADistance: { before: number; after: number };
+  history: EpochRecord[];
+  seconds: number;
+}
+
+/** At most this many images per domain feed the proxy A-distance and the scatter. */
+const DIAGNOSTIC_SAMPLES = 500;
+
+function transforms(config: AdaptConfig, bc: PretrainedConfig) {
+  const hflip = config.hflip ? 0.5 : 0;
+  const pick: Record<AdaptConfig['augment'], Transform> = {
+    none: evalTransform(bc),
+    light: trainTransform(bc, { scale: [0.6, 1], colorJitter: false, hflip }),
+    standard: trainTransform(bc, { hflip }),
+  };
+  return {
+    train: pick[config.augment],
+    // FixMatch's strong view: a harder crop and colour jitter on top of the weak one.
+    strong: trainTransform(bc, {
+      scale: [0.4, 1],
+      hflip,
+      colorJitter: { brightness: 0.4, contrast: 0.4, saturation: 0.4 },
+    }),
+    eval: evalTransform(bc),
+  };
+}
+
+const SELECTION_TEXT: Record<AdaptConfig['selection'], string> = {
+  'source-val':
+    'The checkpoint with the best source validation accuracy was kept; target labels were not used for selection.',
+  'target-entropy':
+    'The checkpoint with the lowest mean prediction entropy on held-out unlabelled target images was kept; target labels were not used for selection.',
+};
+
+/** Source CE + tradeoff × transfer loss; domain-specific BN runs each domain's rows separately. */
+function stepLoss(
+  net: tf.LayersModel,
+  method: AdaptMethod,
+  config: AdaptConfig,
+  classes: number,
+  batch: PairedBatch,
+  progress: number,
+  transferSum: { value: number; steps: number },
+): tf.Scalar {
+  const { sourceCount: ns } = batch;
+  const nt = batch.targetCount;
+  let features: tf.Tensor2D;
+  let logits: tf.Tensor2D;
+  if (config.domainBn && nt > 0) {
+    const rows = [ns, nt, ...(batch.hasStrongView ? [nt] : [])];
+    const parts = tf.split(batch.x, rows, 0);
+    const outs = parts.map((p) => net.apply(p, { training: true }) as tf.Tensor2D[]);
+    features = tf.concat(outs.map((o) => o[0]!)) as tf.Tensor2D;
+    logits = tf.concat(outs.map((o) => o[1]!)) as tf.Tensor2D;
+  } else {
+    [features, logits] = net.apply(batch.x, { training: true }) as tf.Tensor2D[] as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
+  }
+  const sourceLogits = logits.slice([0, 0], [ns, classes]);
+  const onehot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
+  const ce = tf.losses.softmaxCrossEntropy(onehot, sourceLogits) as tf.Scalar;
+  const transfer = method.transferLoss({
+    features: features.slice([0, 0], [ns + nt, -1]),
+    logits: logits.slice([0, 0], [ns + nt, -1]),
+    sourceCount: ns,
+    targetCount: nt,
+    strongLogits: batch.hasStrongView && nt > 0 ? logits.slice([ns + nt, 0], [nt, -1]) : undefined,
+    progress,
+  });
+  transferSum.value += transfer.dataSync()[0]!;
+  transferSum.steps++;
+  return tf.add(ce, tf.mul(transfer, config.tradeoff)) as tf.Scalar;
+}
+
+/** Features of up to DIAGNOSTIC_SAMPLES images per domain, for the proxy A-distance and scatter. */
+async function domainFeatures(
+  net: tf.LayersModel,
+  domains: Domains,
+  transform: Transform,
+  batch: number,
+) {
+  const source = await predictOutputs(
+    net,
+    domains.source,
+    domains.sourceVal.length > 0 ? domains.sourceVal : domains.sourceTrain,
+    transform,
+    batch,
+  );
+  const target = await predictOutputs(
+    net,
+    domains.target,
+    domains.targetVal.length > 0 ? domains.targetVal : domains.targetTrain,
+    transform,
+    batch,
+  );
+  return {
+    source: source.features.slice(0, DIAGNOSTIC_SAMPLES),
+    target: target.features.slice(0, DIAGNOSTIC_SAMPLES),
+  };
+}
+
+export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promise<AdaptResult> {
+  const started = performance.now();
+  const domains = await openDomains(config);
+  const { source, target } = domains;
+  const classes = source.classes.length;
+  hooks.log?.(
+    `source: ${source.name}, ${classes} classes; ${domains.sourceTrain.length} train / ${domains.sourceVal.length} val`,
+  );
+  hooks.log?.(
+    `target: ${target.name}; ${domains.targetTrain.length} unlabelled train / ${domains.targetVal.length} held out` +
+      (domains.targetTest
+        ? `; ${domains.targetTest.samples.length} labelled test images (evaluation only)`
+        : ''),
+  );
+
+  const network = await createAdaptNetwork({
+    backbone: config.backbone,
+    classes,
+    bottleneck: config.bottleneck,
+    inputSize: config.imageSize,
+    pretrained: config.pretrained,
+    seed: config.seed,
+  });
+  const { net, classifier, backboneConfig: bc } = network;
+  if (config.freezeBn && config.pretrained) {
+    // Pretrained BatchNorm keeps its statistics (inference mode), as `train` does.
+    for (const layer of network.backboneLayers)
+      if (layer.getClassName() === 'BatchNormalization') layer.trainable = false;
+  }
+  const method = createMethod(config, {
+    featureDim: network.featureDim,
+    classes,
+    seed: config.seed,
+  });
+  // One model holding every trained weight, so checkpoints and best-epoch restores cover the
+  // discriminator too.
+  const everything =
+    method.modules.length === 0
+      ? net
+      : tf.model({
+          inputs: [net.inputs[0]!, ...method.modules.map((m) => m.inputs[0]!)],
+          outputs: [...net.outputs, ...method.modules.map((m) => m.outputs[0]!)],
+          name: 'adaptation',
+        });
+  const backbone = new Set(network.backboneLayers.map((l) => l.name));
+  const optimizer = new SGD(
+    buildParamGroups(everything, {
+      headLayers: everything.layers.map((l) => l.name).filter((n) => !backbone.has(n)),
+      backboneLrMult: config.pretrained ? config.backboneLrMult : 1,
+      weightDecay: config.weightDecay,
+    }),
+    { momentum: 0.9 },
+  );
+
+  const t = transforms(config, bc);
+  const loaderOptions = { batchSize: config.batch, shuffle: true, dropLast: true };
+  const sourceLoader = createLoader(source, domains.sourceTrain, {
+    ...loaderOptions,
+    transform: t.train,
+    seed: config.seed,
+  });
+  const targetLoader = (transform: Transform) =>
+    createLoader(target, domains.targetTrain, {
+      ...loaderOptions,
+      // Weak and strong views of the same images in the same order: same seed, other transform.
+      transform,
+      seed: config.seed + 1,
+    });
+  for (const [name, n] of [
+    [source.name, domains.sourceTrain.length],
+    [target.name, domains.targetTrain.length],
+  ] as const) {
+    if (n < config.batch) {
+      throw badInput(
+        `${name}: ${n} training images, fewer than one batch of ${config.batch} (lower --batch)`,
+      );
+    }
+  }
+  const train = pairedLoader({
+    source: sourceLoader,
+    target: method.usesTarget ? targetLoader(t.train) : undefined,
+    targetStrong: method.needsStrongView ? targetLoader(t.strong) : undefined,
+  });
+
+  const before = await domainFeatures(net, domains, t.eval, config.batch);
+  const transferSum = { value: 0, steps: 0 };
+  const totalSteps = Math.max(1, config.epochs * train.numBatches);
+  const validate = async () => {
+    const record: Record<string, number> = {};
+    if (domains.sourceVal.length > 0) {
+      const out = await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch);
+      const m = metricsOf(out.probabilities, domains.sourceVal, classes);
+      record.val_loss = m.nll;
+      record.val_accuracy = m.accuracy;
+    }
+    if (domains.targetVal.length > 0) {
+      const out = await predictOutputs(net, target, domains.targetVal, t.eval, config.batch);
+      record.target_entropy = meanRowEntropy(out.probabilities, classes);
+    }
+    if (domains.targetTest) {
+      // Reported per epoch, never monitored: selection below watches only label-free metrics.
+      const { source: test, samples } = domains.targetTest;
+      const out = await predictOutputs(net, test, samples, t.eval, config.batch);
+      record.target_accuracy = metricsOf(out.probabilities, samples, classes).accuracy;
+    }
+    if (transferSum.steps > 0) record.transfer_loss = transferSum.value / transferSum.steps;
+    transferSum.value = 0;
+    transferSum.steps = 0;
+    return { ...record, ...method.takeEpochStats() };
+  };
+
+  const fitResult = await fit({
+    model: everything,
+    optimizer,
+    train,
+    epochs: config.epochs,
+    seed: config.seed,
+    // The annealing of Ganin et al. (2016), for every method alike: one budget, one schedule.
+    schedule: { kind: 'inverse', lr: config.lr },
+    earlyStopping:
+      config.selection === 'source-val'
+        ? { monitor: 'val_accuracy', mode: 'max', patience: config.epochs }
+        : { monitor: 'target_entropy', mode: 'min', patience: config.epochs },
+    loss: (batch, info) =>
+      stepLoss(net, method, config, classes, batch, info.step / totalSteps, transferSum),
+    validate,
+    outDir: config.out,
+    resume: config.resume,
+    callbacks: hooks.callbacks,
+  });
+  optimizer.dispose();
+
+  if (config.domainBn) {
+    const batches = await reestimateBatchNorm(
+      classifier,
+      createLoader(target, domains.targetTrain, {
+        batchSize: config.batch,
+        transform: t.eval,
+        shuffle: true,
+        seed: config.seed + 3,
+      }),
+    );
+    hooks.log?.(`domain BatchNorm: statistics re-estimated on ${batches} target batches`);
+  }
+  const after = await domainFeatures(net, domains, t.eval, config.batch);
+  const pad = {
+    before: proxyADistance(before.source, before.target, { seed: config.seed }).distance,
+    after: proxyADistance(after.source, after.target, { seed: config.seed }).distance,
+  };
+
+  let sourceMetrics: ClassificationMetrics | undefined;
+  if (domains.sourceVal.length > 0) {
+    const out = await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch);
+    sourceMetrics = metricsOf(out.probabilities, domains.sourceVal, classes);
+  }
+  let targetMetrics: ClassificationMetrics | undefined;
+  let targetProbabilities: Float32Array | undefined;
+  if (domains.targetTest) {
+    const { source: test, samples } = domains.targetTest;
+    targetProbabilities = (await predictOutputs(net, test, samples, t.eval, config.batch))
+      .probabilities;
+    targetMetrics = metricsOf(targetProbabilities, samples, classes);
+  }
+  const evaluated = targetMetrics ?? sourceMetrics;
+  const history = fitResult.history;
+
+  const bundleDir = path.join(config.out, 'bundle');
+  await saveBundle(bundleDir, classifier, {
+    task: 'classification',
+    labels: source.classes,
+    preprocessing: {
+      inputSize: bc.inputSize,
+      mean: bc.mean,
+      std: bc.std,
+      interpolation: bc.interpolation,
+      cropPct: 0.875,
+    },
+    backbone: { name: config.backbone, embeddingDim: bc.embeddingDim },
+    training: { ...config },
+    metrics: evaluated
+      ? {
+          accuracy: evaluated.accuracy,
+          balancedAccuracy: evaluated.balancedAccuracy,
+          macroF1: evaluated.macroF1,
+          ece: evaluated.ece,
+        }
+      : {},
+  });
+
+  const adaptation: AdaptationSummary = {
+    method: config.method,
+    selection: SELECTION_TEXT[config.selection],
+    targetLabelsGiven: domains.targetTest !== undefined,
+    epochs: history.map((r) => ({
+      epoch: r.epoch,
+      sourceAccuracy: r.val_accuracy as number | undefined,
+      targetAccuracy: r.target_accuracy as number | undefined,
+      discriminatorAccuracy: r.disc_accuracy as number | undefined,
+      transferLoss: r.transfer_loss as number | undefined,
+    })),
+    proxyADistance: pad,
+    scatter: {
+      before: domainScatter(before.source, before.target, { seed: config.seed }),
+      after: domainScatter(after.source, after.target, { seed: config.seed }),
+    },
+  };
+  const evalSamples = domains.targetTest?.samples ?? domains.sourceVal;
+  const evalSource = domains.targetTest?.source ?? source;
+  const evalProbabilities =
+    targetProbabilities ??
+    (await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch)).probabilities;
+  const report: RunReport = {
+    title: `adapt ${config.method} · ${config.backbone} · ${source.name} → ${target.name}`,
+    createdAt: new Date().toISOString(),
+    config: { ...config },
+    data: {
+      name: `${source.name} → ${target.name}`,
+      classes: source.classes,
+      train: domains.sourceTrain.length,
+      val: domains.sourceVal.length,
+      test: evalSamples.length,
+    },
+    backbone: {
+      name: config.backbone,
+      source: bc.source,
+      licence: bc.licence,
+      inputSize: bc.inputSize,
+    },
+    method: { name: config.method, summary: method.summary },
+    history: history.map((r) => ({
+      epoch: r.epoch,
+      trainLoss: r.loss as number,
+      valLoss: r.val_loss as number | undefined,
+      valAccuracy: r.val_accuracy as number | undefined,
+      lr: r.lr as number,
+    })),
+    ...(evaluated
+      ? evaluationSections(evaluated, source.classes)
+      : { final: { accuracy: Number.NaN }, confusion: [], perClass: [] }),
+    evaluatedOn: domains.targetTest ? 'target test' : 'source val',
+    worst: evaluated
+      ? await worstExamples(evalSource, evalSamples, evalProbabilities, source.classes)
+      : [],
+    adaptation,
+  };
+  method.dispose();
+  const reportFile = await writeReport(config.out, report);
+  await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));
+  return {
+    config,
+    labels: source.classes,
+    bundleDir,
+    reportFile,
+    targetMetrics,
+    sourceMetrics,
+    selectedEpoch: fitResult.bestEpoch,
+    proxyADistance: pad,
+    history,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
