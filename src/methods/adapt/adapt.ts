@@ -9,26 +9,26 @@ import { saveBundle } from '../../bundle/bundle.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
+import type { DataSource, Sample } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import { modelCardFromReport } from '../../report/model-card.js';
-import type { AdaptationSummary, RunReport } from '../../report/types.js';
 import { writeModelCard, writeReport } from '../../report/write.js';
 import { fit } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import { buildParamGroups, SGD } from '../../train/optim/index.js';
-import { evaluationSections } from '../classification/report-sections.js';
+import { classifierBundleMeta } from '../classification/run-outputs.js';
 import { metricsOf, type TrainHooks } from '../classification/strategy.js';
-import { worstExamples } from '../classification/worst.js';
 import { reestimateBatchNorm } from './batchnorm-stats.js';
 import type { AdaptConfig } from './config.js';
-import { domainScatter, proxyADistance } from './diagnostics/index.js';
+import { proxyADistance } from './diagnostics/index.js';
 import { type Domains, openDomains } from './domains.js';
-import type { AdaptMethod } from './method.js';
 import { createMethod } from './methods/index.js';
 import { createAdaptNetwork } from './network.js';
 import { meanRowEntropy, predictOutputs } from './outputs.js';
-import { type PairedBatch, pairedLoader } from './paired-loader.js';
+import { pairedLoader } from './paired-loader.js';
+import { adaptRunReport, type DomainFeatures } from './run-report.js';
+import { stepLoss } from './step-loss.js';
 
 export interface AdaptResult {
   config: AdaptConfig;
@@ -68,79 +68,26 @@ function transforms(config: AdaptConfig, bc: PretrainedConfig) {
   };
 }
 
-const SELECTION_TEXT: Record<AdaptConfig['selection'], string> = {
-  'source-val':
-    'The checkpoint with the best source validation accuracy was kept; target labels were not used for selection.',
-  'target-entropy':
-    'The checkpoint with the lowest mean prediction entropy on held-out unlabelled target images was kept; target labels were not used for selection.',
-};
-
-/** Source CE + tradeoff × transfer loss; domain-specific BN runs each domain's rows separately. */
-function stepLoss(
-  net: tf.LayersModel,
-  method: AdaptMethod,
-  config: AdaptConfig,
-  classes: number,
-  batch: PairedBatch,
-  progress: number,
-  transferSum: { value: number; steps: number },
-): tf.Scalar {
-  const { sourceCount: ns } = batch;
-  const nt = batch.targetCount;
-  let features: tf.Tensor2D;
-  let logits: tf.Tensor2D;
-  if (config.domainBn && nt > 0) {
-    const rows = [ns, nt, ...(batch.hasStrongView ? [nt] : [])];
-    const parts = tf.split(batch.x, rows, 0);
-    const outs = parts.map((p) => net.apply(p, { training: true }) as tf.Tensor2D[]);
-    features = tf.concat(outs.map((o) => o[0]!)) as tf.Tensor2D;
-    logits = tf.concat(outs.map((o) => o[1]!)) as tf.Tensor2D;
-  } else {
-    [features, logits] = net.apply(batch.x, { training: true }) as tf.Tensor2D[] as [
-      tf.Tensor2D,
-      tf.Tensor2D,
-    ];
-  }
-  const sourceLogits = logits.slice([0, 0], [ns, classes]);
-  const onehot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
-  const ce = tf.losses.softmaxCrossEntropy(onehot, sourceLogits) as tf.Scalar;
-  const transfer = method.transferLoss({
-    features: features.slice([0, 0], [ns + nt, -1]),
-    logits: logits.slice([0, 0], [ns + nt, -1]),
-    sourceCount: ns,
-    targetCount: nt,
-    strongLogits: batch.hasStrongView && nt > 0 ? logits.slice([ns + nt, 0], [nt, -1]) : undefined,
-    progress,
-  });
-  transferSum.value += transfer.dataSync()[0]!;
-  transferSum.steps++;
-  return tf.add(ce, tf.mul(transfer, config.tradeoff)) as tf.Scalar;
-}
-
-/** Features of up to DIAGNOSTIC_SAMPLES images per domain, for the proxy A-distance and scatter. */
+/** Features of up to DIAGNOSTIC_SAMPLES held-out images per domain (proxy A-distance, scatter). */
 async function domainFeatures(
   net: tf.LayersModel,
   domains: Domains,
   transform: Transform,
   batch: number,
-) {
-  const source = await predictOutputs(
-    net,
-    domains.source,
-    domains.sourceVal.length > 0 ? domains.sourceVal : domains.sourceTrain,
-    transform,
-    batch,
-  );
-  const target = await predictOutputs(
-    net,
-    domains.target,
-    domains.targetVal.length > 0 ? domains.targetVal : domains.targetTrain,
-    transform,
-    batch,
-  );
+): Promise<DomainFeatures> {
+  const features = async (source: DataSource, held: Sample[], train: Sample[]) =>
+    (
+      await predictOutputs(
+        net,
+        source,
+        (held.length > 0 ? held : train).slice(0, DIAGNOSTIC_SAMPLES),
+        transform,
+        batch,
+      )
+    ).features;
   return {
-    source: source.features.slice(0, DIAGNOSTIC_SAMPLES),
-    target: target.features.slice(0, DIAGNOSTIC_SAMPLES),
+    source: await features(domains.source, domains.sourceVal, domains.sourceTrain),
+    target: await features(domains.target, domains.targetVal, domains.targetTrain),
   };
 }
 
@@ -294,101 +241,59 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
     after: proxyADistance(after.source, after.target, { seed: config.seed }).distance,
   };
 
-  let sourceMetrics: ClassificationMetrics | undefined;
-  if (domains.sourceVal.length > 0) {
-    const out = await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch);
-    sourceMetrics = metricsOf(out.probabilities, domains.sourceVal, classes);
+  // Evaluated on the labelled target test images when given (evaluation only), else on the
+  // source validation images.
+  const evalSet = domains.targetTest
+    ? {
+        source: domains.targetTest.source,
+        samples: domains.targetTest.samples,
+        split: 'target test',
+      }
+    : { source, samples: domains.sourceVal, split: 'source val' };
+  if (evalSet.samples.length === 0) {
+    throw badInput(`${source.name}: nothing to evaluate on (give --target-test, or use --val > 0)`);
   }
-  let targetMetrics: ClassificationMetrics | undefined;
-  let targetProbabilities: Float32Array | undefined;
-  if (domains.targetTest) {
-    const { source: test, samples } = domains.targetTest;
-    targetProbabilities = (await predictOutputs(net, test, samples, t.eval, config.batch))
-      .probabilities;
-    targetMetrics = metricsOf(targetProbabilities, samples, classes);
-  }
-  const evaluated = targetMetrics ?? sourceMetrics;
+  const { probabilities } = await predictOutputs(
+    net,
+    evalSet.source,
+    evalSet.samples,
+    t.eval,
+    config.batch,
+  );
+  const evaluation = {
+    ...evalSet,
+    probabilities,
+    metrics: metricsOf(probabilities, evalSet.samples, classes),
+  };
+  const sourceMetrics = !domains.targetTest
+    ? evaluation.metrics
+    : domains.sourceVal.length > 0
+      ? metricsOf(
+          (await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch))
+            .probabilities,
+          domains.sourceVal,
+          classes,
+        )
+      : undefined;
+  const targetMetrics = domains.targetTest ? evaluation.metrics : undefined;
   const history = fitResult.history;
 
   const bundleDir = path.join(config.out, 'bundle');
-  await saveBundle(bundleDir, classifier, {
-    task: 'classification',
-    labels: source.classes,
-    preprocessing: {
-      inputSize: bc.inputSize,
-      mean: bc.mean,
-      std: bc.std,
-      interpolation: bc.interpolation,
-      cropPct: 0.875,
-    },
-    backbone: { name: config.backbone, embeddingDim: bc.embeddingDim },
-    training: { ...config },
-    metrics: evaluated
-      ? {
-          accuracy: evaluated.accuracy,
-          balancedAccuracy: evaluated.balancedAccuracy,
-          macroF1: evaluated.macroF1,
-          ece: evaluated.ece,
-        }
-      : {},
-  });
-
-  const adaptation: AdaptationSummary = {
-    method: config.method,
-    selection: SELECTION_TEXT[config.selection],
-    targetLabelsGiven: domains.targetTest !== undefined,
-    epochs: history.map((r) => ({
-      epoch: r.epoch,
-      sourceAccuracy: r.val_accuracy as number | undefined,
-      targetAccuracy: r.target_accuracy as number | undefined,
-      discriminatorAccuracy: r.disc_accuracy as number | undefined,
-      transferLoss: r.transfer_loss as number | undefined,
-    })),
+  await saveBundle(
+    bundleDir,
+    classifier,
+    classifierBundleMeta(bc, config.backbone, source.classes, { ...config }, evaluation.metrics),
+  );
+  const report = await adaptRunReport({
+    config,
+    domains,
+    backboneConfig: bc,
+    methodSummary: method.summary,
+    history,
+    evaluation,
     proxyADistance: pad,
-    scatter: {
-      before: domainScatter(before.source, before.target, { seed: config.seed }),
-      after: domainScatter(after.source, after.target, { seed: config.seed }),
-    },
-  };
-  const evalSamples = domains.targetTest?.samples ?? domains.sourceVal;
-  const evalSource = domains.targetTest?.source ?? source;
-  const evalProbabilities =
-    targetProbabilities ??
-    (await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch)).probabilities;
-  const report: RunReport = {
-    title: `adapt ${config.method} · ${config.backbone} · ${source.name} → ${target.name}`,
-    createdAt: new Date().toISOString(),
-    config: { ...config },
-    data: {
-      name: `${source.name} → ${target.name}`,
-      classes: source.classes,
-      train: domains.sourceTrain.length,
-      val: domains.sourceVal.length,
-      test: evalSamples.length,
-    },
-    backbone: {
-      name: config.backbone,
-      source: bc.source,
-      licence: bc.licence,
-      inputSize: bc.inputSize,
-    },
-    method: { name: config.method, summary: method.summary },
-    history: history.map((r) => ({
-      epoch: r.epoch,
-      trainLoss: r.loss as number,
-      valLoss: r.val_loss as number | undefined,
-      valAccuracy: r.val_accuracy as number | undefined,
-      lr: r.lr as number,
-    })),
-    ...(evaluated
-      ? evaluationSections(evaluated, source.classes)
-      : { final: { accuracy: Number.NaN }, confusion: [], perClass: [] }),
-    evaluatedOn: domains.targetTest ? 'target test' : 'source val',
-    worst: evaluated
-      ? await worstExamples(evalSource, evalSamples, evalProbabilities, source.classes)
-      : [],
-    adaptation,
-  };
+    features: { before, after },
+  });
   method.dispose();
   const reportFile = await writeReport(config.out, report);
   await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));

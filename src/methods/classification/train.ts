@@ -14,7 +14,12 @@ import type { EpochRecord } from '../../train/metrics-log.js';
 import type { TrainConfig } from './config.js';
 import { trainLinear } from './linear-strategy.js';
 import { trainNetwork } from './network-strategy.js';
-import { evaluationSections } from './report-sections.js';
+import {
+  backboneSummary,
+  classifierBundleMeta,
+  evaluationSections,
+  reportHistory,
+} from './run-outputs.js';
 import { chooseSplits } from './splits.js';
 import { metricsOf, type TrainHooks } from './strategy.js';
 import { worstExamples } from './worst.js';
@@ -60,25 +65,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const bc = trained.backboneConfig;
   const bundleDir = path.join(config.out, 'bundle');
   const history = trained.fitResult.history;
-  await saveBundle(bundleDir, trained.classifier, {
-    task: 'classification',
-    labels: source.classes,
-    preprocessing: {
-      inputSize: bc.inputSize,
-      mean: bc.mean,
-      std: bc.std,
-      interpolation: bc.interpolation,
-      cropPct: 0.875,
-    },
-    backbone: { name: config.backbone, embeddingDim: bc.embeddingDim },
-    training: { ...config },
-    metrics: {
-      accuracy: metrics.accuracy,
-      balancedAccuracy: metrics.balancedAccuracy,
-      macroF1: metrics.macroF1,
-      ece: metrics.ece,
-    },
-  });
+  await saveBundle(
+    bundleDir,
+    trained.classifier,
+    classifierBundleMeta(bc, config.backbone, source.classes, { ...config }, metrics),
+  );
 
   const sections = evaluationSections(metrics, source.classes);
   const report: RunReport = {
@@ -92,20 +83,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       val: splits.val.length,
       test: splits.test.length,
     },
-    backbone: {
-      name: config.backbone,
-      source: bc.source,
-      licence: bc.licence,
-      inputSize: bc.inputSize,
-    },
+    backbone: backboneSummary(config.backbone, bc),
     method: { name: config.strategy },
-    history: history.map((r) => ({
-      epoch: r.epoch,
-      trainLoss: r.loss as number,
-      valLoss: r.val_loss as number | undefined,
-      valAccuracy: r.val_accuracy as number | undefined,
-      lr: r.lr as number,
-    })),
+    history: reportHistory(history),
     lrSteps: trained.lrSteps,
     ...sections,
     evaluatedOn,
