@@ -7,6 +7,15 @@ export { type Prediction, predictSamples } from './bundle/predict.js';
 export * from './data/index.js';
 export { type EngineInfo, type EngineOptions, initEngine, probeBackends } from './engine/index.js';
 export { badInput, badUsage, VisiontuneError } from './errors.js';
+export { type AdaptResult, adapt } from './methods/adapt/adapt.js';
+export {
+  ADAPT_METHODS,
+  type AdaptConfig,
+  type AdaptConfigInput,
+  resolveAdaptConfig,
+} from './methods/adapt/config.js';
+export { proxyADistance } from './methods/adapt/diagnostics/index.js';
+export * from './methods/adapt/losses/index.js';
 export { resolveTrainConfig, type TrainConfig } from './methods/classification/config.js';
 export { trainLinearHead } from './methods/classification/linear-head.js';
 export { train } from './methods/classification/train.js';

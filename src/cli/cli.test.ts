@@ -452,3 +452,59 @@ test('eval on the test split agrees with the metrics train reported', async () =
   for (const key of ['topK', 'balancedAccuracy', 'perClass', 'ece', 'macroF1'])
     assert.ok(key in metrics, key);
 });
+
+test('adapt: a run prints its result as JSON; bad input exits 2 naming the problem', async () => {
+  const root = path.join(dir, 'adapt');
+  const rng = new Rng(21);
+  for (const [c, name] of ['red', 'blue'].entries()) {
+    for (let i = 0; i < 6; i++) {
+      const raw = Buffer.alloc(16 * 16 * 3);
+      for (let p = 0; p < raw.length; p++) raw[p] = rng.int(90) + (p % 3 === c * 2 ? 120 : 0);
+      const png = await sharp(raw, { raw: { width: 16, height: 16, channels: 3 } })
+        .png()
+        .toBuffer();
+      await fs.mkdir(path.join(root, 'source', name), { recursive: true });
+      await fs.mkdir(path.join(root, 'target'), { recursive: true });
+      await fs.writeFile(path.join(root, 'source', name, `${i}.png`), png);
+      await fs.writeFile(path.join(root, 'target', `${name}${i}.png`), png);
+    }
+  }
+  const args = [
+    'adapt',
+    '--source',
+    path.join(root, 'source'),
+    '--backbone',
+    'resnet_tiny',
+    '--scratch',
+    '--image-size',
+    '32',
+    '--batch',
+    '4',
+    '--epochs',
+    '1',
+    '--bottleneck',
+    '8',
+    '--method',
+    'coral',
+    '--out',
+    path.join(root, 'run'),
+  ];
+  const ok = await cli(...args, '--target', path.join(root, 'target'), '--json');
+  assert.equal(ok.code, 0, ok.stderr);
+  const result = JSON.parse(ok.stdout);
+  assert.equal(result.config.method, 'coral');
+  assert.equal(result.selectedEpoch, 1);
+  // 12 images per domain: too few for a domain classifier, so the diagnostic is left out.
+  assert.equal(result.proxyADistance, undefined);
+  await fs.access(path.join(result.bundle, 'visiontune.json'));
+
+  const empty = path.join(root, 'empty');
+  await fs.mkdir(empty);
+  const bad = await cli(...args, '--target', empty);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /no readable images/);
+  const noTarget = await cli(...args);
+  assert.equal(noTarget.code, 2);
+  assert.match(noTarget.stderr, /target/);
+  assert.doesNotMatch(bad.stderr + noTarget.stderr, /\n\s+at /);
+});

@@ -172,7 +172,11 @@ export function adaptCommand(program: Command): void {
         [
           `${config.method} on ${config.backbone}: epoch ${result.selectedEpoch ?? 'last'} kept (${config.selection})`,
           `source val accuracy ${percent(result.sourceMetrics?.accuracy)}; target test accuracy ${percent(result.targetMetrics?.accuracy)}`,
-          `proxy A-distance ${result.proxyADistance.before.toFixed(2)} → ${result.proxyADistance.after.toFixed(2)}`,
+          ...(result.proxyADistance
+            ? [
+                `proxy A-distance ${result.proxyADistance.before.toFixed(2)} → ${result.proxyADistance.after.toFixed(2)}`,
+              ]
+            : []),
           ...(shown ? [formatMetrics(shown, result.labels, { confusionMaxClasses: 0 })] : []),
           `bundle: ${result.bundleDir}`,
           `report: ${result.reportFile}`,

@@ -84,7 +84,9 @@ for (const method of ADAPT_METHODS) {
     }
     if (method === 'selftrain') assert.equal(typeof result.history[0]!.pseudo_label_rate, 'number');
     assert.equal(result.targetMetrics?.count, 12);
-    for (const v of [result.proxyADistance.before, result.proxyADistance.after])
+    const pad = result.proxyADistance;
+    assert.ok(pad, 'proxy A-distance measured (36 images per domain)');
+    for (const v of [pad.before, pad.after])
       assert.ok(v >= 0 && v <= 2, `proxy A-distance ${v}`);
 
     const bundle = await loadBundle(result.bundleDir);

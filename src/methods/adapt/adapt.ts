@@ -41,13 +41,16 @@ export interface AdaptResult {
   sourceMetrics?: ClassificationMetrics;
   /** Epoch whose weights were kept, chosen by `config.selection`. */
   selectedEpoch: number | null;
-  proxyADistance: { before: number; after: number };
+  /** Between the domains' features before and after; absent when a domain has too few images. */
+  proxyADistance?: { before: number; after: number };
   history: EpochRecord[];
   seconds: number;
 }
 
 /** At most this many images per domain feed the proxy A-distance and the scatter. */
 const DIAGNOSTIC_SAMPLES = 500;
+/** Held-out sets smaller than this are topped up with training images for the diagnostics. */
+const MIN_DIAGNOSTIC_SAMPLES = 20;
 
 function transforms(config: AdaptConfig, bc: PretrainedConfig) {
   const hflip = config.hflip ? 0.5 : 0;
@@ -80,7 +83,10 @@ async function domainFeatures(
       await predictOutputs(
         net,
         source,
-        (held.length > 0 ? held : train).slice(0, DIAGNOSTIC_SAMPLES),
+        (held.length >= MIN_DIAGNOSTIC_SAMPLES ? held : [...held, ...train]).slice(
+          0,
+          DIAGNOSTIC_SAMPLES,
+        ),
         transform,
         batch,
       )
@@ -236,10 +242,18 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
     hooks.log?.(`domain BatchNorm: statistics re-estimated on ${batches} target batches`);
   }
   const after = await domainFeatures(net, domains, t.eval, config.batch);
-  const pad = {
-    before: proxyADistance(before.source, before.target, { seed: config.seed }).distance,
-    after: proxyADistance(after.source, after.target, { seed: config.seed }).distance,
-  };
+  // A linear domain classifier needs a few images per domain to train and test on.
+  const enough = Math.min(before.source.length, before.target.length) >= MIN_DIAGNOSTIC_SAMPLES;
+  const pad = enough
+    ? {
+        before: proxyADistance(before.source, before.target, { seed: config.seed }).distance,
+        after: proxyADistance(after.source, after.target, { seed: config.seed }).distance,
+      }
+    : undefined;
+  if (!pad)
+    hooks.log?.(
+      `proxy A-distance skipped: fewer than ${MIN_DIAGNOSTIC_SAMPLES} images in a domain`,
+    );
 
   // Evaluated on the labelled target test images when given (evaluation only), else on the
   // source validation images.

@@ -45,7 +45,7 @@ export interface AdaptRunFacts {
   methodSummary: string;
   history: EpochRecord[];
   evaluation: Evaluation;
-  proxyADistance: { before: number; after: number };
+  proxyADistance?: { before: number; after: number };
   features: { before: DomainFeatures; after: DomainFeatures };
 }
 
