@@ -86,8 +86,7 @@ for (const method of ADAPT_METHODS) {
     assert.equal(result.targetMetrics?.count, 12);
     const pad = result.proxyADistance;
     assert.ok(pad, 'proxy A-distance measured (36 images per domain)');
-    for (const v of [pad.before, pad.after])
-      assert.ok(v >= 0 && v <= 2, `proxy A-distance ${v}`);
+    for (const v of [pad.before, pad.after]) assert.ok(v >= 0 && v <= 2, `proxy A-distance ${v}`);
 
     const bundle = await loadBundle(result.bundleDir);
     assert.deepEqual(bundle.meta.labels, CLASSES.slice().sort());
