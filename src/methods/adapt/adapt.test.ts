@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { loadBundle } from '../../bundle/bundle.js';
 import { initEngine } from '../../engine/index.js';
@@ -111,8 +112,10 @@ test('target labels never steer training or selection: with and without them the
   assert.equal(without.targetMetrics, undefined);
 });
 
-test('selection by target entropy keeps the epoch with the lowest held-out entropy', async () => {
-  const result = await adapt(config('entropy', { method: 'mmd', selection: 'target-entropy' }));
+test('selection by target entropy keeps the epoch with the lowest held-out entropy; no tensors leak', async () => {
+  const tensors = tf.memory().numTensors;
+  const result = await adapt(config('entropy', { method: 'dann', selection: 'target-entropy' }));
+  assert.equal(tf.memory().numTensors, tensors, 'every tensor of the run is freed');
   const h = result.history.map((r) => r.target_entropy as number);
   assert.ok(h.every(Number.isFinite));
   assert.equal(result.selectedEpoch, h.indexOf(Math.min(...h)) + 1);

@@ -308,9 +308,11 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
     proxyADistance: pad,
     features: { before, after },
   });
-  method.dispose();
   const reportFile = await writeReport(config.out, report);
   await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));
+  // The bundle holds the result; free the weights (the classifier's layers are the network's).
+  method.dispose();
+  net.dispose();
   return {
     config,
     labels: source.classes,
