@@ -7,6 +7,7 @@
 //        [--methods source-only,dann,cdan,mmd,coral,selftrain] [--epochs 10] [--image-size 64]
 //        [--batch 32] [--upper-bound true] [--out runs/bench-adapt] [--set key=value,...]
 //        [--reuse earlier.json] (runs of an earlier output with the same budget are kept, not rerun)
+//        [--partial now.json] (the JSON so far, rewritten after every run)
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../src/engine/index.js';
@@ -82,6 +83,9 @@ const plan = [
       ]
     : []),
 ];
+// --partial FILE: the JSON so far is rewritten after every run, so a stopped benchmark keeps
+// what it measured.
+const partial = arg('partial', '');
 for (const seed of seeds) {
   for (const run of plan) {
     const kept = earlier?.runs.find(
@@ -108,6 +112,7 @@ for (const seed of seeds) {
       proxyADistance: result.proxyADistance,
       seconds: result.seconds,
     });
+    if (partial) await fs.writeFile(partial, `${report()}\n`);
     process.stderr.write(
       `${run.name} seed=${seed}: target ${(accuracy * 100).toFixed(1)}% (${result.seconds.toFixed(0)} s)\n`,
     );
@@ -122,15 +127,18 @@ function meanStd(values: number[]) {
       : null;
   return { mean, std, n: values.length };
 }
-const summary = Object.fromEntries(
-  plan.map(({ name }) => [
-    name,
-    meanStd(runs.filter((r) => r.run === name).map((r) => r.targetAccuracy as number)),
-  ]),
-);
-const baseline = summary['source-only']?.mean;
-console.log(
-  JSON.stringify(
+
+/** The benchmark's JSON over the runs so far. */
+function report(): string {
+  const done = plan.filter(({ name }) => runs.some((r) => r.run === name));
+  const summary = Object.fromEntries(
+    done.map(({ name }) => [
+      name,
+      meanStd(runs.filter((r) => r.run === name).map((r) => r.targetAccuracy as number)),
+    ]),
+  );
+  const baseline = summary['source-only']?.mean;
+  return JSON.stringify(
     {
       benchmark: 'MNIST → MNIST-M-style, target test accuracy',
       machine: machineInfo(),
@@ -150,5 +158,7 @@ console.log(
     },
     null,
     2,
-  ),
-);
+  );
+}
+
+console.log(report());
