@@ -3,7 +3,7 @@
 // flags < call arguments) and validated once.
 import { z } from 'zod';
 import { badUsage } from '../../errors.js';
-import { mergeLayers } from '../../util/merge-layers.js';
+import { parseLayers } from '../../util/merge-layers.js';
 
 export const ADAPT_METHODS = ['source-only', 'dann', 'cdan', 'mmd', 'coral', 'selftrain'] as const;
 export type AdaptMethodName = (typeof ADAPT_METHODS)[number];
@@ -76,14 +76,7 @@ export type AdaptConfigInput = z.input<typeof adaptConfigSchema>;
 export function resolveAdaptConfig(
   ...layers: (Record<string, unknown> | undefined)[]
 ): AdaptConfig {
-  const parsed = adaptConfigSchema.strict().safeParse(mergeLayers(...layers));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.join('.') || '(config)'}: ${i.message}`,
-    );
-    throw badUsage(`invalid adaptation configuration: ${problems.join('; ')}`);
-  }
-  const config = parsed.data;
+  const config = parseLayers(adaptConfigSchema, 'adaptation', layers);
   if (config.selection === 'source-val' && config.val === 0) {
     throw badUsage(
       'invalid adaptation configuration: selection source-val needs source validation images (val > 0)',

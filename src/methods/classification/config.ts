@@ -2,7 +2,7 @@
 // merging, with the precedence stated once: defaults < config file < CLI flags < call arguments.
 import { z } from 'zod';
 import { badUsage } from '../../errors.js';
-import { mergeLayers } from '../../util/merge-layers.js';
+import { parseLayers } from '../../util/merge-layers.js';
 
 export const STRATEGIES = ['linear', 'finetune', 'scratch'] as const;
 
@@ -95,14 +95,7 @@ export const DEFAULT_LR: Record<TrainConfig['strategy'], number> = {
 export function resolveTrainConfig(
   ...layers: (Record<string, unknown> | undefined)[]
 ): TrainConfig {
-  const parsed = trainConfigSchema.strict().safeParse(mergeLayers(...layers));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.join('.') || '(config)'}: ${i.message}`,
-    );
-    throw badUsage(`invalid training configuration: ${problems.join('; ')}`);
-  }
-  const config = parsed.data;
+  const config = parseLayers(trainConfigSchema, 'training', layers);
   // Options that would silently do nothing with another strategy are usage errors.
   if (config.strategy === 'linear') {
     const networkOnly = [
