@@ -158,3 +158,28 @@ test('bad input: empty target, one-class source, unknown target-test label → e
   });
   await badInput({ targetTest: unknown }, /purple/);
 });
+
+test('an interrupted DANN run resumed from its checkpoint (discriminator included) ends the same', async () => {
+  const settings = { method: 'dann', epochs: 3, targetTest: path.join(work, 'target-test') };
+  const straight = await adapt(config('resume-straight', settings));
+  const crash = {
+    onEpochEnd: (r: { epoch: number }) => {
+      if (r.epoch === 2) throw new Error('simulated crash');
+    },
+  };
+  await assert.rejects(
+    adapt(config('resume-crashed', settings), { callbacks: [crash] }),
+    /simulated crash/,
+  );
+  const resumed = await adapt(config('resume-crashed', { ...settings, resume: true }));
+  assert.equal(resumed.history.length, 3);
+  for (const [i, r] of straight.history.entries()) {
+    const again = resumed.history[i]!;
+    for (const key of ['loss', 'disc_accuracy', 'transfer_loss', 'val_accuracy'])
+      assert.ok(
+        Math.abs((r[key] as number) - (again[key] as number)) < 1e-5,
+        `epoch ${i + 1} ${key}: ${r[key]} vs ${again[key]}`,
+      );
+  }
+  assert.equal(resumed.targetMetrics?.accuracy, straight.targetMetrics?.accuracy);
+});
