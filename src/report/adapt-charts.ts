@@ -84,31 +84,35 @@ export function domainAccuracySpec(adaptation: AdaptationSummary): TopLevelSpec 
         },
       },
       ...(finite(baseline)
-        ? [
-            {
-              data: { values: [{ value: baseline, text: 'source-only on target' }] },
-              encoding: { y: { field: 'value', type: 'quantitative' as const } },
-              layer: [
-                { mark: { type: 'rule' as const, color: '#888', strokeDash: [2, 2] } },
-                {
-                  mark: {
-                    type: 'text' as const,
-                    align: 'right' as const,
-                    baseline: 'top' as const,
-                    x: 'width' as const,
-                    dx: -2,
-                    dy: 3,
-                    fontSize: 10,
-                    color: '#666',
-                  },
-                  encoding: { text: { field: 'text', type: 'nominal' as const } },
-                },
-              ],
-            },
-          ]
+        ? [referenceRule({ value: baseline, text: 'source-only on target' }, 'below')]
         : []),
     ],
   } as TopLevelSpec;
+}
+
+/** A dashed horizontal rule at `value`, labelled at the right edge just above or below it. */
+function referenceRule(reference: { value: number; text: string }, label: 'above' | 'below') {
+  const above = label === 'above';
+  return {
+    data: { values: [reference] },
+    encoding: { y: { field: 'value', type: 'quantitative' as const } },
+    layer: [
+      { mark: { type: 'rule' as const, color: '#888', strokeDash: above ? [4, 4] : [2, 2] } },
+      {
+        mark: {
+          type: 'text' as const,
+          align: 'right' as const,
+          baseline: above ? ('bottom' as const) : ('top' as const),
+          x: 'width' as const,
+          dx: -2,
+          dy: above ? -2 : 3,
+          fontSize: 10,
+          color: '#666',
+        },
+        encoding: { text: { field: 'text', type: 'nominal' as const } },
+      },
+    ],
+  };
 }
 
 /** One metric per epoch as a single line, with an optional labelled horizontal reference. */
@@ -138,30 +142,7 @@ function singleCurve(
     width: CURVE_WIDTH,
     height: CURVE_HEIGHT,
     layer: [
-      ...(o.reference
-        ? [
-            {
-              data: { values: [o.reference] },
-              encoding: { y: { field: 'value', type: 'quantitative' as const } },
-              layer: [
-                { mark: { type: 'rule' as const, color: '#888', strokeDash: [4, 4] } },
-                {
-                  mark: {
-                    type: 'text' as const,
-                    align: 'right' as const,
-                    baseline: 'bottom' as const,
-                    x: 'width' as const,
-                    dx: -2,
-                    dy: -2,
-                    fontSize: 10,
-                    color: '#666',
-                  },
-                  encoding: { text: { field: 'text', type: 'nominal' as const } },
-                },
-              ],
-            },
-          ]
-        : []),
+      ...(o.reference ? [referenceRule(o.reference, 'above')] : []),
       {
         data: { values: points },
         mark: {

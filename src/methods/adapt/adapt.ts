@@ -17,15 +17,17 @@ import { writeModelCard, writeReport } from '../../report/write.js';
 import { fit } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import { buildParamGroups, SGD } from '../../train/optim/index.js';
+import { predictProbabilities } from '../classification/probabilities.js';
 import { classifierBundleMeta } from '../classification/run-outputs.js';
 import { metricsOf, type TrainHooks } from '../classification/strategy.js';
 import { reestimateBatchNorm } from './batchnorm-stats.js';
 import type { AdaptConfig } from './config.js';
 import { proxyADistance } from './diagnostics/index.js';
 import { type Domains, openDomains } from './domains.js';
+import { meanEntropy } from './losses/index.js';
 import { createMethod } from './methods/index.js';
 import { createAdaptNetwork } from './network.js';
-import { meanRowEntropy, predictOutputs } from './outputs.js';
+import { predictFeatures } from './outputs.js';
 import { pairedLoader } from './paired-loader.js';
 import { adaptRunReport, type DomainFeatures } from './run-report.js';
 import { stepLoss } from './step-loss.js';
@@ -79,18 +81,16 @@ async function domainFeatures(
   batch: number,
 ): Promise<DomainFeatures> {
   const features = async (source: DataSource, held: Sample[], train: Sample[]) =>
-    (
-      await predictOutputs(
-        net,
-        source,
-        (held.length >= MIN_DIAGNOSTIC_SAMPLES ? held : [...held, ...train]).slice(
-          0,
-          DIAGNOSTIC_SAMPLES,
-        ),
-        transform,
-        batch,
-      )
-    ).features;
+    predictFeatures(
+      net,
+      source,
+      (held.length >= MIN_DIAGNOSTIC_SAMPLES ? held : [...held, ...train]).slice(
+        0,
+        DIAGNOSTIC_SAMPLES,
+      ),
+      transform,
+      batch,
+    );
   return {
     source: await features(domains.source, domains.sourceVal, domains.sourceTrain),
     target: await features(domains.target, domains.targetVal, domains.targetTrain),
@@ -152,6 +152,8 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
   );
 
   const t = transforms(config, bc);
+  const probabilities = async (data: DataSource, samples: readonly Sample[]) =>
+    (await predictProbabilities(classifier, data, samples, t.eval, config.batch)).probabilities;
   const loaderOptions = { batchSize: config.batch, shuffle: true, dropLast: true };
   const sourceLoader = createLoader(source, domains.sourceTrain, {
     ...loaderOptions,
@@ -187,20 +189,28 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
   const validate = async () => {
     const record: Record<string, number> = {};
     if (domains.sourceVal.length > 0) {
-      const out = await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch);
-      const m = metricsOf(out.probabilities, domains.sourceVal, classes);
+      const m = metricsOf(
+        await probabilities(source, domains.sourceVal),
+        domains.sourceVal,
+        classes,
+      );
       record.val_loss = m.nll;
       record.val_accuracy = m.accuracy;
     }
     if (domains.targetVal.length > 0) {
-      const out = await predictOutputs(net, target, domains.targetVal, t.eval, config.batch);
-      record.target_entropy = meanRowEntropy(out.probabilities, classes);
+      const p = await probabilities(target, domains.targetVal);
+      record.target_entropy = tf.tidy(
+        () => meanEntropy(tf.tensor2d(p, [domains.targetVal.length, classes])).dataSync()[0]!,
+      );
     }
     if (domains.targetTest) {
       // Reported per epoch, never monitored: selection below watches only label-free metrics.
       const { source: test, samples } = domains.targetTest;
-      const out = await predictOutputs(net, test, samples, t.eval, config.batch);
-      record.target_accuracy = metricsOf(out.probabilities, samples, classes).accuracy;
+      record.target_accuracy = metricsOf(
+        await probabilities(test, samples),
+        samples,
+        classes,
+      ).accuracy;
     }
     if (transferSum.steps > 0) record.transfer_loss = transferSum.value / transferSum.steps;
     transferSum.value = 0;
@@ -267,27 +277,16 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
   if (evalSet.samples.length === 0) {
     throw badInput(`${source.name}: nothing to evaluate on (give --target-test, or use --val > 0)`);
   }
-  const { probabilities } = await predictOutputs(
-    net,
-    evalSet.source,
-    evalSet.samples,
-    t.eval,
-    config.batch,
-  );
+  const evalProbabilities = await probabilities(evalSet.source, evalSet.samples);
   const evaluation = {
     ...evalSet,
-    probabilities,
-    metrics: metricsOf(probabilities, evalSet.samples, classes),
+    probabilities: evalProbabilities,
+    metrics: metricsOf(evalProbabilities, evalSet.samples, classes),
   };
   const sourceMetrics = !domains.targetTest
     ? evaluation.metrics
     : domains.sourceVal.length > 0
-      ? metricsOf(
-          (await predictOutputs(net, source, domains.sourceVal, t.eval, config.batch))
-            .probabilities,
-          domains.sourceVal,
-          classes,
-        )
+      ? metricsOf(await probabilities(source, domains.sourceVal), domains.sourceVal, classes)
       : undefined;
   const targetMetrics = domains.targetTest ? evaluation.metrics : undefined;
   const history = fitResult.history;

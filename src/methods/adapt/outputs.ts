@@ -1,48 +1,25 @@
-// Features and class probabilities of the adaptation network over samples, in sample order and
-// inference mode: what validation, selection by entropy and the domain diagnostics need.
+// The adaptation network's bottleneck features over samples, in sample order and inference mode:
+// what the proxy A-distance and the domain scatter are computed from.
 import * as tf from '@tensorflow/tfjs';
 import { createLoader } from '../../data/loader.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
 
-export interface NetworkOutputs {
-  features: Float32Array[];
-  /** [n × classes] softmax probabilities, row-major. */
-  probabilities: Float32Array;
-}
-
-export async function predictOutputs(
+export async function predictFeatures(
   net: tf.LayersModel,
   source: DataSource,
   samples: readonly Sample[],
   transform: Transform,
   batchSize: number,
-): Promise<NetworkOutputs> {
+): Promise<Float32Array[]> {
   const features: Float32Array[] = [];
-  const probs: number[] = [];
   for await (const batch of createLoader(source, samples, { batchSize, transform })) {
-    const [f, p] = tf.tidy(() => {
-      const [feat, logits] = net.predict(batch.x) as tf.Tensor[];
-      return [feat!, tf.softmax(logits!)];
-    });
+    const f = tf.tidy(() => (net.predict(batch.x) as tf.Tensor[])[0]!);
     batch.x.dispose();
-    const [fv, pv] = await Promise.all([f.data(), p.data()]);
-    tf.dispose([f, p]);
-    const dim = f.shape[1]!;
-    for (let i = 0; i < f.shape[0]; i++)
-      features.push(fv.slice(i * dim, (i + 1) * dim) as Float32Array);
-    for (const v of pv) probs.push(v);
+    const values = await f.data();
+    const [n, dim] = f.shape as [number, number];
+    f.dispose();
+    for (let i = 0; i < n; i++) features.push(values.slice(i * dim, (i + 1) * dim) as Float32Array);
   }
-  return { features, probabilities: Float32Array.from(probs) };
-}
-
-/** Mean Shannon entropy (nats) of probability rows. */
-export function meanRowEntropy(probabilities: Float32Array, classes: number): number {
-  const n = probabilities.length / classes;
-  let sum = 0;
-  for (let i = 0; i < probabilities.length; i++) {
-    const p = probabilities[i]!;
-    if (p > 0) sum -= p * Math.log(p);
-  }
-  return n > 0 ? sum / n : Number.NaN;
+  return features;
 }
