@@ -20,5 +20,6 @@ export { resolveTrainConfig, type TrainConfig } from './methods/classification/c
 export { trainLinearHead } from './methods/classification/linear-head.js';
 export { train } from './methods/classification/train.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
+export * from './methods/fewshot/index.js';
 export * from './metrics/index.js';
 export { Rng } from './util/rng.js';

@@ -4,6 +4,8 @@
 // Registers the BatchNorm training fix before any model is deserialized.
 import '../backbones/batchnorm-fix.js';
 import '../backbones/relu-layer.js';
+// Few-shot cosine classifiers hold an L2-normalize layer.
+import '../heads/l2-normalize.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';

@@ -25,6 +25,23 @@ export const bundleMetaSchema = z.object({
   /** The merged run configuration that produced the bundle. */
   training: z.record(z.string(), z.unknown()).default({}),
   metrics: z.record(z.string(), z.number()).default({}),
+  /** Few-shot prototype classifiers (methods/fewshot/classifier): the metric, the logit scale,
+   * and how each class got its head column, so classes can be added later in the same space. */
+  fewshot: z
+    .object({
+      metric: z.enum(['cosine', 'euclidean']),
+      scale: z.number().positive(),
+      classes: z.array(
+        z.object({
+          label: z.string(),
+          shots: z.number().int().positive(),
+          addedBy: z.enum(['fit', 'add']),
+          finetuned: z.boolean(),
+          source: z.string(),
+        }),
+      ),
+    })
+    .optional(),
   createdAt: z.string(),
   visiontuneVersion: z.string(),
 });

@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
+import { fewshotCommand } from './fewshot.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   doctorCommand(program);
   embedCommand(program);
   evalCommand(program);
+  fewshotCommand(program);
   infoCommand(program);
   predictCommand(program);
   trainCommand(program);

@@ -1,0 +1,250 @@
+// `runFewShot(config)`: one few-shot comparison end to end. Opens the data, splits classes into
+// disjoint meta-train / meta-val / meta-test pools, caches every pool image's features at the
+// network's cut once (the frozen part is the same for every method), fixes the test episodes by
+// seed, then for each method: a fresh network, its untrained score (meta-learners), meta-training
+// with validation, and the score on the very same test episodes.
+import { openSource } from '../../data/index.js';
+import type { DataSource } from '../../data/types.js';
+import { badInput } from '../../errors.js';
+import { cacheFeatures, type FeatureCache } from './cache.js';
+import type { FewShotConfig } from './config.js';
+import { checkSpec, type Episode, type EpisodeSpec, fixedEpisodes } from './episodes.js';
+import { evaluateEpisodes } from './evaluate.js';
+import type { FewShotLearner, FewShotMethodName } from './learner.js';
+import { type MetaTrainRecord, metaTrain } from './meta-train.js';
+import { createLearner } from './methods/index.js';
+import { createFewShotNetwork, type FewShotNetwork } from './network.js';
+import {
+  buildPool,
+  checkDisjoint,
+  defaultClassSplit,
+  type PoolRole,
+  parseClassList,
+  type SamplePool,
+} from './pools.js';
+import type { MeanCI } from './stats.js';
+
+export interface ShotResult extends MeanCI {
+  shots: number;
+}
+
+export interface MethodResult {
+  method: FewShotMethodName;
+  settings: Record<string, unknown>;
+  results: ShotResult[];
+  /** Meta-learners: the same network before meta-training, on the same episodes. */
+  untrained?: ShotResult[];
+  history: MetaTrainRecord[];
+  bestStep?: number;
+  metaSeconds: number;
+  evalSeconds: number;
+}
+
+export interface FewShotPools {
+  train: SamplePool;
+  val?: SamplePool;
+  test: SamplePool;
+}
+
+export interface FewShotRunHooks {
+  /** A line of progress for people (stderr). */
+  status?: (message: string) => void;
+  /** Receives each method's network and results after its run, before it is disposed (to save it). */
+  onTrained?: (network: FewShotNetwork, result: MethodResult) => Promise<void>;
+}
+
+export interface FewShotRunResult {
+  config: FewShotConfig;
+  pools: FewShotPools;
+  network: { backbone: string; inputSize: number; trainableBlocks: string[]; cut: string | null };
+  methods: MethodResult[];
+  seconds: number;
+}
+
+/** Meta-learning methods, which have an untrained starting point to compare against. */
+const META_LEARNED: ReadonlySet<FewShotMethodName> = new Set([
+  'protonet',
+  'maml',
+  'anil',
+  'reptile',
+]);
+
+export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
+  const opts = { skipBad: config.skipBad };
+  const source = await openSource(config.data, opts);
+  const testSource: DataSource = config.testData ? await openSource(config.testData, opts) : source;
+  const all = (s: DataSource) => s.classes.map((_, i) => i);
+  const pick = (spec: string | undefined, s: DataSource, flag: string) =>
+    spec === undefined ? undefined : parseClassList(spec, s, flag);
+  let split: Partial<Record<PoolRole, number[]>>;
+  if (config.testData) {
+    split = {
+      train: pick(config.trainClasses, source, '--train-classes') ?? all(source),
+      val: pick(config.valClasses, source, '--val-classes'),
+      test: pick(config.testClasses, testSource, '--test-classes') ?? all(testSource),
+    };
+    checkDisjoint({ train: split.train, val: split.val }, source);
+  } else if (config.trainClasses === undefined && config.testClasses === undefined) {
+    split = defaultClassSplit(source.classes.length, config.seed);
+    if (config.valClasses !== undefined)
+      split.val = pick(config.valClasses, source, '--val-classes');
+    checkDisjoint(split, source);
+  } else {
+    const train = pick(config.trainClasses, source, '--train-classes');
+    const test = pick(config.testClasses, source, '--test-classes');
+    const val = pick(config.valClasses, source, '--val-classes');
+    const used = new Set([...(train ?? []), ...(test ?? []), ...(val ?? [])]);
+    const rest = all(source).filter((c) => !used.has(c));
+    split = { train: train ?? rest, test: test ?? rest, val };
+    checkDisjoint(split, source);
+  }
+  const poolOpts = (role: PoolRole) => ({
+    maxPerClass: config.maxPerClass,
+    seed: config.seed,
+    role,
+  });
+  if (!split.train?.length) throw badInput(`no meta-train classes left in ${source.name}`);
+  if (!split.test?.length) throw badInput(`no meta-test classes left in ${testSource.name}`);
+  return {
+    train: buildPool(source, split.train, poolOpts('train')),
+    val: split.val?.length ? buildPool(source, split.val, poolOpts('val')) : undefined,
+    test: buildPool(testSource, split.test, poolOpts('test')),
+  };
+}
+
+function networkOptions(config: FewShotConfig) {
+  return {
+    backbone: config.backbone,
+    pretrained: config.pretrained,
+    inputSize: config.imageSize,
+    embeddingLayer: config.embeddingLayer,
+    unfreeze: config.unfreeze,
+    freezeBatchNorm: config.freezeBn ?? config.pretrained,
+    seed: config.seed,
+  };
+}
+
+async function scoreShots(
+  learner: FewShotLearner,
+  cache: FeatureCache,
+  episodes: Map<number, Episode[]>,
+): Promise<ShotResult[]> {
+  const out: ShotResult[] = [];
+  for (const [shots, list] of episodes) {
+    const { summary } = await evaluateEpisodes(learner, cache, list);
+    out.push({ shots, ...summary });
+  }
+  return out;
+}
+
+export async function runFewShot(
+  config: FewShotConfig,
+  hooks: FewShotRunHooks = {},
+): Promise<FewShotRunResult> {
+  const started = performance.now();
+  const say = hooks.status ?? (() => {});
+  const pools = await openPools(config);
+  const trainSpec: EpisodeSpec = {
+    ways: config.trainWays ?? config.ways,
+    shots: config.trainShots,
+    queries: config.queries,
+  };
+  const needsMeta = config.methods.some((m) => META_LEARNED.has(m)) && config.metaSteps > 0;
+  const testEpisodes = new Map(
+    config.shots.map((k) => [
+      k,
+      fixedEpisodes(
+        pools.test,
+        { ways: config.ways, shots: k, queries: config.queries },
+        config.episodes,
+        config.seed,
+      ),
+    ]),
+  );
+  if (needsMeta) checkSpec(pools.train, trainSpec);
+  const valShots = Math.max(...config.shots);
+  const valEpisodes =
+    needsMeta && pools.val && config.valEpisodes > 0
+      ? fixedEpisodes(
+          pools.val,
+          {
+            ways: Math.min(config.ways, pools.val.names.length),
+            shots: valShots,
+            queries: config.queries,
+          },
+          config.valEpisodes,
+          config.seed + 1,
+        )
+      : undefined;
+
+  // The frozen prefix is identical for every method (same weights, same seed): cache once.
+  const first = await createFewShotNetwork(networkOptions(config));
+  const info = {
+    backbone: config.backbone,
+    inputSize: first.config.inputSize,
+    trainableBlocks: first.trainableBlocks,
+    cut: first.cut,
+  };
+  const caches: Partial<Record<PoolRole, FeatureCache>> = {};
+  for (const role of ['test', 'val', 'train'] as const) {
+    const pool = pools[role];
+    if (!pool || (role !== 'test' && !needsMeta)) continue;
+    say(`caching features of ${pool.samples.length} images (${pool.description})`);
+    caches[role] = await cacheFeatures(first, pool.source, pool.samples);
+  }
+  first.full.dispose();
+
+  const methods: MethodResult[] = [];
+  for (const method of config.methods) {
+    const network = await createFewShotNetwork(networkOptions(config));
+    const learner = createLearner(method, network, config);
+    try {
+      const metaLearned = META_LEARNED.has(method) && config.metaSteps > 0;
+      let t = performance.now();
+      let untrained: ShotResult[] | undefined;
+      if (metaLearned) {
+        say(`${method}: scoring the untrained starting point`);
+        untrained = await scoreShots(learner, caches.test!, testEpisodes);
+      }
+      let history: MetaTrainRecord[] = [];
+      let bestStep: number | undefined;
+      const evalBefore = (performance.now() - t) / 1000;
+      t = performance.now();
+      if (metaLearned) {
+        say(`${method}: meta-training ${config.metaSteps} steps`);
+        ({ history, bestStep } = await metaTrain(learner, caches.train!, pools.train, {
+          steps: config.metaSteps,
+          metaBatch: config.metaBatch,
+          spec: trainSpec,
+          evalEvery: config.evalEvery,
+          seed: config.seed,
+          val: valEpisodes && caches.val ? { cache: caches.val, episodes: valEpisodes } : undefined,
+          onRecord: (r) =>
+            say(
+              `${method} step ${r.step}: loss ${r.loss.toFixed(3)} acc ${(r.accuracy * 100).toFixed(1)}%${r.valAccuracy === undefined ? '' : ` val ${(r.valAccuracy * 100).toFixed(1)}%`}`,
+            ),
+        }));
+      }
+      const metaSeconds = (performance.now() - t) / 1000;
+      t = performance.now();
+      say(`${method}: scoring ${config.episodes} test episodes per setting`);
+      const results = await scoreShots(learner, caches.test!, testEpisodes);
+      const done: MethodResult = {
+        method,
+        settings: learner.describe(),
+        results,
+        untrained,
+        history,
+        bestStep,
+        metaSeconds,
+        evalSeconds: evalBefore + (performance.now() - t) / 1000,
+      };
+      methods.push(done);
+      await hooks.onTrained?.(network, done);
+    } finally {
+      learner.dispose();
+      network.full.dispose();
+    }
+  }
+  return { config, pools, network: info, methods, seconds: (performance.now() - started) / 1000 };
+}
