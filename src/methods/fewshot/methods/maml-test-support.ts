@@ -2,6 +2,7 @@
 // episodes of Gaussian clusters in "cut-feature" space, so the tests run in seconds on cpu.
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from '../../../backbones/batchnorm-fix.js';
+import { Rng } from '../../../util/rng.js';
 import type { EpisodeTensors } from '../learner.js';
 import type { MetaNetwork } from './maml.js';
 import { HEAD_FEATURE_SCALE } from './maml.js';
@@ -41,18 +42,6 @@ export function denseNetwork(
   return { body, embeddingDim };
 }
 
-/** A seeded uniform [0, 1) stream (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Episodes from `classes` Gaussian clusters whose centres differ only in the first `informative`
  * dimensions; the other dimensions are noise with `noise` standard deviation — a body that learns
@@ -71,7 +60,8 @@ export function clusterEpisodes(
       Math.cos((2 * Math.PI * c) / classes + j * (Math.PI / 2)),
     ),
   );
-  const random = rng(seed);
+  const stream = new Rng(seed);
+  const random = () => stream.next();
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const sample = (c: number) =>
     Array.from({ length: dim }, (_, j) =>
