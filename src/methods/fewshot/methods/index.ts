@@ -21,6 +21,10 @@ export function createLearner(
   network: FewShotNetwork,
   config: FewShotConfig,
 ): FewShotLearner {
+  // Snell et al.'s and Finn et al.'s Adam lr 1e-3 is for training from scratch; on a pretrained
+  // body it overwrote the features within 100 steps — ProtoNets fell below their untrained start,
+  // MAML's embedding collapsed to chance — while 1e-4 kept and improved them.
+  const outerLr = config.outerLr ?? (config.pretrained ? 1e-4 : 1e-3);
   const optimization = {
     innerSteps: config.innerSteps,
     testInnerSteps: config.testInnerSteps,
@@ -38,20 +42,17 @@ export function createLearner(
         seed: config.seed,
       });
     case 'protonet':
-      // Snell et al.'s Adam lr 1e-3 is for training from scratch; on a pretrained body it
-      // overwrote the features within 100 steps (MNIST meta-training: Fashion-MNIST 5-shot fell
-      // below the untrained start), while 1e-4 raised it.
-      return createProtonet(network, { lr: config.outerLr ?? (config.pretrained ? 1e-4 : 1e-3) });
+      return createProtonet(network, { lr: outerLr });
     case 'maml':
       return createMaml(network, {
         ...optimization,
-        outerLr: config.outerLr,
+        outerLr,
         firstOrder: config.firstOrder,
       });
     case 'anil':
       return createAnil(network, {
         ...optimization,
-        outerLr: config.outerLr,
+        outerLr,
         firstOrder: config.firstOrder,
       });
     case 'reptile':
