@@ -14,8 +14,6 @@ import { badInput, badUsage } from '../../../errors.js';
 import { classRecords, countShots, requireFewShot } from './bundle-meta.js';
 import { embedSamples } from './embedder.js';
 import type { FewShotResult } from './fit.js';
-// Cosine bundles hold this layer: registered before loading.
-import '../../../heads/l2-normalize.js';
 import { appendColumns, classMeans, headColumns } from './prototypes.js';
 import { selectSupport } from './support.js';
 

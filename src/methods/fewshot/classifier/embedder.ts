@@ -12,8 +12,6 @@ import { createLoader, evalTransform } from '../../../data/index.js';
 import type { DataSource, Sample, SkipReport } from '../../../data/types.js';
 import { badInput, badUsage } from '../../../errors.js';
 import { collectEmbeddings, type EmbeddingSet, embedBatches } from '../../embed.js';
-// Registered before any bundle is deserialized: a cosine few-shot bundle may be the backbone.
-import '../../../heads/l2-normalize.js';
 
 /** timm's default eval crop, as classification bundles record it. */
 const CROP_PCT = 0.875;
