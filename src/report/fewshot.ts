@@ -9,7 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { badInput } from '../errors.js';
 import { version } from '../version.js';
-import { CHART_FONT, finite } from './charts.js';
+import { finite } from './charts.js';
 import { fewShotAccuracySpec, isMetaTrained, metaTrainingSpec } from './fewshot-charts.js';
 import type { FewShotMethodReport, FewShotReport, ShotAccuracy } from './fewshot-types.js';
 import type { RenderReportOptions } from './html.js';
@@ -293,32 +293,11 @@ function methodSection(r: FewShotReport, m: FewShotMethodReport): string {
 }
 
 const CSS = `
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { font-family: ${CHART_FONT}; margin: 0 auto; max-width: 1320px; padding: 24px; color: #222; background: #fafafa; line-height: 1.4; }
-h1 { margin: 0 0 4px; font-size: 26px; }
-h2 { margin: 32px 0 12px; font-size: 20px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { margin: 0 0 6px; font-size: 16px; }
-.dim { color: #666; }
-header { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 16px 20px; }
-dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 12px 0; }
-dl.summary dt { font-weight: 600; }
-dl.summary dd { margin: 0; overflow-wrap: anywhere; }
-.metrics { display: flex; flex-wrap: wrap; gap: 12px; }
-.metric { background: #f0f5fb; border-radius: 6px; padding: 8px 14px; min-width: 110px; }
-.metric .value { font-size: 22px; font-weight: 600; }
-.metric .name { font-size: 12px; color: #555; }
-nav { margin: 16px 0 0; font-size: 14px; }
-nav a { margin-right: 14px; color: #2a5db0; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin-top: 16px; }
-figure { margin: 0; }
-figure.chart { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px; max-width: 100%; overflow-x: auto; }
-figure.chart svg { display: block; max-width: 100%; height: auto; }
-figure.missing { padding: 16px; color: #777; font-style: italic; min-width: 240px; }
 .scroll { overflow: auto; }
 table { border-collapse: collapse; font-size: 13px; background: white; }
 th, td { border: 1px solid #e3e3e3; padding: 4px 8px; text-align: right; }
-th { background: #f4f4f4; text-align: left; }
 th.shot { text-align: center; }
 td.text { text-align: left; }
 td.classes { max-width: 640px; }
@@ -339,9 +318,6 @@ p.warn { border-left: 4px solid #b22222; background: #fff5f5; }
 .methods { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
 .method { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 10px 14px; font-size: 13px; }
 .method dl.summary { margin: 4px 0; }
-pre.config { background: #1e1e1e; color: #e6e6e6; padding: 14px; border-radius: 8px; overflow: auto; font-size: 12px; max-height: 600px; }
-ul.notes li { margin: 4px 0; }
-footer { margin-top: 32px; font-size: 12px; color: #888; }
 `;
 
 /**

@@ -13,7 +13,6 @@ import {
 } from './adapt-charts.js';
 import {
   accuracyCurveSpec,
-  CHART_FONT,
   confusionSpec,
   f1BarsSpec,
   lossCurveSpec,
@@ -241,28 +240,8 @@ ${scatter ? `<div class="charts">${before}${after}</div>` : ''}
 }
 
 const CSS = `
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { font-family: ${CHART_FONT}; margin: 0 auto; max-width: 1320px; padding: 24px; color: #222; background: #fafafa; line-height: 1.4; }
-h1 { margin: 0 0 4px; font-size: 26px; }
-h2 { margin: 32px 0 12px; font-size: 20px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-.dim { color: #666; }
-header { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 16px 20px; }
-dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 12px 0; }
-dl.summary dt { font-weight: 600; }
-dl.summary dd { margin: 0; overflow-wrap: anywhere; }
-.metrics { display: flex; flex-wrap: wrap; gap: 12px; }
-.metric { background: #f0f5fb; border-radius: 6px; padding: 8px 14px; min-width: 110px; }
-.metric .value { font-size: 22px; font-weight: 600; }
-.metric .name { font-size: 12px; color: #555; }
-nav { margin: 16px 0 0; font-size: 14px; }
-nav a { margin-right: 14px; color: #2a5db0; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-figure { margin: 0; }
-figure.chart { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px; max-width: 100%; overflow-x: auto; }
-figure.chart svg { display: block; max-width: 100%; height: auto; }
 figure.chart figcaption { font-size: 12px; color: #666; margin-top: 4px; }
-figure.missing { padding: 16px; color: #777; font-style: italic; min-width: 240px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; }
 figure.example { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px; font-size: 12px; }
 figure.example img { display: block; width: 128px; height: 128px; object-fit: contain; margin: 0 auto 6px; image-rendering: pixelated; background: #eee; }
@@ -275,14 +254,10 @@ summary { cursor: pointer; color: #2a5db0; }
 .scroll { overflow: auto; max-height: 480px; }
 table { border-collapse: collapse; font-size: 12px; background: white; }
 th, td { border: 1px solid #e3e3e3; padding: 2px 6px; text-align: right; }
-th { background: #f4f4f4; text-align: left; }
 td.diag { background: #e6f0fa; font-weight: 600; }
 p.selection { background: white; border: 1px solid #e3e3e3; border-left: 4px solid #2a5db0; border-radius: 4px; padding: 8px 12px; }
 table.adapt { font-size: 14px; margin: 8px 0; }
 table.adapt td, table.adapt th { padding: 4px 10px; }
-pre.config { background: #1e1e1e; color: #e6e6e6; padding: 14px; border-radius: 8px; overflow: auto; font-size: 12px; max-height: 600px; }
-ul.notes li { margin: 4px 0; }
-footer { margin-top: 32px; font-size: 12px; color: #888; }
 `;
 
 /** Renders the whole report page. Throws a BAD_INPUT error when the shapes disagree. */

@@ -1,8 +1,37 @@
 // The parts every visiontune HTML page shares: a chart figure, the notes, the run config, the
 // footer, and the document around them with a policy that lets the page fetch nothing.
 import type { TopLevelSpec } from 'vega-lite';
+import { CHART_FONT } from './charts.js';
 import { escapeHtml, prettyJson } from './html-text.js';
 import { renderSvg, scopeSvgIds } from './render.js';
+
+/** Styles every page shares; a page adds its own after them. */
+const BASE_CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: ${CHART_FONT}; margin: 0 auto; max-width: 1320px; padding: 24px; color: #222; background: #fafafa; line-height: 1.4; }
+h1 { margin: 0 0 4px; font-size: 26px; }
+h2 { margin: 32px 0 12px; font-size: 20px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.dim { color: #666; }
+header { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 16px 20px; }
+dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 12px 0; }
+dl.summary dt { font-weight: 600; }
+dl.summary dd { margin: 0; overflow-wrap: anywhere; }
+.metrics { display: flex; flex-wrap: wrap; gap: 12px; }
+.metric { background: #f0f5fb; border-radius: 6px; padding: 8px 14px; min-width: 110px; }
+.metric .value { font-size: 22px; font-weight: 600; }
+.metric .name { font-size: 12px; color: #555; }
+nav { margin: 16px 0 0; font-size: 14px; }
+nav a { margin-right: 14px; color: #2a5db0; }
+figure { margin: 0; }
+figure.chart { background: white; border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px; max-width: 100%; overflow-x: auto; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figure.missing { padding: 16px; color: #777; font-style: italic; min-width: 240px; }
+th { background: #f4f4f4; text-align: left; }
+pre.config { background: #1e1e1e; color: #e6e6e6; padding: 14px; border-radius: 8px; overflow: auto; font-size: 12px; max-height: 600px; }
+ul.notes li { margin: 4px 0; }
+footer { margin-top: 32px; font-size: 12px; color: #888; }
+`;
 
 /** A chart as inline SVG (ids scoped by `key`), or the `missing` sentence when there is none. */
 export async function figure(
@@ -42,7 +71,7 @@ export function htmlDocument(title: string, css: string, body: string, generator
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${css}</style>
+<style>${BASE_CSS}${css}</style>
 </head>
 <body>
 ${body}
