@@ -15,25 +15,14 @@ import { encode, randomBytes, solidJpeg, truncatedJpeg } from '../data/test-fixt
 import { initEngine } from '../engine/index.js';
 import { fitCentroids } from '../heads/centroid.js';
 import { Rng } from '../util/rng.js';
+import { type CliRun, runCli } from './run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, VISIONTUNE_BACKEND: 'wasm' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runCli(args, 'wasm');
 }
 
 let dir: string;

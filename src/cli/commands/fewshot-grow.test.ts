@@ -1,25 +1,14 @@
 // `visiontune fewshot fit` / `fewshot add` end to end: real processes, PNG folders, bundles on
 // disk; then `visiontune predict` on the grown bundle; bad input exits 2 naming the problem.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { makeTempDir, patternFolder } from '../../methods/fewshot/classifier/test-folders.js';
+import { type CliRun, runCli } from '../run-cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/visiontune.js', import.meta.url));
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, VISIONTUNE_BACKEND: 'wasm' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, 'wasm');
 }
 
 let work: string;

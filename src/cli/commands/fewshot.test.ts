@@ -1,21 +1,14 @@
 // `visiontune fewshot train` / `fewshot eval` end to end on the built-in Fashion-MNIST: real
 // processes, a saved embedding bundle and report; bad episode specs exit 2 naming the problem.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { type CliRun, runCli } from '../run-cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/visiontune.js', import.meta.url));
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args);
 }
 
 let work: string;

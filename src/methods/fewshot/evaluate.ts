@@ -37,14 +37,40 @@ export async function embedCache(
   return { values, itemShape: [dim], count: cache.count };
 }
 
+/**
+ * What the learner's episodes are gathered from: every cache row embedded once for learners with
+ * a fixed test-time embedding, the cut features themselves for adapting learners.
+ */
+export function episodeRows(learner: FewShotLearner, cache: FeatureCache): Promise<FeatureCache> {
+  return learner.kind === 'embedding' ? embedCache(learner, cache) : Promise.resolve(cache);
+}
+
+/** Scores each list of episodes; the pool is embedded once for all of them. */
+export async function evaluateEpisodeSets(
+  learner: FewShotLearner,
+  cache: FeatureCache,
+  sets: readonly (readonly Episode[])[],
+): Promise<EpisodeEvaluation[]> {
+  const rows = await episodeRows(learner, cache);
+  const out: EpisodeEvaluation[] = [];
+  for (const episodes of sets) out.push(await scoreEpisodes(learner, rows, episodes));
+  return out;
+}
+
 export async function evaluateEpisodes(
   learner: FewShotLearner,
   cache: FeatureCache,
   episodes: readonly Episode[],
-  onEpisode?: (done: number) => void,
+): Promise<EpisodeEvaluation> {
+  return scoreEpisodes(learner, await episodeRows(learner, cache), episodes);
+}
+
+async function scoreEpisodes(
+  learner: FewShotLearner,
+  rows: FeatureCache,
+  episodes: readonly Episode[],
 ): Promise<EpisodeEvaluation> {
   const accuracies = new Float64Array(episodes.length);
-  const rows = learner.kind === 'embedding' ? await embedCache(learner, cache) : cache;
   for (const [i, e] of episodes.entries()) {
     const support = gatherRows(rows, e.support);
     const query = gatherRows(rows, e.query);
@@ -59,7 +85,6 @@ export async function evaluateEpisodes(
         : await learner.predict({ support, supportLabels: e.supportLabels, query, ways: e.ways });
     tf.dispose([support, query]);
     accuracies[i] = accuracyOf(predicted, e.queryLabels);
-    onEpisode?.(i + 1);
   }
   return { accuracies, summary: meanCI(accuracies) };
 }

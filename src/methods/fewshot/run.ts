@@ -9,7 +9,7 @@ import { badInput } from '../../errors.js';
 import { cacheFeatures, type FeatureCache } from './cache.js';
 import type { FewShotConfig } from './config.js';
 import { checkSpec, type Episode, type EpisodeSpec, fixedEpisodes } from './episodes.js';
-import { evaluateEpisodes } from './evaluate.js';
+import { evaluateEpisodeSets } from './evaluate.js';
 import type { FewShotLearner, FewShotMethodName } from './learner.js';
 import { type MetaTrainRecord, metaTrain } from './meta-train.js';
 import { createLearner } from './methods/index.js';
@@ -129,12 +129,8 @@ async function scoreShots(
   cache: FeatureCache,
   episodes: Map<number, Episode[]>,
 ): Promise<ShotResult[]> {
-  const out: ShotResult[] = [];
-  for (const [shots, list] of episodes) {
-    const { summary } = await evaluateEpisodes(learner, cache, list);
-    out.push({ shots, ...summary });
-  }
-  return out;
+  const scored = await evaluateEpisodeSets(learner, cache, [...episodes.values()]);
+  return [...episodes.keys()].map((shots, i) => ({ shots, ...scored[i]!.summary }));
 }
 
 export async function runFewShot(
