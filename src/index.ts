@@ -19,6 +19,7 @@ export * from './methods/adapt/losses/index.js';
 export { resolveTrainConfig, type TrainConfig } from './methods/classification/config.js';
 export { trainLinearHead } from './methods/classification/linear-head.js';
 export { train } from './methods/classification/train.js';
+export * from './methods/compress/index.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
 export * from './metrics/index.js';

@@ -22,10 +22,19 @@ export interface LoadedBundle {
   meta: BundleMeta;
 }
 
+export interface SaveBundleOptions {
+  /** Rewrites the model's artifacts (e.g. quantized weightSpecs/weightData) before they are
+   * written, so a transformed bundle gets the same staged, atomic save as any other. */
+  transformArtifacts?: (
+    artifacts: tf.io.ModelArtifacts,
+  ) => tf.io.ModelArtifacts | Promise<tf.io.ModelArtifacts>;
+}
+
 export async function saveBundle(
   dir: string,
   model: tf.LayersModel,
   meta: NewBundleMeta,
+  options: SaveBundleOptions = {},
 ): Promise<BundleMeta> {
   const full: BundleMeta = bundleMetaSchema.parse({
     ...meta,
@@ -37,7 +46,11 @@ export async function saveBundle(
   const staging = `${target}.saving-${process.pid}-${Date.now()}`;
   const retired = `${target}.old-${process.pid}-${Date.now()}`;
   try {
-    await model.save(fileIO(staging));
+    const io = fileIO(staging);
+    const transform = options.transformArtifacts;
+    await model.save(
+      transform ? { save: async (artifacts) => io.save!(await transform(artifacts)) } : io,
+    );
     await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
     const existed = await fs.stat(target).then(
       () => true,

@@ -42,9 +42,21 @@ export const bundleMetaSchema = z.object({
       ),
     })
     .optional(),
+  /** Compression steps that made this bundle from another (methods/compress), oldest first. */
+  compression: z
+    .array(
+      z.object({
+        kind: z.enum(['distill', 'prune-magnitude', 'prune-channels', 'quantize']),
+        /** The bundle (or architecture) it started from. */
+        from: z.string(),
+        details: z.record(z.string(), z.unknown()).default({}),
+      }),
+    )
+    .optional(),
   createdAt: z.string(),
   visiontuneVersion: z.string(),
 });
 
 export type Preprocessing = z.infer<typeof preprocessingSchema>;
 export type BundleMeta = z.infer<typeof bundleMetaSchema>;
+export type CompressionStep = NonNullable<BundleMeta['compression']>[number];

@@ -9,7 +9,7 @@ import { evalTransform } from '../data/transforms/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { initEngine } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
-import { loadLatestCheckpoint } from './checkpoint.js';
+import { assignWeights, loadLatestCheckpoint } from './checkpoint.js';
 import { type FitConfig, fit, NonFiniteError } from './loop.js';
 import { MetricsLog } from './metrics-log.js';
 import { AdamW, buildParamGroups, SGD } from './optim/index.js';
@@ -146,6 +146,18 @@ test('resuming after a crash ends exactly like an uninterrupted run (same seed)'
     );
   }
   assert.deepEqual(await MetricsLog.read(path.join(outDir, 'metrics.jsonl')), b.history);
+});
+
+test('a fresh run into a folder with a longer earlier run checkpoints and resumes its own epochs', async () => {
+  const outDir = await tempDir();
+  await fit(setup(1, { outDir, epochs: 4 }));
+  const fresh = setup(2, { outDir, epochs: 2 });
+  await fit(fresh);
+  const latest = await loadLatestCheckpoint(path.join(outDir, 'checkpoints'));
+  assert.equal(latest?.state.epoch, 2);
+  const restored = smallNet(3);
+  assignWeights(restored, latest!.weights, latest!.path);
+  assert.deepEqual(weightsOf(restored), weightsOf(fresh.model));
 });
 
 test('a NaN loss stops training with a clear error and leaves the last checkpoint intact', async () => {

@@ -110,6 +110,9 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
     startEpoch = resumed.state.epoch;
     step = resumed.state.step;
   }
+  // A fresh run owns its checkpoint folder: checkpoints of an earlier run there (perhaps a longer
+  // one, with later epochs) would outrank this run's and be what a later --resume continues.
+  if (checkpointDir && !resumed) await fs.rm(checkpointDir, { recursive: true, force: true });
   if (config.outDir) await fs.mkdir(config.outDir, { recursive: true });
   const log = logFile
     ? resumed

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { adaptCommand } from './adapt.js';
 import { backbonesCommand } from './backbones.js';
+import { compareCommand } from './compare.js';
+import { compressCommand } from './compress.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { embedCommand } from './embed.js';
@@ -14,6 +16,8 @@ import { trainCommand } from './train.js';
 export function registerCommands(program: Command): void {
   adaptCommand(program);
   backbonesCommand(program);
+  compareCommand(program);
+  compressCommand(program);
   demoCommand(program);
   doctorCommand(program);
   embedCommand(program);

@@ -1,0 +1,243 @@
+// What channel pruning knows about each Keras layer class: whether it starts a new channel space
+// (conv/dense), keeps its input's channels one-to-one, ties its inputs' channels together, or
+// concatenates them — and which axes of each of its weights are indexed by those channels.
+// A class missing here is refused: guessing would silently produce a wrong model.
+
+import type { KerasLayerJson } from '../../../backbones/topology.js';
+import { badUsage } from '../../../errors.js';
+
+/** One axis of one weight indexed by channels: of the layer's input, or of its own output. */
+export interface WeightAxis {
+  axis: number;
+  side: 'in' | 'out';
+  /** SeparableConv2D's pointwise input is depth_multiplier entries per input channel. */
+  repeat?: number;
+}
+
+/** Channel-indexed axes per weight, keyed by the weight's short name ('kernel', 'gamma', …). */
+export type WeightAxes = Record<string, WeightAxis[]>;
+
+export type LayerRule =
+  | { kind: 'input' }
+  /** A new channel space of `channels`, written back to config[`configKey`] when pruned. */
+  | {
+      kind: 'produce';
+      configKey: 'filters' | 'units';
+      channels: number;
+      weights: WeightAxes;
+      /** Reason the new space must keep every channel (e.g. a softmax across them). */
+      pinOutput?: string;
+    }
+  /** Output channel c is computed from input channel c alone (per-channel weights allowed). */
+  | { kind: 'preserve'; weights: WeightAxes; pin?: string; lastDimKey?: 'target_shape' }
+  /** Elementwise merge: all inputs share one channel space. */
+  | { kind: 'tie' }
+  /** Concatenation along the channel axis. */
+  | { kind: 'concat' }
+  /** Mixes channels in a way pruning cannot follow: inputs keep every channel, output is new. */
+  | { kind: 'opaque'; reason: string };
+
+const CONSUME_PRODUCE: WeightAxes = {
+  kernel: [
+    { axis: -2, side: 'in' },
+    { axis: -1, side: 'out' },
+  ],
+  bias: [{ axis: 0, side: 'out' }],
+};
+
+/** Per-channel weights of BatchNorm / depthwise / PReLU layers. */
+const PER_CHANNEL: WeightAxes = {
+  gamma: [{ axis: 0, side: 'in' }],
+  beta: [{ axis: 0, side: 'in' }],
+  moving_mean: [{ axis: 0, side: 'in' }],
+  moving_variance: [{ axis: 0, side: 'in' }],
+  depthwise_kernel: [{ axis: 2, side: 'in' }],
+  bias: [{ axis: 0, side: 'in' }],
+  alpha: [{ axis: -1, side: 'in' }],
+};
+
+/** Channelwise at inference whatever their config. */
+const ELEMENTWISE = new Set([
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'ThresholdedReLU',
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
+]);
+
+/** Spatial-only ops; valid when the channel axis is last. */
+const SPATIAL = new Set([
+  'ZeroPadding2D',
+  'Cropping2D',
+  'UpSampling2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+]);
+
+const TIE = new Set(['Add', 'Multiply', 'Subtract', 'Average', 'Maximum', 'Minimum']);
+
+/** Activations that mix channels (normalize across them). */
+const CROSS_CHANNEL_ACTIVATIONS = new Set(['softmax', 'logSoftmax', 'log_softmax']);
+
+/** Shapes of the layer's input tensors, as the built model reports them. */
+export type Shape = (number | null)[];
+
+function channelsLast(layer: KerasLayerJson): void {
+  const format = layer.config.data_format;
+  if (format !== undefined && format !== null && format !== 'channels_last') {
+    throw badUsage(
+      `channel pruning: layer '${layer.name}' (${layer.class_name}) uses data_format '${format}'; only channels_last is supported`,
+    );
+  }
+}
+
+function isChannelAxis(axis: unknown, rank: number): boolean {
+  return axis === -1 || axis === rank - 1;
+}
+
+function softmaxReason(layer: KerasLayerJson): string | undefined {
+  const activation = layer.config.activation;
+  return typeof activation === 'string' && CROSS_CHANNEL_ACTIVATIONS.has(activation)
+    ? `'${layer.name}' applies ${activation} across channels`
+    : undefined;
+}
+
+/** The rule for one layer; `inputs` are its input shapes. Throws badUsage for unknown classes. */
+export function ruleFor(layer: KerasLayerJson, inputs: Shape[]): LayerRule {
+  const cfg = layer.config;
+  const cls = layer.class_name;
+  const rank = inputs[0]?.length ?? 0;
+  if (cls === 'InputLayer') return { kind: 'input' };
+  if (ELEMENTWISE.has(cls)) return { kind: 'preserve', weights: {} };
+  if (SPATIAL.has(cls)) {
+    channelsLast(layer);
+    return { kind: 'preserve', weights: {} };
+  }
+  if (TIE.has(cls)) return { kind: 'tie' };
+  switch (cls) {
+    case 'Conv2D':
+    case 'Dense': {
+      channelsLast(layer);
+      if (typeof cfg.groups === 'number' && cfg.groups !== 1) {
+        throw badUsage(
+          `channel pruning: layer '${layer.name}' (Conv2D) is a grouped convolution (groups ${cfg.groups}); not supported`,
+        );
+      }
+      const configKey = cls === 'Dense' ? 'units' : 'filters';
+      return {
+        kind: 'produce',
+        configKey,
+        channels: cfg[configKey] as number,
+        weights: CONSUME_PRODUCE,
+        pinOutput: softmaxReason(layer),
+      };
+    }
+    case 'Conv2DTranspose':
+      channelsLast(layer);
+      // Transposed kernels are [kh, kw, out, in].
+      return {
+        kind: 'produce',
+        configKey: 'filters',
+        channels: cfg.filters as number,
+        weights: {
+          kernel: [
+            { axis: 2, side: 'out' },
+            { axis: 3, side: 'in' },
+          ],
+          bias: [{ axis: 0, side: 'out' }],
+        },
+        pinOutput: softmaxReason(layer),
+      };
+    case 'SeparableConv2D': {
+      channelsLast(layer);
+      const repeat = (cfg.depth_multiplier as number | undefined) ?? 1;
+      return {
+        kind: 'produce',
+        configKey: 'filters',
+        channels: cfg.filters as number,
+        weights: {
+          depthwise_kernel: [{ axis: 2, side: 'in' }],
+          pointwise_kernel: [
+            { axis: 2, side: 'in', repeat },
+            { axis: 3, side: 'out' },
+          ],
+          bias: [{ axis: 0, side: 'out' }],
+        },
+        pinOutput: softmaxReason(layer),
+      };
+    }
+    case 'DepthwiseConv2D': {
+      channelsLast(layer);
+      const multiplier = (cfg.depth_multiplier as number | undefined) ?? 1;
+      // With a multiplier, output channel c*m+j comes from input c: not one-to-one.
+      if (multiplier !== 1)
+        return { kind: 'opaque', reason: `'${layer.name}' has depth_multiplier ${multiplier}` };
+      return { kind: 'preserve', weights: PER_CHANNEL, pin: softmaxReason(layer) };
+    }
+    case 'BatchNormalization': {
+      const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
+      if (axis.length !== 1 || !isChannelAxis(axis[0], rank)) {
+        throw badUsage(
+          `channel pruning: layer '${layer.name}' (BatchNormalization) normalizes axis ${JSON.stringify(cfg.axis)}; only the last (channel) axis is supported`,
+        );
+      }
+      return { kind: 'preserve', weights: PER_CHANNEL };
+    }
+    case 'PReLU': {
+      // Parameters shared along the channel axis would be one alpha for all channels: fine, but
+      // then `alpha` has no channel axis to slice, so refuse rather than slice the wrong axis.
+      const shared = (cfg.shared_axes as number[] | null | undefined) ?? [];
+      if (shared.includes(rank - 1) || shared.includes(-1)) {
+        throw badUsage(
+          `channel pruning: layer '${layer.name}' (PReLU) shares alpha across channels; not supported`,
+        );
+      }
+      return { kind: 'preserve', weights: PER_CHANNEL };
+    }
+    case 'Activation':
+      return { kind: 'preserve', weights: {}, pin: softmaxReason(layer) };
+    case 'Softmax':
+      return {
+        kind: 'preserve',
+        weights: {},
+        pin: isChannelAxis(cfg.axis ?? -1, rank)
+          ? `'${layer.name}' applies softmax across channels`
+          : undefined,
+      };
+    case 'Flatten': {
+      // Row-major flattening keeps channel c at position c only when nothing else is left.
+      const spatial = inputs[0]?.slice(1, -1) ?? [];
+      if (spatial.every((d) => d === 1)) return { kind: 'preserve', weights: {} };
+      return { kind: 'opaque', reason: `'${layer.name}' flattens a ${spatial.join('x')} map` };
+    }
+    case 'Reshape': {
+      const target = cfg.target_shape as number[];
+      const channels = inputs[0]?.at(-1);
+      // Keeping the last dimension keeps the channel as the fastest-varying index.
+      if (target.at(-1) === channels)
+        return { kind: 'preserve', weights: {}, lastDimKey: 'target_shape' };
+      return { kind: 'opaque', reason: `'${layer.name}' reshapes the channel axis` };
+    }
+    case 'Concatenate':
+      return isChannelAxis(cfg.axis ?? -1, rank) ? { kind: 'concat' } : { kind: 'tie' };
+    default:
+      throw badUsage(
+        `channel pruning: layer '${layer.name}' has class '${cls}', which channel pruning does not know; it cannot tell how that layer uses channels`,
+      );
+  }
+}
+
+/** Channel-indexed axes of one weight, looked up by the weight's short name. */
+export function weightAxes(weights: WeightAxes, weightName: string): WeightAxis[] | undefined {
+  const short = weightName.split('/').at(-1)?.replace(/_\d+$/, '') ?? weightName;
+  return weights[short];
+}
