@@ -77,10 +77,11 @@ export async function distill(
   // checkpointed) with the student but is not part of the saved bundle.
   let trained = student;
   let teacherNet = teacher.model;
+  let adapter: tf.layers.Layer | undefined;
   if (config.hintTeacher && config.hintStudent) {
     const t = featureLayer(teacher.model, config.hintTeacher, '--hint-teacher', config.teacher);
     const s = featureLayer(student, config.hintStudent, '--hint-student', config.student);
-    const adapter = tf.layers.conv2d({
+    adapter = tf.layers.conv2d({
       filters: t.shape[3] as number,
       kernelSize: 1,
       name: 'hint_adapter',
@@ -91,7 +92,7 @@ export async function distill(
     });
     teacherNet = tf.model({ inputs: teacher.model.inputs, outputs: [teacher.model.outputs[0], t] });
   }
-  const usesTeacher = config.alpha > 0 || trained !== student;
+  const usesTeacher = config.alpha > 0 || adapter !== undefined;
   const unlabeledCount = unlabeled?.samples.length ?? 0;
 
   hooks.log?.(
@@ -167,13 +168,13 @@ export async function distill(
     notes: [
       `Teacher ${config.teacher}: ${teacherParameters} parameters; student ${config.student}: ${studentParameters} (${share}%).`,
       `Loss: ${config.alpha} · T² · KL(teacher ‖ student at T = ${config.temperature}) over every image + ${(1 - config.alpha).toFixed(2)} · cross-entropy on the labelled ones` +
-        (trained !== student
+        (adapter
           ? ` + ${config.hintWeight} · hint MSE (${config.hintTeacher} ← ${config.hintStudent}).`
           : '.'),
       `${unlabeledCount} unlabeled images fed the distillation term.`,
     ],
   });
-  if (trained !== student) trained.layers.at(-1)?.dispose();
+  adapter?.dispose();
   teacher.model.dispose();
   return {
     ...result,

@@ -80,7 +80,6 @@ export async function prune(config: PruneConfig, hooks: TrainHooks = {}): Promis
   let pruned: number | undefined;
   let details: Record<string, unknown>;
   let magnitude: MagnitudePruner | undefined;
-  const steps = config.epochs * Math.ceil(splits.train.length / config.batch);
   if (config.method === 'channels') {
     const calibration = createLoader(source, splits.train.slice(0, CALIBRATION_IMAGES), {
       batchSize: config.batch,
@@ -98,8 +97,18 @@ export async function prune(config: PruneConfig, hooks: TrainHooks = {}): Promis
     model = result.model;
     bundle.model.dispose();
     pruned = await accuracy(model);
-    const first = result.steps[0];
-    details = { steps: result.steps.map(({ groups: _g, ...rest }) => rest), groups: first?.groups };
+    // Per group, its width before the first step and after the last (group ids are the same in
+    // every step: the topology does not change, only the widths).
+    const first = result.steps[0]!.groups;
+    details = {
+      steps: result.steps.map(({ groups: _g, ...rest }) => rest),
+      groups: result.steps.at(-1)!.groups.map((g, i) => ({
+        layers: g.layers,
+        before: first[i]!.before,
+        after: g.after,
+        ...(g.reason ? { reason: g.reason } : {}),
+      })),
+    };
     hooks.log?.(
       `removed ${config.amount * 100}% of the channels of each prunable group in ${config.steps} steps: ${parametersBefore} -> ${model.countParams()} parameters; accuracy before fine-tuning ${pruned}`,
     );
@@ -108,7 +117,10 @@ export async function prune(config: PruneConfig, hooks: TrainHooks = {}): Promis
     details = {};
   }
   setTrainable(model, config.freezeBn);
-  const schedule = defaultSchedule(config.amount, steps);
+  const schedule = defaultSchedule(
+    config.amount,
+    config.epochs * Math.ceil(splits.train.length / config.batch),
+  );
   // The unpruned model as it was saved: the teacher of its pruned copy.
   const teacher = config.distill ? (await loadBundle(config.model)).model : undefined;
   const unlabeled = teacher ? await openUnlabeled(config, source, splits) : undefined;
