@@ -4,6 +4,7 @@ export { type LoadedBundle, loadBundle, readBundleMeta, saveBundle } from './bun
 export { evaluateBundle } from './bundle/evaluate.js';
 export type { BundleMeta, Preprocessing } from './bundle/meta.js';
 export { type Prediction, predictSamples } from './bundle/predict.js';
+export * as detectionData from './data/detection/index.js';
 export * from './data/index.js';
 export { type EngineInfo, type EngineOptions, initEngine, probeBackends } from './engine/index.js';
 export { badInput, badUsage, VisiontuneError } from './errors.js';
@@ -23,4 +24,5 @@ export * from './methods/compress/index.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
 export * from './metrics/index.js';
+export * as tracking from './track/index.js';
 export { Rng } from './util/rng.js';

@@ -1,5 +1,4 @@
-// Evaluation metrics. Classification for now; detection mAP, segmentation IoU and tracking
-// metrics will sit beside it.
+// Evaluation metrics: classification and COCO-style detection; segmentation IoU will sit beside them.
 
 export {
   ClassificationAccumulator,
@@ -11,4 +10,16 @@ export {
   type ProbabilityInput,
   type ReliabilityBin,
 } from './classification.js';
+export {
+  AREA_RANGES,
+  type AreaRange,
+  type DetectionMetrics,
+  type DetectionResult,
+  evaluateDetections,
+  type GroundTruth,
+  IOU_THRESHOLDS,
+  MAX_DETECTIONS,
+  RECALL_THRESHOLDS,
+} from './detection/coco-eval.js';
+export { type BBox, boxIou, intersection } from './detection/iou.js';
 export { type FormatMetricsOptions, formatMetrics } from './format.js';

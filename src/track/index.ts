@@ -1,0 +1,10 @@
+// Detection-based multi-object tracking: SORT (Bewley et al. 2016), CLEAR MOT and IDF1 metrics,
+// MOTChallenge text files. Pure TypeScript, no tfjs.
+
+export { type Assignment, type AssignOptions, assign } from './hungarian.js';
+export { iou, iouMatrix } from './iou.js';
+export { BoxKalman, boxToZ, zToBox } from './kalman.js';
+export { formatMotTracks, parseMotDetections, parseMotTracks } from './mot-format.js';
+export { type MotMetrics, type MotOptions, motMetrics } from './mot-metrics.js';
+export { type SortOptions, SortTracker } from './sort.js';
+export type { Box, Detection, Track } from './types.js';
