@@ -1,6 +1,7 @@
-// Detection-based multi-object tracking: SORT (Bewley et al. 2016), CLEAR MOT and IDF1 metrics,
-// MOTChallenge text files. Pure TypeScript, no tfjs.
+// Detection-based multi-object tracking: SORT (Bewley et al. 2016), ByteTrack (Zhang et al.
+// 2022), CLEAR MOT and IDF1 metrics, MOTChallenge text files. Pure TypeScript, no tfjs.
 
+export { ByteTracker, type ByteTrackOptions } from './bytetrack.js';
 export { type Assignment, type AssignOptions, assign } from './hungarian.js';
 export { iou, iouMatrix } from './iou.js';
 export { BoxKalman, boxToZ, zToBox } from './kalman.js';

@@ -11,6 +11,7 @@ import { evalCommand } from './eval.js';
 import { fewshotCommand } from './fewshot.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
+import { trackCommand } from './track.js';
 import { trainCommand } from './train.js';
 
 export function registerCommands(program: Command): void {
@@ -25,5 +26,6 @@ export function registerCommands(program: Command): void {
   fewshotCommand(program);
   infoCommand(program);
   predictCommand(program);
+  trackCommand(program);
   trainCommand(program);
 }
