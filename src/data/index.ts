@@ -12,7 +12,7 @@ export { openManifest } from './sources/manifest.js';
 export { MNIST_CLASSES, openMnist } from './sources/mnist.js';
 export { BUILTIN_DATASETS, openSource } from './sources/open.js';
 export type { SourceOptions } from './sources/options.js';
-export { type SplitResult, stratifiedSplit } from './split.js';
+export { pickSplit, resolveSplit, type SplitResult, stratifiedSplit } from './split.js';
 export * from './transforms/index.js';
 export type * from './types.js';
 export { type Problem, settleProblems, type VerifyLevel } from './validate.js';

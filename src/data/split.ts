@@ -1,7 +1,24 @@
 // Seeded stratified train/val split: each class is shuffled on its own stream and cut at
 // round(n * valFraction), clamped so a class with >= 2 samples lands in both parts.
 import { Rng } from '../util/rng.js';
-import type { Sample } from './types.js';
+import type { Sample, SplitName } from './types.js';
+
+/** The split to score: the one asked for; by default test, else val, else all of them. */
+export function resolveSplit(
+  splits: Partial<Record<SplitName, Sample[]>>,
+  split?: SplitName | 'all',
+): SplitName | 'all' {
+  return split ?? (splits.test ? 'test' : splits.val ? 'val' : 'all');
+}
+
+/** The samples of `resolveSplit(splits, split)`. */
+export function pickSplit(
+  splits: Partial<Record<SplitName, Sample[]>>,
+  split?: SplitName | 'all',
+): Sample[] {
+  const name = resolveSplit(splits, split);
+  return name === 'all' ? Object.values(splits).flat() : (splits[name] ?? []);
+}
 
 export interface SplitResult {
   train: Sample[];

@@ -2,10 +2,9 @@
 // bundle (no training), print the sizes before and after and, given labelled data, the
 // accuracy of both bundles on the same images.
 import { type Command, Option } from 'commander';
-import { openSource, type VerifyLevel } from '../../data/index.js';
+import { openSource, pickSplit, resolveSplit, type VerifyLevel } from '../../data/index.js';
 import type { SplitName } from '../../data/types.js';
 import { formatMegabytes } from '../../methods/compress/compare-format.js';
-import { pickSplit, resolveSplit } from '../../methods/compress/compare-samples.js';
 import {
   type AccuracyChange,
   compareAccuracy,

@@ -3,8 +3,8 @@
 import { type Command, Option } from 'commander';
 import { loadBundle } from '../../bundle/bundle.js';
 import { evaluateBundle } from '../../bundle/evaluate.js';
-import { openSource, type VerifyLevel } from '../../data/index.js';
-import type { Sample, SplitName } from '../../data/types.js';
+import { openSource, pickSplit, type VerifyLevel } from '../../data/index.js';
+import type { SplitName } from '../../data/types.js';
 import { formatMetrics } from '../../metrics/index.js';
 import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
 
@@ -15,16 +15,6 @@ interface EvalFlags extends CommonFlags {
   batchSize: number;
   skipBad?: boolean;
   verify: VerifyLevel;
-}
-
-/** The split to evaluate: the one asked for, else test, else val, else everything. */
-function pickSamples(
-  splits: Partial<Record<SplitName, Sample[]>>,
-  split?: SplitName | 'all',
-): Sample[] {
-  if (split === 'all') return Object.values(splits).flat();
-  if (split) return splits[split] ?? [];
-  return splits.test ?? splits.val ?? Object.values(splits).flat();
 }
 
 export function evalCommand(program: Command): void {
@@ -54,7 +44,7 @@ export function evalCommand(program: Command): void {
     const { out } = await setUp(flags);
     const bundle = await loadBundle(flags.model);
     const source = await openSource(flags.data, { skipBad: flags.skipBad, verify: flags.verify });
-    const samples = pickSamples(source.splits, flags.split);
+    const samples = pickSplit(source.splits, flags.split);
     const bar = out.progress('eval', samples.length);
     const metrics = await evaluateBundle(bundle, source, samples, {
       batchSize: flags.batchSize,

@@ -17,6 +17,7 @@ import { writeModelCard, writeReport } from '../../report/write.js';
 import { fit } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import { buildParamGroups, SGD } from '../../train/optim/index.js';
+import { pairedLoader } from '../../train/paired-loader.js';
 import { predictProbabilities } from '../classification/probabilities.js';
 import { classifierBundleMeta } from '../classification/run-outputs.js';
 import { metricsOf, type TrainHooks } from '../classification/strategy.js';
@@ -28,7 +29,6 @@ import { meanEntropy } from './losses/index.js';
 import { createMethod } from './methods/index.js';
 import { createAdaptNetwork } from './network.js';
 import { predictFeatures } from './outputs.js';
-import { pairedLoader } from './paired-loader.js';
 import { adaptRunReport, type DomainFeatures } from './run-report.js';
 import { stepLoss } from './step-loss.js';
 

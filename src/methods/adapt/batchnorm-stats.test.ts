@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from '../../backbones/batchnorm-fix.js';
+import { fixedLoader } from '../../train/test-loaders.js';
 import { Rng } from '../../util/rng.js';
 import { reestimateBatchNorm } from './batchnorm-stats.js';
-import { fixedLoader } from './test-loaders.js';
 
 await tf.setBackend('cpu');
 

@@ -2,9 +2,9 @@
 // transfer loss. With domain-specific BatchNorm each domain's rows pass the network separately,
 // so batch statistics are never mixed across domains.
 import * as tf from '@tensorflow/tfjs';
+import type { PairedBatch } from '../../train/paired-loader.js';
 import type { AdaptConfig } from './config.js';
 import type { AdaptMethod } from './method.js';
-import type { PairedBatch } from './paired-loader.js';
 
 /** Source CE + tradeoff × transfer loss; domain-specific BN runs each domain's rows separately. */
 export function stepLoss(

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../../errors.js';
+import { prunableWeights } from './prune/magnitude.js';
 
 export interface ParamCounts {
   /** model.countParams(): every weight, trainable or not (normalization statistics too). */
@@ -19,15 +20,12 @@ export interface ParamCounts {
   sparsity: number;
 }
 
-// Keras names every pruneable weight `.../kernel`, `.../depthwise_kernel`, `.../pointwise_kernel`.
-const isKernel = (w: tf.LayerVariable): boolean => /kernel(_\d+)?$/.test(w.originalName ?? w.name);
-
 export function countParams(model: tf.LayersModel): ParamCounts {
   let kernelParams = 0;
   let zeroKernelParams = 0;
-  for (const w of model.weights) {
-    if (!isKernel(w)) continue;
-    const values = w.read().dataSync();
+  // The kernels magnitude pruning acts on, so "sparsity" means the same in both places.
+  for (const { variable } of prunableWeights(model)) {
+    const values = variable.read().dataSync();
     kernelParams += values.length;
     for (let i = 0; i < values.length; i++) if (values[i] === 0) zeroKernelParams++;
   }

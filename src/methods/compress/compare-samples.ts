@@ -1,25 +1,8 @@
-// Which labelled images `compare` scores every bundle on: one split (test, else val, else all,
-// as `eval` does) and, with a limit, a seeded per-class subset, so every bundle sees exactly
-// the same images and the classes stay balanced however the source is ordered.
-import type { Sample, SplitName } from '../../data/types.js';
+// Which labelled images `compare` scores every bundle on, with a limit: a seeded per-class
+// subset of the chosen split (data/split.ts's pickSplit), so every bundle sees exactly the same
+// images and the classes stay balanced however the source is ordered.
+import type { Sample } from '../../data/types.js';
 import { Rng } from '../../util/rng.js';
-
-/** The split to use: the one asked for; by default test, else val, else all of them. */
-export function resolveSplit(
-  splits: Partial<Record<SplitName, Sample[]>>,
-  split?: SplitName | 'all',
-): SplitName | 'all' {
-  return split ?? (splits.test ? 'test' : splits.val ? 'val' : 'all');
-}
-
-/** The samples of `resolveSplit(splits, split)`. */
-export function pickSplit(
-  splits: Partial<Record<SplitName, Sample[]>>,
-  split?: SplitName | 'all',
-): Sample[] {
-  const name = resolveSplit(splits, split);
-  return name === 'all' ? Object.values(splits).flat() : (splits[name] ?? []);
-}
 
 /**
  * At most `perClass` samples of each class, chosen by `Rng(seed).fork('compare', class)` and

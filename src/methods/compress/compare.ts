@@ -18,6 +18,7 @@ import {
   weightStorageDtype,
 } from './compare-measure.js';
 
+export { pickSplit, resolveSplit } from '../../data/split.js';
 export {
   bundleDiskBytes,
   countParams,
@@ -29,7 +30,7 @@ export {
   type ThroughputOptions,
   weightStorageDtype,
 } from './compare-measure.js';
-export { limitPerClass, pickSplit, resolveSplit } from './compare-samples.js';
+export { limitPerClass } from './compare-samples.js';
 
 export interface CompareRow extends ParamCounts {
   /** The bundle folder as given. */

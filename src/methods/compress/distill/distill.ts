@@ -3,13 +3,10 @@
 // an optional FitNets hint — through the shared loop; the student is saved as an ordinary bundle.
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../../backbones/index.js';
-import { loadBundle } from '../../../bundle/bundle.js';
 import type { Preprocessing } from '../../../bundle/meta.js';
-import { openSource } from '../../../data/sources/open.js';
 import { badUsage } from '../../../errors.js';
-import { chooseSplits, type RunSplits } from '../../classification/splits.js';
 import type { TrainHooks } from '../../classification/strategy.js';
-import { alignToLabels } from '../align-labels.js';
+import { openBundleAndData } from '../align-labels.js';
 import { fineTune } from '../fine-tune.js';
 import { type CompressedResult, finishCompressedRun } from '../outputs.js';
 import { openUnlabeled, softTargetBatches } from '../soft-targets.js';
@@ -40,18 +37,12 @@ export async function distill(
   hooks: TrainHooks = {},
 ): Promise<DistillResult> {
   const started = performance.now();
-  const teacher = await loadBundle(config.teacher);
-  if (teacher.meta.task !== 'classification')
-    throw badUsage(
-      `--teacher: ${config.teacher} is a ${teacher.meta.task} bundle, not a classifier`,
-    );
+  const {
+    bundle: teacher,
+    source,
+    splits,
+  } = await openBundleAndData(config.teacher, '--teacher', config);
   const labels = teacher.meta.labels;
-  const source = alignToLabels(
-    await openSource(config.data, { skipBad: config.skipBad }),
-    labels,
-    config.teacher,
-  );
-  const splits: RunSplits = chooseSplits(source, config);
   const unlabeled = await openUnlabeled(config, source, splits);
 
   const tp = teacher.meta.preprocessing;

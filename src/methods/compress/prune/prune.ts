@@ -7,13 +7,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadBundle } from '../../../bundle/bundle.js';
 import { createLoader } from '../../../data/loader.js';
-import { openSource } from '../../../data/sources/open.js';
 import { evalTransform } from '../../../data/transforms/index.js';
 import { writeFileAtomic } from '../../../engine/file-io.js';
-import { badUsage } from '../../../errors.js';
-import { chooseSplits } from '../../classification/splits.js';
 import type { TrainHooks } from '../../classification/strategy.js';
-import { alignToLabels } from '../align-labels.js';
+import { openBundleAndData } from '../align-labels.js';
 import { hintonLoss, labelCrossEntropy } from '../distill/losses.js';
 import { accuracyOn, fineTune } from '../fine-tune.js';
 import { type CompressedResult, finishCompressedRun } from '../outputs.js';
@@ -59,15 +56,7 @@ function sparsityNotes(report: SparsityReport): string[] {
 
 export async function prune(config: PruneConfig, hooks: TrainHooks = {}): Promise<PruneResult> {
   const started = performance.now();
-  const bundle = await loadBundle(config.model);
-  if (bundle.meta.task !== 'classification')
-    throw badUsage(`--model: ${config.model} is a ${bundle.meta.task} bundle, not a classifier`);
-  const source = alignToLabels(
-    await openSource(config.data, { skipBad: config.skipBad }),
-    bundle.meta.labels,
-    config.model,
-  );
-  const splits = chooseSplits(source, config);
+  const { bundle, source, splits } = await openBundleAndData(config.model, '--model', config);
   const heldOut = splits.test.length > 0 ? splits.test : splits.val;
   const preprocessing = bundle.meta.preprocessing;
   const accuracy = (m: tf.LayersModel) =>

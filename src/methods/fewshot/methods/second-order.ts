@@ -15,6 +15,7 @@
 // profile lists every kernel run, including kernels inside custom-gradient ops (FusedConv2D
 // inside fusedConv2d's customGrad) and kernels off the path — false blockers both.
 import * as tf from '@tensorflow/tfjs';
+import { episodeCrossEntropy } from '../losses.js';
 
 /** What tfjs records per op while a gradient tape is on (tfjs-core's TapeNode). */
 interface TapeNode {
@@ -143,8 +144,5 @@ export function crossEntropyTwice(
   labels: Int32Array,
   ways: number,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), ways);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logSoftmaxTwice(logits)), 1))) as tf.Scalar;
-  });
+  return episodeCrossEntropy(logits, labels, ways, logSoftmaxTwice);
 }

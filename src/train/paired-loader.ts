@@ -3,9 +3,9 @@
 // one pass over the source whatever the domain sizes). The images travel as one tensor, source
 // rows first, so the network runs once on both domains.
 import * as tf from '@tensorflow/tfjs';
-import type { Loader } from '../../data/loader.js';
-import type { Batch } from '../../data/types.js';
-import type { EpochSource, TrainBatch } from '../../train/loop.js';
+import type { Loader } from '../data/loader.js';
+import type { Batch } from '../data/types.js';
+import type { EpochSource, TrainBatch } from './loop.js';
 
 export interface PairedBatch extends TrainBatch {
   /** [source; target; target strong view if any] along the batch axis. */

@@ -1,8 +1,8 @@
 // Test support: a Loader over fixed in-memory batches of [n, 2, 2, 3] pixels, so loops and
 // statistics can be checked against plain-number references. Tests only.
 import * as tf from '@tensorflow/tfjs';
-import type { Loader } from '../../data/loader.js';
-import type { Batch } from '../../data/types.js';
+import type { Loader } from '../data/loader.js';
+import type { Batch } from '../data/types.js';
 
 const PIXELS = 12;
 
