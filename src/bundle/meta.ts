@@ -18,7 +18,7 @@ export const preprocessingSchema = z.object({
 
 export const bundleMetaSchema = z.object({
   formatVersion: z.number().int(),
-  task: z.enum(['classification', 'embedding']),
+  task: z.enum(['classification', 'embedding', 'detection']),
   labels: z.array(z.string()),
   preprocessing: preprocessingSchema,
   backbone: z.object({ name: z.string(), embeddingDim: z.number().int().optional() }),
@@ -40,6 +40,17 @@ export const bundleMetaSchema = z.object({
           source: z.string(),
         }),
       ),
+    })
+    .optional(),
+  /** Detectors (heads/detection): how to read the output tensor and the decoding defaults. The
+   * image is letterboxed to preprocessing.inputSize (gray padding), not center-cropped. */
+  detection: z
+    .object({
+      head: z.literal('fcos'),
+      strides: z.array(z.number().int().positive()),
+      scoreThreshold: z.number().min(0).max(1),
+      nmsIou: z.number().gt(0).max(1),
+      maxDetections: z.number().int().positive(),
     })
     .optional(),
   /** Compression steps that made this bundle from another (methods/compress), oldest first. */

@@ -5,6 +5,7 @@ import { backbonesCommand } from './backbones.js';
 import { compareCommand } from './compare.js';
 import { compressCommand } from './compress.js';
 import { demoCommand } from './demo.js';
+import { detectCommand } from './detect.js';
 import { doctorCommand } from './doctor.js';
 import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   compareCommand(program);
   compressCommand(program);
   demoCommand(program);
+  detectCommand(program);
   doctorCommand(program);
   embedCommand(program);
   evalCommand(program);

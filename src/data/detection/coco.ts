@@ -49,7 +49,13 @@ export async function openCoco(
       problems.add(`${file}: image ${image.id}`, `${id} does not exist`);
       continue;
     }
-    byImage.set(image.id, { id, width: image.width, height: image.height, boxes: [] });
+    byImage.set(image.id, {
+      id,
+      sourceId: image.id,
+      width: image.width,
+      height: image.height,
+      boxes: [],
+    });
   }
   for (const [i, a] of (json.annotations ?? []).entries()) {
     const where = `${file}: annotation ${a.id ?? `#${i}`}`;
@@ -76,6 +82,7 @@ export async function openCoco(
     name: file,
     format: 'coco',
     categories: categories.map((c) => c.name),
+    categoryIds: categories.map((c) => c.id),
     samples: [...byImage.values()],
     skipped: problems.list,
   };

@@ -15,6 +15,8 @@ export interface BoxAnnotation {
 export interface DetectionSample {
   /** The image file's path; used in every error message. */
   id: string;
+  /** The image's id in its annotation file (COCO `images[].id`); results files refer to it. */
+  sourceId?: number | string;
   width: number;
   height: number;
   /** Empty for a negative image (nothing to find). */
@@ -26,6 +28,8 @@ export interface DetectionDataset {
   name: string;
   format: 'coco' | 'yolo' | 'voc';
   categories: string[];
+  /** COCO: each category's id in the file (results files use them); others: index + 1. */
+  categoryIds?: number[];
   samples: DetectionSample[];
   /** Under skipBad: each annotation or image left out, and why. */
   skipped: { where: string; reason: string }[];

@@ -1,0 +1,145 @@
+// Batches of a detection data set: decoded with the project's decoder, boxes moved with the image
+// by box ops (training) or letterboxed (evaluation, with the mapping back to the original image),
+// normalized into one tensor. Like the classification loader: seeded per epoch and position, a
+// bounded prefetch queue, the consumer disposes each batch's tensor. Unreadable images are an
+// error naming the file unless `skipBad`, which leaves them out and counts them.
+import * as tf from '@tensorflow/tfjs';
+import { VisiontuneError } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
+import type { ImageDecoder } from '../decode.js';
+import { type NormalizeParams, normalizeInto, normalizeTable } from '../transforms/normalize.js';
+import type { SkipReport } from '../types.js';
+import { recordSkip } from '../validate.js';
+import { applyBoxOps, type BoxOp, type Letterbox, letterbox } from './augment.js';
+import type { BoxAnnotation, DetectionSample } from './types.js';
+
+export interface DetectionBatch {
+  x: tf.Tensor4D;
+  /** Unused by detection (the loop's batch shape); empty. */
+  labels: Int32Array;
+  samples: DetectionSample[];
+  /** Per image: its boxes on the network input. */
+  boxes: BoxAnnotation[][];
+  /** Per image, evaluation batches only: how input pixels map back to the original image. */
+  letterboxes: Letterbox[];
+  /** Per image: the decoded image's size. */
+  sizes: { width: number; height: number }[];
+}
+
+export interface DetectionLoaderOptions extends NormalizeParams {
+  size: number;
+  batchSize: number;
+  decoder: ImageDecoder;
+  /** Training augmentation ending at size × size; without it, images are letterboxed. */
+  ops?: readonly BoxOp[];
+  shuffle?: boolean;
+  seed?: number;
+  prefetch?: number;
+  skipBad?: boolean;
+}
+
+export interface DetectionLoader {
+  readonly numBatches: number;
+  readonly skipped: SkipReport;
+  epoch(index: number): AsyncIterable<DetectionBatch>;
+}
+
+export function createDetectionLoader(
+  samples: readonly DetectionSample[],
+  options: DetectionLoaderOptions,
+): DetectionLoader {
+  const { size, batchSize, decoder } = options;
+  const seed = options.seed ?? 0;
+  const prefetch = options.prefetch ?? 2;
+  const lut = normalizeTable(options);
+  const pixels = size * size * 3;
+  const numBatches = Math.ceil(samples.length / batchSize);
+  const skipped: SkipReport = { count: 0, examples: [] };
+
+  async function prepare(sample: DetectionSample, rng: Rng, out: Float32Array, offset: number) {
+    const image = await decoder.decode(sample.id, sample.id);
+    // A size of 0 means unknown (images to predict on, not from an annotation file).
+    const known = sample.width > 0 && sample.height > 0;
+    if (known && (image.width !== sample.width || image.height !== sample.height)) {
+      throw new VisiontuneError(
+        'BAD_INPUT',
+        `${sample.id}: the image is ${image.width}x${image.height} but its annotation says ${sample.width}x${sample.height}`,
+      );
+    }
+    const input = { image, boxes: sample.boxes };
+    const size0 = { width: image.width, height: image.height };
+    if (options.ops) {
+      const result = applyBoxOps(options.ops, input, rng);
+      if (result.image.width !== size || result.image.height !== size)
+        throw new Error(
+          `box ops produced ${result.image.width}x${result.image.height}, not ${size}`,
+        );
+      normalizeInto(result.image, lut, out, offset);
+      return { boxes: result.boxes, letterbox: { scale: 1, padX: 0, padY: 0 }, size: size0 };
+    }
+    const result = letterbox(input, size);
+    normalizeInto(result.image, lut, out, offset);
+    return { boxes: result.boxes, letterbox: result.letterbox, size: size0 };
+  }
+
+  async function build(order: number[], b: number, epoch: number): Promise<DetectionBatch | null> {
+    const positions = order.slice(b * batchSize, (b + 1) * batchSize);
+    const buffer = new Float32Array(positions.length * pixels);
+    const results = await Promise.all(
+      positions.map(async (index, k) => {
+        const sample = samples[index];
+        try {
+          const rng = new Rng(seed).fork('aug', epoch, b * batchSize + k);
+          return { sample, ...(await prepare(sample, rng, buffer, k * pixels)) };
+        } catch (err) {
+          if (!options.skipBad || !(err instanceof VisiontuneError)) throw err;
+          recordSkip(skipped, err.message);
+          return undefined;
+        }
+      }),
+    );
+    const kept = results.flatMap((r, k) => (r ? [{ ...r, k }] : []));
+    if (kept.length === 0) return null;
+    const data =
+      kept.length === positions.length
+        ? buffer
+        : Float32Array.from(
+            kept.flatMap((r) => [...buffer.subarray(r.k * pixels, (r.k + 1) * pixels)]),
+          );
+    return {
+      x: tf.tensor4d(data, [kept.length, size, size, 3]),
+      labels: new Int32Array(0),
+      samples: kept.map((r) => r.sample),
+      boxes: kept.map((r) => r.boxes),
+      letterboxes: kept.map((r) => r.letterbox),
+      sizes: kept.map((r) => r.size),
+    };
+  }
+
+  async function* run(epoch: number): AsyncGenerator<DetectionBatch> {
+    const order = options.shuffle
+      ? new Rng(seed).fork('order', epoch).permutation(samples.length)
+      : samples.map((_, i) => i);
+    const pending: Promise<DetectionBatch | null>[] = [];
+    let launched = 0;
+    try {
+      for (let b = 0; b < numBatches; b++) {
+        while (launched < numBatches && pending.length < prefetch + 1) {
+          const p = build(order, launched++, epoch);
+          p.catch(() => {});
+          pending.push(p);
+        }
+        const batch = await pending.shift();
+        if (batch) yield batch;
+      }
+    } finally {
+      for (const p of pending.splice(0)) (await p.catch(() => null))?.x.dispose();
+    }
+  }
+
+  return {
+    numBatches,
+    skipped,
+    epoch: (index) => ({ [Symbol.asyncIterator]: () => run(index) }),
+  };
+}

@@ -1,0 +1,106 @@
+// A detection bundle at work: load it (refusing other tasks), evaluate it on a data set in any
+// format, or find objects in image files (no annotations needed).
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { type LoadedBundle, loadBundle } from '../../bundle/bundle.js';
+import { sharpDecoder } from '../../data/decode-sharp.js';
+import { openDetectionData } from '../../data/detection/open.js';
+import type { DetectionDataset, DetectionSample } from '../../data/detection/types.js';
+import { badInput, badUsage } from '../../errors.js';
+import type { DetectorLayout } from '../../heads/detection/layout.js';
+import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
+import { type DecodeSettings, detectSamples, type FoundBox } from './detect-samples.js';
+import { evaluateFound } from './evaluate.js';
+
+export interface DetectorBundle {
+  bundle: LoadedBundle;
+  model: tf.LayersModel;
+  layout: DetectorLayout;
+  decode: DecodeSettings;
+  categories: string[];
+  /** The training data's COCO category ids, for results files. */
+  categoryIds?: number[];
+}
+
+export async function openDetectorBundle(dir: string): Promise<DetectorBundle> {
+  const bundle = await loadBundle(dir);
+  const { meta } = bundle;
+  if (meta.task !== 'detection' || !meta.detection)
+    throw badUsage(`${dir} is a ${meta.task} bundle, not a detector`);
+  const { strides, scoreThreshold, nmsIou, maxDetections } = meta.detection;
+  const ids = meta.training.categoryIds;
+  return {
+    bundle,
+    model: bundle.model,
+    layout: { inputSize: meta.preprocessing.inputSize, strides, numClasses: meta.labels.length },
+    decode: { scoreThreshold, nmsIou, maxDetections },
+    categories: meta.labels,
+    categoryIds: Array.isArray(ids) ? (ids as number[]) : undefined,
+  };
+}
+
+export interface RunOptions {
+  batch?: number;
+  skipBad?: boolean;
+  decode?: Partial<DecodeSettings>;
+}
+
+export async function runDetector(
+  d: DetectorBundle,
+  samples: readonly DetectionSample[],
+  options: RunOptions = {},
+) {
+  const { mean, std } = d.bundle.meta.preprocessing;
+  return detectSamples(d.model, d.layout, samples, {
+    mean,
+    std,
+    ...d.decode,
+    ...options.decode,
+    decoder: sharpDecoder(),
+    batch: options.batch ?? 8,
+    skipBad: options.skipBad,
+  });
+}
+
+/** Categories of the data matched to the bundle's by name; boxes of others are an error. */
+function toBundleCategories(
+  data: DetectionDataset,
+  categories: readonly string[],
+): DetectionSample[] {
+  const index = data.categories.map((name) => categories.indexOf(name));
+  const unknown = data.categories.filter((_, i) => index[i] < 0);
+  if (unknown.length > 0) {
+    throw badInput(
+      `${data.name}: categories ${unknown.join(', ')} are not among the detector's (${categories.join(', ')})`,
+    );
+  }
+  return data.samples.map((s) => ({
+    ...s,
+    boxes: s.boxes.map((b) => ({ ...b, category: index[b.category] })),
+  }));
+}
+
+export async function evaluateDetector(
+  d: DetectorBundle,
+  location: string,
+  options: RunOptions & { images?: string; split?: 'train' | 'val' | 'test' } = {},
+): Promise<{
+  metrics: DetectionMetrics;
+  found: Map<DetectionSample, FoundBox[]>;
+  data: DetectionDataset;
+  skippedImages: number;
+}> {
+  const data = await openDetectionData(location, {
+    images: options.images,
+    split: options.split,
+    skipBad: options.skipBad,
+  });
+  const samples = toBundleCategories(data, d.categories);
+  const { results, skipped } = await runDetector(d, samples, options);
+  return { metrics: evaluateFound(results), found: results, data, skippedImages: skipped.count };
+}
+
+/** Samples for images without annotations: size 0 = read from the image itself. */
+export function unannotated(files: readonly string[]): DetectionSample[] {
+  return files.map((id) => ({ id: path.resolve(id), width: 0, height: 0, boxes: [] }));
+}

@@ -1,0 +1,81 @@
+// Runs a detector over images: each is letterboxed to the input size (the detection loader's
+// evaluation path), the network's output decoded (heads/detection/decode.ts: scores, boxes,
+// class-wise NMS) and the boxes mapped back to the original image's pixels, clipped to it.
+import type * as tf from '@tensorflow/tfjs';
+import type { ImageDecoder } from '../../data/decode.js';
+import { unletterbox } from '../../data/detection/augment.js';
+import { createDetectionLoader } from '../../data/detection/loader.js';
+import type { BBox, DetectionSample } from '../../data/detection/types.js';
+import type { NormalizeParams } from '../../data/transforms/normalize.js';
+import type { SkipReport } from '../../data/types.js';
+import { decodeDetections } from '../../heads/detection/decode.js';
+import { channelsPerLocation, type DetectorLayout } from '../../heads/detection/layout.js';
+
+export interface DecodeSettings {
+  scoreThreshold: number;
+  nmsIou: number;
+  maxDetections: number;
+}
+
+export interface FoundBox {
+  bbox: BBox;
+  category: number;
+  score: number;
+}
+
+export interface DetectOptions extends NormalizeParams, DecodeSettings {
+  decoder: ImageDecoder;
+  batch: number;
+  skipBad?: boolean;
+}
+
+function clipToImage(b: BBox, width: number, height: number): BBox {
+  const x0 = Math.min(width, Math.max(0, b[0]));
+  const y0 = Math.min(height, Math.max(0, b[1]));
+  const x1 = Math.min(width, Math.max(0, b[0] + b[2]));
+  const y1 = Math.min(height, Math.max(0, b[1] + b[3]));
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+/** Detections per image (in `samples` order; images skipped under skipBad are absent). */
+export async function detectSamples(
+  model: tf.LayersModel,
+  layout: DetectorLayout,
+  samples: readonly DetectionSample[],
+  options: DetectOptions,
+): Promise<{ results: Map<DetectionSample, FoundBox[]>; skipped: SkipReport }> {
+  const loader = createDetectionLoader(samples, {
+    size: layout.inputSize,
+    batchSize: options.batch,
+    decoder: options.decoder,
+    mean: options.mean,
+    std: options.std,
+    skipBad: options.skipBad,
+  });
+  const perImage = channelsPerLocation(layout);
+  const results = new Map<DetectionSample, FoundBox[]>();
+  for await (const batch of loader.epoch(0)) {
+    const output = model.predict(batch.x) as tf.Tensor;
+    batch.x.dispose();
+    const data = (await output.data()) as Float32Array;
+    output.dispose();
+    const stride = data.length / batch.samples.length;
+    batch.samples.forEach((sample, k) => {
+      const found = decodeDetections(data.subarray(k * stride, (k + 1) * stride), layout, {
+        scoreThreshold: options.scoreThreshold,
+        iouThreshold: options.nmsIou,
+        maxDetections: options.maxDetections,
+      });
+      results.set(
+        sample,
+        found.flatMap((d) => {
+          const { width, height } = batch.sizes[k];
+          const bbox = clipToImage(unletterbox(d.bbox, batch.letterboxes[k]), width, height);
+          return bbox[2] > 0 && bbox[3] > 0 ? [{ bbox, category: d.category, score: d.score }] : [];
+        }),
+      );
+    });
+    if (stride % perImage !== 0) throw new Error(`detector output has ${stride} values per image`);
+  }
+  return { results, skipped: loader.skipped };
+}
