@@ -21,6 +21,7 @@ export { resolveTrainConfig, type TrainConfig } from './methods/classification/c
 export { trainLinearHead } from './methods/classification/linear-head.js';
 export { train } from './methods/classification/train.js';
 export * from './methods/compress/index.js';
+export * as detection from './methods/detection/index.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
 export * from './metrics/index.js';

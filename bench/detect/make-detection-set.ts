@@ -19,7 +19,7 @@
 // Deterministic for a seed: image i depends only on (seed, i), drawn from src/util/rng.ts. As
 // for MNIST-M, the photo resize is libvips's, so the bytes are only promised for one libvips.
 //
-// Layout: dir/annotations.json (COCO; file_name is relative to imagesDir), dir/images/000001.jpg.
+// Layout: dir/annotations.json (COCO; file_name is images/…, relative to the .json's folder as COCO's default), dir/images/000001.jpg.
 // Extra COCO fields (ignored by loaders): `info` (recipe, seed, photos), each image's
 // `background` (photo index, crop corner, mirrored) and each annotation's `mnist_id` and `paint`.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -435,7 +435,7 @@ export async function makeDetectionSet(options: DetectionSetOptions): Promise<De
     },
     images: made.map(({ fileName, background }, i) => ({
       id: i + 1,
-      file_name: fileName,
+      file_name: `images/${fileName}`,
       width: size,
       height: size,
       background,
@@ -457,7 +457,7 @@ export async function makeDetectionSet(options: DetectionSetOptions): Promise<De
   await writeFile(annotationFile, `${JSON.stringify(coco)}\n`);
 
   // Read it back the way users will; a box the loader rejects is a bug here.
-  const dataset = await openCoco(annotationFile, { images: imagesDir });
+  const dataset = await openCoco(annotationFile);
   const boxes = dataset.samples.reduce((n, s) => n + s.boxes.length, 0);
   if (dataset.samples.length !== images || boxes !== annotationId)
     throw new Error(

@@ -34,6 +34,17 @@ export function formatMotTracks(tracks: readonly Track[]): string {
     .join('');
 }
 
+/** Writes a detection file (`det.txt`): id -1, the score as conf, sorted by frame. */
+export function formatMotDetections(detections: readonly Detection[]): string {
+  return [...detections]
+    .sort((a, b) => a.frame - b.frame)
+    .map((d) => {
+      const { x, y, w, h } = d.box;
+      return `${[d.frame, -1, x, y, w, h, d.score].map(num).join(',')},-1,-1,-1\n`;
+    })
+    .join('');
+}
+
 /** Two decimals is what MOTChallenge result files use; trailing zeros are dropped. */
 function num(v: number): string {
   return String(Math.round(v * 100) / 100);

@@ -58,7 +58,7 @@ export function detectTrainSubcommand(detect: Command): void {
       .option('--lr <x>', 'AdamW learning rate (default 1e-3)', parseNumber('--lr'))
       .option(
         '--backbone-lr-mult <x>',
-        'finetune: backbone lr multiple (default 0.1)',
+        'finetune: backbone lr multiple (default 1)',
         parseNumber('--backbone-lr-mult'),
       )
       .option(

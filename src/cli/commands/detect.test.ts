@@ -2,6 +2,7 @@
 // PNG images (colored squares) — a bundle, a COCO results file, a report and drawn images come
 // out; bad boxes exit 2 naming file and annotation, or are skipped and counted under --skip-bad.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { readBundleMeta } from '../../bundle/bundle.js';
 import { makeSquares, type SquaresFixture } from '../../methods/detection/test-fixture.js';
+import { parseMotDetections, parseMotTracks } from '../../track/mot-format.js';
 import { runCli } from '../run-cli.js';
 
 let work: string;
@@ -142,4 +144,80 @@ test('detect: a box outside its image exits 2 naming it; --skip-bad leaves it ou
   r = await runCli(['detect', 'eval', '--model', path.join(work, 'nope'), '--data', bad]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /nope/);
+});
+
+test('track --model --frames: the detector runs on each frame and the tracks come out as MOT', async () => {
+  const frames = path.join(work, 'frames');
+  await fs.mkdir(frames);
+  // Frame names sort numerically (frame2 before frame10), as video frame dumps are named.
+  for (let i = 1; i <= 12; i++)
+    await fs.copyFile(data.files[i], path.join(frames, `frame${i}.png`));
+  const tracksFile = path.join(work, 'tracks.txt');
+  const detFile = path.join(work, 'det.txt');
+  const bundle = path.join(run(), 'bundle');
+  let r = await runCli([
+    'track',
+    '--model',
+    bundle,
+    '--frames',
+    frames,
+    '--detect-threshold',
+    '0.01',
+    '--out',
+    tracksFile,
+    '--save-detections',
+    detFile,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  const detections = parseMotDetections(await fs.readFile(detFile, 'utf8'), detFile);
+  assert.equal(result.detections, detections.length);
+  assert.ok(detections.length > 0);
+  assert.ok(detections.every((d) => d.frame >= 1 && d.frame <= 12 && d.score > 0.01));
+  const tracks = parseMotTracks(await fs.readFile(tracksFile, 'utf8'), tracksFile);
+  assert.equal(tracks.length, result.boxes);
+
+  // The same frames as a video (ffmpeg, installed by .ci/run) give the same detections up to
+  // the codec's loss: a lossless one here, so exactly the same boxes.
+  const video = path.join(work, 'frames.mkv');
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-framerate',
+        '5',
+        '-i',
+        path.join(frames, 'frame%d.png'),
+        '-c:v',
+        'ffv1',
+        video,
+      ],
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+  const videoDet = path.join(work, 'video-det.txt');
+  r = await runCli([
+    'track',
+    '--model',
+    bundle,
+    '--video',
+    video,
+    '--detect-threshold',
+    '0.01',
+    '--save-detections',
+    videoDet,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await fs.readFile(videoDet, 'utf8'), await fs.readFile(detFile, 'utf8'));
+
+  r = await runCli(['track', '--model', bundle]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--frames DIR or --video FILE/);
+  r = await runCli(['track', '--model', bundle, '--frames', path.join(work, 'no-frames')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no-frames/);
 });

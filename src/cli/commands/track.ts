@@ -1,22 +1,73 @@
-// `visiontune track`: tracking by detection over given detections (MOTChallenge det.txt format),
-// with SORT or ByteTrack, written as MOTChallenge results; with --gt, scored by CLEAR MOT and IDF1.
-// (Tracking a folder of frames through a detector bundle comes with the detector.)
+// `visiontune track`: tracking by detection with SORT or ByteTrack over given detections
+// (MOTChallenge det.txt format) or a detector bundle's boxes on a folder of frames or a video;
+// written as MOTChallenge results (and the detections as det.txt); with --gt, scored by CLEAR MOT
+// and IDF1.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { writeFileAtomic } from '../../engine/file-io.js';
-import { badInput } from '../../errors.js';
-import { ByteTracker } from '../../track/bytetrack.js';
-import { formatMotTracks, parseMotDetections, parseMotTracks } from '../../track/mot-format.js';
+import { badInput, badUsage } from '../../errors.js';
+import { openDetectorBundle } from '../../methods/detection/bundle-detector.js';
+import { detectFrames, listFrames, videoToFrames } from '../../methods/detection/frames.js';
+import {
+  formatMotDetections,
+  formatMotTracks,
+  parseMotDetections,
+  parseMotTracks,
+} from '../../track/mot-format.js';
 import { motMetrics } from '../../track/mot-metrics.js';
-import { SortTracker } from '../../track/sort.js';
-import type { Detection, Track } from '../../track/types.js';
-import { addCommonFlags, type CommonFlags, setUp } from '../common.js';
+import { runTracker, SORT_MIN_SCORE, type TrackerName } from '../../track/run-tracker.js';
+import type { Detection } from '../../track/types.js';
+import { addCommonFlags, type CommonFlags, parseNumber, setUp } from '../common.js';
 
 interface TrackFlags extends CommonFlags {
-  detections: string;
-  tracker: 'sort' | 'bytetrack';
+  detections?: string;
+  model?: string;
+  frames?: string;
+  video?: string;
+  tracker: TrackerName;
+  minScore?: number;
+  detectThreshold: number;
   out?: string;
+  saveDetections?: string;
   gt?: string;
+}
+
+/** Detections from a file, or from a detector bundle on frames; exactly one source. */
+async function readDetections(
+  flags: TrackFlags,
+): Promise<{ detections: Detection[]; frames?: number }> {
+  const sources = [flags.detections, flags.model].filter(Boolean).length;
+  if (sources !== 1)
+    throw badUsage('give --detections FILE, or --model BUNDLE with --frames DIR or --video FILE');
+  if (flags.detections) {
+    if (flags.frames || flags.video)
+      throw badUsage('--frames/--video need --model, not --detections');
+    return {
+      detections: parseMotDetections(
+        await readText(flags.detections, 'detections'),
+        flags.detections,
+      ),
+    };
+  }
+  if (Boolean(flags.frames) === Boolean(flags.video))
+    throw badUsage('--model needs one of --frames DIR or --video FILE');
+  const detector = await openDetectorBundle(flags.model!);
+  let scratch: string | undefined;
+  try {
+    if (flags.video) scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'visiontune-frames-'));
+    const files = flags.video
+      ? await videoToFrames(flags.video, scratch!)
+      : await listFrames(flags.frames!);
+    const detections = await detectFrames(detector, files, {
+      scoreThreshold: flags.detectThreshold,
+    });
+    return { detections, frames: files.length };
+  } finally {
+    detector.model.dispose();
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function readText(file: string, what: string): Promise<string> {
@@ -29,29 +80,32 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
-/** Runs the tracker frame by frame from 1 to the last frame with a detection (empty frames too). */
-export function runTracker(
-  detections: readonly Detection[],
-  tracker: 'sort' | 'bytetrack',
-): Track[] {
-  const t = tracker === 'sort' ? new SortTracker() : new ByteTracker();
-  const byFrame = new Map<number, Detection[]>();
-  for (const d of detections) byFrame.set(d.frame, [...(byFrame.get(d.frame) ?? []), d]);
-  const last = Math.max(0, ...byFrame.keys());
-  const tracks: Track[] = [];
-  for (let frame = 1; frame <= last; frame++)
-    tracks.push(...t.update(byFrame.get(frame) ?? [], frame));
-  return tracks;
-}
-
 export function trackCommand(program: Command): void {
   addCommonFlags(
     program
       .command('track')
       .description('track objects across frames from their detections (SORT or ByteTrack)')
-      .requiredOption(
+      .option(
         '--detections <file>',
         'detections, MOTChallenge det.txt format (frame,-1,x,y,w,h,score,...)',
+      )
+      .option('--model <dir>', 'detector bundle to find the objects in --frames or --video')
+      .option('--frames <dir>', 'folder of frames, in name order')
+      .option('--video <file>', 'video decoded to frames with ffmpeg (when installed)')
+      .option(
+        '--detect-threshold <x>',
+        "with --model: keep boxes scoring above this (default 0.1, ByteTrack's low threshold)",
+        parseNumber('--detect-threshold'),
+        0.1,
+      )
+      .option(
+        '--save-detections <file>',
+        'with --model: also write the detections (MOTChallenge det.txt)',
+      )
+      .option(
+        '--min-score <x>',
+        `SORT: ignore detections under this score (default ${SORT_MIN_SCORE})`,
+        parseNumber('--min-score'),
       )
       .addOption(
         new Option('--tracker <name>', 'tracker')
@@ -62,11 +116,13 @@ export function trackCommand(program: Command): void {
       .option('--gt <file>', 'ground truth (MOTChallenge gt.txt) to score the tracks against'),
   ).action(async (flags: TrackFlags) => {
     const { out } = await setUp(flags);
-    const detections = parseMotDetections(
-      await readText(flags.detections, 'detections'),
-      flags.detections,
-    );
-    const tracks = runTracker(detections, flags.tracker);
+    const { detections, frames } = await readDetections(flags);
+    if (flags.saveDetections)
+      await writeFileAtomic(flags.saveDetections, formatMotDetections(detections));
+    const tracks = runTracker(detections, flags.tracker, {
+      sortMinScore: flags.minScore,
+      lastFrame: frames,
+    });
     if (flags.out) await writeFileAtomic(flags.out, formatMotTracks(tracks));
     const metrics = flags.gt
       ? motMetrics(parseMotTracks(await readText(flags.gt, 'ground truth'), flags.gt), tracks)

@@ -70,34 +70,36 @@ export function fcosLoss(
 ): FcosLossParts {
   const C = layout.numClasses;
   const strides = locationStrides(layout);
-  const positives: number[] = [];
+  const rows = targets.labels.length;
+  const mask = new Float32Array(rows);
+  let positives = 0;
   targets.labels.forEach((label, i) => {
-    if (label >= 0) positives.push(i);
+    if (label >= 0) {
+      mask[i] = 1;
+      positives++;
+    }
   });
+  // Box and centre-ness terms run over every location with the negatives weighted 0 (their
+  // centre-ness target and mask are 0) rather than gathering the positives: the gather's
+  // gradient (UnsortedSegmentSum) is quadratic in tfjs's cpu kernel.
   const parts = tf.tidy(() => {
     const flat = tf.reshape(output, [-1, channelsPerLocation(layout)]);
     const logits = tf.slice(flat, [0, 0], [-1, C]);
     const oneHot = tf.oneHot(tf.tensor1d(targets.labels, 'int32'), C);
-    const norm = Math.max(1, positives.length);
-    const cls = tf.div(sigmoidFocalLoss(logits, oneHot), norm) as tf.Scalar;
-    if (positives.length === 0) return { cls, box: tf.scalar(0), ctr: tf.scalar(0) };
-    const index = tf.tensor1d(positives, 'int32');
-    const pos = tf.gather(flat, index);
-    const raw = tf.minimum(tf.slice(pos, [0, C], [-1, 4]), MAX_RAW_DISTANCE);
+    const cls = tf.div(sigmoidFocalLoss(logits, oneHot), Math.max(1, positives)) as tf.Scalar;
+    if (positives === 0) return { cls, box: tf.scalar(0), ctr: tf.scalar(0) };
+    const raw = tf.minimum(tf.slice(flat, [0, C], [-1, 4]), MAX_RAW_DISTANCE);
     const stride = tf.tensor2d(
-      positives.map((i) => strides[i % strides.length]),
-      [positives.length, 1],
+      Float32Array.from({ length: rows }, (_, i) => strides[i % strides.length]),
+      [rows, 1],
     );
     const predicted = tf.mul(tf.exp(raw), stride) as tf.Tensor2D;
-    const ctrTarget = tf.tensor1d(positives.map((i) => targets.centerness[i]));
-    const distanceTarget = tf.tensor2d(
-      positives.flatMap((i) => Array.from(targets.distances.subarray(i * 4, i * 4 + 4))),
-      [positives.length, 4],
-    );
-    const box = giouLoss(predicted, distanceTarget, ctrTarget);
-    const ctr = centernessLoss(tf.reshape(tf.slice(pos, [0, C + 4], [-1, 1]), [-1]), ctrTarget);
+    const ctrTarget = tf.tensor1d(targets.centerness);
+    const box = giouLoss(predicted, tf.tensor2d(targets.distances, [rows, 4]), ctrTarget);
+    const ctrLogits = tf.reshape(tf.slice(flat, [0, C + 4], [-1, 1]), [-1]) as tf.Tensor1D;
+    const ctr = centernessLoss(ctrLogits, ctrTarget, tf.tensor1d(mask));
     return { cls, box, ctr };
   });
   const total = tf.tidy(() => tf.addN([parts.cls, parts.box, parts.ctr]) as tf.Scalar);
-  return { total, ...parts, positives: positives.length };
+  return { total, ...parts, positives };
 }

@@ -60,15 +60,21 @@ export function giouLoss(pred: tf.Tensor2D, target: tf.Tensor2D, weight: tf.Tens
   );
 }
 
-/** Mean binary cross-entropy of centre-ness logits against their targets, from logits. */
-export function centernessLoss(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(
-    () =>
-      tf.mean(
-        tf.add(
-          tf.mul(targets, tf.softplus(tf.neg(logits))),
-          tf.mul(tf.sub(1, targets), tf.softplus(logits)),
-        ),
-      ) as tf.Scalar,
-  );
+/**
+ * Mean binary cross-entropy of centre-ness logits against their targets, from logits; with
+ * `mask` (1 for the locations that count, 0 elsewhere), the mean over the masked locations.
+ */
+export function centernessLoss(
+  logits: tf.Tensor1D,
+  targets: tf.Tensor1D,
+  mask?: tf.Tensor1D,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const bce = tf.add(
+      tf.mul(targets, tf.softplus(tf.neg(logits))),
+      tf.mul(tf.sub(1, targets), tf.softplus(logits)),
+    );
+    if (!mask) return tf.mean(bce) as tf.Scalar;
+    return tf.div(tf.sum(tf.mul(bce, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  });
 }

@@ -24,7 +24,11 @@ export const detectConfigSchema = z.object({
   batch: z.number().int().positive().default(16),
   /** AdamW base lr; the backbone trains at lr × backboneLrMult when pretrained. */
   lr: z.number().positive().default(1e-3),
-  backboneLrMult: z.number().positive().max(1).default(0.1),
+  /**
+   * 1: detectors fine-tune the whole network at one lr (FCOS, detectron2); digits on photos are
+   * far from the pretraining images. bench/detect, 4 epochs: AP50 0.088 at 1 vs 0.066 at 0.1.
+   */
+  backboneLrMult: z.number().positive().max(1).default(1),
   weightDecay: z.number().nonnegative().default(1e-4),
   schedule: z.enum(['cosine', 'step', 'onecycle', 'constant']).default('cosine'),
   clipNorm: z.number().positive().optional().default(10),
