@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { createLimiter } from './limit.js';
+import { prefetched } from './prefetch.js';
 import { epochOrder } from './sampler.js';
 import type { Transform } from './transforms/types.js';
 import type { Batch, DataSource, Sample, SkipReport } from './types.js';
@@ -105,26 +106,12 @@ export function createLoader(
       seed,
       epoch,
     });
-    const pending: Promise<Batch | null>[] = [];
-    let launched = 0;
-    try {
-      for (let b = 0; b < numBatches; b++) {
-        while (launched < numBatches && pending.length < prefetch + 1) {
-          const p = buildBatch(order, launched++, epoch);
-          // A failure surfaces when its turn comes; don't let it count as unhandled before then.
-          p.catch(() => {});
-          pending.push(p);
-        }
-        const batch = await pending.shift()!;
-        if (batch) yield batch;
-      }
-    } finally {
-      // Early exit (break, error): free whatever was prefetched.
-      for (const p of pending.splice(0)) {
-        const batch = await p.catch(() => null);
-        batch?.x.dispose();
-      }
-    }
+    yield* prefetched(
+      numBatches,
+      (b) => buildBatch(order, b, epoch),
+      prefetch,
+      (batch) => batch.x.dispose(),
+    );
   }
 
   return {

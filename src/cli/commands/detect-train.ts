@@ -177,6 +177,7 @@ export function detectTrainSubcommand(detect: Command): void {
         detections: result.resultsFile,
         evaluatedOn: result.evaluatedOn,
         splits: result.splits,
+        skipped: result.skipped,
         seconds: result.seconds,
         metrics: result.metrics,
         config: result.config,

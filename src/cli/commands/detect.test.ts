@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { readBundleMeta } from '../../bundle/bundle.js';
-import { makeSquares, type SquaresFixture } from '../../methods/detection/test-fixture.js';
+import { makeSquares, type SquaresFixture } from '../../data/detection/test-fixture.js';
 import { parseMotDetections, parseMotTracks } from '../../track/mot-format.js';
 import { runCli } from '../run-cli.js';
 
@@ -122,6 +122,9 @@ test('detect eval and predict run the bundle on labelled boxes and on plain imag
 test('detect: a box outside its image exits 2 naming it; --skip-bad leaves it out', async () => {
   const json = JSON.parse(await fs.readFile(data.annotationFile, 'utf8'));
   json.annotations[0].bbox = [50, 50, 40, 40];
+  // An image that is not one: sharp cannot decode it, found only when training reads it.
+  await fs.writeFile(path.join(work, 'images', 'corrupt.png'), 'not a png');
+  json.images.push({ id: 99, file_name: 'images/corrupt.png', width: 64, height: 64 });
   const bad = path.join(work, 'bad.json');
   await fs.writeFile(bad, JSON.stringify(json));
   const args = [
@@ -140,6 +143,7 @@ test('detect: a box outside its image exits 2 naming it; --skip-bad leaves it ou
   assert.match(r.stderr, /bad\.json: annotation 1/);
   r = await runCli([...args, '--skip-bad', '--json']);
   assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).skipped, { annotations: 1, images: 1 });
 
   r = await runCli(['detect', 'eval', '--model', path.join(work, 'nope'), '--data', bad]);
   assert.equal(r.code, 2);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../../errors.js';
 import { Rng } from '../../util/rng.js';
 import type { ImageDecoder } from '../decode.js';
+import { prefetched } from '../prefetch.js';
 import { type NormalizeParams, normalizeInto, normalizeTable } from '../transforms/normalize.js';
 import type { SkipReport } from '../types.js';
 import { recordSkip } from '../validate.js';
@@ -120,21 +121,12 @@ export function createDetectionLoader(
     const order = options.shuffle
       ? new Rng(seed).fork('order', epoch).permutation(samples.length)
       : samples.map((_, i) => i);
-    const pending: Promise<DetectionBatch | null>[] = [];
-    let launched = 0;
-    try {
-      for (let b = 0; b < numBatches; b++) {
-        while (launched < numBatches && pending.length < prefetch + 1) {
-          const p = build(order, launched++, epoch);
-          p.catch(() => {});
-          pending.push(p);
-        }
-        const batch = await pending.shift();
-        if (batch) yield batch;
-      }
-    } finally {
-      for (const p of pending.splice(0)) (await p.catch(() => null))?.x.dispose();
-    }
+    yield* prefetched(
+      numBatches,
+      (b) => build(order, b, epoch),
+      prefetch,
+      (batch) => batch.x.dispose(),
+    );
   }
 
   return {

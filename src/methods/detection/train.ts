@@ -23,12 +23,12 @@ import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
 import { fit } from '../../train/loop.js';
 import { AdamW, buildParamGroups } from '../../train/optim/index.js';
 import { Rng } from '../../util/rng.js';
+import { lrSchedule } from '../classification/fit-options.js';
 import type { TrainHooks } from '../classification/strategy.js';
 import type { DetectConfig } from './config.js';
 import { detectSamples } from './detect-samples.js';
 import { cocoResults, evaluateFound, headline } from './evaluate.js';
 import { writeRunReport } from './report.js';
-import { scheduleOf } from './schedule.js';
 
 export interface DetectRunResult {
   bundleDir: string;
@@ -37,6 +37,8 @@ export interface DetectRunResult {
   metrics: DetectionMetrics;
   categories: string[];
   splits: { train: number; val: number; test: number };
+  /** Under skipBad: bad boxes or missing images left out of the data, unreadable images skipped. */
+  skipped: { annotations: number; images: number };
   evaluatedOn: string;
   seconds: number;
   config: DetectConfig;
@@ -82,7 +84,8 @@ export async function trainDetector(
     throw badInput(
       `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
     );
-  for (const s of data.skipped) hooks.log?.(`skipped ${s.where}: ${s.reason}`);
+  const skippedBoxes = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
+  for (const s of skippedBoxes) hooks.log?.(`skipped ${s.where}: ${s.reason}`);
 
   const pretrained = config.strategy === 'finetune';
   const detector = await buildDetector({
@@ -152,7 +155,7 @@ export async function trainDetector(
     train,
     epochs: config.epochs,
     seed: config.seed,
-    schedule: scheduleOf(config, train.numBatches),
+    schedule: lrSchedule(config.schedule, config.lr, train.numBatches, config.epochs),
     clipNorm: config.clipNorm,
     loss: (batch) => {
       const targets = batchTargets(batch.boxes, layout);
@@ -218,7 +221,12 @@ export async function trainDetector(
     metrics,
     found,
     config,
-    notes: skipped.count > 0 ? [`${skipped.count} unreadable images skipped`] : [],
+    notes: [
+      ...(skippedBoxes.length
+        ? [`${skippedBoxes.length} bad boxes or missing images left out`]
+        : []),
+      ...(skipped.count ? [`${skipped.count} unreadable images skipped in evaluation`] : []),
+    ],
   });
   model.dispose();
   return {
@@ -232,6 +240,7 @@ export async function trainDetector(
       val: split.val.length,
       test: testData?.samples.length ?? 0,
     },
+    skipped: { annotations: skippedBoxes.length, images: train.skipped.count + skipped.count },
     evaluatedOn,
     seconds: (Date.now() - started) / 1000,
     config,
