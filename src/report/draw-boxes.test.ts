@@ -136,6 +136,21 @@ test('drawBoxes: maxSide shrinks the image and the boxes with it', async () => {
   assert.deepEqual([small.info.width, small.info.height], [64, 32]);
 });
 
+test('drawBoxes: minSide enlarges a small image and its boxes', async () => {
+  const color = '#00ff00';
+  const out = await drawBoxes(
+    await grayImage(64, 32),
+    [{ bbox: [16, 8, 32, 16], label: '', color }],
+    { format: 'png', minSide: 256 },
+  );
+  const img = await decode(out);
+  assert.deepEqual([img.info.width, img.info.height], [256, 128]);
+  // Box now [64, 32, 128, 64].
+  assert.ok(near(img.at(64, 60), hex(color)), `left edge: ${img.at(64, 60)}`);
+  assert.ok(near(img.at(191, 60), hex(color)), `right edge: ${img.at(191, 60)}`);
+  assert.ok(near(img.at(128, 64), [GRAY, GRAY, GRAY]));
+});
+
 test('drawBoxes: JPEG by default, reads a file path, colours a grayscale image', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'vt-boxes-'));
   try {

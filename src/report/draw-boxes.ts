@@ -22,6 +22,9 @@ export interface DrawBoxesOptions {
   format?: 'jpeg' | 'png';
   /** Shrinks the result so its longer side is at most this many pixels; boxes follow. */
   maxSide?: number;
+  /** Enlarges (nearest neighbour, pixels stay sharp) a smaller image to this longer side, so
+   * tags on tiny images can be read. */
+  minSide?: number;
 }
 
 /** Tableau 10: distinct on photos and for most colour-blind readers; repeats past 10. */
@@ -133,6 +136,11 @@ export async function drawBoxes(
   const max = options.maxSide;
   if (max !== undefined && Number.isFinite(max) && max > 0 && Math.max(width, height) > max) {
     pipeline = pipeline.resize(Math.round(max), Math.round(max), { fit: 'inside' });
+  }
+  const min = options.minSide;
+  if (min !== undefined && Number.isFinite(min) && min > 0 && Math.max(width, height) < min) {
+    const side = Math.round(min);
+    pipeline = pipeline.resize(side, side, { fit: 'inside', kernel: 'nearest' });
   }
   // Resize first, then draw: lines and text stay crisp at the size the reader sees.
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });

@@ -16,7 +16,7 @@ export async function drawSample(
   sample: DetectionSample,
   found: readonly FoundBox[],
   categories: readonly string[],
-  options: { maxSide?: number; groundTruth?: boolean; minScore?: number } = {},
+  options: { maxSide?: number; minSide?: number; groundTruth?: boolean; minScore?: number } = {},
 ): Promise<Buffer> {
   const truth = options.groundTruth
     ? sample.boxes.map((b) => ({
@@ -37,6 +37,7 @@ export async function drawSample(
   return drawBoxes(sample.id, [...truth, ...predicted], {
     format: 'jpeg',
     maxSide: options.maxSide,
+    minSide: options.minSide,
   });
 }
 
@@ -54,7 +55,11 @@ export async function writeRunReport(input: {
   const samples = await Promise.all(
     chosen.map(async ([sample, boxes]) => ({
       name: path.basename(sample.id),
-      image: await drawSample(sample, boxes, input.categories, { maxSide: 320, groundTruth: true }),
+      image: await drawSample(sample, boxes, input.categories, {
+        maxSide: 320,
+        minSide: 256,
+        groundTruth: true,
+      }),
     })),
   );
   const file = path.join(input.out, 'report.html');
