@@ -101,12 +101,13 @@ export function createDetectionLoader(
     );
     const kept = results.flatMap((r, k) => (r ? [{ ...r, k }] : []));
     if (kept.length === 0) return null;
-    const data =
-      kept.length === positions.length
-        ? buffer
-        : Float32Array.from(
-            kept.flatMap((r) => [...buffer.subarray(r.k * pixels, (r.k + 1) * pixels)]),
-          );
+    let data = buffer;
+    if (kept.length < positions.length) {
+      data = new Float32Array(kept.length * pixels);
+      kept.forEach((r, w) => {
+        data.set(buffer.subarray(r.k * pixels, (r.k + 1) * pixels), w * pixels);
+      });
+    }
     return {
       x: tf.tensor4d(data, [kept.length, size, size, 3]),
       labels: new Int32Array(0),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { listBackbones } from '../../backbones/index.js';
 import { buildDetector } from './fcos-model.js';
 import { channelsPerLocation, levelSizes } from './layout.js';
 
@@ -48,4 +49,27 @@ test('the input size must be a multiple of the largest stride', async () => {
     buildDetector({ backbone: 'resnet_tiny', pretrained: false, numClasses: 2, inputSize: 72 }),
     /multiple of 32/,
   );
+});
+
+test('every registry backbone builds a detector, or is refused naming its feature-map sizes', async () => {
+  await tf.setBackend('cpu');
+  for (const entry of listBackbones()) {
+    try {
+      const d = await buildDetector({
+        backbone: entry.name,
+        pretrained: false,
+        numClasses: 2,
+        inputSize: 96,
+      });
+      assert.deepEqual(d.model.outputs[0].shape, [null, 144 + 36 + 9, 7], entry.name);
+      d.model.dispose();
+    } catch (err) {
+      // Inception's 'valid' padding gives maps of other sizes: refused, not misplaced.
+      assert.match(
+        (err as Error).message,
+        new RegExp(`backbone ${entry.name}: .* not 12x12, 6x6, 3x3`),
+      );
+      assert.equal(entry.name, 'inception_v3');
+    }
+  }
 });

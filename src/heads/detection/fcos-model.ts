@@ -58,6 +58,17 @@ export async function buildDetector(options: DetectorOptions): Promise<Detector>
     seed,
   });
   const body = features.model;
+  const layout: DetectorLayout = { inputSize, strides: [...FCOS_STRIDES], numClasses };
+  const sizes = levelSizes(layout);
+  // Locations sit at s/2 + j·s: a tap of another size ('valid' padding) would misplace them.
+  const got = body.outputs.map((o) => `${o.shape[1]}x${o.shape[2]}`);
+  const want = sizes.map((l) => `${l.height}x${l.width}`);
+  if (got.join() !== want.join()) {
+    body.dispose();
+    throw badUsage(
+      `backbone ${options.backbone}: its stride-8/16/32 feature maps are ${got.join(', ')} at ${inputSize} px, not ${want.join(', ')}; the detector needs 'same'-padded backbones (e.g. mobilenet_v2, mobilenet_v2_035, resnet_tiny)`,
+    );
+  }
   const backboneLayers = new Set(body.layers.map((l) => l.name));
   let initIndex = 0;
   const conv = (name: string, filters: number, kernel: number, bias = 0, std?: number) =>
@@ -100,8 +111,6 @@ export async function buildDetector(options: DetectorOptions): Promise<Detector>
   const clsLogits = conv('head_cls_logits', numClasses, 3, -Math.log((1 - PRIOR) / PRIOR), 0.01);
   const boxPred = conv('head_box', 4, 3, 0, 0.01);
   const centerness = conv('head_centerness', 1, 3, 0, 0.01);
-  const layout: DetectorLayout = { inputSize, strides: [...FCOS_STRIDES], numClasses };
-  const sizes = levelSizes(layout);
   const perLevel = levels.map((p, i) => {
     const c = clsTower.reduce((x, l) => apply(l, x), p);
     const b = boxTower.reduce((x, l) => apply(l, x), p);
