@@ -40,7 +40,9 @@ export function formatMotDetections(detections: readonly Detection[]): string {
     .sort((a, b) => a.frame - b.frame)
     .map((d) => {
       const { x, y, w, h } = d.box;
-      return `${[d.frame, -1, x, y, w, h, d.score].map(num).join(',')},-1,-1,-1\n`;
+      // Scores keep 4 decimals: tracker thresholds read them back.
+      const score = String(Math.round(d.score * 1e4) / 1e4);
+      return `${[d.frame, -1, x, y, w, h].map(num).join(',')},${score},-1,-1,-1\n`;
     })
     .join('');
 }

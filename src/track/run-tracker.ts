@@ -24,7 +24,9 @@ export function runTracker(
     if (list) list.push(d);
     else byFrame.set(d.frame, [d]);
   }
-  const last = options.lastFrame ?? Math.max(0, ...detections.map((d) => d.frame));
+  // A loop, not Math.max(...frames): a long det.txt would overflow the argument stack.
+  let last = options.lastFrame ?? 0;
+  if (options.lastFrame === undefined) for (const d of detections) last = Math.max(last, d.frame);
   const tracks: Track[] = [];
   for (let frame = 1; frame <= last; frame++)
     tracks.push(...t.update(byFrame.get(frame) ?? [], frame));

@@ -40,19 +40,24 @@ export function detectEvalSubcommand(detect: Command): void {
   ).action(async (flags: EvalFlags) => {
     const { out } = await setUp(flags);
     const detector = await openDetectorBundle(flags.model);
-    const { metrics, found, data, skippedImages } = await evaluateDetector(detector, flags.data, {
-      images: flags.images,
-      split: flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') ? flags.split : undefined,
-      batch: flags.batch,
-      skipBad: flags.skipBad,
-      decode: decodeOverrides(flags),
-    });
+    const { metrics, found, data, categoryIds, skippedImages } = await evaluateDetector(
+      detector,
+      flags.data,
+      {
+        images: flags.images,
+        split:
+          flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') ? flags.split : undefined,
+        batch: flags.batch,
+        skipBad: flags.skipBad,
+        decode: decodeOverrides(flags),
+      },
+    );
     const skipped = data.skipped.length + skippedImages;
     let files: Record<string, string> = {};
     if (flags.out) {
       const detections = path.join(flags.out, 'detections.json');
       const metricsFile = path.join(flags.out, 'metrics.json');
-      await writeFileAtomic(detections, JSON.stringify(cocoResults(found, data.categoryIds)));
+      await writeFileAtomic(detections, JSON.stringify(cocoResults(found, categoryIds)));
       await writeFileAtomic(
         metricsFile,
         `${JSON.stringify({ images: found.size, ...metrics }, null, 2)}\n`,

@@ -1,5 +1,6 @@
 // Decoding flags shared by detect eval / predict / track: override the bundle's defaults.
 import type { Command } from 'commander';
+import { badUsage } from '../../errors.js';
 import type { DecodeSettings } from '../../methods/detection/detect-samples.js';
 import { parseInteger, parseNumber } from '../common.js';
 
@@ -30,6 +31,12 @@ export function addDecodeFlags(command: Command): Command {
 
 export function decodeOverrides(flags: DecodeFlags): Partial<DecodeSettings> {
   const o: Partial<DecodeSettings> = {};
+  const s = flags.scoreThreshold;
+  if (s !== undefined && !(s >= 0 && s < 1))
+    throw badUsage(`--score-threshold: must be in [0, 1) (got ${s})`);
+  const iou = flags.nmsIou;
+  if (iou !== undefined && !(iou > 0 && iou <= 1))
+    throw badUsage(`--nms-iou: must be in (0, 1] (got ${iou})`);
   if (flags.scoreThreshold !== undefined) o.scoreThreshold = flags.scoreThreshold;
   if (flags.nmsIou !== undefined) o.nmsIou = flags.nmsIou;
   if (flags.maxDetections !== undefined) o.maxDetections = flags.maxDetections;

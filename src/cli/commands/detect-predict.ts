@@ -54,7 +54,7 @@ export function detectPredictSubcommand(detect: Command): void {
       await fs.mkdir(drawnDir, { recursive: true });
       const minScore = Math.max(DRAW_SCORE, flags.scoreThreshold ?? 0);
       for (const [sample, found] of results) {
-        const name = `${path.basename(sample.id, path.extname(sample.id))}.jpg`;
+        const name = `${sample.sourceId}.jpg`;
         const image = await drawSample(sample, found, detector.categories, { minScore });
         await writeFileAtomic(path.join(drawnDir, name), image);
       }

@@ -1,5 +1,5 @@
 // `visiontune detect train`: an FCOS detector on a registry backbone, fine-tuned or from scratch.
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveDetectConfig } from '../../methods/detection/config.js';
 import { trainDetector } from '../../methods/detection/train.js';
 import {
@@ -20,7 +20,7 @@ interface DetectTrainFlags extends CommonFlags {
 function parseRange(value: string): [number, number] {
   const parts = value.split(',').map(Number);
   if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v > 0))
-    throw new Error(`--scale: expected two positive numbers like 0.6,1.4 (got '${value}')`);
+    throw new InvalidArgumentError(`expected two positive numbers like 0.6,1.4 (got '${value}')`);
   return [parts[0], parts[1]];
 }
 
@@ -30,14 +30,22 @@ export function detectTrainSubcommand(detect: Command): void {
       .command('train')
       .description('train a detector (FPN + FCOS head) on a pretrained or scratch backbone')
       .option('--data <path>', 'training boxes: COCO .json, YOLO data.yaml, or a VOC folder')
-      .option('--images <dir>', 'COCO: images folder (default: next to the .json)')
-      .option('--val-data <path>', 'validation boxes in any format (default: hold out --val)')
+      .option('--images <dir>', 'COCO: images folder of --data (default: next to the .json)')
+      .option(
+        '--val-data <path>',
+        'validation boxes in any format; a YOLO data.yaml: its val split (default: hold out --val)',
+      )
+      .option('--val-images <dir>', 'COCO: images folder of --val-data')
       .option(
         '--val <fraction>',
         'held-out fraction without --val-data (default 0.1)',
         parseNumber('--val'),
       )
-      .option('--test-data <path>', 'boxes to evaluate on after training (default: validation)')
+      .option(
+        '--test-data <path>',
+        'boxes to evaluate on after training; a YOLO data.yaml: its test split (default: validation)',
+      )
+      .option('--test-images <dir>', 'COCO: images folder of --test-data')
       .option(
         '--backbone <name>',
         'registry name or TF.js layers model path (default mobilenet_v2)',
@@ -76,7 +84,7 @@ export function detectTrainSubcommand(detect: Command): void {
       )
       .option(
         '--clip-norm <x>',
-        'clip gradients to this global norm (default 10)',
+        'clip gradients to this global norm, 0 = off (default 10)',
         parseNumber('--clip-norm'),
       )
       .option('--freeze-backbone', 'finetune: train only the FPN and head')
@@ -99,7 +107,7 @@ export function detectTrainSubcommand(detect: Command): void {
       )
       .option(
         '--eval-every <epochs>',
-        'validation AP every N epochs (default 0: at the end)',
+        'validation AP every N epochs and at the last (default 0: none)',
         parseInteger('--eval-every', 0),
       )
       .option(
@@ -131,6 +139,8 @@ export function detectTrainSubcommand(detect: Command): void {
       data: flags.data,
       images: flags.images,
       valData: flags.valData,
+      valImages: flags.valImages,
+      testImages: flags.testImages,
       val: flags.val,
       testData: flags.testData,
       backbone: flags.backbone,

@@ -116,6 +116,8 @@ export function trackCommand(program: Command): void {
       .option('--gt <file>', 'ground truth (MOTChallenge gt.txt) to score the tracks against'),
   ).action(async (flags: TrackFlags) => {
     const { out } = await setUp(flags);
+    if (flags.minScore !== undefined && flags.tracker !== 'sort')
+      throw badUsage('--min-score: only for --tracker sort (ByteTrack has its own two thresholds)');
     const { detections, frames } = await readDetections(flags);
     if (flags.saveDetections)
       await writeFileAtomic(flags.saveDetections, formatMotDetections(detections));

@@ -73,11 +73,27 @@ test('a horizontal flip mirrors the boxes with the pixels; twice is the identity
 test('letterbox fits, centres and pads, and maps boxes back to the original exactly', () => {
   const input = drawn(64, 32, [[10, 4, 20, 8]]);
   const out = letterbox(input, 32);
-  assert.deepEqual(out.letterbox, { scale: 0.5, padX: 0, padY: 8 });
+  assert.deepEqual(out.letterbox, { scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 8 });
   assert.deepEqual(out.boxes[0].bbox, [5, 10, 10, 4]);
   assert.deepEqual([...out.image.data.subarray(0, 3)], PAD_FILL, 'gray padding');
   assert.deepEqual(unletterbox(out.boxes[0].bbox, out.letterbox), [10, 4, 20, 8]);
   assert.ok(meanInside(out, out.boxes[0].bbox) > 200);
+});
+
+test('letterbox of an odd size: the rounded side gets its own scale, boxes map back exactly', () => {
+  // 100×33 into 64: width 64 (scale 0.64), height round(21.12) = 21, so y scales by 21/33.
+  const input = drawn(100, 33, [[0, 0, 100, 33]]);
+  const out = letterbox(input, 64);
+  assert.equal(out.letterbox.scaleX, 0.64);
+  assert.equal(out.letterbox.scaleY, 21 / 33);
+  const back = unletterbox(out.boxes[0].bbox, out.letterbox);
+  back.forEach((v, i) => {
+    assert.ok(Math.abs(v - [0, 0, 100, 33][i]) < 1e-9, `${back}`);
+  });
+  // The box covers exactly the resized picture: bottom edge at pad + 21.
+  assert.ok(
+    Math.abs(out.boxes[0].bbox[1] + out.boxes[0].bbox[3] - (out.letterbox.padY + 21)) < 1e-9,
+  );
 });
 
 test('random scale and crop: boxes follow the pixels, stay inside, and the stream is seeded', () => {

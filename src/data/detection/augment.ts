@@ -120,9 +120,13 @@ export function randomScaleCrop(size: number, options: ScaleCropOptions = {}): B
   };
 }
 
-/** How a letterboxed image relates to its original: original = (letterboxed − pad) / scale. */
+/**
+ * How a letterboxed image relates to its original: original = (letterboxed − pad) / scale, per
+ * axis (the resized side is rounded to whole pixels, so the two scales differ slightly).
+ */
 export interface Letterbox {
-  scale: number;
+  scaleX: number;
+  scaleY: number;
   padX: number;
   padY: number;
 }
@@ -149,17 +153,17 @@ export function letterbox(
   return {
     image: crop(img, -padX, -padY, size, size, PAD_FILL),
     boxes,
-    letterbox: { scale, padX, padY },
+    letterbox: { scaleX: sx, scaleY: sy, padX, padY },
   };
 }
 
 /** A box on the letterboxed image in the original image's pixels. */
 export function unletterbox(bbox: BBox, l: Letterbox): BBox {
   return [
-    (bbox[0] - l.padX) / l.scale,
-    (bbox[1] - l.padY) / l.scale,
-    bbox[2] / l.scale,
-    bbox[3] / l.scale,
+    (bbox[0] - l.padX) / l.scaleX,
+    (bbox[1] - l.padY) / l.scaleY,
+    bbox[2] / l.scaleX,
+    bbox[3] / l.scaleY,
   ];
 }
 

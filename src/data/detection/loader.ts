@@ -41,6 +41,7 @@ export interface DetectionLoaderOptions extends NormalizeParams {
 
 export interface DetectionLoader {
   readonly numBatches: number;
+  /** Each unreadable image once, however many epochs met it. */
   readonly skipped: SkipReport;
   epoch(index: number): AsyncIterable<DetectionBatch>;
 }
@@ -56,6 +57,7 @@ export function createDetectionLoader(
   const pixels = size * size * 3;
   const numBatches = Math.ceil(samples.length / batchSize);
   const skipped: SkipReport = { count: 0, examples: [] };
+  const skippedIds = new Set<string>();
 
   async function prepare(sample: DetectionSample, rng: Rng, out: Float32Array, offset: number) {
     const image = await decoder.decode(sample.id, sample.id);
@@ -76,7 +78,11 @@ export function createDetectionLoader(
           `box ops produced ${result.image.width}x${result.image.height}, not ${size}`,
         );
       normalizeInto(result.image, lut, out, offset);
-      return { boxes: result.boxes, letterbox: { scale: 1, padX: 0, padY: 0 }, size: size0 };
+      return {
+        boxes: result.boxes,
+        letterbox: { scaleX: 1, scaleY: 1, padX: 0, padY: 0 },
+        size: size0,
+      };
     }
     const result = letterbox(input, size);
     normalizeInto(result.image, lut, out, offset);
@@ -94,7 +100,8 @@ export function createDetectionLoader(
           return { sample, ...(await prepare(sample, rng, buffer, k * pixels)) };
         } catch (err) {
           if (!options.skipBad || !(err instanceof VisiontuneError)) throw err;
-          recordSkip(skipped, err.message);
+          if (!skippedIds.has(sample.id)) recordSkip(skipped, err.message);
+          skippedIds.add(sample.id);
           return undefined;
         }
       }),

@@ -80,6 +80,20 @@ function toBundleCategories(
   }));
 }
 
+/**
+ * COCO category ids for the detector's category indices, taken from the evaluated file where it
+ * has the category (its ids may differ from the training file's), else the training file's.
+ */
+export function idsInBundleOrder(
+  data: Pick<DetectionDataset, 'categories' | 'categoryIds'>,
+  d: Pick<DetectorBundle, 'categories' | 'categoryIds'>,
+): number[] {
+  return d.categories.map((name, b) => {
+    const i = data.categories.indexOf(name);
+    return (i >= 0 ? data.categoryIds?.[i] : undefined) ?? d.categoryIds?.[b] ?? b + 1;
+  });
+}
+
 export async function evaluateDetector(
   d: DetectorBundle,
   location: string,
@@ -88,6 +102,8 @@ export async function evaluateDetector(
   metrics: DetectionMetrics;
   found: Map<DetectionSample, FoundBox[]>;
   data: DetectionDataset;
+  /** COCO ids of the detector's categories, for results files about this data. */
+  categoryIds: number[];
   skippedImages: number;
 }> {
   const data = await openDetectionData(location, {
@@ -97,10 +113,31 @@ export async function evaluateDetector(
   });
   const samples = toBundleCategories(data, d.categories);
   const { results, skipped } = await runDetector(d, samples, options);
-  return { metrics: evaluateFound(results), found: results, data, skippedImages: skipped.count };
+  return {
+    metrics: evaluateFound(results),
+    found: results,
+    data,
+    categoryIds: idsInBundleOrder(data, d),
+    skippedImages: skipped.count,
+  };
 }
 
-/** Samples for images without annotations: size 0 = read from the image itself. */
+/**
+ * Samples for images without annotations (size 0: read from the image itself). Each gets a
+ * unique name for results files and drawings: the file name without extension, or, where two
+ * inputs share one (a/001.jpg, b/001.jpg), the path from the working folder with '_' for '/'.
+ */
 export function unannotated(files: readonly string[]): DetectionSample[] {
-  return files.map((id) => ({ id: path.resolve(id), width: 0, height: 0, boxes: [] }));
+  const stem = (f: string) => path.basename(f, path.extname(f));
+  const seen = new Map<string, number>();
+  for (const f of files) seen.set(stem(f), (seen.get(stem(f)) ?? 0) + 1);
+  return files.map((f) => {
+    const id = path.resolve(f);
+    const relative = path.relative(process.cwd(), id);
+    const unique =
+      seen.get(stem(f)) === 1
+        ? stem(f)
+        : relative.slice(0, relative.length - path.extname(relative).length).replace(/[\\/]/g, '_');
+    return { id, sourceId: unique, width: 0, height: 0, boxes: [] };
+  });
 }

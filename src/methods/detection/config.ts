@@ -7,13 +7,18 @@ import { parseLayers } from '../../util/merge-layers.js';
 export const detectConfigSchema = z.object({
   /** Training data: COCO .json, YOLO data.yaml, or a Pascal VOC folder. */
   data: z.string().min(1),
-  /** COCO: images folder (default: the annotation file's folder). */
+  /** COCO: images folder of `data` (default: the annotation file's folder). */
   images: z.string().optional(),
-  /** Validation data in any format; default: `val` of the training images held out. */
+  /** COCO: images folders of valData / testData (default: their annotation file's folder). */
+  valImages: z.string().optional(),
+  testImages: z.string().optional(),
+  /** Validation data in any format (a YOLO data.yaml: its val split); default: `val` of the
+   * training images held out. */
   valData: z.string().optional(),
   /** Fraction of the training images held out for validation when there is no valData. */
   val: z.number().min(0).max(0.9).default(0.1),
-  /** Data evaluated after training (any format); default: the validation images. */
+  /** Data evaluated after training (any format; a YOLO data.yaml: its test split); default:
+   * the validation images. */
   testData: z.string().optional(),
   backbone: z.string().default('mobilenet_v2'),
   /** finetune: pretrained backbone; scratch: the same network randomly initialized. */
@@ -31,7 +36,8 @@ export const detectConfigSchema = z.object({
   backboneLrMult: z.number().positive().max(1).default(1),
   weightDecay: z.number().nonnegative().default(1e-4),
   schedule: z.enum(['cosine', 'step', 'onecycle', 'constant']).default('cosine'),
-  clipNorm: z.number().positive().optional().default(10),
+  /** Clip gradients to this global L2 norm; 0 turns clipping off. */
+  clipNorm: z.number().nonnegative().default(10),
   /** finetune: only the FPN and head train; the backbone stays as pretrained. */
   freezeBackbone: z.boolean().default(false),
   /** finetune: BatchNorms keep their pretrained statistics (inference mode), as detectors do. */
@@ -44,7 +50,8 @@ export const detectConfigSchema = z.object({
   scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.6, 1.4]),
   /** Color jitter strength (brightness, contrast, saturation); 0 turns it off. */
   colorJitter: z.number().min(0).max(1).default(0.3),
-  /** Validation AP after every this many epochs (0: only at the end). */
+  /** Validation AP after every this many epochs and at the last (0: never; the final
+   * evaluation on the test data, or on the validation images without it, always runs). */
   evalEvery: z.number().int().nonnegative().default(0),
   scoreThreshold: z.number().min(0).max(1).default(0.05),
   nmsIou: z.number().gt(0).max(1).default(0.6),

@@ -8,8 +8,13 @@ import { createDetectionLoader } from '../../data/detection/loader.js';
 import type { BBox, DetectionSample } from '../../data/detection/types.js';
 import type { NormalizeParams } from '../../data/transforms/normalize.js';
 import type { SkipReport } from '../../data/types.js';
+import { badInput } from '../../errors.js';
 import { decodeDetections } from '../../heads/detection/decode.js';
-import { channelsPerLocation, type DetectorLayout } from '../../heads/detection/layout.js';
+import {
+  channelsPerLocation,
+  type DetectorLayout,
+  locations,
+} from '../../heads/detection/layout.js';
 
 export interface DecodeSettings {
   scoreThreshold: number;
@@ -52,7 +57,7 @@ export async function detectSamples(
     std: options.std,
     skipBad: options.skipBad,
   });
-  const perImage = channelsPerLocation(layout);
+  const perImage = channelsPerLocation(layout) * locations(layout).length;
   const results = new Map<DetectionSample, FoundBox[]>();
   for await (const batch of loader.epoch(0)) {
     const output = model.predict(batch.x) as tf.Tensor;
@@ -60,6 +65,12 @@ export async function detectSamples(
     const data = (await output.data()) as Float32Array;
     output.dispose();
     const stride = data.length / batch.samples.length;
+    // A bundle whose model does not match its visiontune.json (edited, or another model's).
+    if (stride !== perImage) {
+      throw badInput(
+        `the detector outputs ${stride} values per image; its metadata (${layout.numClasses} classes, strides ${layout.strides.join('/')}, ${layout.inputSize} px) needs ${perImage}`,
+      );
+    }
     batch.samples.forEach((sample, k) => {
       const found = decodeDetections(data.subarray(k * stride, (k + 1) * stride), layout, {
         scoreThreshold: options.scoreThreshold,
@@ -75,7 +86,6 @@ export async function detectSamples(
         }),
       );
     });
-    if (stride % perImage !== 0) throw new Error(`detector output has ${stride} values per image`);
   }
   return { results, skipped: loader.skipped };
 }

@@ -68,11 +68,13 @@ export async function trainDetector(
   hooks: TrainHooks = {},
 ): Promise<DetectRunResult> {
   const started = Date.now();
-  const open = (location: string) =>
-    openDetectionData(location, { images: config.images, skipBad: config.skipBad });
-  const data = await open(config.data);
-  const valData = config.valData ? await open(config.valData) : undefined;
-  const testData = config.testData ? await open(config.testData) : undefined;
+  const open = (location: string, images?: string, split?: 'train' | 'val' | 'test') =>
+    openDetectionData(location, { images, split, skipBad: config.skipBad });
+  const data = await open(config.data, config.images, 'train');
+  const valData = config.valData ? await open(config.valData, config.valImages, 'val') : undefined;
+  const testData = config.testData
+    ? await open(config.testData, config.testImages, 'test')
+    : undefined;
   for (const other of [valData, testData]) if (other) checkSameCategories(data, other);
   const split = valData
     ? { train: data.samples, val: valData.samples }
@@ -156,7 +158,7 @@ export async function trainDetector(
     epochs: config.epochs,
     seed: config.seed,
     schedule: lrSchedule(config.schedule, config.lr, train.numBatches, config.epochs),
-    clipNorm: config.clipNorm,
+    clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
     loss: (batch) => {
       const targets = batchTargets(batch.boxes, layout);
       const output = model.apply(batch.x, { training: true }) as tf.Tensor;
@@ -208,7 +210,9 @@ export async function trainDetector(
     detection: { head: 'fcos', strides: [...layout.strides], ...decodeSettings },
   });
   const resultsFile = path.join(config.out, 'detections.json');
-  await writeFileAtomic(resultsFile, JSON.stringify(cocoResults(found, data.categoryIds)));
+  // The evaluated file's ids (same category names and order as the training data's, checked).
+  const evalIds = (testData ?? valData ?? data).categoryIds;
+  await writeFileAtomic(resultsFile, JSON.stringify(cocoResults(found, evalIds)));
   await writeFileAtomic(
     path.join(config.out, 'metrics.json'),
     `${JSON.stringify({ evaluatedOn, images: found.size, ...metrics }, null, 2)}\n`,
