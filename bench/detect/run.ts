@@ -4,7 +4,7 @@
 // COCO AP, AP50, AP75, AP small/medium on held-out images whose digits come from MNIST's test split.
 // Prints JSON. Long (see the README table for times): run it outside tests.
 // Usage: node --import tsx bench/detect/run.ts [--train 1500] [--test 300] [--size 192]
-//        [--epochs 8] [--batch 16] [--lr 1e-3] [--backbone-lr-mult 1] [--train-bn]
+//        [--epochs 16] [--batch 16] [--lr 1e-3] [--backbone-lr-mult 1] [--train-bn]
 //        [--strategies finetune,scratch] [--out runs/bench-detect]
 import path from 'node:path';
 import { initEngine } from '../../src/engine/index.js';
@@ -20,7 +20,7 @@ function arg(name: string, fallback: string): string {
 const trainImages = Number(arg('train', '1500'));
 const testImages = Number(arg('test', '300'));
 const size = Number(arg('size', '192'));
-const epochs = Number(arg('epochs', '8'));
+const epochs = Number(arg('epochs', '16'));
 const batch = Number(arg('batch', '16'));
 const strategies = arg('strategies', 'finetune,scratch').split(',') as ('finetune' | 'scratch')[];
 const out = arg('out', 'runs/bench-detect');
