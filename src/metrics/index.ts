@@ -23,3 +23,4 @@ export {
 } from './detection/coco-eval.js';
 export { type BBox, boxIou, intersection } from './detection/iou.js';
 export { type FormatMetricsOptions, formatMetrics } from './format.js';
+export * from './segmentation/index.js';
