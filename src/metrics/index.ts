@@ -1,4 +1,4 @@
-// Evaluation metrics: classification and COCO-style detection; segmentation IoU will sit beside them.
+// Evaluation metrics: classification, COCO-style detection, and segmentation (confusion matrix, IoU).
 
 export {
   ClassificationAccumulator,
