@@ -1,5 +1,16 @@
 // Semantic segmentation data: folders of image/mask pairs, mask files to label maps, and COCO
 // polygons/RLE painted into label maps.
+
+export {
+  applyMaskOps,
+  flipMask,
+  imageOnlyMasked,
+  type MaskedImage,
+  type MaskOp,
+  randomHorizontalFlipMasked,
+  randomScaleCropMasked,
+  resampleMask,
+} from './augment.js';
 export {
   annotationMask,
   type CocoMaskAnnotation,
