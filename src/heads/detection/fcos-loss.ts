@@ -9,6 +9,7 @@ import {
   channelsPerLocation,
   type DetectorLayout,
   levelSizes,
+  locationCount,
   MAX_RAW_DISTANCE,
 } from './layout.js';
 import { centernessLoss, giouLoss, sigmoidFocalLoss } from './losses.js';
@@ -25,7 +26,7 @@ export function batchTargets(
   boxesPerImage: readonly (readonly BoxAnnotation[])[],
   layout: DetectorLayout,
 ): BatchTargets {
-  const perImage = levelSizes(layout).reduce((n, l) => n + l.height * l.width, 0);
+  const perImage = locationCount(layout);
   const labels = new Int32Array(boxesPerImage.length * perImage);
   const distances = new Float32Array(labels.length * 4);
   const centerness = new Float32Array(labels.length);

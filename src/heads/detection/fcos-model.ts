@@ -6,10 +6,11 @@
 // towers is left out (tfjs has no GroupNorm layer); Adam and the paper's init (normal σ 0.01,
 // class bias at the prior π = 0.01) keep the towers trainable without it.
 import * as tf from '@tensorflow/tfjs';
-import { createModel, type PretrainedConfig } from '../../backbones/index.js';
+import type { PretrainedConfig } from '../../backbones/index.js';
 import type { BackboneEntry } from '../../backbones/types.js';
 import { badUsage } from '../../errors.js';
 import { initializerSeed } from '../../util/init-seed.js';
+import { backboneTaps } from '../backbone-taps.js';
 import { FCOS_STRIDES } from './fcos-targets.js';
 import { channelsPerLocation, type DetectorLayout, levelSizes } from './layout.js';
 
@@ -50,26 +51,17 @@ export async function buildDetector(options: DetectorOptions): Promise<Detector>
   if (!(Number.isInteger(numClasses) && numClasses > 0))
     throw badUsage(`numClasses: must be a positive whole number (got ${numClasses})`);
 
-  const features = await createModel(options.backbone, {
-    featuresOnly: true,
-    taps: [...FCOS_STRIDES],
-    inputSize,
-    pretrained: options.pretrained,
-    seed,
-  });
-  const body = features.model;
+  const { body, config, entry, backboneLayers } = await backboneTaps(
+    options.backbone,
+    FCOS_STRIDES,
+    {
+      inputSize,
+      pretrained: options.pretrained,
+      seed,
+    },
+  );
   const layout: DetectorLayout = { inputSize, strides: [...FCOS_STRIDES], numClasses };
   const sizes = levelSizes(layout);
-  // Locations sit at s/2 + j·s: a tap of another size ('valid' padding) would misplace them.
-  const got = body.outputs.map((o) => `${o.shape[1]}x${o.shape[2]}`);
-  const want = sizes.map((l) => `${l.height}x${l.width}`);
-  if (got.join() !== want.join()) {
-    body.dispose();
-    throw badUsage(
-      `backbone ${options.backbone}: its stride-8/16/32 feature maps are ${got.join(', ')} at ${inputSize} px, not ${want.join(', ')}; the detector needs 'same'-padded backbones (e.g. mobilenet_v2, mobilenet_v2_035, resnet_tiny)`,
-    );
-  }
-  const backboneLayers = new Set(body.layers.map((l) => l.name));
   let initIndex = 0;
   const conv = (name: string, filters: number, kernel: number, bias = 0, std?: number) =>
     tf.layers.conv2d({
@@ -132,13 +124,7 @@ export async function buildDetector(options: DetectorOptions): Promise<Detector>
   const model = tf.model({
     inputs: body.inputs,
     outputs: output,
-    name: `${features.entry.name}_fcos`,
+    name: `${entry.name}_fcos`,
   });
-  return {
-    model,
-    layout,
-    backboneConfig: features.config,
-    entry: features.entry,
-    backboneLayers,
-  };
+  return { model, layout, backboneConfig: config, entry, backboneLayers };
 }

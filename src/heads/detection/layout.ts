@@ -33,6 +33,11 @@ export function levelSizes(
   });
 }
 
+/** Locations per image: N in [batch, N, C + 5]. */
+export function locationCount(layout: DetectorLayout): number {
+  return levelSizes(layout).reduce((n, l) => n + l.height * l.width, 0);
+}
+
 /** Every output location in output order. */
 export function locations(layout: DetectorLayout): Location[] {
   const out: Location[] = [];

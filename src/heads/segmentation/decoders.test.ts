@@ -26,7 +26,7 @@ for (const [name, build] of Object.entries(DECODERS)) {
       } catch (err) {
         // Inception's 'valid' padding: maps of other sizes, refused by name.
         assert.equal(entry.name, 'inception_v3', (err as Error).message);
-        assert.match((err as Error).message, /backbone inception_v3: .* not 24, /);
+        assert.match((err as Error).message, /backbone inception_v3: .* not 24x24, /);
       }
     }
   });

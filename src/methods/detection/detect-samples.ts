@@ -13,7 +13,7 @@ import { decodeDetections } from '../../heads/detection/decode.js';
 import {
   channelsPerLocation,
   type DetectorLayout,
-  locations,
+  locationCount,
 } from '../../heads/detection/layout.js';
 
 export interface DecodeSettings {
@@ -57,7 +57,7 @@ export async function detectSamples(
     std: options.std,
     skipBad: options.skipBad,
   });
-  const perImage = channelsPerLocation(layout) * locations(layout).length;
+  const perImage = channelsPerLocation(layout) * locationCount(layout);
   const results = new Map<DetectionSample, FoundBox[]>();
   for await (const batch of loader.epoch(0)) {
     const output = model.predict(batch.x) as tf.Tensor;
