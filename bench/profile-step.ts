@@ -2,11 +2,14 @@
 // on torch, wasm and cpu, so wall time is compute time), calls, cpu fallbacks, and the time spent
 // outside kernels (tfjs bookkeeping, autodiff, JS). Prints JSON; per-step values averaged over reps.
 // Usage: node --import tsx bench/profile-step.ts [--backend torch] [--backbone mobilenet_v2]
-//        [--size 224] [--reps 3]
+//        [--size 224] [--reps 3] [--head unet|deeplabv3plus]  (a segmenter step instead)
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../src/backbones/index.js';
 import { initEngine } from '../src/engine/index.js';
 import { fallbackCounts, resetFallbackCounts } from '../src/engine/torch/index.js';
+import { buildDeeplabV3Plus } from '../src/heads/segmentation/deeplab.js';
+import { segmentationCrossEntropy } from '../src/heads/segmentation/losses.js';
+import { buildUnet } from '../src/heads/segmentation/unet.js';
 import { machineInfo } from './machine.js';
 
 function arg(name: string, fallback: string): string {
@@ -40,14 +43,25 @@ for (const config of tf.getKernelsForBackend(backend)) {
   });
 }
 
-const { model } = await createModel(backbone, { numClasses: CLASSES, inputSize: size, seed: 1 });
+const head = arg('head', '');
 const x = tf.randomUniform([BATCH, size, size, 3], -1, 1, 'float32', 2);
-const labels = Array.from({ length: BATCH }, (_, i) => i % CLASSES);
-const y = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
+let model: tf.LayersModel;
+let lossOf: (out: tf.Tensor) => tf.Scalar;
+if (head) {
+  const options = { backbone, pretrained: false, numClasses: CLASSES, inputSize: size, seed: 1 };
+  model = (head === 'unet' ? await buildUnet(options) : await buildDeeplabV3Plus(options)).model;
+  const pixels = tf.randomUniform([BATCH, size, size], 0, CLASSES, 'int32', 3) as tf.Tensor3D;
+  lossOf = (out) => segmentationCrossEntropy(out as tf.Tensor4D, pixels);
+} else {
+  model = (await createModel(backbone, { numClasses: CLASSES, inputSize: size, seed: 1 })).model;
+  const labels = Array.from({ length: BATCH }, (_, i) => i % CLASSES);
+  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
+  lossOf = (out) => tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
+}
 const optimizer = tf.train.sgd(0.01);
 async function step(): Promise<void> {
   const loss = optimizer.minimize(
-    () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
+    () => lossOf(model.apply(x, { training: true }) as tf.Tensor),
     true,
   )!;
   await loss.data();

@@ -463,6 +463,123 @@ test('the Select kernel takes a rank-1 condition as a row mask (TF semantics)', 
   assert.deepEqual(Array.from(got), expected);
 });
 
+test('space-to-batch and batch-to-space (the atrous conv path) match cpu, with gradients', {
+  skip,
+}, () => {
+  resetFallbackCounts();
+  const pads: [number, number][] = [
+    [2, 3],
+    [1, 0],
+  ];
+  agree('spaceToBatchND', [F([2, 7, 5, 3])], (x) => tf.spaceToBatchND(x, [3, 2], pads));
+  const crops: [number, number][] = [
+    [1, 2],
+    [0, 1],
+  ];
+  agree('batchToSpaceND', [F([12, 4, 3, 2])], (x) => tf.batchToSpaceND(x, [3, 2], crops));
+  agree('atrous conv forward and gradients', [F([2, 9, 8, 3]), F([3, 3, 3, 4])], (x, k) => {
+    const f = (a: tf.Tensor, b: tf.Tensor) => {
+      const s = tf.spaceToBatchND(
+        a as tf.Tensor4D,
+        [2, 2],
+        [
+          [2, 3],
+          [2, 2],
+        ],
+      );
+      const y = tf.conv2d(s as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid');
+      return tf.sum(
+        tf.square(
+          tf.batchToSpaceND(
+            y,
+            [2, 2],
+            [
+              [0, 1],
+              [0, 0],
+            ],
+          ),
+        ),
+      );
+    };
+    return tf.grads(f)([x!, k!]);
+  });
+  for (const name of ['SpaceToBatchND', 'BatchToSpaceND'])
+    assert.equal(fallbackCounts().get(name), undefined, `${name} is native`);
+});
+
+/**
+ * Float64 bilinear taps of one output coordinate as tfjs's cpu kernel computes them: the
+ * gradient's reference (tfjs 4.22's cpu ResizeBilinearGrad ignores halfPixelCenters and gives
+ * non-square inputs a transposed shape, so it cannot be one).
+ */
+function taps(o: number, inSize: number, outSize: number, align: boolean, half: boolean) {
+  const ratio =
+    (align && outSize > 1 ? inSize - 1 : inSize) / (align && outSize > 1 ? outSize - 1 : outSize);
+  const src = half ? ratio * (o + 0.5) - 0.5 : ratio * o;
+  const lo = Math.max(0, Math.floor(src));
+  return { lo, hi: Math.min(inSize - 1, Math.ceil(src)), frac: src - lo };
+}
+
+test('bilinear resize matches cpu in every corner/half-pixel setting; its gradient a float64 scatter', {
+  skip,
+}, () => {
+  resetFallbackCounts();
+  const settings = [
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const;
+  const cases = [
+    [5, 7, 20, 14],
+    [9, 8, 4, 3],
+    [4, 4, 4, 9],
+  ] as const;
+  for (const [align, half] of settings) {
+    for (const [h, w, outH, outW] of cases) {
+      const what = `resizeBilinear ${h}x${w} → ${outH}x${outW} align ${align} half ${half}`;
+      agree(what, [F([2, h, w, 3])], (x) =>
+        tf.image.resizeBilinear(x as tf.Tensor4D, [outH, outW], align, half),
+      );
+      // d/dx Σ resize(x)·dy: each output pixel's dy spread back over its four taps.
+      const dy = values(F([2, outH, outW, 3]), 7);
+      const want = new Float64Array(2 * h * w * 3);
+      for (let b = 0; b < 2; b++)
+        for (let r = 0; r < outH; r++) {
+          const tr = taps(r, h, outH, align, half);
+          for (let c = 0; c < outW; c++) {
+            const tc = taps(c, w, outW, align, half);
+            for (let d = 0; d < 3; d++) {
+              const g = dy[((b * outH + r) * outW + c) * 3 + d];
+              const at = (y: number, x: number) => ((b * h + y) * w + x) * 3 + d;
+              want[at(tr.lo, tc.lo)] += g * (1 - tr.frac) * (1 - tc.frac);
+              want[at(tr.lo, tc.hi)] += g * (1 - tr.frac) * tc.frac;
+              want[at(tr.hi, tc.lo)] += g * tr.frac * (1 - tc.frac);
+              want[at(tr.hi, tc.hi)] += g * tr.frac * tc.frac;
+            }
+          }
+        }
+      tf.setBackend('torch');
+      const got = tf.tidy(() => {
+        const x = tf.zeros([2, h, w, 3]);
+        const weights = tf.tensor4d(dy as Float32Array, [2, outH, outW, 3]);
+        const f = (a: tf.Tensor) =>
+          tf.sum(
+            tf.mul(tf.image.resizeBilinear(a as tf.Tensor4D, [outH, outW], align, half), weights),
+          );
+        return tf.grad(f)(x).dataSync();
+      });
+      want.forEach((v, i) => {
+        assert.ok(
+          Math.abs(got[i] - v) < 1e-4 * Math.max(1, Math.abs(v)),
+          `${what} gradient [${i}]`,
+        );
+      });
+    }
+  }
+  for (const name of ['ResizeBilinear', 'ResizeBilinearGrad'])
+    assert.equal(fallbackCounts().get(name), undefined, `${name} is native`);
+});
+
 test('kernels without a native version run on cpu, and are counted', { skip }, () => {
   resetFallbackCounts();
   agree('cumsum (fallback)', [F([4, 5])], (t) => tf.cumsum(t, 1));

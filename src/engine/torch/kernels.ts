@@ -1,9 +1,11 @@
 // Kernels the torch backend runs natively (libtorch through the addon). Each maps a tfjs kernel
 // (inputs, attrs, tfjs output shape and dtype rules) onto one or two addon calls; a case the
 // native path does not cover (an unsupported dtype or layout) goes to the cpu fallback.
+
 import * as tf from '@tensorflow/tfjs';
 import type { TorchAddon } from './addon.js';
 import type { TorchBackend } from './backend.js';
+import { blockKernels } from './block-kernels.js';
 import {
   type Args,
   biasAndActivation,
@@ -12,6 +14,7 @@ import {
   input,
   settle,
 } from './kernel-support.js';
+import { resizeKernels } from './resize-kernels.js';
 import { spatialKernels } from './spatial-kernels.js';
 import { trainingKernels } from './training-kernels.js';
 
@@ -396,6 +399,8 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
     ['LeakyRelu', leakyRelu],
     ...spatialKernels(),
     ...trainingKernels(),
+    ...blockKernels(),
+    ...resizeKernels(),
   ];
   for (const [name, impl] of table) impls.set(name, impl);
   return impls;
