@@ -98,7 +98,8 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
   const meta = await readBundleMeta(dir);
   const model = await tf.loadLayersModel(fileIO(dir));
   const outputs = model.outputs[0].shape;
-  if (meta.task === 'classification' && outputs[outputs.length - 1] !== meta.labels.length) {
+  const perClass = meta.task === 'classification' || meta.task === 'segmentation';
+  if (perClass && outputs[outputs.length - 1] !== meta.labels.length) {
     throw badInput(
       `${dir}: model outputs ${outputs[outputs.length - 1]} classes but ${META_FILE} lists ${meta.labels.length} labels`,
     );

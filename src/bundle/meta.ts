@@ -18,7 +18,7 @@ export const preprocessingSchema = z.object({
 
 export const bundleMetaSchema = z.object({
   formatVersion: z.number().int(),
-  task: z.enum(['classification', 'embedding', 'detection']),
+  task: z.enum(['classification', 'embedding', 'detection', 'segmentation']),
   labels: z.array(z.string()),
   preprocessing: preprocessingSchema,
   backbone: z.object({ name: z.string(), embeddingDim: z.number().int().optional() }),
@@ -51,6 +51,16 @@ export const bundleMetaSchema = z.object({
       scoreThreshold: z.number().min(0).max(1),
       nmsIou: z.number().gt(0).max(1),
       maxDetections: z.number().int().positive(),
+    })
+    .optional(),
+  /** Segmenters (heads/segmentation): output [batch, size, size, classes] logits; how masks
+   * were read in training and how large images are segmented by default. */
+  segmentation: z
+    .object({
+      decoder: z.enum(['unet', 'deeplabv3plus']),
+      ignoreIndex: z.number().int().min(0).max(255),
+      maskMode: z.enum(['index', 'palette', 'binary']),
+      inference: z.enum(['auto', 'resize', 'slide']),
     })
     .optional(),
   /** Compression steps that made this bundle from another (methods/compress), oldest first. */

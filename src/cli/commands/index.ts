@@ -12,6 +12,7 @@ import { evalCommand } from './eval.js';
 import { fewshotCommand } from './fewshot.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
+import { segmentCommand } from './segment.js';
 import { trackCommand } from './track.js';
 import { trainCommand } from './train.js';
 
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   compressCommand(program);
   demoCommand(program);
   detectCommand(program);
+  segmentCommand(program);
   doctorCommand(program);
   embedCommand(program);
   evalCommand(program);

@@ -10,15 +10,13 @@ export class Problems {
     this.list.push({ where, reason });
   }
 
-  /** Throws when there were problems and they may not be skipped. */
-  check(name: string, skipBad: boolean | undefined): void {
+  /** Throws when there were problems and they may not be skipped; `what` names one bad item. */
+  check(name: string, skipBad: boolean | undefined, what = 'bad annotation or image'): void {
     if (this.list.length === 0 || skipBad) return;
     const shown = this.list.slice(0, 20).map((p) => `${p.where}: ${p.reason}`);
     if (this.list.length > shown.length)
       shown.push(`… and ${this.list.length - shown.length} more`);
-    throw badInput(
-      `${name}: ${this.list.length} bad annotation${this.list.length === 1 ? '' : 's'} or image${this.list.length === 1 ? '' : 's'} (--skip-bad leaves them out)`,
-      shown,
-    );
+    const count = this.list.length === 1 ? `1 ${what}` : `${this.list.length} ${what}s`;
+    throw badInput(`${name}: ${count} (--skip-bad leaves them out)`, shown);
   }
 }

@@ -89,7 +89,7 @@ export async function openSegmentationFolder(
     }
     samples.push({ image, mask });
   }
-  problems.check(dir, options.skipBad);
+  problems.check(dir, options.skipBad, 'bad image/mask pair');
   return {
     name: dir,
     classes: options.classes,

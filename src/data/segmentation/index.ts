@@ -18,9 +18,22 @@ export {
   cocoToLabelMap,
 } from './coco-masks.js';
 export { openSegmentationFolder, type SegmentationFolderOptions } from './folder.js';
+export {
+  createSegmentationLoader,
+  type SegmentationBatch,
+  type SegmentationLoader,
+  type SegmentationLoaderOptions,
+} from './loader.js';
+export {
+  type OpenSegmentationOptions,
+  openSegmentationData,
+  readClassesFile,
+  VOC_CLASSES,
+} from './open.js';
 export { type FillRule, fillPolygon } from './polygon.js';
 export { type ReadMaskOptions, readMask } from './read-mask.js';
 export { decodeCounts, decodeRle, encodeCounts, encodeRle, type Rle } from './rle.js';
+export { type MaskSource, sampleMask } from './sample-mask.js';
 export {
   DEFAULT_IGNORE_INDEX,
   type LabelMap,

@@ -6,8 +6,10 @@ export type MaskMode = 'index' | 'palette' | 'binary';
 export interface SegmentationSample {
   /** The image file's path; used in every error message. */
   image: string;
-  /** The mask file's path (same width and height as the image). */
+  /** The mask file's path (same width and height as the image); named in errors. */
   mask: string;
+  /** Sources without mask files (COCO polygons/RLE) paint the label map on demand. */
+  paint?: () => LabelMap;
 }
 
 export interface SegmentationDataset {

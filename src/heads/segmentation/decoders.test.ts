@@ -34,7 +34,7 @@ for (const [name, build] of Object.entries(DECODERS)) {
   test(`${name}: a few steps on a real task lower the loss (a bright square is class 1)`, async () => {
     await tf.setBackend('cpu');
     const size = 32;
-    const s = await buildUnet({
+    const s = await build({
       backbone: 'resnet_tiny',
       pretrained: false,
       numClasses: 2,

@@ -6,6 +6,7 @@ import { type LoadedBundle, loadBundle } from '../../bundle/bundle.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { openDetectionData } from '../../data/detection/open.js';
 import type { DetectionDataset, DetectionSample } from '../../data/detection/types.js';
+import { uniqueNames } from '../../data/unique-names.js';
 import { badInput, badUsage } from '../../errors.js';
 import type { DetectorLayout } from '../../heads/detection/layout.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
@@ -123,21 +124,16 @@ export async function evaluateDetector(
 }
 
 /**
- * Samples for images without annotations (size 0: read from the image itself). Each gets a
- * unique name for results files and drawings: the file name without extension, or, where two
- * inputs share one (a/001.jpg, b/001.jpg), the path from the working folder with '_' for '/'.
+ * Samples for images without annotations (size 0: read from the image itself), each with a unique
+ * name for results files and drawings (data/unique-names.ts).
  */
 export function unannotated(files: readonly string[]): DetectionSample[] {
-  const stem = (f: string) => path.basename(f, path.extname(f));
-  const seen = new Map<string, number>();
-  for (const f of files) seen.set(stem(f), (seen.get(stem(f)) ?? 0) + 1);
-  return files.map((f) => {
-    const id = path.resolve(f);
-    const relative = path.relative(process.cwd(), id);
-    const unique =
-      seen.get(stem(f)) === 1
-        ? stem(f)
-        : relative.slice(0, relative.length - path.extname(relative).length).replace(/[\\/]/g, '_');
-    return { id, sourceId: unique, width: 0, height: 0, boxes: [] };
-  });
+  const names = uniqueNames(files);
+  return files.map((f, i) => ({
+    id: path.resolve(f),
+    sourceId: names[i],
+    width: 0,
+    height: 0,
+    boxes: [],
+  }));
 }

@@ -1,0 +1,168 @@
+// A segmentation bundle at work: load it (refusing other tasks), evaluate it on labelled data in
+// any layout, or segment image files, writing per image an index PNG (the class of each pixel, what
+// mask readers load back), a coloured mask and an overlay on the photo.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { type LoadedBundle, loadBundle } from '../../bundle/bundle.js';
+import { sharpDecoder } from '../../data/decode-sharp.js';
+import { openSegmentationData } from '../../data/segmentation/open.js';
+import type { MaskMode, SegmentationDataset } from '../../data/segmentation/types.js';
+import type { SkipReport } from '../../data/types.js';
+import { uniqueNames } from '../../data/unique-names.js';
+import { recordSkip } from '../../data/validate.js';
+import { writeFileAtomic } from '../../engine/file-io.js';
+import { badInput, badUsage, VisiontuneError } from '../../errors.js';
+import '../../heads/segmentation/atrous-conv.js'; // registers DeepLab's layer for loading
+import { encodeColorPng, encodeIndexPng, overlayMask } from '../../report/mask-images.js';
+import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
+import { type InferenceMode, segmentImage } from './segment-image.js';
+
+export interface SegmenterBundle {
+  bundle: LoadedBundle;
+  model: tf.LayersModel;
+  classes: string[];
+  size: number;
+  ignoreIndex: number;
+  maskMode: MaskMode;
+  inference: InferenceMode;
+}
+
+export async function openSegmenterBundle(dir: string): Promise<SegmenterBundle> {
+  const bundle = await loadBundle(dir);
+  const { meta } = bundle;
+  if (meta.task !== 'segmentation' || !meta.segmentation)
+    throw badUsage(`${dir} is a ${meta.task} bundle, not a segmenter`);
+  return {
+    bundle,
+    model: bundle.model,
+    classes: meta.labels,
+    size: meta.preprocessing.inputSize,
+    ignoreIndex: meta.segmentation.ignoreIndex,
+    maskMode: meta.segmentation.maskMode,
+    inference: meta.segmentation.inference,
+  };
+}
+
+export interface InferenceOptions {
+  /** Default: the bundle's (as trained). */
+  mode?: InferenceMode;
+  overlap?: number;
+  batch?: number;
+}
+
+function inferenceSettings(d: SegmenterBundle, options: InferenceOptions) {
+  const { mean, std } = d.bundle.meta.preprocessing;
+  return {
+    mean,
+    std,
+    size: d.size,
+    mode: options.mode ?? d.inference,
+    overlap: options.overlap,
+    batch: options.batch ?? 8,
+  };
+}
+
+export async function evaluateSegmenterBundle(
+  d: SegmenterBundle,
+  location: string,
+  options: InferenceOptions & {
+    images?: string;
+    split?: 'train' | 'val' | 'test';
+    maskMode?: MaskMode;
+    skipBad?: boolean;
+    keep?: number;
+  } = {},
+): Promise<SegmenterEvaluation & { data: SegmentationDataset }> {
+  const data = await openSegmentationData(location, {
+    defaultClasses: d.classes,
+    maskMode: options.maskMode ?? d.maskMode,
+    ignoreIndex: d.ignoreIndex,
+    images: options.images,
+    split: options.split,
+    skipBad: options.skipBad,
+  });
+  if (data.classes.join('\u0000') !== d.classes.join('\u0000'))
+    throw badInput(
+      `${location}: its classes (${data.classes.join(', ')}) differ from the model's (${d.classes.join(', ')})`,
+    );
+  const evaluation = await evaluateSegmenter(d.model, data.samples, {
+    ...inferenceSettings(d, options),
+    decoder: sharpDecoder(),
+    source: data,
+    skipBad: options.skipBad,
+    keep: options.keep,
+  });
+  return { ...evaluation, data };
+}
+
+export interface PredictedMask {
+  file: string;
+  width: number;
+  height: number;
+  mode: 'resize' | 'slide';
+  windows: number;
+  /** Written files: the index PNG, and unless turned off, the coloured mask and the overlay. */
+  mask: string;
+  color?: string;
+  overlay?: string;
+  /** Share of the image's pixels per class name (classes present only). */
+  classShares: Record<string, number>;
+}
+
+/** Segments each file, writing out/masks/<name>.png, out/color/<name>.png, out/overlay/<name>.jpg. */
+export async function predictMasks(
+  d: SegmenterBundle,
+  files: readonly string[],
+  options: InferenceOptions & { out: string; draw?: boolean; skipBad?: boolean },
+): Promise<{ predictions: PredictedMask[]; skipped: SkipReport }> {
+  const decoder = sharpDecoder();
+  const names = uniqueNames(files);
+  const dirs = { masks: 'masks', color: 'color', overlay: 'overlay' };
+  for (const dir of options.draw === false ? [dirs.masks] : Object.values(dirs))
+    await fs.mkdir(path.join(options.out, dir), { recursive: true });
+  const settings = inferenceSettings(d, options);
+  const skipped: SkipReport = { count: 0, examples: [] };
+  const predictions: PredictedMask[] = [];
+  for (const [i, file] of files.entries()) {
+    let image: Awaited<ReturnType<typeof decoder.decode>>;
+    try {
+      image = await decoder.decode(file, file);
+    } catch (err) {
+      if (!options.skipBad || !(err instanceof VisiontuneError)) throw err;
+      recordSkip(skipped, err.message);
+      continue;
+    }
+    const { mask, mode, windows } = await segmentImage(d.model, image, settings);
+    const counts = new Map<number, number>();
+    for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const classShares = Object.fromEntries(
+      [...counts]
+        .sort((a, b) => a[0] - b[0])
+        .map(([c, n]) => [d.classes[c] ?? String(c), n / mask.data.length]),
+    );
+    const written: Pick<PredictedMask, 'mask' | 'color' | 'overlay'> = {
+      mask: path.join(options.out, dirs.masks, `${names[i]}.png`),
+    };
+    await writeFileAtomic(written.mask, await encodeIndexPng(mask));
+    if (options.draw !== false) {
+      written.color = path.join(options.out, dirs.color, `${names[i]}.png`);
+      written.overlay = path.join(options.out, dirs.overlay, `${names[i]}.jpg`);
+      await writeFileAtomic(written.color, await encodeColorPng(mask));
+      await writeFileAtomic(
+        written.overlay,
+        await overlayMask(image, mask, { ignoreIndex: d.ignoreIndex }),
+      );
+    }
+    predictions.push({
+      file,
+      width: mask.width,
+      height: mask.height,
+      mode,
+      windows,
+      ...written,
+      classShares,
+    });
+  }
+  return { predictions, skipped };
+}

@@ -1,0 +1,305 @@
+// One segmentation transfer run: open the data (folder, VOC or COCO), build the U-Net or
+// DeepLabV3+ decoder on a registry backbone (pretrained for finetune, the same network randomly
+// initialized for scratch), train it through the shared loop with joint image + mask
+// augmentation on a weighted sum of cross-entropy, Dice and focal losses, evaluate at each image's
+// own size, and write the bundle, metrics.json and the HTML report.
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { saveBundle } from '../../bundle/bundle.js';
+import { sharpDecoder } from '../../data/decode-sharp.js';
+import {
+  imageOnlyMasked,
+  randomHorizontalFlipMasked,
+  randomScaleCropMasked,
+} from '../../data/segmentation/augment.js';
+import { createSegmentationLoader } from '../../data/segmentation/loader.js';
+import { openSegmentationData } from '../../data/segmentation/open.js';
+import type { SegmentationDataset, SegmentationSample } from '../../data/segmentation/types.js';
+import { colorJitter } from '../../data/transforms/color-jitter.js';
+import { writeFileAtomic } from '../../engine/file-io.js';
+import { badInput } from '../../errors.js';
+import { buildDeeplabV3Plus } from '../../heads/segmentation/deeplab.js';
+import {
+  diceLoss,
+  type SegmentationLoss,
+  segmentationCrossEntropy,
+  segmentationFocalLoss,
+} from '../../heads/segmentation/losses.js';
+import type { DecoderOptions, Segmenter } from '../../heads/segmentation/segmenter.js';
+import { buildUnet } from '../../heads/segmentation/unet.js';
+import type { SegmentationMetrics } from '../../metrics/segmentation/index.js';
+import { fit } from '../../train/loop.js';
+import { AdamW, buildParamGroups } from '../../train/optim/index.js';
+import { Rng } from '../../util/rng.js';
+import { lrSchedule } from '../classification/fit-options.js';
+import type { TrainHooks } from '../classification/strategy.js';
+import type { SegmentConfig } from './config.js';
+import { evaluateSegmenter } from './evaluate.js';
+import { headline, writeRunReport } from './report.js';
+
+export interface SegmentRunResult {
+  bundleDir: string;
+  reportFile: string;
+  metrics: SegmentationMetrics;
+  classes: string[];
+  splits: { train: number; val: number; test: number };
+  /** Under skipBad: pairs left out when the data was opened, and unreadable images or masks. */
+  skipped: { pairs: number; images: number };
+  evaluatedOn: string;
+  seconds: number;
+  config: SegmentConfig;
+}
+
+export const DECODERS: Record<SegmentConfig['decoder'], (o: DecoderOptions) => Promise<Segmenter>> =
+  { unet: buildUnet, deeplabv3plus: buildDeeplabV3Plus };
+
+/** Same classes in the same order, or an error naming both lists. */
+function checkSameClasses(a: SegmentationDataset, b: SegmentationDataset) {
+  if (a.classes.join('\u0000') !== b.classes.join('\u0000'))
+    throw badInput(
+      `${b.name}: its classes (${b.classes.join(', ')}) differ from the training data's (${a.classes.join(', ')})`,
+    );
+}
+
+function holdOut(samples: readonly SegmentationSample[], fraction: number, seed: number) {
+  const order = new Rng(seed).fork('segmentation-split').permutation(samples.length);
+  const inVal = new Set(order.slice(0, Math.round(samples.length * fraction)));
+  return {
+    train: samples.filter((_, i) => !inVal.has(i)),
+    val: samples.filter((_, i) => inVal.has(i)),
+  };
+}
+
+/** The configured weighted sum, each part reported by name. */
+function lossParts(config: SegmentConfig, numClasses: number) {
+  if (config.classWeights && config.classWeights.length !== numClasses)
+    throw badInput(`classWeights: ${config.classWeights.length} weights for ${numClasses} classes`);
+  const ignoreIndex = config.ignoreIndex;
+  const parts: { name: string; weight: number; loss: SegmentationLoss }[] = [
+    {
+      name: 'ce',
+      weight: config.ceWeight,
+      loss: (l, y) =>
+        segmentationCrossEntropy(l, y, { ignoreIndex, classWeights: config.classWeights }),
+    },
+    { name: 'dice', weight: config.diceWeight, loss: (l, y) => diceLoss(l, y, { ignoreIndex }) },
+    {
+      name: 'focal',
+      weight: config.focalWeight,
+      loss: (l, y) => segmentationFocalLoss(l, y, { ignoreIndex }),
+    },
+  ];
+  return parts.filter((p) => p.weight > 0);
+}
+
+export async function trainSegmenter(
+  config: SegmentConfig,
+  hooks: TrainHooks = {},
+): Promise<SegmentRunResult> {
+  const started = Date.now();
+  const open = (location: string, images?: string, split?: 'train' | 'val' | 'test') =>
+    openSegmentationData(location, {
+      classes: config.classes,
+      maskMode: config.maskMode,
+      ignoreIndex: config.ignoreIndex,
+      images,
+      split,
+      skipBad: config.skipBad,
+    });
+  const data = await open(config.data, config.images, 'train');
+  const valData = config.valData ? await open(config.valData, config.valImages, 'val') : undefined;
+  const testData = config.testData
+    ? await open(config.testData, config.testImages, 'test')
+    : undefined;
+  for (const other of [valData, testData]) if (other) checkSameClasses(data, other);
+  const split = valData
+    ? { train: data.samples, val: valData.samples }
+    : holdOut(data.samples, config.val, config.seed);
+  const evalSamples = testData?.samples ?? split.val;
+  const evaluatedOn = testData ? 'test' : 'val';
+  if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
+  if (evalSamples.length === 0)
+    throw badInput(
+      `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
+    );
+  const skippedPairs = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
+  for (const s of skippedPairs) hooks.log?.(`skipped ${s.where}: ${s.reason}`);
+  const classes = data.classes;
+  const parts = lossParts(config, classes.length);
+
+  const pretrained = config.strategy === 'finetune';
+  const segmenter = await DECODERS[config.decoder]({
+    backbone: config.backbone,
+    pretrained,
+    numClasses: classes.length,
+    inputSize: config.imageSize,
+    channels: config.channels,
+    seed: config.seed,
+  });
+  const { model, backboneConfig } = segmenter;
+  for (const layer of model.layers) {
+    if (!segmenter.backboneLayers.has(layer.name) || layer.getClassName() === 'InputLayer')
+      continue;
+    const isBn = layer.getClassName() === 'BatchNormalization';
+    if (isBn) (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
+    if (pretrained && (config.freezeBackbone || (isBn && config.freezeBn))) layer.trainable = false;
+  }
+  const headLayers = model.layers
+    .filter((l) => !segmenter.backboneLayers.has(l.name) && l.weights.length > 0)
+    .map((l) => l.name);
+  const optimizer = new AdamW(
+    buildParamGroups(model, {
+      headLayers,
+      weightDecay: config.weightDecay,
+      backboneLrMult: pretrained ? config.backboneLrMult : 1,
+    }),
+  );
+  const decoder = sharpDecoder();
+  const size = config.imageSize;
+  const normalize = { mean: backboneConfig.mean, std: backboneConfig.std };
+  const jitter = config.colorJitter;
+  const train = createSegmentationLoader(split.train, {
+    ...normalize,
+    size,
+    batchSize: config.batch,
+    decoder,
+    source: data,
+    shuffle: true,
+    seed: config.seed,
+    skipBad: config.skipBad,
+    ops: [
+      randomHorizontalFlipMasked(0.5),
+      randomScaleCropMasked(size, { scale: config.scale, ignoreIndex: config.ignoreIndex }),
+      ...(jitter > 0
+        ? [
+            imageOnlyMasked(
+              colorJitter({ brightness: jitter, contrast: jitter, saturation: jitter }),
+            ),
+          ]
+        : []),
+    ],
+  });
+  const evaluate = (
+    samples: readonly SegmentationSample[],
+    source: SegmentationDataset,
+    keep = 0,
+  ) =>
+    evaluateSegmenter(model, samples, {
+      ...normalize,
+      size,
+      mode: config.inference,
+      batch: config.batch,
+      decoder,
+      source,
+      skipBad: config.skipBad,
+      keep,
+    });
+
+  // Loss parts summed over each epoch's batches, logged beside the total.
+  const sums = new Map(parts.map((p) => [p.name, 0]));
+  let batches = 0;
+  const fitResult = await fit({
+    model,
+    optimizer,
+    train,
+    epochs: config.epochs,
+    seed: config.seed,
+    schedule: lrSchedule(config.schedule, config.lr, train.numBatches, config.epochs),
+    clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
+    loss: (batch) => {
+      const n = batch.samples.length;
+      const labels = tf.tensor3d(batch.labels, [n, size, size], 'int32');
+      const logits = model.apply(batch.x, { training: true }) as tf.Tensor4D;
+      const terms = parts.map((p) => {
+        const value = p.loss(logits, labels);
+        sums.set(p.name, (sums.get(p.name) ?? 0) + value.dataSync()[0]);
+        return tf.mul(value, p.weight);
+      });
+      batches++;
+      return tf.addN(terms) as tf.Scalar;
+    },
+    validate: async (epoch) => {
+      const record: Record<string, number> = {};
+      if (parts.length > 1)
+        for (const [name, sum] of sums) record[`loss_${name}`] = sum / Math.max(1, batches);
+      for (const name of sums.keys()) sums.set(name, 0);
+      batches = 0;
+      const every = config.evalEvery;
+      if (split.val.length > 0 && every > 0 && (epoch % every === 0 || epoch === config.epochs)) {
+        const { metrics } = await evaluate(split.val, valData ?? data);
+        Object.assign(record, {
+          val_miou: metrics.meanIoU,
+          val_pixel_accuracy: metrics.pixelAccuracy,
+        });
+      }
+      return record;
+    },
+    outDir: config.out,
+    resume: config.resume,
+    callbacks: hooks.callbacks,
+  });
+  optimizer.dispose();
+
+  const evaluation = await evaluate(evalSamples, testData ?? valData ?? data, 6);
+  const { metrics } = evaluation;
+  const bundleDir = path.join(config.out, 'bundle');
+  await saveBundle(bundleDir, model, {
+    task: 'segmentation',
+    labels: classes,
+    preprocessing: {
+      inputSize: size,
+      mean: backboneConfig.mean,
+      std: backboneConfig.std,
+      interpolation: 'bilinear',
+      cropPct: 1,
+    },
+    backbone: { name: config.backbone },
+    training: { ...config },
+    metrics: headline(metrics),
+    segmentation: {
+      decoder: config.decoder,
+      ignoreIndex: config.ignoreIndex,
+      maskMode: data.maskMode,
+      inference: config.inference,
+    },
+  });
+  await writeFileAtomic(
+    path.join(config.out, 'metrics.json'),
+    `${JSON.stringify({ evaluatedOn, modes: evaluation.modes, ...metrics }, null, 2)}\n`,
+  );
+  const reportFile = await writeRunReport({
+    out: config.out,
+    title: `${config.strategy} ${config.decoder} on ${config.backbone}`,
+    history: fitResult.history,
+    classes,
+    ignoreIndex: config.ignoreIndex,
+    evaluation,
+    evaluatedOn,
+    config,
+    notes: [
+      ...(skippedPairs.length ? [`${skippedPairs.length} bad image/mask pairs left out`] : []),
+      ...(evaluation.skipped.count
+        ? [`${evaluation.skipped.count} unreadable images skipped in evaluation`]
+        : []),
+    ],
+  });
+  model.dispose();
+  return {
+    bundleDir,
+    reportFile,
+    metrics,
+    classes,
+    splits: {
+      train: split.train.length,
+      val: split.val.length,
+      test: testData?.samples.length ?? 0,
+    },
+    skipped: {
+      pairs: skippedPairs.length,
+      images: train.skipped.count + evaluation.skipped.count,
+    },
+    evaluatedOn,
+    seconds: (Date.now() - started) / 1000,
+    config,
+  };
+}
