@@ -23,15 +23,15 @@
 //
 // Usage: node --import tsx bench/adapt/mnist-m.ts --out /tmp/mnistm [--source 2000]
 //        [--target 2000] [--test 1000] [--seed 0] [--photos dir1,dir2] [--examples strip.png]
-import { mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { mapLimited } from '../../src/data/limit.js';
 import { MNIST_CLASSES, openMnist } from '../../src/data/sources/mnist.js';
 import type { Sample } from '../../src/data/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { machineInfo } from '../machine.js';
+import { runAsScript } from '../run-as-script.js';
 
 /** Where `mate-backgrounds` puts its photographs (the other folders hold logos and renders). */
 export const DEFAULT_PHOTO_DIRS = ['/usr/share/backgrounds/mate/nature'];
@@ -450,11 +450,4 @@ async function main(): Promise<void> {
   );
 }
 
-// Run as a script (not when imported by the tests).
-const script = process.argv[1] ? await realpath(process.argv[1]).catch(() => '') : '';
-if (script === (await realpath(fileURLToPath(import.meta.url)))) {
-  await main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
-}
+await runAsScript(import.meta.url, main);

@@ -3,11 +3,11 @@
 //
 // Usage: node --import tsx bench/segment/example-strip.ts --set DIR --out strip.png
 //        [--count 6] [--scale 2]
-import { readdir, realpath } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { vocColormap } from '../../src/data/segmentation/voc-colormap.js';
+import { runAsScript } from '../run-as-script.js';
 
 /** Writes `images[k]` over `masks[k]` (index PNGs, coloured) side by side into one PNG. */
 export async function segmentationStrip(
@@ -80,10 +80,4 @@ async function main(): Promise<void> {
   console.log(out);
 }
 
-const script = process.argv[1] ? await realpath(process.argv[1]).catch(() => '') : '';
-if (script === (await realpath(fileURLToPath(import.meta.url)))) {
-  await main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
-}
+await runAsScript(import.meta.url, main);

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { openSegmentationFolder } from '../../src/data/segmentation/folder.js';
+import { readClassesFile } from '../../src/data/segmentation/open.js';
 import { readMask } from '../../src/data/segmentation/read-mask.js';
 import { Rng } from '../../src/util/rng.js';
 import { loadPhoto } from '../adapt/mnist-m.js';
 import {
   FASHION_OFFSET,
   makeSegmentationSet,
-  readClassesFile,
   SEGMENTATION_CLASSES,
   type SegmentationImageInfo,
 } from './make-segmentation-set.js';

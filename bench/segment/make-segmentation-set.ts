@@ -27,9 +27,8 @@
 //
 // Usage: node --import tsx bench/segment/make-segmentation-set.ts --out DIR [--images 200]
 //        [--size 128] [--seed 0] [--split train|test] [--max-objects 4] [--format jpeg|png]
-import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { mapLimited } from '../../src/data/limit.js';
 import { openSegmentationFolder } from '../../src/data/segmentation/folder.js';
@@ -54,6 +53,7 @@ import {
   rasterDigit,
   STROKE_THRESHOLD,
 } from '../detect/make-detection-set.js';
+import { runAsScript } from '../run-as-script.js';
 
 /** Mask value -> class name: background, the ten digits, the ten Fashion-MNIST classes. */
 export const SEGMENTATION_CLASSES: readonly string[] = [
@@ -165,13 +165,6 @@ export interface SegmentationSet {
   dataset: SegmentationDataset;
   /** Mask pixels per class over the whole set. */
   pixelCounts: number[];
-}
-
-/** Class names from a classes.txt: one per line, blank trailing lines dropped. */
-export async function readClassesFile(file: string): Promise<string[]> {
-  const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  return lines;
 }
 
 /** A tint for a shaded item: far from `mean` once shaded by `shade` (the item's mean shading). */
@@ -451,11 +444,4 @@ async function main(): Promise<void> {
   );
 }
 
-// Run as a script (not when imported by the tests).
-const script = process.argv[1] ? await realpath(process.argv[1]).catch(() => '') : '';
-if (script === (await realpath(fileURLToPath(import.meta.url)))) {
-  await main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
-}
+await runAsScript(import.meta.url, main);

@@ -30,6 +30,14 @@ export function parseNumber(flag: string) {
   };
 }
 
+/** Two positive numbers 'lo,hi', e.g. a random scale range. */
+export function parseRange(value: string): [number, number] {
+  const parts = value.split(',').map(Number);
+  if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v > 0))
+    throw new InvalidArgumentError(`expected two positive numbers like 0.5,1.5 (got '${value}')`);
+  return [parts[0], parts[1]];
+}
+
 /** A --config JSON file; unreadable or invalid JSON is bad input naming the file. */
 export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
   try {

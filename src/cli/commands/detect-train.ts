@@ -1,5 +1,5 @@
 // `visiontune detect train`: an FCOS detector on a registry backbone, fine-tuned or from scratch.
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { resolveDetectConfig } from '../../methods/detection/config.js';
 import { trainDetector } from '../../methods/detection/train.js';
 import {
@@ -7,6 +7,7 @@ import {
   type CommonFlags,
   parseInteger,
   parseNumber,
+  parseRange,
   readConfigFile,
   setUp,
 } from '../common.js';
@@ -15,13 +16,6 @@ import { formatDetectionMetrics } from './detect-format.js';
 interface DetectTrainFlags extends CommonFlags {
   config?: string;
   [key: string]: unknown;
-}
-
-function parseRange(value: string): [number, number] {
-  const parts = value.split(',').map(Number);
-  if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v > 0))
-    throw new InvalidArgumentError(`expected two positive numbers like 0.6,1.4 (got '${value}')`);
-  return [parts[0], parts[1]];
 }
 
 export function detectTrainSubcommand(detect: Command): void {

@@ -8,6 +8,7 @@ import {
   type CommonFlags,
   parseInteger,
   parseNumber,
+  parseRange,
   readConfigFile,
   setUp,
 } from '../common.js';
@@ -16,13 +17,6 @@ import { formatSegmentationMetrics } from './segment-format.js';
 interface SegmentTrainFlags extends CommonFlags {
   config?: string;
   [key: string]: unknown;
-}
-
-function parseRange(value: string): [number, number] {
-  const parts = value.split(',').map(Number);
-  if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v > 0))
-    throw new InvalidArgumentError(`expected two positive numbers like 0.5,1.5 (got '${value}')`);
-  return [parts[0], parts[1]];
 }
 
 function parseList(value: string): string[] {

@@ -1,8 +1,8 @@
 // The run configuration of `visiontune detect train` / `trainDetector(config)`: one zod schema,
 // merged with the same precedence as classification: defaults < config file < flags < arguments.
 import { z } from 'zod';
-import { badUsage } from '../../errors.js';
 import { parseLayers } from '../../util/merge-layers.js';
+import { checkDenseConfig } from '../dense-training.js';
 
 export const detectConfigSchema = z.object({
   /** Training data: COCO .json, YOLO data.yaml, or a Pascal VOC folder. */
@@ -69,13 +69,6 @@ export function resolveDetectConfig(
   ...layers: (Record<string, unknown> | undefined)[]
 ): DetectConfig {
   const config = parseLayers(detectConfigSchema, 'detection training', layers);
-  if (config.imageSize % 32 !== 0)
-    throw badUsage(`imageSize: must be a multiple of 32 (got ${config.imageSize})`);
-  if (config.scale[0] > config.scale[1])
-    throw badUsage(
-      `scale: the lower bound ${config.scale[0]} exceeds the upper ${config.scale[1]}`,
-    );
-  if (config.strategy === 'scratch' && config.freezeBackbone)
-    throw badUsage('freezeBackbone: a backbone trained from scratch cannot be frozen');
+  checkDenseConfig(config);
   return config;
 }

@@ -21,10 +21,9 @@ import { batchTargets, fcosLoss } from '../../heads/detection/fcos-loss.js';
 import { buildDetector } from '../../heads/detection/fcos-model.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
 import { fit } from '../../train/loop.js';
-import { AdamW, buildParamGroups } from '../../train/optim/index.js';
-import { Rng } from '../../util/rng.js';
 import { lrSchedule } from '../classification/fit-options.js';
 import type { TrainHooks } from '../classification/strategy.js';
+import { backboneOptimizer, holdOut } from '../dense-training.js';
 import type { DetectConfig } from './config.js';
 import { detectSamples } from './detect-samples.js';
 import { cocoResults, evaluateFound, headline } from './evaluate.js';
@@ -53,16 +52,6 @@ function checkSameCategories(a: DetectionDataset, b: DetectionDataset) {
   }
 }
 
-function holdOut(samples: readonly DetectionSample[], fraction: number, seed: number) {
-  const order = new Rng(seed).fork('detection-split').permutation(samples.length);
-  const nVal = Math.round(samples.length * fraction);
-  const inVal = new Set(order.slice(0, nVal));
-  return {
-    train: samples.filter((_, i) => !inVal.has(i)),
-    val: samples.filter((_, i) => inVal.has(i)),
-  };
-}
-
 export async function trainDetector(
   config: DetectConfig,
   hooks: TrainHooks = {},
@@ -78,7 +67,7 @@ export async function trainDetector(
   for (const other of [valData, testData]) if (other) checkSameCategories(data, other);
   const split = valData
     ? { train: data.samples, val: valData.samples }
-    : holdOut(data.samples, config.val, config.seed);
+    : holdOut(data.samples, config.val, config.seed, 'detection-split');
   const evalSamples = testData?.samples ?? split.val;
   const evaluatedOn = testData ? 'test' : 'val';
   if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
@@ -100,22 +89,7 @@ export async function trainDetector(
     seed: config.seed,
   });
   const { model, layout, backboneConfig } = detector;
-  for (const layer of model.layers) {
-    if (!detector.backboneLayers.has(layer.name) || layer.getClassName() === 'InputLayer') continue;
-    const isBn = layer.getClassName() === 'BatchNormalization';
-    if (isBn) (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
-    if (pretrained && (config.freezeBackbone || (isBn && config.freezeBn))) layer.trainable = false;
-  }
-  const headLayers = model.layers
-    .filter((l) => !detector.backboneLayers.has(l.name) && l.weights.length > 0)
-    .map((l) => l.name);
-  const optimizer = new AdamW(
-    buildParamGroups(model, {
-      headLayers,
-      weightDecay: config.weightDecay,
-      backboneLrMult: pretrained ? config.backboneLrMult : 1,
-    }),
-  );
+  const optimizer = backboneOptimizer(model, detector.backboneLayers, { ...config, pretrained });
   const decoder = sharpDecoder();
   const normalize = { mean: backboneConfig.mean, std: backboneConfig.std };
   const jitter = config.colorJitter;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { badUsage } from '../../errors.js';
 import { parseLayers } from '../../util/merge-layers.js';
+import { checkDenseConfig } from '../dense-training.js';
 
 export const segmentConfigSchema = z.object({
   /** Training data: a folder with images/ + masks/ (+ classes.txt), a Pascal VOC folder, or a
@@ -70,14 +71,7 @@ export function resolveSegmentConfig(
   ...layers: (Record<string, unknown> | undefined)[]
 ): SegmentConfig {
   const config = parseLayers(segmentConfigSchema, 'segmentation training', layers);
-  if (config.imageSize % 32 !== 0)
-    throw badUsage(`imageSize: must be a multiple of 32 (got ${config.imageSize})`);
-  if (config.scale[0] > config.scale[1])
-    throw badUsage(
-      `scale: the lower bound ${config.scale[0]} exceeds the upper ${config.scale[1]}`,
-    );
-  if (config.strategy === 'scratch' && config.freezeBackbone)
-    throw badUsage('freezeBackbone: a backbone trained from scratch cannot be frozen');
+  checkDenseConfig(config);
   if (config.ceWeight + config.diceWeight + config.focalWeight === 0)
     throw badUsage('ceWeight, diceWeight, focalWeight: at least one loss must have a weight > 0');
   return config;

@@ -29,10 +29,9 @@ import type { DecoderOptions, Segmenter } from '../../heads/segmentation/segment
 import { buildUnet } from '../../heads/segmentation/unet.js';
 import type { SegmentationMetrics } from '../../metrics/segmentation/index.js';
 import { fit } from '../../train/loop.js';
-import { AdamW, buildParamGroups } from '../../train/optim/index.js';
-import { Rng } from '../../util/rng.js';
 import { lrSchedule } from '../classification/fit-options.js';
 import type { TrainHooks } from '../classification/strategy.js';
+import { backboneOptimizer, holdOut } from '../dense-training.js';
 import type { SegmentConfig } from './config.js';
 import { evaluateSegmenter } from './evaluate.js';
 import { headline, writeRunReport } from './report.js';
@@ -59,15 +58,6 @@ function checkSameClasses(a: SegmentationDataset, b: SegmentationDataset) {
     throw badInput(
       `${b.name}: its classes (${b.classes.join(', ')}) differ from the training data's (${a.classes.join(', ')})`,
     );
-}
-
-function holdOut(samples: readonly SegmentationSample[], fraction: number, seed: number) {
-  const order = new Rng(seed).fork('segmentation-split').permutation(samples.length);
-  const inVal = new Set(order.slice(0, Math.round(samples.length * fraction)));
-  return {
-    train: samples.filter((_, i) => !inVal.has(i)),
-    val: samples.filter((_, i) => inVal.has(i)),
-  };
 }
 
 /** The configured weighted sum, each part reported by name. */
@@ -114,7 +104,7 @@ export async function trainSegmenter(
   for (const other of [valData, testData]) if (other) checkSameClasses(data, other);
   const split = valData
     ? { train: data.samples, val: valData.samples }
-    : holdOut(data.samples, config.val, config.seed);
+    : holdOut(data.samples, config.val, config.seed, 'segmentation-split');
   const evalSamples = testData?.samples ?? split.val;
   const evaluatedOn = testData ? 'test' : 'val';
   if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
@@ -137,23 +127,7 @@ export async function trainSegmenter(
     seed: config.seed,
   });
   const { model, backboneConfig } = segmenter;
-  for (const layer of model.layers) {
-    if (!segmenter.backboneLayers.has(layer.name) || layer.getClassName() === 'InputLayer')
-      continue;
-    const isBn = layer.getClassName() === 'BatchNormalization';
-    if (isBn) (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
-    if (pretrained && (config.freezeBackbone || (isBn && config.freezeBn))) layer.trainable = false;
-  }
-  const headLayers = model.layers
-    .filter((l) => !segmenter.backboneLayers.has(l.name) && l.weights.length > 0)
-    .map((l) => l.name);
-  const optimizer = new AdamW(
-    buildParamGroups(model, {
-      headLayers,
-      weightDecay: config.weightDecay,
-      backboneLrMult: pretrained ? config.backboneLrMult : 1,
-    }),
-  );
+  const optimizer = backboneOptimizer(model, segmenter.backboneLayers, { ...config, pretrained });
   const decoder = sharpDecoder();
   const size = config.imageSize;
   const normalize = { mean: backboneConfig.mean, std: backboneConfig.std };

@@ -1,0 +1,72 @@
+// What the dense-prediction runs (detection, segmentation) share around the training loop: the
+// seeded hold-out split, the backbone set-up (BatchNorm momentum, frozen layers, AdamW with head
+// and backbone groups) and the checks on their common configuration fields.
+import type * as tf from '@tensorflow/tfjs';
+import { badUsage } from '../errors.js';
+import { AdamW, buildParamGroups } from '../train/optim/index.js';
+import { Rng } from '../util/rng.js';
+
+/** `fraction` of the samples (seeded by `seed` and `stream`) held out for validation. */
+export function holdOut<T>(samples: readonly T[], fraction: number, seed: number, stream: string) {
+  const order = new Rng(seed).fork(stream).permutation(samples.length);
+  const inVal = new Set(order.slice(0, Math.round(samples.length * fraction)));
+  return {
+    train: samples.filter((_, i) => !inVal.has(i)),
+    val: samples.filter((_, i) => inVal.has(i)),
+  };
+}
+
+export interface BackboneTraining {
+  pretrained: boolean;
+  freezeBackbone: boolean;
+  freezeBn: boolean;
+  bnMomentum: number;
+  weightDecay: number;
+  backboneLrMult: number;
+}
+
+/**
+ * Sets the backbone's BatchNorm momentum and freezes what the options say (only a pretrained
+ * backbone can be frozen), then returns AdamW over the trainable weights: the layers outside
+ * the backbone at the base lr, the backbone at lr × backboneLrMult when pretrained.
+ */
+export function backboneOptimizer(
+  model: tf.LayersModel,
+  backboneLayers: ReadonlySet<string>,
+  options: BackboneTraining,
+): AdamW {
+  for (const layer of model.layers) {
+    if (!backboneLayers.has(layer.name) || layer.getClassName() === 'InputLayer') continue;
+    const isBn = layer.getClassName() === 'BatchNormalization';
+    if (isBn) (layer as unknown as { momentum: number }).momentum = options.bnMomentum;
+    if (options.pretrained && (options.freezeBackbone || (isBn && options.freezeBn)))
+      layer.trainable = false;
+  }
+  const headLayers = model.layers
+    .filter((l) => !backboneLayers.has(l.name) && l.weights.length > 0)
+    .map((l) => l.name);
+  return new AdamW(
+    buildParamGroups(model, {
+      headLayers,
+      weightDecay: options.weightDecay,
+      backboneLrMult: options.pretrained ? options.backboneLrMult : 1,
+    }),
+  );
+}
+
+/** The checks zod cannot express on the fields detection and segmentation configs share. */
+export function checkDenseConfig(config: {
+  imageSize: number;
+  scale: [number, number];
+  strategy: 'finetune' | 'scratch';
+  freezeBackbone: boolean;
+}): void {
+  if (config.imageSize % 32 !== 0)
+    throw badUsage(`imageSize: must be a multiple of 32 (got ${config.imageSize})`);
+  if (config.scale[0] > config.scale[1])
+    throw badUsage(
+      `scale: the lower bound ${config.scale[0]} exceeds the upper ${config.scale[1]}`,
+    );
+  if (config.strategy === 'scratch' && config.freezeBackbone)
+    throw badUsage('freezeBackbone: a backbone trained from scratch cannot be frozen');
+}
