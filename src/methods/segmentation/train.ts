@@ -115,6 +115,9 @@ export async function trainSegmenter(
   const skippedPairs = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
   for (const s of skippedPairs) hooks.log?.(`skipped ${s.where}: ${s.reason}`);
   const classes = data.classes;
+  // Label maps are 8-bit with one value kept for the ignore index.
+  if (classes.length > 255)
+    throw badInput(`${config.data}: ${classes.length} classes; at most 255 fit 8-bit masks`);
   const parts = lossParts(config, classes.length);
 
   const pretrained = config.strategy === 'finetune';
