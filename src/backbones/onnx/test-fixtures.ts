@@ -1,0 +1,64 @@
+// ONNX fixtures for the importer's tests (not a test itself): torchvision models exported by
+// scripts/onnx/make_fixtures.py with PyTorch's outputs on seeded inputs. Too large to commit
+// (resnet18 ≈ 45 MB), so they are made on first use into fixtures/ (git-ignored) when Debian's
+// python3-torch and python3-torchvision are installed; tests skip without them, unless
+// VISIONTUNE_REQUIRE_ONNX_FIXTURES is set (CI), where that is a failure.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const PYTHON = '/usr/bin/python3';
+
+export interface OnnxFixture {
+  name: string;
+  file: string;
+  inputShape: number[];
+  input: Float32Array;
+  output: Float32Array;
+}
+
+function readFloats(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+function make(dir: string, extra: string[]): string | null {
+  if (existsSync(path.join(dir, 'manifest.json'))) return null;
+  try {
+    execFileSync(
+      PYTHON,
+      [path.join(ROOT, 'scripts/onnx/make_fixtures.py'), '--out', dir, '--size', '64', ...extra],
+      { stdio: 'pipe' },
+    );
+    return null;
+  } catch (err) {
+    const reason = `cannot make ONNX fixtures (apt-get install python3-torch python3-torchvision): ${(err as Error).message.split('\n')[0]}`;
+    if (process.env.VISIONTUNE_REQUIRE_ONNX_FIXTURES) throw new Error(reason);
+    return reason;
+  }
+}
+
+/** The fixture set: the default export (BatchNorm folded into convs) or with BatchNorm kept. */
+export function onnxFixtures(kind: 'folded' | 'batchnorm'): {
+  skip: string | false;
+  models: OnnxFixture[];
+} {
+  const dir = path.join(ROOT, 'fixtures', kind === 'folded' ? 'onnx' : 'onnx-bn');
+  const extra =
+    kind === 'folded' ? [] : ['--keep-bn', '--models', 'resnet18,mobilenet_v2,se_hardswish_net'];
+  const reason = make(dir, extra);
+  if (reason) return { skip: reason, models: [] };
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  return {
+    skip: false,
+    models: manifest.models.map((m: { name: string; inputShape: number[] }) => ({
+      name: m.name,
+      file: path.join(dir, `${m.name}.onnx`),
+      inputShape: m.inputShape,
+      input: readFloats(path.join(dir, `${m.name}.input.bin`)),
+      output: readFloats(path.join(dir, `${m.name}.output.bin`)),
+    })),
+  };
+}
