@@ -4,6 +4,7 @@
 // Registers the BatchNorm training fix before any model is deserialized.
 import './batchnorm-fix.js';
 import './relu-layer.js';
+import './onnx/layers.js';
 import * as tf from '@tensorflow/tfjs';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
 import { cutPoints, featureShape, findTaps, getLayerOrThrow } from './graph.js';
@@ -29,6 +30,31 @@ export interface LayersBackbone extends BackboneEntry {
   /** The loaded model, kept to copy weights into each build. */
   source: tf.LayersModel;
   dispose(): void;
+}
+
+/** Next to model.json: the preprocessing the weights expect (written by `visiontune import`). */
+export const BACKBONE_CONFIG_FILE = 'backbone.json';
+
+interface BackboneFile {
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  licence?: string;
+}
+
+/** A local model's backbone.json, if it has one. */
+async function readBackboneFile(location: string): Promise<BackboneFile> {
+  if (hasScheme(location) && !location.startsWith('file://')) return {};
+  const { modelJsonPath } = await import('../engine/file-io.js');
+  const { promises: fs } = await import('node:fs');
+  const path = await import('node:path');
+  const file = path.join(path.dirname(modelJsonPath(location)), BACKBONE_CONFIG_FILE);
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text) as BackboneFile;
+  } catch (err) {
+    throw badInput(`${file}: not valid JSON (${(err as Error).message})`);
+  }
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -67,6 +93,7 @@ export async function loadLayersBackbone(
   options: LayersBackboneOptions = {},
 ): Promise<LayersBackbone> {
   const loaded = await loadSource(location);
+  const file = await readBackboneFile(location);
   const source = asFunctional(loaded);
   if (source.inputs.length !== 1)
     throw badInput(`${location}: a backbone needs exactly one image input`);
@@ -95,13 +122,13 @@ export async function loadLayersBackbone(
   const config: PretrainedConfig = {
     inputSize: native,
     minInputSize: options.minInputSize ?? Math.min(32, native),
-    mean: options.mean ?? [0.5, 0.5, 0.5],
-    std: options.std ?? [0.5, 0.5, 0.5],
+    mean: options.mean ?? file.mean ?? [0.5, 0.5, 0.5],
+    std: options.std ?? file.std ?? [0.5, 0.5, 0.5],
     interpolation: 'bilinear',
     embeddingLayer: cut,
     embeddingDim,
     taps,
-    licence: options.licence ?? 'unknown (user-supplied model)',
+    licence: options.licence ?? file.licence ?? 'unknown (user-supplied model)',
     source: location,
   };
   const name =

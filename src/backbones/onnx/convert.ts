@@ -18,6 +18,8 @@ export interface ConvertOptions {
   /** Square input side in pixels (the ONNX input's own size when it is fixed). */
   inputSize?: number;
   name?: string;
+  /** ONNX value names to output instead of the graph's outputs (a cut). */
+  outputs?: string[];
 }
 
 export const SUPPORTED_OPS = [
@@ -484,10 +486,9 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
     }
     values.set(node.outputs[0], { kind: 'tensor', t: y });
   }
-  const outputs = graph.outputs.map((o) => {
-    const v = values.get(o.name);
-    if (v?.kind !== 'tensor')
-      throw badInput(`graph output ${o.name} is not computed from the input`);
+  const outputs = (options.outputs ?? graph.outputs.map((o) => o.name)).map((id) => {
+    const v = values.get(id);
+    if (v?.kind !== 'tensor') throw badInput(`output ${id} is not computed from the input`);
     return v.t;
   });
   return tf.model({ inputs: x0, outputs, name: options.name ?? 'onnx_import' });

@@ -10,6 +10,7 @@ import { doctorCommand } from './doctor.js';
 import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
 import { fewshotCommand } from './fewshot.js';
+import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { segmentCommand } from './segment.js';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   embedCommand(program);
   evalCommand(program);
   fewshotCommand(program);
+  importCommand(program);
   infoCommand(program);
   predictCommand(program);
   trackCommand(program);

@@ -1,0 +1,98 @@
+// `visiontune import model.onnx --out DIR`: the ONNX graph converted (convert.ts), optionally cut
+// at a node, saved as a standard TF.js layers model (DIR/model.json + weights) next to
+// DIR/backbone.json — the preprocessing the weights expect (ImageNet's mean/std by default, as
+// torchvision and timm train) — then loaded back as a backbone to find its feature taps, which are
+// recorded too. Any registry-style use follows: `--backbone DIR`.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileIO, writeFileAtomic } from '../../engine/file-io.js';
+import { badInput } from '../../errors.js';
+import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
+import type { PretrainedConfig } from '../types.js';
+import { convertGraph } from './convert.js';
+import { parseOnnx } from './parse.js';
+
+export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
+export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+
+export interface ImportOnnxOptions {
+  out: string;
+  name?: string;
+  /** ONNX node name (or output name) whose output ends the model. */
+  cut?: string;
+  /** Square input side when the ONNX input's is not fixed (default 224). */
+  inputSize?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+}
+
+export interface ImportedModel {
+  dir: string;
+  name: string;
+  layers: number;
+  parameters: number;
+  config: PretrainedConfig;
+  opCounts: Record<string, number>;
+}
+
+export async function importOnnx(file: string, options: ImportOnnxOptions): Promise<ImportedModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch {
+    throw badInput(`${file}: cannot read the ONNX file`);
+  }
+  const graph = parseOnnx(bytes, file);
+  const name = options.name ?? path.basename(file, path.extname(file));
+  const [, , h, w] = graph.inputs[0]?.shape ?? [];
+  const fixed = typeof h === 'number' && h === w ? h : undefined;
+  let outputs: string[] | undefined;
+  if (options.cut) {
+    const node = graph.nodes.find(
+      (n) => n.name === options.cut || n.outputs.includes(options.cut!),
+    );
+    if (!node) throw badInput(`--cut ${options.cut}: no ONNX node or output has that name`);
+    outputs = [node.outputs.includes(options.cut) ? options.cut : node.outputs[0]];
+  }
+  const model = convertGraph(graph, {
+    name,
+    inputSize: options.inputSize ?? fixed ?? 224,
+    outputs,
+  });
+  const opCounts: Record<string, number> = {};
+  for (const n of graph.nodes) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
+  // Written to a temporary folder and renamed, so a failed import leaves no half model.
+  const dir = path.resolve(options.out);
+  const staging = `${dir}.partial-${process.pid}`;
+  await fs.rm(staging, { recursive: true, force: true });
+  await model.save(fileIO(staging));
+  const preprocessing = {
+    mean: options.mean ?? IMAGENET_MEAN,
+    std: options.std ?? IMAGENET_STD,
+    source: path.resolve(file),
+    licence: 'as the ONNX model (user-supplied)',
+  };
+  await writeFileAtomic(
+    path.join(staging, BACKBONE_CONFIG_FILE),
+    `${JSON.stringify(preprocessing, null, 2)}\n`,
+  );
+  const backbone = await loadLayersBackbone(staging);
+  const config = { ...backbone.config, source: path.resolve(file) };
+  backbone.dispose();
+  await writeFileAtomic(
+    path.join(staging, BACKBONE_CONFIG_FILE),
+    `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,
+  );
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rename(staging, dir);
+  const result = {
+    dir,
+    name,
+    layers: model.layers.length,
+    parameters: model.countParams(),
+    config,
+    opCounts,
+  };
+  model.dispose();
+  return result;
+}

@@ -1,0 +1,107 @@
+// `visiontune import` end to end: a torchvision mobilenet_v2 exported by PyTorch becomes a folder
+// that `visiontune train --backbone DIR` fine-tunes like any backbone (the loss falls), with
+// ImageNet's preprocessing recorded; --cut ends the model at a node; a file that is not ONNX
+// exits 2 naming it.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { onnxFixtures } from '../../backbones/onnx/test-fixtures.js';
+import { readBundleMeta } from '../../bundle/bundle.js';
+import { encode } from '../../data/test-fixtures.js';
+import { Rng } from '../../util/rng.js';
+import { runCli } from '../run-cli.js';
+
+const { skip, models } = onnxFixtures('folded');
+const onnxFile = (name: string) => models.find((m) => m.name === name)!.file;
+let work: string;
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-import-'));
+});
+after(() => fs.rm(work, { recursive: true, force: true }));
+
+/** root/<color>/*.png, 12 per class: the class is the dominant channel. */
+async function colorFolder(root: string): Promise<void> {
+  const rng = new Rng(9);
+  for (const [c, name] of ['red', 'green', 'blue'].entries()) {
+    const folder = path.join(root, name);
+    await fs.mkdir(folder, { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const raw = Buffer.alloc(16 * 16 * 3);
+      for (let p = 0; p < 256; p++)
+        for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
+      await fs.writeFile(path.join(folder, `${i}.png`), await encode(raw, 16, 16, 'png'));
+    }
+  }
+}
+
+test('import mobilenet_v2, then train --backbone DIR fine-tunes it (the loss falls)', {
+  skip,
+}, async () => {
+  const dir = path.join(work, 'mnv2');
+  let r = await runCli(['import', onnxFile('mobilenet_v2'), '--out', dir, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const imported = JSON.parse(r.stdout);
+  assert.deepEqual(imported.config.mean, [0.485, 0.456, 0.406]);
+  assert.deepEqual(
+    imported.config.taps.map((t: { stride: number }) => t.stride),
+    [4, 8, 16, 32],
+  );
+  assert.equal(imported.opCounts.Conv, 52);
+  const data = path.join(work, 'colors');
+  await colorFolder(data);
+  const out = path.join(work, 'run');
+  r = await runCli([
+    'train',
+    '--data',
+    data,
+    '--backbone',
+    dir,
+    '--strategy',
+    'finetune',
+    '--image-size',
+    '32',
+    '--epochs',
+    '4',
+    '--batch',
+    '6',
+    '--lr',
+    '0.0003',
+    '--out',
+    out,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const losses = (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).loss as number);
+  // The fixture's weights are random (the test's inputs), so the run is noisy: first vs last.
+  assert.ok(losses[3] < losses[0], `losses ${losses}`);
+  const meta = await readBundleMeta(JSON.parse(r.stdout).bundle);
+  assert.deepEqual(meta.preprocessing.mean, [0.485, 0.456, 0.406]);
+});
+
+test('import --cut ends the model at a node; a file that is not ONNX exits 2', {
+  skip,
+}, async () => {
+  const dir = path.join(work, 'cut');
+  const node = '/features/features.7/conv/conv.0/conv.0.2/Clip';
+  let r = await runCli(['import', onnxFile('mobilenet_v2'), '--out', dir, '--cut', node, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const model = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'));
+  const outputs = model.modelTopology.config.output_layers;
+  assert.equal(outputs.length, 1);
+  assert.deepEqual(
+    JSON.parse(r.stdout).config.taps.map((t: { stride: number }) => t.stride),
+    [4, 8],
+  );
+  const bad = path.join(work, 'bad.onnx');
+  await fs.writeFile(bad, 'not a model at all');
+  r = await runCli(['import', bad, '--out', path.join(work, 'bad')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bad\.onnx: (not an ONNX model|the ONNX model has no graph)/);
+  await assert.rejects(fs.access(path.join(work, 'bad')));
+});
