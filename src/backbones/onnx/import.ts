@@ -65,24 +65,31 @@ export async function importOnnx(file: string, options: ImportOnnxOptions): Prom
   const dir = path.resolve(options.out);
   const staging = `${dir}.partial-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
-  await model.save(fileIO(staging));
-  const preprocessing = {
-    mean: options.mean ?? IMAGENET_MEAN,
-    std: options.std ?? IMAGENET_STD,
-    source: path.resolve(file),
-    licence: 'as the ONNX model (user-supplied)',
-  };
-  await writeFileAtomic(
-    path.join(staging, BACKBONE_CONFIG_FILE),
-    `${JSON.stringify(preprocessing, null, 2)}\n`,
-  );
-  const backbone = await loadLayersBackbone(staging);
-  const config = { ...backbone.config, source: path.resolve(file) };
-  backbone.dispose();
-  await writeFileAtomic(
-    path.join(staging, BACKBONE_CONFIG_FILE),
-    `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,
-  );
+  let config: PretrainedConfig;
+  try {
+    await model.save(fileIO(staging));
+    const preprocessing = {
+      mean: options.mean ?? IMAGENET_MEAN,
+      std: options.std ?? IMAGENET_STD,
+      source: path.resolve(file),
+      licence: 'as the ONNX model (user-supplied)',
+    };
+    await writeFileAtomic(
+      path.join(staging, BACKBONE_CONFIG_FILE),
+      `${JSON.stringify(preprocessing, null, 2)}\n`,
+    );
+    const backbone = await loadLayersBackbone(staging);
+    config = { ...backbone.config, source: path.resolve(file) };
+    backbone.dispose();
+    await writeFileAtomic(
+      path.join(staging, BACKBONE_CONFIG_FILE),
+      `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,
+    );
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true });
+    model.dispose();
+    throw err;
+  }
   await fs.rm(dir, { recursive: true, force: true });
   await fs.rename(staging, dir);
   const result = {
