@@ -20,14 +20,19 @@ function maxError(model: tf.LayersModel, f: OnnxFixture): number {
   return f.output.reduce((worst, v, i) => Math.max(worst, Math.abs(got[i] - v)), 0);
 }
 
-for (const kind of ['folded', 'batchnorm'] as const) {
+for (const kind of ['folded', 'batchnorm', 'opset11', 'opset17'] as const) {
   const { skip, models } = onnxFixtures(kind);
-  test(`ONNX import (${kind === 'folded' ? 'default export' : 'BatchNorm kept'}): outputs match PyTorch within 1e-4`, {
+  test(`ONNX import (${kind}): outputs match PyTorch within 1e-4`, {
     skip,
   }, async () => {
     await tf.setBackend('cpu');
     for (const f of models) {
       const graph = parseOnnx(readFileSync(f.file), f.file);
+      if (kind === 'opset17' && f.name === 'se_hardswish_net')
+        assert.ok(
+          graph.nodes.some((n) => n.opType === 'HardSwish'),
+          'a HardSwish node',
+        );
       if (kind === 'batchnorm')
         assert.ok(
           graph.nodes.some((n) => n.opType === 'BatchNormalization'),

@@ -40,14 +40,19 @@ function make(dir: string, extra: string[]): string | null {
   }
 }
 
-/** The fixture set: the default export (BatchNorm folded into convs) or with BatchNorm kept. */
-export function onnxFixtures(kind: 'folded' | 'batchnorm'): {
-  skip: string | false;
-  models: OnnxFixture[];
-} {
-  const dir = path.join(ROOT, 'fixtures', kind === 'folded' ? 'onnx' : 'onnx-bn');
-  const extra =
-    kind === 'folded' ? [] : ['--keep-bn', '--models', 'resnet18,mobilenet_v2,se_hardswish_net'];
+/** What each fixture set adds to the default export (opset 13, BatchNorm folded into convs). */
+const SETS = {
+  folded: [],
+  batchnorm: ['--keep-bn', '--models', 'resnet18,mobilenet_v2,se_hardswish_net'],
+  opset11: ['--opset', '11', '--models', 'mobilenet_v3_large,se_hardswish_net'],
+  // Opset 14+ exports HardSwish as its own node.
+  opset17: ['--opset', '17', '--models', 'mobilenet_v3_large,se_hardswish_net'],
+} as const;
+export type FixtureSet = keyof typeof SETS;
+
+export function onnxFixtures(kind: FixtureSet): { skip: string | false; models: OnnxFixture[] } {
+  const dir = path.join(ROOT, 'fixtures', kind === 'folded' ? 'onnx' : `onnx-${kind}`);
+  const extra = [...SETS[kind]];
   const reason = make(dir, extra);
   if (reason) return { skip: reason, models: [] };
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
