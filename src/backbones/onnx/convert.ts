@@ -9,7 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../../errors.js';
 import { batchNormalization } from '../batchnorm-fix.js';
 import { reLU } from '../relu-layer.js';
-import { type BinaryOp, OnnxBinary, OnnxConstantOp, OnnxPad2D, OnnxUnary } from './layers.js';
+import {
+  type BinaryOp,
+  OnnxBinary,
+  OnnxConstantOp,
+  OnnxGroupedConv2D,
+  OnnxPad2D,
+  OnnxUnary,
+} from './layers.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from './parse.js';
 
 type Value = { kind: 'tensor'; t: tf.SymbolicTensor } | { kind: 'const'; c: OnnxTensor };
@@ -179,9 +186,20 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
           [2, 3, 0, 1],
         ),
       );
+    } else if (inC % group === 0 && out % group === 0 && inPerGroup === inC / group) {
+      layer = new OnnxGroupedConv2D({
+        name: common.name,
+        filters: out,
+        kernelSize: common.kernelSize,
+        strides: common.strides,
+        dilations: common.dilationRate,
+        groups: group,
+        useBias: common.useBias,
+      });
+      kernel = hwio(w);
     } else {
       throw badInput(
-        `node ${node.name}: grouped convolution with ${group} groups of ${inPerGroup} channels is not supported (only 1 group or depthwise)`,
+        `node ${node.name}: ${group} groups of ${inPerGroup} channels do not divide ${inC} input channels`,
       );
     }
     const y = apply(layer, padded);

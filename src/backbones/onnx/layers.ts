@@ -158,4 +158,97 @@ export class OnnxPad2D extends tf.layers.Layer {
   }
 }
 
-for (const cls of [OnnxUnary, OnnxConstantOp, OnnxBinary, OnnxPad2D]) register(cls);
+/**
+ * A grouped convolution ('valid' padding; pad before it): the channels split into `groups`,
+ * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel, the results
+ * concatenated — ResNeXt / RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel o
+ * belonging to group floor(o / (filters/groups)), as ONNX and PyTorch order them.
+ */
+export class OnnxGroupedConv2D extends tf.layers.Layer {
+  static className = 'VisiontuneOnnxGroupedConv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly dilations: [number, number];
+  readonly groups: number;
+  readonly useBias: boolean;
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(
+    args: Args & {
+      filters: number;
+      kernelSize: [number, number];
+      strides: [number, number];
+      dilations: [number, number];
+      groups: number;
+      useBias: boolean;
+    },
+  ) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides;
+    this.dilations = args.dilations;
+    this.groups = args.groups;
+    this.useBias = args.useBias;
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const perGroup = (shape[3] as number) / this.groups;
+    const [kh, kw] = this.kernelSize;
+    this.kernel = this.addWeight(
+      'kernel',
+      [kh, kw, perGroup, this.filters],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [n, h, w] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const out = (size: number, i: 0 | 1) =>
+      Math.floor((size - ((this.kernelSize[i] - 1) * this.dilations[i] + 1)) / this.strides[i]) + 1;
+    return [n, out(h as number, 0), out(w as number, 1), this.filters];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs) as tf.Tensor4D;
+      const kernel = this.kernel!.read() as tf.Tensor4D;
+      const xs = tf.split(x, this.groups, 3);
+      const ks = tf.split(kernel, this.groups, 3);
+      const ys = xs.map((part, g) =>
+        tf.conv2d(
+          part as tf.Tensor4D,
+          ks[g] as tf.Tensor4D,
+          this.strides,
+          'valid',
+          'NHWC',
+          this.dilations,
+        ),
+      );
+      const y = tf.concat(ys, 3);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  getConfig() {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilations: this.dilations,
+      groups: this.groups,
+      useBias: this.useBias,
+    };
+  }
+}
+
+for (const cls of [OnnxUnary, OnnxConstantOp, OnnxBinary, OnnxPad2D, OnnxGroupedConv2D])
+  register(cls);

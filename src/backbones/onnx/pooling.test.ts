@@ -4,38 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import onnxProto from 'onnx-proto';
 import { Rng } from '../../util/rng.js';
 import { convertGraph } from './convert.js';
 import { parseOnnx } from './parse.js';
+import { singleNodeModel } from './test-graph.js';
 
-const { onnx } = onnxProto;
-
-function poolModel(
+const poolModel = (
   op: 'MaxPool' | 'AveragePool',
   side: number,
   attrs: Record<string, number | number[]>,
-) {
-  const attribute = Object.entries(attrs).map(([name, v]) =>
-    Array.isArray(v)
-      ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v }
-      : { name, type: onnx.AttributeProto.AttributeType.INT, i: v },
-  );
-  const tensorType = (dims: number[]) => ({
-    tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } },
-  });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'pool',
-      node: [{ name: 'pool', opType: op, input: ['x'], output: ['y'], attribute }],
-      input: [{ name: 'x', type: tensorType([1, 1, side, side]) }],
-      output: [{ name: 'y', type: tensorType([]) }],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
+) => singleNodeModel(op, [1, 1, side, side], attrs);
 
 /** PyTorch's max/avg pooling of one channel (avg counting padding), in float64. */
 function reference(
@@ -119,6 +97,6 @@ test('AveragePool counting padding matches; not counting it is refused by name',
       convertGraph(
         parseOnnx(poolModel('AveragePool', side, { ...attrs, count_include_pad: 0 }), 'avg.onnx'),
       ),
-    /node pool: average pooling over padding that does not count it/,
+    /node node: average pooling over padding that does not count it/,
   );
 });
