@@ -2,7 +2,7 @@
 // seeded hold-out split, the backbone set-up (BatchNorm momentum, frozen layers, AdamW with head
 // and backbone groups) and the checks on their common configuration fields.
 import type * as tf from '@tensorflow/tfjs';
-import { badUsage } from '../errors.js';
+import { badInput, badUsage } from '../errors.js';
 import { AdamW, buildParamGroups } from '../train/optim/index.js';
 import { Rng } from '../util/rng.js';
 
@@ -69,4 +69,69 @@ export function checkDenseConfig(config: {
     );
   if (config.strategy === 'scratch' && config.freezeBackbone)
     throw badUsage('freezeBackbone: a backbone trained from scratch cannot be frozen');
+}
+
+interface RunDataset {
+  name: string;
+  samples: unknown[];
+  skipped: { where: string; reason: string }[];
+}
+
+/**
+ * A dense run's data: the training set, the optional validation and test sets (same label names
+ * in the same order, or an error naming both lists), the train/validation split (validation data,
+ * or a seeded hold-out), what the final evaluation runs on, and every pair left out under skipBad
+ * (logged).
+ */
+export async function openRunData<D extends RunDataset>(
+  config: {
+    data: string;
+    images?: string;
+    valData?: string;
+    valImages?: string;
+    testData?: string;
+    testImages?: string;
+    val: number;
+    seed: number;
+  },
+  open: (
+    location: string,
+    images: string | undefined,
+    split: 'train' | 'val' | 'test',
+  ) => Promise<D>,
+  labels: { of: (d: D) => string[]; what: string; stream: string },
+  log?: (line: string) => void,
+) {
+  const data = await open(config.data, config.images, 'train');
+  const valData = config.valData ? await open(config.valData, config.valImages, 'val') : undefined;
+  const testData = config.testData
+    ? await open(config.testData, config.testImages, 'test')
+    : undefined;
+  for (const other of [valData, testData]) {
+    if (other && labels.of(data).join('\u0000') !== labels.of(other).join('\u0000'))
+      throw badInput(
+        `${other.name}: its ${labels.what} (${labels.of(other).join(', ')}) differ from the training data's (${labels.of(data).join(', ')})`,
+      );
+  }
+  type Sample = D['samples'][number];
+  const split: { train: Sample[]; val: Sample[] } = valData
+    ? { train: data.samples, val: valData.samples }
+    : holdOut<Sample>(data.samples, config.val, config.seed, labels.stream);
+  const evalSamples: Sample[] = testData?.samples ?? split.val;
+  if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
+  if (evalSamples.length === 0)
+    throw badInput(
+      `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
+    );
+  const skipped = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
+  for (const s of skipped) log?.(`skipped ${s.where}: ${s.reason}`);
+  return {
+    data,
+    valData,
+    testData,
+    split,
+    evalSamples,
+    evaluatedOn: testData ? 'test' : 'val',
+    skipped,
+  };
 }

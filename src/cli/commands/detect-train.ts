@@ -11,6 +11,7 @@ import {
   readConfigFile,
   setUp,
 } from '../common.js';
+import { addOptimizerFlags, optimizerFields } from './dense-train-flags.js';
 import { formatDetectionMetrics } from './detect-format.js';
 
 interface DetectTrainFlags extends CommonFlags {
@@ -20,112 +21,92 @@ interface DetectTrainFlags extends CommonFlags {
 
 export function detectTrainSubcommand(detect: Command): void {
   addCommonFlags(
-    detect
-      .command('train')
-      .description('train a detector (FPN + FCOS head) on a pretrained or scratch backbone')
-      .option('--data <path>', 'training boxes: COCO .json, YOLO data.yaml, or a VOC folder')
-      .option('--images <dir>', 'COCO: images folder of --data (default: next to the .json)')
-      .option(
-        '--val-data <path>',
-        'validation boxes in any format; a YOLO data.yaml: its val split (default: hold out --val)',
-      )
-      .option('--val-images <dir>', 'COCO: images folder of --val-data')
-      .option(
-        '--val <fraction>',
-        'held-out fraction without --val-data (default 0.1)',
-        parseNumber('--val'),
-      )
-      .option(
-        '--test-data <path>',
-        'boxes to evaluate on after training; a YOLO data.yaml: its test split (default: validation)',
-      )
-      .option('--test-images <dir>', 'COCO: images folder of --test-data')
-      .option(
-        '--backbone <name>',
-        'registry name or TF.js layers model path (default mobilenet_v2)',
-      )
-      .addOption(
-        new Option(
-          '--strategy <name>',
-          'finetune (pretrained) or scratch (default finetune)',
-        ).choices(['finetune', 'scratch']),
-      )
-      .option(
-        '--image-size <px>',
-        'square input, a multiple of 32 (default 256)',
-        parseInteger('--image-size', 32),
-      )
-      .option('--epochs <n>', 'epochs (default 12)', parseInteger('--epochs', 1))
-      .option('--batch <n>', 'batch size (default 16)', parseInteger('--batch', 1))
-      .option('--lr <x>', 'AdamW learning rate (default 1e-3)', parseNumber('--lr'))
-      .option(
-        '--backbone-lr-mult <x>',
-        'finetune: backbone lr multiple (default 1)',
-        parseNumber('--backbone-lr-mult'),
-      )
-      .option(
-        '--weight-decay <x>',
-        'AdamW weight decay (default 1e-4)',
-        parseNumber('--weight-decay'),
-      )
-      .addOption(
-        new Option('--schedule <kind>', 'lr schedule (default cosine)').choices([
-          'cosine',
-          'step',
-          'onecycle',
-          'constant',
-        ]),
-      )
-      .option(
-        '--clip-norm <x>',
-        'clip gradients to this global norm, 0 = off (default 10)',
-        parseNumber('--clip-norm'),
-      )
-      .option('--freeze-backbone', 'finetune: train only the FPN and head')
-      .option('--train-bn', 'finetune: BatchNorms train (default: frozen at pretrained statistics)')
-      .option('--channels <n>', 'FPN and head width (default 64)', parseInteger('--channels', 1))
-      .option(
-        '--tower-depth <n>',
-        '3x3 convs per head tower (default 2)',
-        parseInteger('--tower-depth', 0),
-      )
-      .option(
-        '--scale <lo,hi>',
-        'random scale range of the scale-and-crop augmentation (default 0.6,1.4)',
-        parseRange,
-      )
-      .option(
-        '--color-jitter <x>',
-        'color jitter strength, 0 = off (default 0.3)',
-        parseNumber('--color-jitter'),
-      )
-      .option(
-        '--eval-every <epochs>',
-        'validation AP every N epochs and at the last (default 0: none)',
-        parseInteger('--eval-every', 0),
-      )
-      .option(
-        '--score-threshold <x>',
-        'keep detections above this score (default 0.05)',
-        parseNumber('--score-threshold'),
-      )
-      .option(
-        '--nms-iou <x>',
-        'class-wise NMS IoU threshold (default 0.6)',
-        parseNumber('--nms-iou'),
-      )
-      .option(
-        '--max-detections <n>',
-        'detections per image (default 100)',
-        parseInteger('--max-detections', 1),
-      )
-      .option('--out <dir>', 'output folder (default runs/detect)')
-      .option('--config <file>', 'JSON run configuration; flags override it')
-      .option('--resume', 'continue from the last complete checkpoint in --out')
-      .option(
-        '--skip-bad',
-        'leave out bad boxes and unreadable images (counted) instead of failing',
-      ),
+    addOptimizerFlags(
+      detect
+        .command('train')
+        .description('train a detector (FPN + FCOS head) on a pretrained or scratch backbone')
+        .option('--data <path>', 'training boxes: COCO .json, YOLO data.yaml, or a VOC folder')
+        .option('--images <dir>', 'COCO: images folder of --data (default: next to the .json)')
+        .option(
+          '--val-data <path>',
+          'validation boxes in any format; a YOLO data.yaml: its val split (default: hold out --val)',
+        )
+        .option('--val-images <dir>', 'COCO: images folder of --val-data')
+        .option(
+          '--val <fraction>',
+          'held-out fraction without --val-data (default 0.1)',
+          parseNumber('--val'),
+        )
+        .option(
+          '--test-data <path>',
+          'boxes to evaluate on after training; a YOLO data.yaml: its test split (default: validation)',
+        )
+        .option('--test-images <dir>', 'COCO: images folder of --test-data')
+        .option(
+          '--backbone <name>',
+          'registry name or TF.js layers model path (default mobilenet_v2)',
+        )
+        .addOption(
+          new Option(
+            '--strategy <name>',
+            'finetune (pretrained) or scratch (default finetune)',
+          ).choices(['finetune', 'scratch']),
+        )
+        .option(
+          '--image-size <px>',
+          'square input, a multiple of 32 (default 256)',
+          parseInteger('--image-size', 32),
+        )
+        .option('--freeze-backbone', 'finetune: train only the FPN and head')
+        .option(
+          '--train-bn',
+          'finetune: BatchNorms train (default: frozen at pretrained statistics)',
+        )
+        .option('--channels <n>', 'FPN and head width (default 64)', parseInteger('--channels', 1))
+        .option(
+          '--tower-depth <n>',
+          '3x3 convs per head tower (default 2)',
+          parseInteger('--tower-depth', 0),
+        )
+        .option(
+          '--scale <lo,hi>',
+          'random scale range of the scale-and-crop augmentation (default 0.6,1.4)',
+          parseRange,
+        )
+        .option(
+          '--color-jitter <x>',
+          'color jitter strength, 0 = off (default 0.3)',
+          parseNumber('--color-jitter'),
+        )
+        .option(
+          '--eval-every <epochs>',
+          'validation AP every N epochs and at the last (default 0: none)',
+          parseInteger('--eval-every', 0),
+        )
+        .option(
+          '--score-threshold <x>',
+          'keep detections above this score (default 0.05)',
+          parseNumber('--score-threshold'),
+        )
+        .option(
+          '--nms-iou <x>',
+          'class-wise NMS IoU threshold (default 0.6)',
+          parseNumber('--nms-iou'),
+        )
+        .option(
+          '--max-detections <n>',
+          'detections per image (default 100)',
+          parseInteger('--max-detections', 1),
+        )
+        .option('--out <dir>', 'output folder (default runs/detect)')
+        .option('--config <file>', 'JSON run configuration; flags override it')
+        .option('--resume', 'continue from the last complete checkpoint in --out')
+        .option(
+          '--skip-bad',
+          'leave out bad boxes and unreadable images (counted) instead of failing',
+        ),
+      { epochs: 12, batch: 16 },
+    ),
   ).action(async (flags: DetectTrainFlags) => {
     const { out } = await setUp(flags);
     const fromFile = flags.config ? await readConfigFile(flags.config) : {};
@@ -138,15 +119,9 @@ export function detectTrainSubcommand(detect: Command): void {
       val: flags.val,
       testData: flags.testData,
       backbone: flags.backbone,
+      ...optimizerFields(flags),
       strategy: flags.strategy,
       imageSize: flags.imageSize,
-      epochs: flags.epochs,
-      batch: flags.batch,
-      lr: flags.lr,
-      backboneLrMult: flags.backboneLrMult,
-      weightDecay: flags.weightDecay,
-      schedule: flags.schedule,
-      clipNorm: flags.clipNorm,
       freezeBackbone: flags.freezeBackbone,
       freezeBn: flags.trainBn ? false : undefined,
       channels: flags.channels,

@@ -13,17 +13,16 @@ import {
 } from '../../data/detection/augment.js';
 import { createDetectionLoader } from '../../data/detection/loader.js';
 import { openDetectionData } from '../../data/detection/open.js';
-import type { DetectionDataset, DetectionSample } from '../../data/detection/types.js';
+import type { DetectionSample } from '../../data/detection/types.js';
 import { colorJitter } from '../../data/transforms/color-jitter.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
-import { badInput } from '../../errors.js';
 import { batchTargets, fcosLoss } from '../../heads/detection/fcos-loss.js';
 import { buildDetector } from '../../heads/detection/fcos-model.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
 import { fit } from '../../train/loop.js';
 import { lrSchedule } from '../classification/fit-options.js';
 import type { TrainHooks } from '../classification/strategy.js';
-import { backboneOptimizer, holdOut } from '../dense-training.js';
+import { backboneOptimizer, openRunData } from '../dense-training.js';
 import type { DetectConfig } from './config.js';
 import { detectSamples } from './detect-samples.js';
 import { cocoResults, evaluateFound, headline } from './evaluate.js';
@@ -44,39 +43,26 @@ export interface DetectRunResult {
 }
 
 /** Same categories in the same order, or an error naming both lists. */
-function checkSameCategories(a: DetectionDataset, b: DetectionDataset) {
-  if (a.categories.join('\u0000') !== b.categories.join('\u0000')) {
-    throw badInput(
-      `${b.name}: its categories (${b.categories.join(', ')}) differ from the training data's (${a.categories.join(', ')})`,
-    );
-  }
-}
-
 export async function trainDetector(
   config: DetectConfig,
   hooks: TrainHooks = {},
 ): Promise<DetectRunResult> {
   const started = Date.now();
-  const open = (location: string, images?: string, split?: 'train' | 'val' | 'test') =>
-    openDetectionData(location, { images, split, skipBad: config.skipBad });
-  const data = await open(config.data, config.images, 'train');
-  const valData = config.valData ? await open(config.valData, config.valImages, 'val') : undefined;
-  const testData = config.testData
-    ? await open(config.testData, config.testImages, 'test')
-    : undefined;
-  for (const other of [valData, testData]) if (other) checkSameCategories(data, other);
-  const split = valData
-    ? { train: data.samples, val: valData.samples }
-    : holdOut(data.samples, config.val, config.seed, 'detection-split');
-  const evalSamples = testData?.samples ?? split.val;
-  const evaluatedOn = testData ? 'test' : 'val';
-  if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
-  if (evalSamples.length === 0)
-    throw badInput(
-      `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
-    );
-  const skippedBoxes = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
-  for (const s of skippedBoxes) hooks.log?.(`skipped ${s.where}: ${s.reason}`);
+  const {
+    data,
+    valData,
+    testData,
+    split,
+    evalSamples,
+    evaluatedOn,
+    skipped: skippedBoxes,
+  } = await openRunData(
+    config,
+    (location, images, split) =>
+      openDetectionData(location, { images, split, skipBad: config.skipBad }),
+    { of: (d) => d.categories, what: 'categories', stream: 'detection-split' },
+    hooks.log,
+  );
 
   const pretrained = config.strategy === 'finetune';
   const detector = await buildDetector({

@@ -31,7 +31,7 @@ import type { SegmentationMetrics } from '../../metrics/segmentation/index.js';
 import { fit } from '../../train/loop.js';
 import { lrSchedule } from '../classification/fit-options.js';
 import type { TrainHooks } from '../classification/strategy.js';
-import { backboneOptimizer, holdOut } from '../dense-training.js';
+import { backboneOptimizer, openRunData } from '../dense-training.js';
 import type { SegmentConfig } from './config.js';
 import { evaluateSegmenter } from './evaluate.js';
 import { headline, writeRunReport } from './report.js';
@@ -51,14 +51,6 @@ export interface SegmentRunResult {
 
 export const DECODERS: Record<SegmentConfig['decoder'], (o: DecoderOptions) => Promise<Segmenter>> =
   { unet: buildUnet, deeplabv3plus: buildDeeplabV3Plus };
-
-/** Same classes in the same order, or an error naming both lists. */
-function checkSameClasses(a: SegmentationDataset, b: SegmentationDataset) {
-  if (a.classes.join('\u0000') !== b.classes.join('\u0000'))
-    throw badInput(
-      `${b.name}: its classes (${b.classes.join(', ')}) differ from the training data's (${a.classes.join(', ')})`,
-    );
-}
 
 /** The configured weighted sum, each part reported by name. */
 function lossParts(config: SegmentConfig, numClasses: number) {
@@ -87,33 +79,28 @@ export async function trainSegmenter(
   hooks: TrainHooks = {},
 ): Promise<SegmentRunResult> {
   const started = Date.now();
-  const open = (location: string, images?: string, split?: 'train' | 'val' | 'test') =>
-    openSegmentationData(location, {
-      classes: config.classes,
-      maskMode: config.maskMode,
-      ignoreIndex: config.ignoreIndex,
-      images,
-      split,
-      skipBad: config.skipBad,
-    });
-  const data = await open(config.data, config.images, 'train');
-  const valData = config.valData ? await open(config.valData, config.valImages, 'val') : undefined;
-  const testData = config.testData
-    ? await open(config.testData, config.testImages, 'test')
-    : undefined;
-  for (const other of [valData, testData]) if (other) checkSameClasses(data, other);
-  const split = valData
-    ? { train: data.samples, val: valData.samples }
-    : holdOut(data.samples, config.val, config.seed, 'segmentation-split');
-  const evalSamples = testData?.samples ?? split.val;
-  const evaluatedOn = testData ? 'test' : 'val';
-  if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
-  if (evalSamples.length === 0)
-    throw badInput(
-      `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
-    );
-  const skippedPairs = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
-  for (const s of skippedPairs) hooks.log?.(`skipped ${s.where}: ${s.reason}`);
+  const {
+    data,
+    valData,
+    testData,
+    split,
+    evalSamples,
+    evaluatedOn,
+    skipped: skippedPairs,
+  } = await openRunData(
+    config,
+    (location, images, split) =>
+      openSegmentationData(location, {
+        classes: config.classes,
+        maskMode: config.maskMode,
+        ignoreIndex: config.ignoreIndex,
+        images,
+        split,
+        skipBad: config.skipBad,
+      }),
+    { of: (d) => d.classes, what: 'classes', stream: 'segmentation-split' },
+    hooks.log,
+  );
   const classes = data.classes;
   // Label maps are 8-bit with one value kept for the ignore index.
   if (classes.length > 255)

@@ -1,0 +1,39 @@
+// The optimisation flags `detect train` and `segment train` share (their defaults differ).
+import { type Command, Option } from 'commander';
+import { parseInteger, parseNumber } from '../common.js';
+
+export function addOptimizerFlags(command: Command, defaults: { epochs: number; batch: number }) {
+  return command
+    .option('--epochs <n>', `epochs (default ${defaults.epochs})`, parseInteger('--epochs', 1))
+    .option('--batch <n>', `batch size (default ${defaults.batch})`, parseInteger('--batch', 1))
+    .option('--lr <x>', 'AdamW learning rate (default 1e-3)', parseNumber('--lr'))
+    .option(
+      '--backbone-lr-mult <x>',
+      'finetune: backbone lr multiple (default 1)',
+      parseNumber('--backbone-lr-mult'),
+    )
+    .option(
+      '--weight-decay <x>',
+      'AdamW weight decay (default 1e-4)',
+      parseNumber('--weight-decay'),
+    )
+    .addOption(
+      new Option('--schedule <kind>', 'lr schedule (default cosine)').choices([
+        'cosine',
+        'step',
+        'onecycle',
+        'constant',
+      ]),
+    )
+    .option(
+      '--clip-norm <x>',
+      'clip gradients to this global norm, 0 = off (default 10)',
+      parseNumber('--clip-norm'),
+    );
+}
+
+/** The config fields of those flags (undefined where not given). */
+export function optimizerFields(flags: Record<string, unknown>) {
+  const { epochs, batch, lr, backboneLrMult, weightDecay, schedule, clipNorm } = flags;
+  return { epochs, batch, lr, backboneLrMult, weightDecay, schedule, clipNorm };
+}
