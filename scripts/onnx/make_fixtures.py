@@ -13,7 +13,7 @@ from the exported file with a tiny protobuf reader below.
 
 Usage:
   python3 scripts/onnx/make_fixtures.py --out fixtures/onnx [--size 64] \
-      [--models resnet18,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,se_hardswish_net] \
+      [--models resnet18,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,se_hardswish_net,fcn_tiny] \
       [--opset 13] [--keep-bn]
 """
 
@@ -54,6 +54,7 @@ DEFAULT_MODELS = [
     "mobilenet_v3_large",
     "efficientnet_b0",
     "se_hardswish_net",
+    "fcn_tiny",
 ]
 BATCH = 2
 BN_SEED = 1234
@@ -109,10 +110,49 @@ class SEHardSwishNet(nn.Module):
         return self.fc(self.flatten(self.head_pool(x)))
 
 
+# --------------------------------------------------------------------------
+# A tiny segmentation net (FCN / DeepLab-style): dilated 3x3 convs (whole and
+# depthwise), then ConvTranspose upsampling back to the input size; per-pixel
+# class scores [N, classes, H, W].
+# --------------------------------------------------------------------------
+def conv_bn_relu(cin, cout, k, stride=1, padding=0, dilation=1, groups=1):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, stride, padding, dilation, groups, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    )
+
+
+def up_bn_relu(cin, cout, k, stride, padding, output_padding=0):
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, k, stride, padding, output_padding),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    )
+
+
+class FcnTiny(nn.Module):
+    def __init__(self, num_classes=5):
+        super().__init__()
+        self.stem = conv_bn_relu(3, 16, 3, stride=2, padding=1)  # 1/2
+        self.dilated = conv_bn_relu(16, 16, 3, padding=2, dilation=2)
+        self.dw_dilated = conv_bn_relu(16, 16, 3, padding=3, dilation=3, groups=16)
+        self.down = conv_bn_relu(16, 24, 3, stride=2, padding=1)  # 1/4
+        self.up4 = up_bn_relu(24, 16, 4, stride=2, padding=1)  # 1/2: the common upsampling
+        self.up3 = up_bn_relu(16, 8, 3, stride=2, padding=1, output_padding=1)  # full size
+        self.classifier = nn.Conv2d(8, num_classes, 1)
+
+    def forward(self, x):
+        x = self.dw_dilated(self.dilated(self.stem(x)))
+        return self.classifier(self.up3(self.up4(self.down(x))))
+
+
 def build_model(name):
     torch.manual_seed(0)
     if name == "se_hardswish_net":
         model = SEHardSwishNet()
+    elif name == "fcn_tiny":
+        model = FcnTiny()
     else:
         ctor = getattr(torchvision.models, name, None)
         if ctor is None:

@@ -1,10 +1,12 @@
-// Classifying images with a loaded bundle: the bundle's own preprocessing, softmax, top-k.
+// Classifying images with a loaded bundle (TF.js, or ONNX Runtime for an ONNX bundle): the
+// bundle's own preprocessing, softmax, top-k.
 // The CLI's `predict`, the demo and the server (later) share this path.
 import * as tf from '@tensorflow/tfjs';
 import { createLoader, evalTransform } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { badUsage } from '../errors.js';
 import type { LoadedBundle } from './bundle.js';
+import type { OnnxBundle } from './onnx/load.js';
 
 export interface Scored {
   label: string;
@@ -23,13 +25,20 @@ export interface PredictOptions {
   onBatch?: (n: number) => void;
 }
 
+/** [batch, classes] logits from TF.js or, for an ONNX bundle, from ONNX Runtime. */
+async function logitsOf(bundle: LoadedBundle | OnnxBundle, x: tf.Tensor): Promise<tf.Tensor2D> {
+  if ('model' in bundle) return bundle.model.predict(x) as tf.Tensor2D;
+  const [out] = await bundle.runner.run((await x.data()) as Float32Array, x.shape);
+  return tf.tensor2d(out.data, out.shape as [number, number]);
+}
+
 export async function predictSamples(
-  bundle: LoadedBundle,
+  bundle: LoadedBundle | OnnxBundle,
   source: DataSource,
   samples: readonly Sample[],
   options: PredictOptions = {},
 ): Promise<Prediction[]> {
-  const { meta, model } = bundle;
+  const { meta } = bundle;
   if (meta.task !== 'classification')
     throw badUsage(`${bundle.dir} is a ${meta.task} bundle, not a classifier`);
   const k = Math.min(options.topK ?? 5, meta.labels.length);
@@ -38,10 +47,9 @@ export async function predictSamples(
   const loader = createLoader(source, samples, { batchSize: options.batchSize ?? 16, transform });
   const predictions: Prediction[] = [];
   for await (const batch of loader) {
-    const { values, indices } = tf.tidy(() =>
-      tf.topk(tf.softmax(model.predict(batch.x) as tf.Tensor2D), k),
-    );
-    batch.x.dispose();
+    const logits = await logitsOf(bundle, batch.x);
+    const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(logits), k));
+    tf.dispose([logits, batch.x]);
     const [v, ix] = [await values.data(), await indices.data()];
     tf.dispose([values, indices]);
     batch.samples.forEach((s, i) => {

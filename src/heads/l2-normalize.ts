@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** Squared norms below this are treated as this, so an all-zero embedding maps to zero, not NaN. */
-const EPSILON = 1e-12;
+export const L2_EPSILON = 1e-12;
 
 export class L2Normalize extends tf.layers.Layer {
   static className = 'VisiontuneL2Normalize';
@@ -19,7 +19,9 @@ export class L2Normalize extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    return tf.tidy(() => x.mul(tf.rsqrt(tf.maximum(x.square().sum(-1, true), tf.scalar(EPSILON)))));
+    return tf.tidy(() =>
+      x.mul(tf.rsqrt(tf.maximum(x.square().sum(-1, true), tf.scalar(L2_EPSILON)))),
+    );
   }
 }
 

@@ -1,8 +1,10 @@
 // An ONNX CNN graph (parse.ts) rebuilt as a tfjs layers model that computes the same function on
 // NHWC input. Every 4-D value is held NHWC while ONNX describes it NCHW, so channel axes,
 // per-channel constants, flattening order and weight layouts are translated at the boundary:
-// conv kernels OIHW → HWIO (depthwise: → HW·C·multiplier), Gemm weights transposed, explicit
-// padding layers where ONNX pads asymmetrically or with -∞ (max pooling). Shape arithmetic the
+// conv kernels OIHW → HWIO (depthwise: → HW·C·multiplier; ConvTranspose's [C, O/group, kh, kw]
+// → [kh, kw, O/group, C]), Gemm weights transposed, explicit padding layers where ONNX pads
+// asymmetrically or with -∞ (max pooling). Dilated convs become a layer that computes them by
+// space-to-batch, since tfjs cannot train its own dilated conv2d. Shape arithmetic the
 // exporters emit (Shape → Gather → Unsqueeze → Concat → Reshape) is folded at import time, since
 // every shape is known once the input size is fixed.
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +15,8 @@ import {
   type BinaryOp,
   OnnxBinary,
   OnnxConstantOp,
+  OnnxConvTranspose2D,
+  OnnxDilatedConv2D,
   OnnxGroupedConv2D,
   OnnxPad2D,
   OnnxUnary,
@@ -30,10 +34,10 @@ export interface ConvertOptions {
 }
 
 export const SUPPORTED_OPS = [
-  'Conv', 'BatchNormalization', 'Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Add',
-  'Sub', 'Mul', 'Div', 'GlobalAveragePool', 'ReduceMean', 'AveragePool', 'MaxPool', 'Pad',
-  'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Concat', 'Softmax', 'Identity', 'Dropout', 'Constant',
-  'Shape', 'Gather', 'Unsqueeze',
+  'Conv', 'ConvTranspose', 'BatchNormalization', 'Relu', 'Clip', 'Sigmoid', 'HardSigmoid',
+  'HardSwish', 'Add', 'Sub', 'Mul', 'Div', 'GlobalAveragePool', 'ReduceMean', 'AveragePool',
+  'MaxPool', 'Pad', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Concat', 'Softmax', 'Identity',
+  'Dropout', 'Constant', 'Shape', 'Gather', 'Unsqueeze',
 ]; // biome-ignore format: one table
 
 const NCHW_TO_NHWC = [0, 2, 3, 1];
@@ -66,7 +70,7 @@ function constantForNhwc(c: OnnxTensor, rank: number): { values: number[]; shape
   return { values: out, shape: NCHW_TO_NHWC.map((i) => dims[i]) };
 }
 
-/** OIHW conv weights → HWIO. */
+/** OIHW conv weights → HWIO (and ConvTranspose's [C, O/group, kh, kw] → [kh, kw, O/group, C]). */
 function hwio(w: OnnxTensor): tf.Tensor4D {
   return tf.tidy(() =>
     tf.transpose(
@@ -171,12 +175,29 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
       useBias: bias !== undefined,
       name: name(node),
     };
+    if (inC % group !== 0 || out % group !== 0 || inPerGroup !== inC / group)
+      throw badInput(
+        `node ${node.name}: ${group} groups of ${inPerGroup} channels do not divide ${inC} input channels`,
+      );
+    const grouped = {
+      name: common.name,
+      filters: out,
+      kernelSize: common.kernelSize,
+      strides: common.strides,
+      dilations: common.dilationRate,
+      groups: group,
+      useBias: common.useBias,
+    };
     let layer: tf.layers.Layer;
     let kernel: tf.Tensor;
-    if (group === 1) {
+    if (dilations.some((d) => d > 1)) {
+      // tfjs's dilated conv2d has no gradient; this layer's space-to-batch form has one.
+      layer = new OnnxDilatedConv2D(grouped);
+      kernel = hwio(w);
+    } else if (group === 1) {
       layer = tf.layers.conv2d({ ...common, filters: out });
       kernel = hwio(w);
-    } else if (group === inC && inPerGroup === 1) {
+    } else if (group === inC) {
       const multiplier = out / inC;
       layer = tf.layers.depthwiseConv2d({ ...common, depthMultiplier: multiplier });
       // [C·m, 1, kh, kw] → [kh, kw, C, m]: output channel c·m + j is (c, j) in both.
@@ -186,23 +207,66 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
           [2, 3, 0, 1],
         ),
       );
-    } else if (inC % group === 0 && out % group === 0 && inPerGroup === inC / group) {
-      layer = new OnnxGroupedConv2D({
-        name: common.name,
-        filters: out,
-        kernelSize: common.kernelSize,
-        strides: common.strides,
-        dilations: common.dilationRate,
-        groups: group,
-        useBias: common.useBias,
-      });
-      kernel = hwio(w);
     } else {
-      throw badInput(
-        `node ${node.name}: ${group} groups of ${inPerGroup} channels do not divide ${inC} input channels`,
-      );
+      layer = new OnnxGroupedConv2D(grouped);
+      kernel = hwio(w);
     }
     const y = apply(layer, padded);
+    layer.setWeights(bias ? [kernel, tf.tensor1d(bias.data as Float32Array)] : [kernel]);
+    return y;
+  }
+
+  /** ConvTranspose: weights [C, filters/group, kh, kw] → [kh, kw, filters/group, C]. */
+  function convTranspose(node: OnnxNode) {
+    const x = tensor(node.inputs[0], node);
+    const w = constant(node.inputs[1], node);
+    const bias = node.inputs[2] ? constant(node.inputs[2], node) : undefined;
+    const [inC, outPerGroup, kh, kw] = w.dims;
+    const group = (node.attributes.group as number | undefined) ?? 1;
+    const strides = ints(node, 'strides', [1, 1]) as [number, number];
+    const dilations = ints(node, 'dilations', [1, 1]) as [number, number];
+    const outputPadding = ints(node, 'output_padding', [0, 0]) as [number, number];
+    if (node.attributes.output_shape !== undefined)
+      throw badInput(`node ${node.name}: ConvTranspose with output_shape is not supported`);
+    if (inC !== x.shape[3] || inC % group !== 0)
+      throw badInput(
+        `node ${node.name}: ConvTranspose weights for ${inC} channels in ${group} groups, input has ${x.shape[3]}`,
+      );
+    const auto = (node.attributes.auto_pad as string | undefined) ?? 'NOTSET';
+    let pads = ints(node, 'pads', [0, 0, 0, 0]);
+    if (auto === 'VALID') pads = [0, 0, 0, 0];
+    else if (auto !== 'NOTSET') {
+      // SAME_*: the output is input × stride; the spec's total padding split as it says.
+      const kernel = [kh, kw];
+      const total = [0, 1].map(
+        (i) =>
+          strides[i] * ((x.shape[i + 1] as number) - 1) +
+          outputPadding[i] +
+          (kernel[i] - 1) * dilations[i] +
+          1 -
+          (x.shape[i + 1] as number) * strides[i],
+      );
+      const half = total.map((t) => Math.floor(t / 2));
+      pads =
+        auto === 'SAME_UPPER'
+          ? [half[0], half[1], total[0] - half[0], total[1] - half[1]]
+          : [total[0] - half[0], total[1] - half[1], half[0], half[1]];
+    }
+    if (pads.some((p) => p < 0))
+      throw badInput(`node ${node.name}: ConvTranspose with negative pads [${pads}]`);
+    const layer = new OnnxConvTranspose2D({
+      name: name(node),
+      filters: outPerGroup * group,
+      kernelSize: [kh, kw],
+      strides,
+      dilations,
+      groups: group,
+      pads: pads as [number, number, number, number],
+      outputPadding,
+      useBias: bias !== undefined,
+    });
+    const y = apply(layer, x);
+    const kernel = hwio(w);
     layer.setWeights(bias ? [kernel, tf.tensor1d(bias.data as Float32Array)] : [kernel]);
     return y;
   }
@@ -355,6 +419,9 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
     switch (op) {
       case 'Conv':
         y = conv(node);
+        break;
+      case 'ConvTranspose':
+        y = convTranspose(node);
         break;
       case 'BatchNormalization': {
         const x = tensor(node.inputs[0], node);

@@ -2,8 +2,9 @@
 // saved model.json loads with tf.loadLayersModel once this module is imported: ONNX's
 // HardSigmoid/HardSwish with their own alpha and beta (tfjs's hardSigmoid is fixed at 0.2/0.5,
 // PyTorch exports 1/6), elementwise ops with a constant (scalar or per-channel), elementwise ops
-// between two tensors with broadcasting (tfjs-layers has no subtract or divide), and padding with
-// a value (max pooling pads with -Infinity).
+// between two tensors with broadcasting (tfjs-layers has no subtract or divide), padding with
+// a value (max pooling pads with -Infinity), grouped and dilated convolutions that train (tfjs
+// has no gradient for a dilated conv2d) and ConvTranspose with ONNX's pads and output_padding.
 import * as tf from '@tensorflow/tfjs';
 
 type Args = { name?: string; trainable?: boolean };
@@ -252,3 +253,271 @@ export class OnnxGroupedConv2D extends tf.layers.Layer {
 
 for (const cls of [OnnxUnary, OnnxConstantOp, OnnxBinary, OnnxPad2D, OnnxGroupedConv2D])
   register(cls);
+
+const inputShapeOf = (inputShape: tf.Shape | tf.Shape[]) =>
+  (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+
+/** Every `s`-th row and column, from the first: a strided window's positions (has a gradient). */
+function subsample(y: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return y;
+  const [n, h, w, c] = y.shape;
+  const [oh, ow] = [Math.ceil(h / sh), Math.ceil(w / sw)];
+  const even = tf.pad(y, [
+    [0, 0],
+    [0, oh * sh - h],
+    [0, ow * sw - w],
+    [0, 0],
+  ]);
+  const grid = tf.reshape(even, [n, oh, sh, ow, sw, c]);
+  return tf.reshape(tf.slice(grid, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
+}
+
+/**
+ * A dilated convolution ('valid' padding; pad before it) that trains: tfjs runs a dilated
+ * conv2d forward but has no gradient for it, so this computes it as TensorFlow's atrous conv
+ * does: space-to-batch by the dilation, an undilated conv (whole, grouped or depthwise),
+ * batch-to-space; a stride keeps every stride-th output of that. Kernel
+ * [kh, kw, C/groups, filters] as in OnnxGroupedConv2D; groups = C with one channel each is
+ * run as a depthwise conv.
+ */
+export class OnnxDilatedConv2D extends tf.layers.Layer {
+  static className = 'VisiontuneOnnxDilatedConv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly dilations: [number, number];
+  readonly groups: number;
+  readonly useBias: boolean;
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(
+    args: Args & {
+      filters: number;
+      kernelSize: [number, number];
+      strides: [number, number];
+      dilations: [number, number];
+      groups: number;
+      useBias: boolean;
+    },
+  ) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides;
+    this.dilations = args.dilations;
+    this.groups = args.groups;
+    this.useBias = args.useBias;
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const perGroup = (inputShapeOf(inputShape)[3] as number) / this.groups;
+    const [kh, kw] = this.kernelSize;
+    this.kernel = this.addWeight(
+      'kernel',
+      [kh, kw, perGroup, this.filters],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [n, h, w] = inputShapeOf(inputShape);
+    const out = (size: number, i: 0 | 1) =>
+      Math.floor((size - ((this.kernelSize[i] - 1) * this.dilations[i] + 1)) / this.strides[i]) + 1;
+    return [n, out(h as number, 0), out(w as number, 1), this.filters];
+  }
+
+  /** The undilated 'valid' conv of one space-to-batch block. */
+  private undilated(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+    const channels = x.shape[3];
+    if (this.groups === 1) return tf.conv2d(x, kernel, 1, 'valid');
+    const [kh, kw] = this.kernelSize;
+    if (this.groups === channels)
+      // [kh, kw, 1, C·m] → [kh, kw, C, m]: output channel c·m + j is (c, j) in both.
+      return tf.depthwiseConv2d(
+        x,
+        tf.reshape(kernel, [kh, kw, channels, this.filters / channels]),
+        1,
+        'valid',
+      );
+    const ks = tf.split(kernel, this.groups, 3);
+    const ys = tf
+      .split(x, this.groups, 3)
+      .map((part, g) => tf.conv2d(part as tf.Tensor4D, ks[g] as tf.Tensor4D, 1, 'valid'));
+    return tf.concat(ys, 3);
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs) as tf.Tensor4D;
+      const [rh, rw] = this.dilations;
+      // Rows and columns appended so the size divides by the rate; cropped again after.
+      const extra: [number, number][] = [
+        [0, (rh - (x.shape[1] % rh)) % rh],
+        [0, (rw - (x.shape[2] % rw)) % rw],
+      ];
+      const blocks = tf.spaceToBatchND(x, [rh, rw], extra) as tf.Tensor4D;
+      const convolved = this.undilated(blocks, this.kernel!.read() as tf.Tensor4D);
+      const whole = tf.batchToSpaceND(convolved, [rh, rw], extra) as tf.Tensor4D;
+      const y = subsample(whole, this.strides);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  getConfig() {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilations: this.dilations,
+      groups: this.groups,
+      useBias: this.useBias,
+    };
+  }
+}
+
+/** Zeros between a [kh, kw, …] kernel's taps: the dilated kernel, built so it has a gradient. */
+function dilateKernel(kernel: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
+  if (dh === 1 && dw === 1) return kernel;
+  const [kh, kw, o, i] = kernel.shape;
+  const spaced = tf.pad(tf.reshape(kernel, [kh, 1, kw, 1, o, i]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  return tf.slice(
+    tf.reshape<tf.Rank.R4>(spaced, [kh * dh, kw * dw, o, i]),
+    [0, 0, 0, 0],
+    [(kh - 1) * dh + 1, (kw - 1) * dw + 1, o, i],
+  );
+}
+
+/**
+ * ONNX / PyTorch ConvTranspose: tfjs's conv2dTranspose at its full 'valid' size
+ * (in - 1)·stride + dilated kernel, then pads [top, left, bottom, right] cropped off and
+ * output_padding rows and columns (no input reaches them; they hold the bias) added at the
+ * end. Groups split the input channels, each group with its own filters. Kernel
+ * [kh, kw, filters/groups, C] (tfjs's conv2dTranspose layout, input channels grouped last).
+ */
+export class OnnxConvTranspose2D extends tf.layers.Layer {
+  static className = 'VisiontuneOnnxConvTranspose2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly dilations: [number, number];
+  readonly groups: number;
+  readonly pads: [number, number, number, number];
+  readonly outputPadding: [number, number];
+  readonly useBias: boolean;
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(
+    args: Args & {
+      filters: number;
+      kernelSize: [number, number];
+      strides: [number, number];
+      dilations: [number, number];
+      groups: number;
+      pads: [number, number, number, number];
+      outputPadding: [number, number];
+      useBias: boolean;
+    },
+  ) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides;
+    this.dilations = args.dilations;
+    this.groups = args.groups;
+    this.pads = args.pads;
+    this.outputPadding = args.outputPadding;
+    this.useBias = args.useBias;
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const [kh, kw] = this.kernelSize;
+    this.kernel = this.addWeight(
+      'kernel',
+      [kh, kw, this.filters / this.groups, inputShapeOf(inputShape)[3] as number],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  /** Output size of axis i (0: rows, 1: columns) for an input of `size`. */
+  private outputSize(size: number, i: 0 | 1) {
+    const full = (size - 1) * this.strides[i] + (this.kernelSize[i] - 1) * this.dilations[i] + 1;
+    return full - this.pads[i] - this.pads[i + 2] + this.outputPadding[i];
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [n, h, w] = inputShapeOf(inputShape);
+    return [n, this.outputSize(h as number, 0), this.outputSize(w as number, 1), this.filters];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs) as tf.Tensor4D;
+      const [n, h, w] = x.shape;
+      const kernel = dilateKernel(this.kernel!.read() as tf.Tensor4D, this.dilations);
+      const [kh, kw] = kernel.shape;
+      const full = [(h - 1) * this.strides[0] + kh, (w - 1) * this.strides[1] + kw];
+      const perGroup = this.filters / this.groups;
+      // The output shape is given, so it is the full size even where kernel < stride.
+      const transpose = (part: tf.Tensor4D, k: tf.Tensor4D) =>
+        tf.conv2dTranspose(part, k, [n, full[0], full[1], perGroup], this.strides, 'valid');
+      let y: tf.Tensor4D;
+      if (this.groups === 1) y = transpose(x, kernel);
+      else {
+        const ks = tf.split(kernel, this.groups, 3);
+        const ys = tf
+          .split(x, this.groups, 3)
+          .map((part, g) => transpose(part as tf.Tensor4D, ks[g] as tf.Tensor4D));
+        y = tf.concat(ys, 3);
+      }
+      const [top, left, bottom, right] = this.pads;
+      const [oh, ow] = this.outputPadding;
+      // Crop the pads (and what output_padding does not give back), then zeros for the rest.
+      const keep = [
+        full[0] - top - Math.max(0, bottom - oh),
+        full[1] - left - Math.max(0, right - ow),
+      ];
+      y = tf.slice(y, [0, top, left, 0], [n, keep[0], keep[1], this.filters]);
+      y = tf.pad(y, [
+        [0, 0],
+        [0, Math.max(0, oh - bottom)],
+        [0, Math.max(0, ow - right)],
+        [0, 0],
+      ]);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  getConfig() {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilations: this.dilations,
+      groups: this.groups,
+      pads: this.pads,
+      outputPadding: this.outputPadding,
+      useBias: this.useBias,
+    };
+  }
+}
+
+for (const cls of [OnnxDilatedConv2D, OnnxConvTranspose2D]) register(cls);

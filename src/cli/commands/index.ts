@@ -9,6 +9,7 @@ import { detectCommand } from './detect.js';
 import { doctorCommand } from './doctor.js';
 import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { fewshotCommand } from './fewshot.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   doctorCommand(program);
   embedCommand(program);
   evalCommand(program);
+  exportCommand(program);
   fewshotCommand(program);
   importCommand(program);
   infoCommand(program);

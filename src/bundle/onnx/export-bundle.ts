@@ -1,0 +1,86 @@
+// A bundle as one .onnx file: the model, and in the file's metadata everything needed to feed it
+// and read its output (task, labels, preprocessing, the detection/segmentation decoding) — so an
+// ONNX Runtime user in any language needs nothing else. Written to a temp file, then renamed.
+import { promises as fs } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import { writeFileAtomic } from '../../engine/file-io.js';
+import { badInput } from '../../errors.js';
+import type { LoadedBundle } from '../bundle.js';
+import { type BundleMeta, bundleMetaSchema } from '../meta.js';
+import { layersModelToOnnx } from './export-model.js';
+
+/** Metadata keys; `visiontune.bundle` holds the whole visiontune.json. */
+export const ONNX_META = {
+  bundle: 'visiontune.bundle',
+  task: 'visiontune.task',
+  labels: 'visiontune.labels',
+  preprocessing: 'visiontune.preprocessing',
+} as const;
+
+/** What the input is and how to read the output, in words (the model's doc_string). */
+export function describeBundle(meta: BundleMeta): string {
+  const p = meta.preprocessing;
+  const input =
+    `input: float32 [batch, ${p.inputSize}, ${p.inputSize}, 3], NHWC, RGB; each value ` +
+    `(v / 255 − mean[c]) / std[c] with mean ${JSON.stringify(p.mean)}, std ${JSON.stringify(p.std)}.`;
+  const resize =
+    meta.task === 'detection'
+      ? 'Resize: letterbox to the input size (aspect kept, gray padding 114).'
+      : meta.task === 'segmentation'
+        ? `Resize: fit to the input size (aspect kept, gray padding) or slide input-sized windows (${meta.segmentation?.inference}).`
+        : `Resize: shorter side to floor(${p.inputSize} / ${p.cropPct}) (${p.interpolation}), centre crop ${p.inputSize}.`;
+  const classes = meta.labels.length;
+  const output = {
+    classification: `output: [batch, ${classes}] logits over visiontune.labels (softmax for probabilities).`,
+    embedding: `output: [batch, ${meta.backbone.embeddingDim ?? 'dim'}] embeddings.`,
+    detection: `output: [batch, locations, ${classes} + 5]: per location of each stride ${JSON.stringify(meta.detection?.strides)} (row-major, centre floor(s/2) + j·s), ${classes} class logits, 4 raw distances r (left, top, right, bottom = s·exp(r) px), 1 centre-ness logit.`,
+    segmentation: `output: [batch, ${p.inputSize}, ${p.inputSize}, ${classes}] per-pixel logits, NHWC.`,
+  }[meta.task];
+  return `visiontune ${meta.task} model (${meta.backbone.name}). ${input} ${resize} ${output}`;
+}
+
+export function bundleToOnnx(bundle: LoadedBundle): Uint8Array {
+  const { meta, model } = bundle;
+  return layersModelToOnnx(model, {
+    graphName: `visiontune_${meta.task}`,
+    docString: describeBundle(meta),
+    metadata: {
+      [ONNX_META.bundle]: JSON.stringify(meta),
+      [ONNX_META.task]: meta.task,
+      [ONNX_META.labels]: JSON.stringify(meta.labels),
+      [ONNX_META.preprocessing]: JSON.stringify(meta.preprocessing),
+    },
+  });
+}
+
+/** Writes the bundle's ONNX model to `file` (staged, then renamed); returns its size in bytes. */
+export async function writeBundleOnnx(bundle: LoadedBundle, file: string): Promise<number> {
+  const bytes = bundleToOnnx(bundle);
+  await writeFileAtomic(file, bytes);
+  return bytes.byteLength;
+}
+
+/** The bundle description an exported .onnx file carries, validated like visiontune.json. */
+export async function readOnnxBundleMeta(file: string): Promise<BundleMeta> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw badInput(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let props: { key?: string | null; value?: string | null }[];
+  try {
+    props = onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? [];
+  } catch (err) {
+    throw badInput(`${file} is not an ONNX model: ${(err as Error).message}`);
+  }
+  const raw = props.find((p) => p.key === ONNX_META.bundle)?.value;
+  if (!raw)
+    throw badInput(
+      `${file} has no ${ONNX_META.bundle} metadata: not exported by visiontune export, so its labels and preprocessing are unknown`,
+    );
+  const parsed = bundleMetaSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success)
+    throw badInput(`${file}: its ${ONNX_META.bundle} metadata is not a valid bundle description`);
+  return parsed.data;
+}

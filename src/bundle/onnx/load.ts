@@ -1,0 +1,31 @@
+// A bundle to run in ONNX Runtime: either an exported .onnx file (its metadata carries the bundle
+// description) or a bundle folder, exported in memory on load.
+import { promises as fs } from 'node:fs';
+import { badInput } from '../../errors.js';
+import { loadBundle } from '../bundle.js';
+import type { BundleMeta } from '../meta.js';
+import { bundleToOnnx, readOnnxBundleMeta } from './export-bundle.js';
+import { createOnnxRunner, type OnnxRunner } from './runtime.js';
+
+export interface OnnxBundle {
+  dir: string;
+  meta: BundleMeta;
+  runner: OnnxRunner;
+}
+
+export async function loadOnnxBundle(
+  location: string,
+  options: { threads?: number } = {},
+): Promise<OnnxBundle> {
+  const stat = await fs.stat(location).catch(() => {
+    throw badInput(`${location}: no such bundle folder or .onnx file`);
+  });
+  if (stat.isDirectory()) {
+    const bundle = await loadBundle(location);
+    const bytes = bundleToOnnx(bundle);
+    bundle.model.dispose();
+    return { dir: location, meta: bundle.meta, runner: await createOnnxRunner(bytes, options) };
+  }
+  const meta = await readOnnxBundleMeta(location);
+  return { dir: location, meta, runner: await createOnnxRunner(location, options) };
+}

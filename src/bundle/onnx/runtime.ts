@@ -1,0 +1,49 @@
+// Running exported models with onnxruntime-node (CPU). Loaded on first use so that commands
+// which never touch ONNX Runtime do not pay for its 45 MB native library.
+import type { InferenceSession } from 'onnxruntime-node';
+
+export interface OnnxSessionOptions {
+  /** Intra-op threads; ONNX Runtime picks (all cores) when unset. */
+  threads?: number;
+}
+
+export interface OnnxRunner {
+  session: InferenceSession;
+  inputName: string;
+  outputNames: readonly string[];
+  /** Runs one float32 batch and returns every output with its shape. */
+  run(data: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }[]>;
+  release(): Promise<void>;
+}
+
+export async function createOnnxRunner(
+  model: Uint8Array | string,
+  options: OnnxSessionOptions = {},
+): Promise<OnnxRunner> {
+  const ort = await import('onnxruntime-node');
+  const sessionOptions: InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+  };
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, sessionOptions)
+      : await ort.InferenceSession.create(model, sessionOptions);
+  const inputName = session.inputNames[0];
+  return {
+    session,
+    inputName,
+    outputNames: session.outputNames,
+    async run(data, shape) {
+      const feeds = { [inputName]: new ort.Tensor('float32', data, shape) };
+      const results = await session.run(feeds);
+      return session.outputNames.map((name) => {
+        const t = results[name];
+        const out = { data: t.data as Float32Array, shape: [...t.dims] };
+        return out;
+      });
+    },
+    release: () => session.release(),
+  };
+}
