@@ -1,7 +1,7 @@
 // `visiontune import` end to end: a torchvision mobilenet_v2 exported by PyTorch becomes a folder
 // that `visiontune train --backbone DIR` fine-tunes like any backbone (the loss falls), with
-// ImageNet's preprocessing recorded; --cut ends the model at a node; a file that is not ONNX
-// exits 2 naming it.
+// ImageNet's preprocessing recorded, and the result exports back to ONNX; --cut ends the model
+// at a node; a file that is not ONNX exits 2 naming it.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -80,8 +80,15 @@ test('import mobilenet_v2, then train --backbone DIR fine-tunes it (the loss fal
     .map((l) => JSON.parse(l).loss as number);
   // The fixture's weights are random (the test's inputs), so the run is noisy: first vs last.
   assert.ok(losses[3] < losses[0], `losses ${losses}`);
-  const meta = await readBundleMeta(JSON.parse(r.stdout).bundle);
+  const bundle = JSON.parse(r.stdout).bundle;
+  const meta = await readBundleMeta(bundle);
   assert.deepEqual(meta.preprocessing.mean, [0.485, 0.456, 0.406]);
+
+  // And back out: the fine-tuned bundle exports to ONNX and runs in ONNX Runtime as in TF.js.
+  r = await runCli(['export', '--model', bundle, '--out', path.join(work, 'mnv2.onnx'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { check } = JSON.parse(r.stdout);
+  assert.ok(check.maxAbsError < 1e-4, `max abs error ${check.maxAbsError}`);
 });
 
 test('import --cut ends the model at a node; a file that is not ONNX exits 2', {

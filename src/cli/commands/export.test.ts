@@ -1,0 +1,147 @@
+// `visiontune export` and `predict --engine onnx` end to end: a MobileNetV2 fine-tuned by
+// `visiontune train` is exported (checked in ONNX Runtime on the way), and predicting through
+// ONNX Runtime — from the bundle folder or from the .onnx file alone — gives TF.js's classes and
+// probabilities. Wrong formats, engines and files exit 2 naming the problem.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { encode } from '../../data/test-fixtures.js';
+import { Rng } from '../../util/rng.js';
+import { runCli } from '../run-cli.js';
+
+let work: string;
+let bundle: string;
+let images: string;
+
+interface Predicted {
+  engine: string;
+  predictions: { id: string; top: { label: string; probability: number }[] }[];
+}
+
+/** root/{train,test}/<color>/*.png: the class is the dominant channel. */
+async function colorFolder(root: string): Promise<void> {
+  const rng = new Rng(11);
+  for (const [split, n] of [
+    ['train', 10],
+    ['test', 3],
+  ] as const) {
+    for (const [c, name] of ['red', 'green', 'blue'].entries()) {
+      const folder = path.join(root, split, name);
+      await fs.mkdir(folder, { recursive: true });
+      for (let i = 0; i < n; i++) {
+        const raw = Buffer.alloc(20 * 20 * 3);
+        for (let p = 0; p < 400; p++)
+          for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
+        await fs.writeFile(path.join(folder, `${i}.png`), await encode(raw, 20, 20, 'png'));
+      }
+    }
+  }
+}
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-export-'));
+  const data = path.join(work, 'colors');
+  await colorFolder(data);
+  images = path.join(data, 'test');
+  const out = path.join(work, 'run');
+  const r = await runCli([
+    'train',
+    '--data',
+    data,
+    '--backbone',
+    'mobilenet_v2',
+    '--strategy',
+    'finetune',
+    '--image-size',
+    '32',
+    '--epochs',
+    '2',
+    '--batch',
+    '6',
+    '--out',
+    out,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  bundle = JSON.parse(r.stdout).bundle;
+});
+after(() => fs.rm(work, { recursive: true, force: true }));
+
+test('a trained bundle exports to ONNX and predicts through ONNX Runtime as through TF.js', async () => {
+  const file = path.join(work, 'model.onnx');
+  const exported = await runCli(['export', '--model', bundle, '--out', file, '--json']);
+  assert.equal(exported.code, 0, exported.stderr);
+  const result = JSON.parse(exported.stdout);
+  assert.equal(result.task, 'classification');
+  assert.equal((await fs.stat(file)).size, result.bytes);
+  assert.deepEqual(result.check.shapes, [[2, 3]]);
+  assert.ok(result.check.maxAbsError < 1e-4, `max abs error ${result.check.maxAbsError}`);
+  assert.deepEqual(
+    (await fs.readdir(work)).filter((f) => f.includes('model.onnx')),
+    ['model.onnx'],
+    'no temp file left',
+  );
+
+  const predict = async (...extra: string[]) => {
+    const r = await runCli(['predict', images, '--top-k', '3', '--json', ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Predicted;
+  };
+  const tfjs = await predict('--model', bundle);
+  const fromFolder = await predict('--model', bundle, '--engine', 'onnx');
+  const fromFile = await predict('--model', file, '--engine', 'onnx', '--threads', '1');
+  assert.equal(fromFile.engine, 'onnx');
+  assert.equal(tfjs.predictions.length, 9);
+  for (const onnx of [fromFolder, fromFile]) {
+    tfjs.predictions.forEach((want, i) => {
+      const got = onnx.predictions[i];
+      assert.equal(got.id, want.id);
+      assert.deepEqual(
+        got.top.map((t) => t.label),
+        want.top.map((t) => t.label),
+        want.id,
+      );
+      want.top.forEach((t, j) => {
+        const diff = Math.abs(got.top[j].probability - t.probability);
+        assert.ok(diff < 1e-4, `${want.id} ${t.label}: ${diff}`);
+      });
+    });
+  }
+});
+
+test('export and predict --engine refuse what they cannot do, with exit 2', async () => {
+  const file = path.join(work, 'other.onnx');
+  const format = await runCli(['export', '--model', bundle, '--out', file, '--format', 'tflite']);
+  assert.equal(format.code, 2);
+  assert.match(format.stderr, /--format: only 'onnx'/);
+  const notBundle = await runCli(['export', '--model', images, '--out', file]);
+  assert.equal(notBundle.code, 2);
+  assert.match(notBundle.stderr, /not a visiontune bundle/);
+  await assert.rejects(fs.access(file), 'nothing written');
+
+  const unchecked = await runCli([
+    'export',
+    '--model',
+    bundle,
+    '--out',
+    file,
+    '--no-check',
+    '--json',
+  ]);
+  assert.equal(unchecked.code, 0, unchecked.stderr);
+  assert.equal(JSON.parse(unchecked.stdout).check, null);
+
+  const tfjsOnOnnx = await runCli(['predict', images, '--model', file]);
+  assert.equal(tfjsOnOnnx.code, 2);
+  assert.match(tfjsOnOnnx.stderr, /other\.onnx is an ONNX model: add --engine onnx/);
+  const engine = await runCli(['predict', images, '--model', bundle, '--engine', 'tensorrt']);
+  assert.equal(engine.code, 2);
+  assert.match(engine.stderr, /--engine: expected one of tfjs, onnx/);
+  const junk = path.join(work, 'junk.onnx');
+  await fs.writeFile(junk, 'not a model');
+  const bad = await runCli(['predict', images, '--model', junk, '--engine', 'onnx']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /junk\.onnx is not an ONNX model/);
+});
