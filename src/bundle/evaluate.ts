@@ -5,7 +5,7 @@ import { createLoader, evalTransform } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { badInput, badUsage } from '../errors.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../metrics/index.js';
-import type { LoadedBundle } from './bundle.js';
+import { predictBatch, type RunnableBundle } from './batch-model.js';
 
 export interface EvaluateOptions {
   batchSize?: number;
@@ -15,7 +15,7 @@ export interface EvaluateOptions {
 
 /** Maps the source's label indices onto the bundle's; a class the bundle does not know is bad input. */
 function labelMap(
-  bundle: LoadedBundle,
+  bundle: RunnableBundle,
   source: DataSource,
   samples: readonly Sample[],
 ): Int32Array {
@@ -32,7 +32,7 @@ function labelMap(
 }
 
 export async function evaluateBundle(
-  bundle: LoadedBundle,
+  bundle: RunnableBundle,
   source: DataSource,
   samples: readonly Sample[],
   options: EvaluateOptions = {},
@@ -48,8 +48,9 @@ export async function evaluateBundle(
     topK: options.topK ?? [1, 5],
   });
   for await (const batch of loader) {
-    const probs = tf.tidy(() => tf.softmax(bundle.model.predict(batch.x) as tf.Tensor2D));
-    batch.x.dispose();
+    const logits = await predictBatch(bundle.model, batch.x);
+    const probs = tf.softmax(logits);
+    tf.dispose([logits, batch.x]);
     const values = (await probs.data()) as Float32Array;
     probs.dispose();
     accumulator.add(

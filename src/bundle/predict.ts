@@ -5,8 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createLoader, evalTransform } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { badUsage } from '../errors.js';
-import type { LoadedBundle } from './bundle.js';
-import type { OnnxBundle } from './onnx/load.js';
+import { predictBatch, type RunnableBundle } from './batch-model.js';
 
 export interface Scored {
   label: string;
@@ -25,15 +24,8 @@ export interface PredictOptions {
   onBatch?: (n: number) => void;
 }
 
-/** [batch, classes] logits from TF.js or, for an ONNX bundle, from ONNX Runtime. */
-async function logitsOf(bundle: LoadedBundle | OnnxBundle, x: tf.Tensor): Promise<tf.Tensor2D> {
-  if ('model' in bundle) return bundle.model.predict(x) as tf.Tensor2D;
-  const [out] = await bundle.runner.run((await x.data()) as Float32Array, x.shape);
-  return tf.tensor2d(out.data, out.shape as [number, number]);
-}
-
 export async function predictSamples(
-  bundle: LoadedBundle | OnnxBundle,
+  bundle: RunnableBundle,
   source: DataSource,
   samples: readonly Sample[],
   options: PredictOptions = {},
@@ -47,7 +39,7 @@ export async function predictSamples(
   const loader = createLoader(source, samples, { batchSize: options.batchSize ?? 16, transform });
   const predictions: Prediction[] = [];
   for await (const batch of loader) {
-    const logits = await logitsOf(bundle, batch.x);
+    const logits = await predictBatch(bundle.model, batch.x);
     const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(logits), k));
     tf.dispose([logits, batch.x]);
     const [v, ix] = [await values.data(), await indices.data()];

@@ -1,6 +1,7 @@
 // Flags every command shares, and turning them into a started engine and an Output.
 import { promises as fs } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ENGINES } from '../bundle/batch-model.js';
 import { BACKEND_CHOICES, type EngineInfo, initEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
 import { Output } from './output.js';
@@ -59,6 +60,18 @@ export function addCommonFlags(command: Command): Command {
     .option('--seed <n>', 'random seed', parseInteger('--seed', 0), 0)
     .option('--json', 'print the result as JSON only')
     .option('--quiet', 'print only the result');
+}
+
+/** --engine for commands that run a bundle: TF.js, or its ONNX export in ONNX Runtime. */
+export function addEngineFlag(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--engine <engine>',
+      'run the model in TF.js or in ONNX Runtime (then --model may be an exported .onnx)',
+    )
+      .choices([...ENGINES])
+      .default('tfjs'),
+  );
 }
 
 export async function setUp(flags: CommonFlags): Promise<{ out: Output; engine: EngineInfo }> {

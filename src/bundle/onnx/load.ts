@@ -10,7 +10,7 @@ import { createOnnxRunner, type OnnxRunner } from './runtime.js';
 export interface OnnxBundle {
   dir: string;
   meta: BundleMeta;
-  runner: OnnxRunner;
+  model: OnnxRunner;
 }
 
 export async function loadOnnxBundle(
@@ -24,8 +24,8 @@ export async function loadOnnxBundle(
     const bundle = await loadBundle(location);
     const bytes = bundleToOnnx(bundle);
     bundle.model.dispose();
-    return { dir: location, meta: bundle.meta, runner: await createOnnxRunner(bytes, options) };
+    return { dir: location, meta: bundle.meta, model: await createOnnxRunner(bytes, options) };
   }
   const meta = await readOnnxBundleMeta(location);
-  return { dir: location, meta, runner: await createOnnxRunner(location, options) };
+  return { dir: location, meta, model: await createOnnxRunner(location, options) };
 }

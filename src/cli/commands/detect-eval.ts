@@ -6,11 +6,12 @@ import { writeFileAtomic } from '../../engine/file-io.js';
 import { evaluateDetector, openDetectorBundle } from '../../methods/detection/bundle-detector.js';
 import { cocoResults } from '../../methods/detection/evaluate.js';
 import { writeRunReport } from '../../methods/detection/report.js';
-import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
+import { addCommonFlags, addEngineFlag, type CommonFlags, parseInteger, setUp } from '../common.js';
 import { addDecodeFlags, type DecodeFlags, decodeOverrides } from './detect-flags.js';
 import { formatDetectionMetrics } from './detect-format.js';
 
 interface EvalFlags extends CommonFlags, DecodeFlags {
+  engine: string;
   model: string;
   data: string;
   images?: string;
@@ -21,25 +22,30 @@ interface EvalFlags extends CommonFlags, DecodeFlags {
 }
 
 export function detectEvalSubcommand(detect: Command): void {
-  addCommonFlags(
-    addDecodeFlags(
-      detect
-        .command('eval')
-        .description('COCO metrics (AP, AP50, AP75, S/M/L, AR) of a detector on labelled boxes')
-        .requiredOption('--model <dir>', 'detector bundle folder')
-        .requiredOption('--data <path>', 'COCO .json, YOLO data.yaml, or a VOC folder')
-        .option('--images <dir>', 'COCO: images folder (default: next to the .json)')
-        .option('--split <name>', 'YOLO: which split of data.yaml (default val)', 'val')
-        .option('--batch <n>', 'images per batch', parseInteger('--batch', 1), 8)
-        .option('--out <dir>', 'also write detections.json, metrics.json and report.html here')
-        .option(
-          '--skip-bad',
-          'leave out bad boxes and unreadable images (counted) instead of failing',
-        ),
+  addEngineFlag(
+    addCommonFlags(
+      addDecodeFlags(
+        detect
+          .command('eval')
+          .description('COCO metrics (AP, AP50, AP75, S/M/L, AR) of a detector on labelled boxes')
+          .requiredOption(
+            '--model <dir>',
+            'detector bundle folder (or, with --engine onnx, an exported .onnx)',
+          )
+          .requiredOption('--data <path>', 'COCO .json, YOLO data.yaml, or a VOC folder')
+          .option('--images <dir>', 'COCO: images folder (default: next to the .json)')
+          .option('--split <name>', 'YOLO: which split of data.yaml (default val)', 'val')
+          .option('--batch <n>', 'images per batch', parseInteger('--batch', 1), 8)
+          .option('--out <dir>', 'also write detections.json, metrics.json and report.html here')
+          .option(
+            '--skip-bad',
+            'leave out bad boxes and unreadable images (counted) instead of failing',
+          ),
+      ),
     ),
   ).action(async (flags: EvalFlags) => {
     const { out } = await setUp(flags);
-    const detector = await openDetectorBundle(flags.model);
+    const detector = await openDetectorBundle(flags.model, flags);
     const { metrics, found, data, categoryIds, skippedImages } = await evaluateDetector(
       detector,
       flags.data,

@@ -12,10 +12,11 @@ import {
 } from '../../methods/detection/bundle-detector.js';
 import { cocoResults } from '../../methods/detection/evaluate.js';
 import { DRAW_SCORE, drawSample } from '../../methods/detection/report.js';
-import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
+import { addCommonFlags, addEngineFlag, type CommonFlags, parseInteger, setUp } from '../common.js';
 import { addDecodeFlags, type DecodeFlags, decodeOverrides } from './detect-flags.js';
 
 interface PredictFlags extends CommonFlags, DecodeFlags {
+  engine: string;
   model: string;
   out: string;
   batch: number;
@@ -24,21 +25,26 @@ interface PredictFlags extends CommonFlags, DecodeFlags {
 }
 
 export function detectPredictSubcommand(detect: Command): void {
-  addCommonFlags(
-    addDecodeFlags(
-      detect
-        .command('predict')
-        .description('find objects in images with a detector bundle')
-        .argument('<inputs...>', 'image files and/or folders (searched recursively)')
-        .requiredOption('--model <dir>', 'detector bundle folder')
-        .option('--out <dir>', 'output folder', 'runs/detect-predict')
-        .option('--batch <n>', 'images per batch', parseInteger('--batch', 1), 8)
-        .option('--no-draw', 'skip the drawn images')
-        .option('--skip-bad', 'skip unreadable images instead of failing'),
+  addEngineFlag(
+    addCommonFlags(
+      addDecodeFlags(
+        detect
+          .command('predict')
+          .description('find objects in images with a detector bundle')
+          .argument('<inputs...>', 'image files and/or folders (searched recursively)')
+          .requiredOption(
+            '--model <dir>',
+            'detector bundle folder (or, with --engine onnx, an exported .onnx)',
+          )
+          .option('--out <dir>', 'output folder', 'runs/detect-predict')
+          .option('--batch <n>', 'images per batch', parseInteger('--batch', 1), 8)
+          .option('--no-draw', 'skip the drawn images')
+          .option('--skip-bad', 'skip unreadable images instead of failing'),
+      ),
     ),
   ).action(async (inputs: string[], flags: PredictFlags) => {
     const { out } = await setUp(flags);
-    const detector = await openDetectorBundle(flags.model);
+    const detector = await openDetectorBundle(flags.model, flags);
     const source = await openFiles(inputs, { skipBad: flags.skipBad });
     const files = (source.splits.test ?? []).map((s) => s.id);
     const { results, skipped } = await runDetector(detector, unannotated(files), {

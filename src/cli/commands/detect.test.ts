@@ -94,6 +94,29 @@ test('detect eval and predict run the bundle on labelled boxes and on plain imag
   for (const f of ['detections.json', 'metrics.json', 'report.html'])
     await fs.access(path.join(evalOut, f));
 
+  // The same evaluation through the ONNX export in ONNX Runtime: the same AP, up to float32
+  // rounding of the scores.
+  r = await runCli([
+    'detect',
+    'eval',
+    '--model',
+    bundle,
+    '--data',
+    data.annotationFile,
+    '--out',
+    path.join(work, 'eval-onnx'),
+    '--engine',
+    'onnx',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const onnx = JSON.parse(r.stdout);
+  for (const key of ['ap', 'ap50', 'ap75', 'ar100'] as const)
+    assert.ok(
+      Math.abs(onnx.metrics[key] - evaluated.metrics[key]) < 1e-3,
+      `${key}: onnx ${onnx.metrics[key]} vs tfjs ${evaluated.metrics[key]}`,
+    );
+
   const predictOut = path.join(work, 'predict');
   const inputs = data.files.slice(0, 3);
   r = await runCli([

@@ -1,11 +1,9 @@
 // `visiontune predict`: top-k classes for image files and folders with a bundle.
 import type { Command } from 'commander';
-import { loadBundle } from '../../bundle/bundle.js';
-import { loadOnnxBundle } from '../../bundle/onnx/load.js';
+import { closeBundle, openBundle } from '../../bundle/batch-model.js';
 import { predictSamples } from '../../bundle/predict.js';
 import { openFiles } from '../../data/index.js';
-import { badUsage } from '../../errors.js';
-import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
+import { addCommonFlags, addEngineFlag, type CommonFlags, parseInteger, setUp } from '../common.js';
 
 interface PredictFlags extends CommonFlags {
   model: string;
@@ -15,10 +13,8 @@ interface PredictFlags extends CommonFlags {
   engine: string;
 }
 
-const ENGINES = ['tfjs', 'onnx'];
-
 export function predictCommand(program: Command): void {
-  addCommonFlags(
+  const command = addCommonFlags(
     program
       .command('predict')
       .description('classify images with a model bundle')
@@ -29,18 +25,11 @@ export function predictCommand(program: Command): void {
       )
       .option('--top-k <k>', 'classes to show per image', parseInteger('--top-k', 1), 3)
       .option('--batch-size <n>', 'images per batch', parseInteger('--batch-size', 1), 16)
-      .option('--skip-bad', 'skip unreadable images instead of failing')
-      .option('--engine <engine>', 'run the model in TF.js or ONNX Runtime (tfjs|onnx)', 'tfjs'),
-  ).action(async (inputs: string[], flags: PredictFlags) => {
-    if (!ENGINES.includes(flags.engine))
-      throw badUsage(`--engine: expected one of ${ENGINES.join(', ')} (got '${flags.engine}')`);
-    if (flags.engine === 'tfjs' && flags.model.endsWith('.onnx'))
-      throw badUsage(`${flags.model} is an ONNX model: add --engine onnx`);
+      .option('--skip-bad', 'skip unreadable images instead of failing'),
+  );
+  addEngineFlag(command).action(async (inputs: string[], flags: PredictFlags) => {
     const { out } = await setUp(flags);
-    const bundle =
-      flags.engine === 'onnx'
-        ? await loadOnnxBundle(flags.model, { threads: flags.threads })
-        : await loadBundle(flags.model);
+    const bundle = await openBundle(flags.model, flags);
     const source = await openFiles(inputs, { skipBad: flags.skipBad });
     const samples = source.splits.test ?? [];
     const bar = out.progress('predict', samples.length);
@@ -50,7 +39,7 @@ export function predictCommand(program: Command): void {
       onBatch: (n) => bar.tick(n),
     });
     bar.stop();
-    if ('runner' in bundle) await bundle.runner.release();
+    await closeBundle(bundle);
     if (source.skipped?.count) {
       out.info(
         `skipped ${source.skipped.count} bad input(s): ${source.skipped.examples.join('; ')}`,

@@ -8,7 +8,7 @@ import {
   openSegmenterBundle,
 } from '../../methods/segmentation/bundle-segmenter.js';
 import { writeRunReport } from '../../methods/segmentation/report.js';
-import { addCommonFlags, type CommonFlags, setUp } from '../common.js';
+import { addCommonFlags, addEngineFlag, type CommonFlags, setUp } from '../common.js';
 import { formatSegmentationMetrics } from './segment-format.js';
 import {
   addInferenceFlags,
@@ -17,6 +17,7 @@ import {
 } from './segment-inference-flags.js';
 
 interface EvalFlags extends CommonFlags, InferenceFlags {
+  engine: string;
   model: string;
   data: string;
   images?: string;
@@ -27,32 +28,37 @@ interface EvalFlags extends CommonFlags, InferenceFlags {
 }
 
 export function segmentEvalSubcommand(segment: Command): void {
-  addCommonFlags(
-    addInferenceFlags(
-      segment
-        .command('eval')
-        .description(
-          'mIoU, pixel accuracy, per-class IoU and Dice of a segmenter on labelled pairs',
-        )
-        .requiredOption('--model <dir>', 'segmenter bundle folder')
-        .requiredOption('--data <path>', 'images/ + masks/ folder, a VOC folder, or a COCO .json')
-        .option('--images <dir>', 'COCO: images folder (default: next to the .json)')
-        .option('--split <name>', 'VOC: which ImageSets/Segmentation list (default val)', 'val')
-        .addOption(
-          new Option(
-            '--mask-mode <mode>',
-            "how mask PNGs encode classes (default: the bundle's)",
-          ).choices(['index', 'palette', 'binary']),
-        )
-        .option('--out <dir>', 'also write metrics.json and report.html here')
-        .option(
-          '--skip-bad',
-          'leave out bad pairs and unreadable images (counted) instead of failing',
-        ),
+  addEngineFlag(
+    addCommonFlags(
+      addInferenceFlags(
+        segment
+          .command('eval')
+          .description(
+            'mIoU, pixel accuracy, per-class IoU and Dice of a segmenter on labelled pairs',
+          )
+          .requiredOption(
+            '--model <dir>',
+            'segmenter bundle folder (or, with --engine onnx, an exported .onnx)',
+          )
+          .requiredOption('--data <path>', 'images/ + masks/ folder, a VOC folder, or a COCO .json')
+          .option('--images <dir>', 'COCO: images folder (default: next to the .json)')
+          .option('--split <name>', 'VOC: which ImageSets/Segmentation list (default val)', 'val')
+          .addOption(
+            new Option(
+              '--mask-mode <mode>',
+              "how mask PNGs encode classes (default: the bundle's)",
+            ).choices(['index', 'palette', 'binary']),
+          )
+          .option('--out <dir>', 'also write metrics.json and report.html here')
+          .option(
+            '--skip-bad',
+            'leave out bad pairs and unreadable images (counted) instead of failing',
+          ),
+      ),
     ),
   ).action(async (flags: EvalFlags) => {
     const { out } = await setUp(flags);
-    const segmenter = await openSegmenterBundle(flags.model);
+    const segmenter = await openSegmenterBundle(flags.model, flags);
     const evaluation = await evaluateSegmenterBundle(segmenter, flags.data, {
       ...inferenceOptions(flags),
       images: flags.images,

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { openFiles } from '../../data/index.js';
 import { openSegmenterBundle, predictMasks } from '../../methods/segmentation/bundle-segmenter.js';
-import { addCommonFlags, type CommonFlags, setUp } from '../common.js';
+import { addCommonFlags, addEngineFlag, type CommonFlags, setUp } from '../common.js';
 import {
   addInferenceFlags,
   type InferenceFlags,
@@ -11,6 +11,7 @@ import {
 } from './segment-inference-flags.js';
 
 interface PredictFlags extends CommonFlags, InferenceFlags {
+  engine: string;
   model: string;
   out: string;
   draw: boolean;
@@ -18,20 +19,25 @@ interface PredictFlags extends CommonFlags, InferenceFlags {
 }
 
 export function segmentPredictSubcommand(segment: Command): void {
-  addCommonFlags(
-    addInferenceFlags(
-      segment
-        .command('predict')
-        .description("segment images with a segmenter bundle (masks at each image's own size)")
-        .argument('<inputs...>', 'image files and/or folders (searched recursively)')
-        .requiredOption('--model <dir>', 'segmenter bundle folder')
-        .option('--out <dir>', 'output folder', 'runs/segment-predict')
-        .option('--no-draw', 'write only the index PNGs (no coloured masks or overlays)')
-        .option('--skip-bad', 'skip unreadable images instead of failing'),
+  addEngineFlag(
+    addCommonFlags(
+      addInferenceFlags(
+        segment
+          .command('predict')
+          .description("segment images with a segmenter bundle (masks at each image's own size)")
+          .argument('<inputs...>', 'image files and/or folders (searched recursively)')
+          .requiredOption(
+            '--model <dir>',
+            'segmenter bundle folder (or, with --engine onnx, an exported .onnx)',
+          )
+          .option('--out <dir>', 'output folder', 'runs/segment-predict')
+          .option('--no-draw', 'write only the index PNGs (no coloured masks or overlays)')
+          .option('--skip-bad', 'skip unreadable images instead of failing'),
+      ),
     ),
   ).action(async (inputs: string[], flags: PredictFlags) => {
     const { out } = await setUp(flags);
-    const segmenter = await openSegmenterBundle(flags.model);
+    const segmenter = await openSegmenterBundle(flags.model, flags);
     const source = await openFiles(inputs, { skipBad: flags.skipBad });
     const files = (source.splits.test ?? []).map((s) => s.id);
     const { predictions, skipped } = await predictMasks(segmenter, files, {

@@ -133,6 +133,27 @@ test('segment eval: metrics of the bundle; a missing mask exits 2 naming it, or 
   assert.equal(result.metrics.count, 16 * 64 * 64);
   assert.equal(result.metrics.confusion.length, 3);
 
+  // Through the ONNX export in ONNX Runtime: the same pixels counted, the same classes found
+  // (a pixel whose two best logits are within float32 rounding may flip, hence the tolerance).
+  r = await runCli([
+    'segment',
+    'eval',
+    '--model',
+    bundle(),
+    '--data',
+    data,
+    '--engine',
+    'onnx',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const onnx = JSON.parse(r.stdout);
+  assert.equal(onnx.metrics.count, result.metrics.count);
+  assert.ok(
+    Math.abs(onnx.metrics.meanIoU - result.metrics.meanIoU) < 1e-3,
+    `mIoU: onnx ${onnx.metrics.meanIoU} vs tfjs ${result.metrics.meanIoU}`,
+  );
+
   const broken = path.join(work, 'broken');
   await makeShapes(broken, { images: 3, width: 64, seed: 5 });
   await fs.rm(path.join(broken, 'masks', '002.png'));

@@ -2,10 +2,12 @@
 // (MOTChallenge det.txt format) or a detector bundle's boxes on a folder of frames or a video;
 // written as MOTChallenge results (and the detections as det.txt); with --gt, scored by CLEAR MOT
 // and IDF1.
+
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { closeBundle } from '../../bundle/batch-model.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { badInput, badUsage } from '../../errors.js';
 import { openDetectorBundle } from '../../methods/detection/bundle-detector.js';
@@ -65,7 +67,7 @@ async function readDetections(
     });
     return { detections, frames: files.length };
   } finally {
-    detector.model.dispose();
+    await closeBundle(detector.bundle);
     if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,7 @@
 // A detection bundle at work: load it (refusing other tasks), evaluate it on a data set in any
 // format, or find objects in image files (no annotations needed).
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
-import { type LoadedBundle, loadBundle } from '../../bundle/bundle.js';
+import { type BatchModel, openBundle, type RunnableBundle } from '../../bundle/batch-model.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { openDetectionData } from '../../data/detection/open.js';
 import type { DetectionDataset, DetectionSample } from '../../data/detection/types.js';
@@ -14,8 +13,8 @@ import { type DecodeSettings, detectSamples, type FoundBox } from './detect-samp
 import { evaluateFound } from './evaluate.js';
 
 export interface DetectorBundle {
-  bundle: LoadedBundle;
-  model: tf.LayersModel;
+  bundle: RunnableBundle;
+  model: BatchModel;
   layout: DetectorLayout;
   decode: DecodeSettings;
   categories: string[];
@@ -23,8 +22,12 @@ export interface DetectorBundle {
   categoryIds?: number[];
 }
 
-export async function openDetectorBundle(dir: string): Promise<DetectorBundle> {
-  const bundle = await loadBundle(dir);
+/** A detector bundle on TF.js, or (engine 'onnx') on ONNX Runtime, from a folder or a .onnx file. */
+export async function openDetectorBundle(
+  dir: string,
+  options: { engine?: string; threads?: number } = {},
+): Promise<DetectorBundle> {
+  const bundle = await openBundle(dir, options);
   const { meta } = bundle;
   if (meta.task !== 'detection' || !meta.detection)
     throw badUsage(`${dir} is a ${meta.task} bundle, not a detector`);

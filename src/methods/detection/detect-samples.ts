@@ -1,7 +1,8 @@
 // Runs a detector over images: each is letterboxed to the input size (the detection loader's
 // evaluation path), the network's output decoded (heads/detection/decode.ts: scores, boxes,
 // class-wise NMS) and the boxes mapped back to the original image's pixels, clipped to it.
-import type * as tf from '@tensorflow/tfjs';
+
+import { type BatchModel, predictBatch } from '../../bundle/batch-model.js';
 import type { ImageDecoder } from '../../data/decode.js';
 import { unletterbox } from '../../data/detection/augment.js';
 import { createDetectionLoader } from '../../data/detection/loader.js';
@@ -44,7 +45,7 @@ function clipToImage(b: BBox, width: number, height: number): BBox {
 
 /** Detections per image (in `samples` order; images skipped under skipBad are absent). */
 export async function detectSamples(
-  model: tf.LayersModel,
+  model: BatchModel,
   layout: DetectorLayout,
   samples: readonly DetectionSample[],
   options: DetectOptions,
@@ -60,7 +61,7 @@ export async function detectSamples(
   const perImage = channelsPerLocation(layout) * locationCount(layout);
   const results = new Map<DetectionSample, FoundBox[]>();
   for await (const batch of loader.epoch(0)) {
-    const output = model.predict(batch.x) as tf.Tensor;
+    const output = await predictBatch(model, batch.x);
     batch.x.dispose();
     const data = (await output.data()) as Float32Array;
     output.dispose();

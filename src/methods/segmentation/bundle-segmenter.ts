@@ -3,8 +3,7 @@
 // mask readers load back), a coloured mask and an overlay on the photo.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
-import { type LoadedBundle, loadBundle } from '../../bundle/bundle.js';
+import { type BatchModel, openBundle, type RunnableBundle } from '../../bundle/batch-model.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { openSegmentationData } from '../../data/segmentation/open.js';
 import type { MaskMode, SegmentationDataset } from '../../data/segmentation/types.js';
@@ -19,8 +18,8 @@ import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
 import { type InferenceMode, segmentImage } from './segment-image.js';
 
 export interface SegmenterBundle {
-  bundle: LoadedBundle;
-  model: tf.LayersModel;
+  bundle: RunnableBundle;
+  model: BatchModel;
   classes: string[];
   size: number;
   ignoreIndex: number;
@@ -28,8 +27,12 @@ export interface SegmenterBundle {
   inference: InferenceMode;
 }
 
-export async function openSegmenterBundle(dir: string): Promise<SegmenterBundle> {
-  const bundle = await loadBundle(dir);
+/** A segmenter bundle on TF.js, or (engine 'onnx') on ONNX Runtime, from a folder or a .onnx file. */
+export async function openSegmenterBundle(
+  dir: string,
+  options: { engine?: string; threads?: number } = {},
+): Promise<SegmenterBundle> {
+  const bundle = await openBundle(dir, options);
   const { meta } = bundle;
   if (meta.task !== 'segmentation' || !meta.segmentation)
     throw badUsage(`${dir} is a ${meta.task} bundle, not a segmenter`);

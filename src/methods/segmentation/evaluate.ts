@@ -1,7 +1,8 @@
 // A segmenter over labelled images: each image decoded and segmented at its own size
 // (segment-image.ts), compared with its label map in one confusion matrix. The next images are
 // decoded while the model runs. The first `keep` results are kept for the report's triplets.
-import type * as tf from '@tensorflow/tfjs';
+
+import type { BatchModel } from '../../bundle/batch-model.js';
 import type { ImageDecoder } from '../../data/decode.js';
 import { prefetched } from '../../data/prefetch.js';
 import { type MaskSource, sampleMask } from '../../data/segmentation/sample-mask.js';
@@ -39,7 +40,7 @@ export interface SegmenterEvaluation {
 }
 
 export async function evaluateSegmenter(
-  model: tf.LayersModel,
+  model: BatchModel,
   samples: readonly SegmentationSample[],
   options: EvaluateSegmenterOptions,
 ): Promise<SegmenterEvaluation> {

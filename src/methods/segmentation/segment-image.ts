@@ -5,7 +5,9 @@
 //   softmax probabilities summed where windows overlap, then arg-maxed (for images much larger
 //   than the training size: details stay at the scale the model was trained on).
 // 'auto' slides when the image's longer side is more than twice the input size.
+
 import * as tf from '@tensorflow/tfjs';
+import { type BatchModel, predictBatch } from '../../bundle/batch-model.js';
 import { PAD_FILL } from '../../data/detection/augment.js';
 import type { LabelMap } from '../../data/segmentation/types.js';
 import {
@@ -62,8 +64,18 @@ function checkOutput(output: tf.Tensor, size: number): number {
   return c as number;
 }
 
+/** The model's logits for a batch held in `input`. */
+async function predictOn(model: BatchModel, input: Float32Array, shape: number[]) {
+  const x = tf.tensor(input, shape);
+  try {
+    return await predictBatch(model, x);
+  } finally {
+    x.dispose();
+  }
+}
+
 async function segmentResized(
-  model: tf.LayersModel,
+  model: BatchModel,
   image: DecodedImage,
   lut: Float32Array,
   size: number,
@@ -75,19 +87,23 @@ async function segmentResized(
   const fitted = resample(image, { x: 0, y: 0, width, height }, w, h, 'bilinear');
   const input = new Float32Array(size * size * 3);
   normalizeInto(crop(fitted, 0, 0, size, size, PAD_FILL), lut, input, 0);
+  const logits = await predictOn(model, input, [1, size, size, 3]);
   const labels = tf.tidy(() => {
-    const logits = model.predict(tf.tensor4d(input, [1, size, size, 3])) as tf.Tensor4D;
     const classes = checkOutput(logits, size);
     const part = tf.slice(logits, [0, 0, 0, 0], [1, h, w, classes]);
-    return tf.argMax(tf.image.resizeBilinear(part, [height, width], false, true), -1);
+    return tf.argMax(
+      tf.image.resizeBilinear(part as tf.Tensor4D, [height, width], false, true),
+      -1,
+    );
   });
+  logits.dispose();
   const data = Uint8Array.from(await labels.data());
   labels.dispose();
   return { data, width, height };
 }
 
 async function segmentSliding(
-  model: tf.LayersModel,
+  model: BatchModel,
   image: DecodedImage,
   lut: Float32Array,
   size: number,
@@ -107,11 +123,10 @@ async function segmentSliding(
     chunk.forEach(({ left, top }, k) => {
       normalizeInto(crop(image, left, top, size, size, PAD_FILL), lut, input, k * size * size * 3);
     });
-    const probs = tf.tidy(() => {
-      const logits = model.predict(tf.tensor4d(input, [chunk.length, size, size, 3])) as tf.Tensor;
-      classes = checkOutput(logits, size);
-      return tf.softmax(logits);
-    });
+    const logits = await predictOn(model, input, [chunk.length, size, size, 3]);
+    classes = checkOutput(logits, size);
+    const probs = tf.softmax(logits);
+    logits.dispose();
     const p = (await probs.data()) as Float32Array;
     probs.dispose();
     sums ??= new Float32Array(width * height * classes);
@@ -139,7 +154,7 @@ async function segmentSliding(
 }
 
 export async function segmentImage(
-  model: tf.LayersModel,
+  model: BatchModel,
   image: DecodedImage,
   options: SegmentImageOptions,
 ): Promise<SegmentedImage> {
