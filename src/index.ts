@@ -1,8 +1,17 @@
 // The visiontune library: what `import … from 'visiontune'` gives.
 export * from './backbones/index.js';
+export { importOnnx } from './backbones/onnx/import.js';
+export {
+  type BatchModel,
+  closeBundle,
+  openBundle,
+  predictBatch,
+  type RunnableBundle,
+} from './bundle/batch-model.js';
 export { type LoadedBundle, loadBundle, readBundleMeta, saveBundle } from './bundle/bundle.js';
 export { evaluateBundle } from './bundle/evaluate.js';
 export type { BundleMeta, Preprocessing } from './bundle/meta.js';
+export * as onnx from './bundle/onnx/index.js';
 export { type Prediction, predictSamples } from './bundle/predict.js';
 export * as detectionData from './data/detection/index.js';
 export * from './data/index.js';
