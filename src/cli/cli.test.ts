@@ -11,7 +11,13 @@ import sharp from 'sharp';
 import { createModel } from '../backbones/index.js';
 import { saveBundle } from '../bundle/bundle.js';
 import { evalTransform, sharpDecoder } from '../data/index.js';
-import { encode, randomBytes, solidJpeg, truncatedJpeg } from '../data/test-fixtures.js';
+import {
+  encode,
+  randomBytes,
+  solidJpeg,
+  truncatedJpeg,
+  writeColorFolder,
+} from '../data/test-fixtures.js';
 import { initEngine } from '../engine/index.js';
 import { fitCentroids } from '../heads/centroid.js';
 import { Rng } from '../util/rng.js';
@@ -341,29 +347,9 @@ test('the demo (npm start) runs linear, finetune and scratch end to end on a sma
   }
 });
 
-/** A small real folder: root/{train,test}/<color>/*.png, the class is the dominant channel. */
-async function colorFolder(root: string): Promise<void> {
-  const rng = new Rng(9);
-  for (const [split, n] of [
-    ['train', 10],
-    ['test', 4],
-  ] as const) {
-    for (const [c, name] of ['red', 'green', 'blue'].entries()) {
-      const folder = path.join(root, split, name);
-      await fs.mkdir(folder, { recursive: true });
-      for (let i = 0; i < n; i++) {
-        const raw = Buffer.alloc(16 * 16 * 3);
-        for (let p = 0; p < 256; p++)
-          for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
-        await fs.writeFile(path.join(folder, `${i}.png`), await encode(raw, 16, 16, 'png'));
-      }
-    }
-  }
-}
-
 test('train killed with SIGKILL mid-run and resumed ends with the metrics of an uninterrupted run', async () => {
   const data = path.join(dir, 'colors');
-  await colorFolder(data);
+  await writeColorFolder(data, { train: 10, test: 4 });
   const args = (out: string) => [
     'train',
     '--data',

@@ -1,8 +1,9 @@
 // Test helpers: real image files written with sharp into temp folders.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { Rng } from '../util/rng.js';
 
 export type Rgb = [number, number, number];
 
@@ -83,4 +84,30 @@ export async function put(path: string, data: Buffer | string): Promise<void> {
   const { dirname } = await import('node:path');
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, data);
+}
+
+/**
+ * A small real image folder for CLI runs: root/[split/]{red,green,blue}/<i>.png, noisy images
+ * whose class is the dominant channel. `counts` is images per class, per split when an object.
+ */
+export async function writeColorFolder(
+  root: string,
+  counts: number | Record<string, number>,
+  options: { seed?: number; size?: number } = {},
+): Promise<void> {
+  const rng = new Rng(options.seed ?? 9);
+  const size = options.size ?? 16;
+  const splits = typeof counts === 'number' ? { '': counts } : counts;
+  for (const [split, n] of Object.entries(splits)) {
+    for (const [c, name] of ['red', 'green', 'blue'].entries()) {
+      const folder = join(root, split, name);
+      await mkdir(folder, { recursive: true });
+      for (let i = 0; i < n; i++) {
+        const raw = Buffer.alloc(size * size * 3);
+        for (let p = 0; p < size * size; p++)
+          for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
+        await writeFile(join(folder, `${i}.png`), await encode(raw, size, size, 'png'));
+      }
+    }
+  }
 }

@@ -173,8 +173,8 @@ export class OnnxGroupedConv2D extends tf.layers.Layer {
   readonly dilations: [number, number];
   readonly groups: number;
   readonly useBias: boolean;
-  private kernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
+  protected kernel?: tf.LayerVariable;
+  protected bias?: tf.LayerVariable;
 
   constructor(
     args: Args & {
@@ -280,56 +280,8 @@ function subsample(y: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
  * [kh, kw, C/groups, filters] as in OnnxGroupedConv2D; groups = C with one channel each is
  * run as a depthwise conv.
  */
-export class OnnxDilatedConv2D extends tf.layers.Layer {
-  static className = 'VisiontuneOnnxDilatedConv2D';
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly dilations: [number, number];
-  readonly groups: number;
-  readonly useBias: boolean;
-  private kernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
-
-  constructor(
-    args: Args & {
-      filters: number;
-      kernelSize: [number, number];
-      strides: [number, number];
-      dilations: [number, number];
-      groups: number;
-      useBias: boolean;
-    },
-  ) {
-    super(args);
-    this.filters = args.filters;
-    this.kernelSize = args.kernelSize;
-    this.strides = args.strides;
-    this.dilations = args.dilations;
-    this.groups = args.groups;
-    this.useBias = args.useBias;
-  }
-
-  build(inputShape: tf.Shape | tf.Shape[]): void {
-    const perGroup = (inputShapeOf(inputShape)[3] as number) / this.groups;
-    const [kh, kw] = this.kernelSize;
-    this.kernel = this.addWeight(
-      'kernel',
-      [kh, kw, perGroup, this.filters],
-      'float32',
-      tf.initializers.glorotUniform({}),
-    );
-    if (this.useBias)
-      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
-    this.built = true;
-  }
-
-  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const [n, h, w] = inputShapeOf(inputShape);
-    const out = (size: number, i: 0 | 1) =>
-      Math.floor((size - ((this.kernelSize[i] - 1) * this.dilations[i] + 1)) / this.strides[i]) + 1;
-    return [n, out(h as number, 0), out(w as number, 1), this.filters];
-  }
+export class OnnxDilatedConv2D extends OnnxGroupedConv2D {
+  static override className = 'VisiontuneOnnxDilatedConv2D';
 
   /** The undilated 'valid' conv of one space-to-batch block. */
   private undilated(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
@@ -351,7 +303,7 @@ export class OnnxDilatedConv2D extends tf.layers.Layer {
     return tf.concat(ys, 3);
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs) as tf.Tensor4D;
       const [rh, rw] = this.dilations;
@@ -366,18 +318,6 @@ export class OnnxDilatedConv2D extends tf.layers.Layer {
       const y = subsample(whole, this.strides);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });
-  }
-
-  getConfig() {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      dilations: this.dilations,
-      groups: this.groups,
-      useBias: this.useBias,
-    };
   }
 }
 

@@ -1,7 +1,13 @@
 // Convolutions, pooling, padding and upsampling as ONNX nodes on NCHW values. TF's 'same'
 // padding puts the odd pixel after (bottom/right); ONNX gets it as explicit pads.
 import { atrousPadding } from '../../heads/segmentation/atrous-conv.js';
-import { type ExportContext, type LayerConverter, type Ref, transposeValues } from './context.js';
+import {
+  type ExportContext,
+  type LayerConfig,
+  type LayerConverter,
+  type Ref,
+  transposeValues,
+} from './context.js';
 
 const pair = (v: number | number[]): [number, number] =>
   (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]) as [number, number];
@@ -60,21 +66,22 @@ function conv(
   return { name: ctx.activation(y, activation, 1, base), shape: outputShape };
 }
 
-const conv2d: LayerConverter = (ctx, layer, c, [x], outputShape) => {
-  const kernelSize = pair(c.kernelSize);
+/** Strides, dilations and explicit pads of a Keras conv layer's config on input `x`. */
+function kerasConvAttrs(c: LayerConfig, x: Ref) {
   const strides = pair(c.strides);
   const dilations = pair(c.dilationRate ?? 1);
+  return {
+    strides,
+    dilations,
+    pads: tfPads(x.shape, c.padding, pair(c.kernelSize), strides, dilations),
+  };
+}
+
+const conv2d: LayerConverter = (ctx, layer, c, [x], outputShape) => {
   const w = ctx.weights(layer);
-  return conv(
-    ctx,
-    layer.name,
-    x,
-    oihw(w.get('kernel')!),
-    w.get('bias')?.values,
-    { strides, dilations, pads: tfPads(x.shape, c.padding, kernelSize, strides, dilations) },
-    outputShape,
-    c.activation,
-  );
+  const kernel = oihw(w.get('kernel')!);
+  const attrs = kerasConvAttrs(c, x);
+  return conv(ctx, layer.name, x, kernel, w.get('bias')?.values, attrs, outputShape, c.activation);
 };
 
 /** Depthwise kernel [kh, kw, C, m] → [C·m, 1, kh, kw]: output channel c·m + j, as TF orders it. */
@@ -87,50 +94,26 @@ function depthwiseKernel(kernel: { shape: number[]; values: Float32Array }) {
 }
 
 const depthwiseConv2d: LayerConverter = (ctx, layer, c, [x], outputShape) => {
-  const kernelSize = pair(c.kernelSize);
-  const strides = pair(c.strides);
-  const dilations = pair(c.dilationRate ?? 1);
   const w = ctx.weights(layer);
   const kernel = w.get('depthwise_kernel')!;
-  return conv(
-    ctx,
-    layer.name,
-    x,
-    depthwiseKernel(kernel),
-    w.get('bias')?.values,
-    {
-      strides,
-      dilations,
-      pads: tfPads(x.shape, c.padding, kernelSize, strides, dilations),
-      group: kernel.shape[2],
-    },
-    outputShape,
-    c.activation,
-  );
+  const attrs = { ...kerasConvAttrs(c, x), group: kernel.shape[2] };
+  const bias = w.get('bias')?.values;
+  return conv(ctx, layer.name, x, depthwiseKernel(kernel), bias, attrs, outputShape, c.activation);
 };
 
+/** Depthwise (no bias) then pointwise 1×1 with the bias and activation, as Keras computes it. */
 const separableConv2d: LayerConverter = (ctx, layer, c, [x], outputShape) => {
-  const kernelSize = pair(c.kernelSize);
-  const strides = pair(c.strides);
-  const dilations = pair(c.dilationRate ?? 1);
   const w = ctx.weights(layer);
   const depthwise = w.get('depthwise_kernel')!;
-  const spatial: Ref['shape'] = [
-    ...outputShape.slice(0, 3),
-    depthwise.shape[2] * depthwise.shape[3],
-  ];
+  const spatial = [...outputShape.slice(0, 3), depthwise.shape[2] * depthwise.shape[3]];
+  const attrs = { ...kerasConvAttrs(c, x), group: depthwise.shape[2] };
   const mid = conv(
     ctx,
     `${layer.name}_depthwise`,
     x,
     depthwiseKernel(depthwise),
     undefined,
-    {
-      strides,
-      dilations,
-      pads: tfPads(x.shape, c.padding, kernelSize, strides, dilations),
-      group: depthwise.shape[2],
-    },
+    attrs,
     spatial,
   );
   return conv(

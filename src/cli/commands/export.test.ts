@@ -7,8 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { encode } from '../../data/test-fixtures.js';
-import { Rng } from '../../util/rng.js';
+import { writeColorFolder } from '../../data/test-fixtures.js';
 import { runCli } from '../run-cli.js';
 
 let work: string;
@@ -20,30 +19,10 @@ interface Predicted {
   predictions: { id: string; top: { label: string; probability: number }[] }[];
 }
 
-/** root/{train,test}/<color>/*.png: the class is the dominant channel. */
-async function colorFolder(root: string): Promise<void> {
-  const rng = new Rng(11);
-  for (const [split, n] of [
-    ['train', 10],
-    ['test', 3],
-  ] as const) {
-    for (const [c, name] of ['red', 'green', 'blue'].entries()) {
-      const folder = path.join(root, split, name);
-      await fs.mkdir(folder, { recursive: true });
-      for (let i = 0; i < n; i++) {
-        const raw = Buffer.alloc(20 * 20 * 3);
-        for (let p = 0; p < 400; p++)
-          for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
-        await fs.writeFile(path.join(folder, `${i}.png`), await encode(raw, 20, 20, 'png'));
-      }
-    }
-  }
-}
-
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-export-'));
   const data = path.join(work, 'colors');
-  await colorFolder(data);
+  await writeColorFolder(data, { train: 10, test: 3 }, { seed: 11, size: 20 });
   images = path.join(data, 'test');
   const out = path.join(work, 'run');
   const r = await runCli([

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { onnxFixtures } from '../../backbones/onnx/test-fixtures.js';
 import { readBundleMeta } from '../../bundle/bundle.js';
-import { encode } from '../../data/test-fixtures.js';
-import { Rng } from '../../util/rng.js';
+import { writeColorFolder } from '../../data/test-fixtures.js';
 import { runCli } from '../run-cli.js';
 
 const { skip, models } = onnxFixtures('folded');
@@ -21,21 +20,6 @@ before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-import-'));
 });
 after(() => fs.rm(work, { recursive: true, force: true }));
-
-/** root/<color>/*.png, 12 per class: the class is the dominant channel. */
-async function colorFolder(root: string): Promise<void> {
-  const rng = new Rng(9);
-  for (const [c, name] of ['red', 'green', 'blue'].entries()) {
-    const folder = path.join(root, name);
-    await fs.mkdir(folder, { recursive: true });
-    for (let i = 0; i < 12; i++) {
-      const raw = Buffer.alloc(16 * 16 * 3);
-      for (let p = 0; p < 256; p++)
-        for (let k = 0; k < 3; k++) raw[p * 3 + k] = rng.int(110) + (k === c ? 120 : 0);
-      await fs.writeFile(path.join(folder, `${i}.png`), await encode(raw, 16, 16, 'png'));
-    }
-  }
-}
 
 test('import mobilenet_v2, then train --backbone DIR fine-tunes it (the loss falls)', {
   skip,
@@ -51,7 +35,7 @@ test('import mobilenet_v2, then train --backbone DIR fine-tunes it (the loss fal
   );
   assert.equal(imported.opCounts.Conv, 52);
   const data = path.join(work, 'colors');
-  await colorFolder(data);
+  await writeColorFolder(data, 12);
   const out = path.join(work, 'run');
   r = await runCli([
     'train',
