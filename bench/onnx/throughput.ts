@@ -3,13 +3,15 @@
 // builds the bundle (saved and loaded back as a user's would be), exports it to ONNX once and
 // checks the export; then each engine runs in its own child process (a native backend and
 // wasm's thread count are per process), one after another, on the same seeded input batch.
-// Timed: forward + reading the output into a typed array; warm-up excluded, median of reps.
-// Prints JSON; --out FILE also writes it.
-// Usage: node --import tsx bench/onnx/throughput.ts [--reps 5] [--warmup 1] [--cpu-reps 2]
+// Timed: forward + reading the output into a typed array; warm-up excluded; median over the
+// timed runs of all rounds (--rounds R repeats the sweep of engines, so a busy neighbour on a
+// shared machine does not land on one engine only). Prints JSON; --out FILE also writes it.
+// bench/results/onnx-throughput-2026-11-29.json: --reps 5 --rounds 5.
+// Usage: node --import tsx bench/onnx/throughput.ts [--reps 5] [--rounds 1] [--warmup 2] [--cpu-reps 2]
 //          [--engines tfjs-cpu,tfjs-wasm,tfjs-torch,tfjs-torch-1,onnx-1,onnx-2] [--out FILE]
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +66,19 @@ function inputBatch(): Float32Array {
   return Float32Array.from({ length: SHAPE.reduce((a, b) => a * b, 1) }, () => rng.normal());
 }
 
+/** Machine-wide CPU jiffies from /proc/stat (Linux): total, idle and steal (hypervisor). */
+async function cpuJiffies(): Promise<{ total: number; idle: number; steal: number } | undefined> {
+  try {
+    const line = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { total, idle: v[3] + v[4], steal: v[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
 interface ChildResult {
   engine: EngineName;
   threads: number;
@@ -72,6 +87,12 @@ interface ChildResult {
   reps: number;
   timesMs: number[];
   loadMs: number;
+  /** Process CPU time over wall time in the timed runs: how many cores the engine kept busy. */
+  busyCores: number;
+  /** Share of all cores' time, over the timed runs, that the hypervisor gave to other VMs. */
+  stealFraction: number | null;
+  /** Share of all cores' time, over the timed runs, that was idle. */
+  idleFraction: number | null;
   /** The logits of the benchmark batch, to compare engines with each other. */
   output: number[];
 }
@@ -82,7 +103,7 @@ async function runEngine(name: EngineName, reps: number, warmup: number): Promis
   const onnxFile = arg('onnx')!;
   const spec = ENGINES[name];
   const data = inputBatch();
-  let step: () => Promise<Float32Array>;
+  let step: () => Promise<ArrayLike<number>>;
   let release: () => Promise<void>;
   let threads: number;
   let threadsNote: string;
@@ -106,7 +127,7 @@ async function runEngine(name: EngineName, reps: number, warmup: number): Promis
     const x = tf.tensor(data, SHAPE);
     step = async () => {
       const y = model.predict(x) as tf.Tensor;
-      const out = (await y.data()) as Float32Array;
+      const out = await y.data();
       y.dispose();
       return out;
     };
@@ -116,14 +137,26 @@ async function runEngine(name: EngineName, reps: number, warmup: number): Promis
     };
   }
   const loadMs = performance.now() - loadStart;
-  let output = new Float32Array();
+  let output: ArrayLike<number> = [];
   for (let i = 0; i < warmup; i++) output = await step();
   const timesMs: number[] = [];
+  const cpuStart = process.cpuUsage();
+  const machineStart = await cpuJiffies();
   for (let i = 0; i < reps; i++) {
     const start = performance.now();
     output = await step();
     timesMs.push(performance.now() - start);
   }
+  const cpu = process.cpuUsage(cpuStart);
+  const machineEnd = await cpuJiffies();
+  const machineDelta =
+    machineStart && machineEnd && machineEnd.total > machineStart.total
+      ? {
+          steal: (machineEnd.steal - machineStart.steal) / (machineEnd.total - machineStart.total),
+          idle: (machineEnd.idle - machineStart.idle) / (machineEnd.total - machineStart.total),
+        }
+      : undefined;
+  const busyCores = (cpu.user + cpu.system) / 1000 / timesMs.reduce((a, b) => a + b, 0);
   await release();
   return {
     engine: name,
@@ -133,6 +166,9 @@ async function runEngine(name: EngineName, reps: number, warmup: number): Promis
     reps,
     timesMs,
     loadMs,
+    busyCores,
+    stealFraction: machineDelta?.steal ?? null,
+    idleFraction: machineDelta?.idle ?? null,
     output: Array.from(output),
   };
 }
@@ -177,9 +213,11 @@ const round = (v: number, digits = 2) => Number(v.toFixed(digits));
 
 async function main(): Promise<void> {
   const reps = Number(arg('reps') ?? '5');
-  const warmup = Number(arg('warmup') ?? '1');
+  const warmup = Number(arg('warmup') ?? '2');
   // The cpu backend needs ~13 s per batch here; fewer reps keep the run to about a minute.
   const cpuReps = Math.min(reps, Number(arg('cpu-reps') ?? '2'));
+  const cpuWarmup = Math.min(warmup, 1);
+  const rounds = Number(arg('rounds') ?? '1');
   const engine = arg('engine') as EngineName | undefined;
   if (engine) {
     if (!(engine in ENGINES)) throw new Error(`unknown engine '${engine}'`);
@@ -232,45 +270,83 @@ async function main(): Promise<void> {
     );
 
     const available = new Map(probeBackends().map((b) => [b.name, b]));
-    const results: Record<string, unknown>[] = [];
     const skipped: { engine: EngineName; reason: string }[] = [];
-    const outputs = new Map<EngineName, number[]>();
-    for (const name of engines) {
+    const runnable = engines.filter((name) => {
       const spec = ENGINES[name];
-      if (spec.kind === 'tfjs' && !available.get(spec.backend)?.available) {
-        skipped.push({ engine: name, reason: available.get(spec.backend)?.detail ?? 'unknown' });
-        continue;
+      if (spec.kind === 'onnx' || available.get(spec.backend)?.available) return true;
+      skipped.push({ engine: name, reason: available.get(spec.backend)?.detail ?? 'unknown' });
+      return false;
+    });
+    // Every round runs each engine once, in turn, so a busy neighbour on this shared machine
+    // slows all engines alike rather than one; tfjs-cpu (13 s a batch) runs in the first only.
+    const runs = new Map<EngineName, ChildResult[]>();
+    const loads = new Map<EngineName, number[]>();
+    const failed = new Set<EngineName>();
+    for (let r = 0; r < rounds; r++) {
+      for (const name of runnable) {
+        if (failed.has(name) || (name === 'tfjs-cpu' && r > 0)) continue;
+        const engineReps = name === 'tfjs-cpu' ? cpuReps : reps;
+        const engineWarmup = name === 'tfjs-cpu' ? cpuWarmup : warmup;
+        console.error(
+          `round ${r + 1}/${rounds} ${name}: ${engineWarmup} warm-up + ${engineReps} timed runs ...`,
+        );
+        const load = os.loadavg()[0];
+        const child = await runChild(name, [
+          '--bundle',
+          bundleDir,
+          '--onnx',
+          onnxFile,
+          '--reps',
+          String(engineReps),
+          '--warmup',
+          String(engineWarmup),
+        ]);
+        if (!child.ok) {
+          failed.add(name);
+          skipped.push({ engine: name, reason: child.reason });
+          console.error(`${name}: failed (${child.reason})`);
+          continue;
+        }
+        runs.set(name, [...(runs.get(name) ?? []), child.result]);
+        loads.set(name, [...(loads.get(name) ?? []), round(load)]);
+        console.error(`${name}: median ${median(child.result.timesMs).toFixed(1)} ms`);
       }
-      const engineReps = name === 'tfjs-cpu' ? cpuReps : reps;
-      console.error(`${name}: ${warmup} warm-up + ${engineReps} timed runs ...`);
-      const load = os.loadavg()[0];
-      const r = await runChild(name, [
-        '--bundle',
-        bundleDir,
-        '--onnx',
-        onnxFile,
-        '--reps',
-        String(engineReps),
-        '--warmup',
-        String(warmup),
-      ]);
-      if (!r.ok) {
-        skipped.push({ engine: name, reason: r.reason });
-        console.error(`${name}: failed (${r.reason})`);
-        continue;
-      }
-      const { output, ...res } = r.result;
-      outputs.set(name, output);
-      const medianMs = median(res.timesMs);
+    }
+
+    const outputs = new Map<EngineName, number[]>();
+    const results: Record<string, unknown>[] = [];
+    for (const name of runnable) {
+      const all = runs.get(name);
+      if (!all?.length) continue;
+      outputs.set(name, all[0].output);
+      const timesMs = all.flatMap((c) => c.timesMs);
+      const medianMs = median(timesMs);
+      // Rounds where the engine had the cores it asked for (a neighbour held none of them).
+      const clear = all.filter((c) => c.busyCores >= 0.9 * c.threads);
+      const clearMs = clear.length ? median(clear.flatMap((c) => c.timesMs)) : null;
       results.push({
-        ...res,
+        engine: name,
+        threads: all[0].threads,
+        threadsNote: all[0].threadsNote,
         medianMs: round(medianMs, 1),
         imagesPerSecond: round((BATCH * 1000) / medianMs),
-        timesMs: res.timesMs.map((t) => round(t, 1)),
-        loadMs: round(res.loadMs, 0),
-        loadAverage1mBefore: round(load),
+        warmup: all[0].warmup,
+        reps: timesMs.length,
+        rounds: all.length,
+        timesMs: timesMs.map((t) => round(t, 1)),
+        busyCoresByRound: all.map((c) => round(c.busyCores)),
+        stealFractionByRound: all.map((c) =>
+          c.stealFraction === null ? null : round(c.stealFraction),
+        ),
+        idleFractionByRound: all.map((c) =>
+          c.idleFraction === null ? null : round(c.idleFraction),
+        ),
+        uncontendedRounds: clear.length,
+        medianMsUncontended: clearMs === null ? null : round(clearMs, 1),
+        imagesPerSecondUncontended: clearMs === null ? null : round((BATCH * 1000) / clearMs),
+        loadAverage1mBeforeByRound: loads.get(name),
+        loadMs: round(median(all.map((c) => c.loadMs)), 0),
       });
-      console.error(`${name}: median ${medianMs.toFixed(1)} ms`);
     }
 
     const ref = results.find((r) => r.engine === REFERENCE);
@@ -281,9 +357,7 @@ async function main(): Promise<void> {
         : null;
       const out = outputs.get(r.engine as EngineName);
       r.maxAbsDiffVsOnnx2 =
-        refOutput && out
-          ? Math.max(...out.map((v, i) => Math.abs(v - refOutput[i])))
-          : null;
+        refOutput && out ? Math.max(...out.map((v, i) => Math.abs(v - refOutput[i]))) : null;
     }
 
     const require = createRequire(import.meta.url);
@@ -293,11 +367,13 @@ async function main(): Promise<void> {
       machine: { ...machineInfo(), note: 'shared 2-core VM; other jobs may run alongside' },
       versions: {
         node: process.version,
-        onnxruntimeNode: (require('onnxruntime-node/package.json') as { version: string })
-          .version,
+        onnxruntimeNode: (require('onnxruntime-node/package.json') as { version: string }).version,
         tfjs: tf.version.tfjs,
       },
-      command: `node --import tsx bench/onnx/throughput.ts --reps ${reps}${outFile ? ` --out ${outFile}` : ''}`,
+      command: `node --import tsx bench/onnx/throughput.ts${process.argv
+        .slice(2)
+        .map((a) => ` ${a}`)
+        .join('')}`,
       settings: {
         backbone: BACKBONE,
         pretrained: true,
@@ -308,9 +384,14 @@ async function main(): Promise<void> {
         timed: 'model forward + reading the output into a Float32Array; warm-up runs excluded',
         warmup,
         reps,
+        rounds,
         cpuReps,
-        cpuRepsNote: 'tfjs-cpu takes ~13 s per batch, so it gets fewer reps',
-        engines: 'each engine in its own child process, one after another',
+        cpuWarmup,
+        cpuRepsNote: 'tfjs-cpu takes ~13 s per batch, so it gets fewer warm-up and timed runs',
+        engines:
+          'each engine in its own child process, one after another; each round runs every engine once (tfjs-cpu only in the first); median over all timed runs of all rounds',
+        busyCores:
+          'process CPU time / wall time over the timed runs: below the thread count means a neighbour held a core; the *Uncontended fields use only rounds with busyCores >= 0.9 x threads; steal/idle fractions are machine-wide shares of all cores (/proc/stat) over the timed runs, steal being time the hypervisor gave to other VMs',
       },
       model: { parameters, onnxBytes: onnxBytes.byteLength, exportMs: round(exportMs, 0) },
       exportCheck: check,
