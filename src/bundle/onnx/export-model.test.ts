@@ -125,14 +125,20 @@ test('reshapes, permutes, dense on images and the visiontune layers match tfjs',
   assert.ok(maxAbsError < 1e-4, `max abs error ${maxAbsError}`);
 });
 
-test('a shared layer called twice exports once per call', async () => {
+test('a shared layer called twice exports a node per call and its weights once', async () => {
   const input = tf.input({ shape: [6, 6, 2] });
-  const shared = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' });
+  const shared = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'shared' });
   const twice = apply(shared, apply(shared, input));
   const model = tf.model({ inputs: input, outputs: twice });
   randomizeWeights(model, 5);
   const { maxAbsError } = await compareWithOnnx(model);
   assert.ok(maxAbsError < 1e-4, `max abs error ${maxAbsError}`);
+  const graph = onnxProto.onnx.ModelProto.decode(layersModelToOnnx(model)).graph!;
+  assert.equal(graph.node!.filter((n) => n.opType === 'Conv').length, 2);
+  assert.deepEqual(
+    graph.initializer!.map((t) => t.name),
+    ['shared_kernel', 'shared_bias'],
+  );
 });
 
 test('layers without an export are all named in one error', () => {

@@ -38,6 +38,7 @@ export class GraphBuilder {
   private readonly nodes: onnx.INodeProto[] = [];
   private readonly initializers: onnx.ITensorProto[] = [];
   private readonly used = new Set<string>();
+  private readonly floatsByKey = new Map<string, { name: string; data: Float32Array }[]>();
 
   /** A fresh name based on `base`. */
   unique(base: string): string {
@@ -75,12 +76,17 @@ export class GraphBuilder {
     return output;
   }
 
-  /** A float32 initializer (weights), stored as raw little-endian bytes. */
+  /** A float32 initializer (weights), stored as raw little-endian bytes. Asked again for the
+   * same name, shape and values (a shared layer's next call), it returns the first one. */
   floats(name: string, dims: number[], values: Float32Array | number[]): string {
     const data = Float32Array.from(values);
     if (data.length !== dims.reduce((a, b) => a * b, 1))
       throw new Error(`initializer ${name}: ${data.length} values for shape [${dims}]`);
+    const key = `${name}[${dims}]`;
+    const same = this.floatsByKey.get(key)?.find((f) => f.data.every((v, i) => v === data[i]));
+    if (same) return same.name;
     const unique = this.unique(name);
+    this.floatsByKey.set(key, [...(this.floatsByKey.get(key) ?? []), { name: unique, data }]);
     this.initializers.push({
       name: unique,
       dims,
