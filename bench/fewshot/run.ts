@@ -5,7 +5,7 @@
 // ProtoNets from scratch (resnet_tiny, all blocks), and the centroid baseline on a mid-level tap.
 // Prints JSON. Long: run it outside tests.
 // Usage: node --import tsx bench/fewshot/run.ts [--settings within,cross] [--episodes 600]
-//        [--meta-steps 300] [--reptile-steps 150] [--runs pretrained,scratch,tap]
+//        [--meta-steps 300] [--reptile-steps 150] [--runs pretrained,scratch,tap,proto]
 //        [--partial now.json] (the JSON so far, rewritten after every run)
 import { promises as fs } from 'node:fs';
 import { initEngine } from '../../src/engine/index.js';
@@ -48,6 +48,8 @@ const RUNS: Record<string, { label: string; config: Partial<FewShotConfigInput> 
         imageSize: 64,
         unfreeze: 3,
         methods: ['centroid', 'finetune-head', 'protonet', 'maml', 'anil'],
+        // Finn et al.'s learned head init, as fewshot-2026-11-29.json measured it.
+        headInit: 'learned',
         metaSteps,
       },
     },
@@ -61,6 +63,20 @@ const RUNS: Record<string, { label: string; config: Partial<FewShotConfigInput> 
         metaSteps: reptileSteps,
         // 20 test-time steps instead of the paper's 50: 50 cost ~0.4 s per episode here.
         testInnerSteps: 20,
+      },
+    },
+  ],
+  // Proto-MAML (Triantafillou et al. 2020): each task's head starts at its support prototypes.
+  proto: [
+    {
+      label: 'mobilenet_v2 pretrained, 64 px, last 3 blocks trainable, Proto-MAML head init',
+      config: {
+        backbone: 'mobilenet_v2',
+        imageSize: 64,
+        unfreeze: 3,
+        methods: ['maml', 'anil'],
+        headInit: 'prototypes',
+        metaSteps,
       },
     },
   ],
@@ -112,9 +128,9 @@ const output = () => ({
   results,
 });
 for (const setting of list('settings', 'within,cross')) {
-  for (const run of list('runs', 'pretrained,scratch,tap').flatMap((r) => RUNS[r]!)) {
+  for (const run of list('runs', 'pretrained,scratch,tap,proto').flatMap((r) => RUNS[r]!)) {
     const config = resolveFewShotConfig(common, SETTINGS[setting], run.config, {
-      out: `runs/bench-fewshot/${setting}-${run.config.backbone}-${(run.config.methods ?? []).join('-')}`,
+      out: `runs/bench-fewshot/${setting}-${run.config.backbone}-${(run.config.methods ?? []).join('-')}${run.config.headInit ? `-${run.config.headInit}` : ''}`,
     });
     process.stderr.write(`\n== ${setting}: ${run.label}\n`);
     const t = Date.now();

@@ -131,6 +131,12 @@ function episodeFlags(command: Command): Command {
       parseInteger('--test-inner-steps', 1),
     )
     .option('--inner-lr <x>', 'maml/anil/reptile: inner lr', parseNumber('--inner-lr'))
+    .addOption(
+      new Option(
+        '--head-init <init>',
+        "maml/anil: each task's head starts from its support prototypes (Proto-MAML; default) or a meta-learned init",
+      ).choices(['learned', 'prototypes']),
+    )
     .option(
       '--second-order',
       'maml/anil: differentiate through the inner loop (default first order)',
@@ -175,6 +181,7 @@ async function configFrom(
     innerSteps: flags.innerSteps,
     testInnerSteps: flags.testInnerSteps,
     innerLr: flags.innerLr,
+    headInit: flags.headInit,
     firstOrder: flags.secondOrder ? false : flags.firstOrder ? true : undefined,
     out: flags.out,
     seed: flags.seed,

@@ -63,6 +63,9 @@ export const fewShotConfigSchema = z.object({
    * inner-loop kernel twice differentiable, which conv bodies are not in tfjs), ANIL second order.
    */
   firstOrder: z.boolean().optional(),
+  /** MAML / ANIL: each task's head from a meta-learned init or its support prototypes
+   * (Proto-MAML, the default: measured better on bench/fewshot). */
+  headInit: z.enum(['learned', 'prototypes']).optional(),
   seed: z.number().int().nonnegative().default(0),
   out: z.string().default('runs/fewshot'),
   skipBad: z.boolean().default(false),

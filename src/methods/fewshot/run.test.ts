@@ -63,6 +63,9 @@ test('every method runs on the same fixed episodes; meta-learners report their u
         m.history.every((h) => h.valAccuracy !== undefined),
         m.method,
       );
+    // MAML and ANIL start each task's head at its support prototypes unless told otherwise.
+    if (m.method === 'maml' || m.method === 'anil')
+      assert.equal(m.settings.headInit, 'prototypes', m.method);
   }
 });
 

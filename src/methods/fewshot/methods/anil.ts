@@ -15,13 +15,14 @@ import {
   headLogits,
   type MetaNetwork,
   metaGradients,
+  prototypeHead,
 } from './maml.js';
 import { ANIL_DEFAULTS, type MamlOptionsInput, resolveMamlOptions } from './options.js';
 
 export function createAnil(network: MetaNetwork, options: MamlOptionsInput = {}): EmbeddingLearner {
   // The inner loop is the head's by definition: innerScope is not an option here.
   const o = { ...resolveMamlOptions(options, ANIL_DEFAULTS), innerScope: 'head' as const };
-  const model = new HeadedModel(network, o.maxWays, o.seed);
+  const model = new HeadedModel(network, o.maxWays, o.seed, o.headInit);
   let order: ReturnType<typeof chooseOrder>;
   try {
     order = chooseOrder(model, 'head', o.firstOrder, 'anil');
@@ -38,7 +39,10 @@ export function createAnil(network: MetaNetwork, options: MamlOptionsInput = {})
     async classify(support, labels, query, ways) {
       model.checkWays(ways, 'anil');
       // Parameters [head kernel, head bias] only: the embeddings are given.
-      const init = [model.kernel, model.bias];
+      const init =
+        o.headInit === 'prototypes'
+          ? prototypeHead(support, labels, ways)
+          : [model.kernel, model.bias];
       let head: tf.Tensor[] = init;
       for (let s = 0; s < o.testInnerSteps; s++) {
         const next = tf.tidy(() => {
@@ -50,6 +54,7 @@ export function createAnil(network: MetaNetwork, options: MamlOptionsInput = {})
       }
       const logits = headLogits(query, head[0]!, head[1]!, ways);
       disposeReplaced(head, [], init);
+      if (o.headInit === 'prototypes') tf.dispose(init);
       const out = await argmaxRows(logits);
       logits.dispose();
       return out;
@@ -68,6 +73,7 @@ export function createAnil(network: MetaNetwork, options: MamlOptionsInput = {})
       testInnerSteps: o.testInnerSteps,
       innerLr: o.innerLr,
       innerOptimizer: 'sgd (head only)',
+      headInit: o.headInit,
       outerLr: o.outerLr,
       outerOptimizer: 'adam',
       order: order.firstOrder ? 'first' : 'second',

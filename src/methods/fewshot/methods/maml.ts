@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../../../errors.js';
 import type { AdaptingLearner, EpisodeTensors, MetaStepResult } from '../learner.js';
-import { accuracyOf, argmaxRows } from '../losses.js';
+import { accuracyOf, argmaxRows, prototypes } from '../losses.js';
 import type { FewShotNetwork } from '../network.js';
 import {
   gradientsOf,
@@ -31,6 +31,7 @@ export type MetaNetwork = Pick<FewShotNetwork, 'body' | 'embeddingDim'>;
 /** A labelled batch of cut features. */
 export type Batch = { x: tf.Tensor; labels: Int32Array; ways: number };
 export type InnerScope = MamlOptions['innerScope'];
+export type HeadInit = MamlOptions['headInit'];
 
 /**
  * Length of the embedding the head sees. Pretrained embeddings differ in scale by orders of
@@ -57,6 +58,22 @@ export function headLogits(
   });
 }
 
+/**
+ * Proto-MAML's head init (Triantafillou et al. 2020): the prototype classifier of the support set
+ * in the head's feature space. Column c is m_c, the mean unit-length support embedding of class c,
+ * and bias −(s/2)·‖m_c‖², so headLogits gives s·e·m_c − (s/2)·‖m_c‖² = −(s/2)·‖e − m_c‖² + s/2
+ * (s = HEAD_FEATURE_SCALE): classes ranked by distance to their prototype, logits in [−s, s/2].
+ * Kernel [dim, ways], bias [ways]; differentiable in the embeddings.
+ */
+export function prototypeHead(emb: tf.Tensor2D, labels: Int32Array, ways: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.add(tf.sum(tf.square(emb), 1, true), 1e-12));
+    const means = prototypes(tf.div(emb, norm) as tf.Tensor2D, labels, ways); // [ways, dim]
+    const bias = tf.mul(tf.sum(tf.square(means), 1), -HEAD_FEATURE_SCALE / 2);
+    return [tf.transpose(means), bias];
+  });
+}
+
 /** Body + head; parameters in the order body trainable weights…, head kernel, head bias. */
 export class HeadedModel {
   readonly bodyWeights: LayerVariable[];
@@ -67,6 +84,7 @@ export class HeadedModel {
     readonly network: MetaNetwork,
     readonly maxWays: number,
     seed: number,
+    readonly headInit: HeadInit = 'learned',
   ) {
     this.bodyWeights = network.body.trainableWeights;
     const dim = network.body.outputs[0]!.shape.at(-1);
@@ -93,6 +111,19 @@ export class HeadedModel {
       body,
       () => this.network.body.apply(x, { training: true }) as tf.Tensor2D,
     );
+  }
+
+  /**
+   * The parameters a task's inner loop starts from: θ, or with Proto-MAML θ's body and the
+   * support's prototype head (a function of the body, so the outer gradient reaches it).
+   */
+  taskParams(params: readonly tf.Tensor[], support: Batch): tf.Tensor[] {
+    if (this.headInit === 'learned') return [...params];
+    const n = this.bodyCount;
+    const emb = this.embed(params, support.x);
+    const head = prototypeHead(emb, support.labels, support.ways);
+    emb.dispose();
+    return [...params.slice(0, n), ...head];
   }
 
   logits(params: readonly tf.Tensor[], x: tf.Tensor, ways: number): tf.Tensor2D {
@@ -231,14 +262,35 @@ export async function metaGradients(
     };
     let value: tf.Scalar;
     let grads: tf.Tensor[];
-    if (opts.firstOrder) {
+    if (opts.firstOrder && model.headInit === 'prototypes') {
+      // First-order Proto-MAML: θ' = init(θ) + Δ, the inner loop's step Δ a constant, so the
+      // gradient is FOMAML's for the body plus the query loss's path through the prototypes.
+      const init = tf.tidy(() => model.taskParams(vars, support));
+      const fast = adaptSgd(model, init, support, { ...opts, differentiable: false });
+      const delta = tf.tidy(() => fast.map((f, i) => tf.sub(f, init[i]!)));
+      disposeReplaced(init, fast, vars);
+      disposeReplaced(fast, [], vars);
+      const r = tf.variableGrads(
+        () => queryLoss(model.taskParams(vars, support).map((p, i) => tf.add(p, delta[i]!))),
+        vars,
+      );
+      tf.dispose(delta);
+      value = r.value;
+      grads = vars.map((v) => r.grads[v.name] ?? tf.zerosLike(v));
+    } else if (opts.firstOrder) {
       // FOMAML: the gradient of the query loss at θ', taken as the gradient at θ.
       const fast = adaptSgd(model, vars, support, { ...opts, differentiable: false });
       ({ value, grads } = valueAndGradients((...p) => queryLoss(p), fast));
       disposeReplaced(fast, [], vars);
     } else {
       const r = tf.variableGrads(
-        () => queryLoss(adaptSgd(model, vars, support, { ...opts, differentiable: true })),
+        () =>
+          queryLoss(
+            adaptSgd(model, model.taskParams(vars, support), support, {
+              ...opts,
+              differentiable: true,
+            }),
+          ),
         vars,
       );
       value = r.value;
@@ -312,7 +364,7 @@ export async function predictAdapted(
 
 export function createMaml(network: MetaNetwork, options: MamlOptionsInput = {}): AdaptingLearner {
   const o = resolveMamlOptions(options);
-  const model = new HeadedModel(network, o.maxWays, o.seed);
+  const model = new HeadedModel(network, o.maxWays, o.seed, o.headInit);
   let order: ReturnType<typeof chooseOrder>;
   try {
     order = chooseOrder(model, o.innerScope, o.firstOrder, 'maml');
@@ -336,9 +388,12 @@ export function createMaml(network: MetaNetwork, options: MamlOptionsInput = {})
     async predict(episode) {
       model.checkWays(episode.ways, 'maml');
       const test = { steps: o.testInnerSteps, lr: o.innerLr, scope: o.innerScope };
-      return predictAdapted(model, episode, (vars, support) =>
-        adaptSgd(model, vars, support, { ...test, differentiable: false }),
-      );
+      return predictAdapted(model, episode, (vars, support) => {
+        const init = tf.tidy(() => model.taskParams(vars, support));
+        const fast = adaptSgd(model, init, support, { ...test, differentiable: false });
+        disposeReplaced(init, fast, vars);
+        return fast;
+      });
     },
     metaVariables: () => model.variables(),
     describe: () => ({
@@ -347,6 +402,7 @@ export function createMaml(network: MetaNetwork, options: MamlOptionsInput = {})
       innerLr: o.innerLr,
       innerOptimizer: 'sgd',
       innerScope: o.innerScope,
+      headInit: o.headInit,
       outerLr: o.outerLr,
       outerOptimizer: 'adam',
       order: order.firstOrder ? 'first' : 'second',

@@ -20,6 +20,11 @@ export interface MamlOptions {
   firstOrder: boolean | undefined;
   /** What the inner loop adapts: the whole body and head ('all', MAML) or the head only. */
   innerScope: 'all' | 'head';
+  /**
+   * Where each task's head starts: a meta-learned init ('learned', Finn et al.), or the support
+   * set's prototype classifier ('prototypes': Proto-MAML, Triantafillou et al. 2020).
+   */
+  headInit: 'learned' | 'prototypes';
   /** Outputs of the learner's head: the most ways of any episode (fewer use the first ones). */
   maxWays: number;
   /** Seed of the head's glorot initialization. */
@@ -55,6 +60,7 @@ export const MAML_DEFAULTS: MamlOptions = {
   outerLr: 0.001,
   firstOrder: true,
   innerScope: 'all',
+  headInit: 'learned',
   maxWays: 5,
   seed: 0,
 };
