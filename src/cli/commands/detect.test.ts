@@ -209,6 +209,32 @@ test('track --model --frames: the detector runs on each frame and the tracks com
   const tracks = parseMotTracks(await fs.readFile(tracksFile, 'utf8'), tracksFile);
   assert.equal(tracks.length, result.boxes);
 
+  // Through ONNX Runtime: the same detections, up to boxes whose score is within float32
+  // rounding of the threshold.
+  const onnxDet = path.join(work, 'det-onnx.txt');
+  r = await runCli([
+    'track',
+    '--model',
+    bundle,
+    '--frames',
+    frames,
+    '--detect-threshold',
+    '0.01',
+    '--out',
+    path.join(work, 'tracks-onnx.txt'),
+    '--save-detections',
+    onnxDet,
+    '--engine',
+    'onnx',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const viaOnnx = parseMotDetections(await fs.readFile(onnxDet, 'utf8'), onnxDet);
+  assert.ok(
+    Math.abs(viaOnnx.length - detections.length) <= Math.ceil(0.02 * detections.length),
+    `${viaOnnx.length} detections through ONNX Runtime vs ${detections.length}`,
+  );
+
   // The same frames as a video (ffmpeg, installed by .ci/run) give the same detections up to
   // the codec's loss: a lossless one here, so exactly the same boxes.
   const video = path.join(work, 'frames.mkv');

@@ -21,9 +21,10 @@ import {
 import { motMetrics } from '../../track/mot-metrics.js';
 import { runTracker, SORT_MIN_SCORE, type TrackerName } from '../../track/run-tracker.js';
 import type { Detection } from '../../track/types.js';
-import { addCommonFlags, type CommonFlags, parseNumber, setUp } from '../common.js';
+import { addCommonFlags, addEngineFlag, type CommonFlags, parseNumber, setUp } from '../common.js';
 
 interface TrackFlags extends CommonFlags {
+  engine: string;
   detections?: string;
   model?: string;
   frames?: string;
@@ -55,7 +56,7 @@ async function readDetections(
   }
   if (Boolean(flags.frames) === Boolean(flags.video))
     throw badUsage('--model needs one of --frames DIR or --video FILE');
-  const detector = await openDetectorBundle(flags.model!);
+  const detector = await openDetectorBundle(flags.model!, flags);
   let scratch: string | undefined;
   try {
     if (flags.video) scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'visiontune-frames-'));
@@ -83,39 +84,41 @@ async function readText(file: string, what: string): Promise<string> {
 }
 
 export function trackCommand(program: Command): void {
-  addCommonFlags(
-    program
-      .command('track')
-      .description('track objects across frames from their detections (SORT or ByteTrack)')
-      .option(
-        '--detections <file>',
-        'detections, MOTChallenge det.txt format (frame,-1,x,y,w,h,score,...)',
-      )
-      .option('--model <dir>', 'detector bundle to find the objects in --frames or --video')
-      .option('--frames <dir>', 'folder of frames, in name order')
-      .option('--video <file>', 'video decoded to frames with ffmpeg (when installed)')
-      .option(
-        '--detect-threshold <x>',
-        "with --model: keep boxes scoring above this (default 0.1, ByteTrack's low threshold)",
-        parseNumber('--detect-threshold'),
-        0.1,
-      )
-      .option(
-        '--save-detections <file>',
-        'with --model: also write the detections (MOTChallenge det.txt)',
-      )
-      .option(
-        '--min-score <x>',
-        `SORT: ignore detections under this score (default ${SORT_MIN_SCORE})`,
-        parseNumber('--min-score'),
-      )
-      .addOption(
-        new Option('--tracker <name>', 'tracker')
-          .choices(['sort', 'bytetrack'])
-          .default('bytetrack'),
-      )
-      .option('--out <file>', 'where to write the tracks (MOTChallenge results format)')
-      .option('--gt <file>', 'ground truth (MOTChallenge gt.txt) to score the tracks against'),
+  addEngineFlag(
+    addCommonFlags(
+      program
+        .command('track')
+        .description('track objects across frames from their detections (SORT or ByteTrack)')
+        .option(
+          '--detections <file>',
+          'detections, MOTChallenge det.txt format (frame,-1,x,y,w,h,score,...)',
+        )
+        .option('--model <dir>', 'detector bundle to find the objects in --frames or --video')
+        .option('--frames <dir>', 'folder of frames, in name order')
+        .option('--video <file>', 'video decoded to frames with ffmpeg (when installed)')
+        .option(
+          '--detect-threshold <x>',
+          "with --model: keep boxes scoring above this (default 0.1, ByteTrack's low threshold)",
+          parseNumber('--detect-threshold'),
+          0.1,
+        )
+        .option(
+          '--save-detections <file>',
+          'with --model: also write the detections (MOTChallenge det.txt)',
+        )
+        .option(
+          '--min-score <x>',
+          `SORT: ignore detections under this score (default ${SORT_MIN_SCORE})`,
+          parseNumber('--min-score'),
+        )
+        .addOption(
+          new Option('--tracker <name>', 'tracker')
+            .choices(['sort', 'bytetrack'])
+            .default('bytetrack'),
+        )
+        .option('--out <file>', 'where to write the tracks (MOTChallenge results format)')
+        .option('--gt <file>', 'ground truth (MOTChallenge gt.txt) to score the tracks against'),
+    ),
   ).action(async (flags: TrackFlags) => {
     const { out } = await setUp(flags);
     if (flags.minScore !== undefined && flags.tracker !== 'sort')
