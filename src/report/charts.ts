@@ -274,40 +274,41 @@ export function confusionSpec(
   } as TopLevelSpec;
 }
 
-/** Per-class F1 as horizontal bars, worst class at the top, with F1 and support written on. */
-export function f1BarsSpec(perClass: readonly ClassMetrics[], split = 'test'): TopLevelSpec | null {
-  // Sorted here rather than with a vega-lite sort-by-field, which the text layer would
-  // inherit as a second, conflicting sort of the same domain.
-  const rows = perClass
-    .filter((c) => finite(c.f1))
-    .map((c) => ({
-      label: c.label,
-      f1: c.f1,
-      text: `${c.f1.toFixed(2)} (n=${c.support})`,
-    }))
-    .sort((a, b) => a.f1 - b.f1);
-  if (rows.length === 0) return null;
-  const n = rows.length;
-  const step = n <= 30 ? 20 : n <= 60 ? 12 : 9;
+/**
+ * Horizontal [0, 1] bars, one per class, in the caller's row order (worst first; sorted by the
+ * caller, not by a vega sort-by-field the text layer would inherit as a second, conflicting
+ * sort), each row's `text` written on its bar when there are at most 60 rows. `steps`: the bar
+ * height for ≤ 30, ≤ 60 and more rows.
+ */
+export function classBarsSpec(o: {
+  rows: readonly Record<string, unknown>[];
+  nameField: string;
+  valueField: string;
+  valueTitle: string;
+  title: { text: string; subtitle: string };
+  description: string;
+  steps: [number, number, number];
+}): TopLevelSpec {
+  const n = o.rows.length;
   return {
     ...baseSpec,
-    title: { text: `Per-class F1 (${split})`, subtitle: 'worst class first; n = support' },
-    description: `Per-class F1 bar chart on the ${split} split, ${n} classes`,
+    title: o.title,
+    description: o.description,
     width: CURVE_WIDTH,
-    height: { step },
-    data: { values: rows },
+    height: { step: n <= 30 ? o.steps[0] : n <= 60 ? o.steps[1] : o.steps[2] },
+    data: { values: o.rows },
     encoding: {
       y: {
-        field: 'label',
+        field: o.nameField,
         type: 'nominal',
         title: null,
-        sort: rows.map((r) => r.label),
+        sort: o.rows.map((r) => r[o.nameField] as string),
         axis: { labelLimit: 160, labelFontSize: n <= 60 ? 11 : 8 },
       },
       x: {
-        field: 'f1',
+        field: o.valueField,
         type: 'quantitative',
-        title: 'F1',
+        title: o.valueTitle,
         scale: { domain: [0, 1] },
         axis: { format: '.1f' },
       },
@@ -330,6 +331,28 @@ export function f1BarsSpec(perClass: readonly ClassMetrics[], split = 'test'): T
         : []),
     ],
   } as TopLevelSpec;
+}
+
+/** Per-class F1 as horizontal bars, worst class at the top, with F1 and support written on. */
+export function f1BarsSpec(perClass: readonly ClassMetrics[], split = 'test'): TopLevelSpec | null {
+  const rows = perClass
+    .filter((c) => finite(c.f1))
+    .map((c) => ({
+      label: c.label,
+      f1: c.f1,
+      text: `${c.f1.toFixed(2)} (n=${c.support})`,
+    }))
+    .sort((a, b) => a.f1 - b.f1);
+  if (rows.length === 0) return null;
+  return classBarsSpec({
+    rows,
+    nameField: 'label',
+    valueField: 'f1',
+    valueTitle: 'F1',
+    title: { text: `Per-class F1 (${split})`, subtitle: 'worst class first; n = support' },
+    description: `Per-class F1 bar chart on the ${split} split, ${rows.length} classes`,
+    steps: [20, 12, 9],
+  });
 }
 
 /** Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration. */

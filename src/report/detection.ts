@@ -19,7 +19,7 @@ import {
 } from './detection-charts.js';
 import { dataUrl, type RenderReportOptions } from './html.js';
 import { escapeHtml } from './html-text.js';
-import { configSection, htmlDocument, notesSection, figure as pageFigure } from './page.js';
+import { configSection, htmlDocument, navBar, notesSection, figure as pageFigure } from './page.js';
 
 export interface DetectionSampleImage {
   /** Shown as the caption, e.g. the image's path. */
@@ -190,19 +190,18 @@ export async function renderDetectionReport(
   ]);
   const notes = notesSection(r.notes);
   const config = r.config === undefined ? '' : configSection(r.config);
-  const nav = [
-    ['metrics', 'Metrics'],
-    ['training', 'Training'],
-    ['per-class', 'Per class'],
-    ['pr', 'PR curves'],
-    ['samples', 'Samples'],
-    ...(notes ? [['notes', 'Notes']] : []),
-    ...(config ? [['config', 'Config']] : []),
-  ]
-    .map(([id, text]) => `<a href="#${id}">${text}</a>`)
-    .join('');
+  const nav = navBar(
+    [
+      ['metrics', 'Metrics'],
+      ['training', 'Training'],
+      ['per-class', 'Per class'],
+      ['pr', 'PR curves'],
+      ['samples', 'Samples'],
+    ],
+    { notes, config },
+  );
   const body = `${header(r)}
-<nav>${nav}</nav>
+${nav}
 <section id="metrics"><h2>Metrics</h2>
 ${headlineTable(m)}
 </section>

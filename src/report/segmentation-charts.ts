@@ -4,7 +4,7 @@
 // `description` that becomes the SVG's aria-label, null when there is nothing to draw.
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from '../train/metrics-log.js';
-import { baseSpec, CURVE_WIDTH, confusionSpec, finite } from './charts.js';
+import { classBarsSpec, confusionSpec, finite } from './charts.js';
 import { categoryNames, detectionLossSpec, epochMetricsSpec } from './detection-charts.js';
 
 /** `loss`, `loss_*` and `val_loss` per epoch on one chart. Null when none was logged. */
@@ -30,7 +30,6 @@ export function iouPerClassSpec(
     classes,
     perClassIoU.map((_, i) => i),
   );
-  // Sorted here, not by a vega sort-by-field the text layer would inherit (as f1BarsSpec).
   const rows = perClassIoU
     .map((iou, i) => ({ name: name(i), iou, text: finite(iou) ? iou.toFixed(2) : '' }))
     .filter((r) => finite(r.iou))
@@ -38,51 +37,18 @@ export function iouPerClassSpec(
   if (rows.length === 0) return null;
   const n = rows.length;
   const omitted = perClassIoU.length - n;
-  const step = n <= 30 ? 18 : n <= 60 ? 11 : 8;
-  return {
-    ...baseSpec,
+  return classBarsSpec({
+    rows,
+    nameField: 'name',
+    valueField: 'iou',
+    valueTitle: 'IoU',
     title: {
       text: 'IoU per class',
       subtitle: `worst class first${omitted > 0 ? `; ${omitted} class${omitted === 1 ? '' : 'es'} not in ground truth or prediction omitted (n/a)` : ''}`,
     },
     description: `IoU per class bar chart, ${n} classes`,
-    width: CURVE_WIDTH,
-    height: { step },
-    data: { values: rows },
-    encoding: {
-      y: {
-        field: 'name',
-        type: 'nominal',
-        title: null,
-        sort: rows.map((r) => r.name),
-        axis: { labelLimit: 160, labelFontSize: n <= 60 ? 11 : 8 },
-      },
-      x: {
-        field: 'iou',
-        type: 'quantitative',
-        title: 'IoU',
-        scale: { domain: [0, 1] },
-        axis: { format: '.1f' },
-      },
-    },
-    layer: [
-      { mark: { type: 'bar', color: '#4c78a8' } },
-      ...(n <= 60
-        ? [
-            {
-              mark: {
-                type: 'text' as const,
-                align: 'left' as const,
-                dx: 3,
-                fontSize: n <= 30 ? 10 : 8,
-                color: '#333',
-              },
-              encoding: { text: { field: 'text', type: 'nominal' as const } },
-            },
-          ]
-        : []),
-    ],
-  } as TopLevelSpec;
+    steps: [18, 11, 8],
+  });
 }
 
 interface Layer {

@@ -16,7 +16,7 @@ import { categoryNames } from './detection-charts.js';
 import { dataUrl, type RenderReportOptions } from './html.js';
 import { escapeHtml } from './html-text.js';
 import type { Palette } from './mask-images.js';
-import { configSection, htmlDocument, notesSection, figure as pageFigure } from './page.js';
+import { configSection, htmlDocument, navBar, notesSection, figure as pageFigure } from './page.js';
 import {
   epochValuesSpec,
   iouPerClassSpec,
@@ -287,19 +287,18 @@ export async function renderSegmentationReport(
   ]);
   const notes = notesSection(r.notes);
   const config = r.config === undefined ? '' : configSection(r.config);
-  const nav = [
-    ['metrics', 'Metrics'],
-    ['training', 'Training'],
-    ['per-class', 'Per class'],
-    ['confusion', 'Confusion'],
-    ['samples', 'Samples'],
-    ...(notes ? [['notes', 'Notes']] : []),
-    ...(config ? [['config', 'Config']] : []),
-  ]
-    .map(([id, text]) => `<a href="#${id}">${text}</a>`)
-    .join('');
+  const nav = navBar(
+    [
+      ['metrics', 'Metrics'],
+      ['training', 'Training'],
+      ['per-class', 'Per class'],
+      ['confusion', 'Confusion'],
+      ['samples', 'Samples'],
+    ],
+    { notes, config },
+  );
   const body = `${header(r)}
-<nav>${nav}</nav>
+${nav}
 <section id="metrics"><h2>Metrics (${escapeHtml(split)})</h2>
 ${headlineTable(m)}
 </section>
