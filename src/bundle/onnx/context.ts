@@ -4,7 +4,7 @@
 // TF.js layers run NHWC; ONNX's Conv, pooling and Resize run NCHW. Every rank-4 tensor is kept
 // NCHW inside the exported graph (one transpose at the input, one at each rank-4 output), and a
 // converter that needs TF.js's element order (Flatten, Reshape, Permute) asks for an NHWC view.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { GraphBuilder } from './graph-builder.js';
 
 export type Shape = (number | null)[];
@@ -43,21 +43,7 @@ export function transposeValues(
   shape: number[],
   perm: number[],
 ): Float32Array {
-  const rank = shape.length;
-  const outShape = perm.map((p) => shape[p]);
-  const inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const out = new Float32Array(values.length);
-  const index = new Array(rank).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let source = 0;
-    for (let d = 0; d < rank; d++) source += index[d] * inStrides[perm[d]];
-    out[o] = values[source];
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d] < outShape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
+  return tf.tidy(() => tf.transpose(tf.tensor(values, shape), perm).dataSync() as Float32Array);
 }
 
 export interface Weight {
@@ -65,26 +51,24 @@ export interface Weight {
   values: Float32Array;
 }
 
+const shortName = (w: tf.LayerVariable) => w.originalName.split('/').pop() ?? w.originalName;
+const readWeight = (w: tf.LayerVariable): Weight => ({
+  shape: [...w.shape] as number[],
+  values: w.read().dataSync() as Float32Array,
+});
+
 export class ExportContext {
   constructor(readonly b: GraphBuilder) {}
 
   /** The layer's weights by their short name ('kernel', 'bias', 'gamma', 'moving_mean', …). */
   weights(layer: tf.layers.Layer): Map<string, Weight> {
-    const out = new Map<string, Weight>();
-    for (const w of layer.weights) {
-      const short = w.originalName.split('/').pop() ?? w.originalName;
-      out.set(short, {
-        shape: [...w.shape] as number[],
-        values: w.read().dataSync() as Float32Array,
-      });
-    }
-    return out;
+    return new Map(layer.weights.map((w) => [shortName(w), readWeight(w)]));
   }
 
   weight(layer: tf.layers.Layer, short: string): Weight {
-    const w = this.weights(layer).get(short);
+    const w = layer.weights.find((v) => shortName(v) === short);
     if (!w) throw new Error(`layer ${layer.name} has no weight '${short}'`);
-    return w;
+    return readWeight(w);
   }
 
   /** The value in TF.js's NHWC element order (a transpose for rank-4 values). */

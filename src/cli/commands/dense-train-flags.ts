@@ -1,6 +1,8 @@
 // The optimisation flags `detect train` and `segment train` share (their defaults differ).
 import { type Command, Option } from 'commander';
+import type { Callback } from '../../train/callbacks.js';
 import { parseInteger, parseNumber } from '../common.js';
+import type { Output } from '../output.js';
 
 export function addOptimizerFlags(command: Command, defaults: { epochs: number; batch: number }) {
   return command
@@ -36,4 +38,17 @@ export function addOptimizerFlags(command: Command, defaults: { epochs: number; 
 export function optimizerFields(flags: Record<string, unknown>) {
   const { epochs, batch, lr, backboneLrMult, weightDecay, schedule, clipNorm } = flags;
   return { epochs, batch, lr, backboneLrMult, weightDecay, schedule, clipNorm };
+}
+
+/** A line per epoch: the loss, and the validation metric `key` (as `label`) when it was logged. */
+export function epochProgress(out: Output, epochs: number, key: string, label: string): Callback {
+  return {
+    onEpochEnd: (r) => {
+      const value = r[key];
+      out.info(
+        `epoch ${r.epoch}/${epochs}  loss ${Number(r.loss).toFixed(4)}` +
+          (typeof value === 'number' ? `  ${label} ${value.toFixed(3)}` : ''),
+      );
+    },
+  };
 }

@@ -11,7 +11,7 @@ import {
   readConfigFile,
   setUp,
 } from '../common.js';
-import { addOptimizerFlags, optimizerFields } from './dense-train-flags.js';
+import { addOptimizerFlags, epochProgress, optimizerFields } from './dense-train-flags.js';
 import { formatDetectionMetrics } from './detect-format.js';
 
 interface DetectTrainFlags extends CommonFlags {
@@ -139,15 +139,7 @@ export function detectTrainSubcommand(detect: Command): void {
     });
     const result = await trainDetector(config, {
       log: (line) => out.info(line),
-      callbacks: [
-        {
-          onEpochEnd: (r) =>
-            out.info(
-              `epoch ${r.epoch}/${config.epochs}  loss ${Number(r.loss).toFixed(4)}` +
-                (typeof r.val_ap50 === 'number' ? `  val AP50 ${r.val_ap50.toFixed(3)}` : ''),
-            ),
-        },
-      ],
+      callbacks: [epochProgress(out, config.epochs, 'val_ap50', 'val AP50')],
     });
     out.result(
       {

@@ -186,20 +186,23 @@ test('track --model --frames: the detector runs on each frame and the tracks com
   const tracksFile = path.join(work, 'tracks.txt');
   const detFile = path.join(work, 'det.txt');
   const bundle = path.join(run(), 'bundle');
-  let r = await runCli([
-    'track',
-    '--model',
-    bundle,
-    '--frames',
-    frames,
-    '--detect-threshold',
-    '0.01',
-    '--out',
-    tracksFile,
-    '--save-detections',
-    detFile,
-    '--json',
-  ]);
+  const track = (out: string, det: string, ...extra: string[]) =>
+    runCli([
+      'track',
+      '--model',
+      bundle,
+      '--frames',
+      frames,
+      '--detect-threshold',
+      '0.01',
+      '--out',
+      out,
+      '--save-detections',
+      det,
+      '--json',
+      ...extra,
+    ]);
+  let r = await track(tracksFile, detFile);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   const detections = parseMotDetections(await fs.readFile(detFile, 'utf8'), detFile);
@@ -212,22 +215,7 @@ test('track --model --frames: the detector runs on each frame and the tracks com
   // Through ONNX Runtime: the same detections, up to boxes whose score is within float32
   // rounding of the threshold.
   const onnxDet = path.join(work, 'det-onnx.txt');
-  r = await runCli([
-    'track',
-    '--model',
-    bundle,
-    '--frames',
-    frames,
-    '--detect-threshold',
-    '0.01',
-    '--out',
-    path.join(work, 'tracks-onnx.txt'),
-    '--save-detections',
-    onnxDet,
-    '--engine',
-    'onnx',
-    '--json',
-  ]);
+  r = await track(path.join(work, 'tracks-onnx.txt'), onnxDet, '--engine', 'onnx');
   assert.equal(r.code, 0, r.stderr);
   const viaOnnx = parseMotDetections(await fs.readFile(onnxDet, 'utf8'), onnxDet);
   assert.ok(

@@ -12,7 +12,7 @@ import {
   readConfigFile,
   setUp,
 } from '../common.js';
-import { addOptimizerFlags, optimizerFields } from './dense-train-flags.js';
+import { addOptimizerFlags, epochProgress, optimizerFields } from './dense-train-flags.js';
 import { formatSegmentationMetrics } from './segment-format.js';
 
 interface SegmentTrainFlags extends CommonFlags {
@@ -177,15 +177,7 @@ export function segmentTrainSubcommand(segment: Command): void {
     });
     const result = await trainSegmenter(config, {
       log: (line) => out.info(line),
-      callbacks: [
-        {
-          onEpochEnd: (r) =>
-            out.info(
-              `epoch ${r.epoch}/${config.epochs}  loss ${Number(r.loss).toFixed(4)}` +
-                (typeof r.val_miou === 'number' ? `  val mIoU ${r.val_miou.toFixed(3)}` : ''),
-            ),
-        },
-      ],
+      callbacks: [epochProgress(out, config.epochs, 'val_miou', 'val mIoU')],
     });
     out.result(
       {
