@@ -66,8 +66,26 @@ export async function saveBundle(
   return full;
 }
 
-/** Reads and validates visiontune.json without loading the model. */
-export async function readBundleMeta(dir: string): Promise<BundleMeta> {
+const isFile = (file: string) =>
+  fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
+/**
+ * The bundle folder `location` names: the folder itself, or, for a run's output folder (the
+ * `out` of train, adapt, detect train, …), the `bundle/` inside it. Unchanged when neither
+ * holds a bundle, so the caller's error names what the user gave.
+ */
+export async function locateBundle(location: string): Promise<string> {
+  if (await isFile(path.join(location, META_FILE))) return location;
+  const inRun = path.join(location, 'bundle');
+  return (await isFile(path.join(inRun, META_FILE))) ? inRun : location;
+}
+
+/** Reads and validates visiontune.json without loading the model (`location`: see locateBundle). */
+export async function readBundleMeta(location: string): Promise<BundleMeta> {
+  const dir = await locateBundle(location);
   const file = path.join(dir, META_FILE);
   let raw: unknown;
   try {
@@ -75,7 +93,9 @@ export async function readBundleMeta(dir: string): Promise<BundleMeta> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw badInput(`${dir} is not a visiontune bundle: ${META_FILE} is missing`);
+      throw badInput(
+        `${dir} is not a visiontune bundle: ${META_FILE} is missing (there and in ${path.join(dir, 'bundle')})`,
+      );
     throw badInput(`cannot read ${file}: ${code ?? (err as Error).message}`);
   }
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
@@ -94,7 +114,9 @@ export async function readBundleMeta(dir: string): Promise<BundleMeta> {
   return parsed.data;
 }
 
-export async function loadBundle(dir: string): Promise<LoadedBundle> {
+/** The bundle in `location` (a bundle folder or a run's output folder) with its model loaded. */
+export async function loadBundle(location: string): Promise<LoadedBundle> {
+  const dir = await locateBundle(location);
   const meta = await readBundleMeta(dir);
   const model = await tf.loadLayersModel(fileIO(dir));
   const outputs = model.outputs[0].shape;

@@ -1,82 +1,52 @@
-// Flags every command shares, and turning them into a started engine and an Output.
+// What every command shares: the runtime options (engine backend, threads, output mode), a
+// --config file, and turning them into a started engine and an Output.
 import { promises as fs } from 'node:fs';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { ENGINES } from '../bundle/batch-model.js';
+import { opt } from '../config/options.js';
 import { BACKEND_CHOICES, type EngineInfo, initEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
 import { Output } from './output.js';
 
-export interface CommonFlags {
-  backend?: string;
-  threads?: number;
-  seed: number;
-  json?: boolean;
-  quiet?: boolean;
-}
+/** How a command runs and talks, not what it computes: never part of a saved configuration. */
+export const runtimeOptionsSchema = z.object({
+  backend: opt(
+    z.enum(BACKEND_CHOICES).optional(),
+    'TensorFlow.js backend (default: $VISIONTUNE_BACKEND or auto)',
+  ),
+  threads: opt(z.number().int().min(1).optional(), 'threads for backends that use them'),
+  json: opt(z.boolean().default(false), 'print the result as JSON only'),
+  quiet: opt(z.boolean().default(false), 'print only the result'),
+});
+export type RuntimeOptions = z.output<typeof runtimeOptionsSchema>;
 
-export function parseInteger(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
-    return n;
-  };
-}
+/** Only the output mode, for commands that start no engine. */
+export const outputOptionsSchema = runtimeOptionsSchema.pick({ json: true, quiet: true });
 
-export function parseNumber(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw badInput(`${flag}: '${value}' is not a number`);
-    return n;
-  };
-}
-
-/** Two positive numbers 'lo,hi', e.g. a random scale range. */
-export function parseRange(value: string): [number, number] {
-  const parts = value.split(',').map(Number);
-  if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v > 0))
-    throw new InvalidArgumentError(`expected two positive numbers like 0.5,1.5 (got '${value}')`);
-  return [parts[0], parts[1]];
-}
+/** --engine for commands that run a bundle: TF.js, or its ONNX export in ONNX Runtime. */
+export const engineField = opt(
+  z.enum(ENGINES).default('tfjs'),
+  'run the model in TF.js or in ONNX Runtime (then --model may be an exported .onnx)',
+);
 
 /** A --config JSON file; unreadable or invalid JSON is bad input naming the file. */
 export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
+    parsed = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (err) {
     throw badInput(`--config ${file}: ${(err as Error).message}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw badInput(`--config ${file}: expected a JSON object of configuration fields`);
+  return parsed as Record<string, unknown>;
 }
 
-export function addCommonFlags(command: Command): Command {
-  return command
-    .addOption(
-      new Option(
-        '--backend <name>',
-        'TensorFlow.js backend (default: $VISIONTUNE_BACKEND or auto)',
-      ).choices([...BACKEND_CHOICES]),
-    )
-    .option('--threads <n>', 'threads for backends that use them', parseInteger('--threads', 1))
-    .option('--seed <n>', 'random seed', parseInteger('--seed', 0), 0)
-    .option('--json', 'print the result as JSON only')
-    .option('--quiet', 'print only the result');
-}
-
-/** --engine for commands that run a bundle: TF.js, or its ONNX export in ONNX Runtime. */
-export function addEngineFlag(command: Command): Command {
-  return command.addOption(
-    new Option(
-      '--engine <engine>',
-      'run the model in TF.js or in ONNX Runtime (then --model may be an exported .onnx)',
-    )
-      .choices([...ENGINES])
-      .default('tfjs'),
-  );
-}
-
-export async function setUp(flags: CommonFlags): Promise<{ out: Output; engine: EngineInfo }> {
-  const out = new Output(flags);
-  const engine = await initEngine({ backend: flags.backend, threads: flags.threads });
+export async function setUp(
+  options: Partial<RuntimeOptions>,
+): Promise<{ out: Output; engine: EngineInfo }> {
+  const out = new Output(options);
+  const engine = await initEngine({ backend: options.backend, threads: options.threads });
   out.info(`backend: ${engine.backend}`);
   return { out, engine };
 }

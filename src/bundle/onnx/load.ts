@@ -24,7 +24,7 @@ export async function loadOnnxBundle(
     const bundle = await loadBundle(location);
     const bytes = bundleToOnnx(bundle);
     bundle.model.dispose();
-    return { dir: location, meta: bundle.meta, model: await createOnnxRunner(bytes, options) };
+    return { dir: bundle.dir, meta: bundle.meta, model: await createOnnxRunner(bytes, options) };
   }
   const meta = await readOnnxBundleMeta(location);
   return { dir: location, meta, model: await createOnnxRunner(location, options) };

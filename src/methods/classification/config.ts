@@ -1,85 +1,155 @@
 // The run configuration of `visiontune train` / `train(config)`: one zod schema, validated after
 // merging, with the precedence stated once: defaults < config file < CLI flags < call arguments.
 import { z } from 'zod';
-import { badUsage } from '../../errors.js';
-import { parseLayers } from '../../util/merge-layers.js';
+import { opt } from '../../config/options.js';
+import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import { configError } from '../../errors.js';
+import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 
 export const STRATEGIES = ['linear', 'finetune', 'scratch'] as const;
 
 export const trainConfigSchema = z.object({
-  data: z.string().min(1),
-  backbone: z.string().default('mobilenet_v2'),
-  strategy: z.enum(STRATEGIES).default('linear'),
-  epochs: z.number().int().positive().default(10),
-  batch: z.number().int().positive().default(32),
+  data: opt(z.string().min(1), 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist'),
+  backbone: opt(
+    z.string().default('mobilenet_v2'),
+    'registry name or path/URL of a TF.js layers model',
+  ),
+  strategy: opt(z.enum(STRATEGIES).default('linear'), 'transfer strategy'),
+  epochs: opt(z.number().int().positive().default(10), 'epochs'),
+  batch: opt(z.number().int().positive().default(32), 'batch size'),
   /** Square input size; default the backbone's native size. */
-  imageSize: z.number().int().positive().optional(),
+  imageSize: opt(
+    z.number().int().positive().optional(),
+    "square input size (default: the backbone's native size)",
+    { arg: 'px' },
+  ),
   /** Base learning rate; default per strategy (linear 0.02, finetune 1e-3, scratch 3e-3). */
-  lr: z.number().positive().optional(),
+  lr: opt(z.number().positive().optional(), 'base learning rate (default per strategy)'),
   /**
    * finetune/scratch lr schedule: cosine with one epoch of warm-up, step (×0.1 at 1/3 and 2/3),
    * one-cycle (lr is the peak), constant, or plateau (×0.1 after 2 epochs without a better
    * validation loss).
    */
-  schedule: z.enum(['cosine', 'step', 'onecycle', 'constant', 'plateau']).default('cosine'),
+  schedule: opt(
+    z.enum(['cosine', 'step', 'onecycle', 'constant', 'plateau']).default('cosine'),
+    'finetune/scratch lr schedule',
+  ),
   /** finetune/scratch: stop after this many epochs without a better validation loss, keeping the best epoch's weights. */
-  earlyStopping: z.number().int().nonnegative().optional(),
+  earlyStopping: opt(
+    z.number().int().nonnegative().optional(),
+    'finetune/scratch: stop after N epochs without a better val loss; keep the best weights',
+    { arg: 'epochs' },
+  ),
   /** finetune/scratch: clip gradients to this global L2 norm. */
-  clipNorm: z.number().positive().optional(),
+  clipNorm: opt(
+    z.number().positive().optional(),
+    'finetune/scratch: clip gradients to this global norm',
+  ),
   /** Fraction of the training images held out for validation when the data has no val split. */
-  val: z.number().min(0).max(0.9).default(0.2),
+  val: opt(
+    z.number().min(0).max(0.9).default(0.2),
+    'validation fraction when the data has no val split',
+    { arg: 'fraction' },
+  ),
   /** Use only K labelled training images per class (seeded). */
-  labelsPerClass: z.number().int().positive().optional(),
+  labelsPerClass: opt(
+    z.number().int().positive().optional(),
+    'use only K labelled training images per class',
+    { arg: 'k' },
+  ),
   /** Evaluate on at most N test images per class (seeded); default all. */
-  testPerClass: z.number().int().positive().optional(),
+  testPerClass: opt(
+    z.number().int().positive().optional(),
+    'evaluate on at most N test images per class',
+    { arg: 'n' },
+  ),
   /** Layer whose pooled output feeds the head (default: the backbone's embedding layer). */
-  layer: z.string().optional(),
-  hidden: z.number().int().nonnegative().default(0),
-  dropRate: z.number().min(0).max(0.95).default(0),
-  weightDecay: z.number().nonnegative().default(1e-4),
-  labelSmoothing: z.number().min(0).max(0.5).default(0),
-  backboneLrMult: z.number().positive().max(1).default(0.1),
+  layer: opt(z.string().optional(), 'backbone layer to pool for the head', { arg: 'name' }),
+  hidden: opt(
+    z.number().int().nonnegative().default(0),
+    'linear: hidden units of an MLP head (0: linear)',
+    { arg: 'n' },
+  ),
+  dropRate: opt(z.number().min(0).max(0.95).default(0), 'dropout before the head'),
+  weightDecay: opt(z.number().nonnegative().default(1e-4), 'AdamW weight decay'),
+  labelSmoothing: opt(z.number().min(0).max(0.5).default(0), 'label smoothing'),
+  backboneLrMult: opt(z.number().positive().max(1).default(0.1), 'finetune: backbone lr multiple'),
   /**
    * finetune: layer-wise lr decay (BEiT, ELECTRA): the backbone block d steps below the head
    * trains at backboneLrMult * layerDecay^d. Off by default.
    */
-  layerDecay: z.number().gt(0).max(1).optional(),
+  layerDecay: opt(
+    z.number().gt(0).max(1).optional(),
+    'finetune: layer-wise lr decay per block below the head, in (0, 1]',
+  ),
   /**
    * Training augmentation for finetune/scratch: 'standard' is timm's ImageNet recipe (random
    * resized crop 8–100%, flip, color jitter 0.4); 'light' keeps 60–100% of the image, flips, no
    * jitter (small or low-resolution datasets); 'none' uses the eval preprocessing.
    */
-  augment: z.enum(['none', 'light', 'standard']).default('light'),
+  augment: opt(
+    z.enum(['none', 'light', 'standard']).default('light'),
+    'finetune/scratch augmentation',
+  ),
   /**
    * finetune: keep every BatchNorm in inference mode with its pretrained statistics (and its
    * gamma/beta frozen), as the Keras transfer-learning guide advises for small data: batch
    * statistics of a few images from a new domain would replace statistics of the pretraining data.
    */
-  freezeBn: z.boolean().default(true),
+  freezeBn: opt(
+    z.boolean().default(true),
+    'finetune: BatchNorm statistics and affine weights train (default: frozen)',
+    { flag: 'train-bn', sets: false },
+  ),
   /**
    * Moving-average momentum of BatchNorm layers that train. Keras MobileNetV2/InceptionV3 ship
    * 0.999, which barely moves in a short run, so evaluation would use statistics the network
    * never trained with; 0.9 is PyTorch's default (0.1 there).
    */
-  bnMomentum: z.number().min(0).max(1).default(0.9),
+  bnMomentum: opt(
+    z.number().min(0).max(1).default(0.9),
+    'moving-average momentum of BatchNorms that train (Keras convention)',
+  ),
   /** Mixup α (0 = off; 0.2 is the paper's ImageNet range). finetune/scratch only. */
-  mixup: z.number().nonnegative().default(0),
+  mixup: opt(
+    z.number().nonnegative().default(0),
+    'finetune/scratch: mixup alpha (0 = off; 0.2 typical)',
+    { arg: 'alpha' },
+  ),
   /** CutMix α (0 = off; 1 in the paper). With mixup too, one of them per batch. */
-  cutmix: z.number().nonnegative().default(0),
+  cutmix: opt(
+    z.number().nonnegative().default(0),
+    'finetune/scratch: CutMix alpha (0 = off; 1 typical)',
+    { arg: 'alpha' },
+  ),
   /** L2-SP strength α toward the pretrained weights (0 = off; the paper uses 0.1); finetune only. */
-  l2sp: z.number().nonnegative().default(0),
+  l2sp: opt(
+    z.number().nonnegative().default(0),
+    'finetune: L2-SP strength toward the pretrained weights (0 = off; 0.1 typical)',
+    { arg: 'alpha' },
+  ),
   /** finetune: how many of the last backbone blocks train ('all', or 0 for the head only). */
-  unfreeze: z.union([z.literal('all'), z.number().int().nonnegative()]).default('all'),
+  unfreeze: opt(
+    z.union([z.literal('all'), z.number().int().nonnegative()]).default('all'),
+    'finetune: the last N backbone blocks train, or all',
+    { arg: 'n|all' },
+  ),
   /**
    * finetune: gradual unfreezing (ULMFiT) — the head trains alone for this many epochs, then one
    * more block, from the top down, every this many epochs, up to `unfreeze` blocks.
    */
-  gradualUnfreeze: z.number().int().positive().optional(),
-  out: z.string().default('runs/train'),
-  resume: z.boolean().default(false),
-  seed: z.number().int().nonnegative().default(0),
-  skipBad: z.boolean().default(false),
-  cacheDir: z.string().optional(),
+  gradualUnfreeze: opt(
+    z.number().int().positive().optional(),
+    'finetune: head alone for E epochs, then one more block every E epochs (ULMFiT)',
+    { arg: 'epochs' },
+  ),
+  out: outField('runs/train'),
+  resume: resumeField,
+  seed: seedField,
+  skipBad: skipBadField,
+  cacheDir: opt(z.string().optional(), 'embedding cache folder (default ~/.cache/visiontune)', {
+    arg: 'dir',
+  }),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -92,9 +162,7 @@ export const DEFAULT_LR: Record<TrainConfig['strategy'], number> = {
 };
 
 /** Merges layers in precedence order (later wins; undefined never overrides) and validates. */
-export function resolveTrainConfig(
-  ...layers: (Record<string, unknown> | undefined)[]
-): TrainConfig {
+export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
   const config = parseLayers(trainConfigSchema, 'training', layers);
   // Options that would silently do nothing with another strategy are usage errors.
   if (config.strategy === 'linear') {
@@ -104,8 +172,10 @@ export function resolveTrainConfig(
       config.clipNorm !== undefined && 'clipNorm',
     ].filter(Boolean);
     if (networkOnly.length) {
-      throw badUsage(
-        `invalid training configuration: ${networkOnly.join(', ')} only apply to strategies finetune and scratch (the linear head has its own schedule)`,
+      throw configError(
+        'training',
+        networkOnly as string[],
+        'only apply to strategies finetune and scratch (the linear head has its own schedule)',
       );
     }
   }
@@ -116,8 +186,10 @@ export function resolveTrainConfig(
       config.layerDecay !== undefined && 'layerDecay',
     ].filter(Boolean);
     if (finetuneOnly.length) {
-      throw badUsage(
-        `invalid training configuration: ${finetuneOnly.join(', ')} only apply to strategy finetune, not ${config.strategy}`,
+      throw configError(
+        'training',
+        finetuneOnly as string[],
+        `only apply to strategy finetune, not ${config.strategy}`,
       );
     }
   }

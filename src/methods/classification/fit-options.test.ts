@@ -51,7 +51,7 @@ test('plateau and early stopping watch val_loss, and need validation images', ()
 test('network-only options on a linear run are usage errors', () => {
   assert.throws(
     () => resolveTrainConfig({ data: 'x', strategy: 'linear', schedule: 'step', clipNorm: 1 }),
-    /schedule, clipNorm only apply to strategies finetune and scratch/,
+    /schedule, clipNorm: only apply to strategies finetune and scratch/,
   );
   assert.throws(() => resolveTrainConfig({ data: 'x', schedule: 'exponential' }), /schedule/);
 });

@@ -1,0 +1,109 @@
+// One way to declare a command: its options are a zod schema (usually the library's run
+// configuration), from which the flags are derived; the command's action merges defaults <
+// --config file < typed flags, validates once, and hands the result to `run`. Errors that name
+// configuration fields are shown with the flag that sets each field.
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { EngineInfo } from '../engine/index.js';
+import { ConfigError } from '../errors.js';
+import { type ConfigLayer, parseLayers } from '../util/merge-layers.js';
+import {
+  outputOptionsSchema,
+  type RuntimeOptions,
+  readConfigFile,
+  runtimeOptionsSchema,
+  setUp,
+} from './common.js';
+import { Output } from './output.js';
+import {
+  addSchemaOptions,
+  type FlagOverrides,
+  fieldWithFlag,
+  flagLayer,
+} from './schema-options.js';
+
+export interface CommandContext {
+  out: Output;
+  /** The started TF.js engine (commands declared with `engine: false` start none). */
+  engine?: EngineInfo;
+  runtime: RuntimeOptions;
+  /** Positional arguments, in the order declared. */
+  args: unknown[];
+  command: Command;
+}
+
+export interface CommandSpec<S extends z.ZodObject, C> {
+  /** The command's name (positional arguments go in `args`). */
+  name: string;
+  description: string;
+  /** Positional arguments as commander writes them, with their help: ['<inputs...>', '…']. */
+  args?: [string, string][];
+  /** The command's options: one flag per field. */
+  options: S;
+  /** Names the configuration in errors, e.g. 'training'. */
+  what: string;
+  /** Per-command changes to the schema's flag metadata (another description, flag name). */
+  flags?: FlagOverrides;
+  /** Accept --config FILE (a JSON object of fields; typed flags override it). */
+  configFile?: boolean;
+  /** Merges and validates the layers (default: the schema itself, strictly). */
+  resolve?: (...layers: ConfigLayer[]) => C;
+  /** Start the TF.js engine (default true); false still gives --json/--quiet. */
+  engine?: boolean;
+  run: (config: C, context: CommandContext) => Promise<void>;
+}
+
+interface Declared {
+  /** The merged configuration layers of a parsed command line, before validation. */
+  layers(command: Command): Promise<ConfigLayer[]>;
+  resolve(command: Command): Promise<unknown>;
+}
+
+const DECLARED = new WeakMap<Command, Declared>();
+
+/** For tests: how a declared command turns its parsed command line into a configuration. */
+export function declaredCommand(command: Command): Declared | undefined {
+  return DECLARED.get(command);
+}
+
+/** Field errors re-named with their flags; everything else unchanged. */
+function withFlags<T>(command: Command, work: () => Promise<T>): Promise<T> {
+  return work().catch((err) => {
+    throw err instanceof ConfigError ? err.renamed(fieldWithFlag(command)) : err;
+  });
+}
+
+export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
+  parent: Command,
+  spec: CommandSpec<S, C>,
+): Command {
+  const command = parent.command(spec.name).description(spec.description);
+  for (const [name, help] of spec.args ?? []) command.argument(name, help);
+  addSchemaOptions(command, spec.options, spec.flags);
+  if (spec.configFile)
+    command.option('--config <file>', 'JSON file of configuration fields; typed flags override it');
+  const runtimeSchema = spec.engine === false ? outputOptionsSchema : runtimeOptionsSchema;
+  addSchemaOptions(command, runtimeSchema);
+
+  const resolve =
+    spec.resolve ??
+    ((...layers: ConfigLayer[]) => parseLayers(spec.options, spec.what, layers) as C);
+  const declared: Declared = {
+    async layers(cmd) {
+      const file = cmd.opts().config as string | undefined;
+      return [file ? await readConfigFile(file) : {}, flagLayer(cmd, spec.options)];
+    },
+    resolve: (cmd) => withFlags(cmd, async () => resolve(...(await declared.layers(cmd)))),
+  };
+  DECLARED.set(command, declared);
+
+  command.action(async (...params: unknown[]) => {
+    const cmd = params.at(-1) as Command;
+    const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
+    const config = (await declared.resolve(cmd)) as C;
+    const started = spec.engine === false ? { out: new Output(runtime) } : await setUp(runtime);
+    const context = { ...started, runtime, args: params.slice(0, -2), command: cmd };
+    await withFlags(cmd, () => spec.run(config, context));
+  });
+  return command;
+}
