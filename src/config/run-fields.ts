@@ -19,3 +19,71 @@ export const skipBadField = opt(
   z.boolean().default(false),
   'skip bad images (counted and named) instead of failing',
 );
+
+export const backboneField = opt(
+  z.string().default('mobilenet_v2'),
+  'registry name or path/URL of a TF.js layers model',
+  { arg: 'name' },
+);
+
+/** Start from pretrained weights, or (--scratch) the same network randomly initialized. */
+export const pretrainedField = opt(
+  z.boolean().default(true),
+  'random initial weights instead of pretrained ones',
+  { flag: 'scratch', sets: false },
+);
+
+export const imageSizeField = opt(
+  z.number().int().positive().optional(),
+  "square input size (default: the backbone's native size)",
+  { arg: 'px' },
+);
+
+/**
+ * Keep every BatchNorm in inference mode with its pretrained statistics (and its gamma/beta
+ * frozen), as the Keras transfer-learning guide advises for small data: batch statistics of a
+ * few images from a new domain would replace statistics of the pretraining data.
+ */
+export const freezeBnField = opt(
+  z.boolean().default(true),
+  'let pretrained BatchNorm layers train (default: frozen at their statistics)',
+  { flag: 'train-bn', sets: false },
+);
+
+/**
+ * Training augmentation: 'standard' is timm's ImageNet recipe (random resized crop 8–100%, flip,
+ * color jitter 0.4); 'light' keeps 60–100% of the image, flips, no jitter (small or
+ * low-resolution datasets); 'none' uses the eval preprocessing.
+ */
+export const augmentField = opt(
+  z.enum(['none', 'light', 'standard']).default('light'),
+  'training augmentation',
+);
+
+export const labelsPerClassField = opt(
+  z.number().int().positive().optional(),
+  'use only K labelled training images per class (seeded)',
+  { arg: 'k' },
+);
+
+export const testPerClassField = opt(
+  z.number().int().positive().optional(),
+  'evaluate on at most N test images per class (seeded)',
+  { arg: 'n' },
+);
+
+/** A trained model: a bundle folder, a run's output folder (its bundle/), or an exported .onnx. */
+export const modelField = opt(
+  z.string().min(1),
+  'model bundle folder, a run folder (its bundle/), or with --engine onnx an exported .onnx',
+  { arg: 'dir' },
+);
+
+export const batchSizeField = (images: number) =>
+  opt(z.number().int().positive().default(images), 'images per batch', { arg: 'n' });
+
+export const verifyField = opt(
+  z.enum(['none', 'header', 'full']).default('header'),
+  'check images before starting: header (fast) or full decode',
+  { arg: 'level' },
+);

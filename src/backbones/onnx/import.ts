@@ -7,24 +7,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileIO, writeFileAtomic } from '../../engine/file-io.js';
 import { badInput } from '../../errors.js';
+import { parseLayers } from '../../util/merge-layers.js';
 import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
+import { type ImportOnnxOptions, importOnnxOptionsSchema } from './import-options.js';
 import { parseOnnx } from './parse.js';
 
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
-
-export interface ImportOnnxOptions {
-  out: string;
-  name?: string;
-  /** ONNX node name (or output name) whose output ends the model. */
-  cut?: string;
-  /** Square input side when the ONNX input's is not fixed (default 224). */
-  inputSize?: number;
-  mean?: [number, number, number];
-  std?: [number, number, number];
-}
 
 export interface ImportedModel {
   dir: string;
@@ -35,7 +26,10 @@ export interface ImportedModel {
   opCounts: Record<string, number>;
 }
 
-export async function importOnnx(file: string, options: ImportOnnxOptions): Promise<ImportedModel> {
+export type { ImportOnnxOptions };
+
+export async function importOnnx(file: string, input: ImportOnnxOptions): Promise<ImportedModel> {
+  const options = parseLayers(importOnnxOptionsSchema, 'import', [input]);
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);

@@ -1,21 +1,24 @@
 // `visiontune backbones`: the registry with each entry's pretrained config.
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { listBackbones } from '../../backbones/index.js';
-import { Output } from '../output.js';
+import { defineCommand } from '../define-command.js';
 
 export function backbonesCommand(program: Command): void {
-  program
-    .command('backbones')
-    .description('list the built-in backbones with input size, normalization and feature taps')
-    .option('--json', 'print the registry as JSON')
-    .action((flags: { json?: boolean }) => {
+  defineCommand(program, {
+    name: 'backbones',
+    description: 'list the built-in backbones with input size, normalization and feature taps',
+    options: z.object({}),
+    what: 'backbones',
+    engine: false,
+    async run(_, { out }) {
       const rows = listBackbones().map((e) => ({
         name: e.name,
         description: e.description,
         pretrained: e.hasPretrained,
         ...e.config,
       }));
-      new Output(flags).result(rows, () =>
+      out.result(rows, () =>
         rows
           .map((r) =>
             [
@@ -27,5 +30,6 @@ export function backbonesCommand(program: Command): void {
           )
           .join('\n'),
       );
-    });
+    },
+  });
 }

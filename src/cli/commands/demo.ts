@@ -4,21 +4,36 @@
 // a table of test accuracy on held-out images, and each run's bundle and report.html.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { opt } from '../../config/options.js';
+import { outField, seedField } from '../../config/run-fields.js';
 import { resolveTrainConfig, type TrainConfigInput } from '../../methods/classification/config.js';
 import { train } from '../../methods/classification/train.js';
-import { addCommonFlags, type CommonFlags, parseInteger, setUp } from '../common.js';
+import { defineCommand } from '../define-command.js';
 
-interface DemoFlags extends CommonFlags {
-  labelsPerClass: number;
-  testPerClass: number;
-  epochs: number;
-  imageSize: number;
-  linearSize: number;
-  out: string;
-}
+const px = z.number().int().min(32);
+
+const demoOptions = z.object({
+  labelsPerClass: opt(
+    z.number().int().positive().default(20),
+    'labelled training images per class',
+    {
+      arg: 'k',
+    },
+  ),
+  testPerClass: opt(z.number().int().positive().default(50), 'held-out test images per class', {
+    arg: 'n',
+  }),
+  epochs: opt(z.number().int().positive().default(6), 'epochs for finetune and scratch'),
+  imageSize: opt(px.default(64), 'input size for finetune and scratch', { arg: 'px' }),
+  linearSize: opt(px.default(96), 'input size for the linear probe', { arg: 'px' }),
+  out: outField('runs/demo'),
+  seed: seedField,
+});
+type DemoOptions = z.output<typeof demoOptions>;
 
 /** The three runs; fine-tuning and scratch share architecture, input size, epochs and data. */
-function runs(flags: DemoFlags): [string, TrainConfigInput][] {
+function runs(flags: DemoOptions): [string, TrainConfigInput][] {
   const common = {
     data: 'fashion-mnist',
     backbone: 'mobilenet_v2',
@@ -51,83 +66,54 @@ function runs(flags: DemoFlags): [string, TrainConfigInput][] {
 }
 
 export function demoCommand(program: Command): void {
-  addCommonFlags(
-    program
-      .command('demo')
-      .description(
-        'transfer vs scratch on built-in Fashion-MNIST: linear probe, fine-tune, scratch',
-      )
-      .option(
-        '--labels-per-class <k>',
-        'labelled training images per class',
-        parseInteger('--labels-per-class', 1),
-        20,
-      )
-      .option(
-        '--test-per-class <n>',
-        'held-out test images per class',
-        parseInteger('--test-per-class', 1),
-        50,
-      )
-      .option('--epochs <n>', 'epochs for finetune and scratch', parseInteger('--epochs', 1), 6)
-      .option(
-        '--image-size <px>',
-        'input size for finetune and scratch',
-        parseInteger('--image-size', 32),
-        64,
-      )
-      .option(
-        '--linear-size <px>',
-        'input size for the linear probe',
-        parseInteger('--linear-size', 32),
-        96,
-      )
-      .option('--out <dir>', 'where the runs go', 'runs/demo'),
-  ).action(async (flags: DemoFlags) => {
-    const { out } = await setUp(flags);
-    out.info(
-      `Fashion-MNIST, ${flags.labelsPerClass} labelled training images per class (and as many for validation), ` +
-        `${flags.testPerClass} test images per class; finetune/scratch: ${flags.epochs} epochs at ${flags.imageSize} px. ` +
-        'Sized to finish in under 10 minutes on 2 cores with the wasm backend; raise the numbers for a fuller comparison.',
-    );
-    const rows: {
-      strategy: string;
-      accuracy: number;
-      macroF1: number;
-      testImages: number;
-      seconds: number;
-      report: string;
-      bundle: string;
-    }[] = [];
-    for (const [name, input] of runs(flags)) {
-      out.info(`\n== ${name}`);
-      const result = await train(
-        resolveTrainConfig({ ...input, out: path.join(flags.out, name) }),
-        {
-          log: (line) => out.info(line),
-        },
+  defineCommand(program, {
+    name: 'demo',
+    description: 'transfer vs scratch on built-in Fashion-MNIST: linear probe, fine-tune, scratch',
+    options: demoOptions,
+    what: 'demo',
+    async run(flags, { out }) {
+      out.info(
+        `Fashion-MNIST, ${flags.labelsPerClass} labelled training images per class (and as many for validation), ` +
+          `${flags.testPerClass} test images per class; finetune/scratch: ${flags.epochs} epochs at ${flags.imageSize} px. ` +
+          'Sized to finish in under 10 minutes on 2 cores with the wasm backend; raise the numbers for a fuller comparison.',
       );
-      rows.push({
-        strategy: name,
-        accuracy: result.metrics.accuracy,
-        macroF1: result.metrics.macroF1,
-        testImages: result.metrics.count,
-        seconds: result.seconds,
-        report: result.reportFile,
-        bundle: result.bundleDir,
-      });
-    }
-    const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(8);
-    out.result({ labelsPerClass: flags.labelsPerClass, seed: flags.seed, rows }, () =>
-      [
-        '',
-        `test accuracy, Fashion-MNIST, ${flags.labelsPerClass} labels/class, seed ${flags.seed}:`,
-        'strategy   accuracy  macro F1   time   report',
-        ...rows.map(
-          (r) =>
-            `${r.strategy.padEnd(9)} ${pct(r.accuracy)} ${pct(r.macroF1)} ${`${r.seconds.toFixed(0)} s`.padStart(6)}   ${r.report}`,
-        ),
-      ].join('\n'),
-    );
+      const rows: {
+        strategy: string;
+        accuracy: number;
+        macroF1: number;
+        testImages: number;
+        seconds: number;
+        report: string;
+        bundle: string;
+      }[] = [];
+      for (const [name, input] of runs(flags)) {
+        out.info(`\n== ${name}`);
+        const result = await train(
+          resolveTrainConfig({ ...input, out: path.join(flags.out, name) }),
+          { log: (line) => out.info(line) },
+        );
+        rows.push({
+          strategy: name,
+          accuracy: result.metrics.accuracy,
+          macroF1: result.metrics.macroF1,
+          testImages: result.metrics.count,
+          seconds: result.seconds,
+          report: result.reportFile,
+          bundle: result.bundleDir,
+        });
+      }
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(8);
+      out.result({ labelsPerClass: flags.labelsPerClass, seed: flags.seed, rows }, () =>
+        [
+          '',
+          `test accuracy, Fashion-MNIST, ${flags.labelsPerClass} labels/class, seed ${flags.seed}:`,
+          'strategy   accuracy  macro F1   time   report',
+          ...rows.map(
+            (r) =>
+              `${r.strategy.padEnd(9)} ${pct(r.accuracy)} ${pct(r.macroF1)} ${`${r.seconds.toFixed(0)} s`.padStart(6)}   ${r.report}`,
+          ),
+        ].join('\n'),
+      );
+    },
   });
 }

@@ -1,37 +1,44 @@
 // `visiontune doctor`: which backends exist here, which one runs and why, how to enable the rest.
 import type { Command } from 'commander';
 import sharp from 'sharp';
+import { initEngine } from '../../engine/index.js';
 import { version } from '../../version.js';
-import { addCommonFlags, type CommonFlags, setUp } from '../common.js';
+import { runtimeOptionsSchema } from '../common.js';
+import { defineCommand } from '../define-command.js';
 
 export function doctorCommand(program: Command): void {
-  addCommonFlags(
-    program.command('doctor').description('show the chosen backend, why, and how to enable others'),
-  ).action(async (flags: CommonFlags) => {
-    const { out, engine } = await setUp({ ...flags, quiet: true });
-    const result = {
-      visiontune: version,
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      backend: engine.backend,
-      reason: engine.reason,
-      threads: engine.threads,
-      backends: engine.candidates,
-      sharp: sharp.versions.sharp,
-      libvips: sharp.versions.vips,
-    };
-    out.result(result, () =>
-      [
-        `visiontune ${version} on Node ${process.version} (${result.platform})`,
-        `backend: ${engine.backend} — ${engine.reason}`,
-        `threads: ${engine.threads}`,
-        'backends:',
-        ...engine.candidates.map(
-          (c) =>
-            `  ${c.available ? '✓' : '✗'} ${c.name.padEnd(10)} ${c.detail}${c.enable ? `\n      enable: ${c.enable}` : ''}`,
-        ),
-        `image decoding: sharp ${result.sharp} (libvips ${result.libvips})`,
-      ].join('\n'),
-    );
+  defineCommand(program, {
+    name: 'doctor',
+    description: 'show the chosen backend, why, and how to enable others',
+    options: runtimeOptionsSchema.pick({ backend: true, threads: true }),
+    what: 'doctor',
+    engine: false,
+    async run(options, { out }) {
+      const engine = await initEngine(options);
+      const result = {
+        visiontune: version,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        backend: engine.backend,
+        reason: engine.reason,
+        threads: engine.threads,
+        backends: engine.candidates,
+        sharp: sharp.versions.sharp,
+        libvips: sharp.versions.vips,
+      };
+      out.result(result, () =>
+        [
+          `visiontune ${version} on Node ${process.version} (${result.platform})`,
+          `backend: ${engine.backend} — ${engine.reason}`,
+          `threads: ${engine.threads}`,
+          'backends:',
+          ...engine.candidates.map(
+            (c) =>
+              `  ${c.available ? '✓' : '✗'} ${c.name.padEnd(10)} ${c.detail}${c.enable ? `\n      enable: ${c.enable}` : ''}`,
+          ),
+          `image decoding: sharp ${result.sharp} (libvips ${result.libvips})`,
+        ].join('\n'),
+      );
+    },
   });
 }

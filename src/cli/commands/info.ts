@@ -1,18 +1,22 @@
 // `visiontune info <bundle>`: what a bundle is, without loading its weights.
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { readBundleMeta } from '../../bundle/bundle.js';
-import { Output } from '../output.js';
+import { defineCommand } from '../define-command.js';
 
 export function infoCommand(program: Command): void {
-  program
-    .command('info')
-    .description('describe a model bundle')
-    .argument('<bundle>', 'bundle folder')
-    .option('--json', 'print visiontune.json as JSON')
-    .action(async (dir: string, flags: { json?: boolean }) => {
+  defineCommand(program, {
+    name: 'info',
+    description: 'describe a model bundle',
+    args: [['<bundle>', 'bundle folder, or a run folder (its bundle/)']],
+    options: z.object({}),
+    what: 'info',
+    engine: false,
+    async run(_, { out, args }) {
+      const dir = args[0] as string;
       const meta = await readBundleMeta(dir);
       const p = meta.preprocessing;
-      new Output(flags).result(meta, () =>
+      out.result(meta, () =>
         [
           `bundle: ${dir}`,
           `task: ${meta.task}   backbone: ${meta.backbone.name}   format: v${meta.formatVersion}`,
@@ -26,5 +30,6 @@ export function infoCommand(program: Command): void {
           `created: ${meta.createdAt} by visiontune ${meta.visiontuneVersion}`,
         ].join('\n'),
       );
-    });
+    },
+  });
 }

@@ -2,7 +2,18 @@
 // merging, with the precedence stated once: defaults < config file < CLI flags < call arguments.
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import {
+  augmentField,
+  backboneField,
+  freezeBnField,
+  imageSizeField,
+  labelsPerClassField,
+  outField,
+  resumeField,
+  seedField,
+  skipBadField,
+  testPerClassField,
+} from '../../config/run-fields.js';
 import { configError } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 
@@ -10,19 +21,12 @@ export const STRATEGIES = ['linear', 'finetune', 'scratch'] as const;
 
 export const trainConfigSchema = z.object({
   data: opt(z.string().min(1), 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist'),
-  backbone: opt(
-    z.string().default('mobilenet_v2'),
-    'registry name or path/URL of a TF.js layers model',
-  ),
+  backbone: backboneField,
   strategy: opt(z.enum(STRATEGIES).default('linear'), 'transfer strategy'),
   epochs: opt(z.number().int().positive().default(10), 'epochs'),
   batch: opt(z.number().int().positive().default(32), 'batch size'),
   /** Square input size; default the backbone's native size. */
-  imageSize: opt(
-    z.number().int().positive().optional(),
-    "square input size (default: the backbone's native size)",
-    { arg: 'px' },
-  ),
+  imageSize: imageSizeField,
   /** Base learning rate; default per strategy (linear 0.02, finetune 1e-3, scratch 3e-3). */
   lr: opt(z.number().positive().optional(), 'base learning rate (default per strategy)'),
   /**
@@ -52,17 +56,9 @@ export const trainConfigSchema = z.object({
     { arg: 'fraction' },
   ),
   /** Use only K labelled training images per class (seeded). */
-  labelsPerClass: opt(
-    z.number().int().positive().optional(),
-    'use only K labelled training images per class',
-    { arg: 'k' },
-  ),
+  labelsPerClass: labelsPerClassField,
   /** Evaluate on at most N test images per class (seeded); default all. */
-  testPerClass: opt(
-    z.number().int().positive().optional(),
-    'evaluate on at most N test images per class',
-    { arg: 'n' },
-  ),
+  testPerClass: testPerClassField,
   /** Layer whose pooled output feeds the head (default: the backbone's embedding layer). */
   layer: opt(z.string().optional(), 'backbone layer to pool for the head', { arg: 'name' }),
   hidden: opt(
@@ -82,25 +78,10 @@ export const trainConfigSchema = z.object({
     z.number().gt(0).max(1).optional(),
     'finetune: layer-wise lr decay per block below the head, in (0, 1]',
   ),
-  /**
-   * Training augmentation for finetune/scratch: 'standard' is timm's ImageNet recipe (random
-   * resized crop 8–100%, flip, color jitter 0.4); 'light' keeps 60–100% of the image, flips, no
-   * jitter (small or low-resolution datasets); 'none' uses the eval preprocessing.
-   */
-  augment: opt(
-    z.enum(['none', 'light', 'standard']).default('light'),
-    'finetune/scratch augmentation',
-  ),
-  /**
-   * finetune: keep every BatchNorm in inference mode with its pretrained statistics (and its
-   * gamma/beta frozen), as the Keras transfer-learning guide advises for small data: batch
-   * statistics of a few images from a new domain would replace statistics of the pretraining data.
-   */
-  freezeBn: opt(
-    z.boolean().default(true),
-    'finetune: BatchNorm statistics and affine weights train (default: frozen)',
-    { flag: 'train-bn', sets: false },
-  ),
+  /** finetune/scratch: training augmentation. */
+  augment: augmentField,
+  /** finetune: BatchNorm layers keep their pretrained statistics. */
+  freezeBn: freezeBnField,
   /**
    * Moving-average momentum of BatchNorm layers that train. Keras MobileNetV2/InceptionV3 ship
    * 0.999, which barely moves in a short run, so evaluation would use statistics the network
