@@ -272,7 +272,9 @@ test('bad usage exits 2 with a message, not a stack trace', async () => {
   const missing = await cli('predict', path.join(dir, 'nothing.jpg'));
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--model/);
-  const noBundle = await cli('predict', '--model', dir, path.join(dir, 'nothing.jpg'));
+  // A folder that holds no bundle (`dir` itself is a run folder: it has a bundle/ by now).
+  const notBundle = await fs.mkdtemp(path.join(dir, 'not-a-bundle-'));
+  const noBundle = await cli('predict', '--model', notBundle, path.join(dir, 'nothing.jpg'));
   assert.equal(noBundle.code, 2);
   assert.match(noBundle.stderr, /not a visiontune bundle/);
   assert.doesNotMatch(unknown.stderr + missing.stderr + noBundle.stderr, /\n\s+at /);

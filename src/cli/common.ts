@@ -50,3 +50,56 @@ export async function setUp(
   out.info(`backend: ${engine.backend}`);
   return { out, engine };
 }
+
+// TEMPORARY (removed once every command is declared with defineCommand): the hand-written flag
+// helpers the commands not yet converted still import.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+export interface CommonFlags {
+  backend?: string;
+  threads?: number;
+  seed: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function parseInteger(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+export function parseNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw badInput(`${flag}: '${value}' is not a number`);
+    return n;
+  };
+}
+
+export function parseRange(value: string): [number, number] {
+  const parts = value.split(',').map(Number);
+  if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v > 0))
+    throw new InvalidArgumentError(`expected two positive numbers like 0.5,1.5 (got '${value}')`);
+  return [parts[0], parts[1]];
+}
+
+export function addCommonFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...BACKEND_CHOICES]))
+    .option('--threads <n>', 'threads for backends that use them', parseInteger('--threads', 1))
+    .option('--seed <n>', 'random seed', parseInteger('--seed', 0), 0)
+    .option('--json', 'print the result as JSON only')
+    .option('--quiet', 'print only the result');
+}
+
+export function addEngineFlag(command: Command): Command {
+  return command.addOption(
+    new Option('--engine <engine>', 'run the model in TF.js or in ONNX Runtime')
+      .choices([...ENGINES])
+      .default('tfjs'),
+  );
+}

@@ -54,6 +54,8 @@ export interface CommandSpec<S extends z.ZodObject, C> {
 }
 
 interface Declared {
+  /** The schema of the command's own options (what --config sets). */
+  options: z.ZodObject;
   /** The merged configuration layers of a parsed command line, before validation. */
   layers(command: Command): Promise<ConfigLayer[]>;
   resolve(command: Command): Promise<unknown>;
@@ -89,6 +91,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     spec.resolve ??
     ((...layers: ConfigLayer[]) => parseLayers(spec.options, spec.what, layers) as C);
   const declared: Declared = {
+    options: spec.options,
     async layers(cmd) {
       const file = cmd.opts().config as string | undefined;
       return [file ? await readConfigFile(file) : {}, flagLayer(cmd, spec.options)];

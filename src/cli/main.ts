@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The visiontune command line: parse, validate, call the library; map errors to exit codes.
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { VisiontuneError } from '../errors.js';
-import { version } from '../version.js';
-import { registerCommands } from './commands/index.js';
+import { buildProgram } from './program.js';
 
 function report(err: unknown): number {
   if (err instanceof VisiontuneError) {
@@ -19,14 +18,7 @@ function report(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('visiontune')
-    .description(
-      'Transfer learning for computer vision: pretrained backbones, fine-tuning, evaluation, bundles.',
-    )
-    .version(version)
-    .showHelpAfterError()
-    .exitOverride();
-  registerCommands(program);
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return 0;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { type OptionMeta, optionMetaOf } from '../config/options.js';
 
 /** The JSON Schema view of one field: all that decides how its flag parses. */
-interface FieldJson {
+export interface FieldJson {
   type?: string;
   enum?: unknown[];
   const?: unknown;
@@ -18,7 +18,7 @@ interface FieldJson {
 }
 
 /** One flag: the commander attribute it fills, the field it sets, and a fixed value if any. */
-interface Binding {
+export interface Binding {
   attribute: string;
   field: string;
   flag: string;
@@ -27,6 +27,8 @@ interface Binding {
 
 export interface SchemaOptions {
   schema: z.ZodObject;
+  /** The JSON Schema of each field (input side), as the flags were derived from it. */
+  fields: Record<string, FieldJson>;
   bindings: Binding[];
   /** Fields without a flag, and why. */
   internal: Map<string, string>;
@@ -160,7 +162,12 @@ export function addSchemaOptions(
     properties: Record<string, FieldJson>;
     required?: string[];
   };
-  const spec: SchemaOptions = { schema, bindings: [], internal: new Map() };
+  const spec: SchemaOptions = {
+    schema,
+    fields: json.properties,
+    bindings: [],
+    internal: new Map(),
+  };
   for (const [field, fieldSchema] of Object.entries(schema.shape)) {
     const meta = { ...optionMetaOf(fieldSchema as z.ZodType, field), ...overrides[field] };
     if (meta.internal) {
