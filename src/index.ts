@@ -27,6 +27,12 @@ export {
 } from './methods/adapt/config.js';
 export { proxyADistance } from './methods/adapt/diagnostics/index.js';
 export * from './methods/adapt/losses/index.js';
+export type { AdaptMethod, MethodEnv, StepOutputs } from './methods/adapt/method.js';
+export {
+  type AdaptMethodFactory,
+  adaptMethods,
+  registerAdaptMethod,
+} from './methods/adapt/methods/index.js';
 export { resolveTrainConfig, type TrainConfig } from './methods/classification/config.js';
 export { trainLinearHead } from './methods/classification/linear-head.js';
 export { train } from './methods/classification/train.js';

@@ -12,7 +12,7 @@ export {
   loadLayersBackbone,
 } from './layers-backbone.js';
 export { rebuildBody } from './rebuild.js';
-export { getBackbone, listBackbones } from './registry.js';
+export { getBackbone, listBackbones, registerBackbone } from './registry.js';
 export type {
   BackboneEntry,
   BlockRule,

@@ -56,7 +56,7 @@ export async function setUp(
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 export interface CommonFlags {
-  backend?: string;
+  backend?: RuntimeOptions['backend'];
   threads?: number;
   seed: number;
   json?: boolean;

@@ -175,6 +175,9 @@ export function addSchemaOptions(
       continue;
     }
     const required = json.required?.includes(field) ?? false;
+    // Registry names are checked by zod at resolve time; the flag offers today's names.
+    if (meta.choices)
+      json.properties[field] = { ...json.properties[field], enum: [...meta.choices()] };
     for (const { flag, option, fixed } of flagsOf(
       field,
       json.properties[field] ?? {},

@@ -25,6 +25,8 @@ export interface OptionMeta {
   sets?: boolean;
   /** Flags that set the field to a fixed value, by flag name. */
   presets?: Record<string, PresetFlag>;
+  /** The accepted values when they are not fixed in the schema (names in a registry). */
+  choices?: () => readonly string[];
   /** Reads the flag's text (default: from the field's type; zod validates the value after). */
   parse?: (text: string) => unknown;
   /** The field has no flag, and this says why (the flag-coverage test accepts it). */

@@ -17,9 +17,9 @@ import {
 } from '../../config/run-fields.js';
 import { configError } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
+import { ADAPT_METHODS, adaptMethods } from './methods/index.js';
 
-export const ADAPT_METHODS = ['source-only', 'dann', 'cdan', 'mmd', 'coral', 'selftrain'] as const;
-export type AdaptMethodName = (typeof ADAPT_METHODS)[number];
+export { ADAPT_METHODS };
 
 /**
  * How the checkpoint is chosen without target labels: the source validation accuracy (the
@@ -45,7 +45,7 @@ export const adaptConfigSchema = z.object({
     'labelled target images for the final evaluation only (never used for training or selection)',
     { arg: 'data' },
   ),
-  method: opt(z.enum(ADAPT_METHODS).default('dann'), 'adaptation method'),
+  method: adaptMethods.nameField('adaptation method', 'dann'),
   backbone: backboneField,
   /** Start from pretrained weights (default) or random init. */
   pretrained: pretrainedField,

@@ -1,5 +1,6 @@
 // The adaptation methods by name, each built with its paper's defaults from the run config.
 import * as tf from '@tensorflow/tfjs';
+import { Registry } from '../../../util/registry.js';
 import type { AdaptConfig } from '../config.js';
 import type { AdaptMethod, MethodEnv } from '../method.js';
 import { adversarialMethod } from './adversarial.js';
@@ -20,25 +21,41 @@ function sourceOnly(): AdaptMethod {
   };
 }
 
-export function createMethod(
-  config: Pick<AdaptConfig, 'method' | 'discriminatorHidden' | 'entropyConditioning' | 'threshold'>,
-  env: MethodEnv,
-): AdaptMethod {
-  switch (config.method) {
-    case 'source-only':
-      return sourceOnly();
-    case 'dann':
-    case 'cdan':
-      return adversarialMethod(env, {
-        conditional: config.method === 'cdan',
-        entropyConditioning: config.entropyConditioning,
-        hidden: config.discriminatorHidden,
-      });
-    case 'mmd':
-      return mmdMethod();
-    case 'coral':
-      return coralMethod();
-    case 'selftrain':
-      return selfTrainingMethod(config.threshold);
-  }
+/** Builds a method for one run from the run's configuration. */
+export type AdaptMethodFactory = (config: AdaptConfig, env: MethodEnv) => AdaptMethod;
+
+const adversarial =
+  (conditional: boolean): AdaptMethodFactory =>
+  (config, env) =>
+    adversarialMethod(env, {
+      conditional,
+      entropyConditioning: config.entropyConditioning,
+      hidden: config.discriminatorHidden,
+    });
+
+const BUILT_IN: [string, AdaptMethodFactory][] = [
+  ['source-only', sourceOnly],
+  ['dann', adversarial(false)],
+  ['cdan', adversarial(true)],
+  ['mmd', mmdMethod],
+  ['coral', coralMethod],
+  ['selftrain', (config) => selfTrainingMethod(config.threshold)],
+];
+
+/** The built-in methods' names, in the order reports and benchmarks list them. */
+export const ADAPT_METHODS: readonly string[] = BUILT_IN.map(([name]) => name);
+
+/** Adaptation methods by name; `registerAdaptMethod` adds a library user's own. */
+export const adaptMethods = new Registry<AdaptMethodFactory>('adaptation method', BUILT_IN);
+
+export function registerAdaptMethod(
+  name: string,
+  factory: AdaptMethodFactory,
+  options?: { replace?: boolean },
+): void {
+  adaptMethods.register(name, factory, options);
+}
+
+export function createMethod(config: AdaptConfig, env: MethodEnv): AdaptMethod {
+  return adaptMethods.get(config.method)(config, env);
 }

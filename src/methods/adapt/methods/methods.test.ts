@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { withSeededMathRandom } from '../../../train/seeded-random.js';
 import { Rng } from '../../../util/rng.js';
+import { resolveAdaptConfig } from '../config.js';
 import {
   coralLoss,
   dannLambda,
@@ -14,7 +15,14 @@ import { createMethod } from './index.js';
 
 await tf.setBackend('cpu');
 
-const settings = { discriminatorHidden: 8, entropyConditioning: true, threshold: 0.9 };
+/** The method settings of a run configuration (a method reads no other field). */
+const settings = resolveAdaptConfig({
+  source: 'unused',
+  target: 'unused',
+  discriminatorHidden: 8,
+  entropyConditioning: true,
+  threshold: 0.9,
+});
 const env = { featureDim: 4, classes: 3, seed: 1 };
 
 function randomStep(ns: number, nt: number, seed: number, strong = false): StepOutputs {
