@@ -62,7 +62,7 @@ const gather: OpConverter = (ctx) => {
 const unsqueeze: OpConverter = (ctx) => {
   const v = ctx.input(0);
   if (v.kind !== 'const') throw notFoldable(ctx);
-  return folded(ctx, Array.from(v.c.data), [...v.c.dims, 1].slice(0, v.c.dims.length + 1));
+  return folded(ctx, Array.from(v.c.data), [...v.c.dims, 1]);
 };
 
 /** Concat of constants (folded, as 1-D) or of computed values (along the NHWC axis). */
