@@ -11,6 +11,8 @@ type Args = { name?: string; trainable?: boolean };
 const register = (cls: unknown) =>
   tf.serialization.registerClass(cls as Parameters<typeof tf.serialization.registerClass>[0]);
 const single = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
+const inputShapeOf = (inputShape: tf.Shape | tf.Shape[]) =>
+  (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
 
 export type UnaryOp = 'hardSigmoid' | 'hardSwish';
 
@@ -75,7 +77,7 @@ export class OnnxConstantOp extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = inputShapeOf(inputShape);
     const rank = Math.max(shape.length, this.shape.length);
     const a = [...Array(rank - shape.length).fill(1), ...shape];
     const b = [...Array(rank - this.shape.length).fill(1), ...this.shape];
@@ -159,14 +161,18 @@ export class OnnxPad2D extends tf.layers.Layer {
   }
 }
 
-/**
- * A grouped convolution ('valid' padding; pad before it): the channels split into `groups`,
- * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel, the results
- * concatenated — ResNeXt / RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel o
- * belonging to group floor(o / (filters/groups)), as ONNX and PyTorch order them.
- */
-export class OnnxGroupedConv2D extends tf.layers.Layer {
-  static className = 'VisiontuneOnnxGroupedConv2D';
+/** ONNX's Conv / ConvTranspose window attributes, as the conv layers below take them. */
+interface WindowArgs extends Args {
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  groups: number;
+  useBias: boolean;
+}
+
+/** What the conv layers below share: their window attributes, a kernel and an optional bias. */
+abstract class OnnxWindowLayer extends tf.layers.Layer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -176,16 +182,7 @@ export class OnnxGroupedConv2D extends tf.layers.Layer {
   protected kernel?: tf.LayerVariable;
   protected bias?: tf.LayerVariable;
 
-  constructor(
-    args: Args & {
-      filters: number;
-      kernelSize: [number, number];
-      strides: [number, number];
-      dilations: [number, number];
-      groups: number;
-      useBias: boolean;
-    },
-  ) {
+  constructor(args: WindowArgs) {
     super(args);
     this.filters = args.filters;
     this.kernelSize = args.kernelSize;
@@ -195,23 +192,48 @@ export class OnnxGroupedConv2D extends tf.layers.Layer {
     this.useBias = args.useBias;
   }
 
-  build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const perGroup = (shape[3] as number) / this.groups;
-    const [kh, kw] = this.kernelSize;
-    this.kernel = this.addWeight(
-      'kernel',
-      [kh, kw, perGroup, this.filters],
-      'float32',
-      tf.initializers.glorotUniform({}),
-    );
+  /** Adds the kernel of `shape` (Glorot-initialized) and, where used, the bias (zeros). */
+  protected addKernel(shape: number[]) {
+    this.kernel = this.addWeight('kernel', shape, 'float32', tf.initializers.glorotUniform({}));
     if (this.useBias)
       this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
     this.built = true;
   }
 
+  protected addBias(y: tf.Tensor): tf.Tensor {
+    return this.bias ? tf.add(y, this.bias.read()) : y;
+  }
+
+  getConfig() {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilations: this.dilations,
+      groups: this.groups,
+      useBias: this.useBias,
+    };
+  }
+}
+
+/**
+ * A grouped convolution ('valid' padding; pad before it): the channels split into `groups`,
+ * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel, the results
+ * concatenated — ResNeXt / RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel o
+ * belonging to group floor(o / (filters/groups)), as ONNX and PyTorch order them.
+ */
+export class OnnxGroupedConv2D extends OnnxWindowLayer {
+  static className = 'VisiontuneOnnxGroupedConv2D';
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const [kh, kw] = this.kernelSize;
+    const perGroup = (inputShapeOf(inputShape)[3] as number) / this.groups;
+    this.addKernel([kh, kw, perGroup, this.filters]);
+  }
+
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const [n, h, w] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const [n, h, w] = inputShapeOf(inputShape);
     const out = (size: number, i: 0 | 1) =>
       Math.floor((size - ((this.kernelSize[i] - 1) * this.dilations[i] + 1)) / this.strides[i]) + 1;
     return [n, out(h as number, 0), out(w as number, 1), this.filters];
@@ -233,29 +255,13 @@ export class OnnxGroupedConv2D extends tf.layers.Layer {
           this.dilations,
         ),
       );
-      const y = tf.concat(ys, 3);
-      return this.bias ? tf.add(y, this.bias.read()) : y;
+      return this.addBias(tf.concat(ys, 3));
     });
-  }
-
-  getConfig() {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      dilations: this.dilations,
-      groups: this.groups,
-      useBias: this.useBias,
-    };
   }
 }
 
 for (const cls of [OnnxUnary, OnnxConstantOp, OnnxBinary, OnnxPad2D, OnnxGroupedConv2D])
   register(cls);
-
-const inputShapeOf = (inputShape: tf.Shape | tf.Shape[]) =>
-  (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
 
 /** Every `s`-th row and column, from the first: a strided window's positions (has a gradient). */
 function subsample(y: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
@@ -315,8 +321,7 @@ export class OnnxDilatedConv2D extends OnnxGroupedConv2D {
       const blocks = tf.spaceToBatchND(x, [rh, rw], extra) as tf.Tensor4D;
       const convolved = this.undilated(blocks, this.kernel!.read() as tf.Tensor4D);
       const whole = tf.batchToSpaceND(convolved, [rh, rw], extra) as tf.Tensor4D;
-      const y = subsample(whole, this.strides);
-      return this.bias ? tf.add(y, this.bias.read()) : y;
+      return this.addBias(subsample(whole, this.strides));
     });
   }
 }
@@ -347,53 +352,25 @@ function dilateKernel(kernel: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tenso
  * end. Groups split the input channels, each group with its own filters. Kernel
  * [kh, kw, filters/groups, C] (tfjs's conv2dTranspose layout, input channels grouped last).
  */
-export class OnnxConvTranspose2D extends tf.layers.Layer {
+export class OnnxConvTranspose2D extends OnnxWindowLayer {
   static className = 'VisiontuneOnnxConvTranspose2D';
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly dilations: [number, number];
-  readonly groups: number;
   readonly pads: [number, number, number, number];
   readonly outputPadding: [number, number];
-  readonly useBias: boolean;
-  private kernel?: tf.LayerVariable;
-  private bias?: tf.LayerVariable;
 
   constructor(
-    args: Args & {
-      filters: number;
-      kernelSize: [number, number];
-      strides: [number, number];
-      dilations: [number, number];
-      groups: number;
+    args: WindowArgs & {
       pads: [number, number, number, number];
       outputPadding: [number, number];
-      useBias: boolean;
     },
   ) {
     super(args);
-    this.filters = args.filters;
-    this.kernelSize = args.kernelSize;
-    this.strides = args.strides;
-    this.dilations = args.dilations;
-    this.groups = args.groups;
     this.pads = args.pads;
     this.outputPadding = args.outputPadding;
-    this.useBias = args.useBias;
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const [kh, kw] = this.kernelSize;
-    this.kernel = this.addWeight(
-      'kernel',
-      [kh, kw, this.filters / this.groups, inputShapeOf(inputShape)[3] as number],
-      'float32',
-      tf.initializers.glorotUniform({}),
-    );
-    if (this.useBias)
-      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
-    this.built = true;
+    this.addKernel([kh, kw, this.filters / this.groups, inputShapeOf(inputShape)[3] as number]);
   }
 
   /** Output size of axis i (0: rows, 1: columns) for an input of `size`. */
@@ -441,22 +418,12 @@ export class OnnxConvTranspose2D extends tf.layers.Layer {
         [0, Math.max(0, ow - right)],
         [0, 0],
       ]);
-      return this.bias ? tf.add(y, this.bias.read()) : y;
+      return this.addBias(y);
     });
   }
 
   getConfig() {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      dilations: this.dilations,
-      groups: this.groups,
-      pads: this.pads,
-      outputPadding: this.outputPadding,
-      useBias: this.useBias,
-    };
+    return { ...super.getConfig(), pads: this.pads, outputPadding: this.outputPadding };
   }
 }
 

@@ -1,7 +1,12 @@
-// One-node ONNX models encoded with onnx-proto, and what the importer's tests do with the
-// converted model: run it on NCHW data, take its gradients, save and load it (not a test itself).
+// Small hand-built ONNX models (one node or a few) encoded with onnx-proto, and what the
+// importer's tests do with the converted model: run it on NCHW data, take its gradients, save
+// and load it (not a test itself).
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
+import { Rng } from '../../util/rng.js';
+import { convertGraph } from './convert.js';
+import { parseOnnx } from './parse.js';
 
 const { onnx } = onnxProto;
 
@@ -9,22 +14,52 @@ export interface Initializer {
   name: string;
   dims: number[];
   values: number[];
+  /** Stored as int64 (shapes, pads, indices) rather than float32. */
+  int64?: boolean;
 }
 
-export function singleNodeModel(
-  opType: string,
+/** An attribute: a number is an INT, a list INTS; floats and tensors are marked as such. */
+export type TestAttribute =
+  | number
+  | number[]
+  | string
+  | { float: number }
+  | { floats: number[] }
+  | { tensor: Initializer };
+
+export interface TestNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attrs?: Record<string, TestAttribute>;
+  name?: string;
+}
+
+function tensorProto(t: Initializer) {
+  return t.int64
+    ? { name: t.name, dims: t.dims, dataType: 7, int64Data: t.values }
+    : { name: t.name, dims: t.dims, dataType: 1, floatData: t.values };
+}
+
+function attributeProto(name: string, v: TestAttribute) {
+  const { INTS, INT, STRING, FLOAT, FLOATS, TENSOR } = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return { name, type: STRING, s: new TextEncoder().encode(v) };
+  if (typeof v === 'number') return { name, type: INT, i: v };
+  if (Array.isArray(v)) return { name, type: INTS, ints: v };
+  if ('float' in v) return { name, type: FLOAT, f: v.float };
+  if ('floats' in v) return { name, type: FLOATS, floats: v.floats };
+  return { name, type: TENSOR, t: tensorProto(v.tensor) };
+}
+
+/**
+ * A model whose one input `x` has `inputDims` (NCHW) and whose output is the last node's first
+ * output; nodes are named n0, n1, … unless they say otherwise.
+ */
+export function graphModel(
   inputDims: number[],
-  attrs: Record<string, number | number[] | string>,
+  nodes: TestNode[],
   initializers: Initializer[] = [],
 ): Uint8Array {
-  const { INTS, INT, STRING } = onnx.AttributeProto.AttributeType;
-  const attribute = Object.entries(attrs).map(([name, v]) =>
-    typeof v === 'string'
-      ? { name, type: STRING, s: new TextEncoder().encode(v) }
-      : Array.isArray(v)
-        ? { name, type: INTS, ints: v }
-        : { name, type: INT, i: v },
-  );
   const tensorType = (dims: number[]) => ({
     tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } },
   });
@@ -32,39 +67,80 @@ export function singleNodeModel(
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
     graph: {
-      name: opType,
-      node: [
-        {
-          name: 'node',
-          opType,
-          input: ['x', ...initializers.map((t) => t.name)],
-          output: ['y'],
-          attribute,
-        },
-      ],
-      initializer: initializers.map((t) => ({
-        name: t.name,
-        dims: t.dims,
-        dataType: 1,
-        floatData: t.values,
+      name: nodes.map((n) => n.opType).join('_'),
+      node: nodes.map((n, i) => ({
+        name: n.name ?? `n${i}`,
+        opType: n.opType,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([name, v]) => attributeProto(name, v)),
       })),
+      initializer: initializers.map(tensorProto),
       input: [{ name: 'x', type: tensorType(inputDims) }],
-      output: [{ name: 'y', type: tensorType([]) }],
+      output: [{ name: nodes[nodes.length - 1].outputs[0], type: tensorType([]) }],
     },
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** The model's output on NCHW input `x` of `dims`, as NCHW. */
+/** One node `node` on input `x` and the initializers (its further inputs, in order). */
+export function singleNodeModel(
+  opType: string,
+  inputDims: number[],
+  attrs: Record<string, TestAttribute>,
+  initializers: Initializer[] = [],
+): Uint8Array {
+  const inputs = ['x', ...initializers.map((t) => t.name)];
+  return graphModel(
+    inputDims,
+    [{ name: 'node', opType, inputs, outputs: ['y'], attrs }],
+    initializers,
+  );
+}
+
+/** The converted model of hand-built ONNX bytes. */
+export const convertBytes = (bytes: Uint8Array) => convertGraph(parseOnnx(bytes, 'test.onnx'));
+
+/** `count` seeded standard normal values. */
+export function normals(count: number, seed: number): number[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => rng.normal());
+}
+
+/** The model's output on NCHW input `x` of `dims`, as NCHW (other ranks as they come). */
 export function predictNchw(model: tf.LayersModel, x: number[], dims: number[]) {
   return tf.tidy(() => {
     const input = tf.transpose(
       tf.tensor4d(x, dims as [number, number, number, number]),
       [0, 2, 3, 1],
     );
-    const y = tf.transpose(model.predict(input) as tf.Tensor4D, [0, 3, 1, 2]);
+    const out = model.predict(input) as tf.Tensor;
+    const y = out.rank === 4 ? tf.transpose(out, [0, 3, 1, 2]) : out;
     return { shape: y.shape, data: Array.from(y.dataSync()) };
   });
+}
+
+/**
+ * Asserts that the model (or the one converted from ONNX bytes) maps NCHW `x` of `dims` to
+ * `want` (NCHW where 4-D) of `shape`, within `tolerance` — relative to the value where it
+ * exceeds 1, as float32 rounding is.
+ */
+export function assertOutput(
+  label: string,
+  model: tf.LayersModel | Uint8Array,
+  input: { x: number[]; dims: number[] },
+  want: { y: number[]; shape: number[] },
+  tolerance = 1e-5,
+) {
+  const converted = model instanceof Uint8Array ? convertBytes(model) : model;
+  const got = predictNchw(converted, input.x, input.dims);
+  assert.deepEqual(got.shape, want.shape, label);
+  const scale = want.y.map((v) => Math.max(1, Math.abs(v)));
+  const error = maxAbsError(
+    got.data.map((v, i) => v / scale[i]),
+    want.y.map((v, i) => v / scale[i]),
+  );
+  assert.ok(error < tolerance, `${label}: max error ${error} (relative where |value| > 1)`);
 }
 
 /** Largest |got - want| (Infinity where the lengths differ). */
