@@ -19,7 +19,11 @@ export function overridesOf<F extends Record<string, z.ZodType>>(
   for (const [name, field] of Object.entries(fields)) {
     const { description, ...meta } = optionMetaOf(field, name);
     const inner = field instanceof z.ZodDefault ? field.unwrap() : field;
-    result[name] = opt((inner as z.ZodType).optional(), `${description} (default: ${source})`, meta);
+    result[name] = opt(
+      (inner as z.ZodType).optional(),
+      `${description} (default: ${source})`,
+      meta,
+    );
   }
   return result as Overrides<F>;
 }
