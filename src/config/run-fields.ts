@@ -19,3 +19,13 @@ export const skipBadField = opt(
   z.boolean().default(false),
   'skip bad images (counted and named) instead of failing',
 );
+
+/**
+ * Moving-average momentum of BatchNorm layers that train. Keras MobileNetV2/InceptionV3 ship
+ * 0.999, which barely moves in a short run, so evaluation would use statistics the network
+ * never trained with; 0.9 is PyTorch's default (0.1 there).
+ */
+export const bnMomentumField = opt(
+  z.number().min(0).max(1).default(0.9),
+  'moving-average momentum of BatchNorms that train (Keras convention)',
+);

@@ -3,7 +3,13 @@
 // task builds them from its own defaults and the words its help uses.
 import { z } from 'zod';
 import { opt } from '../config/options.js';
-import { outField, resumeField, seedField, skipBadField } from '../config/run-fields.js';
+import {
+  bnMomentumField,
+  outField,
+  resumeField,
+  seedField,
+  skipBadField,
+} from '../config/run-fields.js';
 import { type ConfigLayer, parseLayers } from '../util/merge-layers.js';
 import { checkDenseConfig } from './dense-training.js';
 
@@ -45,6 +51,7 @@ function freezeBnField(frozen: boolean) {
 /** Where the training, validation and test data are. */
 function dataFields(help: DenseTask['help']) {
   return {
+    /** Training data, in the formats the task reads (its help says which). */
     data: opt(z.string().min(1), help.data, { arg: 'path' }),
     /** COCO: images folder of `data` (default: the annotation file's folder). */
     images: opt(
@@ -110,10 +117,7 @@ function trainingFields({ help, defaults }: DenseTask) {
     freezeBackbone: opt(z.boolean().default(false), `finetune: train only the ${help.head}`),
     /** finetune: BatchNorms keep their pretrained statistics (inference mode). */
     freezeBn: freezeBnField(defaults.freezeBn),
-    bnMomentum: opt(
-      z.number().min(0).max(1).default(0.9),
-      'moving-average momentum of BatchNorms that train (Keras convention)',
-    ),
+    bnMomentum: bnMomentumField,
     /** Width of the layers after the backbone. */
     channels: opt(z.number().int().positive().default(64), `${help.head} width`),
     /** Random scale range of the scale-and-crop augmentation (relative to fitting the image). */
