@@ -72,13 +72,6 @@ export const testPerClassField = opt(
   { arg: 'n' },
 );
 
-/** A trained model: a bundle folder, a run's output folder (its bundle/), or an exported .onnx. */
-export const modelField = opt(
-  z.string().min(1),
-  'model bundle folder, a run folder (its bundle/), or with --engine onnx an exported .onnx',
-  { arg: 'dir' },
-);
-
 export const batchSizeField = (images: number) =>
   opt(z.number().int().positive().default(images), 'images per batch', { arg: 'n' });
 
@@ -86,4 +79,14 @@ export const verifyField = opt(
   z.enum(['none', 'header', 'full']).default('header'),
   'check images before starting: header (fast) or full decode',
   { arg: 'level' },
+);
+
+/**
+ * Moving-average momentum of BatchNorm layers that train. Keras MobileNetV2/InceptionV3 ship
+ * 0.999, which barely moves in a short run, so evaluation would use statistics the network
+ * never trained with; 0.9 is PyTorch's default (0.1 there).
+ */
+export const bnMomentumField = opt(
+  z.number().min(0).max(1).default(0.9),
+  'moving-average momentum of BatchNorms that train (Keras convention)',
 );

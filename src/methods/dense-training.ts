@@ -2,7 +2,7 @@
 // seeded hold-out split, the backbone set-up (BatchNorm momentum, frozen layers, AdamW with head
 // and backbone groups) and the checks on their common configuration fields.
 import type * as tf from '@tensorflow/tfjs';
-import { badInput, badUsage } from '../errors.js';
+import { badInput, configError } from '../errors.js';
 import { AdamW, buildParamGroups } from '../train/optim/index.js';
 import { Rng } from '../util/rng.js';
 
@@ -54,21 +54,33 @@ export function backboneOptimizer(
   );
 }
 
-/** The checks zod cannot express on the fields detection and segmentation configs share. */
-export function checkDenseConfig(config: {
-  imageSize: number;
-  scale: [number, number];
-  strategy: 'finetune' | 'scratch';
-  freezeBackbone: boolean;
-}): void {
+/**
+ * The rules across the fields detection and segmentation configs share; `what` names the
+ * configuration in the error.
+ */
+export function checkDenseConfig(
+  config: {
+    imageSize: number;
+    scale: [number, number];
+    strategy: 'finetune' | 'scratch';
+    freezeBackbone: boolean;
+  },
+  what: string,
+): void {
   if (config.imageSize % 32 !== 0)
-    throw badUsage(`imageSize: must be a multiple of 32 (got ${config.imageSize})`);
+    throw configError(what, 'imageSize', `must be a multiple of 32 (got ${config.imageSize})`);
   if (config.scale[0] > config.scale[1])
-    throw badUsage(
-      `scale: the lower bound ${config.scale[0]} exceeds the upper ${config.scale[1]}`,
+    throw configError(
+      what,
+      'scale',
+      `the lower bound ${config.scale[0]} exceeds the upper ${config.scale[1]}`,
     );
   if (config.strategy === 'scratch' && config.freezeBackbone)
-    throw badUsage('freezeBackbone: a backbone trained from scratch cannot be frozen');
+    throw configError(
+      what,
+      ['strategy', 'freezeBackbone'],
+      'a backbone trained from scratch cannot be frozen',
+    );
 }
 
 interface RunDataset {

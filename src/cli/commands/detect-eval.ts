@@ -2,92 +2,89 @@
 // the COCO results file, metrics.json and a report with drawn samples.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { opt } from '../../config/options.js';
+import { skipBadField } from '../../config/run-fields.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { evaluateDetector, openDetectorBundle } from '../../methods/detection/bundle-detector.js';
 import { cocoResults } from '../../methods/detection/evaluate.js';
 import { writeRunReport } from '../../methods/detection/report.js';
-import { addCommonFlags, addEngineFlag, type CommonFlags, parseInteger, setUp } from '../common.js';
-import { addDecodeFlags, type DecodeFlags, decodeOverrides } from './detect-flags.js';
+import { defineCommand } from '../define-command.js';
+import { openOptions } from './bundle-fields.js';
 import { formatDetectionMetrics } from './detect-format.js';
+import { decodeOverrides, detectorRunFields } from './detect-inference-fields.js';
 
-interface EvalFlags extends CommonFlags, DecodeFlags {
-  engine: string;
-  model: string;
-  data: string;
-  images?: string;
-  split?: 'train' | 'val' | 'test';
-  batch: number;
-  out?: string;
-  skipBad?: boolean;
-}
+export const detectEvalOptionsSchema = z.object({
+  ...detectorRunFields,
+  data: opt(z.string().min(1), 'COCO .json, YOLO data.yaml, or a VOC folder', { arg: 'path' }),
+  images: opt(z.string().optional(), 'COCO: images folder (default: next to the .json)', {
+    arg: 'dir',
+  }),
+  split: opt(z.enum(['train', 'val', 'test']).default('val'), 'YOLO: which split of data.yaml', {
+    arg: 'name',
+  }),
+  out: opt(z.string().optional(), 'also write detections.json, metrics.json and report.html here', {
+    arg: 'dir',
+  }),
+  skipBad: opt(
+    skipBadField,
+    'leave out bad boxes and unreadable images (counted) instead of failing',
+  ),
+});
 
 export function detectEvalSubcommand(detect: Command): void {
-  addEngineFlag(
-    addCommonFlags(
-      addDecodeFlags(
-        detect
-          .command('eval')
-          .description('COCO metrics (AP, AP50, AP75, S/M/L, AR) of a detector on labelled boxes')
-          .requiredOption(
-            '--model <dir>',
-            'detector bundle folder (or, with --engine onnx, an exported .onnx)',
-          )
-          .requiredOption('--data <path>', 'COCO .json, YOLO data.yaml, or a VOC folder')
-          .option('--images <dir>', 'COCO: images folder (default: next to the .json)')
-          .option('--split <name>', 'YOLO: which split of data.yaml (default val)', 'val')
-          .option('--batch <n>', 'images per batch', parseInteger('--batch', 1), 8)
-          .option('--out <dir>', 'also write detections.json, metrics.json and report.html here')
-          .option(
-            '--skip-bad',
-            'leave out bad boxes and unreadable images (counted) instead of failing',
-          ),
-      ),
-    ),
-  ).action(async (flags: EvalFlags) => {
-    const { out } = await setUp(flags);
-    const detector = await openDetectorBundle(flags.model, flags);
-    const { metrics, found, data, categoryIds, skippedImages } = await evaluateDetector(
-      detector,
-      flags.data,
-      {
-        images: flags.images,
-        split:
-          flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') ? flags.split : undefined,
-        batch: flags.batch,
-        skipBad: flags.skipBad,
-        decode: decodeOverrides(flags),
-      },
-    );
-    const skipped = data.skipped.length + skippedImages;
-    let files: Record<string, string> = {};
-    if (flags.out) {
-      const detections = path.join(flags.out, 'detections.json');
-      const metricsFile = path.join(flags.out, 'metrics.json');
-      await writeFileAtomic(detections, JSON.stringify(cocoResults(found, categoryIds)));
-      await writeFileAtomic(
-        metricsFile,
-        `${JSON.stringify({ images: found.size, ...metrics }, null, 2)}\n`,
+  defineCommand(detect, {
+    name: 'eval',
+    description: 'COCO metrics (AP, AP50, AP75, S/M/L, AR) of a detector on labelled boxes',
+    options: detectEvalOptionsSchema,
+    what: 'detection evaluation',
+    async run(config, { out, runtime }) {
+      const detector = await openDetectorBundle(config.model, openOptions(config, runtime));
+      const { metrics, found, data, categoryIds, skippedImages } = await evaluateDetector(
+        detector,
+        config.data,
+        {
+          images: config.images,
+          split:
+            config.data.endsWith('.yaml') || config.data.endsWith('.yml')
+              ? config.split
+              : undefined,
+          batch: config.batch,
+          skipBad: config.skipBad,
+          decode: decodeOverrides(config),
+        },
       );
-      const report = await writeRunReport({
-        out: flags.out,
-        title: `detector ${flags.model} on ${flags.data}`,
-        history: [],
-        categories: detector.categories,
-        metrics,
-        found,
-        config: { model: flags.model, data: flags.data },
-        notes: skipped > 0 ? [`${skipped} bad boxes or images skipped`] : [],
-      });
-      files = { detections, metricsFile, report };
-    }
-    out.result(
-      { model: flags.model, data: flags.data, images: found.size, skipped, metrics, ...files },
-      () =>
-        [
-          `${found.size} images${skipped ? ` (${skipped} bad boxes or images skipped)` : ''}`,
-          formatDetectionMetrics(metrics, detector.categories),
-          ...Object.entries(files).map(([k, v]) => `${k}: ${v}`),
-        ].join('\n'),
-    );
+      const skipped = data.skipped.length + skippedImages;
+      let files: Record<string, string> = {};
+      if (config.out) {
+        const detections = path.join(config.out, 'detections.json');
+        const metricsFile = path.join(config.out, 'metrics.json');
+        await writeFileAtomic(detections, JSON.stringify(cocoResults(found, categoryIds)));
+        await writeFileAtomic(
+          metricsFile,
+          `${JSON.stringify({ images: found.size, ...metrics }, null, 2)}\n`,
+        );
+        const report = await writeRunReport({
+          out: config.out,
+          title: `detector ${config.model} on ${config.data}`,
+          history: [],
+          categories: detector.categories,
+          metrics,
+          found,
+          config: { model: config.model, data: config.data },
+          notes: skipped > 0 ? [`${skipped} bad boxes or images skipped`] : [],
+        });
+        files = { detections, metricsFile, report };
+      }
+      out.result(
+        { model: config.model, data: config.data, images: found.size, skipped, metrics, ...files },
+        () =>
+          [
+            `${found.size} images${skipped ? ` (${skipped} bad boxes or images skipped)` : ''}`,
+            formatDetectionMetrics(metrics, detector.categories),
+            ...Object.entries(files).map(([k, v]) => `${k}: ${v}`),
+          ].join('\n'),
+      );
+    },
   });
 }

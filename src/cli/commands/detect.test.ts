@@ -266,3 +266,20 @@ test('track --model --frames: the detector runs on each frame and the tracks com
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no-frames/);
 });
+
+test('detect: decode settings out of range exit 2 naming the flag, before any bundle is read', async () => {
+  const model = path.join(work, 'no-bundle');
+  for (const [args, flag] of [
+    [
+      ['eval', '--model', model, '--data', data.annotationFile, '--score-threshold', '1'],
+      '--score-threshold',
+    ],
+    [['predict', data.files[0], '--model', model, '--nms-iou', '0'], '--nms-iou'],
+    [['train', '--data', data.annotationFile, '--max-detections', '0'], '--max-detections'],
+  ] as const) {
+    const r = await runCli(['detect', ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${flag}\\b`));
+    assert.doesNotMatch(r.stderr, /no-bundle/);
+  }
+});

@@ -5,14 +5,14 @@ import { z } from 'zod';
 import { openBundle } from '../../bundle/batch-model.js';
 import { evaluateBundle } from '../../bundle/evaluate.js';
 import { opt } from '../../config/options.js';
-import { batchSizeField, modelField, skipBadField, verifyField } from '../../config/run-fields.js';
+import { batchSizeField, skipBadField, verifyField } from '../../config/run-fields.js';
 import { openSource, pickSplit } from '../../data/index.js';
 import { formatMetrics } from '../../metrics/index.js';
-import { engineField } from '../common.js';
 import { defineCommand } from '../define-command.js';
+import { bundleFields, openOptions } from './bundle-fields.js';
 
 const evalOptions = z.object({
-  model: modelField,
+  ...bundleFields('classifier'),
   data: opt(z.string().min(1), 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist'),
   split: opt(
     z.enum(['all', 'train', 'val', 'test']).optional(),
@@ -22,7 +22,6 @@ const evalOptions = z.object({
   batchSize: batchSizeField(32),
   skipBad: skipBadField,
   verify: verifyField,
-  engine: engineField,
 });
 
 export function evalCommand(program: Command): void {
@@ -32,10 +31,7 @@ export function evalCommand(program: Command): void {
     options: evalOptions,
     what: 'eval',
     async run(options, { out, runtime }) {
-      const bundle = await openBundle(options.model, {
-        engine: options.engine,
-        threads: runtime.threads,
-      });
+      const bundle = await openBundle(options.model, openOptions(options, runtime));
       const source = await openSource(options.data, {
         skipBad: options.skipBad,
         verify: options.verify,

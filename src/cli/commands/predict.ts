@@ -4,17 +4,16 @@ import { z } from 'zod';
 import { closeBundle, openBundle } from '../../bundle/batch-model.js';
 import { predictSamples } from '../../bundle/predict.js';
 import { opt } from '../../config/options.js';
-import { batchSizeField, modelField, skipBadField } from '../../config/run-fields.js';
+import { batchSizeField, skipBadField } from '../../config/run-fields.js';
 import { openFiles } from '../../data/index.js';
-import { engineField } from '../common.js';
 import { defineCommand } from '../define-command.js';
+import { bundleFields, openOptions } from './bundle-fields.js';
 
 const predictOptions = z.object({
-  model: modelField,
+  ...bundleFields('classifier'),
   topK: opt(z.number().int().positive().default(3), 'classes to show per image', { arg: 'k' }),
   batchSize: batchSizeField(16),
   skipBad: skipBadField,
-  engine: engineField,
 });
 
 export function predictCommand(program: Command): void {
@@ -25,10 +24,7 @@ export function predictCommand(program: Command): void {
     options: predictOptions,
     what: 'predict',
     async run(options, { out, args, runtime }) {
-      const bundle = await openBundle(options.model, {
-        engine: options.engine,
-        threads: runtime.threads,
-      });
+      const bundle = await openBundle(options.model, openOptions(options, runtime));
       const source = await openFiles(args[0] as string[], { skipBad: options.skipBad });
       const samples = source.splits.test ?? [];
       const bar = out.progress('predict', samples.length);

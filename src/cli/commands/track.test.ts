@@ -65,3 +65,16 @@ test('track: a missing or malformed detections file exits 2 naming it', async ()
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.txt:2/);
 });
+
+test('track: options that cannot work together exit 2 naming their flags', async () => {
+  const det = path.join(work, 'det.txt');
+  let r = await runCli(['track', '--detections', det, '--min-score', '0.3']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--min-score.*only for --tracker sort/);
+  r = await runCli(['track', '--detections', det, '--frames', work]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--frames.*need --model/);
+  r = await runCli(['track']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--detections.*--model/);
+});

@@ -6,11 +6,14 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { closeBundle } from '../../bundle/batch-model.js';
+import { opt } from '../../config/options.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
-import { badInput, badUsage } from '../../errors.js';
+import { badInput, configError } from '../../errors.js';
 import { openDetectorBundle } from '../../methods/detection/bundle-detector.js';
+import { decodeOverrideFields } from '../../methods/detection/config.js';
 import { detectFrames, listFrames, videoToFrames } from '../../methods/detection/frames.js';
 import {
   formatMotDetections,
@@ -19,53 +22,99 @@ import {
   parseMotTracks,
 } from '../../track/mot-format.js';
 import { motMetrics } from '../../track/mot-metrics.js';
-import { runTracker, SORT_MIN_SCORE, type TrackerName } from '../../track/run-tracker.js';
+import { runTracker, SORT_MIN_SCORE } from '../../track/run-tracker.js';
 import type { Detection } from '../../track/types.js';
-import { addCommonFlags, addEngineFlag, type CommonFlags, parseNumber, setUp } from '../common.js';
+import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
+import { engineField, type RuntimeOptions } from '../common.js';
+import { defineCommand } from '../define-command.js';
+import { openOptions } from './bundle-fields.js';
 
-interface TrackFlags extends CommonFlags {
-  engine: string;
-  detections?: string;
-  model?: string;
-  frames?: string;
-  video?: string;
-  tracker: TrackerName;
-  minScore?: number;
-  detectThreshold: number;
-  out?: string;
-  saveDetections?: string;
-  gt?: string;
+export const trackOptionsSchema = z.object({
+  detections: opt(
+    z.string().optional(),
+    'detections, MOTChallenge det.txt format (frame,-1,x,y,w,h,score,...)',
+    { arg: 'file' },
+  ),
+  model: opt(
+    z.string().min(1).optional(),
+    'detector bundle or run folder to find the objects in --frames or --video',
+    { arg: 'dir' },
+  ),
+  engine: engineField,
+  frames: opt(z.string().optional(), 'folder of frames, in name order', { arg: 'dir' }),
+  video: opt(z.string().optional(), 'video decoded to frames with ffmpeg (when installed)', {
+    arg: 'file',
+  }),
+  /** The detector's score threshold (the decode setting's range): ByteTrack's low threshold. */
+  detectThreshold: opt(
+    decodeOverrideFields.scoreThreshold.unwrap().default(0.1),
+    "with --model: keep boxes scoring above this (ByteTrack's low threshold)",
+    { arg: 'x' },
+  ),
+  saveDetections: opt(
+    z.string().optional(),
+    'with --model: also write the detections (MOTChallenge det.txt)',
+    { arg: 'file' },
+  ),
+  minScore: opt(
+    z.number().min(0).optional(),
+    `SORT: ignore detections under this score (default ${SORT_MIN_SCORE})`,
+    { arg: 'x' },
+  ),
+  tracker: opt(z.enum(['sort', 'bytetrack']).default('bytetrack'), 'tracker', { arg: 'name' }),
+  out: opt(z.string().optional(), 'where to write the tracks (MOTChallenge results format)', {
+    arg: 'file',
+  }),
+  gt: opt(z.string().optional(), 'ground truth (MOTChallenge gt.txt) to score the tracks against', {
+    arg: 'file',
+  }),
+});
+
+type TrackOptions = z.output<typeof trackOptionsSchema>;
+
+/** The options, with one source of detections: a file, or a detector on frames or a video. */
+export function resolveTrackOptions(...layers: ConfigLayer[]): TrackOptions {
+  const what = 'tracking';
+  const o = parseLayers(trackOptionsSchema, what, layers);
+  const frameSources = (['frames', 'video'] as const).filter((f) => o[f] !== undefined);
+  if ((o.detections === undefined) === (o.model === undefined))
+    throw configError(
+      what,
+      ['detections', 'model'],
+      'give --detections FILE, or --model BUNDLE with --frames DIR or --video FILE',
+    );
+  if (o.detections !== undefined && frameSources.length > 0)
+    throw configError(what, frameSources, 'need --model, not --detections');
+  if (o.model !== undefined && frameSources.length !== 1)
+    throw configError(
+      what,
+      ['frames', 'video'],
+      '--model needs one of --frames DIR or --video FILE',
+    );
+  if (o.minScore !== undefined && o.tracker !== 'sort')
+    throw configError(
+      what,
+      'minScore',
+      'only for --tracker sort (ByteTrack has its own two thresholds)',
+    );
+  return o;
 }
 
-/** Detections from a file, or from a detector bundle on frames; exactly one source. */
+/** Detections from the file, or from the detector bundle on the frames or the video. */
 async function readDetections(
-  flags: TrackFlags,
+  o: TrackOptions,
+  runtime: RuntimeOptions,
 ): Promise<{ detections: Detection[]; frames?: number }> {
-  const sources = [flags.detections, flags.model].filter(Boolean).length;
-  if (sources !== 1)
-    throw badUsage('give --detections FILE, or --model BUNDLE with --frames DIR or --video FILE');
-  if (flags.detections) {
-    if (flags.frames || flags.video)
-      throw badUsage('--frames/--video need --model, not --detections');
+  if (o.detections)
     return {
-      detections: parseMotDetections(
-        await readText(flags.detections, 'detections'),
-        flags.detections,
-      ),
+      detections: parseMotDetections(await readText(o.detections, 'detections'), o.detections),
     };
-  }
-  if (Boolean(flags.frames) === Boolean(flags.video))
-    throw badUsage('--model needs one of --frames DIR or --video FILE');
-  const detector = await openDetectorBundle(flags.model!, flags);
+  const detector = await openDetectorBundle(o.model!, openOptions(o, runtime));
   let scratch: string | undefined;
   try {
-    if (flags.video) scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'visiontune-frames-'));
-    const files = flags.video
-      ? await videoToFrames(flags.video, scratch!)
-      : await listFrames(flags.frames!);
-    const detections = await detectFrames(detector, files, {
-      scoreThreshold: flags.detectThreshold,
-    });
+    if (o.video) scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'visiontune-frames-'));
+    const files = o.video ? await videoToFrames(o.video, scratch!) : await listFrames(o.frames!);
+    const detections = await detectFrames(detector, files, { scoreThreshold: o.detectThreshold });
     return { detections, frames: files.length };
   } finally {
     await closeBundle(detector.bundle);
@@ -84,77 +133,46 @@ async function readText(file: string, what: string): Promise<string> {
 }
 
 export function trackCommand(program: Command): void {
-  addEngineFlag(
-    addCommonFlags(
-      program
-        .command('track')
-        .description('track objects across frames from their detections (SORT or ByteTrack)')
-        .option(
-          '--detections <file>',
-          'detections, MOTChallenge det.txt format (frame,-1,x,y,w,h,score,...)',
-        )
-        .option('--model <dir>', 'detector bundle to find the objects in --frames or --video')
-        .option('--frames <dir>', 'folder of frames, in name order')
-        .option('--video <file>', 'video decoded to frames with ffmpeg (when installed)')
-        .option(
-          '--detect-threshold <x>',
-          "with --model: keep boxes scoring above this (default 0.1, ByteTrack's low threshold)",
-          parseNumber('--detect-threshold'),
-          0.1,
-        )
-        .option(
-          '--save-detections <file>',
-          'with --model: also write the detections (MOTChallenge det.txt)',
-        )
-        .option(
-          '--min-score <x>',
-          `SORT: ignore detections under this score (default ${SORT_MIN_SCORE})`,
-          parseNumber('--min-score'),
-        )
-        .addOption(
-          new Option('--tracker <name>', 'tracker')
-            .choices(['sort', 'bytetrack'])
-            .default('bytetrack'),
-        )
-        .option('--out <file>', 'where to write the tracks (MOTChallenge results format)')
-        .option('--gt <file>', 'ground truth (MOTChallenge gt.txt) to score the tracks against'),
-    ),
-  ).action(async (flags: TrackFlags) => {
-    const { out } = await setUp(flags);
-    if (flags.minScore !== undefined && flags.tracker !== 'sort')
-      throw badUsage('--min-score: only for --tracker sort (ByteTrack has its own two thresholds)');
-    const { detections, frames } = await readDetections(flags);
-    if (flags.saveDetections)
-      await writeFileAtomic(flags.saveDetections, formatMotDetections(detections));
-    const tracks = runTracker(detections, flags.tracker, {
-      sortMinScore: flags.minScore,
-      lastFrame: frames,
-    });
-    if (flags.out) await writeFileAtomic(flags.out, formatMotTracks(tracks));
-    const metrics = flags.gt
-      ? motMetrics(parseMotTracks(await readText(flags.gt, 'ground truth'), flags.gt), tracks)
-      : undefined;
-    const ids = new Set(tracks.map((t) => t.id)).size;
-    out.result(
-      {
-        tracker: flags.tracker,
-        detections: detections.length,
-        boxes: tracks.length,
-        tracks: ids,
-        out: flags.out,
-        metrics,
-      },
-      () =>
-        [
-          `${flags.tracker}: ${detections.length} detections -> ${ids} tracks (${tracks.length} boxes)` +
-            (flags.out ? `, written to ${flags.out}` : ''),
-          ...(metrics
-            ? [
-                `MOTA ${(metrics.mota * 100).toFixed(1)}%  IDF1 ${(metrics.idf1 * 100).toFixed(1)}%  MOTP ${metrics.motp.toFixed(3)}  ` +
-                  `ID switches ${metrics.idsw}  fragmentations ${metrics.frag}  FP ${metrics.fp}  FN ${metrics.fn}`,
-              ]
-            : []),
-        ].join('\n'),
-    );
+  defineCommand(program, {
+    name: 'track',
+    description: 'track objects across frames from their detections (SORT or ByteTrack)',
+    options: trackOptionsSchema,
+    what: 'tracking',
+    resolve: resolveTrackOptions,
+    async run(config, { out, runtime }) {
+      const { detections, frames } = await readDetections(config, runtime);
+      if (config.saveDetections)
+        await writeFileAtomic(config.saveDetections, formatMotDetections(detections));
+      const tracks = runTracker(detections, config.tracker, {
+        sortMinScore: config.minScore,
+        lastFrame: frames,
+      });
+      if (config.out) await writeFileAtomic(config.out, formatMotTracks(tracks));
+      const metrics = config.gt
+        ? motMetrics(parseMotTracks(await readText(config.gt, 'ground truth'), config.gt), tracks)
+        : undefined;
+      const ids = new Set(tracks.map((t) => t.id)).size;
+      out.result(
+        {
+          tracker: config.tracker,
+          detections: detections.length,
+          boxes: tracks.length,
+          tracks: ids,
+          out: config.out,
+          metrics,
+        },
+        () =>
+          [
+            `${config.tracker}: ${detections.length} detections -> ${ids} tracks (${tracks.length} boxes)` +
+              (config.out ? `, written to ${config.out}` : ''),
+            ...(metrics
+              ? [
+                  `MOTA ${(metrics.mota * 100).toFixed(1)}%  IDF1 ${(metrics.idf1 * 100).toFixed(1)}%  MOTP ${metrics.motp.toFixed(3)}  ` +
+                    `ID switches ${metrics.idsw}  fragmentations ${metrics.frag}  FP ${metrics.fp}  FN ${metrics.fn}`,
+                ]
+              : []),
+          ].join('\n'),
+      );
+    },
   });
 }

@@ -5,6 +5,7 @@ import { opt } from '../../config/options.js';
 import {
   augmentField,
   backboneField,
+  bnMomentumField,
   freezeBnField,
   imageSizeField,
   labelsPerClassField,
@@ -82,15 +83,7 @@ export const trainConfigSchema = z.object({
   augment: augmentField,
   /** finetune: BatchNorm layers keep their pretrained statistics. */
   freezeBn: freezeBnField,
-  /**
-   * Moving-average momentum of BatchNorm layers that train. Keras MobileNetV2/InceptionV3 ship
-   * 0.999, which barely moves in a short run, so evaluation would use statistics the network
-   * never trained with; 0.9 is PyTorch's default (0.1 there).
-   */
-  bnMomentum: opt(
-    z.number().min(0).max(1).default(0.9),
-    'moving-average momentum of BatchNorms that train (Keras convention)',
-  ),
+  bnMomentum: bnMomentumField,
   /** Mixup α (0 = off; 0.2 is the paper's ImageNet range). finetune/scratch only. */
   mixup: opt(
     z.number().nonnegative().default(0),
