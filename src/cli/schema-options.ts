@@ -216,9 +216,11 @@ export function flagLayer(command: Command, schema: z.ZodObject): Record<string,
 /** How a field is named to someone at the command line: the field and its flag. */
 export function fieldWithFlag(command: Command): (field: string) => string {
   return (field) => {
+    // A problem inside a list or pair (classWeights.1) is set by the list's flag.
+    const top = field.split('.')[0];
     for (const spec of schemaOptionsOf(command)) {
-      const binding = spec.bindings.find((b) => b.field === field && !b.fixed);
-      const any = binding ?? spec.bindings.find((b) => b.field === field);
+      const binding = spec.bindings.find((b) => b.field === top && !b.fixed);
+      const any = binding ?? spec.bindings.find((b) => b.field === top);
       if (any) return `${field} (${any.flag})`;
     }
     return field;
