@@ -3,7 +3,6 @@
 // accuracy, compression history — the two trade-off charts, and notes saying how each column
 // was measured, so numbers copied out of it keep their conditions. `writeCompareReport` is the
 // Node edge: it writes `compare.html` atomically.
-import path from 'node:path';
 import { badInput } from '../errors.js';
 import type { CompareRow } from '../methods/compress/compare.js';
 import {
@@ -17,7 +16,7 @@ import { accuracyVsSizeSpec, accuracyVsSpeedSpec, type ComparePoint } from './co
 import { escapeHtml } from './html-text.js';
 import { figure, type RenderReportOptions, renderPage } from './page.js';
 import { chartRow, metricTile, pageHeader, section } from './page-blocks.js';
-import { writePage } from './write.js';
+import { folderWriter } from './write.js';
 
 export const COMPARE_REPORT_FILE = 'compare.html';
 /** Chart keys, in page order; tests and links identify each figure by `data-chart`. */
@@ -139,10 +138,4 @@ export async function renderCompareReport(
 }
 
 /** Renders the compare report and writes `<dir>/compare.html` atomically. Returns its path. */
-export async function writeCompareReport(
-  dir: string,
-  r: CompareReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  return writePage(path.join(dir, COMPARE_REPORT_FILE), renderCompareReport, r, options);
-}
+export const writeCompareReport = folderWriter(COMPARE_REPORT_FILE, renderCompareReport);

@@ -6,7 +6,6 @@
 // `writeDetectionReport` is the Node edge: it writes the page atomically.
 import { badInput } from '../errors.js';
 import type { DetectionMetrics } from '../metrics/detection/coco-eval.js';
-import type { EpochRecord } from '../train/metrics-log.js';
 import {
   apPerClassSpec,
   categoryNames,
@@ -17,31 +16,25 @@ import {
 import { escapeHtml } from './html-text.js';
 import { chartFigures, type RenderReportOptions } from './page.js';
 import { chartRow, foldedTable, headRow } from './page-blocks.js';
-import { renderTaskPage, type SampleImage } from './task-page.js';
-import { writePage } from './write.js';
+import {
+  renderTaskPage,
+  type SampleImage,
+  type TaskReport,
+  TRAINING_CHART_KEYS,
+} from './task-page.js';
+import { fileWriter } from './write.js';
 
 /** `image`: encoded JPEG or PNG with the boxes already drawn (see draw-boxes.ts). */
 export type DetectionSampleImage = SampleImage;
 
-export interface DetectionReport {
-  title: string;
-  /** The run's metrics log, one record per epoch; every numeric key is plotted. */
-  history: readonly EpochRecord[];
+export interface DetectionReport extends TaskReport {
   /** Category names; `categoryId` in the metrics indexes this. */
   categories: readonly string[];
   metrics: DetectionMetrics;
-  samples: readonly DetectionSampleImage[];
-  config?: Record<string, unknown>;
-  notes?: readonly string[];
 }
 
 /** Chart keys, in page order; tests and links identify each figure by `data-chart`. */
-export const DETECTION_CHART_KEYS = [
-  'losses',
-  'epoch-values',
-  'ap-per-class',
-  'pr-curves',
-] as const;
+export const DETECTION_CHART_KEYS = [...TRAINING_CHART_KEYS, 'ap-per-class', 'pr-curves'] as const;
 export type DetectionChartKey = (typeof DETECTION_CHART_KEYS)[number];
 
 /** The scalar COCO metrics. */
@@ -138,10 +131,4 @@ export async function renderDetectionReport(
 }
 
 /** Renders the detection report and writes it to `file` atomically. Returns the path. */
-export async function writeDetectionReport(
-  file: string,
-  r: DetectionReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  return writePage(file, renderDetectionReport, r, options);
-}
+export const writeDetectionReport = fileWriter(renderDetectionReport);

@@ -4,7 +4,6 @@
 // table of mean ± 95% CI with each meta-learner's gain over its untrained network, the accuracy
 // and meta-training charts, per-method settings and the run config. All user text goes through
 // escapeHtml. `writeFewShotReport` is the Node edge: it writes `report.html` atomically.
-import path from 'node:path';
 import { badInput } from '../errors.js';
 import { finite } from './charts.js';
 import { fewShotAccuracySpec, isMetaTrained, metaTrainingSpec } from './fewshot-charts.js';
@@ -12,7 +11,7 @@ import type { FewShotMethodReport, FewShotReport, ShotAccuracy } from './fewshot
 import { escapeHtml, prettyJson } from './html-text.js';
 import { chartFigures, type RenderReportOptions, renderPage } from './page.js';
 import { chartRow, metricTile, pageHeader, section, summaryList } from './page-blocks.js';
-import { writePage } from './write.js';
+import { folderWriter } from './write.js';
 
 export const FEWSHOT_REPORT_FILE = 'report.html';
 
@@ -362,10 +361,4 @@ export async function renderFewShotReport(
 }
 
 /** Renders the few-shot report and writes `<dir>/report.html` atomically. Returns its path. */
-export async function writeFewShotReport(
-  dir: string,
-  r: FewShotReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  return writePage(path.join(dir, FEWSHOT_REPORT_FILE), renderFewShotReport, r, options);
-}
+export const writeFewShotReport = folderWriter(FEWSHOT_REPORT_FILE, renderFewShotReport);

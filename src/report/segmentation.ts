@@ -8,7 +8,6 @@
 import { vocColormap } from '../data/segmentation/voc-colormap.js';
 import { badInput } from '../errors.js';
 import type { SegmentationMetrics } from '../metrics/segmentation/confusion.js';
-import type { EpochRecord } from '../train/metrics-log.js';
 import { categoryNames } from './detection-charts.js';
 import { escapeHtml } from './html-text.js';
 import type { Palette } from './mask-images.js';
@@ -20,32 +19,30 @@ import {
   pixelConfusionSpec,
   segmentationLossSpec,
 } from './segmentation-charts.js';
-import { renderTaskPage, type SampleImage } from './task-page.js';
-import { writePage } from './write.js';
+import {
+  renderTaskPage,
+  type SampleImage,
+  type TaskReport,
+  TRAINING_CHART_KEYS,
+} from './task-page.js';
+import { fileWriter } from './write.js';
 
 /** `image`: encoded JPEG or PNG strip, image | ground truth | prediction (see maskTriplet). */
 export type SegmentationSampleImage = SampleImage;
 
-export interface SegmentationReport {
-  title: string;
-  /** The run's metrics log, one record per epoch; every numeric key is plotted. */
-  history: readonly EpochRecord[];
+export interface SegmentationReport extends TaskReport {
   /** Class names; index `i` of every per-class array and of the confusion matrix. */
   classes: readonly string[];
   metrics: SegmentationMetrics;
-  samples: readonly SegmentationSampleImage[];
   /** The split the metrics were computed on, for titles. Default `val`. */
   evaluatedOn?: string;
   /** The colours the sample strips were drawn with, for the legend. Default: the VOC colormap. */
   palette?: Palette;
-  config?: Record<string, unknown>;
-  notes?: readonly string[];
 }
 
 /** Chart keys, in page order; tests and links identify each figure by `data-chart`. */
 export const SEGMENTATION_CHART_KEYS = [
-  'losses',
-  'epoch-values',
+  ...TRAINING_CHART_KEYS,
   'iou-per-class',
   'confusion',
 ] as const;
@@ -252,10 +249,4 @@ ${legend(r, name)}
 }
 
 /** Renders the segmentation report and writes it to `file` atomically. Returns the path. */
-export async function writeSegmentationReport(
-  file: string,
-  r: SegmentationReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  return writePage(file, renderSegmentationReport, r, options);
-}
+export const writeSegmentationReport = fileWriter(renderSegmentationReport);

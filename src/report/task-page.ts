@@ -3,6 +3,7 @@
 // the sample images, then notes and config. Each task's module supplies only its numbers,
 // tables and charts.
 import type { TopLevelSpec } from 'vega-lite';
+import type { EpochRecord } from '../train/metrics-log.js';
 import { dataUrl } from './data-url.js';
 import { escapeHtml } from './html-text.js';
 import { chartFigures, renderPage } from './page.js';
@@ -71,7 +72,7 @@ async function epochTrainingSection(
   losses: TopLevelSpec | null,
   values: TopLevelSpec | null,
 ): Promise<string> {
-  const { figure, optional } = chartFigures(['losses', 'epoch-values'] as const);
+  const { figure, optional } = chartFigures(TRAINING_CHART_KEYS);
   const figures = await Promise.all([
     figure('losses', losses, 'No loss was logged.'),
     optional('epoch-values', values),
@@ -93,6 +94,19 @@ figure.sample { background: white; border: 1px solid #e3e3e3; border-radius: 8px
 figure.sample img { display: block; max-width: 100%; height: auto; margin: 0 auto 6px; }
 figure.sample figcaption { font-size: 12px; color: #555; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 `;
+
+/** What every per-epoch task report carries besides its metrics. */
+export interface TaskReport {
+  title: string;
+  /** The run's metrics log, one record per epoch; every numeric key is plotted. */
+  history: readonly EpochRecord[];
+  samples: readonly SampleImage[];
+  config?: Record<string, unknown>;
+  notes?: readonly string[];
+}
+
+/** The Training section's chart keys, first on every task page. */
+export const TRAINING_CHART_KEYS = ['losses', 'epoch-values'] as const;
 
 export interface TaskPage {
   title: string;

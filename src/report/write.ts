@@ -11,13 +11,15 @@ import type { ModelCard, RunReport } from './types.js';
 export const REPORT_FILE = 'report.html';
 export const MODEL_CARD_FILE = 'README.md';
 
+type RenderPage<R> = (report: R, options: RenderReportOptions) => Promise<string>;
+
 /**
  * Renders a page with this visiontune's version in the footer (unless `options` names another
  * generator) and writes it to `file`. Returns the file's path.
  */
 export async function writePage<R>(
   file: string,
-  render: (report: R, options: RenderReportOptions) => Promise<string>,
+  render: RenderPage<R>,
   report: R,
   options: RenderReportOptions = {},
 ): Promise<string> {
@@ -26,14 +28,20 @@ export async function writePage<R>(
   return file;
 }
 
-/** Renders the run report and writes `<outDir>/report.html`. Returns the file's path. */
-export async function writeReport(
-  outDir: string,
-  run: RunReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  return writePage(path.join(outDir, REPORT_FILE), renderReport, run, options);
+/** `(file, report, options?) => path`: writes `render`'s page to the file given. */
+export function fileWriter<R>(render: RenderPage<R>) {
+  return (file: string, report: R, options: RenderReportOptions = {}): Promise<string> =>
+    writePage(file, render, report, options);
 }
+
+/** `(dir, report, options?) => path`: writes `render`'s page as `<dir>/<name>`. */
+export function folderWriter<R>(name: string, render: RenderPage<R>) {
+  return (dir: string, report: R, options: RenderReportOptions = {}): Promise<string> =>
+    writePage(path.join(dir, name), render, report, options);
+}
+
+/** Renders the run report and writes `<outDir>/report.html`. Returns the file's path. */
+export const writeReport = folderWriter<RunReport>(REPORT_FILE, renderReport);
 
 /** Writes the model card as `<bundleDir>/README.md`. Returns the file's path. */
 export async function writeModelCard(bundleDir: string, card: ModelCard): Promise<string> {
