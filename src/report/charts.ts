@@ -26,6 +26,17 @@ export const baseSpec = {
   },
 };
 
+/** The x axis of every per-epoch curve: whole epochs only. */
+export const EPOCH_X = {
+  field: 'epoch',
+  type: 'quantitative' as const,
+  title: 'epoch',
+  axis: { tickMinStep: 1 },
+};
+
+/** A per-epoch curve: a line with a point on each epoch. */
+export const EPOCH_LINE = { type: 'line' as const, point: true, strokeWidth: 2 };
+
 export const finite = (v: number | undefined): v is number =>
   typeof v === 'number' && Number.isFinite(v);
 
@@ -66,9 +77,9 @@ function curveSpec(
     width: CURVE_WIDTH,
     height: CURVE_HEIGHT,
     data: { values: points },
-    mark: { type: 'line', point: true, strokeWidth: 2 },
+    mark: EPOCH_LINE,
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      x: EPOCH_X,
       y: {
         field: 'value',
         type: 'quantitative',
