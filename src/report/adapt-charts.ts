@@ -3,7 +3,15 @@
 // and after adaptation. Same conventions as charts.ts: data inline, a `description` that
 // becomes the SVG's aria-label, null when there is nothing to draw.
 import type { TopLevelSpec } from 'vega-lite';
-import { baseSpec, CURVE_HEIGHT, CURVE_WIDTH, EPOCH_LINE, EPOCH_X, finite } from './charts.js';
+import {
+  baseSpec,
+  CURVE_HEIGHT,
+  CURVE_WIDTH,
+  EPOCH_LINE,
+  EPOCH_X,
+  finite,
+  valueY,
+} from './charts.js';
 import type { AdaptationEpoch, AdaptationSummary, ScatterPoint } from './types.js';
 
 /**
@@ -66,13 +74,7 @@ export function domainAccuracySpec(adaptation: AdaptationSummary): TopLevelSpec 
         mark: EPOCH_LINE,
         encoding: {
           x: EPOCH_X,
-          y: {
-            field: 'value',
-            type: 'quantitative',
-            title: 'accuracy',
-            scale: { domain: [0, 1] },
-            axis: { format: '.0%' },
-          },
+          y: valueY('accuracy', { domain: [0, 1], format: '.0%' }),
           color: { field: 'series', type: 'nominal', title: null, scale: series, legend },
           strokeDash: {
             field: 'series',

@@ -37,6 +37,17 @@ export const EPOCH_X = {
 /** A per-epoch curve: a line with a point on each epoch. */
 export const EPOCH_LINE = { type: 'line' as const, point: true, strokeWidth: 2 };
 
+/** The y axis of a curve's `value` field: a fixed domain or one fitted to the data (no zero). */
+export function valueY(title: string, y: { domain?: [number, number]; format?: string }) {
+  return {
+    field: 'value',
+    type: 'quantitative' as const,
+    title,
+    scale: y.domain ? { domain: y.domain } : { zero: false },
+    axis: y.format ? { format: y.format } : {},
+  };
+}
+
 export const finite = (v: number | undefined): v is number =>
   typeof v === 'number' && Number.isFinite(v);
 
@@ -80,13 +91,7 @@ function curveSpec(
     mark: EPOCH_LINE,
     encoding: {
       x: EPOCH_X,
-      y: {
-        field: 'value',
-        type: 'quantitative',
-        title: yTitle,
-        scale: y.domain ? { domain: y.domain } : { zero: false },
-        axis: y.format ? { format: y.format } : {},
-      },
+      y: valueY(yTitle, y),
       // Legend on top keeps each curve narrow enough for three to share a row.
       color: {
         field: 'split',
