@@ -123,59 +123,57 @@ const spatialOnly: RuleMaker = (layer) => {
   return { kind: 'preserve', weights: {} };
 };
 
-const convOrDense: RuleMaker = (layer) => {
-  const cfg = layer.config;
+/**
+ * A conv-like layer (channels last) that starts a new space of `config[configKey]` channels;
+ * `check` refuses configs pruning cannot handle.
+ */
+function produce(
+  layer: KerasLayerJson,
+  configKey: 'filters' | 'units',
+  weights: WeightAxes,
+  check?: () => void,
+): LayerRule {
   channelsLast(layer);
-  if (typeof cfg.groups === 'number' && cfg.groups !== 1) {
-    throw badUsage(
-      `channel pruning: layer '${layer.name}' (Conv2D) is a grouped convolution (groups ${cfg.groups}); not supported`,
-    );
-  }
-  const configKey = layer.class_name === 'Dense' ? 'units' : 'filters';
+  check?.();
   return {
     kind: 'produce',
     configKey,
-    channels: cfg[configKey] as number,
-    weights: CONSUME_PRODUCE,
+    channels: layer.config[configKey] as number,
+    weights,
     pinOutput: softmaxReason(layer),
   };
-};
+}
 
-const conv2dTranspose: RuleMaker = (layer) => {
-  channelsLast(layer);
-  // Transposed kernels are [kh, kw, out, in].
-  return {
-    kind: 'produce',
-    configKey: 'filters',
-    channels: layer.config.filters as number,
-    weights: {
-      kernel: [
-        { axis: 2, side: 'out' },
-        { axis: 3, side: 'in' },
-      ],
-      bias: [{ axis: 0, side: 'out' }],
-    },
-    pinOutput: softmaxReason(layer),
-  };
-};
+const convOrDense: RuleMaker = (layer) =>
+  produce(layer, layer.class_name === 'Dense' ? 'units' : 'filters', CONSUME_PRODUCE, () => {
+    const groups = layer.config.groups;
+    if (typeof groups === 'number' && groups !== 1) {
+      throw badUsage(
+        `channel pruning: layer '${layer.name}' (Conv2D) is a grouped convolution (groups ${groups}); not supported`,
+      );
+    }
+  });
+
+// Transposed kernels are [kh, kw, out, in].
+const conv2dTranspose: RuleMaker = (layer) =>
+  produce(layer, 'filters', {
+    kernel: [
+      { axis: 2, side: 'out' },
+      { axis: 3, side: 'in' },
+    ],
+    bias: [{ axis: 0, side: 'out' }],
+  });
 
 const separableConv2d: RuleMaker = (layer) => {
-  channelsLast(layer);
   const repeat = (layer.config.depth_multiplier as number | undefined) ?? 1;
-  return {
-    kind: 'produce',
-    configKey: 'filters',
-    channels: layer.config.filters as number,
-    weights: {
-      depthwise_kernel: [{ axis: 2, side: 'in' }],
-      pointwise_kernel: [
-        { axis: 2, side: 'in', repeat },
-        { axis: 3, side: 'out' },
-      ],
-      bias: [{ axis: 0, side: 'out' }],
-    },
-    pinOutput: softmaxReason(layer),
-  };
+  return produce(layer, 'filters', {
+    depthwise_kernel: [{ axis: 2, side: 'in' }],
+    pointwise_kernel: [
+      { axis: 2, side: 'in', repeat },
+      { axis: 3, side: 'out' },
+    ],
+    bias: [{ axis: 0, side: 'out' }],
+  });
 };
 
 const depthwiseConv2d: RuleMaker = (layer) => {
