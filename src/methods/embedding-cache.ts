@@ -7,7 +7,7 @@
 // source's `contentKey` (built-in datasets). Labels and ids are not in any key: relabelling or
 // moving a file keeps its features; the labels returned are always the caller's.
 //
-// Storage: embedding-shard.ts.
+// Storage: embedding-shard.ts; the write buffer: embedding-segment.ts.
 import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -20,6 +20,7 @@ import type { DataSource, Sample } from '../data/types.js';
 import { badUsage, VisiontuneError } from '../errors.js';
 import { canonicalJson, hashFile, sha256Hex, weightsFingerprint } from './content-hash.js';
 import { type EmbeddingSet, embedBatches } from './embed.js';
+import { PendingSegment } from './embedding-segment.js';
 import { CACHE_FORMAT_VERSION, EMBEDDING_CACHE_FORMAT, Shard } from './embedding-shard.js';
 
 export { EMBEDDING_CACHE_FORMAT };
@@ -99,6 +100,175 @@ function outputDim(model: tf.LayersModel): number {
   return (dims as number[]).reduce((a, b) => a * b, 1);
 }
 
+interface ShardSettings {
+  dim: number;
+  transform: Transform;
+  cropPct: number;
+  warn: (message: string) => void;
+}
+
+/** The shard of this embedding configuration (see the header for what its key holds). */
+async function openShard(options: CachedEmbeddingsOptions, s: ShardSettings): Promise<Shard> {
+  const { model, config } = options;
+  const configKey = {
+    format: EMBEDDING_CACHE_FORMAT,
+    version: CACHE_FORMAT_VERSION,
+    backbone: options.backboneKey,
+    weights: options.fingerprintWeights === false ? null : await weightsFingerprint(model),
+    layer: config.embeddingLayer,
+    inputSize: s.transform.size,
+    dim: s.dim,
+    preprocessing: options.preprocessing
+      ? { custom: options.preprocessing.key }
+      : {
+          transform: 'eval',
+          size: s.transform.size,
+          cropPct: s.cropPct,
+          mean: config.mean,
+          std: config.std,
+          interpolation: config.interpolation,
+        },
+  };
+  const keyText = canonicalJson(configKey);
+  const root = options.cacheDir ?? defaultEmbeddingCacheDir();
+  return new Shard(path.join(root, sha256Hex(keyText).slice(0, 32)), keyText, s.dim, s.warn);
+}
+
+/**
+ * Content keys, one per sample. A sample without one (unreadable file, unknown id) is computed
+ * every time; the loader then reports it (or skips it) exactly as it would without the cache.
+ */
+async function contentKeys(options: CachedEmbeddingsOptions): Promise<(string | null)[]> {
+  const { source, samples } = options;
+  const total = samples.length;
+  let hashed = 0;
+  return mapLimited(samples, options.hashConcurrency ?? 8, async (sample) => {
+    const key = await contentKey(source, sample);
+    hashed++;
+    if (hashed % 256 === 0 || hashed === total)
+      options.onProgress?.({ phase: 'hash', done: hashed, total });
+    return key;
+  });
+}
+
+/** One slot per distinct content (or per uncacheable sample): duplicates are computed once. */
+interface Slots {
+  /** The slot of each sample. */
+  of: Int32Array;
+  /** Each slot's content key (null: uncacheable) and first sample. */
+  keys: (string | null)[];
+  samples: Sample[];
+  byKey: Map<string, number>;
+}
+
+function assignSlots(samples: readonly Sample[], keys: readonly (string | null)[]): Slots {
+  const slots: Slots = {
+    of: new Int32Array(samples.length),
+    keys: [],
+    samples: [],
+    byKey: new Map(),
+  };
+  samples.forEach((sample, i) => {
+    const key = keys[i]!;
+    let slot = key === null ? undefined : slots.byKey.get(key);
+    if (slot === undefined) {
+      slot = slots.keys.length;
+      slots.keys.push(key);
+      slots.samples.push(sample);
+      if (key !== null) slots.byKey.set(key, slot);
+    }
+    slots.of[i] = slot;
+  });
+  return slots;
+}
+
+/** Slot rows: `values` holds `dim` floats per slot, `filled[slot]` once they are there. */
+interface SlotRows {
+  slots: Slots;
+  values: Float32Array;
+  filled: Uint8Array;
+  dim: number;
+}
+
+/**
+ * Runs the model on the slots the cache did not fill, writing their rows into `rows` and,
+ * every `flushRows` rows, into the shard. Counts the images computed and those skipped as bad.
+ */
+async function computeMissing(
+  options: CachedEmbeddingsOptions,
+  shard: Shard,
+  transform: Transform,
+  rows: SlotRows,
+): Promise<{ computed: number; skipped: number }> {
+  const { slots, values, filled, dim } = rows;
+  const missing = slots.samples.filter((_, s) => !filled[s]);
+  if (missing.length === 0) return { computed: 0, skipped: 0 };
+  const slotBySample = new Map<Sample, number>();
+  slots.samples.forEach((sample, s) => {
+    if (!filled[s]) slotBySample.set(sample, s);
+  });
+  const loader = createLoader(options.source, missing, {
+    batchSize: options.batchSize ?? 32,
+    transform,
+  });
+  const skippedBefore = loader.skipped.count;
+  const pending = new PendingSegment(shard, dim);
+  const flushRows = options.flushRows ?? 4096;
+  let computed = 0;
+  try {
+    for await (const batch of embedBatches(options.model, loader)) {
+      if (batch.dim !== dim) throw new Error(`model gave ${batch.dim}-d rows, expected ${dim}`);
+      const picked: number[] = [];
+      const keys: string[] = [];
+      batch.samples.forEach((sample, k) => {
+        const s = slotBySample.get(sample)!;
+        values.set(batch.embeddings.subarray(k * dim, (k + 1) * dim), s * dim);
+        filled[s] = 1;
+        const key = slots.keys[s];
+        if (key != null) {
+          keys.push(key);
+          picked.push(k);
+        }
+      });
+      pending.add(batch.embeddings, batch.samples.length, picked, keys);
+      computed += batch.samples.length;
+      options.onProgress?.({ phase: 'embed', done: computed, total: missing.length });
+      if (pending.count >= flushRows) await pending.flush();
+    }
+  } catch (err) {
+    // Keep what was computed before the failure (best effort), then report the failure.
+    await pending.flush().catch(() => {});
+    throw err;
+  }
+  await pending.flush();
+  const skipped = loader.skipped.count - skippedBefore;
+  await shard.compactIfNeeded(options.maxSegments ?? 16);
+  return { computed, skipped };
+}
+
+/** The rows in sample order; samples whose image was skipped are left out. */
+function inSampleOrder(samples: readonly Sample[], rows: SlotRows): EmbeddingSet {
+  const { slots, values, filled, dim } = rows;
+  const ids: string[] = [];
+  const labels: number[] = [];
+  const keep: number[] = [];
+  samples.forEach((sample, i) => {
+    if (!filled[slots.of[i]!]) return;
+    ids.push(sample.id);
+    labels.push(sample.label);
+    keep.push(slots.of[i]!);
+  });
+  let embeddings: Float32Array;
+  if (keep.length === slots.keys.length && keep.every((s, i) => s === i)) embeddings = values;
+  else {
+    embeddings = new Float32Array(keep.length * dim);
+    keep.forEach((s, i) => {
+      embeddings.set(values.subarray(s * dim, (s + 1) * dim), i * dim);
+    });
+  }
+  return { ids, labels: Int32Array.from(labels), embeddings, dim };
+}
+
 /**
  * Embeddings of `samples` in their order, computing only those whose content is not cached
  * under this configuration. Samples that fail to decode under skipBad are left out (see `ids`).
@@ -106,157 +276,26 @@ function outputDim(model: tf.LayersModel): number {
 export async function cachedEmbeddings(
   options: CachedEmbeddingsOptions,
 ): Promise<CachedEmbeddingSet> {
-  const { model, config, source, samples } = options;
+  const { model, config, samples } = options;
   const warn = options.onWarning ?? ((m: string) => console.warn(`visiontune: ${m}`));
   const dim = outputDim(model);
   const cropPct = options.cropPct ?? 0.875;
   const transform = options.preprocessing?.transform ?? evalTransform(config, { cropPct });
-  const configKey = {
-    format: EMBEDDING_CACHE_FORMAT,
-    version: CACHE_FORMAT_VERSION,
-    backbone: options.backboneKey,
-    weights: options.fingerprintWeights === false ? null : await weightsFingerprint(model),
-    layer: config.embeddingLayer,
-    inputSize: transform.size,
+  const shard = await openShard(options, { dim, transform, cropPct, warn });
+  const slots = assignSlots(samples, await contentKeys(options));
+  const rows: SlotRows = {
+    slots,
+    values: new Float32Array(slots.keys.length * dim),
+    filled: new Uint8Array(slots.keys.length),
     dim,
-    preprocessing: options.preprocessing
-      ? { custom: options.preprocessing.key }
-      : {
-          transform: 'eval',
-          size: transform.size,
-          cropPct,
-          mean: config.mean,
-          std: config.std,
-          interpolation: config.interpolation,
-        },
   };
-  const keyText = canonicalJson(configKey);
-  const shard = new Shard(
-    path.join(options.cacheDir ?? defaultEmbeddingCacheDir(), sha256Hex(keyText).slice(0, 32)),
-    keyText,
-    dim,
-    warn,
-  );
-
-  // Content keys. A sample without one (unreadable file, unknown id) is computed every time;
-  // the loader then reports it (or skips it) exactly as it would without the cache.
-  const hashTotal = samples.length;
-  let hashed = 0;
-  const keys = await mapLimited(samples, options.hashConcurrency ?? 8, async (sample) => {
-    const key = await contentKey(source, sample);
-    hashed++;
-    if (hashed % 256 === 0 || hashed === hashTotal)
-      options.onProgress?.({ phase: 'hash', done: hashed, total: hashTotal });
-    return key;
-  });
-
-  // One slot per distinct content (or per uncacheable sample): duplicates are computed once.
-  const slotOf = new Int32Array(samples.length);
-  const slotKeys: (string | null)[] = [];
-  const slotSample: Sample[] = [];
-  const byKey = new Map<string, number>();
-  samples.forEach((sample, i) => {
-    const key = keys[i]!;
-    let slot = key === null ? undefined : byKey.get(key);
-    if (slot === undefined) {
-      slot = slotKeys.length;
-      slotKeys.push(key);
-      slotSample.push(sample);
-      if (key !== null) byKey.set(key, slot);
-    }
-    slotOf[i] = slot;
-  });
-  const values = new Float32Array(slotKeys.length * dim);
-  const filled = new Uint8Array(slotKeys.length);
-  await shard.load(byKey, values, filled);
-  const fromCache = filled.slice();
-
-  const missing = slotSample.filter((_, s) => !filled[s]);
-  const slotBySample = new Map<Sample, number>();
-  slotSample.forEach((sample, s) => {
-    if (!filled[s]) slotBySample.set(sample, s);
-  });
-  let computed = 0;
-  let skipped = 0;
-  if (missing.length > 0) {
-    const loader = createLoader(source, missing, {
-      batchSize: options.batchSize ?? 32,
-      transform,
-    });
-    const skippedBefore = loader.skipped.count;
-    const pendingKeys: string[] = [];
-    const pendingRows: Float32Array[] = [];
-    let pendingCount = 0;
-    const flush = async () => {
-      if (pendingCount === 0) return;
-      const data = new Float32Array(pendingCount * dim);
-      let offset = 0;
-      for (const rows of pendingRows) {
-        data.set(rows, offset);
-        offset += rows.length;
-      }
-      const segKeys = pendingKeys.splice(0);
-      pendingRows.length = 0;
-      pendingCount = 0;
-      await shard.append(segKeys, data);
-    };
-    const flushRows = options.flushRows ?? 4096;
-    try {
-      for await (const batch of embedBatches(model, loader)) {
-        if (batch.dim !== dim) throw new Error(`model gave ${batch.dim}-d rows, expected ${dim}`);
-        const rows: number[] = [];
-        batch.samples.forEach((sample, k) => {
-          const s = slotBySample.get(sample)!;
-          values.set(batch.embeddings.subarray(k * dim, (k + 1) * dim), s * dim);
-          filled[s] = 1;
-          const key = slotKeys[s];
-          if (key != null) {
-            pendingKeys.push(key);
-            rows.push(k);
-          }
-        });
-        if (rows.length === batch.samples.length) pendingRows.push(batch.embeddings);
-        else for (const k of rows) pendingRows.push(batch.embeddings.slice(k * dim, (k + 1) * dim));
-        pendingCount += rows.length;
-        computed += batch.samples.length;
-        options.onProgress?.({ phase: 'embed', done: computed, total: missing.length });
-        if (pendingCount >= flushRows) await flush();
-      }
-    } catch (err) {
-      // Keep what was computed before the failure (best effort), then report the failure.
-      await flush().catch(() => {});
-      throw err;
-    }
-    await flush();
-    skipped = loader.skipped.count - skippedBefore;
-    await shard.compactIfNeeded(options.maxSegments ?? 16);
-  }
-
-  // Assemble in sample order; samples whose image was skipped are left out.
-  const ids: string[] = [];
-  const labels: number[] = [];
-  const keep: number[] = [];
-  samples.forEach((sample, i) => {
-    if (!filled[slotOf[i]!]) return;
-    ids.push(sample.id);
-    labels.push(sample.label);
-    keep.push(slotOf[i]!);
-  });
-  let embeddings: Float32Array;
-  if (keep.length === slotKeys.length && keep.every((s, i) => s === i)) embeddings = values;
-  else {
-    embeddings = new Float32Array(keep.length * dim);
-    keep.forEach((s, i) => {
-      embeddings.set(values.subarray(s * dim, (s + 1) * dim), i * dim);
-    });
-  }
+  await shard.load(slots.byKey, rows.values, rows.filled);
+  const fromCache = rows.filled.slice();
+  const { computed, skipped } = await computeMissing(options, shard, transform, rows);
   let hits = 0;
-  for (const s of slotOf) if (fromCache[s]) hits++;
+  for (const s of slots.of) if (fromCache[s]) hits++;
   return {
-    ids,
-    labels: Int32Array.from(labels),
-    embeddings,
-    dim,
+    ...inSampleOrder(samples, rows),
     cache: { hits, computed, skipped, shard: shard.dir },
   };
 }

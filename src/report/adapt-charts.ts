@@ -3,7 +3,15 @@
 // and after adaptation. Same conventions as charts.ts: data inline, a `description` that
 // becomes the SVG's aria-label, null when there is nothing to draw.
 import type { TopLevelSpec } from 'vega-lite';
-import { baseSpec, CURVE_HEIGHT, CURVE_WIDTH, finite } from './charts.js';
+import {
+  baseSpec,
+  CURVE_HEIGHT,
+  CURVE_WIDTH,
+  EPOCH_LINE,
+  EPOCH_X,
+  finite,
+  valueY,
+} from './charts.js';
 import type { AdaptationEpoch, AdaptationSummary, ScatterPoint } from './types.js';
 
 /**
@@ -63,16 +71,10 @@ export function domainAccuracySpec(adaptation: AdaptationSummary): TopLevelSpec 
     layer: [
       {
         data: { values: points },
-        mark: { type: 'line', point: true, strokeWidth: 2 },
+        mark: EPOCH_LINE,
         encoding: {
-          x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-          y: {
-            field: 'value',
-            type: 'quantitative',
-            title: 'accuracy',
-            scale: { domain: [0, 1] },
-            axis: { format: '.0%' },
-          },
+          x: EPOCH_X,
+          y: valueY('accuracy', { domain: [0, 1], format: '.0%' }),
           color: { field: 'series', type: 'nominal', title: null, scale: series, legend },
           strokeDash: {
             field: 'series',
@@ -152,7 +154,7 @@ function singleCurve(
           color: o.color,
         },
         encoding: {
-          x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+          x: EPOCH_X,
           y: { field: 'value', type: 'quantitative', title: o.yTitle, ...y },
         },
       },

@@ -26,6 +26,28 @@ export const baseSpec = {
   },
 };
 
+/** The x axis of every per-epoch curve: whole epochs only. */
+export const EPOCH_X = {
+  field: 'epoch',
+  type: 'quantitative' as const,
+  title: 'epoch',
+  axis: { tickMinStep: 1 },
+};
+
+/** A per-epoch curve: a line with a point on each epoch. */
+export const EPOCH_LINE = { type: 'line' as const, point: true, strokeWidth: 2 };
+
+/** The y axis of a curve's `value` field: a fixed domain or one fitted to the data (no zero). */
+export function valueY(title: string, y: { domain?: [number, number]; format?: string }) {
+  return {
+    field: 'value',
+    type: 'quantitative' as const,
+    title,
+    scale: y.domain ? { domain: y.domain } : { zero: false },
+    axis: y.format ? { format: y.format } : {},
+  };
+}
+
 export const finite = (v: number | undefined): v is number =>
   typeof v === 'number' && Number.isFinite(v);
 
@@ -66,16 +88,10 @@ function curveSpec(
     width: CURVE_WIDTH,
     height: CURVE_HEIGHT,
     data: { values: points },
-    mark: { type: 'line', point: true, strokeWidth: 2 },
+    mark: EPOCH_LINE,
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-      y: {
-        field: 'value',
-        type: 'quantitative',
-        title: yTitle,
-        scale: y.domain ? { domain: y.domain } : { zero: false },
-        axis: y.format ? { format: y.format } : {},
-      },
+      x: EPOCH_X,
+      y: valueY(yTitle, y),
       // Legend on top keeps each curve narrow enough for three to share a row.
       color: {
         field: 'split',

@@ -3,8 +3,6 @@
 // accuracy, compression history — the two trade-off charts, and notes saying how each column
 // was measured, so numbers copied out of it keep their conditions. `writeCompareReport` is the
 // Node edge: it writes `compare.html` atomically.
-import path from 'node:path';
-import { writeFileAtomic } from '../engine/file-io.js';
 import { badInput } from '../errors.js';
 import type { CompareRow } from '../methods/compress/compare.js';
 import {
@@ -14,11 +12,11 @@ import {
   formatRate,
   rowCells,
 } from '../methods/compress/compare-format.js';
-import { version } from '../version.js';
 import { accuracyVsSizeSpec, accuracyVsSpeedSpec, type ComparePoint } from './compare-charts.js';
-import type { RenderReportOptions } from './html.js';
 import { escapeHtml } from './html-text.js';
-import { configSection, figure, htmlDocument, notesSection } from './page.js';
+import { figure, type RenderReportOptions, renderPage } from './page.js';
+import { chartRow, metricTile, pageHeader, section } from './page-blocks.js';
+import { folderWriter } from './write.js';
 
 export const COMPARE_REPORT_FILE = 'compare.html';
 /** Chart keys, in page order; tests and links identify each figure by `data-chart`. */
@@ -67,25 +65,27 @@ export function measurementNotes(r: CompareReport): string[] {
 function header(r: CompareReport): string {
   const best = (key: (x: CompareRow) => number) =>
     r.rows.reduce((a, b) => (key(b) > key(a) ? b : a));
-  const tile = (value: string, name: string) =>
-    `<div class="metric"><div class="value">${escapeHtml(value)}</div><div class="name">${escapeHtml(name)}</div></div>`;
   const accurate = best((x) => x.accuracy);
   const smallest = best((x) => -x.diskBytes);
   const fastest = best((x) => x.throughput.imagesPerSecond);
-  return `<header>
-<h1>${escapeHtml(r.title)}</h1>
-<p class="dim">created ${escapeHtml(r.createdAt)}</p>
-<dl class="summary">
-<dt>Bundles</dt><dd>${r.rows.length}</dd>
-<dt>Data</dt><dd>${escapeHtml(`${r.data.source} (${r.data.split}), ${r.data.images} images`)}</dd>
-<dt>Backend</dt><dd>${escapeHtml(`${r.measurement.backend}, ${r.measurement.threads} thread(s), batch ${r.measurement.batch}`)}</dd>
-</dl>
-<div class="metrics">
-${tile(formatPercent(accurate.accuracy), `most accurate: ${accurate.name}`)}
-${tile(formatMegabytes(smallest.diskBytes), `smallest: ${smallest.name}`)}
-${tile(`${formatRate(fastest.throughput.imagesPerSecond)} img/s`, `fastest: ${fastest.name}`)}
-</div>
-</header>`;
+  const { data, measurement: m } = r;
+  return pageHeader({
+    title: r.title,
+    createdAt: r.createdAt,
+    rows: [
+      ['Bundles', `${r.rows.length}`],
+      ['Data', escapeHtml(`${data.source} (${data.split}), ${data.images} images`)],
+      ['Backend', escapeHtml(`${m.backend}, ${m.threads} thread(s), batch ${m.batch}`)],
+    ],
+    tiles: [
+      metricTile(formatPercent(accurate.accuracy), `most accurate: ${accurate.name}`),
+      metricTile(formatMegabytes(smallest.diskBytes), `smallest: ${smallest.name}`),
+      metricTile(
+        `${formatRate(fastest.throughput.imagesPerSecond)} img/s`,
+        `fastest: ${fastest.name}`,
+      ),
+    ],
+  });
 }
 
 function table(rows: readonly CompareRow[]): string {
@@ -126,25 +126,16 @@ export async function renderCompareReport(
       'No bundle has a measured throughput.',
     ),
   ]);
-  const notes = notesSection([...measurementNotes(r), ...(r.notes ?? [])]);
-  const body = `${header(r)}
-<section id="results"><h2>Bundles</h2>
-${table(r.rows)}
-<div class="charts">${size}${speed}</div>
-</section>
-${notes}
-${r.config === undefined ? '' : configSection(r.config)}`;
-  return htmlDocument(r.title, CSS, body, options.generator);
+  return renderPage({
+    title: r.title,
+    css: CSS,
+    header: header(r),
+    sections: [section('results', 'Bundles', table(r.rows), chartRow(size, speed))],
+    notes: [...measurementNotes(r), ...(r.notes ?? [])],
+    config: r.config,
+    generator: options.generator,
+  });
 }
 
 /** Renders the compare report and writes `<dir>/compare.html` atomically. Returns its path. */
-export async function writeCompareReport(
-  dir: string,
-  r: CompareReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  const html = await renderCompareReport(r, { generator: `visiontune ${version}`, ...options });
-  const file = path.join(dir, COMPARE_REPORT_FILE);
-  await writeFileAtomic(file, html);
-  return file;
-}
+export const writeCompareReport = folderWriter(COMPARE_REPORT_FILE, renderCompareReport);

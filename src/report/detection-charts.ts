@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { DetectionMetrics } from '../metrics/detection/coco-eval.js';
 import { RECALL_THRESHOLDS } from '../metrics/detection/coco-eval.js';
 import type { EpochRecord } from '../train/metrics-log.js';
-import { baseSpec, CURVE_HEIGHT, CURVE_WIDTH, finite } from './charts.js';
+import { baseSpec, CURVE_HEIGHT, CURVE_WIDTH, EPOCH_X, finite } from './charts.js';
 
 /** Keys of a metrics-log record that are bookkeeping, not values to plot. */
 const NOT_PLOTTED = new Set(['epoch']);
@@ -65,7 +65,7 @@ export function detectionLossSpec(history: readonly EpochRecord[]): TopLevelSpec
     data: { values: points },
     mark: { type: 'line', point: points.length <= 400, strokeWidth: 2 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      x: EPOCH_X,
       y: { field: 'value', type: 'quantitative', title: 'loss', scale: { zero: false } },
       color: {
         field: 'series',
@@ -99,7 +99,7 @@ export function epochMetricsSpec(history: readonly EpochRecord[]): TopLevelSpec 
       height: 140,
       mark: { type: 'line', point: points.length <= 300, strokeWidth: 2, color: '#4c78a8' },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        x: EPOCH_X,
         y: {
           field: 'value',
           type: 'quantitative',

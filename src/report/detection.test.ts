@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
-import { compile, type TopLevelSpec } from 'vega-lite';
 import { VisiontuneError } from '../errors.js';
 import type { DetectionMetrics } from '../metrics/detection/coco-eval.js';
 import type { EpochRecord } from '../train/metrics-log.js';
@@ -25,6 +20,17 @@ import {
   prCurvesSpec,
 } from './detection-charts.js';
 import { categoryColor, drawBoxes } from './draw-boxes.js';
+import {
+  assertBareTaskPage,
+  assertSamplesEmbedded,
+  assertSpecsCompile,
+  assertTaskPage,
+  assertTaskTextEscaped,
+  assertWritesPage,
+  chart,
+  nastyTaskParts,
+  specValues as values,
+} from './testing.js';
 
 /** Names chosen to break naive HTML and SVG: tags, ampersands, quotes. */
 const CATEGORIES = ['cat', 'dog & "co"', '<script>alert(1)</script>', "o'neil"];
@@ -86,29 +92,12 @@ async function sample(name: string): Promise<{ name: string; image: Buffer }> {
   return { name, image };
 }
 
-async function fixture(): Promise<DetectionReport> {
-  return {
-    title: 'FCOS <r18> & "pets"',
-    history,
-    categories: CATEGORIES,
-    metrics: metrics(),
-    samples: [await sample('images/a <1>.jpg'), await sample('images/b&2.jpg')],
-    config: { model: 'fcos', note: '</pre><script>alert("config")</script>' },
-    notes: ['Trained <briefly> & on few images.'],
-  };
-}
-
-/** The body of the element carrying `data-chart="key"`, up to its closing tag. */
-function chart(page: string, key: string): string {
-  const start = page.indexOf(`data-chart="${key}"`);
-  assert.ok(start >= 0, `no data-chart="${key}" in the page`);
-  const tag = page.lastIndexOf('<', start);
-  const name = /^<(\w+)/.exec(page.slice(tag))![1];
-  const end = page.indexOf(`</${name}>`, start);
-  return page.slice(tag, end);
-}
-
-const r = await fixture();
+const r: DetectionReport = {
+  ...(await nastyTaskParts('FCOS <r18> & "pets"', 'fcos', sample)),
+  history,
+  categories: CATEGORIES,
+  metrics: metrics(),
+};
 const html = await renderDetectionReport(r, { generator: 'visiontune test' });
 
 test('formatAp: percent with one decimal, n/a for -1 and missing', () => {
@@ -120,27 +109,13 @@ test('formatAp: percent with one decimal, n/a for -1 and missing', () => {
 });
 
 test('page has every section, one well-formed inline SVG per chart', () => {
-  for (const id of ['metrics', 'training', 'per-class', 'pr', 'samples', 'notes', 'config']) {
-    assert.match(html, new RegExp(`<section id="${id}"`), id);
-  }
-  const labels: Record<string, RegExp> = {
+  const sections = ['metrics', 'training', 'per-class', 'pr', 'samples', 'notes', 'config'];
+  assertTaskPage(html, sections, DETECTION_CHART_KEYS, {
     losses: /aria-label="Loss curves: loss, loss_cls, loss_box, loss_ctr per epoch"/,
     'epoch-values': /aria-label="Per-epoch curves: lr, val_ap50"/,
     'ap-per-class': /aria-label="AP per class bar chart: AP and AP50 for 3 classes"/,
     'pr-curves': /aria-label="PR curves at IoU 0.5: precision against recall for 3 classes"/,
-  };
-  assert.deepEqual(Object.keys(labels), [...DETECTION_CHART_KEYS]);
-  for (const [key, label] of Object.entries(labels)) {
-    const body = chart(html, key);
-    const svgs = body.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    assert.equal(svgs.length, 1, `${key}: one <svg>`);
-    assert.match(body, label, key);
-    assert.equal(XMLValidator.validate(svgs[0]), true, `${key}: SVG is well-formed XML`);
-  }
-  assert.equal(html.match(/<svg/g)?.length, DETECTION_CHART_KEYS.length);
-  // No scripts, nothing fetched: the CSP and data: images only.
-  assert.ok(!/<script/i.test(html));
-  assert.match(html, /Content-Security-Policy/);
+  });
 });
 
 test('headline table: every COCO metric, n/a for -1', () => {
@@ -165,39 +140,23 @@ test('headline table: every COCO metric, n/a for -1', () => {
 });
 
 test('category names, title, captions, notes and config are escaped', () => {
-  assert.ok(!html.includes('<script>alert(1)</script>'));
-  assert.ok(!html.includes('</pre><script>'));
-  assert.ok(html.includes('dog &amp; &quot;co&quot;'));
-  assert.ok(html.includes('FCOS &lt;r18&gt; &amp; &quot;pets&quot;'));
-  assert.ok(html.includes('images/a &lt;1&gt;.jpg'));
-  assert.ok(html.includes('Trained &lt;briefly&gt; &amp; on few images.'));
+  assertTaskTextEscaped(html, 'FCOS &lt;r18&gt; &amp; &quot;pets&quot;');
   // Inside the SVG charts vega escapes the names itself.
   const bars = chart(html, 'ap-per-class');
   assert.ok(bars.includes('dog &amp; "co"') || bars.includes('dog &amp; &quot;co&quot;'));
 });
 
 test('samples are embedded as data: URLs with their bytes', () => {
-  const section = chart(html, 'samples');
-  const urls = [...section.matchAll(/<img src="data:image\/jpeg;base64,([^"]+)"/g)];
-  assert.equal(urls.length, 2);
-  assert.deepEqual(Buffer.from(urls[0][1], 'base64'), r.samples[0].image);
-  assert.ok(section.includes('<figcaption title="images/b&amp;2.jpg">images/b&amp;2.jpg'));
+  assertSamplesEmbedded(html, r.samples);
 });
 
 test('chart specs are valid vega-lite with their data inline', () => {
-  const specs: [string, TopLevelSpec | null][] = [
+  assertSpecsCompile([
     ['losses', detectionLossSpec(history)],
     ['epoch values', epochMetricsSpec(history)],
     ['ap per class', apPerClassSpec(r.metrics.perCategory, CATEGORIES)],
     ['pr curves', prCurvesSpec(r.metrics.prCurves50, CATEGORIES)],
-  ];
-  for (const [name, spec] of specs) {
-    assert.ok(spec, name);
-    // Survives JSON (what a user would paste into the vega editor) and compiles.
-    const parsed = JSON.parse(JSON.stringify(spec)) as TopLevelSpec & { data: { values: [] } };
-    assert.ok(Array.isArray(parsed.data.values) && parsed.data.values.length > 0, name);
-    assert.ok(compile(parsed).spec, name);
-  }
+  ]);
 });
 
 test('charts: which keys go where, -1 categories left out, PR over 101 recall points', () => {
@@ -209,8 +168,6 @@ test('charts: which keys go where, -1 categories left out, PR over 101 recall po
     'lr',
     'val_ap50',
   ]);
-  const values = (s: TopLevelSpec | null) =>
-    (s as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
   const epochValues = values(epochMetricsSpec(history));
   assert.deepEqual([...new Set(epochValues.map((v) => v.series))], ['lr', 'val_ap50']);
   // null val_ap50 epochs are not drawn.
@@ -251,11 +208,8 @@ test('missing charts say so; no history still renders', async () => {
       prCurves50: metrics().prCurves50.map((c) => ({ ...c, precision: Array(101).fill(-1) })),
     },
   });
-  assert.match(chart(page, 'losses'), /No loss was logged/);
-  assert.ok(!page.includes('data-chart="epoch-values"'));
+  assertBareTaskPage(page);
   assert.match(chart(page, 'ap-per-class'), /No class has ground truth/);
-  assert.match(chart(page, 'samples'), /No sample images/);
-  assert.ok(!page.includes('<section id="config"'));
 });
 
 test('bad metrics are a user error', async () => {
@@ -266,16 +220,5 @@ test('bad metrics are a user error', async () => {
 });
 
 test('writeDetectionReport writes the page atomically to the given file', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'vt-det-report-'));
-  try {
-    const file = path.join(dir, 'sub', 'detection.html');
-    assert.equal(await writeDetectionReport(file, r), file);
-    const page = await readFile(file, 'utf8');
-    assert.match(page, /^<!doctype html>/);
-    assert.match(page, /Generated by visiontune /);
-    // No temp file left beside it.
-    assert.deepEqual(await readdir(path.dirname(file)), ['detection.html']);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await assertWritesPage('detection.html', (file) => writeDetectionReport(file, r));
 });

@@ -4,17 +4,14 @@
 // table of mean ± 95% CI with each meta-learner's gain over its untrained network, the accuracy
 // and meta-training charts, per-method settings and the run config. All user text goes through
 // escapeHtml. `writeFewShotReport` is the Node edge: it writes `report.html` atomically.
-import path from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../engine/file-io.js';
 import { badInput } from '../errors.js';
-import { version } from '../version.js';
 import { finite } from './charts.js';
 import { fewShotAccuracySpec, isMetaTrained, metaTrainingSpec } from './fewshot-charts.js';
 import type { FewShotMethodReport, FewShotReport, ShotAccuracy } from './fewshot-types.js';
-import type { RenderReportOptions } from './html.js';
 import { escapeHtml, prettyJson } from './html-text.js';
-import { configSection, htmlDocument, notesSection, figure as pageFigure } from './page.js';
+import { chartFigures, type RenderReportOptions, renderPage } from './page.js';
+import { chartRow, metricTile, pageHeader, section, summaryList } from './page-blocks.js';
+import { folderWriter } from './write.js';
 
 export const FEWSHOT_REPORT_FILE = 'report.html';
 
@@ -105,9 +102,7 @@ function protocolText(r: FewShotReport): string {
   return `${e.ways}-way ${shots}, ${e.queries} queries per class, ${e.episodes} test episodes fixed by seed ${e.seed}`;
 }
 
-function figure(key: FewShotChartKey, spec: TopLevelSpec | null, missing: string) {
-  return pageFigure(key, spec, missing);
-}
+const { figure } = chartFigures(FEWSHOT_CHART_KEYS);
 
 function header(r: FewShotReport): string {
   const b = r.backbone;
@@ -128,19 +123,17 @@ function header(r: FewShotReport): string {
     ['Evaluation', escapeHtml(protocolText(r))],
   ];
   // Headline: the best method per K-shot setting.
-  const tiles = shotSettings(r)
-    .map((k) => {
-      const best = bestAt(r.methods, k);
-      if (!best) return '';
-      return `<div class="metric"><div class="value">${escapeHtml(formatAccuracy(best.result))}</div><div class="name">best ${k}-shot: ${escapeHtml(best.method)}</div></div>`;
-    })
-    .join('');
-  return `<header>
-<h1>${escapeHtml(r.title)}</h1>
-<p class="dim">created ${escapeHtml(r.createdAt)}</p>
-<dl class="summary">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
-<div class="metrics" aria-label="best method per setting">${tiles}</div>
-</header>`;
+  const tiles = shotSettings(r).map((k) => {
+    const best = bestAt(r.methods, k);
+    return best ? metricTile(formatAccuracy(best.result), `best ${k}-shot: ${best.method}`) : '';
+  });
+  return pageHeader({
+    title: r.title,
+    createdAt: r.createdAt,
+    rows,
+    tiles,
+    tilesLabel: 'best method per setting',
+  });
 }
 
 function bestAt(
@@ -163,12 +156,10 @@ function poolsSection(r: FewShotReport): string {
         `<tr data-role="${p.role}"><th scope="row">${ROLE_NAMES[p.role] ?? escapeHtml(p.role)}</th><td class="text">${escapeHtml(p.source)}</td><td>${p.classes.length}</td><td>${escapeHtml(p.images)}</td><td class="text classes">${p.classes.map((c) => `<span class="class">${escapeHtml(c)}</span>`).join(' ')}</td></tr>`,
     )
     .join('\n');
-  return `<section id="pools"><h2>Class pools</h2>
-<table class="pools"><thead><tr><th>pool</th><th>source</th><th>classes</th><th>images</th><th>class names</th></tr></thead><tbody>
+  const table = `<table class="pools"><thead><tr><th>pool</th><th>source</th><th>classes</th><th>images</th><th>class names</th></tr></thead><tbody>
 ${rows}
-</tbody></table>
-${disjointness(r)}
-</section>`;
+</tbody></table>`;
+  return section('pools', 'Class pools', table, disjointness(r));
 }
 
 /** States that the pools share no class, or warns, naming the classes, when they do. */
@@ -289,7 +280,7 @@ function methodSection(r: FewShotReport, m: FewShotMethodReport): string {
     escapeHtml(`${formatSeconds(m.evalSeconds)} for ${r.evaluation.episodes} episodes per setting`),
   ]);
   return `<div class="method" data-method="${escapeHtml(m.method)}"><h3>${escapeHtml(m.method)}</h3>
-<dl class="summary">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl></div>`;
+${summaryList(rows)}</div>`;
 }
 
 const CSS = `
@@ -343,34 +334,31 @@ export async function renderFewShotReport(
         : 'No method was meta-trained: every method was evaluated as is.',
     ),
   ]);
-  const notes = notesSection(r.notes);
-  const body = `${header(r)}
-<nav><a href="#pools">Pools</a><a href="#results">Results</a><a href="#meta-training">Meta-training</a><a href="#methods">Methods</a>${notes ? '<a href="#notes">Notes</a>' : ''}<a href="#config">Config</a></nav>
-${poolsSection(r)}
-<section id="results"><h2>Results</h2>
-${protocolSection(r)}
-${resultsTable(r)}
-<div class="charts">${accuracy}</div>
-</section>
-<section id="meta-training"><h2>Meta-training</h2>
-<div class="charts">${meta}</div>
-</section>
-<section id="methods"><h2>Methods</h2>
-<div class="methods">${r.methods.map((m) => methodSection(r, m)).join('\n')}</div>
-</section>
-${notes}
-${configSection(r.config)}`;
-  return htmlDocument(r.title, CSS, body, options.generator);
+  return renderPage({
+    title: r.title,
+    css: CSS,
+    header: header(r),
+    nav: [
+      ['pools', 'Pools'],
+      ['results', 'Results'],
+      ['meta-training', 'Meta-training'],
+      ['methods', 'Methods'],
+    ],
+    sections: [
+      poolsSection(r),
+      section('results', 'Results', protocolSection(r), resultsTable(r), chartRow(accuracy)),
+      section('meta-training', 'Meta-training', chartRow(meta)),
+      section(
+        'methods',
+        'Methods',
+        `<div class="methods">${r.methods.map((m) => methodSection(r, m)).join('\n')}</div>`,
+      ),
+    ],
+    notes: r.notes,
+    config: r.config,
+    generator: options.generator,
+  });
 }
 
 /** Renders the few-shot report and writes `<dir>/report.html` atomically. Returns its path. */
-export async function writeFewShotReport(
-  dir: string,
-  r: FewShotReport,
-  options: RenderReportOptions = {},
-): Promise<string> {
-  const html = await renderFewShotReport(r, { generator: `visiontune ${version}`, ...options });
-  const file = path.join(dir, FEWSHOT_REPORT_FILE);
-  await writeFileAtomic(file, html);
-  return file;
-}
+export const writeFewShotReport = folderWriter(FEWSHOT_REPORT_FILE, renderFewShotReport);

@@ -5,36 +5,10 @@ import { VisiontuneError } from '../errors.js';
 import { TARGET_SERIES } from './adapt-charts.js';
 import { NASTY_CLASSES, syntheticAdaptation, syntheticRun } from './fixture.js';
 import { escapeHtml, prettyJson, renderReport } from './html.js';
+import { assertIdsUnique, assertInlineCharts, chart, fetchedRefs, strayUrls } from './testing.js';
 
 const run = await syntheticRun();
 const html = await renderReport(run, { generator: 'visiontune test' });
-
-/** The body of the element carrying `data-chart="key"`, up to its closing tag. */
-function chart(page: string, key: string): string {
-  const start = page.indexOf(`data-chart="${key}"`);
-  assert.ok(start >= 0, `no data-chart="${key}" in the page`);
-  const tag = page.lastIndexOf('<', start);
-  const name = /^<(\w+)/.exec(page.slice(tag))![1];
-  const end = page.indexOf(`</${name}>`, start);
-  return page.slice(tag, end);
-}
-
-/** Everything in the page a browser would try to fetch: attribute URLs and CSS url()s. */
-function fetchedRefs(page: string): string[] {
-  const refs: string[] = [];
-  for (const [tag] of page.matchAll(/<[a-zA-Z][^>]*>/g)) {
-    for (const m of tag.matchAll(
-      /\s(?:src|href|xlink:href|srcset|action|poster|data)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/gi,
-    )) {
-      const value = m[2] ?? m[3] ?? m[4] ?? '';
-      if (!value.startsWith('data:') && !value.startsWith('#')) refs.push(`${tag.slice(0, 60)}…`);
-    }
-  }
-  for (const m of page.matchAll(/url\(\s*['"]?([^'")]*)/g)) {
-    if (!m[1].startsWith('#') && !m[1].startsWith('data:')) refs.push(m[0]);
-  }
-  return refs;
-}
 
 test('every chart is an inline SVG, identified by its aria label', () => {
   const labels: Record<string, RegExp> = {
@@ -45,11 +19,7 @@ test('every chart is an inline SVG, identified by its aria label', () => {
     f1: /aria-label="Per-class F1 bar chart/,
     reliability: /aria-label="Reliability diagram/,
   };
-  for (const [key, label] of Object.entries(labels)) {
-    const body = chart(html, key);
-    assert.equal(body.match(/<svg/g)?.length, 1, `${key}: one <svg>`);
-    assert.match(body, label, key);
-  }
+  assertInlineCharts(html, labels);
   assert.equal(html.match(/<svg/g)?.length, Object.keys(labels).length);
   // The worst-examples grid and the config block are there too.
   assert.match(chart(html, 'worst'), /<img /);
@@ -61,9 +31,7 @@ test('the page fetches nothing: no scripts, links, remote images or url(http', (
   assert.doesNotMatch(html, /<script|<link|<iframe|<object|<embed|<base|@import/i);
   assert.match(html, /http-equiv="Content-Security-Policy" content="default-src 'none'/);
   // The only http(s) text left is SVG namespaces and the config's URL, shown as text.
-  const stray = html
-    .replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]*"/g, '')
-    .match(/https?:\/\/[^\s"<&]*/g);
+  const stray = strayUrls(html);
   assert.deepEqual(stray, ['https://example.com/weights/model.json']);
 });
 
@@ -135,13 +103,11 @@ test('worst examples are real PNG thumbnails with labels and confidence', async 
 });
 
 test('element ids are unique across the inline SVGs', () => {
-  const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  const ids = assertIdsUnique(html);
   assert.ok(
     ids.some((id) => id.includes('gradient')),
     'the heatmap legend has a gradient',
   );
-  assert.equal(new Set(ids).size, ids.length);
-  for (const [, ref] of html.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(ref), ref);
 });
 
 test('missing curves become a note, not a crash', async () => {
@@ -215,11 +181,7 @@ test('adaptation section: criterion, proxy A-distance before → after, five cha
     'scatter-before': /aria-label="Domain scatter before adaptation/,
     'scatter-after': /aria-label="Domain scatter after adaptation/,
   };
-  for (const [key, label] of Object.entries(labels)) {
-    const body = chart(adapted, key);
-    assert.equal(body.match(/<svg/g)?.length, 1, `${key}: one <svg>`);
-    assert.match(body, label, key);
-  }
+  assertInlineCharts(adapted, labels);
   assert.ok(chart(adapted, 'domain-accuracy').includes(`>${TARGET_SERIES}</text>`));
   assert.match(chart(adapted, 'scatter-after'), /proxy A-distance 0\.61/);
   assert.equal(adapted.match(/<svg/g)?.length, html.match(/<svg/g)!.length + 5);
@@ -233,14 +195,10 @@ test('adaptation section: criterion, proxy A-distance before → after, five cha
 test('the adapted page still fetches nothing and keeps ids unique', () => {
   assert.deepEqual(fetchedRefs(adapted), []);
   assert.doesNotMatch(adapted, /<script|<link|<iframe|<object|<embed|<base|@import/i);
-  const stray = adapted
-    .replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]*"/g, '')
-    .match(/https?:\/\/[^\s"<&]*/g);
+  const stray = strayUrls(adapted);
   assert.deepEqual(stray, ['https://example.com/weights/model.json']);
   assert.doesNotMatch(adapted, /<grl>|<source-val>/);
-  const ids = [...adapted.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
-  assert.equal(new Set(ids).size, ids.length);
-  for (const [, ref] of adapted.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(ref), ref);
+  assertIdsUnique(adapted);
 });
 
 test('adaptation without target labels, discriminator, scatter or PAD: only what exists', async () => {

@@ -2,7 +2,6 @@
 // data: URLs, no scripts). A Content-Security-Policy forbids every fetch, so a page that
 // works once works offline. Every piece of user text (labels, ids, paths, config) goes through
 // `escapeHtml`. Platform-free: no fs, no Buffer.
-import type { TopLevelSpec } from 'vega-lite';
 import { badInput } from '../errors.js';
 import {
   discriminatorSpec,
@@ -19,38 +18,16 @@ import {
   lrCurveSpec,
   reliabilitySpec,
 } from './charts.js';
+import { dataUrl } from './data-url.js';
 import { formatMetric, metricName } from './format.js';
 import { escapeHtml } from './html-text.js';
-import { configSection, htmlDocument, notesSection, figure as pageFigure } from './page.js';
+import { chartFigures, type RenderReportOptions, renderPage } from './page.js';
+import { chartRow, foldedTable, headRow, metricTile, pageHeader, section } from './page-blocks.js';
 import type { AdaptationSummary, RunReport, WorstExample } from './types.js';
 
-export interface RenderReportOptions {
-  /** Written in the footer, e.g. `visiontune 0.1.0`. */
-  generator?: string;
-}
-
+export { dataUrl, toBase64 } from './data-url.js';
 export { escapeHtml, prettyJson } from './html-text.js';
-
-function sniffImageType(bytes: Uint8Array): string {
-  const at = (i: number, ...b: number[]) => b.every((x, k) => bytes[i + k] === x);
-  if (at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'image/webp';
-  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'image/gif';
-  return 'image/png';
-}
-
-/** Base64 without Buffer, so this module also runs in a browser. */
-export function toBase64(bytes: Uint8Array): string {
-  const chunks: string[] = [];
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    chunks.push(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
-  }
-  return btoa(chunks.join(''));
-}
-
-export function dataUrl(bytes: Uint8Array): string {
-  return `data:${sniffImageType(bytes)};base64,${toBase64(bytes)}`;
-}
+export type { RenderReportOptions } from './page.js';
 
 function checkShape(run: RunReport): void {
   const n = run.data.classes.length;
@@ -89,18 +66,7 @@ export const CHART_KEYS = [
 ] as const;
 export type ChartKey = (typeof CHART_KEYS)[number];
 
-function figure(
-  key: ChartKey,
-  spec: TopLevelSpec | null,
-  missing: string,
-  caption = '',
-): Promise<string> {
-  return pageFigure(key, spec, missing, caption);
-}
-
-async function optionalFigure(key: ChartKey, spec: TopLevelSpec | null): Promise<string> {
-  return spec ? figure(key, spec, '') : '';
-}
+const { figure, optional: optionalFigure } = chartFigures(CHART_KEYS);
 
 function header(run: RunReport): string {
   const { data, backbone, method } = run;
@@ -120,48 +86,44 @@ function header(run: RunReport): string {
     ],
     ['Evaluated on', escapeHtml(run.evaluatedOn ?? 'test')],
   ];
-  const metrics = Object.entries(run.final)
+  const tiles = Object.entries(run.final)
     .filter((e): e is [string, number] => typeof e[1] === 'number')
-    .map(
-      ([k, v]) =>
-        `<div class="metric"><div class="value">${escapeHtml(formatMetric(k, v))}</div><div class="name">${escapeHtml(metricName(k))}</div></div>`,
-    )
-    .join('');
-  return `<header>
-<h1>${escapeHtml(run.title)}</h1>
-<p class="dim">created ${escapeHtml(run.createdAt)}</p>
-<dl class="summary">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
-<div class="metrics" aria-label="final metrics">${metrics}</div>
-</header>`;
+    .map(([k, v]) => metricTile(formatMetric(k, v), metricName(k)));
+  return pageHeader({
+    title: run.title,
+    createdAt: run.createdAt,
+    rows,
+    tiles,
+    tilesLabel: 'final metrics',
+  });
 }
 
 function confusionTable(run: RunReport): string {
   const classes = run.data.classes;
   const head = classes.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
-  const body = run.confusion
-    .map(
-      (row, i) =>
-        `<tr><th scope="row">${escapeHtml(classes[i])}</th>${row.map((v, j) => `<td${i === j ? ' class="diag"' : ''}>${escapeHtml(v)}</td>`).join('')}</tr>`,
-    )
-    .join('\n');
-  return `<details><summary>Confusion matrix as a table (rows: true, columns: predicted)</summary>
-<div class="scroll"><table class="confusion"><thead><tr><th></th>${head}</tr></thead><tbody>
-${body}
-</tbody></table></div></details>`;
+  const rows = run.confusion.map(
+    (row, i) =>
+      `<tr><th scope="row">${escapeHtml(classes[i])}</th>${row.map((v, j) => `<td${i === j ? ' class="diag"' : ''}>${escapeHtml(v)}</td>`).join('')}</tr>`,
+  );
+  return foldedTable({
+    summary: 'Confusion matrix as a table (rows: true, columns: predicted)',
+    attrs: ' class="confusion"',
+    head: `<tr><th></th>${head}</tr>`,
+    rows,
+  });
 }
 
 function perClassTable(run: RunReport): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : escapeHtml(v));
-  const rows = run.perClass
-    .map(
-      (c) =>
-        `<tr><th scope="row">${escapeHtml(c.label)}</th><td>${f(c.precision)}</td><td>${f(c.recall)}</td><td>${f(c.f1)}</td><td>${escapeHtml(c.support)}</td></tr>`,
-    )
-    .join('\n');
-  return `<details><summary>Per-class precision, recall, F1, support</summary>
-<div class="scroll"><table><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>
-${rows}
-</tbody></table></div></details>`;
+  const rows = run.perClass.map(
+    (c) =>
+      `<tr><th scope="row">${escapeHtml(c.label)}</th><td>${f(c.precision)}</td><td>${f(c.recall)}</td><td>${f(c.f1)}</td><td>${escapeHtml(c.support)}</td></tr>`,
+  );
+  return foldedTable({
+    summary: 'Per-class precision, recall, F1, support',
+    head: headRow(['class', 'precision', 'recall', 'F1', 'support']),
+    rows,
+  });
 }
 
 function worstCard(w: WorstExample): string {
@@ -234,8 +196,8 @@ async function adaptationSection(a: AdaptationSummary): Promise<string> {
 <p class="dim">${target}</p>
 ${baseline}
 ${padTable(a)}
-<div class="charts">${accuracy}${discriminator}${transfer}</div>
-${scatter ? `<div class="charts">${before}${after}</div>` : ''}
+${chartRow(accuracy, discriminator, transfer)}
+${scatter ? chartRow(before, after) : ''}
 </section>`;
 }
 
@@ -284,19 +246,30 @@ export async function renderReport(
       : Promise.resolve(''),
   ]);
   const adaptation = run.adaptation ? await adaptationSection(run.adaptation) : '';
-  const notes = notesSection(run.notes);
-  const body = `${header(run)}
-<nav><a href="#training">Training</a>${adaptation ? '<a href="#adaptation">Adaptation</a>' : ''}<a href="#evaluation">Evaluation</a><a href="#worst">Worst examples</a>${notes ? '<a href="#notes">Notes</a>' : ''}<a href="#config">Config</a></nav>
-<section id="training"><h2>Training</h2>
-<div class="charts">${loss}${accuracy}${lr}</div></section>
-${adaptation}
-<section id="evaluation"><h2>Evaluation (${escapeHtml(split)})</h2>
-<div class="charts">${confusion}${f1}${reliability}</div>
-${confusionTable(run)}
-${perClassTable(run)}
-</section>
-${worstSection(run)}
-${notes}
-${configSection(run.config)}`;
-  return htmlDocument(run.title, CSS, body, options.generator);
+  return renderPage({
+    title: run.title,
+    css: CSS,
+    header: header(run),
+    nav: [
+      ['training', 'Training'],
+      ...(adaptation ? [['adaptation', 'Adaptation'] as const] : []),
+      ['evaluation', 'Evaluation'],
+      ['worst', 'Worst examples'],
+    ],
+    sections: [
+      section('training', 'Training', chartRow(loss, accuracy, lr)),
+      adaptation,
+      section(
+        'evaluation',
+        `Evaluation (${escapeHtml(split)})`,
+        chartRow(confusion, f1, reliability),
+        confusionTable(run),
+        perClassTable(run),
+      ),
+      worstSection(run),
+    ],
+    notes: run.notes,
+    config: run.config,
+    generator: options.generator,
+  });
 }

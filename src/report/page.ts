@@ -1,9 +1,15 @@
-// The parts every visiontune HTML page shares: a chart figure, the notes, the run config, the
-// footer, and the document around them with a policy that lets the page fetch nothing.
+// The parts every visiontune HTML page shares: a chart figure, the nav, the notes, the run
+// config, the footer, and the document around them with a policy that lets the page fetch
+// nothing. `renderPage` puts a page together from its header and sections.
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_FONT } from './charts.js';
 import { escapeHtml, prettyJson } from './html-text.js';
 import { renderSvg, scopeSvgIds } from './render.js';
+
+export interface RenderReportOptions {
+  /** Written in the footer, e.g. `visiontune 0.1.0`. */
+  generator?: string;
+}
 
 /** Styles every page shares; a page adds its own after them. */
 const BASE_CSS = `
@@ -48,6 +54,18 @@ export async function figure(
   return `<figure class="chart" id="chart-${key}" data-chart="${key}">${svg}${cap}</figure>`;
 }
 
+/**
+ * `figure` and `optional` restricted to one page's chart keys (a mistyped key is a type error).
+ * `optional` renders nothing at all, not even the missing sentence, when there is no chart.
+ */
+export function chartFigures<K extends string>(_keys: readonly K[]) {
+  return {
+    figure: (key: K, spec: TopLevelSpec | null, missing: string, caption = '') =>
+      figure(key, spec, missing, caption),
+    optional: async (key: K, spec: TopLevelSpec | null) => (spec ? figure(key, spec, '') : ''),
+  };
+}
+
 export function notesSection(notes: readonly string[] | undefined): string {
   return notes && notes.length > 0
     ? `<section id="notes"><h2>Notes</h2><ul class="notes">${notes.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></section>`
@@ -61,7 +79,7 @@ export function configSection(config: unknown): string {
 
 /** The page's section links, with Notes and Config appended when those sections exist. */
 export function navBar(
-  links: readonly [id: string, text: string][],
+  links: readonly (readonly [id: string, text: string])[],
   present: { notes: string; config: string },
 ): string {
   const all = [
@@ -92,4 +110,27 @@ ${footer}
 </body>
 </html>
 `;
+}
+
+export interface PageParts {
+  title: string;
+  /** The page's own styles, after the shared ones. */
+  css: string;
+  header: string;
+  /** Section links in page order (Notes and Config are appended when present); none: no nav. */
+  nav?: readonly (readonly [id: string, text: string])[];
+  sections: readonly string[];
+  notes?: readonly string[];
+  /** The run config, shown as JSON; undefined: no config section. */
+  config?: unknown;
+  generator?: string;
+}
+
+/** A whole page: header, nav, the sections, then the notes and the run config. */
+export function renderPage(p: PageParts): string {
+  const notes = notesSection(p.notes);
+  const config = p.config === undefined ? '' : configSection(p.config);
+  const nav = p.nav ? [navBar(p.nav, { notes, config })] : [];
+  const body = [p.header, ...nav, ...p.sections, notes, config].join('\n');
+  return htmlDocument(p.title, p.css, body, p.generator);
 }

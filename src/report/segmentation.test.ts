@@ -1,10 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { XMLValidator } from 'fast-xml-parser';
-import { compile, type TopLevelSpec } from 'vega-lite';
 import { VisiontuneError } from '../errors.js';
 import {
   SegmentationAccumulator,
@@ -25,6 +20,17 @@ import {
   pixelConfusionSpec,
   segmentationLossSpec,
 } from './segmentation-charts.js';
+import {
+  assertBareTaskPage,
+  assertSamplesEmbedded,
+  assertSpecsCompile,
+  assertTaskPage,
+  assertTaskTextEscaped,
+  assertWritesPage,
+  chart,
+  nastyTaskParts,
+  specValues as values,
+} from './testing.js';
 
 /** Names chosen to break naive HTML and SVG: tags, ampersands, quotes. */
 const CLASSES = ['background', 'dog & "co"', '<script>alert(1)</script>', "o'neil"];
@@ -57,32 +63,12 @@ async function sample(name: string) {
   return { name, image: new Uint8Array(await maskTriplet(image, truth, pred)) };
 }
 
-async function fixture(): Promise<SegmentationReport> {
-  return {
-    title: 'DeepLab <r18> & "voc"',
-    history,
-    classes: CLASSES,
-    metrics: metrics(),
-    samples: [await sample('images/a <1>.jpg'), await sample('images/b&2.jpg')],
-    config: { model: 'deeplab', note: '</pre><script>alert("config")</script>' },
-    notes: ['Trained <briefly> & on few images.'],
-  };
-}
-
-/** The body of the element carrying `data-chart="key"`, up to its closing tag. */
-function chart(page: string, key: string): string {
-  const start = page.indexOf(`data-chart="${key}"`);
-  assert.ok(start >= 0, `no data-chart="${key}" in the page`);
-  const tag = page.lastIndexOf('<', start);
-  const name = /^<(\w+)/.exec(page.slice(tag))![1];
-  const end = page.indexOf(`</${name}>`, start);
-  return page.slice(tag, end);
-}
-
-const values = (s: TopLevelSpec | null) =>
-  (s as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
-
-const r = await fixture();
+const r: SegmentationReport = {
+  ...(await nastyTaskParts('DeepLab <r18> & "voc"', 'deeplab', sample)),
+  history,
+  classes: CLASSES,
+  metrics: metrics(),
+};
 const html = await renderSegmentationReport(r, { generator: 'visiontune test' });
 
 test('formatPercent: percent with one decimal, n/a for NaN and missing', () => {
@@ -94,35 +80,14 @@ test('formatPercent: percent with one decimal, n/a for NaN and missing', () => {
 });
 
 test('page has every section, one well-formed inline SVG per chart', () => {
-  for (const id of [
-    'metrics',
-    'training',
-    'per-class',
-    'confusion',
-    'samples',
-    'notes',
-    'config',
-  ]) {
-    assert.match(html, new RegExp(`<section id="${id}"`), id);
-  }
-  const labels: Record<string, RegExp> = {
+  const sections = ['metrics', 'training', 'per-class', 'confusion', 'samples', 'notes', 'config'];
+  assertTaskPage(html, sections, SEGMENTATION_CHART_KEYS, {
     losses: /aria-label="Loss curves: loss, loss_aux per epoch"/,
     'epoch-values': /aria-label="Per-epoch curves: val_miou, val_pixel_acc"/,
     'iou-per-class': /aria-label="IoU per class bar chart, 3 classes"/,
     confusion:
       /aria-label="Confusion matrix heatmap on the val split: true class by predicted class, 4 classes"/,
-  };
-  assert.deepEqual(Object.keys(labels), [...SEGMENTATION_CHART_KEYS]);
-  for (const [key, label] of Object.entries(labels)) {
-    const body = chart(html, key);
-    const svgs = body.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    assert.equal(svgs.length, 1, `${key}: one <svg>`);
-    assert.match(body, label, key);
-    assert.equal(XMLValidator.validate(svgs[0]), true, `${key}: SVG is well-formed XML`);
-  }
-  assert.equal(html.match(/<svg/g)?.length, SEGMENTATION_CHART_KEYS.length);
-  assert.ok(!/<script/i.test(html));
-  assert.match(html, /Content-Security-Policy/);
+  });
 });
 
 test('headline table: the five metrics as percentages', () => {
@@ -159,24 +124,15 @@ test('per-class table: IoU, accuracy, Dice, ground-truth pixels; NaN reads n/a',
 });
 
 test('class names, title, captions, notes and config are escaped', () => {
-  assert.ok(!html.includes('<script>alert(1)</script>'));
-  assert.ok(!html.includes('</pre><script>'));
-  assert.ok(html.includes('dog &amp; &quot;co&quot;'));
-  assert.ok(html.includes('DeepLab &lt;r18&gt; &amp; &quot;voc&quot;'));
-  assert.ok(html.includes('images/a &lt;1&gt;.jpg'));
-  assert.ok(html.includes('Trained &lt;briefly&gt; &amp; on few images.'));
+  assertTaskTextEscaped(html, 'DeepLab &lt;r18&gt; &amp; &quot;voc&quot;');
   assert.ok(chart(html, 'legend').includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   const bars = chart(html, 'iou-per-class');
   assert.ok(bars.includes('dog &amp; "co"') || bars.includes('dog &amp; &quot;co&quot;'));
 });
 
 test('samples: data: URLs with their bytes, the triplet caption, a colour legend', () => {
-  const section = chart(html, 'samples');
-  const urls = [...section.matchAll(/<img src="data:image\/jpeg;base64,([^"]+)"/g)];
-  assert.equal(urls.length, 2);
-  assert.deepEqual(new Uint8Array(Buffer.from(urls[0][1], 'base64')), r.samples[0].image);
+  const section = assertSamplesEmbedded(html, r.samples);
   assert.ok(section.includes('image | ground truth | prediction'));
-  assert.ok(section.includes('<figcaption title="images/b&amp;2.jpg">images/b&amp;2.jpg'));
   // VOC colours: class 1 is (128, 0, 0).
   assert.match(chart(html, 'legend'), /rgb\(128, 0, 0\)"><\/span>dog &amp;/);
 });
@@ -191,18 +147,12 @@ test('confusion: the exact pixel counts in a table, rows = ground truth', () => 
 });
 
 test('chart specs are valid vega-lite with their data inline', () => {
-  const specs: [string, TopLevelSpec | null][] = [
+  assertSpecsCompile([
     ['losses', segmentationLossSpec(history)],
     ['epoch values', epochValuesSpec(history)],
     ['iou per class', iouPerClassSpec(CLASSES, r.metrics.perClassIoU)],
     ['confusion', pixelConfusionSpec(r.metrics.confusion, CLASSES)],
-  ];
-  for (const [name, spec] of specs) {
-    assert.ok(spec, name);
-    const parsed = JSON.parse(JSON.stringify(spec)) as TopLevelSpec & { data: { values: [] } };
-    assert.ok(Array.isArray(parsed.data.values) && parsed.data.values.length > 0, name);
-    assert.ok(compile(parsed).spec, name);
-  }
+  ]);
 });
 
 test('iouPerClassSpec: worst first, NaN classes omitted and counted, null when all NaN', () => {
@@ -248,10 +198,7 @@ test('missing charts say so; no history or samples still renders', async () => {
     metrics: acc.metrics(),
     samples: [],
   });
-  assert.match(chart(page, 'losses'), /No loss was logged/);
-  assert.ok(!page.includes('data-chart="epoch-values"'));
-  assert.match(chart(page, 'samples'), /No sample images/);
-  assert.ok(!page.includes('<section id="config"'));
+  assertBareTaskPage(page);
   assert.ok(!page.includes('<section id="notes"'));
 });
 
@@ -265,15 +212,5 @@ test('bad metrics are a user error', async () => {
 });
 
 test('writeSegmentationReport writes the page atomically to the given file', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'vt-seg-report-'));
-  try {
-    const file = path.join(dir, 'sub', 'segmentation.html');
-    assert.equal(await writeSegmentationReport(file, r), file);
-    const page = await readFile(file, 'utf8');
-    assert.match(page, /^<!doctype html>/);
-    assert.match(page, /Generated by visiontune /);
-    assert.deepEqual(await readdir(path.dirname(file)), ['segmentation.html']);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await assertWritesPage('segmentation.html', (file) => writeSegmentationReport(file, r));
 });

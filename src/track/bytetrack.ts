@@ -34,8 +34,8 @@
 
 import { assign } from './hungarian.js';
 import { iouMatrix } from './iou.js';
-import { BoxKalman } from './kalman.js';
-import type { Box, Detection, Track } from './types.js';
+import { checkIou, type KalmanTrack, KalmanTracker } from './kalman-tracker.js';
+import type { Detection, Track } from './types.js';
 
 export interface ByteTrackOptions {
   /** Detections scoring at least this take part in the first association (paper: 0.6). */
@@ -56,18 +56,12 @@ export interface ByteTrackOptions {
 
 type State = 'tracked' | 'lost';
 
-interface ByteTrack {
-  id: number;
-  kf: BoxKalman;
+interface ByteTrack extends KalmanTrack {
   state: State;
   confirmed: boolean;
-  /** Frames since the last match (0 when matched this frame). */
-  sinceUpdate: number;
-  score: number;
-  box: Box;
 }
 
-export class ByteTracker {
+export class ByteTracker extends KalmanTracker<ByteTrack> {
   readonly highThreshold: number;
   readonly lowThreshold: number;
   readonly newTrackThreshold: number;
@@ -75,11 +69,9 @@ export class ByteTracker {
   readonly secondMatchIou: number;
   readonly unconfirmedMatchIou: number;
   readonly maxAge: number;
-  private tracks: ByteTrack[] = [];
-  private frameCount = 0;
-  private nextId = 1;
 
   constructor(opts: ByteTrackOptions = {}) {
+    super();
     this.highThreshold = opts.highThreshold ?? 0.6;
     this.lowThreshold = opts.lowThreshold ?? 0.1;
     this.newTrackThreshold = opts.newTrackThreshold ?? this.highThreshold + 0.1;
@@ -93,13 +85,9 @@ export class ByteTracker {
     if (Number.isNaN(this.newTrackThreshold)) {
       throw new RangeError('ByteTracker: newTrackThreshold must be a number');
     }
-    for (const [name, v] of [
-      ['matchIou', this.matchIou],
-      ['secondMatchIou', this.secondMatchIou],
-      ['unconfirmedMatchIou', this.unconfirmedMatchIou],
-    ] as const) {
-      if (!(v >= 0 && v <= 1)) throw new RangeError(`ByteTracker: ${name} must be in [0, 1]`);
-    }
+    checkIou('ByteTracker', 'matchIou', this.matchIou);
+    checkIou('ByteTracker', 'secondMatchIou', this.secondMatchIou);
+    checkIou('ByteTracker', 'unconfirmedMatchIou', this.unconfirmedMatchIou);
     if (!(this.maxAge >= 0)) throw new RangeError('ByteTracker: maxAge must be >= 0');
   }
 
@@ -109,24 +97,14 @@ export class ByteTracker {
    * detections' frame, else the count of update calls.
    */
   update(detections: readonly Detection[], frame?: number): Track[] {
-    this.frameCount++;
-    const outFrame = frame ?? detections[0]?.frame ?? this.frameCount;
+    const outFrame = this.nextFrame(detections, frame);
 
     const high = detections.filter((d) => d.score >= this.highThreshold);
     const low = detections.filter(
       (d) => d.score >= this.lowThreshold && d.score < this.highThreshold,
     );
 
-    // Predict every track; a diverged (non-finite) filter can never match again, so drop it.
-    const alive: ByteTrack[] = [];
-    for (const t of this.tracks) {
-      const b = t.kf.predict();
-      if (![b.x, b.y, b.w, b.h].every(Number.isFinite)) continue;
-      t.box = b;
-      t.sinceUpdate++;
-      alive.push(t);
-    }
-    this.tracks = alive;
+    const alive = this.predictTracks();
     const confirmed = alive.filter((t) => t.confirmed);
     const unconfirmed = alive.filter((t) => !t.confirmed);
 
@@ -152,34 +130,17 @@ export class ByteTracker {
     const born: ByteTrack[] = [];
     for (const d of third.detections) {
       if (d.score < this.newTrackThreshold) continue;
-      const kf = new BoxKalman(d.box);
-      born.push({
-        id: this.nextId++,
-        kf,
-        state: 'tracked',
-        confirmed: this.frameCount === 1,
-        sinceUpdate: 0,
-        score: d.score,
-        box: kf.box(),
-      });
+      born.push({ ...this.startTrack(d), state: 'tracked', confirmed: this.frameCount === 1 });
     }
 
     this.tracks = this.tracks
       .filter((t) => !dropped.has(t) && t.sinceUpdate <= this.maxAge)
       .concat(born);
 
-    const out: Track[] = [];
-    for (const t of this.tracks) {
-      if (t.confirmed && t.state === 'tracked' && t.sinceUpdate === 0) {
-        out.push({ id: t.id, frame: outFrame, box: { ...t.box }, score: t.score });
-      }
-    }
-    return out.sort((a, b) => a.id - b.id);
-  }
-
-  /** Tracks kept now (tracked, lost or unconfirmed), reported or not. */
-  get liveCount(): number {
-    return this.tracks.length;
+    return this.report(
+      outFrame,
+      (t) => t.confirmed && t.state === 'tracked' && t.sinceUpdate === 0,
+    );
   }
 
   /** Lost tracks kept now for re-identification. */

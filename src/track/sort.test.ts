@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../util/rng.js';
-import { iou } from './iou.js';
 import { motMetrics } from './mot-metrics.js';
 import { SortTracker } from './sort.js';
+import { a, b, idAt, runFrames } from './testing.js';
 import type { Box, Detection, Track } from './types.js';
 
 const det = (frame: number, box: Box): Detection => ({ frame, box, score: 0.9 });
 
 /** Runs the tracker over frames 1..n; `boxesAt(f)` gives that frame's detections. */
-function run(tracker: SortTracker, n: number, boxesAt: (f: number) => Box[]): Track[][] {
-  const out: Track[][] = [];
-  for (let f = 1; f <= n; f++) {
-    out.push(
-      tracker.update(
-        boxesAt(f).map((b) => det(f, b)),
-        f,
-      ),
-    );
-  }
-  return out;
-}
-
-/** The id of the output track overlapping `box` best in a frame's output, or undefined. */
-function idAt(tracks: Track[], box: Box): number | undefined {
-  let best: Track | undefined;
-  for (const t of tracks)
-    if (iou(t.box, box) > 0.5 && (!best || iou(t.box, box) > iou(best.box, box))) best = t;
-  return best?.id;
-}
-
-const a = (f: number): Box => ({ x: 10 + 5 * f, y: 50, w: 40, h: 80 });
-const b = (f: number): Box => ({ x: 400 - 3 * f, y: 200 + 2 * f, w: 50, h: 50 });
+const run = (tracker: SortTracker, n: number, boxesAt: (f: number) => Box[]): Track[][] =>
+  runFrames(tracker, n, (f) => boxesAt(f).map((box) => det(f, box)));
 
 test('two objects in straight lines keep distinct, stable ids', () => {
   const out = run(new SortTracker({ maxAge: 1, minHits: 3, iouThreshold: 0.3 }), 30, (f) => [

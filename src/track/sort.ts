@@ -12,8 +12,8 @@
 
 import { assign } from './hungarian.js';
 import { iouMatrix } from './iou.js';
-import { BoxKalman } from './kalman.js';
-import type { Box, Detection, Track } from './types.js';
+import { checkIou, type KalmanTrack, KalmanTracker } from './kalman-tracker.js';
+import type { Detection, Track } from './types.js';
 
 export interface SortOptions {
   /** Frames a track may go unmatched before it is deleted (paper: 1). */
@@ -24,35 +24,25 @@ export interface SortOptions {
   iouThreshold?: number;
 }
 
-interface LiveTrack {
-  id: number;
-  kf: BoxKalman;
+interface LiveTrack extends KalmanTrack {
   hits: number;
   hitStreak: number;
-  sinceUpdate: number;
-  score: number;
-  /** The box to report: the filter's estimate after this frame's update. */
-  box: Box;
 }
 
-export class SortTracker {
+export class SortTracker extends KalmanTracker<LiveTrack> {
   readonly maxAge: number;
   readonly minHits: number;
   readonly iouThreshold: number;
-  private tracks: LiveTrack[] = [];
-  private frameCount = 0;
-  private nextId = 1;
 
   constructor(opts: SortOptions = {}) {
+    super();
     this.maxAge = opts.maxAge ?? 1;
     this.minHits = opts.minHits ?? 3;
     this.iouThreshold = opts.iouThreshold ?? 0.3;
     if (!(this.maxAge >= 0) || !(this.minHits >= 0)) {
       throw new RangeError('SortTracker: maxAge and minHits must be >= 0');
     }
-    if (!(this.iouThreshold >= 0 && this.iouThreshold <= 1)) {
-      throw new RangeError('SortTracker: iouThreshold must be in [0, 1]');
-    }
+    checkIou('SortTracker', 'iouThreshold', this.iouThreshold);
   }
 
   /**
@@ -61,26 +51,14 @@ export class SortTracker {
    * else the count of update calls.
    */
   update(detections: readonly Detection[], frame?: number): Track[] {
-    this.frameCount++;
-    const outFrame = frame ?? detections[0]?.frame ?? this.frameCount;
-
-    const predicted: Box[] = [];
-    const alive: LiveTrack[] = [];
-    for (const t of this.tracks) {
-      const b = t.kf.predict();
-      // A filter that diverged (NaN) can never match again; drop it as the reference does.
-      if (![b.x, b.y, b.w, b.h].every(Number.isFinite)) continue;
+    const outFrame = this.nextFrame(detections, frame);
+    const alive = this.predictTracks((t) => {
       if (t.sinceUpdate > 0) t.hitStreak = 0;
-      t.sinceUpdate++;
-      t.box = b;
-      alive.push(t);
-      predicted.push(b);
-    }
-    this.tracks = alive;
+    });
 
     const ious = iouMatrix(
       detections.map((d) => d.box),
-      predicted,
+      alive.map((t) => t.box),
     );
     const cost = ious.map((row) => row.map((v) => 1 - v));
     const { pairs, unmatchedRows } = assign(cost, { maxCost: 1 - this.iouThreshold });
@@ -96,32 +74,14 @@ export class SortTracker {
       t.box = t.kf.box();
     }
     for (const di of unmatchedRows) {
-      const d = detections[di]!;
-      const kf = new BoxKalman(d.box);
-      this.tracks.push({
-        id: this.nextId++,
-        kf,
-        hits: 1,
-        hitStreak: 1,
-        sinceUpdate: 0,
-        score: d.score,
-        box: kf.box(),
-      });
+      this.tracks.push({ ...this.startTrack(detections[di]!), hits: 1, hitStreak: 1 });
     }
 
-    const out: Track[] = [];
-    for (const t of this.tracks) {
+    const out = this.report(outFrame, (t) => {
       const confirmed = t.hitStreak >= this.minHits || this.frameCount <= this.minHits;
-      if (t.sinceUpdate < 1 && confirmed) {
-        out.push({ id: t.id, frame: outFrame, box: { ...t.box }, score: t.score });
-      }
-    }
+      return t.sinceUpdate < 1 && confirmed;
+    });
     this.tracks = this.tracks.filter((t) => t.sinceUpdate <= this.maxAge);
-    return out.sort((a, b) => a.id - b.id);
-  }
-
-  /** Tracks alive now, reported or not (for inspection and tests). */
-  get liveCount(): number {
-    return this.tracks.length;
+    return out;
   }
 }

@@ -57,7 +57,7 @@ const PER_CHANNEL: WeightAxes = {
 };
 
 /** Channelwise at inference whatever their config. */
-const ELEMENTWISE = new Set([
+const ELEMENTWISE = [
   'ReLU',
   'LeakyReLU',
   'ELU',
@@ -70,10 +70,10 @@ const ELEMENTWISE = new Set([
   'AlphaDropout',
   'GlobalAveragePooling1D',
   'GlobalMaxPooling1D',
-]);
+];
 
 /** Spatial-only ops; valid when the channel axis is last. */
-const SPATIAL = new Set([
+const SPATIAL = [
   'ZeroPadding2D',
   'Cropping2D',
   'UpSampling2D',
@@ -81,9 +81,9 @@ const SPATIAL = new Set([
   'AveragePooling2D',
   'GlobalAveragePooling2D',
   'GlobalMaxPooling2D',
-]);
+];
 
-const TIE = new Set(['Add', 'Multiply', 'Subtract', 'Average', 'Maximum', 'Minimum']);
+const TIE = ['Add', 'Multiply', 'Subtract', 'Average', 'Maximum', 'Minimum'];
 
 /** Activations that mix channels (normalize across them). */
 const CROSS_CHANNEL_ACTIVATIONS = new Set(['softmax', 'logSoftmax', 'log_softmax']);
@@ -111,129 +111,160 @@ function softmaxReason(layer: KerasLayerJson): string | undefined {
     : undefined;
 }
 
+/** Makes the rule of one layer of a class; `inputs` are its input shapes. */
+type RuleMaker = (layer: KerasLayerJson, inputs: Shape[]) => LayerRule;
+
+const rankOf = (inputs: Shape[]): number => inputs[0]?.length ?? 0;
+
+const preserveAll: RuleMaker = () => ({ kind: 'preserve', weights: {} });
+
+const spatialOnly: RuleMaker = (layer) => {
+  channelsLast(layer);
+  return { kind: 'preserve', weights: {} };
+};
+
+/**
+ * A conv-like layer (channels last) that starts a new space of `config[configKey]` channels;
+ * `check` refuses configs pruning cannot handle.
+ */
+function produce(
+  layer: KerasLayerJson,
+  configKey: 'filters' | 'units',
+  weights: WeightAxes,
+  check?: () => void,
+): LayerRule {
+  channelsLast(layer);
+  check?.();
+  return {
+    kind: 'produce',
+    configKey,
+    channels: layer.config[configKey] as number,
+    weights,
+    pinOutput: softmaxReason(layer),
+  };
+}
+
+const convOrDense: RuleMaker = (layer) =>
+  produce(layer, layer.class_name === 'Dense' ? 'units' : 'filters', CONSUME_PRODUCE, () => {
+    const groups = layer.config.groups;
+    if (typeof groups === 'number' && groups !== 1) {
+      throw badUsage(
+        `channel pruning: layer '${layer.name}' (Conv2D) is a grouped convolution (groups ${groups}); not supported`,
+      );
+    }
+  });
+
+// Transposed kernels are [kh, kw, out, in].
+const conv2dTranspose: RuleMaker = (layer) =>
+  produce(layer, 'filters', {
+    kernel: [
+      { axis: 2, side: 'out' },
+      { axis: 3, side: 'in' },
+    ],
+    bias: [{ axis: 0, side: 'out' }],
+  });
+
+const separableConv2d: RuleMaker = (layer) => {
+  const repeat = (layer.config.depth_multiplier as number | undefined) ?? 1;
+  return produce(layer, 'filters', {
+    depthwise_kernel: [{ axis: 2, side: 'in' }],
+    pointwise_kernel: [
+      { axis: 2, side: 'in', repeat },
+      { axis: 3, side: 'out' },
+    ],
+    bias: [{ axis: 0, side: 'out' }],
+  });
+};
+
+const depthwiseConv2d: RuleMaker = (layer) => {
+  channelsLast(layer);
+  const multiplier = (layer.config.depth_multiplier as number | undefined) ?? 1;
+  // With a multiplier, output channel c*m+j comes from input c: not one-to-one.
+  if (multiplier !== 1)
+    return { kind: 'opaque', reason: `'${layer.name}' has depth_multiplier ${multiplier}` };
+  return { kind: 'preserve', weights: PER_CHANNEL, pin: softmaxReason(layer) };
+};
+
+const batchNormalization: RuleMaker = (layer, inputs) => {
+  const cfg = layer.config;
+  const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
+  if (axis.length !== 1 || !isChannelAxis(axis[0], rankOf(inputs))) {
+    throw badUsage(
+      `channel pruning: layer '${layer.name}' (BatchNormalization) normalizes axis ${JSON.stringify(cfg.axis)}; only the last (channel) axis is supported`,
+    );
+  }
+  return { kind: 'preserve', weights: PER_CHANNEL };
+};
+
+const prelu: RuleMaker = (layer, inputs) => {
+  // Parameters shared along the channel axis would be one alpha for all channels: fine, but
+  // then `alpha` has no channel axis to slice, so refuse rather than slice the wrong axis.
+  const shared = (layer.config.shared_axes as number[] | null | undefined) ?? [];
+  if (shared.includes(rankOf(inputs) - 1) || shared.includes(-1)) {
+    throw badUsage(
+      `channel pruning: layer '${layer.name}' (PReLU) shares alpha across channels; not supported`,
+    );
+  }
+  return { kind: 'preserve', weights: PER_CHANNEL };
+};
+
+const softmax: RuleMaker = (layer, inputs) => ({
+  kind: 'preserve',
+  weights: {},
+  pin: isChannelAxis(layer.config.axis ?? -1, rankOf(inputs))
+    ? `'${layer.name}' applies softmax across channels`
+    : undefined,
+});
+
+const flatten: RuleMaker = (layer, inputs) => {
+  // Row-major flattening keeps channel c at position c only when nothing else is left.
+  const spatial = inputs[0]?.slice(1, -1) ?? [];
+  if (spatial.every((d) => d === 1)) return { kind: 'preserve', weights: {} };
+  return { kind: 'opaque', reason: `'${layer.name}' flattens a ${spatial.join('x')} map` };
+};
+
+const reshape: RuleMaker = (layer, inputs) => {
+  const target = layer.config.target_shape as number[];
+  const channels = inputs[0]?.at(-1);
+  // Keeping the last dimension keeps the channel as the fastest-varying index.
+  if (target.at(-1) === channels)
+    return { kind: 'preserve', weights: {}, lastDimKey: 'target_shape' };
+  return { kind: 'opaque', reason: `'${layer.name}' reshapes the channel axis` };
+};
+
+/** Every layer class channel pruning knows, with the maker of its rule. */
+const RULES = new Map<string, RuleMaker>([
+  ['InputLayer', () => ({ kind: 'input' })],
+  ...ELEMENTWISE.map((cls) => [cls, preserveAll] as const),
+  ...SPATIAL.map((cls) => [cls, spatialOnly] as const),
+  ...TIE.map((cls) => [cls, () => ({ kind: 'tie' }) as const] as const),
+  ['Conv2D', convOrDense],
+  ['Dense', convOrDense],
+  ['Conv2DTranspose', conv2dTranspose],
+  ['SeparableConv2D', separableConv2d],
+  ['DepthwiseConv2D', depthwiseConv2d],
+  ['BatchNormalization', batchNormalization],
+  ['PReLU', prelu],
+  ['Activation', (layer) => ({ kind: 'preserve', weights: {}, pin: softmaxReason(layer) })],
+  ['Softmax', softmax],
+  ['Flatten', flatten],
+  ['Reshape', reshape],
+  [
+    'Concatenate',
+    (layer, inputs) =>
+      isChannelAxis(layer.config.axis ?? -1, rankOf(inputs)) ? { kind: 'concat' } : { kind: 'tie' },
+  ],
+]);
+
 /** The rule for one layer; `inputs` are its input shapes. Throws badUsage for unknown classes. */
 export function ruleFor(layer: KerasLayerJson, inputs: Shape[]): LayerRule {
-  const cfg = layer.config;
-  const cls = layer.class_name;
-  const rank = inputs[0]?.length ?? 0;
-  if (cls === 'InputLayer') return { kind: 'input' };
-  if (ELEMENTWISE.has(cls)) return { kind: 'preserve', weights: {} };
-  if (SPATIAL.has(cls)) {
-    channelsLast(layer);
-    return { kind: 'preserve', weights: {} };
+  const make = RULES.get(layer.class_name);
+  if (!make) {
+    throw badUsage(
+      `channel pruning: layer '${layer.name}' has class '${layer.class_name}', which channel pruning does not know; it cannot tell how that layer uses channels`,
+    );
   }
-  if (TIE.has(cls)) return { kind: 'tie' };
-  switch (cls) {
-    case 'Conv2D':
-    case 'Dense': {
-      channelsLast(layer);
-      if (typeof cfg.groups === 'number' && cfg.groups !== 1) {
-        throw badUsage(
-          `channel pruning: layer '${layer.name}' (Conv2D) is a grouped convolution (groups ${cfg.groups}); not supported`,
-        );
-      }
-      const configKey = cls === 'Dense' ? 'units' : 'filters';
-      return {
-        kind: 'produce',
-        configKey,
-        channels: cfg[configKey] as number,
-        weights: CONSUME_PRODUCE,
-        pinOutput: softmaxReason(layer),
-      };
-    }
-    case 'Conv2DTranspose':
-      channelsLast(layer);
-      // Transposed kernels are [kh, kw, out, in].
-      return {
-        kind: 'produce',
-        configKey: 'filters',
-        channels: cfg.filters as number,
-        weights: {
-          kernel: [
-            { axis: 2, side: 'out' },
-            { axis: 3, side: 'in' },
-          ],
-          bias: [{ axis: 0, side: 'out' }],
-        },
-        pinOutput: softmaxReason(layer),
-      };
-    case 'SeparableConv2D': {
-      channelsLast(layer);
-      const repeat = (cfg.depth_multiplier as number | undefined) ?? 1;
-      return {
-        kind: 'produce',
-        configKey: 'filters',
-        channels: cfg.filters as number,
-        weights: {
-          depthwise_kernel: [{ axis: 2, side: 'in' }],
-          pointwise_kernel: [
-            { axis: 2, side: 'in', repeat },
-            { axis: 3, side: 'out' },
-          ],
-          bias: [{ axis: 0, side: 'out' }],
-        },
-        pinOutput: softmaxReason(layer),
-      };
-    }
-    case 'DepthwiseConv2D': {
-      channelsLast(layer);
-      const multiplier = (cfg.depth_multiplier as number | undefined) ?? 1;
-      // With a multiplier, output channel c*m+j comes from input c: not one-to-one.
-      if (multiplier !== 1)
-        return { kind: 'opaque', reason: `'${layer.name}' has depth_multiplier ${multiplier}` };
-      return { kind: 'preserve', weights: PER_CHANNEL, pin: softmaxReason(layer) };
-    }
-    case 'BatchNormalization': {
-      const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
-      if (axis.length !== 1 || !isChannelAxis(axis[0], rank)) {
-        throw badUsage(
-          `channel pruning: layer '${layer.name}' (BatchNormalization) normalizes axis ${JSON.stringify(cfg.axis)}; only the last (channel) axis is supported`,
-        );
-      }
-      return { kind: 'preserve', weights: PER_CHANNEL };
-    }
-    case 'PReLU': {
-      // Parameters shared along the channel axis would be one alpha for all channels: fine, but
-      // then `alpha` has no channel axis to slice, so refuse rather than slice the wrong axis.
-      const shared = (cfg.shared_axes as number[] | null | undefined) ?? [];
-      if (shared.includes(rank - 1) || shared.includes(-1)) {
-        throw badUsage(
-          `channel pruning: layer '${layer.name}' (PReLU) shares alpha across channels; not supported`,
-        );
-      }
-      return { kind: 'preserve', weights: PER_CHANNEL };
-    }
-    case 'Activation':
-      return { kind: 'preserve', weights: {}, pin: softmaxReason(layer) };
-    case 'Softmax':
-      return {
-        kind: 'preserve',
-        weights: {},
-        pin: isChannelAxis(cfg.axis ?? -1, rank)
-          ? `'${layer.name}' applies softmax across channels`
-          : undefined,
-      };
-    case 'Flatten': {
-      // Row-major flattening keeps channel c at position c only when nothing else is left.
-      const spatial = inputs[0]?.slice(1, -1) ?? [];
-      if (spatial.every((d) => d === 1)) return { kind: 'preserve', weights: {} };
-      return { kind: 'opaque', reason: `'${layer.name}' flattens a ${spatial.join('x')} map` };
-    }
-    case 'Reshape': {
-      const target = cfg.target_shape as number[];
-      const channels = inputs[0]?.at(-1);
-      // Keeping the last dimension keeps the channel as the fastest-varying index.
-      if (target.at(-1) === channels)
-        return { kind: 'preserve', weights: {}, lastDimKey: 'target_shape' };
-      return { kind: 'opaque', reason: `'${layer.name}' reshapes the channel axis` };
-    }
-    case 'Concatenate':
-      return isChannelAxis(cfg.axis ?? -1, rank) ? { kind: 'concat' } : { kind: 'tie' };
-    default:
-      throw badUsage(
-        `channel pruning: layer '${layer.name}' has class '${cls}', which channel pruning does not know; it cannot tell how that layer uses channels`,
-      );
-  }
+  return make(layer, inputs);
 }
 
 /** Channel-indexed axes of one weight, looked up by the weight's short name. */
