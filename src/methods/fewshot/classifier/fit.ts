@@ -33,7 +33,15 @@ export const fitFewShotSettingsSchema = z.object({
     'registry name, path/URL of a TF.js layers model.json, or a bundle folder that outputs an embedding',
     { arg: 'name' },
   ),
-  metric: opt(z.enum(FEWSHOT_METRICS).default('cosine'), 'prototype metric', { arg: 'name' }),
+  metric: opt(
+    z
+      .enum(FEWSHOT_METRICS, {
+        error: (issue) => `'${issue.input}' is not one of ${FEWSHOT_METRICS.join(', ')}`,
+      })
+      .default('cosine'),
+    'prototype metric',
+    { arg: 'name' },
+  ),
   /** Full-batch Adam steps on the head after the prototypes; default 0 (none). */
   finetuneSteps: opt(
     z.number().int().nonnegative().default(0),
