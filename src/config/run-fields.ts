@@ -1,5 +1,5 @@
 // The fields every run configuration shares, declared once: where it writes, whether it resumes,
-// its seed, and what it does with bad images.
+// its seed, and what it does with bad images; and how commands that read images read them.
 import { z } from 'zod';
 import { opt } from './options.js';
 
@@ -89,4 +89,11 @@ export const verifyField = opt(
 export const bnMomentumField = opt(
   z.number().min(0).max(1).default(0.9),
   'moving-average momentum of BatchNorms that train (Keras convention)',
+);
+
+/** Unset: the test split, else val, else all images. */
+export const scoreSplitField = opt(
+  z.enum(['all', 'train', 'val', 'test']).optional(),
+  'split to score on (default: test, else val, else all)',
+  { arg: 'name' },
 );

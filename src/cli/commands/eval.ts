@@ -5,7 +5,12 @@ import { z } from 'zod';
 import { openBundle } from '../../bundle/batch-model.js';
 import { evaluateBundle } from '../../bundle/evaluate.js';
 import { opt } from '../../config/options.js';
-import { batchSizeField, skipBadField, verifyField } from '../../config/run-fields.js';
+import {
+  batchSizeField,
+  scoreSplitField,
+  skipBadField,
+  verifyField,
+} from '../../config/run-fields.js';
 import { openSource, pickSplit } from '../../data/index.js';
 import { formatMetrics } from '../../metrics/index.js';
 import { defineCommand } from '../define-command.js';
@@ -14,11 +19,7 @@ import { bundleFields, openOptions } from './bundle-fields.js';
 const evalOptions = z.object({
   ...bundleFields('classifier'),
   data: opt(z.string().min(1), 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist'),
-  split: opt(
-    z.enum(['all', 'train', 'val', 'test']).optional(),
-    'split to evaluate (default: test, else val, else all)',
-    { arg: 'name' },
-  ),
+  split: scoreSplitField,
   batchSize: batchSizeField(32),
   skipBad: skipBadField,
   verify: verifyField,

@@ -1,30 +1,54 @@
 // The training settings every compression method shares (distillation trains a student, pruning
 // fine-tunes the pruned network): data, budget, optimizer and outputs. Each method's schema
-// extends this one; precedence is the same as `train` (defaults < config file < flags < call).
+// spreads this block, built from its own defaults; precedence is the same as `train` (defaults <
+// config file < flags < call).
 import { z } from 'zod';
+import { opt } from '../../config/options.js';
+import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
 
-export const fineTuneFields = {
-  /** Labelled images: image folder, manifest, or a built-in dataset. */
-  data: z.string().min(1),
-  epochs: z.number().int().positive().default(10),
-  batch: z.number().int().positive().default(32),
-  /** AdamW peak lr, cosine schedule with one epoch of warm-up. */
-  lr: z.number().positive().default(1e-3),
-  weightDecay: z.number().nonnegative().default(1e-4),
-  clipNorm: z.number().positive().optional(),
-  /** As in `train`: 'light' keeps 60–100% of the image and flips, 'none' uses eval preprocessing. */
-  augment: z.enum(['none', 'light', 'standard']).default('light'),
-  /** Fraction of the training images held out for validation when the data has no val split. */
-  val: z.number().min(0).max(0.9).default(0.2),
-  /** Use only K labelled training images per class (seeded). */
-  labelsPerClass: z.number().int().positive().optional(),
-  /** Evaluate on at most N test images per class (seeded). */
-  testPerClass: z.number().int().positive().optional(),
-  out: z.string(),
-  resume: z.boolean().default(false),
-  seed: z.number().int().nonnegative().default(0),
-  skipBad: z.boolean().default(false),
-};
+/** What differs between the methods: their budget, step size and output folder. */
+export interface FineTuneDefaults {
+  epochs: number;
+  lr: number;
+  out: string;
+}
 
-export const fineTuneSchema = z.object(fineTuneFields);
-export type FineTuneSettings = z.infer<typeof fineTuneSchema>;
+export function fineTuneFields(defaults: FineTuneDefaults) {
+  return {
+    /** Labelled images: image folder, manifest, or a built-in dataset. */
+    data: opt(
+      z.string().min(1),
+      'labelled images: image folder, manifest, or mnist / fashion-mnist',
+      { arg: 'source' },
+    ),
+    epochs: opt(z.number().int().positive().default(defaults.epochs), 'epochs'),
+    batch: opt(z.number().int().positive().default(32), 'labelled images per step'),
+    /** AdamW peak lr, cosine schedule with one epoch of warm-up. */
+    lr: opt(z.number().positive().default(defaults.lr), 'AdamW peak lr, cosine schedule'),
+    weightDecay: opt(z.number().nonnegative().default(1e-4), 'weight decay'),
+    clipNorm: opt(z.number().positive().optional(), 'clip gradients to this global norm'),
+    /** As in `train`: 'light' keeps 60–100% of the image and flips, 'none' uses eval preprocessing. */
+    augment: opt(z.enum(['none', 'light', 'standard']).default('light'), 'training augmentation', {
+      arg: 'kind',
+    }),
+    /** Fraction of the training images held out for validation when the data has no val split. */
+    val: opt(z.number().min(0).max(0.9).default(0.2), 'validation fraction', { arg: 'fraction' }),
+    /** Use only K labelled training images per class (seeded). */
+    labelsPerClass: opt(
+      z.number().int().positive().optional(),
+      'use K labelled training images per class',
+      { arg: 'k' },
+    ),
+    /** Evaluate on at most N test images per class (seeded). */
+    testPerClass: opt(
+      z.number().int().positive().optional(),
+      'evaluate on at most N test images per class',
+    ),
+    out: outField(defaults.out),
+    resume: resumeField,
+    seed: seedField,
+    skipBad: skipBadField,
+  };
+}
+
+export type FineTuneSettings = z.infer<z.ZodObject<ReturnType<typeof fineTuneFields>>>;

@@ -3,6 +3,7 @@
 // with unlabelled images (labelled rows first, so cross-entropy reads only those).
 import { z } from 'zod';
 import type { Preprocessing } from '../../bundle/meta.js';
+import { opt } from '../../config/options.js';
 import { openSource } from '../../data/sources/open.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { badInput } from '../../errors.js';
@@ -15,19 +16,34 @@ import type { FineTuneSettings } from './fine-tune-config.js';
 
 export const softTargetFields = {
   /** Softmax temperature T of the distillation term. */
-  temperature: z.number().positive().default(4),
+  temperature: opt(
+    z.number().positive().default(4),
+    'softmax temperature of the distillation term',
+    { arg: 'T' },
+  ),
   /** Weight α of the distillation term; 1 − α goes to cross-entropy on the labels (0 = labels only). */
-  alpha: z.number().min(0).max(1).default(0.9),
+  alpha: opt(
+    z.number().min(0).max(1).default(0.9),
+    'weight of the distillation term; 1 - a goes to the labels (0 = labels only)',
+    { arg: 'a' },
+  ),
   /**
    * Unlabelled images (folder or dataset; labels ignored) that feed the distillation term only.
    * The same spec as `data` means its training images that are not already labelled train or
    * validation images (never its test split).
    */
-  unlabeled: z.string().optional(),
+  unlabeled: opt(
+    z.string().optional(),
+    'unlabelled images for the distillation term (the --data source itself: its unused training images)',
+    { arg: 'source' },
+  ),
   /** Use at most this many unlabelled images (seeded). */
-  unlabeledLimit: z.number().int().positive().optional(),
+  unlabeledLimit: opt(z.number().int().positive().optional(), 'use at most N unlabelled images'),
   /** Unlabelled images per step, beside the `batch` labelled ones. Default: batch. */
-  unlabeledBatch: z.number().int().positive().optional(),
+  unlabeledBatch: opt(
+    z.number().int().positive().optional(),
+    'unlabelled images per step (default --batch)',
+  ),
 };
 
 type SoftTargetSettings = z.infer<z.ZodObject<typeof softTargetFields>> & FineTuneSettings;

@@ -9,6 +9,7 @@ export {
   type QuantizeOptions,
   type QuantizeReport,
   quantizeBundle,
+  quantizeOptionsSchema,
   ROUNDINGS,
   type Rounding,
 } from './quantize.js';

@@ -228,6 +228,18 @@ test('the new bundle keeps the old metadata and records the step', async () => {
   assert.ok((await fs.readdir(work)).every((f) => !f.includes('.saving-')));
 });
 
+test('a run folder is quantized from its bundle/, which --out may not name', async () => {
+  const run = path.join(work, 'run');
+  await fs.cp(floatDir, path.join(run, 'bundle'), { recursive: true });
+  const report = await quantizeBundle(run, path.join(work, 'from-run'), { dtype: 'float16' });
+  assert.equal(report.from, path.join(run, 'bundle'));
+  assert.equal((await readBundleMeta(report.out)).compression?.at(-1)?.from, report.from);
+  await assert.rejects(
+    quantizeBundle(run, path.join(run, 'bundle'), { dtype: 'uint8' }),
+    (err: unknown) => err instanceof VisiontuneError && /needs its own folder/.test(err.message),
+  );
+});
+
 test('non-float tensors are copied byte for byte', () => {
   const floats = new Float32Array([0.5, -1, 0, 2]);
   const ints = new Int32Array([7, -3, 1 << 30]);

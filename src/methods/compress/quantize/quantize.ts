@@ -4,8 +4,11 @@
 // Only storage shrinks: weights are dequantized to float32 on load and the math is unchanged.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type LoadedBundle, loadBundle, saveBundle } from '../../../bundle/bundle.js';
+import { z } from 'zod';
+import { type LoadedBundle, loadBundle, locateBundle, saveBundle } from '../../../bundle/bundle.js';
 import type { BundleMeta, CompressionStep } from '../../../bundle/meta.js';
+import { opt } from '../../../config/options.js';
+import { seedField } from '../../../config/run-fields.js';
 import { badInput, badUsage } from '../../../errors.js';
 import { bundleDiskBytes } from '../compare-measure.js';
 import {
@@ -45,14 +48,24 @@ export type Rounding = (typeof ROUNDINGS)[number];
  */
 export const DEFAULT_ROUNDING: Rounding = 'stochastic';
 
-export interface QuantizeOptions {
-  dtype: QuantizeDtype;
-  /** Which float tensors to quantize (default DEFAULT_QUANTIZE_SCOPE). */
-  scope?: QuantizeScope;
+/** The options of a quantization (the flags of `compress quantize` beside its folders). */
+export const quantizeOptionsSchema = z.object({
+  dtype: opt(z.enum(QUANTIZE_DTYPES), 'storage type of the quantized weights', { arg: 'type' }),
+  /** Which float tensors to quantize. */
+  scope: opt(
+    z.enum(QUANTIZE_SCOPES).default(DEFAULT_QUANTIZE_SCOPE),
+    'kernels: rank ≥ 2 weights only, biases and BatchNorm stay float32; all: every float tensor',
+    { arg: 'which' },
+  ),
   /** uint8/uint16: round stochastically (seeded; the default) or to the nearest code. */
-  rounding?: Rounding;
-  seed?: number;
-}
+  rounding: opt(
+    z.enum(ROUNDINGS).default(DEFAULT_ROUNDING),
+    'uint8/uint16: stochastic (seeded; keeps sub-step fine-tuning on average) or nearest',
+    { arg: 'how' },
+  ),
+  seed: seedField,
+});
+export type QuantizeOptions = z.input<typeof quantizeOptionsSchema>;
 
 export interface QuantizeReport {
   /** The source and the new bundle folders, as given. */
@@ -101,11 +114,14 @@ async function captureArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtif
   return captured!;
 }
 
+/** `location`: a bundle folder or a run's output folder (see locateBundle). */
 export async function quantizeBundle(
-  inDir: string,
+  location: string,
   outDir: string,
   options: QuantizeOptions,
 ): Promise<QuantizeReport> {
+  // The folder that holds the bundle, so --out cannot name it through its run folder.
+  const inDir = await locateBundle(location);
   const scope = checkOptions(inDir, outDir, options);
   const { dtype } = options;
   const bundle = await loadBundle(inDir);

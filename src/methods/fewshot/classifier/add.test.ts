@@ -110,16 +110,29 @@ test('a few-shot bundle can be the backbone of another few-shot fit', async () =
   assert.deepEqual(fit.meta.labels, ['cat', 'dog']);
 });
 
-test('in place by default; a second add grows it again', async () => {
-  const dir = path.join(work, 'in-place');
-  await fitFewShotClassifier({
+/** A cosine bundle of the old classes, saved in `out`. */
+const fitOld = (out: string) =>
+  fitFewShotClassifier({
     backbone: 'resnet_tiny',
     imageSize: 32,
     support: oldSupport,
     metric: 'cosine',
     seed: 0,
-    out: dir,
+    out,
   });
+
+test('a run folder given: the bundle inside it is grown in place', async () => {
+  const run = path.join(work, 'run');
+  await fitOld(path.join(run, 'bundle'));
+  const grown = await addClasses({ bundle: run, support: newSupport });
+  assert.equal(grown.bundleDir, path.join(run, 'bundle'));
+  assert.deepEqual((await fs.readdir(run)).sort(), ['bundle']);
+  assert.deepEqual((await loadBundle(run)).meta.labels, ['ant', 'bee', 'cat', 'dog']);
+});
+
+test('in place by default; a second add grows it again', async () => {
+  const dir = path.join(work, 'in-place');
+  await fitOld(dir);
   await addClasses({ bundle: dir, support: newSupport });
   const third = await openFolder(await patternFolder(path.join(work, 'third'), ['eel'], 1));
   await addClasses({ bundle: dir, support: third });

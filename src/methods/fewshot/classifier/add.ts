@@ -3,31 +3,39 @@
 // become new head columns by the same closed form, and the old kernel columns and biases are
 // copied bit for bit — so every old-class logit is unchanged; only new classes compete.
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import {
   type LoadedBundle,
   loadBundle,
   type NewBundleMeta,
   saveBundle,
 } from '../../../bundle/bundle.js';
+import { opt } from '../../../config/options.js';
 import type { DataSource } from '../../../data/types.js';
 import { badInput, badUsage } from '../../../errors.js';
+import { parseLayers } from '../../../util/merge-layers.js';
 import { classRecords, countShots, requireFewShot } from './bundle-meta.js';
 import { embedSamples } from './embedder.js';
 import type { FewShotResult } from './fit.js';
 import { appendColumns, classMeans, headColumns } from './prototypes.js';
-import { selectSupport } from './support.js';
+import { selectSupport, supportFields } from './support.js';
 
-export interface AddClassesOptions {
+/** The settings of an add (the flags of `fewshot add` besides the bundle and its images). */
+export const addClassesSettingsSchema = z.object({
+  ...supportFields,
+  /** Where to save. Default: the bundle's own folder (replaced atomically) when it has one. */
+  out: opt(
+    z.string().min(1).optional(),
+    'write the grown bundle here (default: replace --model atomically)',
+    { arg: 'dir' },
+  ),
+});
+
+export interface AddClassesOptions extends z.input<typeof addClassesSettingsSchema> {
   /** The bundle to grow: a folder (loaded here) or an already loaded bundle. */
   bundle: string | LoadedBundle;
   /** Images of the new classes only; train and val images (test is held out; see support.ts). */
   support: DataSource;
-  /** Use at most this many images per class (chosen by seed). Default: all. */
-  shots?: number;
-  seed?: number;
-  batchSize?: number;
-  /** Where to save. Default: the bundle's own folder (replaced atomically) when it has one. */
-  out?: string;
   /** Skip saving (library use on a loaded bundle). */
   save?: boolean;
   /** Called once the support images are chosen, before embedding (for a progress bar). */
@@ -50,17 +58,18 @@ function denseHead(bundle: LoadedBundle): tf.layers.Layer {
 }
 
 export async function addClasses(options: AddClassesOptions): Promise<FewShotResult> {
-  const bundle =
-    typeof options.bundle === 'string' ? await loadBundle(options.bundle) : options.bundle;
+  const { bundle: given, support, save, onStart, onBatch, ...rest } = options;
+  const settings = parseLayers(addClassesSettingsSchema, 'few-shot add', [rest]);
+  const bundle = typeof given === 'string' ? await loadBundle(given) : given;
   const fewshot = requireFewShot(bundle.meta, bundle.dir);
+  // A folder given (a bundle or a run folder) is replaced where the bundle itself lies.
   const out =
-    options.save === false
+    save === false
       ? undefined
-      : (options.out ?? (typeof options.bundle === 'string' ? options.bundle : undefined));
-  if (options.save !== false && !out)
+      : (settings.out ?? (typeof given === 'string' ? bundle.dir : undefined));
+  if (save !== false && !out)
     throw badUsage('out: a loaded bundle has no folder of its own to save to; pass out');
   const head = denseHead(bundle);
-  const { support } = options;
   const known = new Set(bundle.meta.labels);
   const taken = support.classes.filter((c) => known.has(c));
   if (taken.length > 0) {
@@ -70,12 +79,12 @@ export async function addClasses(options: AddClassesOptions): Promise<FewShotRes
     );
   }
   const chosen = selectSupport(support, {
-    shots: options.shots,
-    seed: options.seed,
+    shots: settings.shots,
+    seed: settings.seed,
     minClasses: 1,
   });
 
-  options.onStart?.(chosen.samples.length);
+  onStart?.(chosen.samples.length);
   // Exactly the saved feature space: the bundle's graph up to the head's input.
   const features = tf.model({
     inputs: bundle.model.inputs,
@@ -83,8 +92,8 @@ export async function addClasses(options: AddClassesOptions): Promise<FewShotRes
     name: 'fewshot_features',
   });
   const set = await embedSamples(features, bundle.meta.preprocessing, support, chosen.samples, {
-    batchSize: options.batchSize,
-    onBatch: options.onBatch,
+    batchSize: settings.batchSize,
+    onBatch,
   });
   const counts = countShots(set.labels, support.classes, support.name);
   const added = headColumns(

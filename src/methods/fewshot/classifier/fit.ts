@@ -2,40 +2,80 @@
 // whose columns are class prototypes. An ordinary classification bundle (predict/eval/serve work
 // unchanged) that records enough in visiontune.json for addClasses to grow it later.
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { type NewBundleMeta, saveBundle } from '../../../bundle/bundle.js';
+import { opt } from '../../../config/options.js';
 import type { DataSource } from '../../../data/types.js';
-import { badUsage } from '../../../errors.js';
 import { L2Normalize } from '../../../heads/l2-normalize.js';
 import { Standardize } from '../../../heads/standardize.js';
+import { parseLayers } from '../../../util/merge-layers.js';
 import { classRecords, countShots } from './bundle-meta.js';
-import { type BackboneSpec, embedSamples, resolveBackbone } from './embedder.js';
+import { embedSamples, resolveBackbone } from './embedder.js';
 import { finetunePrototypes } from './finetune.js';
 import {
   COSINE_SCALE,
   classMeans,
   euclideanScale,
   FEWSHOT_METRICS,
-  type FewShotMetric,
   headColumns,
   standardizeStatistics,
 } from './prototypes.js';
-import { selectSupport } from './support.js';
+import { selectSupport, supportFields } from './support.js';
 
 /** Adam's step size for the head fine-tune; prototypes have entries of order 1 (see finetune.ts). */
 export const DEFAULT_FINETUNE_LR = 0.01;
 
-export interface FitFewShotOptions extends BackboneSpec {
+/** The settings of a fit (the flags of `fewshot fit` besides its support images). */
+export const fitFewShotSettingsSchema = z.object({
+  /** Registry name, path/URL of a TF.js layers model.json, or a visiontune bundle folder. */
+  backbone: opt(
+    z.string().min(1),
+    'registry name, path/URL of a TF.js layers model.json, or a bundle folder that outputs an embedding',
+    { arg: 'name' },
+  ),
+  metric: opt(
+    z
+      .enum(FEWSHOT_METRICS, {
+        error: (issue) => `'${issue.input}' is not one of ${FEWSHOT_METRICS.join(', ')}`,
+      })
+      .default('cosine'),
+    'prototype metric',
+    { arg: 'name' },
+  ),
+  /** Full-batch Adam steps on the head after the prototypes; default 0 (none). */
+  finetuneSteps: opt(
+    z.number().int().nonnegative().default(0),
+    'fine-tune the prototypes on the support features for N full-batch Adam steps (classes added later are plain prototypes and compete best with plain ones, see bench/fewshot/grow.ts)',
+  ),
+  finetuneLr: opt(
+    z.number().positive().default(DEFAULT_FINETUNE_LR),
+    'head fine-tune learning rate',
+  ),
+  imageSize: opt(
+    z.number().int().positive().optional(),
+    "square input size (default: the backbone's native size)",
+    { arg: 'px' },
+  ),
+  /** Layer to pool (registry/model backbones). */
+  layer: opt(
+    z.string().optional(),
+    "backbone layer to pool (default: the backbone's embedding layer)",
+    { arg: 'name' },
+  ),
+  /** Layer to cut a model path/URL at. */
+  cut: opt(z.string().optional(), 'with a model path: the layer to cut the body at', {
+    arg: 'layer',
+  }),
+  ...supportFields,
+  /** Save the bundle here (atomically). */
+  out: opt(z.string().min(1).optional(), 'bundle folder to write', { arg: 'dir' }),
+});
+
+export interface FitFewShotOptions extends z.input<typeof fitFewShotSettingsSchema> {
   /** Labelled support images: train and val images (test is held out; see support.ts). */
   support: DataSource;
-  metric: FewShotMetric;
-  /** Use at most this many images per class (chosen by seed). Default: all. */
-  shots?: number;
-  /** Full-batch Adam steps on the head after the prototypes; default 0 (none). */
-  finetuneSteps?: number;
-  finetuneLr?: number;
-  batchSize?: number;
-  /** Save the bundle here (atomically). */
-  out?: string;
+  /** Default: whether the backbone has pretrained weights. */
+  pretrained?: boolean;
   log?: (line: string) => void;
   /** Called once the support images are chosen, before embedding (for a progress bar). */
   onStart?: (images: number) => void;
@@ -63,31 +103,21 @@ function freeName(model: tf.LayersModel, base: string): string {
   return name;
 }
 
-export function checkMetric(metric: string): FewShotMetric {
-  if (!(FEWSHOT_METRICS as readonly string[]).includes(metric))
-    throw badUsage(`metric: '${metric}' is not one of ${FEWSHOT_METRICS.join(', ')}`);
-  return metric as FewShotMetric;
-}
-
 export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<FewShotResult> {
-  const metric = checkMetric(options.metric);
-  const steps = options.finetuneSteps ?? 0;
-  const lr = options.finetuneLr ?? DEFAULT_FINETUNE_LR;
-  if (!(Number.isInteger(steps) && steps >= 0))
-    throw badUsage(`finetuneSteps: must be a whole number ≥ 0 (got ${steps})`);
-  if (!(lr > 0)) throw badUsage(`finetuneLr: must be > 0 (got ${lr})`);
-  const { support } = options;
+  const { support, pretrained, log, onStart, onBatch, ...given } = options;
+  const settings = parseLayers(fitFewShotSettingsSchema, 'few-shot fit', [given]);
+  const { metric, finetuneSteps: steps, finetuneLr: lr } = settings;
   const chosen = selectSupport(support, {
-    shots: options.shots,
-    seed: options.seed,
+    shots: settings.shots,
+    seed: settings.seed,
     minClasses: 2,
   });
 
-  const embedder = await resolveBackbone(options);
-  options.onStart?.(chosen.samples.length);
+  const embedder = await resolveBackbone({ ...settings, pretrained });
+  onStart?.(chosen.samples.length);
   const set = await embedSamples(embedder.model, embedder.preprocessing, support, chosen.samples, {
-    batchSize: options.batchSize,
-    onBatch: options.onBatch,
+    batchSize: settings.batchSize,
+    onBatch,
   });
   const counts = countShots(set.labels, support.classes, support.name);
   const { dim } = set;
@@ -117,7 +147,7 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
       metric,
       scale,
     }));
-    options.log?.(
+    log?.(
       `head fine-tune: loss ${finetuneLosses[0]!.toFixed(4)} → ${finetuneLosses.at(-1)!.toFixed(4)} in ${steps} steps`,
     );
   }
@@ -142,15 +172,15 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
     backbone: embedder.backbone,
     training: {
       method: 'fewshot-prototypes',
-      backbone: options.backbone,
+      backbone: settings.backbone,
       metric,
       imageSize: embedder.preprocessing.inputSize,
-      ...(options.layer ? { layer: options.layer } : {}),
-      ...(options.cut ? { cut: options.cut } : {}),
-      ...(options.shots ? { shots: options.shots } : {}),
+      ...(settings.layer ? { layer: settings.layer } : {}),
+      ...(settings.cut ? { cut: settings.cut } : {}),
+      ...(settings.shots ? { shots: settings.shots } : {}),
       finetuneSteps: steps,
       ...(steps > 0 ? { finetuneLr: lr } : {}),
-      seed: options.seed,
+      seed: settings.seed,
       support: support.name,
     },
     metrics: {},
@@ -164,11 +194,11 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
       }),
     },
   };
-  if (options.out) await saveBundle(options.out, model, meta);
+  if (settings.out) await saveBundle(settings.out, model, meta);
   return {
     model,
     meta,
-    ...(options.out ? { bundleDir: options.out } : {}),
+    ...(settings.out ? { bundleDir: settings.out } : {}),
     added: support.classes.map((label, c) => ({ label, shots: counts[c]! })),
     skipped: set.skipped.count,
     ...(finetuneLosses ? { finetuneLosses } : {}),

@@ -1,9 +1,24 @@
 // Which images a few-shot fit or add learns from: every labelled sample of the support source
 // (or a seeded K per class), checked up front so a class with no images or a one-class fit fails
 // with a message naming it, before any backbone is loaded.
+import { z } from 'zod';
+import { opt } from '../../../config/options.js';
+import { batchSizeField, seedField } from '../../../config/run-fields.js';
 import type { DataSource, Sample, SplitName } from '../../../data/types.js';
 import { badInput } from '../../../errors.js';
 import { Rng } from '../../../util/rng.js';
+
+/** How a fit or an add picks and embeds its support images (options both take). */
+export const supportFields = {
+  /** Use at most this many images per class (chosen by seed). Default: all. */
+  shots: opt(
+    z.number().int().positive().optional(),
+    'use at most K images per class (seeded pick; default all)',
+    { arg: 'k' },
+  ),
+  seed: seedField,
+  batchSize: batchSizeField(32),
+};
 
 export interface SupportSelection {
   samples: Sample[];
