@@ -58,7 +58,8 @@ function sampleValue(json: FieldJson): { text: string; value: unknown } {
   if (json.type === 'integer') return { text: '3', value: 3 };
   if (json.type === 'number') return { text: '0.25', value: 0.25 };
   if (json.type === 'array') {
-    const items = json.prefixItems ?? [json.items || {}, json.items || {}];
+    // A pair needs both values; a list is given one (a command may read that flag as one name).
+    const items = json.prefixItems ?? [json.items || {}];
     const parts = items.map((i) => sampleValue(i));
     return { text: parts.map((p) => p.text).join(','), value: parts.map((p) => p.value) };
   }
@@ -200,4 +201,19 @@ test('every visiontune command line in the README parses, and each flag it types
       assert.ok(binding.field in parsed.layer, `${where}: ${flag} did not reach ${binding.field}`);
     }
   }
+});
+
+test('every --flag the README names in prose is a flag of some visiontune command', async () => {
+  const known = new Set(['--config', '--help', '--version']);
+  for (const [, command] of leaves)
+    for (const spec of schemaOptionsOf(command)) for (const b of spec.bindings) known.add(b.flag);
+  const lines = (await fs.readFile(README, 'utf8')).split('\n');
+  const unknown: string[] = [];
+  lines.forEach((line, i) => {
+    // Lines that run other programs (benchmarks, apt, node) have flags of their own.
+    if (/bench\/|bench:|apt-get|node --|npm (ci|install|run bench)/.test(line)) return;
+    for (const [flag] of line.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g))
+      if (!known.has(flag)) unknown.push(`README.md:${i + 1}: ${flag}`);
+  });
+  assert.deepEqual(unknown, []);
 });

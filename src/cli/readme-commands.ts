@@ -70,7 +70,9 @@ export function documentedCommands(markdown: string): DocumentedCommand[] {
         text = `${text.trimEnd().slice(0, -1)} ${lines[++i]}`;
       add(start + 1, text);
     } else {
-      for (const match of lines[i].matchAll(/`((?:npx )?visiontune [^`]+)`/g)) add(i + 1, match[1]);
+      // Inline code that elides part of the command (`visiontune fewshot …`) is prose, not a line to run.
+      for (const match of lines[i].matchAll(/`((?:npx )?visiontune [^`]+)`/g))
+        if (!/…|\.\.\./.test(match[1])) add(i + 1, match[1]);
     }
   }
   return found;
