@@ -1,10 +1,15 @@
 // What the dense-prediction runs (detection, segmentation) share around the training loop: the
 // seeded hold-out split, the backbone set-up (BatchNorm momentum, frozen layers, AdamW with head
-// and backbone groups) and the checks on their common configuration fields.
+// and backbone groups), the fit plan with loss parts and periodic validation, and the checks on
+// their common configuration fields.
 import type * as tf from '@tensorflow/tfjs';
 import { badInput, badUsage } from '../errors.js';
+import type { BatchInfo } from '../train/callbacks.js';
+import type { EpochSource, TrainBatch } from '../train/loop.js';
 import { AdamW, buildParamGroups } from '../train/optim/index.js';
 import { Rng } from '../util/rng.js';
+import { lrSchedule } from './classification/fit-options.js';
+import type { FitPlan } from './run-template.js';
 
 /** `fraction` of the samples (seeded by `seed` and `stream`) held out for validation. */
 export function holdOut<T>(samples: readonly T[], fraction: number, seed: number, stream: string) {
@@ -132,6 +137,77 @@ export async function openRunData<D extends RunDataset>(
     split,
     evalSamples,
     evaluatedOn: testData ? 'test' : 'val',
+    /** Images per split (the test count is the test data's, 0 without it). */
+    splits: {
+      train: split.train.length,
+      val: split.val.length,
+      test: testData?.samples.length ?? 0,
+    },
     skipped,
+  };
+}
+
+/** Loss parts summed over an epoch's batches, taken as per-batch means `loss_<name>`. */
+export function epochLossParts() {
+  const sums = new Map<string, number>();
+  let batches = 0;
+  return {
+    /** One batch's parts (scalars, read back at once). */
+    add(parts: Record<string, tf.Tensor>) {
+      for (const [name, value] of Object.entries(parts))
+        sums.set(name, (sums.get(name) ?? 0) + value.dataSync()[0]!);
+      batches++;
+    },
+    /** The epoch's means, and a fresh start for the next epoch. */
+    take(): Record<string, number> {
+      const record: Record<string, number> = {};
+      for (const [name, sum] of sums) record[`loss_${name}`] = sum / Math.max(1, batches);
+      for (const name of sums.keys()) sums.set(name, 0);
+      batches = 0;
+      return record;
+    },
+  };
+}
+
+export interface DenseFitSettings {
+  epochs: number;
+  seed: number;
+  lr: number;
+  schedule: 'cosine' | 'step' | 'onecycle' | 'constant';
+  clipNorm: number;
+  evalEvery: number;
+}
+
+/**
+ * The fit plan of a dense run: the configured schedule and clipping (0 = off), and after each
+ * epoch its loss parts plus, every `evalEvery` epochs and at the last, the validation metrics.
+ */
+export function denseFitPlan<B extends TrainBatch>(
+  config: DenseFitSettings,
+  plan: {
+    model: tf.LayersModel;
+    optimizer: AdamW;
+    train: EpochSource<B>;
+    loss: (batch: B, info: BatchInfo) => tf.Scalar;
+    /** The epoch's loss parts for the log. */
+    parts: () => Record<string, number>;
+    /** Validation metrics; absent without validation images. */
+    validation?: () => Promise<Record<string, number>>;
+  },
+): FitPlan<B> {
+  const { parts, validation, ...fitParts } = plan;
+  const every = config.evalEvery;
+  return {
+    ...fitParts,
+    epochs: config.epochs,
+    seed: config.seed,
+    schedule: lrSchedule(config.schedule, config.lr, plan.train.numBatches, config.epochs),
+    clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
+    validate: async (epoch) => {
+      const record = parts();
+      if (validation && every > 0 && (epoch % every === 0 || epoch === config.epochs))
+        Object.assign(record, await validation());
+      return record;
+    },
   };
 }
