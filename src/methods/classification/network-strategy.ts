@@ -6,9 +6,6 @@ import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource } from '../../data/types.js';
-import type { LrStep } from '../../report/types.js';
-import type { Callback } from '../../train/callbacks.js';
-import { fit } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type ParamGroupOptions } from '../../train/optim/index.js';
 import {
   type Block,
@@ -31,18 +28,7 @@ import { DEFAULT_LR, type TrainConfig } from './config.js';
 import { fitOptions } from './fit-options.js';
 import { predictProbabilities } from './probabilities.js';
 import type { RunSplits } from './splits.js';
-import { metricsOf, type Trained, type TrainHooks } from './strategy.js';
-
-/** Records the learning rate of every optimizer step, for the report's learning-rate curve. */
-function lrRecorder(): Callback & { steps: LrStep[] } {
-  const steps: LrStep[] = [];
-  return {
-    steps,
-    onBatchEnd: ({ step, lr }) => {
-      steps.push({ step, lr });
-    },
-  };
-}
+import { metricsOf, type Prepared } from './strategy.js';
 
 function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): Transform {
   if (kind === 'none') return evalTransform(config);
@@ -67,12 +53,12 @@ export function paramGroupOptions(
   };
 }
 
-export async function trainNetwork(
+export async function prepareNetwork(
   config: TrainConfig,
   source: DataSource,
   splits: RunSplits,
-  hooks: TrainHooks,
-): Promise<Trained> {
+  log: (line: string) => void,
+): Promise<Prepared> {
   const pretrained = config.strategy === 'finetune';
   const classes = source.classes.length;
   const {
@@ -100,13 +86,13 @@ export async function trainNetwork(
     : undefined;
   if (gradualSchedule) {
     const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
-    hooks.log?.(
+    log(
       `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
     );
     unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
   } else if (pretrained) {
     const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
-    hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
+    log(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
   }
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
@@ -122,11 +108,10 @@ export async function trainNetwork(
       keepFrozen,
       paramGroups,
       onChange: (epoch, r) => {
-        if (epoch > 1) hooks.log?.(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
+        if (epoch > 1) log(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
       },
     });
   gradual?.applyEpoch(1);
-  const lrSteps = lrRecorder();
   const mixer =
     config.mixup > 0 || config.cutmix > 0
       ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
@@ -150,38 +135,33 @@ export async function trainNetwork(
           return { val_loss: m.nll, val_accuracy: m.accuracy };
         }
       : undefined;
-  const fitResult = await fit({
-    model,
-    optimizer,
-    train,
-    epochs: config.epochs,
-    seed: config.seed,
-    ...fitOptions(
-      config,
-      config.lr ?? DEFAULT_LR[config.strategy],
-      train.numBatches,
-      validate !== undefined,
-    ),
-    loss: (batch, info) => {
-      const targets = softTargets(batch.labels, classes, config.labelSmoothing);
-      const mixed = mixer?.(batch.x, targets, mixRng(config.seed, info.step));
-      const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
-      const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
-      return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
-    },
-    validate,
-    outDir: config.out,
-    resume: config.resume,
-    callbacks: [...(gradual ? [gradual] : []), lrSteps, ...(hooks.callbacks ?? [])],
-  });
-  optimizer.dispose();
-  l2sp?.dispose();
   return {
     classifier: model,
     backboneConfig,
-    fitResult,
-    // A resumed run saw only its own steps: its report falls back to the per-epoch curve.
-    lrSteps: fitResult.resumedFromEpoch === 0 ? lrSteps.steps : undefined,
+    plan: {
+      model,
+      optimizer,
+      train,
+      epochs: config.epochs,
+      seed: config.seed,
+      ...fitOptions(
+        config,
+        config.lr ?? DEFAULT_LR[config.strategy],
+        train.numBatches,
+        validate !== undefined,
+      ),
+      loss: (batch, info) => {
+        const targets = softTargets(batch.labels, classes, config.labelSmoothing);
+        const mixed = mixer?.(batch.x as tf.Tensor4D, targets, mixRng(config.seed, info.step));
+        const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
+        const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
+        return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
+      },
+      validate,
+      callbacks: gradual ? [gradual] : [],
+      release: () => l2sp?.dispose(),
+    },
+    lrPerStep: true,
     evaluate: async (samples) =>
       (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities,
   };
