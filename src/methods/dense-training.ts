@@ -4,6 +4,7 @@
 // their common configuration fields.
 import type * as tf from '@tensorflow/tfjs';
 import { badInput, badUsage } from '../errors.js';
+import { batchNormLayers, freezeBatchNorm, setBatchNormMomentum } from '../train/batchnorm.js';
 import type { BatchInfo } from '../train/callbacks.js';
 import type { EpochSource, TrainBatch } from '../train/loop.js';
 import { AdamW, buildParamGroups } from '../train/optim/index.js';
@@ -40,13 +41,13 @@ export function backboneOptimizer(
   backboneLayers: ReadonlySet<string>,
   options: BackboneTraining,
 ): AdamW {
-  for (const layer of model.layers) {
-    if (!backboneLayers.has(layer.name) || layer.getClassName() === 'InputLayer') continue;
-    const isBn = layer.getClassName() === 'BatchNormalization';
-    if (isBn) (layer as unknown as { momentum: number }).momentum = options.bnMomentum;
-    if (options.pretrained && (options.freezeBackbone || (isBn && options.freezeBn)))
-      layer.trainable = false;
-  }
+  const batchNorms = batchNormLayers(model, backboneLayers);
+  setBatchNormMomentum(batchNorms, options.bnMomentum);
+  if (options.pretrained && options.freezeBackbone) {
+    for (const layer of model.layers)
+      if (backboneLayers.has(layer.name) && layer.getClassName() !== 'InputLayer')
+        layer.trainable = false;
+  } else if (options.pretrained && options.freezeBn) freezeBatchNorm(batchNorms);
   const headLayers = model.layers
     .filter((l) => !backboneLayers.has(l.name) && l.weights.length > 0)
     .map((l) => l.name);

@@ -6,6 +6,7 @@ import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource } from '../../data/types.js';
+import { batchNormLayers, isBatchNorm, setBatchNormMomentum } from '../../train/batchnorm.js';
 import { AdamW, buildParamGroups, type ParamGroupOptions } from '../../train/optim/index.js';
 import {
   type Block,
@@ -73,13 +74,9 @@ export async function prepareNetwork(
     embeddingLayer: config.layer,
     seed: config.seed,
   });
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'BatchNormalization')
-      (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
-  }
+  setBatchNormMomentum(batchNormLayers(model), config.bnMomentum);
   // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
-  const keepFrozen: KeepFrozen = (layer) =>
-    pretrained && config.freezeBn && layer.getClassName() === 'BatchNormalization';
+  const keepFrozen: KeepFrozen = (layer) => pretrained && config.freezeBn && isBatchNorm(layer);
   const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
   const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
     ? { every: config.gradualUnfreeze, max: config.unfreeze }
