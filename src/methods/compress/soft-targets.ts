@@ -30,7 +30,7 @@ export const softTargetFields = {
   unlabeledBatch: z.number().int().positive().optional(),
 };
 
-type SoftTargetSettings = z.infer<z.ZodObject<typeof softTargetFields>> & FineTuneSettings;
+export type SoftTargetSettings = z.infer<z.ZodObject<typeof softTargetFields>> & FineTuneSettings;
 
 /** The unlabelled images of a run, labels dropped, and the source that reads them. */
 export async function openUnlabeled(

@@ -39,7 +39,7 @@ export function resolveDistillConfig(
   const config = parseLayers(distillConfigSchema, 'distillation', layers);
   if ((config.hintTeacher === undefined) !== (config.hintStudent === undefined)) {
     throw badUsage(
-      'invalid distillation configuration: a hint needs both hintTeacher and hintStudent (--hint-teacher and --hint-student)',
+      'invalid distillation configuration: a hint needs both hintTeacher and hintStudent',
     );
   }
   if (config.alpha === 0 && config.unlabeled !== undefined) {

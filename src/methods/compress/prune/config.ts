@@ -52,7 +52,7 @@ export function resolvePruneConfig(
   const config = parseLayers(pruneConfigSchema, 'pruning', layers);
   if (config.unlabeled !== undefined && !config.distill) {
     throw badUsage(
-      'invalid pruning configuration: unlabeled images feed the distillation term; add distill (--distill)',
+      'invalid pruning configuration: unlabeled images feed the distillation term; set distill',
     );
   }
   return config;
