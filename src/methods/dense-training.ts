@@ -127,7 +127,7 @@ export async function openRunData<D extends RunDataset>(
   if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
   if (evalSamples.length === 0)
     throw badInput(
-      `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
+      `${config.data}: no images to evaluate on (set val > 0, valData or testData)`,
     );
   const skipped = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
   for (const s of skipped) log?.(`skipped ${s.where}: ${s.reason}`);

@@ -110,3 +110,13 @@ test('an unknown field is refused by name', async () => {
     (err: unknown) => err instanceof VisiontuneError && /colour/.test(err.message),
   );
 });
+
+test('an option the chosen strategy ignores is refused by its field name, not a flag', async () => {
+  await assert.rejects(
+    train({ data: missing, strategy: 'linear', mixup: 0.2 }),
+    (err: unknown) =>
+      err instanceof VisiontuneError &&
+      /\bmixup\b/.test(err.message) &&
+      !err.message.includes('--'),
+  );
+});

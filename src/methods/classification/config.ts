@@ -102,6 +102,8 @@ export function resolveTrainConfig(
       config.schedule !== 'cosine' && 'schedule',
       config.earlyStopping !== undefined && 'earlyStopping',
       config.clipNorm !== undefined && 'clipNorm',
+      config.mixup > 0 && 'mixup',
+      config.cutmix > 0 && 'cutmix',
     ].filter(Boolean);
     if (networkOnly.length) {
       throw badUsage(
