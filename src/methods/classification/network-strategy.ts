@@ -1,12 +1,14 @@
 // The finetune and scratch strategies: the network trains end to end (finetune: the last blocks,
 // all at once or gradually), with augmentation, mixup/cutmix and L2-SP, through the shared loop.
 import * as tf from '@tensorflow/tfjs';
-import { createModel, type PretrainedConfig } from '../../backbones/index.js';
+import { type BackboneEntry, createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
-import type { DataSource } from '../../data/types.js';
+import type { DataSource, Sample } from '../../data/types.js';
 import { batchNormLayers, isBatchNorm, setBatchNormMomentum } from '../../train/batchnorm.js';
+import type { BatchInfo } from '../../train/callbacks.js';
+import type { TrainBatch } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type ParamGroupOptions } from '../../train/optim/index.js';
 import {
   type Block,
@@ -54,6 +56,56 @@ export function paramGroupOptions(
   };
 }
 
+/**
+ * finetune: which blocks train (the last `unfreeze`, or the first epoch of gradual unfreezing),
+ * BatchNorm kept frozen in every block when `freezeBn`; scratch: everything trains.
+ */
+function chooseTrainable(
+  model: tf.LayersModel,
+  entry: BackboneEntry,
+  config: TrainConfig,
+  log: (line: string) => void,
+) {
+  const pretrained = config.strategy === 'finetune';
+  // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
+  const keepFrozen: KeepFrozen = (layer) => pretrained && config.freezeBn && isBatchNorm(layer);
+  const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
+  const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
+    ? { every: config.gradualUnfreeze, max: config.unfreeze }
+    : undefined;
+  if (gradualSchedule) {
+    const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
+    log(
+      `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
+    );
+    unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
+  } else if (pretrained) {
+    const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
+    log(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
+  }
+  return { blocks, keepFrozen, gradualSchedule };
+}
+
+/** Cross-entropy on (label-smoothed, mixed) targets, plus the L2-SP penalty when on. */
+function regularizedLoss(
+  model: tf.LayersModel,
+  config: TrainConfig,
+  classes: number,
+  l2sp: ReturnType<typeof createL2SP> | undefined,
+) {
+  const mixer =
+    config.mixup > 0 || config.cutmix > 0
+      ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
+      : undefined;
+  return (batch: TrainBatch, info: BatchInfo): tf.Scalar => {
+    const targets = softTargets(batch.labels, classes, config.labelSmoothing);
+    const mixed = mixer?.(batch.x as tf.Tensor4D, targets, mixRng(config.seed, info.step));
+    const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
+    const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
+    return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
+  };
+}
+
 export async function prepareNetwork(
   config: TrainConfig,
   source: DataSource,
@@ -75,22 +127,7 @@ export async function prepareNetwork(
     seed: config.seed,
   });
   setBatchNormMomentum(batchNormLayers(model), config.bnMomentum);
-  // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
-  const keepFrozen: KeepFrozen = (layer) => pretrained && config.freezeBn && isBatchNorm(layer);
-  const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
-  const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
-    ? { every: config.gradualUnfreeze, max: config.unfreeze }
-    : undefined;
-  if (gradualSchedule) {
-    const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
-    log(
-      `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
-    );
-    unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
-  } else if (pretrained) {
-    const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
-    log(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
-  }
+  const { blocks, keepFrozen, gradualSchedule } = chooseTrainable(model, entry, config, log);
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
   const paramGroups = paramGroupOptions(config, blocks, { pretrained, l2sp: l2sp !== undefined });
@@ -109,11 +146,9 @@ export async function prepareNetwork(
       },
     });
   gradual?.applyEpoch(1);
-  const mixer =
-    config.mixup > 0 || config.cutmix > 0
-      ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
-      : undefined;
   const evalT = evalTransform(backboneConfig);
+  const probabilities = async (samples: readonly Sample[]) =>
+    (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities;
   const train = createLoader(source, splits.train, {
     batchSize: config.batch,
     transform: augmentation(config.augment, backboneConfig),
@@ -123,15 +158,11 @@ export async function prepareNetwork(
   const validate =
     splits.val.length > 0
       ? async () => {
-          const m = metricsOf(
-            (await predictProbabilities(model, source, splits.val, evalT, config.batch))
-              .probabilities,
-            splits.val,
-            classes,
-          );
+          const m = metricsOf(await probabilities(splits.val), splits.val, classes);
           return { val_loss: m.nll, val_accuracy: m.accuracy };
         }
       : undefined;
+  const lr = config.lr ?? DEFAULT_LR[config.strategy];
   return {
     classifier: model,
     backboneConfig,
@@ -141,25 +172,13 @@ export async function prepareNetwork(
       train,
       epochs: config.epochs,
       seed: config.seed,
-      ...fitOptions(
-        config,
-        config.lr ?? DEFAULT_LR[config.strategy],
-        train.numBatches,
-        validate !== undefined,
-      ),
-      loss: (batch, info) => {
-        const targets = softTargets(batch.labels, classes, config.labelSmoothing);
-        const mixed = mixer?.(batch.x as tf.Tensor4D, targets, mixRng(config.seed, info.step));
-        const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
-        const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
-        return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
-      },
+      ...fitOptions(config, lr, train.numBatches, validate !== undefined),
+      loss: regularizedLoss(model, config, classes, l2sp),
       validate,
       callbacks: gradual ? [gradual] : [],
       release: () => l2sp?.dispose(),
     },
     lrPerStep: true,
-    evaluate: async (samples) =>
-      (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities,
+    evaluate: probabilities,
   };
 }
