@@ -126,9 +126,7 @@ export async function openRunData<D extends RunDataset>(
   const evalSamples: Sample[] = testData?.samples ?? split.val;
   if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
   if (evalSamples.length === 0)
-    throw badInput(
-      `${config.data}: no images to evaluate on (set val > 0, valData or testData)`,
-    );
+    throw badInput(`${config.data}: no images to evaluate on (set val > 0, valData or testData)`);
   const skipped = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
   for (const s of skipped) log?.(`skipped ${s.where}: ${s.reason}`);
   return {
@@ -146,6 +144,14 @@ export async function openRunData<D extends RunDataset>(
     },
     skipped,
   };
+}
+
+/** The report's lines on what skipBad left out of the data, and skipped in evaluation. */
+export function skippedNotes(leftOut: number, what: string, unreadable: number): string[] {
+  return [
+    ...(leftOut ? [`${leftOut} ${what} left out`] : []),
+    ...(unreadable ? [`${unreadable} unreadable images skipped in evaluation`] : []),
+  ];
 }
 
 /** Loss parts summed over an epoch's batches, taken as per-batch means `loss_<name>`. */

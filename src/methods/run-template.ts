@@ -1,7 +1,8 @@
-// The one sequence every end-to-end run follows — open the data and its splits, build the model,
-// fit it through the shared loop, evaluate, save the bundle (+ model card), write the report —
-// with what the runs share: timing, progress lines, the out folder, atomic writes of the extra
-// files, lr recording, disposal and the result's common fields. A task supplies only its steps.
+// The one sequence every end-to-end run follows — validate the input, open the data and its
+// splits, build the model, fit it through the shared loop, evaluate, save the bundle (+ model
+// card), write the report — with what the runs share: timing, progress lines, the out folder,
+// atomic writes of the extra files, lr recording, disposal and the result's common fields. A task
+// supplies only its steps.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
@@ -70,6 +71,8 @@ export interface RunTask<
   E extends { metrics: unknown },
   X,
 > {
+  /** The task's configuration schema: defaults filled in, a bad field an error naming it. */
+  resolve(input: Record<string, unknown>): C;
   openData(step: Step<C>): Promise<D>;
   buildModel(step: Opened<C, D>): Promise<M>;
   fitPlan(step: Built<C, D, M>): FitPlan<B> | Promise<FitPlan<B>>;
@@ -148,10 +151,12 @@ export async function runTask<
   X,
 >(
   task: RunTask<C, D, M, B, E, X>,
-  config: C,
+  input: object,
   hooks: RunHooks = {},
 ): Promise<RunResult<C, D, E['metrics']> & X> {
   const started = performance.now();
+  // Resolving is idempotent: the CLI passes a configuration it has resolved already.
+  const config = task.resolve(input as Record<string, unknown>);
   const log = (line: string) => hooks.log?.(line);
   const opened = { config, log, data: await task.openData({ config, log }) };
   const built = { ...opened, model: await task.buildModel(opened) };

@@ -307,6 +307,7 @@ const adaptationTask: RunTask<
     'labels' | 'targetMetrics' | 'sourceMetrics' | 'selectedEpoch' | 'proxyADistance'
   >
 > = {
+  resolve: resolveAdaptConfig,
   openData,
   buildModel,
   fitPlan: ({ config, data, model }) => {
@@ -386,5 +387,5 @@ const adaptationTask: RunTask<
 
 /** Adapts a classifier to the target domain; the configuration is validated (defaults filled) first. */
 export async function adapt(input: AdaptConfigInput, hooks: RunHooks = {}): Promise<AdaptResult> {
-  return runTask(adaptationTask, resolveAdaptConfig(input as Record<string, unknown>), hooks);
+  return runTask(adaptationTask, input, hooks);
 }

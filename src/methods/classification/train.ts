@@ -3,7 +3,6 @@
 // evaluation on held-out images, and the outputs: bundle (+ model card), metrics.jsonl,
 // checkpoints and report.html in config.out.
 import { openSource } from '../../data/sources/open.js';
-import { badInput } from '../../errors.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
 import { type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
@@ -16,7 +15,7 @@ import {
   classifierBundleMeta,
   classifierReport,
 } from './run-outputs.js';
-import { chooseSplits } from './splits.js';
+import { chooseSplits, heldOut } from './splits.js';
 import { metricsOf, type Prepared, type TrainHooks } from './strategy.js';
 
 export type { TrainHooks };
@@ -33,22 +32,12 @@ export interface TrainResult
 async function openData({ config, log }: Step<TrainConfig>) {
   const source = await openSource(config.data, { skipBad: config.skipBad });
   const samples = chooseSplits(source, config);
-  const splits = {
-    train: samples.train.length,
-    val: samples.val.length,
-    test: samples.test.length,
-  };
+  const held = heldOut(source, samples);
+  const { splits } = held;
   log(
     `data: ${source.name}, ${source.classes.length} classes; ${splits.train} train / ${splits.val} val / ${splits.test} test`,
   );
-  const evaluatedOn: 'test' | 'val' = splits.test > 0 ? 'test' : 'val';
-  const evalSamples = evaluatedOn === 'test' ? samples.test : samples.val;
-  if (evalSamples.length === 0) {
-    throw badInput(
-      `${source.name}: no held-out images to evaluate on (add a test split or set val > 0)`,
-    );
-  }
-  return { source, samples, splits, evaluatedOn, evalSamples };
+  return { source, samples, ...held };
 }
 
 const classificationTask: RunTask<
@@ -59,6 +48,7 @@ const classificationTask: RunTask<
   ClassifierEvaluation,
   Pick<TrainResult, 'labels'>
 > = {
+  resolve: resolveTrainConfig,
   openData,
   buildModel: ({ config, data, log }) =>
     (config.strategy === 'linear' ? prepareLinear : prepareNetwork)(
@@ -105,5 +95,5 @@ const classificationTask: RunTask<
  * filled in; an unknown or invalid field is a VisiontuneError naming it).
  */
 export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Promise<TrainResult> {
-  return runTask(classificationTask, resolveTrainConfig(input as Record<string, unknown>), hooks);
+  return runTask(classificationTask, input, hooks);
 }

@@ -5,7 +5,6 @@ import type * as tf from '@tensorflow/tfjs';
 import type { CompressionStep, Preprocessing } from '../../bundle/meta.js';
 import { evalTransform } from '../../data/transforms/index.js';
 import type { DataSource, Sample } from '../../data/types.js';
-import { badInput } from '../../errors.js';
 import type { BackboneSummary } from '../../report/types.js';
 import type { BatchInfo, Callback } from '../../train/callbacks.js';
 import type { PairedBatch } from '../../train/paired-loader.js';
@@ -15,6 +14,7 @@ import {
   classifierReport,
   headline,
 } from '../classification/run-outputs.js';
+import { heldOut } from '../classification/splits.js';
 import { metricsOf } from '../classification/strategy.js';
 import type { Evaluated, Opened, RunPage, Saved, Step } from '../run-template.js';
 import { openBundleAndData } from './align-labels.js';
@@ -36,19 +36,7 @@ export interface CompressModel {
 /** The bundle (`field` names it in errors) and the data split as `train` splits it. */
 export async function openCompressionData(dir: string, field: string, settings: FineTuneSettings) {
   const { bundle, source, splits: samples } = await openBundleAndData(dir, field, settings);
-  const evaluatedOn: 'test' | 'val' = samples.test.length > 0 ? 'test' : 'val';
-  const evalSamples = evaluatedOn === 'test' ? samples.test : samples.val;
-  if (evalSamples.length === 0) {
-    throw badInput(
-      `${source.name}: no held-out images to evaluate on (add a test split or set val > 0)`,
-    );
-  }
-  const splits = {
-    train: samples.train.length,
-    val: samples.val.length,
-    test: samples.test.length,
-  };
-  return { bundle, source, samples, evalSamples, evaluatedOn, splits };
+  return { bundle, source, samples, ...heldOut(source, samples) };
 }
 
 /**

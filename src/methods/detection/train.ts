@@ -17,8 +17,22 @@ import { colorJitter } from '../../data/transforms/color-jitter.js';
 import { batchTargets, fcosLoss } from '../../heads/detection/fcos-loss.js';
 import { buildDetector } from '../../heads/detection/fcos-model.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
-import { backboneOptimizer, denseFitPlan, epochLossParts, openRunData } from '../dense-training.js';
-import { jsonFile, type RunHooks, type RunResult, type RunTask, runTask } from '../run-template.js';
+import {
+  backboneOptimizer,
+  denseFitPlan,
+  epochLossParts,
+  openRunData,
+  skippedNotes,
+} from '../dense-training.js';
+import {
+  jsonFile,
+  type Opened,
+  type RunHooks,
+  type RunResult,
+  type RunTask,
+  runTask,
+  type Step,
+} from '../run-template.js';
 import { type DetectConfig, type DetectConfigInput, resolveDetectConfig } from './config.js';
 import { detectSamples } from './detect-samples.js';
 import { cocoResults, evaluateFound, headline } from './evaluate.js';
@@ -33,7 +47,7 @@ export interface DetectRunResult extends RunResult<DetectConfig, DetectData, Det
   skipped: { annotations: number; images: number };
 }
 
-const openData = ({ config, log }: { config: DetectConfig; log: (line: string) => void }) =>
+const openData = ({ config, log }: Step<DetectConfig>) =>
   openRunData(
     config,
     (location, images, split) =>
@@ -42,7 +56,7 @@ const openData = ({ config, log }: { config: DetectConfig; log: (line: string) =
     log,
   );
 
-async function buildModel({ config, data }: { config: DetectConfig; data: DetectData }) {
+async function buildModel({ config, data }: Opened<DetectConfig, DetectData>) {
   const detector = await buildDetector({
     backbone: config.backbone,
     pretrained: config.strategy === 'finetune',
@@ -99,6 +113,7 @@ const detectionTask: RunTask<
   Evaluation,
   Pick<DetectRunResult, 'resultsFile' | 'categories' | 'skipped'>
 > = {
+  resolve: resolveDetectConfig,
   openData,
   buildModel,
   fitPlan: ({ config, data, model: { detector, train, detect } }) => {
@@ -168,14 +183,11 @@ const detectionTask: RunTask<
       metrics: evaluation.metrics,
       found: evaluation.results,
       config,
-      notes: [
-        ...(data.skipped.length
-          ? [`${data.skipped.length} bad boxes or missing images left out`]
-          : []),
-        ...(evaluation.skipped.count
-          ? [`${evaluation.skipped.count} unreadable images skipped in evaluation`]
-          : []),
-      ],
+      notes: skippedNotes(
+        data.skipped.length,
+        'bad boxes or missing images',
+        evaluation.skipped.count,
+      ),
     }),
   }),
   result: ({ config, data, model, evaluation }) => ({
@@ -194,5 +206,5 @@ export async function trainDetector(
   input: DetectConfigInput,
   hooks: RunHooks = {},
 ): Promise<DetectRunResult> {
-  return runTask(detectionTask, resolveDetectConfig(input as Record<string, unknown>), hooks);
+  return runTask(detectionTask, input, hooks);
 }

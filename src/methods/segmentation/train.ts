@@ -28,8 +28,22 @@ import {
 import type { DecoderOptions, Segmenter } from '../../heads/segmentation/segmenter.js';
 import { buildUnet } from '../../heads/segmentation/unet.js';
 import type { SegmentationMetrics } from '../../metrics/segmentation/index.js';
-import { backboneOptimizer, denseFitPlan, epochLossParts, openRunData } from '../dense-training.js';
-import { jsonFile, type RunHooks, type RunResult, type RunTask, runTask } from '../run-template.js';
+import {
+  backboneOptimizer,
+  denseFitPlan,
+  epochLossParts,
+  openRunData,
+  skippedNotes,
+} from '../dense-training.js';
+import {
+  jsonFile,
+  type Opened,
+  type RunHooks,
+  type RunResult,
+  type RunTask,
+  runTask,
+  type Step,
+} from '../run-template.js';
 import { resolveSegmentConfig, type SegmentConfig, type SegmentConfigInput } from './config.js';
 import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
 import { headline, writeRunReport } from './report.js';
@@ -68,7 +82,7 @@ function lossParts(config: SegmentConfig, numClasses: number) {
   return parts.filter((p) => p.weight > 0);
 }
 
-async function openData({ config, log }: { config: SegmentConfig; log: (line: string) => void }) {
+async function openData({ config, log }: Step<SegmentConfig>) {
   const opened = await openRunData(
     config,
     (location, images, split) =>
@@ -90,7 +104,7 @@ async function openData({ config, log }: { config: SegmentConfig; log: (line: st
   return { ...opened, classes, parts: lossParts(config, classes.length) };
 }
 
-async function buildModel({ config, data }: { config: SegmentConfig; data: SegmentData }) {
+async function buildModel({ config, data }: Opened<SegmentConfig, SegmentData>) {
   const segmenter = await DECODERS[config.decoder]({
     backbone: config.backbone,
     pretrained: config.strategy === 'finetune',
@@ -153,6 +167,7 @@ const segmentationTask: RunTask<
   SegmenterEvaluation,
   Pick<SegmentRunResult, 'classes' | 'skipped'>
 > = {
+  resolve: resolveSegmentConfig,
   openData,
   buildModel,
   fitPlan: ({ config, data, model: { segmenter, train, evaluate } }) => {
@@ -228,12 +243,7 @@ const segmentationTask: RunTask<
       evaluation,
       evaluatedOn: data.evaluatedOn,
       config,
-      notes: [
-        ...(data.skipped.length ? [`${data.skipped.length} bad image/mask pairs left out`] : []),
-        ...(evaluation.skipped.count
-          ? [`${evaluation.skipped.count} unreadable images skipped in evaluation`]
-          : []),
-      ],
+      notes: skippedNotes(data.skipped.length, 'bad image/mask pairs', evaluation.skipped.count),
     }),
   }),
   result: ({ data, model, evaluation }) => ({
@@ -251,5 +261,5 @@ export async function trainSegmenter(
   input: SegmentConfigInput,
   hooks: RunHooks = {},
 ): Promise<SegmentRunResult> {
-  return runTask(segmentationTask, resolveSegmentConfig(input as Record<string, unknown>), hooks);
+  return runTask(segmentationTask, input, hooks);
 }

@@ -158,6 +158,7 @@ const distillationTask: RunTask<
     splits: DistillResult['splits'];
   }
 > = {
+  resolve: resolveDistillConfig,
   openData,
   buildModel,
   fitPlan: (step) => {
@@ -215,5 +216,5 @@ export async function distill(
   input: DistillConfigInput,
   hooks: RunHooks = {},
 ): Promise<DistillResult> {
-  return runTask(distillationTask, resolveDistillConfig(input as Record<string, unknown>), hooks);
+  return runTask(distillationTask, input, hooks);
 }

@@ -215,6 +215,7 @@ const pruningTask: RunTask<
   PruneEvaluation,
   Pick<PruneResult, 'labels' | 'parameters' | 'parametersBefore' | 'accuracy' | 'sparsity'>
 > = {
+  resolve: resolvePruneConfig,
   openData: ({ config }) => openCompressionData(config.model, 'model', config),
   buildModel,
   fitPlan,
@@ -252,5 +253,5 @@ const pruningTask: RunTask<
 
 /** Prunes and fine-tunes the bundle; the configuration is validated (defaults filled) first. */
 export async function prune(input: PruneConfigInput, hooks: RunHooks = {}): Promise<PruneResult> {
-  return runTask(pruningTask, resolvePruneConfig(input as Record<string, unknown>), hooks);
+  return runTask(pruningTask, input, hooks);
 }
