@@ -1,10 +1,16 @@
 // What the dense-prediction runs (detection, segmentation) share around the training loop: the
 // seeded hold-out split, the backbone set-up (BatchNorm momentum, frozen layers, AdamW with head
-// and backbone groups) and the checks on their common configuration fields.
+// and backbone groups), the fit plan with loss parts and periodic validation, and the checks on
+// their common configuration fields.
 import type * as tf from '@tensorflow/tfjs';
 import { badInput, configError } from '../errors.js';
+import { batchNormLayers, freezeBatchNorm, setBatchNormMomentum } from '../train/batchnorm.js';
+import type { BatchInfo } from '../train/callbacks.js';
+import type { EpochSource, TrainBatch } from '../train/loop.js';
 import { AdamW, buildParamGroups } from '../train/optim/index.js';
 import { Rng } from '../util/rng.js';
+import { lrSchedule } from './classification/fit-options.js';
+import type { FitPlan } from './run-template.js';
 
 /** `fraction` of the samples (seeded by `seed` and `stream`) held out for validation. */
 export function holdOut<T>(samples: readonly T[], fraction: number, seed: number, stream: string) {
@@ -35,13 +41,13 @@ export function backboneOptimizer(
   backboneLayers: ReadonlySet<string>,
   options: BackboneTraining,
 ): AdamW {
-  for (const layer of model.layers) {
-    if (!backboneLayers.has(layer.name) || layer.getClassName() === 'InputLayer') continue;
-    const isBn = layer.getClassName() === 'BatchNormalization';
-    if (isBn) (layer as unknown as { momentum: number }).momentum = options.bnMomentum;
-    if (options.pretrained && (options.freezeBackbone || (isBn && options.freezeBn)))
-      layer.trainable = false;
-  }
+  const batchNorms = batchNormLayers(model, backboneLayers);
+  setBatchNormMomentum(batchNorms, options.bnMomentum);
+  if (options.pretrained && options.freezeBackbone) {
+    for (const layer of model.layers)
+      if (backboneLayers.has(layer.name) && layer.getClassName() !== 'InputLayer')
+        layer.trainable = false;
+  } else if (options.pretrained && options.freezeBn) freezeBatchNorm(batchNorms);
   const headLayers = model.layers
     .filter((l) => !backboneLayers.has(l.name) && l.weights.length > 0)
     .map((l) => l.name);
@@ -132,9 +138,7 @@ export async function openRunData<D extends RunDataset>(
   const evalSamples: Sample[] = testData?.samples ?? split.val;
   if (split.train.length === 0) throw badInput(`${config.data}: no training images`);
   if (evalSamples.length === 0)
-    throw badInput(
-      `${config.data}: no images to evaluate on (use --val > 0, --val-data or --test-data)`,
-    );
+    throw badInput(`${config.data}: no images to evaluate on (set val > 0, valData or testData)`);
   const skipped = [data, valData, testData].flatMap((d) => d?.skipped ?? []);
   for (const s of skipped) log?.(`skipped ${s.where}: ${s.reason}`);
   return {
@@ -144,6 +148,85 @@ export async function openRunData<D extends RunDataset>(
     split,
     evalSamples,
     evaluatedOn: testData ? 'test' : 'val',
+    /** Images per split (the test count is the test data's, 0 without it). */
+    splits: {
+      train: split.train.length,
+      val: split.val.length,
+      test: testData?.samples.length ?? 0,
+    },
     skipped,
+  };
+}
+
+/** The report's lines on what skipBad left out of the data, and skipped in evaluation. */
+export function skippedNotes(leftOut: number, what: string, unreadable: number): string[] {
+  return [
+    ...(leftOut ? [`${leftOut} ${what} left out`] : []),
+    ...(unreadable ? [`${unreadable} unreadable images skipped in evaluation`] : []),
+  ];
+}
+
+/** Loss parts summed over an epoch's batches, taken as per-batch means `loss_<name>`. */
+export function epochLossParts() {
+  const sums = new Map<string, number>();
+  let batches = 0;
+  return {
+    /** One batch's parts (scalars, read back at once). */
+    add(parts: Record<string, tf.Tensor>) {
+      for (const [name, value] of Object.entries(parts))
+        sums.set(name, (sums.get(name) ?? 0) + value.dataSync()[0]!);
+      batches++;
+    },
+    /** The epoch's means, and a fresh start for the next epoch. */
+    take(): Record<string, number> {
+      const record: Record<string, number> = {};
+      for (const [name, sum] of sums) record[`loss_${name}`] = sum / Math.max(1, batches);
+      for (const name of sums.keys()) sums.set(name, 0);
+      batches = 0;
+      return record;
+    },
+  };
+}
+
+export interface DenseFitSettings {
+  epochs: number;
+  seed: number;
+  lr: number;
+  schedule: 'cosine' | 'step' | 'onecycle' | 'constant';
+  clipNorm: number;
+  evalEvery: number;
+}
+
+/**
+ * The fit plan of a dense run: the configured schedule and clipping (0 = off), and after each
+ * epoch its loss parts plus, every `evalEvery` epochs and at the last, the validation metrics.
+ */
+export function denseFitPlan<B extends TrainBatch>(
+  config: DenseFitSettings,
+  plan: {
+    model: tf.LayersModel;
+    optimizer: AdamW;
+    train: EpochSource<B>;
+    loss: (batch: B, info: BatchInfo) => tf.Scalar;
+    /** The epoch's loss parts for the log. */
+    parts: () => Record<string, number>;
+    /** Validation metrics; absent without validation images. */
+    validation?: () => Promise<Record<string, number>>;
+  },
+): FitPlan<B> {
+  const { parts, validation, ...fitParts } = plan;
+  const every = config.evalEvery;
+  return {
+    ...fitParts,
+    epochs: config.epochs,
+    seed: config.seed,
+    schedule: lrSchedule(config.schedule, config.lr, plan.train.numBatches, config.epochs),
+    clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
+    validate: async (epoch) => {
+      const record = parts();
+      if (validation && every > 0 && (epoch % every === 0 || epoch === config.epochs))
+        Object.assign(record, await validation());
+      return record;
+    },
   };
 }

@@ -2,41 +2,46 @@
 // drawn together through the shared training loop, the method's transfer loss added to the
 // source classification loss, a checkpoint chosen without target labels, then the outputs:
 // bundle (+ model card), metrics.jsonl, checkpoints and report.html with the domain diagnostics.
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { PretrainedConfig } from '../../backbones/index.js';
-import { saveBundle } from '../../bundle/bundle.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
-import { modelCardFromReport } from '../../report/model-card.js';
-import { writeModelCard, writeReport } from '../../report/write.js';
-import { fit } from '../../train/loop.js';
-import type { EpochRecord } from '../../train/metrics-log.js';
+import {
+  batchNormLayers,
+  freezeBatchNorm,
+  reestimateBatchNormStats,
+} from '../../train/batchnorm.js';
 import { buildParamGroups, SGD } from '../../train/optim/index.js';
-import { pairedLoader } from '../../train/paired-loader.js';
+import { type PairedBatch, pairedLoader } from '../../train/paired-loader.js';
 import { predictProbabilities } from '../classification/probabilities.js';
 import { classifierBundleMeta } from '../classification/run-outputs.js';
-import { metricsOf, type TrainHooks } from '../classification/strategy.js';
-import { reestimateBatchNorm } from './batchnorm-stats.js';
-import type { AdaptConfig } from './config.js';
+import { metricsOf } from '../classification/strategy.js';
+import {
+  type RunHooks,
+  type RunResult,
+  type RunTask,
+  runTask,
+  type Step,
+} from '../run-template.js';
+import { type AdaptConfig, type AdaptConfigInput, resolveAdaptConfig } from './config.js';
 import { proxyADistance } from './diagnostics/index.js';
 import { type Domains, openDomains } from './domains.js';
 import { meanEntropy } from './losses/index.js';
 import { createMethod } from './methods/index.js';
 import { createAdaptNetwork } from './network.js';
 import { predictFeatures } from './outputs.js';
-import { adaptRunReport, type DomainFeatures } from './run-report.js';
+import { adaptRunReport, type DomainFeatures, type Evaluation } from './run-report.js';
 import { stepLoss } from './step-loss.js';
 
-export interface AdaptResult {
-  config: AdaptConfig;
+type AdaptData = Awaited<ReturnType<typeof openData>>;
+type AdaptModel = Awaited<ReturnType<typeof buildModel>>;
+
+export interface AdaptResult extends RunResult<AdaptConfig, AdaptData, ClassificationMetrics> {
   labels: string[];
-  bundleDir: string;
-  reportFile: string;
   /** Target test metrics when target labels were given (evaluation only). */
   targetMetrics?: ClassificationMetrics;
   /** Source validation metrics of the selected checkpoint. */
@@ -45,8 +50,6 @@ export interface AdaptResult {
   selectedEpoch: number | null;
   /** Between the domains' features before and after; absent when a domain has too few images. */
   proxyADistance?: { before: number; after: number };
-  history: EpochRecord[];
-  seconds: number;
 }
 
 /** At most this many images per domain feed the proxy A-distance and the scatter. */
@@ -97,108 +100,124 @@ async function domainFeatures(
   };
 }
 
-export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promise<AdaptResult> {
-  const started = performance.now();
+/** The domains, checked, and what the final evaluation runs on. */
+async function openData({ config, log }: Step<AdaptConfig>) {
   const domains = await openDomains(config);
   const { source, target } = domains;
-  const classes = source.classes.length;
-  hooks.log?.(
-    `source: ${source.name}, ${classes} classes; ${domains.sourceTrain.length} train / ${domains.sourceVal.length} val`,
+  log(
+    `source: ${source.name}, ${source.classes.length} classes; ${domains.sourceTrain.length} train / ${domains.sourceVal.length} val`,
   );
-  hooks.log?.(
+  log(
     `target: ${target.name}; ${domains.targetTrain.length} unlabelled train / ${domains.targetVal.length} held out` +
       (domains.targetTest
         ? `; ${domains.targetTest.samples.length} labelled test images (evaluation only)`
         : ''),
   );
+  for (const [name, n] of [
+    [source.name, domains.sourceTrain.length],
+    [target.name, domains.targetTrain.length],
+  ] as const) {
+    if (n < config.batch)
+      throw badInput(
+        `${name}: ${n} training images, fewer than one batch of ${config.batch} (lower batch)`,
+      );
+  }
+  // Evaluated on the labelled target test images when given (evaluation only), else on the
+  // source validation images.
+  const evalSet = domains.targetTest
+    ? { source: domains.targetTest.source, samples: domains.targetTest.samples }
+    : { source, samples: domains.sourceVal };
+  if (evalSet.samples.length === 0)
+    throw badInput(`${source.name}: nothing to evaluate on (give targetTest, or set val > 0)`);
+  return {
+    domains,
+    classes: source.classes.length,
+    evalSet,
+    evaluatedOn: domains.targetTest ? 'target test' : 'source val',
+    splits: {
+      train: domains.sourceTrain.length,
+      val: domains.sourceVal.length,
+      test: evalSet.samples.length,
+    },
+  };
+}
 
+/** The network, the method's modules, one model holding every trained weight, and the features before training. */
+async function buildModel({ config, data }: Step<AdaptConfig> & { data: AdaptData }) {
   const network = await createAdaptNetwork({
     backbone: config.backbone,
-    classes,
+    classes: data.classes,
     bottleneck: config.bottleneck,
     inputSize: config.imageSize,
     pretrained: config.pretrained,
     seed: config.seed,
   });
-  const { net, classifier, backboneConfig: bc } = network;
-  if (config.freezeBn && config.pretrained) {
-    // Pretrained BatchNorm keeps its statistics (inference mode), as `train` does.
-    for (const layer of network.backboneLayers)
-      if (layer.getClassName() === 'BatchNormalization') layer.trainable = false;
-  }
+  // Pretrained BatchNorm keeps its statistics (inference mode), as `train` does.
+  if (config.freezeBn && config.pretrained)
+    freezeBatchNorm(batchNormLayers(network.backboneLayers));
   const method = createMethod(config, {
     featureDim: network.featureDim,
-    classes,
+    classes: data.classes,
     seed: config.seed,
   });
   // One model holding every trained weight, so checkpoints and best-epoch restores cover the
   // discriminator too.
   const everything =
     method.modules.length === 0
-      ? net
+      ? network.net
       : tf.model({
-          inputs: [net.inputs[0]!, ...method.modules.map((m) => m.inputs[0]!)],
-          outputs: [...net.outputs, ...method.modules.map((m) => m.outputs[0]!)],
+          inputs: [network.net.inputs[0]!, ...method.modules.map((m) => m.inputs[0]!)],
+          outputs: [...network.net.outputs, ...method.modules.map((m) => m.outputs[0]!)],
           name: 'adaptation',
         });
-  const backbone = new Set(network.backboneLayers.map((l) => l.name));
-  const optimizer = new SGD(
-    buildParamGroups(everything, {
-      headLayers: everything.layers.map((l) => l.name).filter((n) => !backbone.has(n)),
-      backboneLrMult: config.pretrained ? config.backboneLrMult : 1,
-      weightDecay: config.weightDecay,
-    }),
-    { momentum: 0.9 },
-  );
+  const t = transforms(config, network.backboneConfig);
+  const probabilities = async (source: DataSource, samples: readonly Sample[]) =>
+    (await predictProbabilities(network.classifier, source, samples, t.eval, config.batch))
+      .probabilities;
+  const before = await domainFeatures(network.net, data.domains, t.eval, config.batch);
+  return { network, method, everything, t, probabilities, before };
+}
 
-  const t = transforms(config, bc);
-  const probabilities = async (data: DataSource, samples: readonly Sample[]) =>
-    (await predictProbabilities(classifier, data, samples, t.eval, config.batch)).probabilities;
+/** Source and target batches drawn together: the target twice (weak, strong) where the method wants it. */
+function trainBatches(config: AdaptConfig, domains: Domains, model: AdaptModel) {
+  const { method, t } = model;
   const loaderOptions = { batchSize: config.batch, shuffle: true, dropLast: true };
-  const sourceLoader = createLoader(source, domains.sourceTrain, {
-    ...loaderOptions,
-    transform: t.train,
-    seed: config.seed,
-  });
   const targetLoader = (transform: Transform) =>
-    createLoader(target, domains.targetTrain, {
+    createLoader(domains.target, domains.targetTrain, {
       ...loaderOptions,
       // Weak and strong views of the same images in the same order: same seed, other transform.
       transform,
       seed: config.seed + 1,
     });
-  for (const [name, n] of [
-    [source.name, domains.sourceTrain.length],
-    [target.name, domains.targetTrain.length],
-  ] as const) {
-    if (n < config.batch) {
-      throw badInput(
-        `${name}: ${n} training images, fewer than one batch of ${config.batch} (lower --batch)`,
-      );
-    }
-  }
-  const train = pairedLoader({
-    source: sourceLoader,
+  return pairedLoader({
+    source: createLoader(domains.source, domains.sourceTrain, {
+      ...loaderOptions,
+      transform: t.train,
+      seed: config.seed,
+    }),
     target: method.usesTarget ? targetLoader(t.train) : undefined,
     targetStrong: method.needsStrongView ? targetLoader(t.strong) : undefined,
   });
+}
 
-  const before = await domainFeatures(net, domains, t.eval, config.batch);
-  const transferSum = { value: 0, steps: 0 };
-  const totalSteps = Math.max(1, config.epochs * train.numBatches);
-  const validate = async () => {
+/** After each epoch: source validation, target entropy, target accuracy (never monitored), the transfer loss. */
+function validation(
+  data: AdaptData,
+  model: AdaptModel,
+  transferSum: { value: number; steps: number },
+) {
+  const { domains, classes } = data;
+  const { probabilities } = model;
+  return async () => {
     const record: Record<string, number> = {};
     if (domains.sourceVal.length > 0) {
-      const m = metricsOf(
-        await probabilities(source, domains.sourceVal),
-        domains.sourceVal,
-        classes,
-      );
+      const p = await probabilities(domains.source, domains.sourceVal);
+      const m = metricsOf(p, domains.sourceVal, classes);
       record.val_loss = m.nll;
       record.val_accuracy = m.accuracy;
     }
     if (domains.targetVal.length > 0) {
-      const p = await probabilities(target, domains.targetVal);
+      const p = await probabilities(domains.target, domains.targetVal);
       record.target_entropy = tf.tidy(
         () => meanEntropy(tf.tensor2d(p, [domains.targetVal.length, classes])).dataSync()[0]!,
       );
@@ -215,43 +234,32 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
     if (transferSum.steps > 0) record.transfer_loss = transferSum.value / transferSum.steps;
     transferSum.value = 0;
     transferSum.steps = 0;
-    return { ...record, ...method.takeEpochStats() };
+    return { ...record, ...model.method.takeEpochStats() };
   };
+}
 
-  const fitResult = await fit({
-    model: everything,
-    optimizer,
-    train,
-    epochs: config.epochs,
-    seed: config.seed,
-    // The annealing of Ganin et al. (2016), for every method alike: one budget, one schedule.
-    schedule: { kind: 'inverse', lr: config.lr },
-    earlyStopping:
-      config.selection === 'source-val'
-        ? { monitor: 'val_accuracy', mode: 'max', patience: config.epochs }
-        : { monitor: 'target_entropy', mode: 'min', patience: config.epochs },
-    loss: (batch, info) =>
-      stepLoss(net, method, config, classes, batch, info.step / totalSteps, transferSum),
-    validate,
-    outDir: config.out,
-    resume: config.resume,
-    callbacks: hooks.callbacks,
-  });
-  optimizer.dispose();
-
+/** Domain BatchNorm, the features after training and their proxy A-distance, and the held-out metrics. */
+async function evaluate({
+  config,
+  data,
+  model,
+  log,
+}: Step<AdaptConfig> & { data: AdaptData; model: AdaptModel }) {
+  const { domains, classes } = data;
+  const { network, t, probabilities, before } = model;
   if (config.domainBn) {
-    const batches = await reestimateBatchNorm(
-      classifier,
-      createLoader(target, domains.targetTrain, {
+    const batches = await reestimateBatchNormStats(
+      network.classifier,
+      createLoader(domains.target, domains.targetTrain, {
         batchSize: config.batch,
         transform: t.eval,
         shuffle: true,
         seed: config.seed + 3,
       }),
     );
-    hooks.log?.(`domain BatchNorm: statistics re-estimated on ${batches} target batches`);
+    log(`domain BatchNorm: statistics re-estimated on ${batches} target batches`);
   }
-  const after = await domainFeatures(net, domains, t.eval, config.batch);
+  const after = await domainFeatures(network.net, domains, t.eval, config.batch);
   // A linear domain classifier needs a few images per domain to train and test on.
   const enough = Math.min(before.source.length, before.target.length) >= MIN_DIAGNOSTIC_SAMPLES;
   const pad = enough
@@ -261,67 +269,123 @@ export async function adapt(config: AdaptConfig, hooks: TrainHooks = {}): Promis
       }
     : undefined;
   if (!pad)
-    hooks.log?.(
-      `proxy A-distance skipped: fewer than ${MIN_DIAGNOSTIC_SAMPLES} images in a domain`,
-    );
-
-  // Evaluated on the labelled target test images when given (evaluation only), else on the
-  // source validation images.
-  const evalSet = domains.targetTest
-    ? {
-        source: domains.targetTest.source,
-        samples: domains.targetTest.samples,
-        split: 'target test',
-      }
-    : { source, samples: domains.sourceVal, split: 'source val' };
-  if (evalSet.samples.length === 0) {
-    throw badInput(`${source.name}: nothing to evaluate on (give --target-test, or use --val > 0)`);
-  }
+    log(`proxy A-distance skipped: fewer than ${MIN_DIAGNOSTIC_SAMPLES} images in a domain`);
+  const { evalSet } = data;
   const evalProbabilities = await probabilities(evalSet.source, evalSet.samples);
-  const evaluation = {
+  const evaluation: Evaluation = {
     ...evalSet,
+    split: data.evaluatedOn,
     probabilities: evalProbabilities,
     metrics: metricsOf(evalProbabilities, evalSet.samples, classes),
   };
   const sourceMetrics = !domains.targetTest
     ? evaluation.metrics
     : domains.sourceVal.length > 0
-      ? metricsOf(await probabilities(source, domains.sourceVal), domains.sourceVal, classes)
+      ? metricsOf(
+          await probabilities(domains.source, domains.sourceVal),
+          domains.sourceVal,
+          classes,
+        )
       : undefined;
-  const targetMetrics = domains.targetTest ? evaluation.metrics : undefined;
-  const history = fitResult.history;
-
-  const bundleDir = path.join(config.out, 'bundle');
-  await saveBundle(
-    bundleDir,
-    classifier,
-    classifierBundleMeta(bc, config.backbone, source.classes, { ...config }, evaluation.metrics),
-  );
-  const report = await adaptRunReport({
-    config,
-    domains,
-    backboneConfig: bc,
-    methodSummary: method.summary,
-    history,
-    evaluation,
-    proxyADistance: pad,
-    features: { before, after },
-  });
-  const reportFile = await writeReport(config.out, report);
-  await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));
-  // The bundle holds the result; free the weights (the classifier's layers are the network's).
-  method.dispose();
-  net.dispose();
   return {
-    config,
-    labels: source.classes,
-    bundleDir,
-    reportFile,
-    targetMetrics,
-    sourceMetrics,
-    selectedEpoch: fitResult.bestEpoch,
+    ...evaluation,
+    after,
     proxyADistance: pad,
-    history,
-    seconds: (performance.now() - started) / 1000,
+    sourceMetrics,
+    targetMetrics: domains.targetTest ? evaluation.metrics : undefined,
   };
+}
+
+const adaptationTask: RunTask<
+  AdaptConfig,
+  AdaptData,
+  AdaptModel,
+  PairedBatch,
+  Awaited<ReturnType<typeof evaluate>>,
+  Pick<
+    AdaptResult,
+    'labels' | 'targetMetrics' | 'sourceMetrics' | 'selectedEpoch' | 'proxyADistance'
+  >
+> = {
+  resolve: resolveAdaptConfig,
+  openData,
+  buildModel,
+  fitPlan: ({ config, data, model }) => {
+    const { network, everything, method } = model;
+    const backbone = new Set(network.backboneLayers.map((l) => l.name));
+    const train = trainBatches(config, data.domains, model);
+    const transferSum = { value: 0, steps: 0 };
+    const totalSteps = Math.max(1, config.epochs * train.numBatches);
+    return {
+      model: everything,
+      optimizer: new SGD(
+        buildParamGroups(everything, {
+          headLayers: everything.layers.map((l) => l.name).filter((n) => !backbone.has(n)),
+          backboneLrMult: config.pretrained ? config.backboneLrMult : 1,
+          weightDecay: config.weightDecay,
+        }),
+        { momentum: 0.9 },
+      ),
+      train,
+      epochs: config.epochs,
+      seed: config.seed,
+      // The annealing of Ganin et al. (2016), for every method alike: one budget, one schedule.
+      schedule: { kind: 'inverse', lr: config.lr },
+      earlyStopping:
+        config.selection === 'source-val'
+          ? { monitor: 'val_accuracy', mode: 'max', patience: config.epochs }
+          : { monitor: 'target_entropy', mode: 'min', patience: config.epochs },
+      loss: (batch, info) =>
+        stepLoss(
+          network.net,
+          method,
+          config,
+          data.classes,
+          batch,
+          info.step / totalSteps,
+          transferSum,
+        ),
+      validate: validation(data, model, transferSum),
+    };
+  },
+  evaluate,
+  bundle: ({ config, data, model, evaluation }) => ({
+    model: model.network.classifier,
+    meta: classifierBundleMeta(
+      model.network.backboneConfig,
+      config.backbone,
+      data.domains.source.classes,
+      { ...config },
+      evaluation.metrics,
+    ),
+  }),
+  report: async ({ config, data, model, fitted, evaluation }) => ({
+    report: await adaptRunReport({
+      config,
+      domains: data.domains,
+      backboneConfig: model.network.backboneConfig,
+      methodSummary: model.method.summary,
+      history: fitted.result.history,
+      evaluation,
+      proxyADistance: evaluation.proxyADistance,
+      features: { before: model.before, after: evaluation.after },
+    }),
+  }),
+  result: ({ data, fitted, evaluation }) => ({
+    labels: data.domains.source.classes,
+    targetMetrics: evaluation.targetMetrics,
+    sourceMetrics: evaluation.sourceMetrics,
+    selectedEpoch: fitted.result.bestEpoch,
+    proxyADistance: evaluation.proxyADistance,
+  }),
+  // The bundle holds the result; free the weights (the classifier's layers are the network's).
+  dispose: ({ model }) => {
+    model.method.dispose();
+    model.network.net.dispose();
+  },
+};
+
+/** Adapts a classifier to the target domain; the configuration is validated (defaults filled) first. */
+export async function adapt(input: AdaptConfigInput, hooks: RunHooks = {}): Promise<AdaptResult> {
+  return runTask(adaptationTask, input, hooks);
 }

@@ -3,16 +3,13 @@
 // section — per-epoch source/target accuracy, discriminator accuracy, transfer loss, the proxy
 // A-distance before and after, and the PCA scatter of both domains' features.
 import type { PretrainedConfig } from '../../backbones/index.js';
-import type { DataSource, Sample } from '../../data/types.js';
-import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { AdaptationSummary, RunReport } from '../../report/types.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import {
   backboneSummary,
-  evaluationSections,
-  reportHistory,
+  type ClassifierEvaluation,
+  classifierReport,
 } from '../classification/run-outputs.js';
-import { worstExamples } from '../classification/worst.js';
 import type { AdaptConfig } from './config.js';
 import { domainScatter } from './diagnostics/index.js';
 import type { Domains } from './domains.js';
@@ -24,11 +21,7 @@ const SELECTION_TEXT: Record<AdaptConfig['selection'], string> = {
     'The checkpoint with the lowest mean prediction entropy on held-out unlabelled target images was kept; target labels were not used for selection.',
 };
 
-export interface Evaluation {
-  source: DataSource;
-  samples: Sample[];
-  probabilities: Float32Array;
-  metrics: ClassificationMetrics;
+export interface Evaluation extends ClassifierEvaluation {
   /** 'target test' or 'source val'. */
   split: string;
 }
@@ -70,9 +63,8 @@ export async function adaptRunReport(facts: AdaptRunFacts): Promise<RunReport> {
       after: domainScatter(facts.features.after.source, facts.features.after.target, seed),
     },
   };
-  return {
+  const report = await classifierReport({
     title: `adapt ${config.method} · ${config.backbone} · ${source.name} → ${target.name}`,
-    createdAt: new Date().toISOString(),
     config: { ...config },
     data: {
       name: `${source.name} → ${target.name}`,
@@ -83,10 +75,9 @@ export async function adaptRunReport(facts: AdaptRunFacts): Promise<RunReport> {
     },
     backbone: backboneSummary(config.backbone, facts.backboneConfig),
     method: { name: config.method, summary: facts.methodSummary },
-    history: reportHistory(facts.history),
-    ...evaluationSections(e.metrics, source.classes),
+    history: facts.history,
+    evaluation: e,
     evaluatedOn: e.split,
-    worst: await worstExamples(e.source, e.samples, e.probabilities, source.classes),
-    adaptation,
-  };
+  });
+  return { ...report, adaptation };
 }

@@ -144,6 +144,8 @@ export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
       config.schedule !== 'cosine' && 'schedule',
       config.earlyStopping !== undefined && 'earlyStopping',
       config.clipNorm !== undefined && 'clipNorm',
+      config.mixup > 0 && 'mixup',
+      config.cutmix > 0 && 'cutmix',
     ].filter(Boolean);
     if (networkOnly.length) {
       throw configError(

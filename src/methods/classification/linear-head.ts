@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { featureStatistics, Standardize } from '../../heads/standardize.js';
 import type { Callback } from '../../train/callbacks.js';
-import { type FitResult, fit } from '../../train/loop.js';
+import { type FitResult, fit, type TrainBatch } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type Schedule } from '../../train/optim/index.js';
 import { initializerSeed } from '../../util/init-seed.js';
 import type { EmbeddingSet } from '../embed.js';
+import type { FitPlan } from '../run-template.js';
 import { embeddingBatches } from './embedding-batches.js';
 
 export interface LinearHeadOptions {
@@ -78,11 +79,21 @@ function logitsLoss(model: tf.LayersModel, classes: number, smoothing: number, t
   };
 }
 
-export async function trainLinearHead(
+export interface LinearHead {
+  /** Embedding in, logits out: the model that trains. */
+  model: tf.LayersModel;
+  /** Applies the head layers to a symbolic embedding (e.g. a backbone's output). */
+  apply(embedding: tf.SymbolicTensor): tf.SymbolicTensor;
+  /** Its training through the shared loop (the caller adds outputs and frees the optimizer). */
+  plan: FitPlan<TrainBatch>;
+}
+
+/** The head's layers (standardized on the training embeddings) and how they train. */
+export function linearHead(
   train: EmbeddingSet,
   val: EmbeddingSet | undefined,
   options: LinearHeadOptions,
-): Promise<TrainedHead> {
+): LinearHead {
   const o = {
     hidden: 0,
     dropRate: 0,
@@ -95,12 +106,10 @@ export async function trainLinearHead(
     ...options,
   };
   const layers = headLayers(train, o);
+  const apply = (embedding: tf.SymbolicTensor) =>
+    layers.reduce<tf.SymbolicTensor>((x, layer) => layer.apply(x) as tf.SymbolicTensor, embedding);
   const input = tf.input({ shape: [train.dim], name: 'embedding' });
-  const output = layers.reduce<tf.SymbolicTensor>(
-    (x, layer) => layer.apply(x) as tf.SymbolicTensor,
-    input,
-  );
-  const model = tf.model({ inputs: input, outputs: output, name: 'linear_head' });
+  const model = tf.model({ inputs: input, outputs: apply(input), name: 'linear_head' });
   const optimizer = new AdamW(buildParamGroups(model, { weightDecay: o.weightDecay }));
   const trainLoss = logitsLoss(model, o.classes, o.labelSmoothing, true);
   const evalLoss = logitsLoss(model, o.classes, 0, false);
@@ -120,7 +129,7 @@ export async function trainLinearHead(
         })
     : undefined;
 
-  const result = await fit({
+  const plan: FitPlan<TrainBatch> = {
     model,
     optimizer,
     train: batches,
@@ -136,18 +145,21 @@ export async function trainLinearHead(
     earlyStopping: val
       ? { monitor: 'val_loss', patience: Math.max(3, Math.ceil(o.epochs / 5)) }
       : undefined,
-    outDir: o.outDir,
-    resume: o.resume,
     callbacks: o.callbacks,
-  });
-  optimizer.dispose();
-  return {
-    model,
-    result,
-    apply: (embedding) =>
-      layers.reduce<tf.SymbolicTensor>(
-        (x, layer) => layer.apply(x) as tf.SymbolicTensor,
-        embedding,
-      ),
   };
+  return { model, apply, plan };
+}
+
+export async function trainLinearHead(
+  train: EmbeddingSet,
+  val: EmbeddingSet | undefined,
+  options: LinearHeadOptions,
+): Promise<TrainedHead> {
+  const { model, apply, plan } = linearHead(train, val, options);
+  try {
+    const result = await fit({ ...plan, outDir: options.outDir, resume: options.resume });
+    return { model, result, apply };
+  } finally {
+    plan.optimizer.dispose();
+  }
 }

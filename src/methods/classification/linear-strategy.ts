@@ -6,16 +6,16 @@ import type { DataSource, Sample } from '../../data/types.js';
 import { backboneIdentity } from '../content-hash.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
 import { DEFAULT_LR, type TrainConfig } from './config.js';
-import { trainLinearHead } from './linear-head.js';
+import { linearHead } from './linear-head.js';
 import type { RunSplits } from './splits.js';
-import type { Trained, TrainHooks } from './strategy.js';
+import type { Prepared } from './strategy.js';
 
-export async function trainLinear(
+export async function prepareLinear(
   config: TrainConfig,
   source: DataSource,
   splits: RunSplits,
-  hooks: TrainHooks,
-): Promise<Trained> {
+  log: (line: string) => void,
+): Promise<Prepared> {
   const {
     model: embed,
     config: backboneConfig,
@@ -42,14 +42,12 @@ export async function trainLinear(
       batchSize: config.batch,
     });
     const s = ((performance.now() - started) / 1000).toFixed(1);
-    hooks.log?.(
-      `embedded ${what}: ${set.cache.computed} computed, ${set.cache.hits} from cache (${s} s)`,
-    );
+    log(`embedded ${what}: ${set.cache.computed} computed, ${set.cache.hits} from cache (${s} s)`);
     return set;
   };
   const train = await embedAll(splits.train, 'train');
   const val = splits.val.length > 0 ? await embedAll(splits.val, 'val') : undefined;
-  const head = await trainLinearHead(train, val, {
+  const head = linearHead(train, val, {
     classes: source.classes.length,
     hidden: config.hidden,
     dropRate: config.dropRate,
@@ -59,9 +57,6 @@ export async function trainLinear(
     weightDecay: config.weightDecay,
     labelSmoothing: config.labelSmoothing,
     seed: config.seed,
-    outDir: config.out,
-    resume: config.resume,
-    callbacks: hooks.callbacks,
   });
   const classifier = tf.model({
     inputs: embed.inputs,
@@ -71,7 +66,8 @@ export async function trainLinear(
   return {
     classifier,
     backboneConfig,
-    fitResult: head.result,
+    plan: head.plan,
+    lrPerStep: false,
     // The head on cached embeddings computes what the composed classifier computes, without
     // running the backbone again.
     evaluate: async (samples) => {

@@ -1,14 +1,14 @@
 // The finetune and scratch strategies: the network trains end to end (finetune: the last blocks,
 // all at once or gradually), with augmentation, mixup/cutmix and L2-SP, through the shared loop.
 import * as tf from '@tensorflow/tfjs';
-import { createModel, type PretrainedConfig } from '../../backbones/index.js';
+import { type BackboneEntry, createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
-import type { DataSource } from '../../data/types.js';
-import type { LrStep } from '../../report/types.js';
-import type { Callback } from '../../train/callbacks.js';
-import { fit } from '../../train/loop.js';
+import type { DataSource, Sample } from '../../data/types.js';
+import { batchNormLayers, isBatchNorm, setBatchNormMomentum } from '../../train/batchnorm.js';
+import type { BatchInfo } from '../../train/callbacks.js';
+import type { TrainBatch } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type ParamGroupOptions } from '../../train/optim/index.js';
 import {
   type Block,
@@ -31,18 +31,7 @@ import { DEFAULT_LR, type TrainConfig } from './config.js';
 import { fitOptions } from './fit-options.js';
 import { predictProbabilities } from './probabilities.js';
 import type { RunSplits } from './splits.js';
-import { metricsOf, type Trained, type TrainHooks } from './strategy.js';
-
-/** Records the learning rate of every optimizer step, for the report's learning-rate curve. */
-function lrRecorder(): Callback & { steps: LrStep[] } {
-  const steps: LrStep[] = [];
-  return {
-    steps,
-    onBatchEnd: ({ step, lr }) => {
-      steps.push({ step, lr });
-    },
-  };
-}
+import { metricsOf, type Prepared } from './strategy.js';
 
 function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): Transform {
   if (kind === 'none') return evalTransform(config);
@@ -67,12 +56,62 @@ export function paramGroupOptions(
   };
 }
 
-export async function trainNetwork(
+/**
+ * finetune: which blocks train (the last `unfreeze`, or the first epoch of gradual unfreezing),
+ * BatchNorm kept frozen in every block when `freezeBn`; scratch: everything trains.
+ */
+function chooseTrainable(
+  model: tf.LayersModel,
+  entry: BackboneEntry,
+  config: TrainConfig,
+  log: (line: string) => void,
+) {
+  const pretrained = config.strategy === 'finetune';
+  // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
+  const keepFrozen: KeepFrozen = (layer) => pretrained && config.freezeBn && isBatchNorm(layer);
+  const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
+  const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
+    ? { every: config.gradualUnfreeze, max: config.unfreeze }
+    : undefined;
+  if (gradualSchedule) {
+    const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
+    log(
+      `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
+    );
+    unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
+  } else if (pretrained) {
+    const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
+    log(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
+  }
+  return { blocks, keepFrozen, gradualSchedule };
+}
+
+/** Cross-entropy on (label-smoothed, mixed) targets, plus the L2-SP penalty when on. */
+function regularizedLoss(
+  model: tf.LayersModel,
+  config: TrainConfig,
+  classes: number,
+  l2sp: ReturnType<typeof createL2SP> | undefined,
+) {
+  const mixer =
+    config.mixup > 0 || config.cutmix > 0
+      ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
+      : undefined;
+  return (batch: TrainBatch, info: BatchInfo): tf.Scalar => {
+    const targets = softTargets(batch.labels, classes, config.labelSmoothing);
+    const mixed = mixer?.(batch.x as tf.Tensor4D, targets, mixRng(config.seed, info.step));
+    const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
+    const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
+    return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
+  };
+}
+
+export async function prepareNetwork(
   config: TrainConfig,
   source: DataSource,
   splits: RunSplits,
-  hooks: TrainHooks,
-): Promise<Trained> {
+  log: (line: string) => void,
+): Promise<Prepared> {
   const pretrained = config.strategy === 'finetune';
   const classes = source.classes.length;
   const {
@@ -87,27 +126,8 @@ export async function trainNetwork(
     embeddingLayer: config.layer,
     seed: config.seed,
   });
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'BatchNormalization')
-      (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
-  }
-  // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
-  const keepFrozen: KeepFrozen = (layer) =>
-    pretrained && config.freezeBn && layer.getClassName() === 'BatchNormalization';
-  const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
-  const gradualSchedule: GradualSchedule | undefined = config.gradualUnfreeze
-    ? { every: config.gradualUnfreeze, max: config.unfreeze }
-    : undefined;
-  if (gradualSchedule) {
-    const table = scheduleTable(gradualSchedule, config.epochs, blocks.length);
-    hooks.log?.(
-      `gradual unfreezing of ${describeBlocks(blocks)}: blocks training per epoch ${table.join(' ')}`,
-    );
-    unfreezeLast(model, table[0] ?? 0, blocks, keepFrozen);
-  } else if (pretrained) {
-    const frozen = unfreezeLast(model, config.unfreeze, blocks, keepFrozen);
-    hooks.log?.(`fine-tuning ${frozen.count} of ${describeBlocks(blocks)} + head`);
-  }
+  setBatchNormMomentum(batchNormLayers(model), config.bnMomentum);
+  const { blocks, keepFrozen, gradualSchedule } = chooseTrainable(model, entry, config, log);
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
   const paramGroups = paramGroupOptions(config, blocks, { pretrained, l2sp: l2sp !== undefined });
@@ -122,16 +142,13 @@ export async function trainNetwork(
       keepFrozen,
       paramGroups,
       onChange: (epoch, r) => {
-        if (epoch > 1) hooks.log?.(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
+        if (epoch > 1) log(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
       },
     });
   gradual?.applyEpoch(1);
-  const lrSteps = lrRecorder();
-  const mixer =
-    config.mixup > 0 || config.cutmix > 0
-      ? mixBatch({ mixupAlpha: config.mixup, cutmixAlpha: config.cutmix })
-      : undefined;
   const evalT = evalTransform(backboneConfig);
+  const probabilities = async (samples: readonly Sample[]) =>
+    (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities;
   const train = createLoader(source, splits.train, {
     batchSize: config.batch,
     transform: augmentation(config.augment, backboneConfig),
@@ -141,48 +158,27 @@ export async function trainNetwork(
   const validate =
     splits.val.length > 0
       ? async () => {
-          const m = metricsOf(
-            (await predictProbabilities(model, source, splits.val, evalT, config.batch))
-              .probabilities,
-            splits.val,
-            classes,
-          );
+          const m = metricsOf(await probabilities(splits.val), splits.val, classes);
           return { val_loss: m.nll, val_accuracy: m.accuracy };
         }
       : undefined;
-  const fitResult = await fit({
-    model,
-    optimizer,
-    train,
-    epochs: config.epochs,
-    seed: config.seed,
-    ...fitOptions(
-      config,
-      config.lr ?? DEFAULT_LR[config.strategy],
-      train.numBatches,
-      validate !== undefined,
-    ),
-    loss: (batch, info) => {
-      const targets = softTargets(batch.labels, classes, config.labelSmoothing);
-      const mixed = mixer?.(batch.x, targets, mixRng(config.seed, info.step));
-      const logits = model.apply(mixed?.x ?? batch.x, { training: true }) as tf.Tensor2D;
-      const loss = softCrossEntropy(logits, mixed?.targets ?? targets);
-      return l2sp ? (tf.add(loss, l2sp.penalty()) as tf.Scalar) : loss;
-    },
-    validate,
-    outDir: config.out,
-    resume: config.resume,
-    callbacks: [...(gradual ? [gradual] : []), lrSteps, ...(hooks.callbacks ?? [])],
-  });
-  optimizer.dispose();
-  l2sp?.dispose();
+  const lr = config.lr ?? DEFAULT_LR[config.strategy];
   return {
     classifier: model,
     backboneConfig,
-    fitResult,
-    // A resumed run saw only its own steps: its report falls back to the per-epoch curve.
-    lrSteps: fitResult.resumedFromEpoch === 0 ? lrSteps.steps : undefined,
-    evaluate: async (samples) =>
-      (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities,
+    plan: {
+      model,
+      optimizer,
+      train,
+      epochs: config.epochs,
+      seed: config.seed,
+      ...fitOptions(config, lr, train.numBatches, validate !== undefined),
+      loss: regularizedLoss(model, config, classes, l2sp),
+      validate,
+      callbacks: gradual ? [gradual] : [],
+      release: () => l2sp?.dispose(),
+    },
+    lrPerStep: true,
+    evaluate: probabilities,
   };
 }

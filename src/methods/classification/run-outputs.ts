@@ -1,13 +1,22 @@
-// What a classifier run writes, shared by `train` and `adapt`: the bundle's metadata, and the
-// parts of the run report drawn from the backbone, the epoch log and held-out metrics (headline
-// numbers, confusion matrix, per-class scores, reliability diagram with empty bins left out).
+// What a classifier run writes, shared by `train`, `adapt` and the compression runs: the
+// bundle's metadata, and the run report drawn from the backbone, the epoch log and held-out
+// metrics (headline numbers, confusion matrix, per-class scores, reliability diagram with empty
+// bins left out, worst examples).
 import type { PretrainedConfig } from '../../backbones/index.js';
 import type { NewBundleMeta } from '../../bundle/bundle.js';
+import type { DataSource, Sample } from '../../data/types.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
-import type { BackboneSummary, RunReport } from '../../report/types.js';
+import type {
+  BackboneSummary,
+  DataSummary,
+  LrStep,
+  MethodSummary,
+  RunReport,
+} from '../../report/types.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
+import { worstExamples } from './worst.js';
 
-const headline = (m: ClassificationMetrics) => ({
+export const headline = (m: ClassificationMetrics) => ({
   accuracy: m.accuracy,
   balancedAccuracy: m.balancedAccuracy,
   macroF1: m.macroF1,
@@ -79,5 +88,43 @@ export function evaluationSections(
           ]
         : [],
     ),
+  };
+}
+
+/** Held-out images scored by a classifier: where they come from, their probabilities, metrics. */
+export interface ClassifierEvaluation {
+  source: DataSource;
+  samples: readonly Sample[];
+  probabilities: Float32Array;
+  metrics: ClassificationMetrics;
+}
+
+/** A classifier run's report page; `data.classes` names the evaluated labels. */
+export async function classifierReport(page: {
+  title: string;
+  config: Record<string, unknown>;
+  data: DataSummary;
+  backbone: BackboneSummary;
+  method: MethodSummary;
+  history: EpochRecord[];
+  lrSteps?: LrStep[];
+  evaluation: ClassifierEvaluation;
+  evaluatedOn: string;
+  notes?: string[];
+}): Promise<RunReport> {
+  const { evaluation: e, data } = page;
+  return {
+    title: page.title,
+    createdAt: new Date().toISOString(),
+    config: page.config,
+    data,
+    backbone: page.backbone,
+    method: page.method,
+    history: reportHistory(page.history),
+    lrSteps: page.lrSteps,
+    ...evaluationSections(e.metrics, data.classes),
+    evaluatedOn: page.evaluatedOn,
+    worst: await worstExamples(e.source, e.samples, e.probabilities, data.classes),
+    notes: page.notes,
   };
 }

@@ -49,3 +49,23 @@ export function chooseSplits(
         : takePerClass(test, options.testPerClass, options.seed + 2),
   };
 }
+
+/**
+ * Where a run's final metrics are measured — the test split when there is one, else validation
+ * (an error when both are empty) — and the size of each split.
+ */
+export function heldOut(source: DataSource, samples: RunSplits) {
+  const evaluatedOn: 'test' | 'val' = samples.test.length > 0 ? 'test' : 'val';
+  const evalSamples = samples[evaluatedOn];
+  if (evalSamples.length === 0) {
+    throw badInput(
+      `${source.name}: no held-out images to evaluate on (add a test split or set val > 0)`,
+    );
+  }
+  const splits = {
+    train: samples.train.length,
+    val: samples.val.length,
+    test: samples.test.length,
+  };
+  return { evaluatedOn, evalSamples, splits };
+}

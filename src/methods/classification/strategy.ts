@@ -1,25 +1,22 @@
-// What the training strategies share: the hooks a caller passes in, what a strategy hands back
-// (a classifier, its history, a way to score held-out images), and turning scores into metrics.
+// What the training strategies share: the hooks a caller passes in, what a strategy hands the
+// run template (a classifier, how it trains, a way to score held-out images), and turning scores
+// into metrics.
 import type * as tf from '@tensorflow/tfjs';
 import type { PretrainedConfig } from '../../backbones/index.js';
 import type { Sample } from '../../data/types.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../../metrics/index.js';
-import type { LrStep } from '../../report/types.js';
-import type { Callback } from '../../train/callbacks.js';
-import type { FitResult } from '../../train/loop.js';
+import type { TrainBatch } from '../../train/loop.js';
+import type { FitPlan, RunHooks } from '../run-template.js';
 
-export interface TrainHooks {
-  callbacks?: Callback[];
-  /** Progress lines for people (the CLI prints them unless --json/--quiet). */
-  log?: (line: string) => void;
-}
+export type TrainHooks = RunHooks;
 
-export interface Trained {
+/** A strategy's classifier, ready to train. */
+export interface Prepared {
   classifier: tf.LayersModel;
   backboneConfig: PretrainedConfig;
-  fitResult: FitResult;
-  /** Learning rate at every optimizer step, when the run saw all of them. */
-  lrSteps?: LrStep[];
+  plan: FitPlan<TrainBatch>;
+  /** Whether the report draws the lr of every step (else per epoch). */
+  lrPerStep: boolean;
   /** Probabilities of the evaluation samples, [n, classes] in sample order. */
   evaluate(samples: readonly Sample[]): Promise<Float32Array>;
 }

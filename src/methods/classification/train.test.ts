@@ -245,3 +245,27 @@ test('layer-wise decay gives each unfrozen block its own lr multiple, shrinking 
     'frozen blocks and BatchNorm add no group; the head bias takes no decay',
   );
 });
+
+test('train() as a library call: a partial input gets the defaults, is validated, and runs end to end', async () => {
+  const out = path.join(work, 'library-call');
+  const result = await train({
+    data: 'fashion-mnist',
+    strategy: 'linear',
+    labelsPerClass: 5,
+    testPerClass: 3,
+    backbone: 'resnet_tiny',
+    imageSize: 32,
+    epochs: 2,
+    out,
+    cacheDir: path.join(work, 'cache'),
+  });
+  assert.deepEqual(result.splits, { train: 50, val: 50, test: 30 });
+  assert.equal(result.evaluatedOn, 'test');
+  // Defaults filled in from the schema.
+  assert.equal(result.config.batch, 32);
+  assert.equal(result.config.seed, 0);
+  assert.equal(result.history.length, 2);
+  assert.ok(result.metrics.accuracy >= 0 && result.metrics.accuracy <= 1);
+  await fs.access(path.join(result.bundleDir, 'visiontune.json'));
+  await fs.access(result.reportFile);
+});

@@ -2,106 +2,98 @@
 // strategy (linear probe on cached embeddings, fine-tuning, or the same net from scratch),
 // evaluation on held-out images, and the outputs: bundle (+ model card), metrics.jsonl,
 // checkpoints and report.html in config.out.
-import path from 'node:path';
-import { saveBundle } from '../../bundle/bundle.js';
 import { openSource } from '../../data/sources/open.js';
-import { badInput } from '../../errors.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
-import { modelCardFromReport } from '../../report/model-card.js';
-import type { RunReport } from '../../report/types.js';
-import { writeModelCard, writeReport } from '../../report/write.js';
-import type { EpochRecord } from '../../train/metrics-log.js';
-import type { TrainConfig } from './config.js';
-import { trainLinear } from './linear-strategy.js';
-import { trainNetwork } from './network-strategy.js';
+import type { TrainBatch } from '../../train/loop.js';
+import { type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
+import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import { prepareLinear } from './linear-strategy.js';
+import { prepareNetwork } from './network-strategy.js';
 import {
   backboneSummary,
+  type ClassifierEvaluation,
   classifierBundleMeta,
-  evaluationSections,
-  reportHistory,
+  classifierReport,
 } from './run-outputs.js';
-import { chooseSplits } from './splits.js';
-import { metricsOf, type TrainHooks } from './strategy.js';
-import { worstExamples } from './worst.js';
+import { chooseSplits, heldOut } from './splits.js';
+import { metricsOf, type Prepared, type TrainHooks } from './strategy.js';
 
 export type { TrainHooks };
 
-export interface TrainResult {
-  config: TrainConfig;
+type ClassificationData = Awaited<ReturnType<typeof openData>>;
+
+export interface TrainResult
+  extends RunResult<TrainConfig, ClassificationData, ClassificationMetrics> {
   /** Class names, in label-index order. */
   labels: string[];
-  bundleDir: string;
-  reportFile: string;
-  /** Where the final metrics were measured: the test split, else validation. */
-  evaluatedOn: 'test' | 'val';
-  metrics: ClassificationMetrics;
-  history: EpochRecord[];
-  splits: { train: number; val: number; test: number };
-  seconds: number;
 }
 
-export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const started = performance.now();
+/** The data, its splits, and the held-out images the final metrics are measured on. */
+async function openData({ config, log }: Step<TrainConfig>) {
   const source = await openSource(config.data, { skipBad: config.skipBad });
-  const splits = chooseSplits(source, config);
-  hooks.log?.(
-    `data: ${source.name}, ${source.classes.length} classes; ${splits.train.length} train / ${splits.val.length} val / ${splits.test.length} test`,
+  const samples = chooseSplits(source, config);
+  const held = heldOut(source, samples);
+  const { splits } = held;
+  log(
+    `data: ${source.name}, ${source.classes.length} classes; ${splits.train} train / ${splits.val} val / ${splits.test} test`,
   );
-  const trained =
-    config.strategy === 'linear'
-      ? await trainLinear(config, source, splits, hooks)
-      : await trainNetwork(config, source, splits, hooks);
+  return { source, samples, ...held };
+}
 
-  const evaluatedOn = splits.test.length > 0 ? 'test' : 'val';
-  const evalSamples = evaluatedOn === 'test' ? splits.test : splits.val;
-  if (evalSamples.length === 0) {
-    throw badInput(
-      `${source.name}: no held-out images to evaluate on (add a test split or use --val > 0)`,
-    );
-  }
-  const probabilities = await trained.evaluate(evalSamples);
-  const metrics = metricsOf(probabilities, evalSamples, source.classes.length);
+const classificationTask: RunTask<
+  TrainConfig,
+  ClassificationData,
+  Prepared,
+  TrainBatch,
+  ClassifierEvaluation,
+  Pick<TrainResult, 'labels'>
+> = {
+  resolve: resolveTrainConfig,
+  openData,
+  buildModel: ({ config, data, log }) =>
+    (config.strategy === 'linear' ? prepareLinear : prepareNetwork)(
+      config,
+      data.source,
+      data.samples,
+      log,
+    ),
+  fitPlan: ({ model }) => model.plan,
+  evaluate: async ({ data, model }) => {
+    const { source, evalSamples: samples } = data;
+    const probabilities = await model.evaluate(samples);
+    const metrics = metricsOf(probabilities, samples, source.classes.length);
+    return { source, samples, probabilities, metrics };
+  },
+  bundle: ({ config, data, model, evaluation }) => ({
+    model: model.classifier,
+    meta: classifierBundleMeta(
+      model.backboneConfig,
+      config.backbone,
+      data.source.classes,
+      { ...config },
+      evaluation.metrics,
+    ),
+  }),
+  report: async ({ config, data, model, fitted, evaluation }) => ({
+    report: await classifierReport({
+      title: `${config.strategy} · ${config.backbone} · ${data.source.name}`,
+      config: { ...config },
+      data: { name: data.source.name, classes: data.source.classes, ...data.splits },
+      backbone: backboneSummary(config.backbone, model.backboneConfig),
+      method: { name: config.strategy },
+      history: fitted.result.history,
+      lrSteps: model.lrPerStep ? fitted.lrSteps : undefined,
+      evaluation,
+      evaluatedOn: data.evaluatedOn,
+    }),
+  }),
+  result: ({ data }) => ({ labels: data.source.classes }),
+};
 
-  const bc = trained.backboneConfig;
-  const bundleDir = path.join(config.out, 'bundle');
-  const history = trained.fitResult.history;
-  await saveBundle(
-    bundleDir,
-    trained.classifier,
-    classifierBundleMeta(bc, config.backbone, source.classes, { ...config }, metrics),
-  );
-
-  const sections = evaluationSections(metrics, source.classes);
-  const report: RunReport = {
-    title: `${config.strategy} · ${config.backbone} · ${source.name}`,
-    createdAt: new Date().toISOString(),
-    config: { ...config },
-    data: {
-      name: source.name,
-      classes: source.classes,
-      train: splits.train.length,
-      val: splits.val.length,
-      test: splits.test.length,
-    },
-    backbone: backboneSummary(config.backbone, bc),
-    method: { name: config.strategy },
-    history: reportHistory(history),
-    lrSteps: trained.lrSteps,
-    ...sections,
-    evaluatedOn,
-    worst: await worstExamples(source, evalSamples, probabilities, source.classes),
-  };
-  const reportFile = await writeReport(config.out, report);
-  await writeModelCard(bundleDir, modelCardFromReport(report, { bundleDir }));
-  return {
-    config,
-    labels: source.classes,
-    bundleDir,
-    reportFile,
-    evaluatedOn,
-    metrics,
-    history,
-    splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
-    seconds: (performance.now() - started) / 1000,
-  };
+/**
+ * Trains, evaluates and saves a classifier. The configuration is validated first (defaults
+ * filled in; an unknown or invalid field is a VisiontuneError naming it).
+ */
+export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Promise<TrainResult> {
+  return runTask(classificationTask, input, hooks);
 }

@@ -1,24 +1,25 @@
 // Training a compressed classifier — a distilled student or a pruned network — through the shared
-// loop: AdamW with a cosine schedule, the run's augmentation, validation accuracy per epoch,
-// checkpoints and resume. The caller supplies the loss (distillation terms, held pruning masks).
+// loop: AdamW with a cosine schedule, the run's augmentation, validation accuracy per epoch (the
+// run template adds checkpoints and resume). The caller supplies the loss (distillation terms,
+// held pruning masks).
 import type * as tf from '@tensorflow/tfjs';
 import { createLoader, type Loader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { PreprocessConfig } from '../../data/transforms/presets.js';
 import type { DataSource, Sample } from '../../data/types.js';
-import type { LrStep } from '../../report/types.js';
 import type { BatchInfo, Callback } from '../../train/callbacks.js';
-import { type EpochSource, type FitResult, fit, type TrainBatch } from '../../train/loop.js';
+import type { EpochSource, TrainBatch } from '../../train/loop.js';
 import { AdamW, buildParamGroups } from '../../train/optim/index.js';
 import { predictProbabilities } from '../classification/probabilities.js';
 import type { RunSplits } from '../classification/splits.js';
 import { metricsOf } from '../classification/strategy.js';
+import type { FitPlan } from '../run-template.js';
 import type { FineTuneSettings } from './fine-tune-config.js';
 
 export interface FineTuneArgs<B extends TrainBatch> {
   /** The weights that train and are checkpointed (the classifier, plus any training-only layers). */
   trained: tf.LayersModel;
-  /** What is validated and evaluated: image -> logits. */
+  /** What is validated: image -> logits. */
   classifier: tf.LayersModel;
   preprocessing: PreprocessConfig;
   source: DataSource;
@@ -27,13 +28,7 @@ export interface FineTuneArgs<B extends TrainBatch> {
   train: EpochSource<B>;
   loss: (batch: B, info: BatchInfo) => tf.Scalar;
   callbacks?: Callback[];
-}
-
-export interface FineTuned {
-  fitResult: FitResult;
-  /** Learning rate at every step, when the run saw all of them (not resumed). */
-  lrSteps?: LrStep[];
-  evaluate(samples: readonly Sample[]): Promise<Float32Array>;
+  release?: () => void;
 }
 
 /** The training batches of a run: the run's augmentation at the model's input size. */
@@ -75,14 +70,10 @@ export async function accuracyOn(
   return metricsOf(probabilities, samples, source.classes.length).accuracy;
 }
 
-export async function fineTune<B extends TrainBatch>(args: FineTuneArgs<B>): Promise<FineTuned> {
+/** How a compressed classifier trains: AdamW, cosine with one epoch of warm-up, validation accuracy. */
+export function fineTunePlan<B extends TrainBatch>(args: FineTuneArgs<B>): FitPlan<B> {
   const { classifier, source, splits, settings } = args;
-  const classes = source.classes.length;
   const evalT = evalTransform(args.preprocessing);
-  const optimizer = new AdamW(
-    buildParamGroups(args.trained, { weightDecay: settings.weightDecay, backboneLrMult: 1 }),
-  );
-  const lrSteps: LrStep[] = [];
   const validate =
     splits.val.length > 0
       ? async () => {
@@ -93,41 +84,28 @@ export async function fineTune<B extends TrainBatch>(args: FineTuneArgs<B>): Pro
             evalT,
             settings.batch,
           );
-          const m = metricsOf(probabilities, splits.val, classes);
+          const m = metricsOf(probabilities, splits.val, source.classes.length);
           return { val_loss: m.nll, val_accuracy: m.accuracy };
         }
       : undefined;
   const steps = settings.epochs * args.train.numBatches;
-  try {
-    const fitResult = await fit({
-      model: args.trained,
-      optimizer,
-      train: args.train,
-      epochs: settings.epochs,
-      seed: settings.seed,
-      schedule: {
-        kind: 'cosine',
-        lr: settings.lr,
-        warmupSteps: Math.min(args.train.numBatches, steps - 1),
-      },
-      clipNorm: settings.clipNorm,
-      loss: args.loss,
-      validate,
-      outDir: settings.out,
-      resume: settings.resume,
-      callbacks: [
-        { onBatchEnd: ({ step, lr }) => void lrSteps.push({ step, lr }) },
-        ...(args.callbacks ?? []),
-      ],
-    });
-    return {
-      fitResult,
-      lrSteps: fitResult.resumedFromEpoch === 0 ? lrSteps : undefined,
-      evaluate: async (samples) =>
-        (await predictProbabilities(classifier, source, samples, evalT, settings.batch))
-          .probabilities,
-    };
-  } finally {
-    optimizer.dispose();
-  }
+  return {
+    model: args.trained,
+    optimizer: new AdamW(
+      buildParamGroups(args.trained, { weightDecay: settings.weightDecay, backboneLrMult: 1 }),
+    ),
+    train: args.train,
+    epochs: settings.epochs,
+    seed: settings.seed,
+    schedule: {
+      kind: 'cosine',
+      lr: settings.lr,
+      warmupSteps: Math.min(args.train.numBatches, steps - 1),
+    },
+    clipNorm: settings.clipNorm,
+    loss: args.loss,
+    validate,
+    callbacks: args.callbacks,
+    release: args.release,
+  };
 }

@@ -46,7 +46,7 @@ export const softTargetFields = {
   ),
 };
 
-type SoftTargetSettings = z.infer<z.ZodObject<typeof softTargetFields>> & FineTuneSettings;
+export type SoftTargetSettings = z.infer<z.ZodObject<typeof softTargetFields>> & FineTuneSettings;
 
 /** The unlabelled images of a run, labels dropped, and the source that reads them. */
 export async function openUnlabeled(

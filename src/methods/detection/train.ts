@@ -4,82 +4,72 @@
 // bundle, a COCO results file, the HTML report with drawn samples, and metrics.json.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { saveBundle } from '../../bundle/bundle.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import {
   imageOnly,
   randomHorizontalFlipBoxes,
   randomScaleCrop,
 } from '../../data/detection/augment.js';
-import { createDetectionLoader } from '../../data/detection/loader.js';
+import { createDetectionLoader, type DetectionBatch } from '../../data/detection/loader.js';
 import { openDetectionData } from '../../data/detection/open.js';
 import type { DetectionSample } from '../../data/detection/types.js';
 import { colorJitter } from '../../data/transforms/color-jitter.js';
-import { writeFileAtomic } from '../../engine/file-io.js';
 import { batchTargets, fcosLoss } from '../../heads/detection/fcos-loss.js';
 import { buildDetector } from '../../heads/detection/fcos-model.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
-import { fit } from '../../train/loop.js';
-import { lrSchedule } from '../classification/fit-options.js';
-import type { TrainHooks } from '../classification/strategy.js';
-import { backboneOptimizer, openRunData } from '../dense-training.js';
-import type { DetectConfig } from './config.js';
+import {
+  backboneOptimizer,
+  denseFitPlan,
+  epochLossParts,
+  openRunData,
+  skippedNotes,
+} from '../dense-training.js';
+import {
+  jsonFile,
+  type Opened,
+  type RunHooks,
+  type RunResult,
+  type RunTask,
+  runTask,
+  type Step,
+} from '../run-template.js';
+import { type DetectConfig, type DetectConfigInput, resolveDetectConfig } from './config.js';
 import { detectSamples } from './detect-samples.js';
 import { cocoResults, evaluateFound, headline } from './evaluate.js';
 import { writeRunReport } from './report.js';
 
-export interface DetectRunResult {
-  bundleDir: string;
-  reportFile: string;
+type DetectData = Awaited<ReturnType<typeof openData>>;
+
+export interface DetectRunResult extends RunResult<DetectConfig, DetectData, DetectionMetrics> {
   resultsFile: string;
-  metrics: DetectionMetrics;
   categories: string[];
-  splits: { train: number; val: number; test: number };
   /** Under skipBad: bad boxes or missing images left out of the data, unreadable images skipped. */
   skipped: { annotations: number; images: number };
-  evaluatedOn: string;
-  seconds: number;
-  config: DetectConfig;
 }
 
-/** Same categories in the same order, or an error naming both lists. */
-export async function trainDetector(
-  config: DetectConfig,
-  hooks: TrainHooks = {},
-): Promise<DetectRunResult> {
-  const started = Date.now();
-  const {
-    data,
-    valData,
-    testData,
-    split,
-    evalSamples,
-    evaluatedOn,
-    skipped: skippedBoxes,
-  } = await openRunData(
+const openData = ({ config, log }: Step<DetectConfig>) =>
+  openRunData(
     config,
     (location, images, split) =>
       openDetectionData(location, { images, split, skipBad: config.skipBad }),
     { of: (d) => d.categories, what: 'categories', stream: 'detection-split' },
-    hooks.log,
+    log,
   );
 
-  const pretrained = config.strategy === 'finetune';
+async function buildModel({ config, data }: Opened<DetectConfig, DetectData>) {
   const detector = await buildDetector({
     backbone: config.backbone,
-    pretrained,
-    numClasses: data.categories.length,
+    pretrained: config.strategy === 'finetune',
+    numClasses: data.data.categories.length,
     inputSize: config.imageSize,
     channels: config.channels,
     towerDepth: config.towerDepth,
     seed: config.seed,
   });
   const { model, layout, backboneConfig } = detector;
-  const optimizer = backboneOptimizer(model, detector.backboneLayers, { ...config, pretrained });
   const decoder = sharpDecoder();
   const normalize = { mean: backboneConfig.mean, std: backboneConfig.std };
-  const jitter = config.colorJitter;
-  const train = createDetectionLoader(split.train, {
+  const train = createDetectionLoader(data.split.train, {
     ...normalize,
     size: layout.inputSize,
     batchSize: config.batch,
@@ -90,123 +80,131 @@ export async function trainDetector(
     ops: [
       randomHorizontalFlipBoxes(0.5),
       randomScaleCrop(layout.inputSize, { scale: config.scale }),
-      ...(jitter > 0
-        ? [imageOnly(colorJitter({ brightness: jitter, contrast: jitter, saturation: jitter }))]
-        : []),
+      ...(config.colorJitter > 0 ? [imageOnly(colorJitter(jitterOf(config.colorJitter)))] : []),
     ],
   });
-  const decodeSettings = {
-    scoreThreshold: config.scoreThreshold,
-    nmsIou: config.nmsIou,
-    maxDetections: config.maxDetections,
-  };
   const detect = (samples: readonly DetectionSample[]) =>
     detectSamples(model, layout, samples, {
       ...normalize,
-      ...decodeSettings,
+      ...decodeSettings(config),
       decoder,
       batch: config.batch,
       skipBad: config.skipBad,
     });
+  return { detector, train, detect };
+}
 
-  // Loss parts summed over each epoch's batches, logged beside the total.
-  const sums = { cls: 0, box: 0, ctr: 0, batches: 0 };
-  const fitResult = await fit({
-    model,
-    optimizer,
-    train,
-    epochs: config.epochs,
-    seed: config.seed,
-    schedule: lrSchedule(config.schedule, config.lr, train.numBatches, config.epochs),
-    clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
-    loss: (batch) => {
-      const targets = batchTargets(batch.boxes, layout);
-      const output = model.apply(batch.x, { training: true }) as tf.Tensor;
-      const parts = fcosLoss(output, targets, layout);
-      sums.cls += parts.cls.dataSync()[0];
-      sums.box += parts.box.dataSync()[0];
-      sums.ctr += parts.ctr.dataSync()[0];
-      sums.batches++;
-      return parts.total;
-    },
-    validate: async (epoch) => {
-      const n = Math.max(1, sums.batches);
-      const record: Record<string, number> = {
-        loss_cls: sums.cls / n,
-        loss_box: sums.box / n,
-        loss_ctr: sums.ctr / n,
-      };
-      Object.assign(sums, { cls: 0, box: 0, ctr: 0, batches: 0 });
-      const every = config.evalEvery;
-      if (split.val.length > 0 && every > 0 && (epoch % every === 0 || epoch === config.epochs)) {
-        const m = evaluateFound((await detect(split.val)).results);
-        Object.assign(record, { val_ap: m.ap, val_ap50: m.ap50 });
-      }
-      return record;
-    },
-    outDir: config.out,
-    resume: config.resume,
-    callbacks: hooks.callbacks,
-  });
-  optimizer.dispose();
+const jitterOf = (x: number) => ({ brightness: x, contrast: x, saturation: x });
 
-  const { results: found, skipped } = await detect(evalSamples);
-  const metrics = evaluateFound(found);
-  const categories = data.categories;
-  const bundleDir = path.join(config.out, 'bundle');
-  await saveBundle(bundleDir, model, {
-    task: 'detection',
-    labels: categories,
-    preprocessing: {
-      inputSize: layout.inputSize,
-      mean: backboneConfig.mean,
-      std: backboneConfig.std,
-      interpolation: 'bilinear',
-      cropPct: 1,
+const decodeSettings = (config: DetectConfig) => ({
+  scoreThreshold: config.scoreThreshold,
+  nmsIou: config.nmsIou,
+  maxDetections: config.maxDetections,
+});
+
+type Detector = Awaited<ReturnType<typeof buildModel>>;
+type Evaluation = Awaited<ReturnType<Detector['detect']>> & { metrics: DetectionMetrics };
+
+const detectionTask: RunTask<
+  DetectConfig,
+  DetectData,
+  Detector,
+  DetectionBatch,
+  Evaluation,
+  Pick<DetectRunResult, 'resultsFile' | 'categories' | 'skipped'>
+> = {
+  resolve: resolveDetectConfig,
+  openData,
+  buildModel,
+  fitPlan: ({ config, data, model: { detector, train, detect } }) => {
+    const { model, layout } = detector;
+    const pretrained = config.strategy === 'finetune';
+    const parts = epochLossParts();
+    return denseFitPlan(config, {
+      model,
+      optimizer: backboneOptimizer(model, detector.backboneLayers, { ...config, pretrained }),
+      train,
+      loss: (batch) => {
+        const targets = batchTargets(batch.boxes, layout);
+        const output = model.apply(batch.x, { training: true }) as tf.Tensor;
+        const { total, cls, box, ctr } = fcosLoss(output, targets, layout);
+        parts.add({ cls, box, ctr });
+        return total;
+      },
+      parts: parts.take,
+      validation:
+        data.split.val.length > 0
+          ? async () => {
+              const m = evaluateFound((await detect(data.split.val)).results);
+              return { val_ap: m.ap, val_ap50: m.ap50 };
+            }
+          : undefined,
+    });
+  },
+  evaluate: async ({ data, model }) => {
+    const detected = await model.detect(data.evalSamples);
+    return { ...detected, metrics: evaluateFound(detected.results) };
+  },
+  bundle: ({ config, data, model: { detector }, evaluation }) => ({
+    model: detector.model,
+    meta: {
+      task: 'detection',
+      labels: data.data.categories,
+      preprocessing: {
+        inputSize: detector.layout.inputSize,
+        mean: detector.backboneConfig.mean,
+        std: detector.backboneConfig.std,
+        interpolation: 'bilinear',
+        cropPct: 1,
+      },
+      backbone: { name: config.backbone },
+      training: { ...config, categoryIds: data.data.categoryIds },
+      metrics: headline(evaluation.metrics),
+      detection: {
+        head: 'fcos',
+        strides: [...detector.layout.strides],
+        ...decodeSettings(config),
+      },
     },
-    backbone: { name: config.backbone },
-    training: { ...config, categoryIds: data.categoryIds },
-    metrics: headline(metrics),
-    detection: { head: 'fcos', strides: [...layout.strides], ...decodeSettings },
-  });
-  const resultsFile = path.join(config.out, 'detections.json');
-  // The evaluated file's ids (same category names and order as the training data's, checked).
-  const evalIds = (testData ?? valData ?? data).categoryIds;
-  await writeFileAtomic(resultsFile, JSON.stringify(cocoResults(found, evalIds)));
-  await writeFileAtomic(
-    path.join(config.out, 'metrics.json'),
-    `${JSON.stringify({ evaluatedOn, images: found.size, ...metrics }, null, 2)}\n`,
-  );
-  const reportFile = await writeRunReport({
-    out: config.out,
-    title: `${config.strategy} detector on ${config.backbone}`,
-    history: fitResult.history,
-    categories,
-    metrics,
-    found,
-    config,
-    notes: [
-      ...(skippedBoxes.length
-        ? [`${skippedBoxes.length} bad boxes or missing images left out`]
-        : []),
-      ...(skipped.count ? [`${skipped.count} unreadable images skipped in evaluation`] : []),
-    ],
-  });
-  model.dispose();
-  return {
-    bundleDir,
-    reportFile,
-    resultsFile,
-    metrics,
-    categories,
-    splits: {
-      train: split.train.length,
-      val: split.val.length,
-      test: testData?.samples.length ?? 0,
+  }),
+  files: ({ data, evaluation: { results, metrics } }) => ({
+    // The evaluated file's ids (same category names and order as the training data's, checked).
+    'detections.json': JSON.stringify(
+      cocoResults(results, (data.testData ?? data.valData ?? data.data).categoryIds),
+    ),
+    'metrics.json': jsonFile({ evaluatedOn: data.evaluatedOn, images: results.size, ...metrics }),
+  }),
+  report: async ({ config, data, fitted, evaluation }) => ({
+    written: await writeRunReport({
+      out: config.out,
+      title: `${config.strategy} detector on ${config.backbone}`,
+      history: fitted.result.history,
+      categories: data.data.categories,
+      metrics: evaluation.metrics,
+      found: evaluation.results,
+      config,
+      notes: skippedNotes(
+        data.skipped.length,
+        'bad boxes or missing images',
+        evaluation.skipped.count,
+      ),
+    }),
+  }),
+  result: ({ config, data, model, evaluation }) => ({
+    resultsFile: path.join(config.out, 'detections.json'),
+    categories: data.data.categories,
+    skipped: {
+      annotations: data.skipped.length,
+      images: model.train.skipped.count + evaluation.skipped.count,
     },
-    skipped: { annotations: skippedBoxes.length, images: train.skipped.count + skipped.count },
-    evaluatedOn,
-    seconds: (Date.now() - started) / 1000,
-    config,
-  };
+  }),
+  dispose: ({ model }) => model.detector.model.dispose(),
+};
+
+/** Trains, evaluates and saves a detector; the configuration is validated (defaults filled) first. */
+export async function trainDetector(
+  input: DetectConfigInput,
+  hooks: RunHooks = {},
+): Promise<DetectRunResult> {
+  return runTask(detectionTask, input, hooks);
 }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cutPoints } from '../../backbones/graph.js';
 import { type BackboneEntry, createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { badUsage } from '../../errors.js';
+import { isBatchNorm } from '../../train/batchnorm.js';
 import { splitBlocks } from '../freeze/blocks.js';
 import { resolveUnfreeze, type Unfreeze, unfreezeLast } from '../freeze/freeze.js';
 
@@ -79,7 +80,6 @@ export async function createFewShotNetwork(
   });
   const blocks = splitBlocks(model, entry.blocks);
   const count = resolveUnfreeze(options.unfreeze ?? 'all', blocks);
-  const isBatchNorm = (l: tf.layers.Layer) => l.getClassName() === 'BatchNormalization';
   const freeze = unfreezeLast(
     model,
     count,

@@ -7,7 +7,7 @@ import { openSource } from '../../data/index.js';
 import type { DataSource } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import { cacheFeatures, type FeatureCache } from './cache.js';
-import type { FewShotConfig } from './config.js';
+import { type FewShotConfig, type FewShotConfigInput, resolveFewShotConfig } from './config.js';
 import { checkSpec, type Episode, type EpisodeSpec, fixedEpisodes } from './episodes.js';
 import { evaluateEpisodeSets } from './evaluate.js';
 import type { FewShotLearner, FewShotMethodName } from './learner.js';
@@ -133,10 +133,12 @@ async function scoreShots(
   return [...episodes.keys()].map((shots, i) => ({ shots, ...scored[i]!.summary }));
 }
 
+/** The configuration is validated first (defaults filled; a bad field is an error naming it). */
 export async function runFewShot(
-  config: FewShotConfig,
+  input: FewShotConfigInput,
   hooks: FewShotRunHooks = {},
 ): Promise<FewShotRunResult> {
+  const config = resolveFewShotConfig(input as Record<string, unknown>);
   const started = performance.now();
   const say = hooks.status ?? (() => {});
   const pools = await openPools(config);

@@ -3,20 +3,20 @@
 // initialized for scratch), train it through the shared loop with joint image + mask
 // augmentation on a weighted sum of cross-entropy, Dice and focal losses, evaluate at each image's
 // own size, and write the bundle, metrics.json and the HTML report.
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { saveBundle } from '../../bundle/bundle.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import {
   imageOnlyMasked,
   randomHorizontalFlipMasked,
   randomScaleCropMasked,
 } from '../../data/segmentation/augment.js';
-import { createSegmentationLoader } from '../../data/segmentation/loader.js';
+import {
+  createSegmentationLoader,
+  type SegmentationBatch,
+} from '../../data/segmentation/loader.js';
 import { openSegmentationData } from '../../data/segmentation/open.js';
 import type { SegmentationDataset, SegmentationSample } from '../../data/segmentation/types.js';
 import { colorJitter } from '../../data/transforms/color-jitter.js';
-import { writeFileAtomic } from '../../engine/file-io.js';
 import { badInput } from '../../errors.js';
 import { buildDeeplabV3Plus } from '../../heads/segmentation/deeplab.js';
 import {
@@ -28,25 +28,33 @@ import {
 import type { DecoderOptions, Segmenter } from '../../heads/segmentation/segmenter.js';
 import { buildUnet } from '../../heads/segmentation/unet.js';
 import type { SegmentationMetrics } from '../../metrics/segmentation/index.js';
-import { fit } from '../../train/loop.js';
-import { lrSchedule } from '../classification/fit-options.js';
-import type { TrainHooks } from '../classification/strategy.js';
-import { backboneOptimizer, openRunData } from '../dense-training.js';
-import type { SegmentConfig } from './config.js';
-import { evaluateSegmenter } from './evaluate.js';
+import {
+  backboneOptimizer,
+  denseFitPlan,
+  epochLossParts,
+  openRunData,
+  skippedNotes,
+} from '../dense-training.js';
+import {
+  jsonFile,
+  type Opened,
+  type RunHooks,
+  type RunResult,
+  type RunTask,
+  runTask,
+  type Step,
+} from '../run-template.js';
+import { resolveSegmentConfig, type SegmentConfig, type SegmentConfigInput } from './config.js';
+import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
 import { headline, writeRunReport } from './report.js';
 
-export interface SegmentRunResult {
-  bundleDir: string;
-  reportFile: string;
-  metrics: SegmentationMetrics;
+type SegmentData = Awaited<ReturnType<typeof openData>>;
+
+export interface SegmentRunResult
+  extends RunResult<SegmentConfig, SegmentData, SegmentationMetrics> {
   classes: string[];
-  splits: { train: number; val: number; test: number };
   /** Under skipBad: pairs left out when the data was opened, and unreadable images or masks. */
   skipped: { pairs: number; images: number };
-  evaluatedOn: string;
-  seconds: number;
-  config: SegmentConfig;
 }
 
 export const DECODERS: Record<SegmentConfig['decoder'], (o: DecoderOptions) => Promise<Segmenter>> =
@@ -74,20 +82,8 @@ function lossParts(config: SegmentConfig, numClasses: number) {
   return parts.filter((p) => p.weight > 0);
 }
 
-export async function trainSegmenter(
-  config: SegmentConfig,
-  hooks: TrainHooks = {},
-): Promise<SegmentRunResult> {
-  const started = Date.now();
-  const {
-    data,
-    valData,
-    testData,
-    split,
-    evalSamples,
-    evaluatedOn,
-    skipped: skippedPairs,
-  } = await openRunData(
+async function openData({ config, log }: Step<SegmentConfig>) {
+  const opened = await openRunData(
     config,
     (location, images, split) =>
       openSegmentationData(location, {
@@ -99,35 +95,35 @@ export async function trainSegmenter(
         skipBad: config.skipBad,
       }),
     { of: (d) => d.classes, what: 'classes', stream: 'segmentation-split' },
-    hooks.log,
+    log,
   );
-  const classes = data.classes;
+  const classes = opened.data.classes;
   // Label maps are 8-bit with one value kept for the ignore index.
   if (classes.length > 255)
     throw badInput(`${config.data}: ${classes.length} classes; at most 255 fit 8-bit masks`);
-  const parts = lossParts(config, classes.length);
+  return { ...opened, classes, parts: lossParts(config, classes.length) };
+}
 
-  const pretrained = config.strategy === 'finetune';
+async function buildModel({ config, data }: Opened<SegmentConfig, SegmentData>) {
   const segmenter = await DECODERS[config.decoder]({
     backbone: config.backbone,
-    pretrained,
-    numClasses: classes.length,
+    pretrained: config.strategy === 'finetune',
+    numClasses: data.classes.length,
     inputSize: config.imageSize,
     channels: config.channels,
     seed: config.seed,
   });
   const { model, backboneConfig } = segmenter;
-  const optimizer = backboneOptimizer(model, segmenter.backboneLayers, { ...config, pretrained });
   const decoder = sharpDecoder();
   const size = config.imageSize;
   const normalize = { mean: backboneConfig.mean, std: backboneConfig.std };
   const jitter = config.colorJitter;
-  const train = createSegmentationLoader(split.train, {
+  const train = createSegmentationLoader(data.split.train, {
     ...normalize,
     size,
     batchSize: config.batch,
     decoder,
-    source: data,
+    source: data.data,
     shuffle: true,
     seed: config.seed,
     skipBad: config.skipBad,
@@ -158,112 +154,112 @@ export async function trainSegmenter(
       skipBad: config.skipBad,
       keep,
     });
+  return { segmenter, train, evaluate };
+}
 
-  // Loss parts summed over each epoch's batches, logged beside the total.
-  const sums = new Map(parts.map((p) => [p.name, 0]));
-  let batches = 0;
-  const fitResult = await fit({
-    model,
-    optimizer,
-    train,
-    epochs: config.epochs,
-    seed: config.seed,
-    schedule: lrSchedule(config.schedule, config.lr, train.numBatches, config.epochs),
-    clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
-    loss: (batch) => {
-      const n = batch.samples.length;
-      const labels = tf.tensor3d(batch.labels, [n, size, size], 'int32');
-      const logits = model.apply(batch.x, { training: true }) as tf.Tensor4D;
-      const terms = parts.map((p) => {
-        const value = p.loss(logits, labels);
-        sums.set(p.name, (sums.get(p.name) ?? 0) + value.dataSync()[0]);
-        return tf.mul(value, p.weight);
-      });
-      batches++;
-      return tf.addN(terms) as tf.Scalar;
-    },
-    validate: async (epoch) => {
-      const record: Record<string, number> = {};
-      if (parts.length > 1)
-        for (const [name, sum] of sums) record[`loss_${name}`] = sum / Math.max(1, batches);
-      for (const name of sums.keys()) sums.set(name, 0);
-      batches = 0;
-      const every = config.evalEvery;
-      if (split.val.length > 0 && every > 0 && (epoch % every === 0 || epoch === config.epochs)) {
-        const { metrics } = await evaluate(split.val, valData ?? data);
-        Object.assign(record, {
-          val_miou: metrics.meanIoU,
-          val_pixel_accuracy: metrics.pixelAccuracy,
-        });
-      }
-      return record;
-    },
-    outDir: config.out,
-    resume: config.resume,
-    callbacks: hooks.callbacks,
-  });
-  optimizer.dispose();
+type SegmenterRun = Awaited<ReturnType<typeof buildModel>>;
 
-  const evaluation = await evaluate(evalSamples, testData ?? valData ?? data, 6);
-  const { metrics } = evaluation;
-  const bundleDir = path.join(config.out, 'bundle');
-  await saveBundle(bundleDir, model, {
-    task: 'segmentation',
-    labels: classes,
-    preprocessing: {
-      inputSize: size,
-      mean: backboneConfig.mean,
-      std: backboneConfig.std,
-      interpolation: 'bilinear',
-      cropPct: 1,
+const segmentationTask: RunTask<
+  SegmentConfig,
+  SegmentData,
+  SegmenterRun,
+  SegmentationBatch,
+  SegmenterEvaluation,
+  Pick<SegmentRunResult, 'classes' | 'skipped'>
+> = {
+  resolve: resolveSegmentConfig,
+  openData,
+  buildModel,
+  fitPlan: ({ config, data, model: { segmenter, train, evaluate } }) => {
+    const { model } = segmenter;
+    const pretrained = config.strategy === 'finetune';
+    const size = config.imageSize;
+    const sums = epochLossParts();
+    return denseFitPlan(config, {
+      model,
+      optimizer: backboneOptimizer(model, segmenter.backboneLayers, { ...config, pretrained }),
+      train,
+      loss: (batch) => {
+        const n = batch.samples.length;
+        const labels = tf.tensor3d(batch.labels, [n, size, size], 'int32');
+        const logits = model.apply(batch.x, { training: true }) as tf.Tensor4D;
+        const values = data.parts.map((p) => p.loss(logits, labels));
+        sums.add(Object.fromEntries(data.parts.map((p, i) => [p.name, values[i]!])));
+        return tf.addN(values.map((v, i) => tf.mul(v, data.parts[i]!.weight))) as tf.Scalar;
+      },
+      // One part is the total itself.
+      parts: () => {
+        const record = sums.take();
+        return data.parts.length > 1 ? record : {};
+      },
+      validation:
+        data.split.val.length > 0
+          ? async () => {
+              const { metrics } = await evaluate(data.split.val, data.valData ?? data.data);
+              return { val_miou: metrics.meanIoU, val_pixel_accuracy: metrics.pixelAccuracy };
+            }
+          : undefined,
+    });
+  },
+  evaluate: ({ data, model }) =>
+    model.evaluate(data.evalSamples, data.testData ?? data.valData ?? data.data, 6),
+  bundle: ({ config, data, model: { segmenter }, evaluation }) => ({
+    model: segmenter.model,
+    meta: {
+      task: 'segmentation',
+      labels: data.classes,
+      preprocessing: {
+        inputSize: config.imageSize,
+        mean: segmenter.backboneConfig.mean,
+        std: segmenter.backboneConfig.std,
+        interpolation: 'bilinear',
+        cropPct: 1,
+      },
+      backbone: { name: config.backbone },
+      training: { ...config },
+      metrics: headline(evaluation.metrics),
+      segmentation: {
+        decoder: config.decoder,
+        ignoreIndex: config.ignoreIndex,
+        maskMode: data.data.maskMode,
+        inference: config.inference,
+      },
     },
-    backbone: { name: config.backbone },
-    training: { ...config },
-    metrics: headline(metrics),
-    segmentation: {
-      decoder: config.decoder,
+  }),
+  files: ({ data, evaluation }) => ({
+    'metrics.json': jsonFile({
+      evaluatedOn: data.evaluatedOn,
+      modes: evaluation.modes,
+      ...evaluation.metrics,
+    }),
+  }),
+  report: async ({ config, data, fitted, evaluation }) => ({
+    written: await writeRunReport({
+      out: config.out,
+      title: `${config.strategy} ${config.decoder} on ${config.backbone}`,
+      history: fitted.result.history,
+      classes: data.classes,
       ignoreIndex: config.ignoreIndex,
-      maskMode: data.maskMode,
-      inference: config.inference,
-    },
-  });
-  await writeFileAtomic(
-    path.join(config.out, 'metrics.json'),
-    `${JSON.stringify({ evaluatedOn, modes: evaluation.modes, ...metrics }, null, 2)}\n`,
-  );
-  const reportFile = await writeRunReport({
-    out: config.out,
-    title: `${config.strategy} ${config.decoder} on ${config.backbone}`,
-    history: fitResult.history,
-    classes,
-    ignoreIndex: config.ignoreIndex,
-    evaluation,
-    evaluatedOn,
-    config,
-    notes: [
-      ...(skippedPairs.length ? [`${skippedPairs.length} bad image/mask pairs left out`] : []),
-      ...(evaluation.skipped.count
-        ? [`${evaluation.skipped.count} unreadable images skipped in evaluation`]
-        : []),
-    ],
-  });
-  model.dispose();
-  return {
-    bundleDir,
-    reportFile,
-    metrics,
-    classes,
-    splits: {
-      train: split.train.length,
-      val: split.val.length,
-      test: testData?.samples.length ?? 0,
-    },
+      evaluation,
+      evaluatedOn: data.evaluatedOn,
+      config,
+      notes: skippedNotes(data.skipped.length, 'bad image/mask pairs', evaluation.skipped.count),
+    }),
+  }),
+  result: ({ data, model, evaluation }) => ({
+    classes: data.classes,
     skipped: {
-      pairs: skippedPairs.length,
-      images: train.skipped.count + evaluation.skipped.count,
+      pairs: data.skipped.length,
+      images: model.train.skipped.count + evaluation.skipped.count,
     },
-    evaluatedOn,
-    seconds: (Date.now() - started) / 1000,
-    config,
-  };
+  }),
+  dispose: ({ model }) => model.segmenter.model.dispose(),
+};
+
+/** Trains, evaluates and saves a segmenter; the configuration is validated (defaults filled) first. */
+export async function trainSegmenter(
+  input: SegmentConfigInput,
+  hooks: RunHooks = {},
+): Promise<SegmentRunResult> {
+  return runTask(segmentationTask, input, hooks);
 }

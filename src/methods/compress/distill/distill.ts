@@ -5,21 +5,34 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../../backbones/index.js';
 import type { Preprocessing } from '../../../bundle/meta.js';
 import { badUsage } from '../../../errors.js';
-import type { TrainHooks } from '../../classification/strategy.js';
-import { openBundleAndData } from '../align-labels.js';
-import { fineTune } from '../fine-tune.js';
-import { type CompressedResult, finishCompressedRun } from '../outputs.js';
-import { openUnlabeled, softTargetBatches } from '../soft-targets.js';
-import type { DistillConfig } from './config.js';
+import type { ClassificationMetrics } from '../../../metrics/index.js';
+import { batchNormLayers, setBatchNormMomentum } from '../../../train/batchnorm.js';
+import type { PairedBatch } from '../../../train/paired-loader.js';
+import type { ClassifierEvaluation } from '../../classification/run-outputs.js';
+import {
+  type RunHooks,
+  type RunResult,
+  type RunTask,
+  runTask,
+  type Step,
+} from '../../run-template.js';
+import { type CompressData, compressedSteps, openCompressionData } from '../run-steps.js';
+import { openUnlabeled } from '../soft-targets.js';
+import { type DistillConfig, type DistillConfigInput, resolveDistillConfig } from './config.js';
 import { hintLoss, hintonLoss, labelCrossEntropy } from './losses.js';
 import { renormalize } from './renormalize.js';
 
-export interface DistillResult extends CompressedResult {
-  config: DistillConfig;
+type DistillData = Awaited<ReturnType<typeof openData>>;
+type Student = Awaited<ReturnType<typeof buildModel>>;
+
+export interface DistillResult
+  extends RunResult<DistillConfig, DistillData, ClassificationMetrics> {
+  /** Class names in the model's output order. */
+  labels: string[];
+  parameters: number;
   teacherParameters: number;
   studentParameters: number;
   splits: { train: number; val: number; test: number; unlabeled: number };
-  seconds: number;
 }
 
 function featureLayer(model: tf.LayersModel, name: string, flag: string, owner: string) {
@@ -32,30 +45,26 @@ function featureLayer(model: tf.LayersModel, name: string, flag: string, owner: 
   return layer.output as tf.SymbolicTensor;
 }
 
-export async function distill(
-  config: DistillConfig,
-  hooks: TrainHooks = {},
-): Promise<DistillResult> {
-  const started = performance.now();
-  const {
-    bundle: teacher,
-    source,
-    splits,
-  } = await openBundleAndData(config.teacher, '--teacher', config);
-  const labels = teacher.meta.labels;
-  const unlabeled = await openUnlabeled(config, source, splits);
+async function openData({ config }: Step<DistillConfig>) {
+  const data = await openCompressionData(config.teacher, 'teacher', config);
+  return { ...data, unlabeled: await openUnlabeled(config, data.source, data.samples) };
+}
 
+/**
+ * The student (BatchNorm momentum set) and what trains: with a hint, both networks also output
+ * the hinted feature map, and the 1×1 adapter trains (and is checkpointed) with the student but
+ * is not part of the saved bundle.
+ */
+async function buildModel({ config, data }: Step<DistillConfig> & { data: DistillData }) {
+  const teacher = data.bundle;
   const tp = teacher.meta.preprocessing;
   const { model: student, config: sc } = await createModel(config.student, {
-    numClasses: labels.length,
+    numClasses: teacher.meta.labels.length,
     inputSize: config.imageSize ?? tp.inputSize,
     pretrained: config.pretrained,
     seed: config.seed,
   });
-  for (const layer of student.layers) {
-    if (layer.getClassName() === 'BatchNormalization')
-      (layer as unknown as { momentum: number }).momentum = config.bnMomentum;
-  }
+  setBatchNormMomentum(batchNormLayers(student), config.bnMomentum);
   const preprocessing: Preprocessing = {
     inputSize: sc.inputSize,
     mean: sc.mean,
@@ -63,9 +72,6 @@ export async function distill(
     interpolation: sc.interpolation,
     cropPct: tp.cropPct,
   };
-
-  // With a hint, both networks also output the hinted feature map; the 1×1 adapter trains (and is
-  // checkpointed) with the student but is not part of the saved bundle.
   let trained = student;
   let teacherNet = teacher.model;
   let adapter: tf.layers.Layer | undefined;
@@ -83,59 +89,97 @@ export async function distill(
     });
     teacherNet = tf.model({ inputs: teacher.model.inputs, outputs: [teacher.model.outputs[0], t] });
   }
-  const usesTeacher = config.alpha > 0 || adapter !== undefined;
-  const unlabeledCount = unlabeled?.samples.length ?? 0;
+  const backbone = {
+    name: config.student,
+    source: sc.source,
+    licence: sc.licence,
+    inputSize: sc.inputSize,
+    embeddingDim: sc.embeddingDim,
+  };
+  return { classifier: student, preprocessing, backbone, trained, teacherNet, adapter };
+}
 
-  hooks.log?.(
-    `distilling ${config.teacher} (${teacher.model.countParams()} parameters) into ${config.student} ` +
-      `(${student.countParams()}); T = ${config.temperature}, alpha = ${config.alpha}; ` +
-      `${splits.train.length} labelled + ${unlabeledCount} unlabeled training images`,
-  );
+/** Hinton's loss against the teacher's logits (+ the hint), or cross-entropy alone at alpha 0 without a hint. */
+function distillLoss(config: DistillConfig, data: DistillData, model: Student) {
+  const { trained, teacherNet, preprocessing } = model;
+  const tp = data.bundle.meta.preprocessing;
+  const usesTeacher = config.alpha > 0 || model.adapter !== undefined;
+  return (batch: PairedBatch) => {
+    const out = trained.apply(batch.x, { training: true });
+    const [logits, adapted] = (Array.isArray(out) ? out : [out]) as [tf.Tensor2D, tf.Tensor4D?];
+    if (!usesTeacher) return labelCrossEntropy(logits, batch.labels);
+    const teacherOut = tf.tidy(() => {
+      const x = renormalize(batch.x as tf.Tensor4D, preprocessing, tp);
+      const y = teacherNet.predict(x);
+      return Array.isArray(y) ? y : [y];
+    });
+    const [teacherLogits, teacherFeature] = teacherOut as [tf.Tensor2D, tf.Tensor4D?];
+    let loss = hintonLoss(logits, teacherLogits, batch.labels, config);
+    if (adapted && teacherFeature)
+      loss = tf.add(loss, tf.mul(hintLoss(adapted, teacherFeature), config.hintWeight));
+    return loss as tf.Scalar;
+  };
+}
 
-  const fineTuned = await fineTune({
-    trained,
-    classifier: student,
-    preprocessing,
-    source,
-    splits,
-    settings: config,
-    train: softTargetBatches(config, source, splits, preprocessing, unlabeled),
-    callbacks: hooks.callbacks,
-    loss: (batch) => {
-      const out = trained.apply(batch.x, { training: true });
-      const [logits, adapted] = (Array.isArray(out) ? out : [out]) as [tf.Tensor2D, tf.Tensor4D?];
-      if (!usesTeacher) return labelCrossEntropy(logits, batch.labels);
-      const teacherOut = tf.tidy(() => {
-        const x = renormalize(batch.x as tf.Tensor4D, preprocessing, tp);
-        const y = teacherNet.predict(x);
-        return Array.isArray(y) ? y : [y];
-      });
-      const [teacherLogits, teacherFeature] = teacherOut as [tf.Tensor2D, tf.Tensor4D?];
-      let loss = hintonLoss(logits, teacherLogits, batch.labels, config);
-      if (adapted && teacherFeature)
-        loss = tf.add(loss, tf.mul(hintLoss(adapted, teacherFeature), config.hintWeight));
-      return loss as tf.Scalar;
-    },
-  });
-
-  const teacherParameters = teacher.model.countParams();
-  const studentParameters = student.countParams();
+const parametersOf = (data: DistillData, model: Student) => {
+  const teacherParameters = data.bundle.model.countParams();
+  const studentParameters = model.classifier.countParams();
   const share = ((100 * studentParameters) / teacherParameters).toFixed(1);
-  const result = await finishCompressedRun({
-    classifier: student,
-    preprocessing,
-    backbone: {
-      name: config.student,
-      source: sc.source,
-      licence: sc.licence,
-      inputSize: sc.inputSize,
-      embeddingDim: sc.embeddingDim,
+  return { teacherParameters, studentParameters, share };
+};
+
+/** What the report says about the run. */
+function distillPage(config: DistillConfig, data: DistillData, model: Student) {
+  const { teacherParameters, studentParameters, share } = parametersOf(data, model);
+  return {
+    title: `distill · ${config.student} ← ${config.teacher}`,
+    method: {
+      name: config.alpha > 0 ? 'distillation' : 'labels only',
+      summary: `student ${config.student} (${studentParameters} parameters, ${share}% of the teacher's ${teacherParameters}); T ${config.temperature}, alpha ${config.alpha}`,
     },
-    source,
-    splits,
-    config: { ...config },
-    fineTuned,
-    compression: [
+    notes: [
+      `Teacher ${config.teacher}: ${teacherParameters} parameters; student ${config.student}: ${studentParameters} (${share}%).`,
+      `Loss: ${config.alpha} · T² · KL(teacher ‖ student at T = ${config.temperature}) over every image + ${(1 - config.alpha).toFixed(2)} · cross-entropy on the labelled ones` +
+        (model.adapter
+          ? ` + ${config.hintWeight} · hint MSE (${config.hintTeacher} ← ${config.hintStudent}).`
+          : '.'),
+      `${data.unlabeled?.samples.length ?? 0} unlabeled images fed the distillation term.`,
+    ],
+  };
+}
+
+const distillationTask: RunTask<
+  DistillConfig,
+  DistillData,
+  Student,
+  PairedBatch,
+  ClassifierEvaluation,
+  Omit<DistillResult, keyof RunResult<DistillConfig, CompressData, ClassificationMetrics>> & {
+    splits: DistillResult['splits'];
+  }
+> = {
+  resolve: resolveDistillConfig,
+  openData,
+  buildModel,
+  fitPlan: (step) => {
+    const { config, data, model, log } = step;
+    const { teacherParameters, studentParameters } = parametersOf(data, model);
+    log(
+      `distilling ${config.teacher} (${teacherParameters} parameters) into ${config.student} ` +
+        `(${studentParameters}); T = ${config.temperature}, alpha = ${config.alpha}; ` +
+        `${data.samples.train.length} labelled + ${data.unlabeled?.samples.length ?? 0} unlabeled training images`,
+    );
+    return compressedSteps.fitPlan(step, {
+      trained: model.trained,
+      unlabeled: data.unlabeled,
+      loss: distillLoss(config, data, model),
+    });
+  },
+  evaluate: compressedSteps.evaluate,
+  bundle: (step) => {
+    const { config, data, model } = step;
+    const { teacherParameters, studentParameters } = parametersOf(data, model);
+    return compressedSteps.bundle(step, [
       {
         kind: 'distill',
         from: config.teacher,
@@ -143,41 +187,34 @@ export async function distill(
           student: config.student,
           temperature: config.temperature,
           alpha: config.alpha,
-          unlabeledImages: unlabeledCount,
+          unlabeledImages: data.unlabeled?.samples.length ?? 0,
           hint: config.hintTeacher ? `${config.hintTeacher} <- ${config.hintStudent}` : null,
           teacherParameters,
           studentParameters,
         },
       },
-    ],
-    method: {
-      name: config.alpha > 0 ? 'distillation' : 'labels only',
-      summary: `student ${config.student} (${studentParameters} parameters, ${share}% of the teacher's ${teacherParameters}); T ${config.temperature}, alpha ${config.alpha}`,
-    },
-    title: `distill · ${config.student} ← ${config.teacher}`,
-    out: config.out,
-    notes: [
-      `Teacher ${config.teacher}: ${teacherParameters} parameters; student ${config.student}: ${studentParameters} (${share}%).`,
-      `Loss: ${config.alpha} · T² · KL(teacher ‖ student at T = ${config.temperature}) over every image + ${(1 - config.alpha).toFixed(2)} · cross-entropy on the labelled ones` +
-        (adapter
-          ? ` + ${config.hintWeight} · hint MSE (${config.hintTeacher} ← ${config.hintStudent}).`
-          : '.'),
-      `${unlabeledCount} unlabeled images fed the distillation term.`,
-    ],
-  });
-  adapter?.dispose();
-  teacher.model.dispose();
-  return {
-    ...result,
-    config,
-    teacherParameters,
-    studentParameters,
-    splits: {
-      train: splits.train.length,
-      val: splits.val.length,
-      test: splits.test.length,
-      unlabeled: unlabeledCount,
-    },
-    seconds: (performance.now() - started) / 1000,
-  };
+    ]);
+  },
+  report: (step) => compressedSteps.report(step, distillPage(step.config, step.data, step.model)),
+  result: (step) => {
+    const { teacherParameters, studentParameters } = parametersOf(step.data, step.model);
+    return {
+      ...compressedSteps.result(step),
+      teacherParameters,
+      studentParameters,
+      splits: { ...step.data.splits, unlabeled: step.data.unlabeled?.samples.length ?? 0 },
+    };
+  },
+  dispose: ({ data, model }) => {
+    model.adapter?.dispose();
+    data.bundle.model.dispose();
+  },
+};
+
+/** Distills the teacher into the student; the configuration is validated (defaults filled) first. */
+export async function distill(
+  input: DistillConfigInput,
+  hooks: RunHooks = {},
+): Promise<DistillResult> {
+  return runTask(distillationTask, input, hooks);
 }

@@ -340,7 +340,7 @@ export function chooseOrder(
   if (!blocked) return { firstOrder: false };
   if (firstOrder === undefined) return { firstOrder: true, why: describeBlockers(report) };
   throw badUsage(
-    `${method}: second order cannot differentiate through this body's inner gradient — ${describeBlockers(report)}. Use first order (--first-order), or anil (whose inner loop is the head only)`,
+    `${method}: second order cannot differentiate through this body's inner gradient — ${describeBlockers(report)}. Use first order (firstOrder: true), or anil (whose inner loop is the head only)`,
   );
 }
 

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { batchNormalization } from '../../backbones/batchnorm-fix.js';
-import { fixedLoader } from '../../train/test-loaders.js';
-import { Rng } from '../../util/rng.js';
-import { reestimateBatchNorm } from './batchnorm-stats.js';
+import { batchNormalization } from '../backbones/batchnorm-fix.js';
+import { Rng } from '../util/rng.js';
+import {
+  batchNormLayers,
+  freezeBatchNorm,
+  reestimateBatchNormStats,
+  setBatchNormMomentum,
+} from './batchnorm.js';
+import { fixedLoader } from './test-loaders.js';
 
 await tf.setBackend('cpu');
 
@@ -17,7 +22,7 @@ test('moving statistics become the mean of the per-batch statistics over the ima
   const batches = [5, 5, 5].map((n, b) =>
     Float32Array.from({ length: n * 12 }, () => rng.normal() * (b + 1) + b),
   );
-  const count = await reestimateBatchNorm(model, fixedLoader(batches));
+  const count = await reestimateBatchNormStats(model, fixedLoader(batches));
   assert.equal(count, 3);
   assert.equal(bn.trainable, false);
   assert.equal((bn as unknown as { momentum: number }).momentum, 0.99);
@@ -46,5 +51,29 @@ test('moving statistics become the mean of the per-batch statistics over the ima
       `variance ${movingVariance} vs ${variance}`,
     );
   }
+  model.dispose();
+});
+
+test('batchNormLayers finds the BatchNorms of a model or of a named part; freeze and momentum apply to those only', () => {
+  const input = tf.input({ shape: [4, 4, 3] });
+  const conv = tf.layers.conv2d({ filters: 2, kernelSize: 1, name: 'conv' });
+  const inner = batchNormalization({ name: 'inner_bn', momentum: 0.99 });
+  const outer = tf.layers.batchNormalization({ name: 'outer_bn', momentum: 0.99 });
+  const output = outer.apply(inner.apply(conv.apply(input))) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output });
+  assert.deepEqual(
+    batchNormLayers(model).map((l) => l.name),
+    ['inner_bn', 'outer_bn'],
+  );
+  const part = batchNormLayers(model, new Set(['conv', 'inner_bn']));
+  assert.deepEqual(
+    part.map((l) => l.name),
+    ['inner_bn'],
+  );
+  freezeBatchNorm(part);
+  setBatchNormMomentum(part, 0.9);
+  const momentum = (l: tf.layers.Layer) => (l as unknown as { momentum: number }).momentum;
+  assert.deepEqual([inner.trainable, outer.trainable, conv.trainable], [false, true, true]);
+  assert.deepEqual([momentum(inner), momentum(outer)], [0.9, 0.99]);
   model.dispose();
 });

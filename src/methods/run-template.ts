@@ -1,0 +1,188 @@
+// The one sequence every end-to-end run follows — validate the input, open the data and its
+// splits, build the model, fit it through the shared loop, evaluate, save the bundle (+ model
+// card), write the report — with what the runs share: timing, progress lines, the out folder,
+// atomic writes of the extra files, lr recording, disposal and the result's common fields. A task
+// supplies only its steps.
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
+import { writeFileAtomic } from '../engine/file-io.js';
+import { modelCardFromReport } from '../report/model-card.js';
+import type { LrStep, RunReport } from '../report/types.js';
+import { writeModelCard, writeReport } from '../report/write.js';
+import type { Callback } from '../train/callbacks.js';
+import { type FitConfig, type FitResult, fit, type TrainBatch } from '../train/loop.js';
+import type { EpochRecord } from '../train/metrics-log.js';
+
+export interface RunHooks {
+  callbacks?: Callback[];
+  /** Progress lines for people (the CLI prints them unless --json/--quiet). */
+  log?: (line: string) => void;
+}
+
+/** The fields the template reads from every run configuration. */
+export interface RunConfig {
+  out: string;
+  resume: boolean;
+}
+
+/** What every task's opened data tells the template. */
+export interface RunData {
+  /** Images per split, as the result reports them. */
+  splits: { train: number; val: number; test: number };
+  /** Which images the final metrics are measured on. */
+  evaluatedOn: string;
+}
+
+/**
+ * Everything `fit()` needs but the out folder and resume flag (the template adds those, and the
+ * hooks' callbacks after the plan's). The template frees the optimizer after fitting.
+ */
+export type FitPlan<B extends TrainBatch> = Omit<FitConfig<B>, 'outDir' | 'resume'> & {
+  /** Frees what only training needed, beyond the optimizer. */
+  release?: () => void;
+};
+
+export interface Fitted {
+  result: FitResult;
+  /** Learning rate at every optimizer step, when the run saw all of them (not resumed). */
+  lrSteps?: LrStep[];
+}
+
+/** A task's page: a classifier report (the template writes it and the model card), or a file the task wrote itself. */
+export type RunPage = { report: RunReport } | { written: string };
+
+/** What a step sees: the configuration, a progress log, and the earlier steps' results. */
+export interface Step<C> {
+  config: C;
+  log: (line: string) => void;
+}
+export type Opened<C, D> = Step<C> & { data: D };
+export type Built<C, D, M> = Opened<C, D> & { model: M };
+export type Trained<C, D, M> = Built<C, D, M> & { fitted: Fitted };
+export type Evaluated<C, D, M, E> = Trained<C, D, M> & { evaluation: E };
+export type Saved<C, D, M, E> = Evaluated<C, D, M, E> & { bundleDir: string };
+
+export interface RunTask<
+  C extends RunConfig,
+  D extends RunData,
+  M,
+  B extends TrainBatch,
+  E extends { metrics: unknown },
+  X,
+> {
+  /** The task's configuration schema: defaults filled in, a bad field an error naming it. */
+  resolve(input: Record<string, unknown>): C;
+  openData(step: Step<C>): Promise<D>;
+  buildModel(step: Opened<C, D>): Promise<M>;
+  fitPlan(step: Built<C, D, M>): FitPlan<B> | Promise<FitPlan<B>>;
+  evaluate(step: Trained<C, D, M>): Promise<E>;
+  /** The model saved as the bundle, and its metadata. */
+  bundle(step: Evaluated<C, D, M, E>): { model: tf.LayersModel; meta: NewBundleMeta };
+  /** Extra files in the out folder: name -> contents (see `jsonFile`). */
+  files?(step: Saved<C, D, M, E>): Record<string, string>;
+  report(step: Saved<C, D, M, E>): Promise<RunPage>;
+  /** The task's own result fields. */
+  result(step: Saved<C, D, M, E> & { reportFile: string }): X;
+  /** Frees the model's weights once everything is written (also when a step fails). */
+  dispose?(step: Built<C, D, M>): void;
+}
+
+export interface RunResult<C, D extends RunData, Mt> {
+  config: C;
+  bundleDir: string;
+  reportFile: string;
+  metrics: Mt;
+  evaluatedOn: D['evaluatedOn'];
+  splits: D['splits'];
+  history: EpochRecord[];
+  seconds: number;
+}
+
+/** A file's contents as the runs write JSON: indented, with a final newline. */
+export const jsonFile = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Records the learning rate of every optimizer step, for the report's learning-rate curve. */
+function lrRecorder(): Callback & { steps: LrStep[] } {
+  const steps: LrStep[] = [];
+  return {
+    steps,
+    onBatchEnd: ({ step, lr }) => {
+      steps.push({ step, lr });
+    },
+  };
+}
+
+async function fitWith<B extends TrainBatch>(
+  plan: FitPlan<B>,
+  config: RunConfig,
+  hooks: RunHooks,
+): Promise<Fitted> {
+  const { release, ...fitConfig } = plan;
+  const lr = lrRecorder();
+  try {
+    const result = await fit({
+      ...fitConfig,
+      outDir: config.out,
+      resume: config.resume,
+      callbacks: [lr, ...(plan.callbacks ?? []), ...(hooks.callbacks ?? [])],
+    });
+    // A resumed run saw only its own steps: its report falls back to the per-epoch curve.
+    return { result, lrSteps: result.resumedFromEpoch === 0 ? lr.steps : undefined };
+  } finally {
+    plan.optimizer.dispose();
+    release?.();
+  }
+}
+
+async function writePage(page: RunPage, out: string, bundleDir: string): Promise<string> {
+  if ('written' in page) return page.written;
+  const reportFile = await writeReport(out, page.report);
+  await writeModelCard(bundleDir, modelCardFromReport(page.report, { bundleDir }));
+  return reportFile;
+}
+
+export async function runTask<
+  C extends RunConfig,
+  D extends RunData,
+  M,
+  B extends TrainBatch,
+  E extends { metrics: unknown },
+  X,
+>(
+  task: RunTask<C, D, M, B, E, X>,
+  input: object,
+  hooks: RunHooks = {},
+): Promise<RunResult<C, D, E['metrics']> & X> {
+  const started = performance.now();
+  // Resolving is idempotent: the CLI passes a configuration it has resolved already.
+  const config = task.resolve(input as Record<string, unknown>);
+  const log = (line: string) => hooks.log?.(line);
+  const opened = { config, log, data: await task.openData({ config, log }) };
+  const built = { ...opened, model: await task.buildModel(opened) };
+  try {
+    const fitted = await fitWith(await task.fitPlan(built), config, hooks);
+    const evaluated = { ...built, fitted, evaluation: await task.evaluate({ ...built, fitted }) };
+    const bundle = task.bundle(evaluated);
+    const bundleDir = path.join(config.out, 'bundle');
+    await saveBundle(bundleDir, bundle.model, bundle.meta);
+    const saved = { ...evaluated, bundleDir };
+    for (const [name, contents] of Object.entries(task.files?.(saved) ?? {}))
+      await writeFileAtomic(path.join(config.out, name), contents);
+    const reportFile = await writePage(await task.report(saved), config.out, bundleDir);
+    const { data } = opened;
+    return {
+      config,
+      bundleDir,
+      reportFile,
+      metrics: evaluated.evaluation.metrics,
+      evaluatedOn: data.evaluatedOn,
+      splits: data.splits,
+      history: fitted.result.history,
+      ...task.result({ ...saved, reportFile }),
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    task.dispose?.(built);
+  }
+}
