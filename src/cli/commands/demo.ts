@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
 import { outField, seedField } from '../../config/run-fields.js';
-import { resolveTrainConfig, type TrainConfigInput } from '../../methods/classification/config.js';
+import type { TrainConfigInput } from '../../methods/classification/config.js';
 import { train } from '../../methods/classification/train.js';
 import { defineCommand } from '../define-command.js';
 
@@ -89,7 +89,7 @@ export function demoCommand(program: Command): void {
       for (const [name, input] of runs(flags)) {
         out.info(`\n== ${name}`);
         const result = await train(
-          resolveTrainConfig({ ...input, out: path.join(flags.out, name) }),
+          { ...input, out: path.join(flags.out, name) },
           { log: (line) => out.info(line) },
         );
         rows.push({
