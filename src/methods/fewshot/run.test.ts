@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initEngine } from '../../engine/index.js';
+import { VisiontuneError } from '../../errors.js';
 import { resolveFewShotConfig } from './config.js';
 import { FEWSHOT_METHODS } from './learner.js';
 import { runFewShot } from './run.js';
@@ -34,7 +35,7 @@ test('every method runs on the same fixed episodes; meta-learners report their u
   const config = resolveFewShotConfig(tiny, { methods: [...FEWSHOT_METHODS], ways: 2 });
   const result = await runFewShot(config);
   const { train, val, test: testPool } = result.pools;
-  const names = [train, val!, testPool].map((p) => new Set(p.names));
+  const names = [train!, val!, testPool].map((p) => new Set(p.names));
   assert.deepEqual(
     names.map((n) => n.size),
     [6, 2, 2],
@@ -78,4 +79,35 @@ test('the same configuration gives the same numbers', async () => {
   const [a, b] = [await runFewShot(config), await runFewShot(config)];
   const numbers = (r: typeof a) => r.methods.map((m) => [m.results, m.untrained]);
   assert.deepEqual(numbers(a), numbers(b));
+});
+
+test('training-free methods evaluate with every class a test class; meta-learners still need meta-train classes', async () => {
+  const config = resolveFewShotConfig(tiny, {
+    methods: ['centroid', 'finetune-head'],
+    ways: 3,
+    testClasses: '0-9',
+  });
+  const result = await runFewShot(config);
+  assert.equal(result.pools.train, undefined);
+  assert.equal(result.pools.test.names.length, 10);
+  for (const m of result.methods) {
+    assert.deepEqual(
+      m.results.map((r) => [r.shots, r.n]),
+      [
+        [1, 6],
+        [2, 6],
+      ],
+      m.method,
+    );
+  }
+  await assert.rejects(
+    runFewShot(
+      resolveFewShotConfig(tiny, { methods: ['centroid', 'protonet'], testClasses: '0-9' }),
+    ),
+    (err: unknown) => {
+      assert.ok(err instanceof VisiontuneError);
+      assert.match(err.message, /no meta-train classes left .*trainClasses.*protonet meta-trains/);
+      return true;
+    },
+  );
 });

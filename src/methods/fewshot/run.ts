@@ -41,7 +41,8 @@ export interface MethodResult {
 }
 
 export interface FewShotPools {
-  train: SamplePool;
+  /** Absent when no method meta-trains and the class lists leave no meta-train class. */
+  train?: SamplePool;
   val?: SamplePool;
   test: SamplePool;
 }
@@ -68,6 +69,11 @@ const META_LEARNED: ReadonlySet<FewShotMethodName> = new Set([
   'anil',
   'reptile',
 ]);
+
+/** Whether any method of the run meta-trains (only then are meta-train classes needed). */
+export function needsMetaTraining(config: FewShotConfig): boolean {
+  return config.metaSteps > 0 && config.methods.some((m) => META_LEARNED.has(m));
+}
 
 export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
   const opts = { skipBad: config.skipBad };
@@ -103,10 +109,15 @@ export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
     seed: config.seed,
     role,
   });
-  if (!split.train?.length) throw badInput(`no meta-train classes left in ${source.name}`);
+  if (!split.train?.length && needsMetaTraining(config)) {
+    const meta = config.methods.filter((m) => META_LEARNED.has(m));
+    throw badInput(
+      `no meta-train classes left in ${source.name} (trainClasses, valClasses, testClasses): ${meta.join(', ')} meta-train${meta.length === 1 ? 's' : ''} on them; the training-free methods (centroid, finetune-head) need none`,
+    );
+  }
   if (!split.test?.length) throw badInput(`no meta-test classes left in ${testSource.name}`);
   return {
-    train: buildPool(source, split.train, poolOpts('train')),
+    train: split.train?.length ? buildPool(source, split.train, poolOpts('train')) : undefined,
     val: split.val?.length ? buildPool(source, split.val, poolOpts('val')) : undefined,
     test: buildPool(testSource, split.test, poolOpts('test')),
   };
@@ -145,7 +156,7 @@ export async function runFewShot(
     shots: config.trainShots,
     queries: config.queries,
   };
-  const needsMeta = config.methods.some((m) => META_LEARNED.has(m)) && config.metaSteps > 0;
+  const needsMeta = needsMetaTraining(config);
   const testEpisodes = new Map(
     config.shots.map((k) => [
       k,
@@ -157,7 +168,7 @@ export async function runFewShot(
       ),
     ]),
   );
-  if (needsMeta) checkSpec(pools.train, trainSpec);
+  if (needsMeta) checkSpec(pools.train!, trainSpec);
   const valShots = Math.max(...config.shots);
   const valEpisodes =
     needsMeta && pools.val && config.valEpisodes > 0
@@ -208,7 +219,7 @@ export async function runFewShot(
       t = performance.now();
       if (metaLearned) {
         say(`${method}: meta-training ${config.metaSteps} steps`);
-        ({ history, bestStep } = await metaTrain(learner, caches.train!, pools.train, {
+        ({ history, bestStep } = await metaTrain(learner, caches.train!, pools.train!, {
           steps: config.metaSteps,
           metaBatch: config.metaBatch,
           spec: trainSpec,
