@@ -3,8 +3,6 @@
 // early stopping with best-weights restore, a metrics.jsonl log, callbacks, and a checkpoint
 // after every epoch from which `resume` continues exactly where an interrupted (or stopped) run
 // stopped. Callbacks see the run through a RunContext and may stop it (callbacks.ts).
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../errors.js';
 import {
@@ -16,8 +14,8 @@ import {
   type RunProgress,
   type StopReason,
 } from './callbacks.js';
-import { assignWeights, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { type EpochRecord, MetricsLog } from './metrics-log.js';
+import { assignWeights } from './checkpoint.js';
+import type { EpochRecord, MetricsLog } from './metrics-log.js';
 import {
   clipByGlobalNorm,
   EarlyStopping,
@@ -31,6 +29,7 @@ import {
   snapshotWeights,
   type WeightSnapshot,
 } from './optim/index.js';
+import { RunFiles } from './run-files.js';
 import { withSeededMathRandom } from './seeded-random.js';
 
 /** What the loop needs of a batch: a tensor it disposes after the step, and a size. */
@@ -102,16 +101,10 @@ interface LoopState extends RunProgress {
   bestInMemory?: WeightSnapshot;
 }
 
-interface RunPaths {
-  checkpoints?: string;
-  best?: string;
-  log?: string;
-}
-
 export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<FitResult> {
   const { epochs } = config;
   const callbacks = config.callbacks ?? [];
-  const paths = runPaths(config.outDir);
+  const files = config.outDir ? new RunFiles(config.outDir) : undefined;
   const state: LoopState = {
     epoch: 0,
     step: 0,
@@ -122,10 +115,10 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
     early: config.earlyStopping && new EarlyStopping(config.earlyStopping),
   };
   const run = createRunContext(config.model, config.optimizer, epochs, state);
-  const resumed = await restoreRun(config, paths, state, (epoch) =>
+  const resumed = await restoreRun(config, files, state, (epoch) =>
     emit(callbacks, 'onResume', { epoch }, run),
   );
-  const log = await openOutput(config.outDir, paths, resumed ? state.startEpoch : undefined);
+  const log = files && (await files.openLog(resumed ? state.startEpoch : undefined));
 
   await emit(callbacks, 'onTrainBegin', { epochs, startEpoch: state.startEpoch }, run);
   let stopReason: StopReason =
@@ -139,7 +132,7 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
     await emit(callbacks, 'onEpochBegin', { epoch }, run);
     const totals = await trainEpoch(config, state, run);
     if (!totals) break;
-    const { record, earlyStop } = await endEpoch(config, state, paths, log, { epoch, ...totals });
+    const { record, earlyStop } = await endEpoch(config, state, files, log, { epoch, ...totals });
     completed = epoch;
     if (earlyStop) stopReason = 'early-stopping';
     await emit(callbacks, 'onEpochEnd', record, run);
@@ -147,7 +140,7 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
   const request = run.stopRequest;
   if (stopReason === 'completed' && request && completed < epochs) stopReason = request.reason;
 
-  const bestEpoch = await restoreBest(config.model, state, paths);
+  const bestEpoch = await restoreBest(config.model, state, files);
   await emit(callbacks, 'onTrainEnd', { history: state.history, stopReason }, run);
   return {
     history: state.history,
@@ -158,24 +151,14 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
   };
 }
 
-function runPaths(outDir: string | undefined): RunPaths {
-  if (!outDir) return {};
-  return {
-    checkpoints: path.join(outDir, 'checkpoints'),
-    best: path.join(outDir, 'checkpoints', 'best'),
-    log: path.join(outDir, 'metrics.jsonl'),
-  };
-}
-
 /** With `resume` and a checkpoint: weights, optimizer, trackers and history as it left them. */
 async function restoreRun<B extends TrainBatch>(
   config: FitConfig<B>,
-  paths: RunPaths,
+  files: RunFiles | undefined,
   state: LoopState,
   onResume: (epoch: number) => Promise<void>,
 ): Promise<boolean> {
-  const resumed =
-    config.resume && paths.checkpoints ? await loadLatestCheckpoint(paths.checkpoints) : undefined;
+  const resumed = await files?.resumePoint(config.resume);
   if (!resumed) return false;
   assignWeights(config.model, resumed.weights, resumed.path);
   await onResume(resumed.state.epoch);
@@ -187,22 +170,6 @@ async function restoreRun<B extends TrainBatch>(
   state.startEpoch = state.epoch = resumed.state.epoch;
   state.step = resumed.state.step;
   return true;
-}
-
-/** Prepares the output folder; the metrics log is cut back to `resumedEpoch` when resuming. */
-async function openOutput(
-  outDir: string | undefined,
-  paths: RunPaths,
-  resumedEpoch: number | undefined,
-): Promise<MetricsLog | undefined> {
-  if (!outDir || !paths.checkpoints || !paths.log) return undefined;
-  // A fresh run owns its checkpoint folder: checkpoints of an earlier run there (perhaps a longer
-  // one, with later epochs) would outrank this run's and be what a later --resume continues.
-  if (resumedEpoch === undefined) await fs.rm(paths.checkpoints, { recursive: true, force: true });
-  await fs.mkdir(outDir, { recursive: true });
-  return resumedEpoch === undefined
-    ? MetricsLog.create(paths.log)
-    : MetricsLog.resume(paths.log, resumedEpoch);
 }
 
 /** One epoch's batches; undefined when a stop request cut it short (nothing of it is kept). */
@@ -285,7 +252,7 @@ async function trainStep<B extends TrainBatch>(
 async function endEpoch<B extends TrainBatch>(
   config: FitConfig<B>,
   state: LoopState,
-  paths: RunPaths,
+  files: RunFiles | undefined,
   log: MetricsLog | undefined,
   totals: { epoch: number; loss: number; lr: number },
 ): Promise<{ record: EpochRecord; earlyStop: boolean }> {
@@ -300,15 +267,14 @@ async function endEpoch<B extends TrainBatch>(
   state.logs = record;
   await log?.append(record);
 
-  if (paths.checkpoints && paths.best) {
+  if (files) {
     const extra: Extra = {
       history: state.history,
       plateau: state.plateau?.toJSON(),
       earlyStopping: state.early?.toJSON(),
     };
     const saved = { epoch, step: state.step, optimizer: await config.optimizer.getState(), extra };
-    if (decision?.improved) await saveCheckpoint(paths.best, config.model, saved, { keep: 1 });
-    await saveCheckpoint(paths.checkpoints, config.model, saved);
+    await files.save(config.model, saved, decision?.improved ?? false);
   } else if (decision?.improved) {
     state.bestInMemory = await snapshotWeights(config.model);
   }
@@ -319,12 +285,12 @@ async function endEpoch<B extends TrainBatch>(
 async function restoreBest(
   model: tf.LayersModel,
   state: LoopState,
-  paths: RunPaths,
+  files: RunFiles | undefined,
 ): Promise<number | null> {
   const bestEpoch = state.early?.bestEpoch ?? null;
   if (bestEpoch === null) return null;
-  const best = paths.best ? await loadLatestCheckpoint(paths.best) : undefined;
-  if (best && best.state.epoch === bestEpoch) assignWeights(model, best.weights, best.path);
+  const best = files && (await files.bestOf(bestEpoch));
+  if (best) assignWeights(model, best.weights, best.path);
   else if (state.bestInMemory) restoreWeights(model, state.bestInMemory);
   return bestEpoch;
 }
