@@ -68,6 +68,7 @@ export const fewShotConfigSchema = z.object({
   headInit: z.enum(['learned', 'prototypes']).optional(),
   seed: z.number().int().nonnegative().default(0),
   out: z.string().default('runs/fewshot'),
+  resume: z.boolean().default(false),
   skipBad: z.boolean().default(false),
 });
 

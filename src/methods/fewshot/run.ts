@@ -2,7 +2,9 @@
 // disjoint meta-train / meta-val / meta-test pools, caches every pool image's features at the
 // network's cut once (the frozen part is the same for every method), fixes the test episodes by
 // seed, then for each method: a fresh network, its untrained score (meta-learners), meta-training
-// with validation, and the score on the very same test episodes.
+// with validation (checkpointed under out/meta-train/<method>/, so `resume` continues it), and
+// the score on the very same test episodes.
+import path from 'node:path';
 import { openSource } from '../../data/index.js';
 import type { DataSource } from '../../data/types.js';
 import { badInput } from '../../errors.js';
@@ -226,6 +228,8 @@ export async function runFewShot(
           evalEvery: config.evalEvery,
           seed: config.seed,
           val: valEpisodes && caches.val ? { cache: caches.val, episodes: valEpisodes } : undefined,
+          outDir: path.join(config.out, 'meta-train', method),
+          resume: config.resume,
           onRecord: (r) =>
             say(
               `${method} step ${r.step}: loss ${r.loss.toFixed(3)} acc ${(r.accuracy * 100).toFixed(1)}%${r.valAccuracy === undefined ? '' : ` val ${(r.valAccuracy * 100).toFixed(1)}%`}`,
