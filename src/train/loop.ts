@@ -64,6 +64,7 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   outDir?: string;
   resume?: boolean;
   seed: number;
+  /** Events with the run context; any may stop the run (callbacks.ts, stop-callbacks.ts). */
   callbacks?: Callback[];
 }
 
