@@ -43,4 +43,6 @@ export * from './methods/fewshot/index.js';
 export * as segmentation from './methods/segmentation/index.js';
 export * from './metrics/index.js';
 export * as tracking from './track/index.js';
+export type { Callback, RunContext, StopReason } from './train/callbacks.js';
+export { cancelOn, timeBudget } from './train/stop-callbacks.js';
 export { Rng } from './util/rng.js';

@@ -1,7 +1,10 @@
 // visiontune's native engine: libtorch (ATen) tensors behind integer handles, for the tfjs
 // `torch` backend in src/engine/torch. JS owns the handles' lifetimes (tfjs reference counting);
-// this side owns the memory. Tensors use tfjs layouts (NHWC images, HWIO filters); convolutions
-// run on channels-last NCHW views of the same memory, so no layout copies are made.
+// this side owns the memory. The handle table lives in per-environment instance data (as tfjs-node
+// keeps its own), so each Node environment (the main thread, every worker_thread) has its own
+// handles, and its tensors are freed when that environment is torn down. Tensors use tfjs layouts
+// (NHWC images, HWIO filters); convolutions run on channels-last NCHW views of the same memory,
+// so no layout copies are made.
 // Nothing here assumes CPU memory except `read`, which copies to the host.
 #include <ATen/TensorIterator.h>
 #include <ATen/ATen.h>
@@ -15,15 +18,22 @@
 
 namespace {
 
-std::unordered_map<uint32_t, at::Tensor> tensors;
-uint32_t nextHandle = 1;
+// The live tensors of one Node environment, by handle; deleted (freeing them) at its teardown.
+struct TensorTable {
+  std::unordered_map<uint32_t, at::Tensor> tensors;
+  uint32_t nextHandle = 1;
+};
 
-uint32_t keep(at::Tensor t) {
-  tensors.emplace(nextHandle, std::move(t));
-  return nextHandle++;
+TensorTable& tableOf(Napi::Env env) { return *env.GetInstanceData<TensorTable>(); }
+
+uint32_t keep(Napi::Env env, at::Tensor t) {
+  auto& table = tableOf(env);
+  table.tensors.emplace(table.nextHandle, std::move(t));
+  return table.nextHandle++;
 }
 
 const at::Tensor& tensorOf(const Napi::Value& v) {
+  auto& tensors = tableOf(v.Env()).tensors;
   auto it = tensors.find(v.As<Napi::Number>().Uint32Value());
   if (it == tensors.end()) throw Napi::Error::New(v.Env(), "torch: unknown tensor handle");
   return it->second;
@@ -43,7 +53,7 @@ at::ScalarType scalarType(const std::string& dtype) {
   throw std::runtime_error("torch: unsupported dtype " + dtype);
 }
 
-Napi::Value handle(Napi::Env env, at::Tensor t) { return Napi::Number::New(env, keep(std::move(t))); }
+Napi::Value handle(Napi::Env env, at::Tensor t) { return Napi::Number::New(env, keep(env, std::move(t))); }
 
 // create(values: Float32Array | Int32Array | Uint8Array, shape, dtype) -> handle (copies)
 Napi::Value Create(const Napi::CallbackInfo& info) {
@@ -83,12 +93,13 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Free(const Napi::CallbackInfo& info) {
-  tensors.erase(info[0].As<Napi::Number>().Uint32Value());
+  tableOf(info.Env()).tensors.erase(info[0].As<Napi::Number>().Uint32Value());
   return info.Env().Undefined();
 }
 
 // stats() -> { tensors, bytes }: bytes counts each live storage once (views share storage).
 Napi::Value Stats(const Napi::CallbackInfo& info) {
+  const auto& tensors = tableOf(info.Env()).tensors;
   std::unordered_map<const void*, size_t> storages;
   for (auto& [_, t] : tensors) storages[t.storage().unsafeGetStorageImpl()] = t.storage().nbytes();
   size_t bytes = 0;
@@ -616,6 +627,8 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Deleted by node-addon-api's default finalizer when this environment is torn down.
+  env.SetInstanceData(new TensorTable());
   exports.Set("create", Napi::Function::New(env, guarded<Create>));
   exports.Set("read", Napi::Function::New(env, guarded<Read>));
   exports.Set("free", Napi::Function::New(env, guarded<Free>));

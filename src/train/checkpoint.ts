@@ -49,17 +49,53 @@ interface StateFile {
 
 const folderName = (epoch: number) => `epoch-${String(epoch).padStart(4, '0')}`;
 
-/** Reads every weight of a model (trainable or not: BatchNorm statistics matter too). */
-export function modelWeights(model: tf.LayersModel): NamedArray[] {
-  return orderedWeights(model).map((w) => {
+/**
+ * What a checkpoint holds the weights of: a model (every weight, in `orderedWeights` order), or
+ * plain variables in the caller's order (a few-shot learner's meta-variables).
+ */
+export type WeightOwner = tf.LayersModel | readonly tf.Variable[];
+
+interface WeightSlot {
+  name: string;
+  shape: readonly (number | null)[];
+  read(): tf.Tensor;
+  write(value: tf.Tensor): void;
+}
+
+function slotsOf(owner: WeightOwner): WeightSlot[] {
+  if (isVariableList(owner)) {
+    return owner.map((v) => ({
+      name: v.name,
+      shape: v.shape,
+      read: () => v,
+      write: (t) => {
+        v.assign(t);
+      },
+    }));
+  }
+  return orderedWeights(owner).map((w) => ({
+    name: w.originalName,
+    shape: w.shape,
+    read: () => w.read(),
+    write: (t) => w.write(t),
+  }));
+}
+
+function isVariableList(owner: WeightOwner): owner is readonly tf.Variable[] {
+  return Array.isArray(owner);
+}
+
+/** Reads every weight (trainable or not: BatchNorm statistics matter too). */
+export function modelWeights(owner: WeightOwner): NamedArray[] {
+  return slotsOf(owner).map((w) => {
     const t = w.read();
     return { shape: [...t.shape], values: Float32Array.from(t.dataSync()) };
   });
 }
 
-/** Writes weights back by position, refusing a checkpoint whose shapes do not fit the model. */
-export function assignWeights(model: tf.LayersModel, weights: NamedArray[], origin: string): void {
-  const ws = orderedWeights(model);
+/** Writes weights back by position, refusing a checkpoint whose shapes do not fit. */
+export function assignWeights(owner: WeightOwner, weights: NamedArray[], origin: string): void {
+  const ws = slotsOf(owner);
   if (weights.length !== ws.length) {
     throw badInput(`${origin}: holds ${weights.length} weights, the model has ${ws.length}`);
   }
@@ -67,7 +103,7 @@ export function assignWeights(model: tf.LayersModel, weights: NamedArray[], orig
     const saved = weights[i];
     if (saved.shape.join('x') !== w.shape.join('x')) {
       throw badInput(
-        `${origin}: weight ${i} (${w.originalName}) has shape [${saved.shape}], model expects [${w.shape}]`,
+        `${origin}: weight ${i} (${w.name}) has shape [${saved.shape}], model expects [${w.shape}]`,
       );
     }
   });
@@ -81,7 +117,7 @@ export function assignWeights(model: tf.LayersModel, weights: NamedArray[], orig
 /** Writes the checkpoint for `state.epoch` and points latest.json at it; keeps the newest `keep`. */
 export async function saveCheckpoint(
   dir: string,
-  model: tf.LayersModel,
+  model: WeightOwner,
   state: TrainingState,
   options: { keep?: number } = {},
 ): Promise<string> {

@@ -1,99 +1,16 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
-import { createLoader } from '../data/loader.js';
-import { evalTransform } from '../data/transforms/index.js';
-import type { DataSource, Sample } from '../data/types.js';
+import type * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/index.js';
-import { Rng } from '../util/rng.js';
+import type { RunContext, StopReason } from './callbacks.js';
 import { assignWeights, loadLatestCheckpoint } from './checkpoint.js';
-import { type FitConfig, fit, NonFiniteError } from './loop.js';
+import { type FitConfig, type FitResult, fit, NonFiniteError } from './loop.js';
+import { setup, smallNet, tempDir, weightsOf } from './loop-test-setup.js';
 import { MetricsLog } from './metrics-log.js';
-import { AdamW, buildParamGroups, SGD } from './optim/index.js';
+import { buildParamGroups, SGD } from './optim/index.js';
 
 await initEngine({ backend: 'wasm' });
-
-const SIZE = 8;
-
-/** In-memory images whose class is their dominant color channel: learnable in a few epochs. */
-function colorSource(n: number): { source: DataSource; samples: Sample[] } {
-  const rng = new Rng(11);
-  const images = Array.from({ length: n }, (_, i) => {
-    const label = i % 3;
-    const data = new Uint8Array(SIZE * SIZE * 3);
-    for (let p = 0; p < SIZE * SIZE; p++) {
-      for (let c = 0; c < 3; c++) data[p * 3 + c] = rng.int(120) + (c === label ? 100 : 0);
-    }
-    return { data, width: SIZE, height: SIZE };
-  });
-  const samples = images.map((_, i) => ({ id: `mem:${i}`, label: i % 3 }));
-  const source: DataSource = {
-    name: 'colors',
-    classes: ['red', 'green', 'blue'],
-    splits: { train: samples },
-    read: async (s) => images[Number(s.id.slice(4))],
-  };
-  return { source, samples };
-}
-
-function smallNet(seed: number): tf.LayersModel {
-  const input = tf.input({ shape: [SIZE, SIZE, 3] });
-  let x = tf.layers
-    .conv2d({
-      filters: 4,
-      kernelSize: 3,
-      padding: 'same',
-      name: 'conv',
-      kernelInitializer: tf.initializers.glorotUniform({ seed }),
-    })
-    .apply(input);
-  x = tf.layers.batchNormalization({ name: 'bn' }).apply(x);
-  x = tf.layers.reLU({ name: 'relu' }).apply(x);
-  x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x);
-  // Unseeded dropout: its masks come from Math.random, which the loop seeds per step.
-  x = tf.layers.dropout({ rate: 0.3, name: 'head_drop' }).apply(x);
-  const out = tf.layers
-    .dense({
-      units: 3,
-      name: 'head',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out });
-}
-
-function setup(seed: number, overrides: Partial<FitConfig> = {}): FitConfig {
-  const { source, samples } = colorSource(36);
-  const model = smallNet(seed);
-  const transform = evalTransform(
-    { inputSize: SIZE, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], interpolation: 'bilinear' },
-    { cropPct: 1 },
-  );
-  const train = createLoader(source, samples, { batchSize: 8, transform, shuffle: true, seed: 5 });
-  const optimizer = new AdamW(buildParamGroups(model, { weightDecay: 0.01, backboneLrMult: 0.5 }));
-  return {
-    model,
-    optimizer,
-    train,
-    epochs: 4,
-    seed: 7,
-    schedule: { kind: 'cosine', lr: 0.05, warmupSteps: 2 },
-    loss: (batch) => {
-      const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
-      return tf.losses.softmaxCrossEntropy(
-        tf.oneHot(tf.tensor1d(batch.labels, 'int32'), 3),
-        logits,
-      ) as tf.Scalar;
-    },
-    ...overrides,
-  };
-}
-
-const weightsOf = (m: tf.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
-const tempDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'vt-loop-'));
 
 test('training lowers the loss, logs one JSONL line per epoch and checkpoints each epoch', async () => {
   const outDir = await tempDir();
@@ -206,4 +123,113 @@ test('early stopping ends with the best epoch weights', async () => {
       `restored from ${outDir ? 'checkpoint' : 'memory'}`,
     );
   }
+});
+
+/** Weights and history of `b` equal those of `a` (the loop's resume tolerance). */
+function assertSameRun(a: FitResult, ma: tf.LayersModel, b: FitResult, mb: tf.LayersModel) {
+  assert.equal(b.history.length, a.history.length);
+  for (const [i, rec] of a.history.entries()) {
+    assert.ok(
+      Math.abs((rec.loss as number) - (b.history[i].loss as number)) < 1e-6,
+      `epoch ${i + 1}: ${rec.loss} vs ${b.history[i].loss}`,
+    );
+  }
+  const wb = weightsOf(mb);
+  for (const [i, w] of weightsOf(ma).entries()) {
+    assert.ok(
+      w.every((v, k) => Math.abs(v - wb[i][k]) < 1e-5),
+      `weight ${i}`,
+    );
+  }
+}
+
+/** Stops once (via the run context) where `when` says; counts the batches that ran. */
+function stopper(when: (event: 'batch' | 'epoch', run: RunContext) => boolean) {
+  const seen = { batches: 0, trainEnd: undefined as StopReason | undefined };
+  const config: Partial<FitConfig> = {
+    callbacks: [
+      {
+        onBatchEnd: (_info, run) => {
+          seen.batches++;
+          if (when('batch', run)) run.stop();
+        },
+        onEpochEnd: (_record, run) => {
+          if (when('epoch', run)) run.stop('callback', `stopped after epoch ${run.epoch}`);
+        },
+        onTrainEnd: ({ stopReason }) => {
+          seen.trainEnd = stopReason;
+        },
+      },
+    ],
+  };
+  return { seen, config };
+}
+
+test('a stop from onBatchEnd ends after that batch; resume redoes the cut epoch exactly', async () => {
+  const plain = setup(1);
+  const a = await fit(plain);
+  assert.equal(a.stopReason, 'completed');
+
+  const outDir = await tempDir();
+  // 5 batches per epoch: stop after the second batch of epoch 3 (step 11).
+  const { seen, config } = stopper((event, run) => event === 'batch' && run.step === 12);
+  const stopped = await fit(setup(1, { outDir, ...config }));
+  assert.equal(stopped.stopReason, 'callback');
+  assert.equal(seen.trainEnd, 'callback');
+  assert.equal(seen.batches, 12);
+  assert.deepEqual(
+    stopped.history.map((r) => r.epoch),
+    [1, 2],
+  );
+  assert.equal((await loadLatestCheckpoint(path.join(outDir, 'checkpoints')))?.state.epoch, 2);
+  assert.deepEqual(await MetricsLog.read(path.join(outDir, 'metrics.jsonl')), stopped.history);
+
+  const resumed = setup(99, { outDir, resume: true });
+  const b = await fit(resumed);
+  assert.equal(b.resumedFromEpoch, 2);
+  assert.equal(b.stopReason, 'completed');
+  assertSameRun(a, plain.model, b, resumed.model);
+  assert.deepEqual(await MetricsLog.read(path.join(outDir, 'metrics.jsonl')), b.history);
+});
+
+test('a stop from onEpochEnd keeps that epoch, checkpointed; the context shows the run', async () => {
+  const plain = setup(1);
+  const a = await fit(plain);
+
+  const outDir = await tempDir();
+  const contexts: { epoch: number; step: number; logs: unknown; history: number }[] = [];
+  const { seen, config } = stopper((event, run) => {
+    if (event === 'epoch') {
+      contexts.push({
+        epoch: run.epoch,
+        step: run.step,
+        logs: run.logs,
+        history: run.history.length,
+      });
+    }
+    return event === 'epoch' && run.epoch === 2;
+  });
+  const first = setup(1, { outDir, ...config });
+  const stopped = await fit(first);
+  assert.equal(stopped.stopReason, 'callback');
+  assert.equal(stopped.stopDetail, 'stopped after epoch 2');
+  assert.equal(seen.batches, 10);
+  assert.deepEqual(contexts, [
+    { epoch: 1, step: 5, logs: stopped.history[0], history: 1 },
+    { epoch: 2, step: 10, logs: stopped.history[1], history: 2 },
+  ]);
+  assert.equal((await loadLatestCheckpoint(path.join(outDir, 'checkpoints')))?.state.epoch, 2);
+
+  const resumed = setup(99, { outDir, resume: true });
+  const b = await fit(resumed);
+  assert.equal(b.resumedFromEpoch, 2);
+  assertSameRun(a, plain.model, b, resumed.model);
+});
+
+test('a stop requested in the last epoch changes nothing: the run completed', async () => {
+  const { config } = stopper((event, run) => event === 'epoch' && run.epoch === 2);
+  const result = await fit(setup(1, { epochs: 2, ...config }));
+  assert.equal(result.stopReason, 'completed');
+  assert.equal(result.stopDetail, undefined);
+  assert.equal(result.history.length, 2);
 });

@@ -1,14 +1,21 @@
 // The training loop every method plugs into: a loss function over batches, an optimizer with
 // parameter groups, an lr schedule (or ReduceLROnPlateau), gradient clipping, validation,
 // early stopping with best-weights restore, a metrics.jsonl log, callbacks, and a checkpoint
-// after every epoch from which `resume` continues exactly where an interrupted run stopped.
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+// after every epoch from which `resume` continues exactly where an interrupted (or stopped) run
+// stopped. Callbacks see the run through a RunContext and may stop it (callbacks.ts).
 import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../errors.js';
-import { type BatchInfo, type Callback, emit } from './callbacks.js';
-import { assignWeights, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { type EpochRecord, MetricsLog } from './metrics-log.js';
+import {
+  type BatchInfo,
+  type Callback,
+  createRunContext,
+  emit,
+  type RunContext,
+  type RunProgress,
+  type StopReason,
+} from './callbacks.js';
+import { assignWeights } from './checkpoint.js';
+import type { EpochRecord, MetricsLog } from './metrics-log.js';
 import {
   clipByGlobalNorm,
   EarlyStopping,
@@ -22,6 +29,7 @@ import {
   snapshotWeights,
   type WeightSnapshot,
 } from './optim/index.js';
+import { RunFiles } from './run-files.js';
 import { withSeededMathRandom } from './seeded-random.js';
 
 /** What the loop needs of a batch: a tensor it disposes after the step, and a size. */
@@ -56,13 +64,16 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   outDir?: string;
   resume?: boolean;
   seed: number;
+  /** Events with the run context; any may stop the run (callbacks.ts, stop-callbacks.ts). */
   callbacks?: Callback[];
 }
 
 export interface FitResult {
   history: EpochRecord[];
-  /** 'completed', 'early-stopping', or 'resumed-complete' (nothing left to do). */
-  stopReason: string;
+  /** Why the run ended (see StopReason); a callback's request only when it cut the run short. */
+  stopReason: StopReason;
+  /** The stopping callback's detail, e.g. how much of a time budget was used. */
+  stopDetail?: string;
   bestEpoch: number | null;
   resumedFromEpoch: number;
 }
@@ -74,6 +85,7 @@ export class NonFiniteError extends VisiontuneError {
   }
 }
 
+/** What a checkpoint carries besides weights and optimizer state. */
 interface Extra {
   history: EpochRecord[];
   plateau?: PlateauState;
@@ -81,132 +93,205 @@ interface Extra {
   [key: string]: unknown;
 }
 
-export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<FitResult> {
-  const { model, optimizer, train, epochs, seed } = config;
-  const callbacks = config.callbacks ?? [];
-  const checkpointDir = config.outDir && path.join(config.outDir, 'checkpoints');
-  const bestDir = config.outDir && path.join(config.outDir, 'checkpoints', 'best');
-  const logFile = config.outDir && path.join(config.outDir, 'metrics.jsonl');
-  const totalSteps = Math.max(1, epochs * train.numBatches);
-
-  let plateau = config.plateau && new ReduceLROnPlateau(config.plateau.options);
-  let early = config.earlyStopping && new EarlyStopping(config.earlyStopping);
-  let history: EpochRecord[] = [];
-  let startEpoch = 0;
-  let step = 0;
+/** Everything the loop carries from epoch to epoch; the run context reads its progress. */
+interface LoopState extends RunProgress {
+  startEpoch: number;
+  plateau?: ReduceLROnPlateau;
+  early?: EarlyStopping;
   /** Best weights in memory when there is no output folder to keep them in. */
-  let bestInMemory: WeightSnapshot | undefined;
+  bestInMemory?: WeightSnapshot;
+}
 
-  const resumed =
-    config.resume && checkpointDir ? await loadLatestCheckpoint(checkpointDir) : undefined;
-  if (resumed) {
-    assignWeights(model, resumed.weights, resumed.path);
-    await emit(callbacks, 'onResume', { epoch: resumed.state.epoch });
-    optimizer.setState(resumed.state.optimizer);
-    const extra = resumed.state.extra as Extra;
-    history = extra.history;
-    if (extra.plateau) plateau = ReduceLROnPlateau.fromJSON(extra.plateau);
-    if (extra.earlyStopping) early = EarlyStopping.fromJSON(extra.earlyStopping);
-    startEpoch = resumed.state.epoch;
-    step = resumed.state.step;
+export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<FitResult> {
+  const { epochs } = config;
+  const callbacks = config.callbacks ?? [];
+  const files = config.outDir ? new RunFiles(config.outDir) : undefined;
+  const state: LoopState = {
+    epoch: 0,
+    step: 0,
+    logs: {},
+    history: [],
+    startEpoch: 0,
+    plateau: config.plateau && new ReduceLROnPlateau(config.plateau.options),
+    early: config.earlyStopping && new EarlyStopping(config.earlyStopping),
+  };
+  const run = createRunContext(config.model, config.optimizer, epochs, state);
+  const resumed = await restoreRun(config, files, state, (epoch) =>
+    emit(callbacks, 'onResume', { epoch }, run),
+  );
+  const log = files && (await files.openLog(resumed ? state.startEpoch : undefined));
+
+  await emit(callbacks, 'onTrainBegin', { epochs, startEpoch: state.startEpoch }, run);
+  let stopReason: StopReason =
+    resumed && (state.startEpoch >= epochs || state.early?.stopped)
+      ? 'resumed-complete'
+      : 'completed';
+  let completed = state.startEpoch;
+  for (let epoch = completed + 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
+    if (run.stopRequest) break;
+    state.epoch = epoch;
+    await emit(callbacks, 'onEpochBegin', { epoch }, run);
+    const totals = await trainEpoch(config, state, run);
+    if (!totals) break;
+    const { record, earlyStop } = await endEpoch(config, state, files, log, { epoch, ...totals });
+    completed = epoch;
+    if (earlyStop) stopReason = 'early-stopping';
+    await emit(callbacks, 'onEpochEnd', record, run);
   }
-  // A fresh run owns its checkpoint folder: checkpoints of an earlier run there (perhaps a longer
-  // one, with later epochs) would outrank this run's and be what a later --resume continues.
-  if (checkpointDir && !resumed) await fs.rm(checkpointDir, { recursive: true, force: true });
-  if (config.outDir) await fs.mkdir(config.outDir, { recursive: true });
-  const log = logFile
-    ? resumed
-      ? await MetricsLog.resume(logFile, startEpoch)
-      : await MetricsLog.create(logFile)
-    : undefined;
+  const request = run.stopRequest;
+  if (stopReason === 'completed' && request && completed < epochs) stopReason = request.reason;
 
-  await emit(callbacks, 'onTrainBegin', { epochs, startEpoch });
-  let stopReason =
-    resumed && (startEpoch >= epochs || early?.stopped) ? 'resumed-complete' : 'completed';
+  const bestEpoch = await restoreBest(config.model, state, files);
+  await emit(callbacks, 'onTrainEnd', { history: state.history, stopReason }, run);
+  return {
+    history: state.history,
+    stopReason,
+    ...(stopReason === request?.reason && request.detail ? { stopDetail: request.detail } : {}),
+    bestEpoch,
+    resumedFromEpoch: state.startEpoch,
+  };
+}
 
-  for (let epoch = startEpoch + 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
-    await emit(callbacks, 'onEpochBegin', { epoch });
-    // Read after the callbacks: one may unfreeze layers (gradual unfreezing) and regroup.
-    const variables = optimizer.variables();
-    let lossSum = 0;
-    let seen = 0;
-    let batchIndex = 0;
-    let lr = 0;
-    // Loader epochs are 0-based and seeded by index: the same batches whether resumed or not.
-    for await (const batch of train.epoch(epoch - 1)) {
-      const info: BatchInfo = { epoch, batch: batchIndex++, step, size: batch.samples.length };
-      await emit(callbacks, 'onBatchBegin', info);
-      lr = plateau ? plateau.lr : lrAt(step, totalSteps, config.schedule);
-      const { value, grads } = withSeededMathRandom(seed, step, () =>
-        tf.variableGrads(() => config.loss(batch, info), variables),
-      );
+/** With `resume` and a checkpoint: weights, optimizer, trackers and history as it left them. */
+async function restoreRun<B extends TrainBatch>(
+  config: FitConfig<B>,
+  files: RunFiles | undefined,
+  state: LoopState,
+  onResume: (epoch: number) => Promise<void>,
+): Promise<boolean> {
+  const resumed = await files?.resumePoint(config.resume);
+  if (!resumed) return false;
+  assignWeights(config.model, resumed.weights, resumed.path);
+  await onResume(resumed.state.epoch);
+  config.optimizer.setState(resumed.state.optimizer);
+  const extra = resumed.state.extra as Extra;
+  state.history = extra.history;
+  if (extra.plateau) state.plateau = ReduceLROnPlateau.fromJSON(extra.plateau);
+  if (extra.earlyStopping) state.early = EarlyStopping.fromJSON(extra.earlyStopping);
+  state.startEpoch = state.epoch = resumed.state.epoch;
+  state.step = resumed.state.step;
+  return true;
+}
+
+/** One epoch's batches; undefined when a stop request cut it short (nothing of it is kept). */
+async function trainEpoch<B extends TrainBatch>(
+  config: FitConfig<B>,
+  state: LoopState,
+  run: RunContext,
+): Promise<{ loss: number; lr: number } | undefined> {
+  const callbacks = config.callbacks ?? [];
+  const totalSteps = Math.max(1, config.epochs * config.train.numBatches);
+  // Read after onEpochBegin: a callback may unfreeze layers (gradual unfreezing) and regroup.
+  const variables = config.optimizer.variables();
+  let lossSum = 0;
+  let seen = 0;
+  let batchIndex = 0;
+  let lr = 0;
+  // Loader epochs are 0-based and seeded by index: the same batches whether resumed or not.
+  for await (const batch of config.train.epoch(state.epoch - 1)) {
+    if (run.stopRequest) {
       batch.x.dispose();
-      const loss = (await value.data())[0];
-      value.dispose();
-      if (!Number.isFinite(loss)) {
-        tf.dispose(grads);
-        throw new NonFiniteError(
-          `loss became ${loss} at epoch ${epoch}, batch ${info.batch} (step ${step}); training stopped. ` +
-            'The last checkpoint is intact. Try a lower learning rate or gradient clipping (clipNorm).',
-        );
-      }
-      let applied = grads;
-      if (config.clipNorm !== undefined) {
-        const clip = await clipByGlobalNorm(grads, config.clipNorm);
-        if (!clip.finite) {
-          tf.dispose(grads);
-          throw new NonFiniteError(
-            `gradient norm became ${clip.norm} at epoch ${epoch}, step ${step}; training stopped. The last checkpoint is intact.`,
-          );
-        }
-        applied = clip.grads;
-      }
-      optimizer.step(applied, lr);
-      tf.dispose(grads);
-      if (applied !== grads) tf.dispose(applied);
-      lossSum += loss * info.size;
-      seen += info.size;
-      await emit(callbacks, 'onBatchEnd', { ...info, loss, lr });
-      step++;
+      return undefined;
     }
-
-    const record: EpochRecord = {
-      epoch,
-      loss: seen ? lossSum / seen : Number.NaN,
-      lr,
-      ...(await config.validate?.(epoch)),
+    const info: BatchInfo = {
+      epoch: state.epoch,
+      batch: batchIndex++,
+      step: state.step,
+      size: batch.samples.length,
     };
-    if (plateau && config.plateau) {
-      const metric = record[config.plateau.monitor];
-      if (typeof metric === 'number') plateau.step(metric);
-    }
-    let improved = false;
-    if (early) {
-      const decision = early.update(epoch, record as Record<string, number>);
-      improved = decision.improved;
-      if (decision.stop) stopReason = 'early-stopping';
-    }
-    history.push(record);
-    await log?.append(record);
-
-    if (checkpointDir && bestDir) {
-      const extra: Extra = { history, plateau: plateau?.toJSON(), earlyStopping: early?.toJSON() };
-      const state = { epoch, step, optimizer: await optimizer.getState(), extra };
-      if (improved) await saveCheckpoint(bestDir, model, state, { keep: 1 });
-      await saveCheckpoint(checkpointDir, model, state);
-    } else if (improved) {
-      bestInMemory = await snapshotWeights(model);
-    }
-    await emit(callbacks, 'onEpochEnd', record);
+    await emit(callbacks, 'onBatchBegin', info, run);
+    lr = state.plateau ? state.plateau.lr : lrAt(state.step, totalSteps, config.schedule);
+    const loss = await trainStep(config, batch, info, variables, lr);
+    lossSum += loss * info.size;
+    seen += info.size;
+    state.step++;
+    state.logs = { loss, lr };
+    await emit(callbacks, 'onBatchEnd', { ...info, loss, lr }, run);
   }
+  return { loss: seen ? lossSum / seen : Number.NaN, lr };
+}
 
-  // Early stopping ends with the best epoch's weights, not the last.
-  const bestEpoch = early?.bestEpoch ?? null;
-  if (early && bestEpoch !== null) {
-    const best = bestDir ? await loadLatestCheckpoint(bestDir) : undefined;
-    if (best && best.state.epoch === bestEpoch) assignWeights(model, best.weights, best.path);
-    else if (bestInMemory) restoreWeights(model, bestInMemory);
+/** One optimizer step on `batch` (whose tensor it disposes); returns the batch's loss. */
+async function trainStep<B extends TrainBatch>(
+  config: FitConfig<B>,
+  batch: B,
+  info: BatchInfo,
+  variables: tf.Variable[],
+  lr: number,
+): Promise<number> {
+  const { value, grads } = withSeededMathRandom(config.seed, info.step, () =>
+    tf.variableGrads(() => config.loss(batch, info), variables),
+  );
+  batch.x.dispose();
+  const loss = (await value.data())[0];
+  value.dispose();
+  if (!Number.isFinite(loss)) {
+    tf.dispose(grads);
+    throw new NonFiniteError(
+      `loss became ${loss} at epoch ${info.epoch}, batch ${info.batch} (step ${info.step}); training stopped. ` +
+        'The last checkpoint is intact. Try a lower learning rate or gradient clipping (clipNorm).',
+    );
   }
-  await emit(callbacks, 'onTrainEnd', { history, stopReason });
-  return { history, stopReason, bestEpoch, resumedFromEpoch: startEpoch };
+  let applied = grads;
+  if (config.clipNorm !== undefined) {
+    const clip = await clipByGlobalNorm(grads, config.clipNorm);
+    if (!clip.finite) {
+      tf.dispose(grads);
+      throw new NonFiniteError(
+        `gradient norm became ${clip.norm} at epoch ${info.epoch}, step ${info.step}; training stopped. The last checkpoint is intact.`,
+      );
+    }
+    applied = clip.grads;
+  }
+  config.optimizer.step(applied, lr);
+  tf.dispose(grads);
+  if (applied !== grads) tf.dispose(applied);
+  return loss;
+}
+
+/** Validation, plateau and early stopping, the log line and the checkpoint of a finished epoch. */
+async function endEpoch<B extends TrainBatch>(
+  config: FitConfig<B>,
+  state: LoopState,
+  files: RunFiles | undefined,
+  log: MetricsLog | undefined,
+  totals: { epoch: number; loss: number; lr: number },
+): Promise<{ record: EpochRecord; earlyStop: boolean }> {
+  const { epoch } = totals;
+  const record: EpochRecord = { ...totals, ...(await config.validate?.(epoch)) };
+  if (state.plateau && config.plateau) {
+    const metric = record[config.plateau.monitor];
+    if (typeof metric === 'number') state.plateau.step(metric);
+  }
+  const decision = state.early?.update(epoch, record as Record<string, number>);
+  state.history.push(record);
+  state.logs = record;
+  await log?.append(record);
+
+  if (files) {
+    const extra: Extra = {
+      history: state.history,
+      plateau: state.plateau?.toJSON(),
+      earlyStopping: state.early?.toJSON(),
+    };
+    const saved = { epoch, step: state.step, optimizer: await config.optimizer.getState(), extra };
+    await files.save(config.model, saved, decision?.improved ?? false);
+  } else if (decision?.improved) {
+    state.bestInMemory = await snapshotWeights(config.model);
+  }
+  return { record, earlyStop: decision?.stop ?? false };
+}
+
+/** Early stopping ends with the best epoch's weights, not the last; returns that epoch. */
+async function restoreBest(
+  model: tf.LayersModel,
+  state: LoopState,
+  files: RunFiles | undefined,
+): Promise<number | null> {
+  const bestEpoch = state.early?.bestEpoch ?? null;
+  if (bestEpoch === null) return null;
+  const best = files && (await files.bestOf(bestEpoch));
+  if (best) assignWeights(model, best.weights, best.path);
+  else if (state.bestInMemory) restoreWeights(model, state.bestInMemory);
+  return bestEpoch;
 }

@@ -4,6 +4,7 @@
 // evaluator embed each test image once; 'adapting' learners (maml, reptile) change the body per
 // episode and see the episode's cut features.
 import type * as tf from '@tensorflow/tfjs';
+import type { NamedArray } from '../../train/tensor-blob.js';
 
 export const FEWSHOT_METHODS = [
   'centroid',
@@ -31,12 +32,29 @@ export interface MetaStepResult {
   accuracy: number;
 }
 
+/** What a meta-training step changes besides the metaVariables' values, for checkpoints. */
+export interface MetaTrainingState {
+  /** Optimizer slots (moments), in the learner's own order. */
+  slots: NamedArray[];
+  /** Step counts and flags (optimizer iterations, annealing step, variables created lazily). */
+  counters: Record<string, number>;
+}
+
 interface LearnerBase {
   readonly method: FewShotMethodName;
   /** One outer update from a batch of episodes. Absent: the method has nothing to meta-train. */
   metaStep?(episodes: EpisodeTensors[]): Promise<MetaStepResult>;
   /** The meta-learned state (body and head weights): snapshotted to keep the best validation step. */
   metaVariables(): tf.Variable[];
+  /**
+   * Variables meta-training changes without a gradient (the body's BatchNorm moving statistics):
+   * checkpointed with metaVariables so a resumed run continues from the very same network.
+   */
+  statisticVariables?(): tf.Variable[];
+  /** With metaStep: the rest of its state, so meta-training can resume from a checkpoint. */
+  getTrainingState?(): Promise<MetaTrainingState>;
+  /** Restores that state on a fresh learner, before its metaVariables are assigned (it may add some). */
+  setTrainingState?(state: MetaTrainingState): Promise<void>;
   /** Settings worth reporting (inner steps, learning rates, metric, …). */
   describe(): Record<string, unknown>;
   dispose(): void;

@@ -108,3 +108,8 @@ export async function createFewShotNetwork(
   });
   return { ...common, prefix, body: modelAfter(model, cut), cut };
 }
+
+/** The body's weights that train without a gradient (BatchNorm moving statistics, frozen layers). */
+export function bodyStatistics(network: Pick<FewShotNetwork, 'body'>): tf.Variable[] {
+  return network.body.nonTrainableWeights.map((w) => w.read() as tf.Variable);
+}

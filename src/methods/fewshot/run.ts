@@ -2,7 +2,9 @@
 // disjoint meta-train / meta-val / meta-test pools, caches every pool image's features at the
 // network's cut once (the frozen part is the same for every method), fixes the test episodes by
 // seed, then for each method: a fresh network, its untrained score (meta-learners), meta-training
-// with validation, and the score on the very same test episodes.
+// with validation (checkpointed under out/meta-train/<method>/, so `resume` continues it), and
+// the score on the very same test episodes.
+import path from 'node:path';
 import { openSource } from '../../data/index.js';
 import type { DataSource } from '../../data/types.js';
 import { badInput } from '../../errors.js';
@@ -41,7 +43,8 @@ export interface MethodResult {
 }
 
 export interface FewShotPools {
-  train: SamplePool;
+  /** Absent when no method meta-trains and the class lists leave no meta-train class. */
+  train?: SamplePool;
   val?: SamplePool;
   test: SamplePool;
 }
@@ -68,6 +71,11 @@ const META_LEARNED: ReadonlySet<FewShotMethodName> = new Set([
   'anil',
   'reptile',
 ]);
+
+/** Whether any method of the run meta-trains (only then are meta-train classes needed). */
+export function needsMetaTraining(config: FewShotConfig): boolean {
+  return config.metaSteps > 0 && config.methods.some((m) => META_LEARNED.has(m));
+}
 
 export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
   const opts = { skipBad: config.skipBad };
@@ -103,10 +111,15 @@ export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
     seed: config.seed,
     role,
   });
-  if (!split.train?.length) throw badInput(`no meta-train classes left in ${source.name}`);
+  if (!split.train?.length && needsMetaTraining(config)) {
+    const meta = config.methods.filter((m) => META_LEARNED.has(m));
+    throw badInput(
+      `no meta-train classes left in ${source.name} (trainClasses, valClasses, testClasses): ${meta.join(', ')} meta-train${meta.length === 1 ? 's' : ''} on them; the training-free methods (centroid, finetune-head) need none`,
+    );
+  }
   if (!split.test?.length) throw badInput(`no meta-test classes left in ${testSource.name}`);
   return {
-    train: buildPool(source, split.train, poolOpts('train')),
+    train: split.train?.length ? buildPool(source, split.train, poolOpts('train')) : undefined,
     val: split.val?.length ? buildPool(source, split.val, poolOpts('val')) : undefined,
     test: buildPool(testSource, split.test, poolOpts('test')),
   };
@@ -147,7 +160,7 @@ export async function runFewShot(
     shots: config.trainShots,
     queries: config.queries,
   };
-  const needsMeta = config.methods.some((m) => META_LEARNED.has(m)) && config.metaSteps > 0;
+  const needsMeta = needsMetaTraining(config);
   const testEpisodes = new Map(
     config.shots.map((k) => [
       k,
@@ -159,7 +172,7 @@ export async function runFewShot(
       ),
     ]),
   );
-  if (needsMeta) checkSpec(pools.train, trainSpec);
+  if (needsMeta) checkSpec(pools.train!, trainSpec);
   const valShots = Math.max(...config.shots);
   const valEpisodes =
     needsMeta && pools.val && config.valEpisodes > 0
@@ -210,13 +223,15 @@ export async function runFewShot(
       t = performance.now();
       if (metaLearned) {
         say(`${method}: meta-training ${config.metaSteps} steps`);
-        ({ history, bestStep } = await metaTrain(learner, caches.train!, pools.train, {
+        ({ history, bestStep } = await metaTrain(learner, caches.train!, pools.train!, {
           steps: config.metaSteps,
           metaBatch: config.metaBatch,
           spec: trainSpec,
           evalEvery: config.evalEvery,
           seed: config.seed,
           val: valEpisodes && caches.val ? { cache: caches.val, episodes: valEpisodes } : undefined,
+          outDir: path.join(config.out, 'meta-train', method),
+          resume: config.resume,
           onRecord: (r) =>
             say(
               `${method} step ${r.step}: loss ${r.loss.toFixed(3)} acc ${(r.accuracy * 100).toFixed(1)}%${r.valAccuracy === undefined ? '' : ` val ${(r.valAccuracy * 100).toFixed(1)}%`}`,

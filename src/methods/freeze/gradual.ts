@@ -86,6 +86,8 @@ export interface GradualUnfreezing extends Callback {
   applyEpoch(epoch: number): FreezeResult | undefined;
   /** Blocks unfrozen now. */
   readonly unfrozen: number;
+  /** Applies the schedule at the epoch's start; it needs no run context, so callers may call it. */
+  onEpochBegin(info: { epoch: number }): void;
 }
 
 /**

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EmbeddingLearner } from '../learner.js';
 import { argmaxRows } from '../losses.js';
+import { bodyStatistics } from '../network.js';
+import { adamCheckpointing } from './adam-state.js';
 import {
   chooseOrder,
   disposeReplaced,
@@ -67,7 +69,9 @@ export function createAnil(network: MetaNetwork, options: MamlOptionsInput = {})
       tf.dispose(grads);
       return { loss, accuracy };
     },
+    statisticVariables: () => bodyStatistics(network),
     metaVariables: () => model.variables(),
+    ...adamCheckpointing(optimizer),
     describe: () => ({
       innerSteps: o.innerSteps,
       testInnerSteps: o.testInnerSteps,

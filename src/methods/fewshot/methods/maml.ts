@@ -10,6 +10,8 @@ import { badUsage } from '../../../errors.js';
 import type { AdaptingLearner, EpisodeTensors, MetaStepResult } from '../learner.js';
 import { accuracyOf, argmaxRows, prototypes } from '../losses.js';
 import type { FewShotNetwork } from '../network.js';
+import { bodyStatistics } from '../network.js';
+import { adamCheckpointing } from './adam-state.js';
 import {
   gradientsOf,
   type LayerVariable,
@@ -395,7 +397,9 @@ export function createMaml(network: MetaNetwork, options: MamlOptionsInput = {})
         return fast;
       });
     },
+    statisticVariables: () => bodyStatistics(network),
     metaVariables: () => model.variables(),
+    ...adamCheckpointing(optimizer),
     describe: () => ({
       innerSteps: o.innerSteps,
       testInnerSteps: o.testInnerSteps,

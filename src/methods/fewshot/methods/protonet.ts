@@ -16,6 +16,8 @@ import {
   prototypes,
 } from '../losses.js';
 import type { FewShotNetwork } from '../network.js';
+import { bodyStatistics } from '../network.js';
+import { adamState, restoreAdam } from './adam-state.js';
 import { embedWith, prototypeLogits } from './centroid.js';
 
 export interface ProtonetOptions {
@@ -27,6 +29,9 @@ export function metaVariablesOf(network: FewShotNetwork): tf.Variable[] {
 }
 
 const INITIAL_LOGIT = 5;
+
+const scaleVariable = (logValue: number) =>
+  tf.variable(tf.scalar(logValue), true, 'protonet_log_scale');
 
 export function createProtonet(
   network: FewShotNetwork,
@@ -57,10 +62,8 @@ export function createProtonet(
             }) as tf.Tensor2D;
             const protos = prototypes(emb.slice([0, 0], [ns, -1]), e.supportLabels, e.ways);
             const distances = negSquaredDistances(emb.slice([ns, 0], [-1, -1]), protos);
-            logScale ??= tf.variable(
-              tf.scalar(Math.log(INITIAL_LOGIT / -tf.mean(distances).dataSync()[0]!)),
-              true,
-              'protonet_log_scale',
+            logScale ??= scaleVariable(
+              Math.log(INITIAL_LOGIT / -tf.mean(distances).dataSync()[0]!),
             );
             const logits = tf.mul(distances, tf.exp(logScale)) as tf.Tensor2D;
             predictions.push(tf.keep(tf.argMax(logits, 1)));
@@ -78,7 +81,17 @@ export function createProtonet(
       tf.dispose([loss, ...predictions]);
       return { loss: value, accuracy: accuracy / episodes.length };
     },
+    statisticVariables: () => bodyStatistics(network),
     metaVariables: () => (logScale ? [...variables, logScale] : variables),
+    async getTrainingState() {
+      const state = await adamState(optimizer);
+      return { ...state, counters: { ...state.counters, scaled: logScale ? 1 : 0 } };
+    },
+    async setTrainingState(state) {
+      await restoreAdam(optimizer, state);
+      // Its value comes with the meta-variables; it must exist for them to be assigned.
+      if (state.counters.scaled) logScale ??= tf.tidy(() => scaleVariable(0));
+    },
     describe: () => ({ metric: 'squared euclidean', lr: options.lr, optimizer: 'adam' }),
     dispose: () => {
       optimizer.dispose();

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AdaptingLearner, EpisodeTensors } from '../learner.js';
 import { accuracyOf } from '../losses.js';
+import { bodyStatistics } from '../network.js';
 import {
   type Batch,
   disposeReplaced,
@@ -139,7 +140,24 @@ export function createReptile(
         return fast;
       });
     },
+    statisticVariables: () => bodyStatistics(network),
     metaVariables: () => model.variables(),
+    async getTrainingState() {
+      const slots = await Promise.all(
+        (adam?.v ?? []).map(async (v) => ({
+          shape: [...v.shape],
+          values: Float32Array.from(await v.data()),
+        })),
+      );
+      return { slots, counters: { step, adamSteps: adam?.t ?? 0 } };
+    },
+    async setTrainingState(state) {
+      step = state.counters.step ?? 0;
+      if (!adam) return;
+      tf.dispose(adam.v);
+      adam.v = state.slots.map((s) => tf.tensor(s.values, s.shape));
+      adam.t = state.counters.adamSteps ?? 0;
+    },
     describe: () => ({
       innerSteps: o.innerSteps,
       testInnerSteps: o.testInnerSteps,
