@@ -16,7 +16,13 @@ export { type Prediction, predictSamples } from './bundle/predict.js';
 export * as detectionData from './data/detection/index.js';
 export * from './data/index.js';
 export * as segmentationData from './data/segmentation/index.js';
-export { type EngineInfo, type EngineOptions, initEngine, probeBackends } from './engine/index.js';
+export {
+  type EngineInfo,
+  type EngineOptions,
+  ensureEngine,
+  initEngine,
+  probeBackends,
+} from './engine/index.js';
 export { badInput, badUsage, VisiontuneError } from './errors.js';
 export { type AdaptResult, adapt } from './methods/adapt/adapt.js';
 export {

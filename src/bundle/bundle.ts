@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileIO, writeFileAtomic } from '../engine/file-io.js';
+import { ensureEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
 import { version } from '../version.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
@@ -116,6 +117,7 @@ export async function readBundleMeta(location: string): Promise<BundleMeta> {
 
 /** The bundle in `location` (a bundle folder or a run's output folder) with its model loaded. */
 export async function loadBundle(location: string): Promise<LoadedBundle> {
+  await ensureEngine();
   const dir = await locateBundle(location);
   const meta = await readBundleMeta(dir);
   const model = await tf.loadLayersModel(fileIO(dir));

@@ -122,6 +122,15 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   throw new Error(`no TensorFlow.js backend could start: ${skipped.join('; ')}`);
 }
 
+/**
+ * The engine in use, started the way the CLI starts it (auto, or $VISIONTUNE_BACKEND) when
+ * nothing has started one yet. Library entry points call it, so a library user gets the fastest
+ * backend without a set-up call, and one who called initEngine keeps their choice.
+ */
+export async function ensureEngine(): Promise<EngineInfo> {
+  return current ?? initEngine();
+}
+
 /** The engine chosen by the last initEngine call, if any. */
 export function engineInfo(): EngineInfo | undefined {
   return current;

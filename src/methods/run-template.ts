@@ -7,6 +7,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
 import { writeFileAtomic } from '../engine/file-io.js';
+import { ensureEngine } from '../engine/index.js';
 import { modelCardFromReport } from '../report/model-card.js';
 import type { LrStep, RunReport } from '../report/types.js';
 import { writeModelCard, writeReport } from '../report/write.js';
@@ -157,6 +158,7 @@ export async function runTask<
   const started = performance.now();
   // Resolving is idempotent: the CLI passes a configuration it has resolved already.
   const config = task.resolve(input as Record<string, unknown>);
+  await ensureEngine();
   const log = (line: string) => hooks.log?.(line);
   const opened = { config, log, data: await task.openData({ config, log }) };
   const built = { ...opened, model: await task.buildModel(opened) };

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { openSource } from '../../data/index.js';
 import type { DataSource } from '../../data/types.js';
+import { ensureEngine } from '../../engine/index.js';
 import { badInput } from '../../errors.js';
 import { cacheFeatures, type FeatureCache } from './cache.js';
 import { type FewShotConfig, type FewShotConfigInput, resolveFewShotConfig } from './config.js';
@@ -152,6 +153,7 @@ export async function runFewShot(
   hooks: FewShotRunHooks = {},
 ): Promise<FewShotRunResult> {
   const config = resolveFewShotConfig(input as Record<string, unknown>);
+  await ensureEngine();
   const started = performance.now();
   const say = hooks.status ?? (() => {});
   const pools = await openPools(config);

@@ -12,6 +12,7 @@ import {
 } from '../../../bundle/bundle.js';
 import { opt } from '../../../config/options.js';
 import type { DataSource } from '../../../data/types.js';
+import { ensureEngine } from '../../../engine/index.js';
 import { badInput, badUsage } from '../../../errors.js';
 import { parseLayers } from '../../../util/merge-layers.js';
 import { classRecords, countShots, requireFewShot } from './bundle-meta.js';
@@ -60,6 +61,7 @@ function denseHead(bundle: LoadedBundle): tf.layers.Layer {
 export async function addClasses(options: AddClassesOptions): Promise<FewShotResult> {
   const { bundle: given, support, save, onStart, onBatch, ...rest } = options;
   const settings = parseLayers(addClassesSettingsSchema, 'few-shot add', [rest]);
+  await ensureEngine();
   const bundle = typeof given === 'string' ? await loadBundle(given) : given;
   const fewshot = requireFewShot(bundle.meta, bundle.dir);
   // A folder given (a bundle or a run folder) is replaced where the bundle itself lies.

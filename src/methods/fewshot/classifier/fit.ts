@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type NewBundleMeta, saveBundle } from '../../../bundle/bundle.js';
 import { opt } from '../../../config/options.js';
 import type { DataSource } from '../../../data/types.js';
+import { ensureEngine } from '../../../engine/index.js';
 import { L2Normalize } from '../../../heads/l2-normalize.js';
 import { Standardize } from '../../../heads/standardize.js';
 import { parseLayers } from '../../../util/merge-layers.js';
@@ -106,6 +107,7 @@ function freeName(model: tf.LayersModel, base: string): string {
 export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<FewShotResult> {
   const { support, pretrained, log, onStart, onBatch, ...given } = options;
   const settings = parseLayers(fitFewShotSettingsSchema, 'few-shot fit', [given]);
+  await ensureEngine();
   const { metric, finetuneSteps: steps, finetuneLr: lr } = settings;
   const chosen = selectSupport(support, {
     shots: settings.shots,
