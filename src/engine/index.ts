@@ -123,12 +123,13 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
 }
 
 /**
- * The engine in use, started the way the CLI starts it (auto, or $VISIONTUNE_BACKEND) when
- * nothing has started one yet. Library entry points call it, so a library user gets the fastest
- * backend without a set-up call, and one who called initEngine keeps their choice.
+ * Starts the engine the way the CLI does (auto, or $VISIONTUNE_BACKEND) when nothing has chosen a
+ * backend yet. Library entry points call it, so a library user gets the fastest backend without a
+ * set-up call; one who called initEngine, or already runs tensors on a backend of their choice
+ * (tf.setBackend, or any op), keeps it: switching would strand their tensors on the old one.
  */
-export async function ensureEngine(): Promise<EngineInfo> {
-  return current ?? initEngine();
+export async function ensureEngine(): Promise<void> {
+  if (!current && !tf.engine().backendName) await initEngine();
 }
 
 /** The engine chosen by the last initEngine call, if any. */
