@@ -94,7 +94,10 @@ test('export and predict --engine refuse what they cannot do, with exit 2', asyn
   const file = path.join(work, 'other.onnx');
   const format = await runCli(['export', '--model', bundle, '--out', file, '--format', 'tflite']);
   assert.equal(format.code, 2);
-  assert.match(format.stderr, /--format <format>' argument 'tflite' is invalid\. Allowed choices are onnx/);
+  assert.match(
+    format.stderr,
+    /--format <format>' argument 'tflite' is invalid\. Allowed choices are onnx/,
+  );
   const notBundle = await runCli(['export', '--model', images, '--out', file]);
   assert.equal(notBundle.code, 2);
   assert.match(notBundle.stderr, /not a visiontune bundle/);
