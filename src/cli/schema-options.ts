@@ -17,6 +17,13 @@ export interface FieldJson {
   default?: unknown;
 }
 
+/** A field's JSON with today's registry names as its values (or its items' values). */
+function withChoices(json: FieldJson = {}, names: readonly string[]): FieldJson {
+  if (json.type === 'array' && json.items)
+    return { ...json, items: { ...json.items, enum: [...names] } };
+  return { ...json, enum: [...names] };
+}
+
 /** One flag: the commander attribute it fills, the field it sets, and a fixed value if any. */
 export interface Binding {
   attribute: string;
@@ -176,8 +183,7 @@ export function addSchemaOptions(
     }
     const required = json.required?.includes(field) ?? false;
     // Registry names are checked by zod at resolve time; the flag offers today's names.
-    if (meta.choices)
-      json.properties[field] = { ...json.properties[field], enum: [...meta.choices()] };
+    if (meta.choices) json.properties[field] = withChoices(json.properties[field], meta.choices());
     for (const { flag, option, fixed } of flagsOf(
       field,
       json.properties[field] ?? {},

@@ -7,6 +7,9 @@ import { resnetTiny } from '../backbones/resnet-tiny.js';
 import { ConfigError, VisiontuneError } from '../errors.js';
 import { resolveAdaptConfig } from '../methods/adapt/config.js';
 import { adaptMethods, registerAdaptMethod } from '../methods/adapt/methods/index.js';
+import { parseMethods, resolveFewShotConfig } from '../methods/fewshot/config.js';
+import { fewShotMethods, registerFewShotMethod } from '../methods/fewshot/methods/index.js';
+import { needsMetaTraining } from '../methods/fewshot/run.js';
 import { parseLayers } from './merge-layers.js';
 import { Registry } from './registry.js';
 
@@ -57,4 +60,17 @@ test('a registered backbone is built by createModel under its name', async () =>
   const { model, config } = await createModel('my_tiny_net', { pretrained: false });
   assert.equal(config.embeddingDim, resnetTiny.config.embeddingDim);
   model.dispose();
+});
+
+test('a registered few-shot method is accepted by the configuration, built by name, and its meta-training flag counts', () => {
+  assert.throws(() => resolveFewShotConfig({ data: 'mnist', methods: ['nearest'] }), /methods\.0/);
+  registerFewShotMethod('nearest', {
+    metaLearned: false,
+    create: (network, config) => fewShotMethods.get('centroid').create(network, config),
+  });
+  const config = resolveFewShotConfig({ data: 'mnist', methods: ['nearest'] });
+  assert.deepEqual(config.methods, ['nearest']);
+  assert.equal(needsMetaTraining(config), false);
+  assert.equal(needsMetaTraining({ ...config, methods: ['nearest', 'protonet'] }), true);
+  assert.ok(parseMethods('all').includes('nearest'));
 });

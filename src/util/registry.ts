@@ -43,12 +43,16 @@ export class Registry<T> {
     return entry;
   }
 
-  /** A configuration field holding the name of an entry (checked when the config resolves). */
-  nameField(description: string, defaultName: string) {
-    const name = z.string().refine((n) => this.has(n), {
+  /** A name that must be registered when the configuration resolves. */
+  nameSchema() {
+    return z.string().refine((n) => this.has(n), {
       error: (issue) => `unknown ${this.what} '${issue.input}' (known: ${this.names().join(', ')})`,
     });
-    return opt(name.default(defaultName), description, {
+  }
+
+  /** A configuration field holding the name of an entry (checked when the config resolves). */
+  nameField(description: string, defaultName: string) {
+    return opt(this.nameSchema().default(defaultName), description, {
       choices: () => this.names(),
       arg: 'name',
     });

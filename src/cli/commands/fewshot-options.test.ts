@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CommanderError } from 'commander';
-import { FEWSHOT_METHODS } from '../../methods/fewshot/learner.js';
+import { FEWSHOT_METHODS } from '../../methods/fewshot/methods/index.js';
 import { resolveCommandLine } from '../resolve-cli.js';
 import { fewshotCommand } from './fewshot.js';
 

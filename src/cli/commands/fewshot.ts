@@ -11,7 +11,8 @@ import {
   parseMethod,
   resolveFewShotConfig,
 } from '../../methods/fewshot/config.js';
-import { FEWSHOT_METHODS, type FewShotMethodName } from '../../methods/fewshot/learner.js';
+import type { FewShotMethodName } from '../../methods/fewshot/learner.js';
+import { FEWSHOT_METHODS } from '../../methods/fewshot/methods/index.js';
 import {
   fewShotReport,
   saveMetaTrainedBundle,

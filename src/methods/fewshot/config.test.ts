@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, VisiontuneError } from '../../errors.js';
 import { parseMethod, parseMethods, resolveFewShotConfig } from './config.js';
-import { FEWSHOT_METHODS } from './learner.js';
+import { FEWSHOT_METHODS } from './methods/index.js';
 
 test('few-shot defaults and precedence', () => {
   const config = resolveFewShotConfig({ data: 'fashion-mnist' });

@@ -8,7 +8,8 @@ import { outField, resumeField, seedField, skipBadField } from '../../config/run
 import { badUsage } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 import { parseCount } from './episodes.js';
-import { FEWSHOT_METHODS, type FewShotMethodName } from './learner.js';
+import type { FewShotMethodName } from './learner.js';
+import { fewShotMethods } from './methods/index.js';
 
 const count = z.union([
   z.number().int().positive(),
@@ -17,14 +18,16 @@ const count = z.union([
 
 /** One method name as typed on the command line. */
 export function parseMethod(name: string): FewShotMethodName {
-  if (!(FEWSHOT_METHODS as readonly string[]).includes(name))
-    throw badUsage(`unknown method '${name}' (known: ${FEWSHOT_METHODS.join(', ')}, or all)`);
+  if (!fewShotMethods.has(name))
+    throw badUsage(
+      `unknown method '${name}' (known: ${fewShotMethods.names().join(', ')}, or all)`,
+    );
   return name as FewShotMethodName;
 }
 
 /** Methods as typed on the command line: comma-separated names, or 'all'. */
 export function parseMethods(text: string): FewShotMethodName[] {
-  if (text === 'all') return [...FEWSHOT_METHODS];
+  if (text === 'all') return fewShotMethods.names();
   return text.split(',').map((s) => parseMethod(s.trim()));
 }
 
@@ -46,9 +49,9 @@ export const fewShotConfigSchema = z.object({
     arg: 'list',
   }),
   methods: opt(
-    z.array(z.enum(FEWSHOT_METHODS)).min(1).default(['centroid']),
+    z.array(fewShotMethods.nameSchema()).min(1).default(['centroid']),
     "methods, comma-separated, or 'all'",
-    { flag: 'method', arg: 'list', parse: parseMethods },
+    { flag: 'method', arg: 'list', parse: parseMethods, choices: () => fewShotMethods.names() },
   ),
   backbone: opt(
     z.string().default('mobilenet_v2'),

@@ -6,7 +6,13 @@ export * from './episodes.js';
 export { evaluateEpisodes } from './evaluate.js';
 export * from './learner.js';
 export { metaTrain } from './meta-train.js';
-export { createLearner } from './methods/index.js';
+export {
+  createLearner,
+  FEWSHOT_METHODS,
+  type FewShotMethodEntry,
+  fewShotMethods,
+  registerFewShotMethod,
+} from './methods/index.js';
 export { createFewShotNetwork, type FewShotNetwork } from './network.js';
 export { fewShotReport, saveMetaTrainedBundle, writeResults } from './outputs.js';
 export { buildPool, type SamplePool } from './pools.js';

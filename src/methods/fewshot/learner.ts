@@ -6,15 +6,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { NamedArray } from '../../train/tensor-blob.js';
 
-export const FEWSHOT_METHODS = [
-  'centroid',
-  'finetune-head',
-  'protonet',
-  'maml',
-  'anil',
-  'reptile',
-] as const;
-export type FewShotMethodName = (typeof FEWSHOT_METHODS)[number];
+/** A registered few-shot method's name (methods/index.ts: the built-ins, registerFewShotMethod). */
+export type FewShotMethodName = string;
 
 /** An episode as tensors of cut features; labels are episode labels 0..ways-1. */
 export interface EpisodeTensors {

@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import { initEngine } from '../../engine/index.js';
 import { VisiontuneError } from '../../errors.js';
 import { resolveFewShotConfig } from './config.js';
-import { FEWSHOT_METHODS } from './learner.js';
+import { FEWSHOT_METHODS } from './methods/index.js';
 import { type MethodResult, runFewShot } from './run.js';
 
 before(async () => {

@@ -15,7 +15,7 @@ import { checkSpec, type Episode, type EpisodeSpec, fixedEpisodes } from './epis
 import { evaluateEpisodeSets } from './evaluate.js';
 import type { FewShotLearner, FewShotMethodName } from './learner.js';
 import { type MetaTrainRecord, metaTrain } from './meta-train.js';
-import { createLearner } from './methods/index.js';
+import { createLearner, fewShotMethods } from './methods/index.js';
 import { createFewShotNetwork, type FewShotNetwork } from './network.js';
 import {
   buildPool,
@@ -65,17 +65,9 @@ export interface FewShotRunResult {
   seconds: number;
 }
 
-/** Meta-learning methods, which have an untrained starting point to compare against. */
-const META_LEARNED: ReadonlySet<FewShotMethodName> = new Set([
-  'protonet',
-  'maml',
-  'anil',
-  'reptile',
-]);
-
 /** Whether any method of the run meta-trains (only then are meta-train classes needed). */
 export function needsMetaTraining(config: FewShotConfig): boolean {
-  return config.metaSteps > 0 && config.methods.some((m) => META_LEARNED.has(m));
+  return config.metaSteps > 0 && config.methods.some((m) => fewShotMethods.get(m).metaLearned);
 }
 
 export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
@@ -113,7 +105,7 @@ export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
     role,
   });
   if (!split.train?.length && needsMetaTraining(config)) {
-    const meta = config.methods.filter((m) => META_LEARNED.has(m));
+    const meta = config.methods.filter((m) => fewShotMethods.get(m).metaLearned);
     throw badInput(
       `no meta-train classes left in ${source.name} (trainClasses, valClasses, testClasses): ${meta.join(', ')} meta-train${meta.length === 1 ? 's' : ''} on them; the training-free methods (centroid, finetune-head) need none`,
     );
@@ -212,7 +204,7 @@ export async function runFewShot(
     const network = await createFewShotNetwork(networkOptions(config));
     const learner = createLearner(method, network, config);
     try {
-      const metaLearned = META_LEARNED.has(method) && config.metaSteps > 0;
+      const metaLearned = fewShotMethods.get(method).metaLearned && config.metaSteps > 0;
       let t = performance.now();
       let untrained: ShotResult[] | undefined;
       if (metaLearned) {
