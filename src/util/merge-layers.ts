@@ -20,8 +20,8 @@ function problemsOf(error: z.ZodError, input: Record<string, unknown>): FieldPro
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') return { fields: issue.keys, message: 'unknown field' };
     const field = issue.path.join('.') || '(config)';
-    const missing =
-      issue.code === 'invalid_type' && issue.path.length === 1 && input[field] === undefined;
+    // A field nobody set fails whatever its type (an enum says "invalid option"): say so plainly.
+    const missing = issue.path.length === 1 && input[field] === undefined;
     return { fields: [field], message: missing ? 'required' : issue.message };
   });
 }
