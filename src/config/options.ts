@@ -54,10 +54,3 @@ export function opt<T extends z.ZodType>(
 export function optionMetaOf(schema: z.ZodType, field: string): OptionMeta {
   return optionRegistry.get(schema) ?? { description: schema.description ?? field };
 }
-
-/** A field only the library sets (never a flag), with the reason. */
-export function internal<T extends z.ZodType>(schema: T, reason: string): T {
-  const described = schema.describe(reason) as T;
-  optionRegistry.add(described, { description: reason, internal: reason });
-  return described;
-}
