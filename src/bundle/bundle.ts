@@ -1,6 +1,5 @@
 // A trained model on disk: a folder with the TF.js model (model.json + weights) and
-// visiontune.json. Saving builds the whole folder beside the target and swaps it in,
-// so an interrupted save never leaves a half-written bundle.
+// visiontune.json. Finding and loading it here; saving in save.ts.
 // Registers the BatchNorm training fix before any model is deserialized.
 import '../backbones/batchnorm-fix.js';
 import '../backbones/relu-layer.js';
@@ -9,62 +8,17 @@ import '../heads/l2-normalize.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fileIO, writeFileAtomic } from '../engine/file-io.js';
+import { fileIO } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
-import { version } from '../version.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
 
-export type NewBundleMeta = Omit<BundleMeta, 'formatVersion' | 'createdAt' | 'visiontuneVersion'>;
+export { type NewBundleMeta, type SaveBundleOptions, saveBundle } from './save.js';
 
 export interface LoadedBundle {
   dir: string;
   model: tf.LayersModel;
   meta: BundleMeta;
-}
-
-export interface SaveBundleOptions {
-  /** Rewrites the model's artifacts (e.g. quantized weightSpecs/weightData) before they are
-   * written, so a transformed bundle gets the same staged, atomic save as any other. */
-  transformArtifacts?: (
-    artifacts: tf.io.ModelArtifacts,
-  ) => tf.io.ModelArtifacts | Promise<tf.io.ModelArtifacts>;
-}
-
-export async function saveBundle(
-  dir: string,
-  model: tf.LayersModel,
-  meta: NewBundleMeta,
-  options: SaveBundleOptions = {},
-): Promise<BundleMeta> {
-  const full: BundleMeta = bundleMetaSchema.parse({
-    ...meta,
-    formatVersion: BUNDLE_FORMAT_VERSION,
-    createdAt: new Date().toISOString(),
-    visiontuneVersion: version,
-  });
-  const target = path.resolve(dir);
-  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
-  const retired = `${target}.old-${process.pid}-${Date.now()}`;
-  try {
-    const io = fileIO(staging);
-    const transform = options.transformArtifacts;
-    await model.save(
-      transform ? { save: async (artifacts) => io.save!(await transform(artifacts)) } : io,
-    );
-    await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
-    const existed = await fs.stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (existed) await fs.rename(target, retired);
-    await fs.rename(staging, target);
-    if (existed) await fs.rm(retired, { recursive: true, force: true });
-  } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw err;
-  }
-  return full;
 }
 
 const isFile = (file: string) =>

@@ -6,6 +6,7 @@ import { ENGINES } from '../bundle/batch-model.js';
 import { opt } from '../config/options.js';
 import { BACKEND_CHOICES, type EngineInfo, initEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
+import { type InputPolicyOptions, inputPolicySchema, setInputPolicy } from '../guard/index.js';
 import { Output } from './output.js';
 
 /** How a command runs and talks, not what it computes: never part of a saved configuration. */
@@ -17,11 +18,18 @@ export const runtimeOptionsSchema = z.object({
   threads: opt(z.number().int().min(1).optional(), 'threads for backends that use them'),
   json: opt(z.boolean().default(false), 'print the result as JSON only'),
   quiet: opt(z.boolean().default(false), 'print only the result'),
+  ...inputPolicySchema.shape,
 });
 export type RuntimeOptions = z.output<typeof runtimeOptionsSchema>;
 
-/** Only the output mode, for commands that start no engine. */
-export const outputOptionsSchema = runtimeOptionsSchema.pick({ json: true, quiet: true });
+/** Only the output mode and the input policy, for commands that start no engine. */
+export const outputOptionsSchema = runtimeOptionsSchema.omit({ backend: true, threads: true });
+
+/** Puts the command line's input policy (--allow-outside-root, --max-pixels, …) in force. */
+export function applyInputPolicy(options: InputPolicyOptions): void {
+  const fields = Object.keys(inputPolicySchema.shape) as (keyof InputPolicyOptions)[];
+  setInputPolicy(Object.fromEntries(fields.map((f) => [f, options[f]])));
+}
 
 /** --engine for commands that run a bundle: TF.js, or its ONNX export in ONNX Runtime. */
 export const engineField = opt(

@@ -8,6 +8,7 @@ import type { EngineInfo } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { type ConfigLayer, parseLayers } from '../util/merge-layers.js';
 import {
+  applyInputPolicy,
   outputOptionsSchema,
   type RuntimeOptions,
   readConfigFile,
@@ -103,6 +104,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   command.action(async (...params: unknown[]) => {
     const cmd = params.at(-1) as Command;
     const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
+    applyInputPolicy(runtime);
     const config = (await declared.resolve(cmd)) as C;
     const started = spec.engine === false ? { out: new Output(runtime) } : await setUp(runtime);
     const context = { ...started, runtime, args: params.slice(0, -2), command: cmd };

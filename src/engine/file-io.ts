@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors.js';
+import { writeStep } from '../guard/fault.js';
 
 const SCHEME = 'file://';
 
@@ -32,7 +33,9 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
+    writeStep(`${tmp} written`);
     await fs.rename(tmp, file);
+    writeStep(`${file} in place`);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
