@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors.js';
 import { writeStep } from '../guard/fault.js';
+import { makeDirs } from '../guard/make-dirs.js';
 
 const SCHEME = 'file://';
 
@@ -19,7 +20,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array | readonly (string | Uint8Array)[],
 ): Promise<void> {
   const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const tmp = path.join(
     dir,
     `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,

@@ -15,16 +15,22 @@ export function isWithin(root: string, inner: string): boolean {
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
 }
 
-/** The real path of `p`, or of its deepest existing ancestor joined with the missing rest. */
-async function realish(p: string): Promise<string> {
+/**
+ * The real path of `p`; for a missing file, where it would be: a dangling symbolic link's target,
+ * or the real path of the deepest existing ancestor joined with the missing rest.
+ */
+async function realish(p: string, hops = 0): Promise<string> {
   try {
     return await fs.realpath(p);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    if (hops > 40) throw Object.assign(new Error('too many links'), { code: 'ELOOP' });
+    const link = await fs.readlink(p).catch(() => undefined);
+    if (link !== undefined) return realish(path.resolve(path.dirname(p), link), hops + 1);
     const parent = path.dirname(p);
     if (parent === p) return p;
-    return path.join(await realish(parent), path.basename(p));
+    return path.join(await realish(parent, hops), path.basename(p));
   }
 }
 

@@ -3,6 +3,7 @@
 export { type Confined, confine, isWithin } from './confine.js';
 export { writeStep } from './fault.js';
 export { acquireLock, type Lock } from './lock.js';
+export { makeDirs } from './make-dirs.js';
 export {
   type ClaimOptions,
   claimOutDir,

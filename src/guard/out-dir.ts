@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { badUsage } from '../errors.js';
 import { acquireLock, type Lock } from './lock.js';
+import { makeDirs } from './make-dirs.js';
 import { contentsOf, LOCK_FILE, readOwner, writeOwner } from './owner.js';
 import { fsReason } from './read-input.js';
 
@@ -48,7 +49,7 @@ export async function checkReplaceable(dir: string, options: ClaimOptions): Prom
   const what = options.what ?? `--out ${dir}`;
   const st = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
-    throw badUsage(`${what}: ${fsReason(err)}`);
+    throw badUsage(`${what}: cannot write there (${writeReason(err)})`);
   });
   if (!st) return false;
   if (!st.isDirectory()) {
@@ -86,7 +87,7 @@ export async function claimOutDir(dir: string, options: ClaimOptions): Promise<O
       lock = undefined;
       movedAside = await moveAside(target);
     }
-    await fs.mkdir(target, { recursive: true });
+    await makeDirs(target);
     lock ??= await acquireLock(lockFile, what);
     if (!(await readOwner(target))) await writeOwner(target, options.kind);
   } catch (err) {

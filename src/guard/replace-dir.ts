@@ -8,6 +8,7 @@ import path from 'node:path';
 import { badUsage } from '../errors.js';
 import { writeStep } from './fault.js';
 import { acquireLock, processAlive } from './lock.js';
+import { makeDirs } from './make-dirs.js';
 import { checkReplaceable, moveAside, writeReason } from './out-dir.js';
 import { LOCK_FILE, readOwner, writeOwner } from './owner.js';
 
@@ -105,7 +106,7 @@ export async function replaceDir(
   const what = options.what ?? `--out ${target}`;
   const parent = path.dirname(dir);
   try {
-    await fs.mkdir(parent, { recursive: true });
+    await makeDirs(parent);
   } catch (err) {
     throw badUsage(`${what}: cannot create its folder ${parent} (${writeReason(err)})`);
   }
