@@ -1,12 +1,16 @@
 // What every command shares: the runtime options (engine backend, threads, output mode), a
 // --config file, and turning them into a started engine and an Output.
-import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { ENGINES } from '../bundle/batch-model.js';
 import { opt } from '../config/options.js';
 import { BACKEND_CHOICES, type EngineInfo, initEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
-import { type InputPolicyOptions, inputPolicySchema, setInputPolicy } from '../guard/index.js';
+import {
+  type InputPolicyOptions,
+  inputPolicySchema,
+  readJsonDocument,
+  setInputPolicy,
+} from '../guard/index.js';
 import { Output } from './output.js';
 
 /** How a command runs and talks, not what it computes: never part of a saved configuration. */
@@ -39,12 +43,7 @@ export const engineField = opt(
 
 /** A --config JSON file; unreadable or invalid JSON is bad input naming the file. */
 export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    throw badInput(`--config ${file}: ${(err as Error).message}`);
-  }
+  const parsed = await readJsonDocument(file, `--config ${file}`);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw badInput(`--config ${file}: expected a JSON object of configuration fields`);
   return parsed as Record<string, unknown>;
