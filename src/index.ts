@@ -23,7 +23,14 @@ export {
   initEngine,
   probeBackends,
 } from './engine/index.js';
-export { badInput, badUsage, VisiontuneError } from './errors.js';
+export { badInput, badUsage, ConfigError, VisiontuneError } from './errors.js';
+export {
+  DEFAULT_MAX_PIXELS,
+  type InputPolicy,
+  type InputPolicyOptions,
+  inputPolicy,
+  setInputPolicy,
+} from './guard/index.js';
 export { type AdaptResult, adapt } from './methods/adapt/adapt.js';
 export {
   ADAPT_METHODS,
