@@ -15,8 +15,15 @@ export function isWithin(root: string, inner: string): boolean {
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
 }
 
-/** The real path of `p`, or of its deepest existing ancestor joined with the missing rest. */
-async function realish(p: string): Promise<string> {
+/** Links followed before a path counts as a loop (Linux's own limit, MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * The real path of `p`, or of its deepest existing ancestor joined with the missing rest. A
+ * dangling symbolic link resolves to where it points, so that a link to a missing outside file
+ * is refused like a link to an existing one.
+ */
+async function realish(p: string, links = 0): Promise<string> {
   try {
     return await fs.realpath(p);
   } catch (err) {
@@ -24,7 +31,11 @@ async function realish(p: string): Promise<string> {
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     const parent = path.dirname(p);
     if (parent === p) return p;
-    return path.join(await realish(parent), path.basename(p));
+    const here = path.join(await realish(parent, links), path.basename(p));
+    const target = await fs.readlink(here).catch(() => undefined);
+    if (target === undefined) return here;
+    if (links >= MAX_LINKS) throw Object.assign(new Error('symbolic link loop'), { code: 'ELOOP' });
+    return realish(path.resolve(path.dirname(here), target), links + 1);
   }
 }
 
