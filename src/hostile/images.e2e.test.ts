@@ -167,6 +167,10 @@ describe('decoder: odd and broken image files', () => {
   });
 });
 
+/** `visiontune train` of resnet_tiny on `data` into `out`, with `extra` options. */
+const train = (data: string, out: string, ...extra: string[]): Promise<CliRun> =>
+  vt('train', '--data', data, '--backbone', 'resnet_tiny', '--out', out, ...extra);
+
 const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
 const LATIN1_NAME = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // 'café' in Latin-1: not UTF-8
 
@@ -201,23 +205,12 @@ describe('command line: hostile class folders, manifests and options', () => {
   after(() => h.cleanup());
 
   test('non-UTF-8 file names: train reads them and predict finds them (folder and argument)', async () => {
-    const train = await vt(
-      'train',
-      '--data',
-      colors(),
-      '--backbone',
-      'resnet_tiny',
-      '--image-size',
-      '32',
-      '--epochs',
-      '1',
-      '--out',
-      model,
-    );
-    assert.equal(train.code, 0, train.stderr);
+    const trained = await train(colors(), model, '--image-size', '32', '--epochs', '1');
+    assert.equal(trained.code, 0, trained.stderr);
     // 3 classes × 3 images plus the Latin-1 one: all ten are used.
-    assert.match(train.stderr + train.stdout, /3 classes; (\d+) train \/ (\d+) val/);
-    const [, tr, va] = /3 classes; (\d+) train \/ (\d+) val/.exec(train.stderr + train.stdout)!;
+    const counts = /3 classes; (\d+) train \/ (\d+) val/.exec(trained.stderr + trained.stdout);
+    assert.ok(counts, trained.stdout);
+    const [, tr, va] = counts;
     assert.equal(Number(tr) + Number(va), 10);
     const shown = `caf\uFFFD.png`;
     const folder = await vt(
@@ -276,17 +269,9 @@ describe('command line: hostile class folders, manifests and options', () => {
     // Root reads any file whatever its mode; the permission check only shows for other users.
     if (process.getuid?.() !== 0) expected.push(['blue/locked.png', /permission denied/]);
 
-    const train = await vt(
-      'train',
-      '--data',
-      zoo,
-      '--backbone',
-      'resnet_tiny',
-      '--out',
-      path.join(h.root, 'zoo-run'),
-    );
+    const trained = await train(zoo, path.join(h.root, 'zoo-run'));
     const predict = await vt('predict', '--model', path.join(model, 'bundle'), zoo);
-    for (const run of [train, predict]) {
+    for (const run of [trained, predict]) {
       assertRefused(run, 2);
       for (const [entry, reason] of expected) {
         const line = run.stderr.split('\n').find((l) => l.includes(`${path.join(zoo, entry)}:`));
@@ -294,7 +279,7 @@ describe('command line: hostile class folders, manifests and options', () => {
         assert.match(line, reason);
       }
     }
-    await h.assertUntouched(train, predict);
+    await h.assertUntouched(trained, predict);
   });
 
   test('manifest rows outside the manifest folder: refused alike whether the file exists', async () => {
@@ -314,15 +299,7 @@ describe('command line: hostile class folders, manifests and options', () => {
       manifest,
       ['path,label', 'img/a.png,red', 'img/b.png,blue', ...rows.map((r) => `${r},red`)].join('\n'),
     );
-    const run = await vt(
-      'train',
-      '--data',
-      manifest,
-      '--backbone',
-      'resnet_tiny',
-      '--out',
-      path.join(h.root, 'listed-run'),
-    );
+    const run = await train(manifest, path.join(h.root, 'listed-run'));
     assertRefused(run, 2, '4 bad inputs');
     const lines = rows.map((row, i) => {
       const line = run.stderr.split('\n').find((l) => l.includes(`list.csv line ${i + 4}:`));
@@ -363,33 +340,13 @@ describe('command line: hostile class folders, manifests and options', () => {
     for (let i = 0; i < 4; i++)
       await writeFile(path.join(one, 'cat', `${i}.jpg`), await solidJpeg(RED));
     for (const strategy of ['linear', 'finetune', 'scratch']) {
-      const run = await vt(
-        'train',
-        '--data',
-        one,
-        '--strategy',
-        strategy,
-        '--backbone',
-        'resnet_tiny',
-        '--out',
-        path.join(h.root, `one-${strategy}`),
-      );
+      const run = await train(one, path.join(h.root, `one-${strategy}`), '--strategy', strategy);
       assertRefused(run, 2, "1 class ('cat')", 'at least 2 classes');
     }
   });
 
   test('--image-size 100000 is a usage error naming the flag and the bound', async () => {
-    const run = await vt(
-      'train',
-      '--data',
-      colors(),
-      '--backbone',
-      'resnet_tiny',
-      '--image-size',
-      '100000',
-      '--out',
-      path.join(h.root, 'huge'),
-    );
+    const run = await train(colors(), path.join(h.root, 'huge'), '--image-size', '100000');
     assertRefused(run, 2, '--image-size', 'at most 2048');
   });
 });
