@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { inputPolicy, setInputPolicy } from '../guard/index.js';
 import { IMAGE_EXTENSIONS, IMAGE_FORMATS, sniffImage, svgReference } from './decode-policy.js';
-import { encode, quadrants, RED, randomBytes, solidAvif, svg, WHITE } from './test-fixtures.js';
+import {
+  encode,
+  quadrants,
+  RED,
+  randomBytes,
+  solidAvif,
+  svg,
+  tempDir,
+  WHITE,
+} from './test-fixtures.js';
 
 const sniffed = (data: Uint8Array) => {
   const s = sniffImage(data);
@@ -35,7 +46,7 @@ test('refusals: empty, unknown bytes, gzip (svgz), HEIC, and SVG (whatever the n
   assert.match(sniffed(randomBytes(64)), /not a supported image/);
   assert.match(sniffed(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0])), /gzip/);
   const heic = Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1');
-  assert.match(sniffed(heic), /brand 'heic'.*not supported/);
+  assert.match(sniffed(heic), /brand 'heic' \(HEIC, video\) is not supported/);
   const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('\n  '), svg()]);
   for (const bytes of [svg(), withBom]) assert.match(sniffed(bytes), /SVG .*--allow-svg/);
   const before = setInputPolicy({ ...inputPolicy(), allowSvg: true });
@@ -70,7 +81,26 @@ test('svgReference: only fragments and data: URLs pass', () => {
   }
   assert.match(svgReference('<!DOCTYPE svg SYSTEM "x.dtd"><svg/>') ?? '', /external DTD/);
   assert.match(
+    svgReference('<?xml version="1.0" encoding="UTF-7"?><svg/>') ?? '',
+    /encoding other than UTF-8/,
+  );
+  assert.equal(svgReference('<?xml version="1.0" encoding="utf-8"?><svg/>'), null);
+  assert.match(svgReference(svgText('<rect style="fill:u\\72l(x.svg)"/>')) ?? '', /CSS escapes/);
+  assert.match(
     svgReference('<!DOCTYPE svg [<!ENTITY a "b">]><svg/>') ?? '',
     /declares XML entities/,
   );
+});
+
+test('second layer: an SVG rendered from memory loads nothing it references', async (t) => {
+  // Should a reference slip past svgReference, librsvg still has no base location to resolve
+  // it against: the image stays as drawn and the file is not read.
+  const dir = await tempDir(t);
+  const png = join(dir, 'green.png');
+  await writeFile(png, await encode(Buffer.alloc(8 * 8 * 3).fill(0), 8, 8, 'png'));
+  for (const href of [png, `file://${png}`, 'green.png']) {
+    const markup = `<image href="${href}" width="8" height="8"/>`;
+    const { data } = await sharp(svg('red', markup)).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([...data.subarray(0, 3)], [255, 0, 0], href);
+  }
 });

@@ -24,10 +24,15 @@ const bytes = (head: Uint8Array, at: number, ...values: number[]) =>
 /** ISO-BMFF brands that mean AVIF (AV1 in HEIF); HEIC (HEVC) is not decodable here. */
 const AVIF_BRANDS = new Set(['avif', 'avis']);
 
+/** Compatible brands read at most: real files list a handful; the box size is untrusted. */
+const MAX_BRANDS = 64;
+
+/** The major and compatible brands of an ISO-BMFF file's leading 'ftyp' box. */
 function isoBrands(head: Uint8Array): string[] {
   if (!ascii(head, 4, 'ftyp')) return [];
   const size = Math.min(
     ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0,
+    16 + 4 * MAX_BRANDS,
     head.length,
   );
   const brands = [String.fromCharCode(...head.subarray(8, 12))];
@@ -123,7 +128,9 @@ export function sniffImage(data: Uint8Array): Sniffed {
   }
   const isoBrand = isoBrands(data)[0];
   if (isoBrand)
-    return { reason: `HEIF image with brand '${isoBrand}' (HEIC) is not supported; AVIF is` };
+    return {
+      reason: `ISO media file of brand '${isoBrand}' (HEIC, video) is not supported; AVIF is`,
+    };
   if (bytes(data, 0, 0x1f, 0x8b))
     return { reason: 'compressed data (gzip, e.g. .svgz) is not a supported image' };
   return { reason: 'not a supported image (unrecognized or corrupt data)' };
@@ -141,6 +148,10 @@ export function svgReference(text: string): string | null {
   if (/<!ENTITY/i.test(text)) return 'declares XML entities';
   if (/<!DOCTYPE[^>]*\b(SYSTEM|PUBLIC)\b/i.test(text)) return 'names an external DTD';
   if (/@import/i.test(text)) return 'imports a style sheet';
+  // Text that reads differently to the XML or CSS parser than to the checks here.
+  if (/<\?xml[^>]*\bencoding\s*=\s*["'](?!\s*(utf-?8|us-ascii)\s*["'])/i.test(text))
+    return 'declares a text encoding other than UTF-8';
+  if (/\\[0-9a-f]/i.test(text)) return 'uses CSS escapes';
   for (const re of [ATTRIBUTE, CSS_URL]) {
     for (const match of text.matchAll(re)) {
       const ref = match[2]!;
