@@ -33,8 +33,19 @@ export const pretrainedField = opt(
   { flag: 'scratch', sets: false },
 );
 
+/**
+ * Largest square input: 4× the largest pretrained classification input (EfficientNet-B7, 600 px)
+ * and about 3.4× that; one 2048² RGB float image is already 48 MiB before any activation.
+ */
+export const MAX_IMAGE_SIZE = 2048;
+
 export const imageSizeField = opt(
-  z.number().int().positive().optional(),
+  z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_IMAGE_SIZE, `at most ${MAX_IMAGE_SIZE} px (one side of the square network input)`)
+    .optional(),
   "square input size (default: the backbone's native size)",
   { arg: 'px' },
 );

@@ -15,13 +15,4 @@ export interface ImageDecoder {
   probe(input: Uint8Array | string): Promise<string | null>;
 }
 
-/** File extensions treated as images by the folder source and the validator. */
-export const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-]);
+export { IMAGE_EXTENSIONS } from './decode-policy.js';

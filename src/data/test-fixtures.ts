@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { Rng } from '../util/rng.js';
 
@@ -110,4 +111,86 @@ export async function writeColorFolder(
       }
     }
   }
+}
+
+// Hostile and unusual image files (decode-policy tests and the hostile-input suite).
+
+/** A raw RGB image of one colour. */
+function solidRaw(rgb: Rgb, width: number, height: number): Buffer {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < raw.length; i += 3) raw.set(rgb, i);
+  return raw;
+}
+
+/** A solid-colour JPEG stored as CMYK. */
+export function cmykJpeg(rgb: Rgb, size = 8): Promise<Buffer> {
+  return sharp(solidRaw(rgb, size, size), { raw: { width: size, height: size, channels: 3 } })
+    .toColourspace('cmyk')
+    .jpeg({ quality: 95 })
+    .toBuffer();
+}
+
+/** A solid-colour PNG with 16 bits per channel. */
+export function png16(rgb: Rgb, size = 8): Promise<Buffer> {
+  return sharp(solidRaw(rgb, size, size), { raw: { width: size, height: size, channels: 3 } })
+    .toColourspace('rgb16')
+    .png()
+    .toBuffer();
+}
+
+/** An animated GIF whose frames are the given colours, in order. */
+export function animatedGif(frames: Rgb[], size = 8): Promise<Buffer> {
+  const raw = Buffer.concat(frames.map((c) => solidRaw(c, size, size)));
+  const height = size * frames.length;
+  return sharp(raw, { raw: { width: size, height, channels: 3, pageHeight: size } })
+    .gif()
+    .toBuffer();
+}
+
+/** A solid-colour AVIF. */
+export function solidAvif(rgb: Rgb, size = 8): Promise<Buffer> {
+  return sharp(solidRaw(rgb, size, size), { raw: { width: size, height: size, channels: 3 } })
+    .avif({ quality: 90 })
+    .toBuffer();
+}
+
+/** A JPEG stored `width`×`height` with top half red, bottom half blue, and EXIF orientation 6. */
+export function rotatedJpeg(width: number, height: number): Promise<Buffer> {
+  return sharp(quadrants(width, height, [RED, RED, BLUE, BLUE]), {
+    raw: { width, height, channels: 3 },
+  })
+    .jpeg({ quality: 95 })
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
+}
+
+/** A PNG chunk: length, type, data and CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A tiny PNG whose header claims `width`×`height` pixels (no pixel data follows). */
+export function pngClaiming(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(16))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** An 8×8 SVG square of `fill`, with `extra` markup inside the root element. */
+export function svg(fill = 'red', extra = ''): Buffer {
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="8" height="8"><rect width="8" height="8" fill="${fill}"/>${extra}</svg>`,
+  );
 }

@@ -76,3 +76,21 @@ test('a symlink loop is named as one', async () => {
   await fs.symlink('loop1', path.join(root, 'loop2'));
   assert.deepEqual(await confine(root, 'loop1/x.jpg'), { reason: 'symbolic link loop' });
 });
+
+test('a dangling link out of the root is refused like one to an existing file', async (t) => {
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-confine-'));
+  t.after(() => fs.rm(base, { recursive: true, force: true }));
+  const root = path.join(base, 'root');
+  await fs.mkdir(root);
+  await fs.writeFile(path.join(base, 'there.txt'), 'x');
+  await fs.symlink(path.join(base, 'there.txt'), path.join(root, 'a'));
+  await fs.symlink(path.join(base, 'gone.txt'), path.join(root, 'b'));
+  await fs.symlink('inside-gone.txt', path.join(root, 'c'));
+  await fs.symlink('d', path.join(root, 'd'));
+  const a = await confine(root, 'a');
+  const b = await confine(root, 'b');
+  assert.ok('reason' in a && 'reason' in b);
+  assert.equal(a.reason.replace("'a'", "'x'"), b.reason.replace("'b'", "'x'"));
+  assert.deepEqual(await confine(root, 'c'), { path: path.join(root, 'c') });
+  assert.deepEqual(await confine(root, 'd'), { reason: 'symbolic link loop' });
+});

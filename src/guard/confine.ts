@@ -15,22 +15,27 @@ export function isWithin(root: string, inner: string): boolean {
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
 }
 
+/** Links followed before a path counts as a loop (Linux's own limit, MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
 /**
- * The real path of `p`; for a missing file, where it would be: a dangling symbolic link's target,
- * or the real path of the deepest existing ancestor joined with the missing rest.
+ * The real path of `p`, or of its deepest existing ancestor joined with the missing rest. A
+ * dangling symbolic link resolves to where it points, so that a link to a missing outside file
+ * is refused like a link to an existing one.
  */
-async function realish(p: string, hops = 0): Promise<string> {
+async function realish(p: string, links = 0): Promise<string> {
   try {
     return await fs.realpath(p);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-    if (hops > 40) throw Object.assign(new Error('too many links'), { code: 'ELOOP' });
-    const link = await fs.readlink(p).catch(() => undefined);
-    if (link !== undefined) return realish(path.resolve(path.dirname(p), link), hops + 1);
     const parent = path.dirname(p);
     if (parent === p) return p;
-    return path.join(await realish(parent, hops), path.basename(p));
+    const here = path.join(await realish(parent, links), path.basename(p));
+    const target = await fs.readlink(here).catch(() => undefined);
+    if (target === undefined) return here;
+    if (links >= MAX_LINKS) throw Object.assign(new Error('symbolic link loop'), { code: 'ELOOP' });
+    return realish(path.resolve(path.dirname(here), target), links + 1);
   }
 }
 

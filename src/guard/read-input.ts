@@ -40,7 +40,7 @@ export function fsReason(err: unknown): string {
  * Why `file` may not be read as input, or null when it is a regular file within the size limit.
  * Follows symbolic links (confinement is checked separately, by confine.ts).
  */
-export async function refuseReason(file: string, kind: InputKind): Promise<string | null> {
+export async function refuseReason(file: string | Buffer, kind: InputKind): Promise<string | null> {
   let st: Stats;
   try {
     st = await fs.stat(file);
@@ -73,8 +73,13 @@ function withTimeout<T>(work: Promise<T>, ms: number, message: () => string): Pr
 /**
  * The bytes of `file`, refused (BAD_INPUT naming `what` or the file) when it is not a regular
  * file, is over the kind's size limit, or a read blocks longer than the policy's timeout.
+ * `file` may be raw bytes: a name that is not valid UTF-8 (data/native-path.ts).
  */
-export async function readInputFile(file: string, kind: InputKind, what = file): Promise<Buffer> {
+export async function readInputFile(
+  file: string | Buffer,
+  kind: InputKind,
+  what = String(file),
+): Promise<Buffer> {
   const refusal = await refuseReason(file, kind);
   if (refusal) throw badInput(`${what}: ${refusal}`);
   const seconds = inputPolicy().readTimeout;

@@ -2,12 +2,17 @@
 // prediction. Named files must be images; inside folders, non-image files are passed over.
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { fsReason } from '../../guard/index.js';
 import { IMAGE_EXTENSIONS } from '../decode.js';
 import { sharpDecoder } from '../decode-sharp.js';
+import { nativePath } from '../native-path.js';
 import type { DataSource } from '../types.js';
 import { checkImages, type Problem, settleProblems } from '../validate.js';
-import { walk } from './folder.js';
 import type { SourceOptions } from './options.js';
+import { walkFiles } from './walk.js';
+
+const notFound = (err: NodeJS.ErrnoException) =>
+  err.code === 'ENOENT' ? 'no such file or folder' : fsReason(err);
 
 export async function openFiles(
   inputs: readonly string[],
@@ -17,13 +22,14 @@ export async function openFiles(
   const problems: Problem[] = [];
   const files: string[] = [];
   for (const input of inputs) {
-    const st = await stat(input).catch(() => null);
-    if (!st) problems.push({ path: input, reason: 'no such file or folder' });
-    else if (st.isDirectory())
-      files.push(
-        ...(await walk(input)).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())),
-      );
-    else if (!IMAGE_EXTENSIONS.has(extname(input).toLowerCase())) {
+    // A name that is not valid UTF-8 reaches argv with U+FFFD: nativePath finds the real one.
+    const fsPath = await nativePath(input);
+    const st = fsPath === undefined ? 'no such file or folder' : await stat(fsPath).catch(notFound);
+    if (typeof st === 'string') problems.push({ path: input, reason: st });
+    else if (st.isDirectory()) {
+      const found = await walkFiles({ root: input, problems }, input);
+      files.push(...found.filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())));
+    } else if (!IMAGE_EXTENSIONS.has(extname(input).toLowerCase())) {
       problems.push({
         path: input,
         reason: `not an image file (extension '${extname(input) || 'none'}')`,

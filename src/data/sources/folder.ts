@@ -1,46 +1,19 @@
 // Image-folder source: root/<class>/** or, when split folders exist, root/{train,val,test}/<class>/**.
 // Every problem (non-image files, empty class folders, unreadable headers, classes outside the
-// label set) is collected and settled at once; files at the root and dotfiles are ignored.
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+// label set, links leaving the root, link loops, FIFOs, unreadable files: see walk.ts) is
+// collected and settled at once; files at the root and dotfiles are ignored.
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { badInput } from '../../errors.js';
+import { fsReason } from '../../guard/index.js';
 import { IMAGE_EXTENSIONS } from '../decode.js';
 import { sharpDecoder } from '../decode-sharp.js';
 import type { DataSource, Sample, SplitName } from '../types.js';
 import { checkImages, type Problem, settleProblems, sortClassNames } from '../validate.js';
 import type { SourceOptions } from './options.js';
+import { type Entry, listDir, type Walk, walkFiles } from './walk.js';
 
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
-const IGNORED = new Set(['Thumbs.db', 'desktop.ini']);
-
-interface Entry {
-  name: string;
-  path: string;
-  dir: boolean;
-}
-
-async function list(dir: string): Promise<Entry[]> {
-  const names = await readdir(dir);
-  const entries: Entry[] = [];
-  for (const name of names.sort()) {
-    if (name.startsWith('.') || IGNORED.has(name)) continue;
-    const path = join(dir, name);
-    // stat (not lstat): symlinked class folders and images are followed.
-    const st = await stat(path).catch(() => null);
-    if (st) entries.push({ name, path, dir: st.isDirectory() });
-  }
-  return entries;
-}
-
-/** All files under `dir`, recursively, in sorted order. */
-export async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await list(dir)) {
-    if (e.dir) out.push(...(await walk(e.path)));
-    else out.push(e.path);
-  }
-  return out;
-}
 
 /** The split folders to read, or null for a flat root/<class> layout. */
 async function splitLayout(root: Entry[]): Promise<Entry[] | null> {
@@ -52,23 +25,27 @@ async function splitLayout(root: Entry[]): Promise<Entry[] | null> {
 
 export async function openFolder(root: string, options: SourceOptions = {}): Promise<DataSource> {
   const decoder = options.decoder ?? sharpDecoder();
-  const st = await stat(root).catch(() => null);
-  if (!st?.isDirectory()) throw badInput(`Image folder not found: ${root}`);
-  const top = await list(root);
+  const st = await stat(root).catch((err: unknown) => fsReason(err));
+  if (typeof st === 'string') throw badInput(`Image folder ${root}: ${st}`);
+  if (!st.isDirectory()) throw badInput(`Image folder not found: ${root}`);
+  const problems: Problem[] = [];
+  const walk: Walk = { root, problems };
+  const top = await listDir(walk, root);
+  if (top.length === 0 && problems.length > 0)
+    throw badInput(`Image folder ${root}: ${problems[0]!.reason}`);
   const splitDirs = (await splitLayout(top)) ?? [{ name: 'train', path: root, dir: true }];
 
-  const problems: Problem[] = [];
   const found: { split: SplitName; cls: string; path: string }[] = [];
   const classFolders = new Set<string>();
   for (const split of splitDirs) {
-    for (const cls of (await list(split.path)).filter((e) => e.dir)) {
+    for (const cls of (await listDir(walk, split.path)).filter((e) => e.dir)) {
       classFolders.add(cls.name);
       if (options.labels && !options.labels.includes(cls.name)) {
         problems.push({ path: cls.path, reason: `class '${cls.name}' is not in the label set` });
         continue;
       }
       let images = 0;
-      for (const file of await walk(cls.path)) {
+      for (const file of await walkFiles(walk, cls.path)) {
         const ext = extname(file).toLowerCase();
         if (!IMAGE_EXTENSIONS.has(ext)) {
           problems.push({ path: file, reason: `not an image file (extension '${ext || 'none'}')` });

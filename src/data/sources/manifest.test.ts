@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { VisiontuneError } from '../../errors.js';
+import { inputPolicy, setInputPolicy } from '../../guard/index.js';
 import { GREEN, put, RED, randomBytes, solidJpeg, tempDir } from '../test-fixtures.js';
 import { parseCsv } from './csv.js';
 import { openManifest } from './manifest.js';
@@ -111,4 +112,22 @@ test('JSONL without labels gives unlabelled samples (-1)', async (t) => {
   const src = await openManifest(file);
   assert.deepEqual(src.classes, []);
   assert.equal(src.splits.train![0]!.label, -1);
+});
+
+test('a manifest over the document size limit is refused before parsing, naming the flag', async (t) => {
+  const root = await tempDir(t);
+  const file = join(root, 'big.csv');
+  await put(file, `path,label\n${'img/a.jpg,red\n'.repeat(200)}`);
+  const before = setInputPolicy({ ...inputPolicy(), maxDocumentMb: 0.001 });
+  try {
+    await assert.rejects(openManifest(file), (err: VisiontuneError) => {
+      assert.match(
+        err.message,
+        /^Manifest .*big\.csv: .*larger than .* limit \(raise it with --max-document-mb\)/,
+      );
+      return true;
+    });
+  } finally {
+    setInputPolicy(before);
+  }
 });

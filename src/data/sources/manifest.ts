@@ -1,10 +1,11 @@
 // Manifest source: a CSV (header row; columns `path`, optional `label`, optional `split`) or
 // JSONL (one {"path", "label"?, "split"?} object per line). Paths are relative to the
-// manifest's folder. Missing files, unknown labels (when a label set is given), bad split
+// manifest's folder and may not leave it (guard/confine.ts; --allow-outside-root lifts that);
+// the manifest itself is read under the document size limit. Refused rows, missing files, unknown labels (when a label set is given), bad split
 // names, malformed rows and unreadable image headers are all collected and settled at once.
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { badInput } from '../../errors.js';
+import { confine, readDocument, refuseReason } from '../../guard/index.js';
 import { sharpDecoder } from '../decode-sharp.js';
 import type { DataSource, Sample, SplitName } from '../types.js';
 import { checkImages, type Problem, settleProblems, sortClassNames } from '../validate.js';
@@ -81,9 +82,7 @@ export async function openManifest(file: string, options: SourceOptions = {}): P
   const ext = extname(file).toLowerCase();
   if (!MANIFEST_EXTENSIONS.has(ext))
     throw badInput(`Manifest ${file}: expected a .csv or .jsonl file`);
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw badInput(`Manifest not found or unreadable: ${file}`);
-  });
+  const text = await readDocument(file, `Manifest ${file}`);
   const problems: Problem[] = [];
   const parsed = ext === '.csv' ? csvRows(text, file, problems) : jsonlRows(text, file, problems);
   const base = dirname(file);
@@ -93,7 +92,9 @@ export async function openManifest(file: string, options: SourceOptions = {}): P
   const checked = await Promise.all(
     parsed.map(async (row): Promise<Problem | (Row & { abs: string })> => {
       if (row.path === '') return { path: row.where, reason: 'empty path' };
-      const abs = resolve(base, row.path);
+      const confined = await confine(base, row.path);
+      if ('reason' in confined) return { path: row.where, reason: confined.reason };
+      const abs = confined.path;
       if (row.split !== undefined && !SPLITS.has(row.split)) {
         return { path: abs, reason: `unknown split '${row.split}' (${row.where})` };
       }
@@ -101,8 +102,8 @@ export async function openManifest(file: string, options: SourceOptions = {}): P
       if (labelSet && label !== undefined && !labelSet.has(label)) {
         return { path: abs, reason: `label '${label}' is not in the label set (${row.where})` };
       }
-      const st = await stat(abs).catch(() => null);
-      if (!st?.isFile()) return { path: abs, reason: `file not found (${row.where})` };
+      const refused = await refuseReason(abs, 'image');
+      if (refused) return { path: abs, reason: `${refused} (${row.where})` };
       return { ...row, label, abs };
     }),
   );

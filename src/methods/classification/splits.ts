@@ -51,6 +51,20 @@ export function chooseSplits(
 }
 
 /**
+ * Refuses training data whose images all carry one class (a one-class folder, or a label set
+ * of which only one class has images): any strategy would fit a "classifier" that always
+ * answers that class, or fail deep inside on a one-unit softmax.
+ */
+export function requireTwoClasses(source: DataSource, train: readonly Sample[]): void {
+  const present = [...new Set(train.map((s) => s.label))].filter((l) => l >= 0);
+  if (present.length >= 2) return;
+  const names = present.map((l) => `'${source.classes[l] ?? l}'`).join('') || 'none';
+  throw badInput(
+    `${source.name}: the training images have ${present.length} class${present.length === 1 ? '' : 'es'} (${names}); a classifier needs images of at least 2 classes (one folder per class)`,
+  );
+}
+
+/**
  * Where a run's final metrics are measured — the test split when there is one, else validation
  * (an error when both are empty) — and the size of each split.
  */

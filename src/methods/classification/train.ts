@@ -15,7 +15,7 @@ import {
   classifierBundleMeta,
   classifierReport,
 } from './run-outputs.js';
-import { chooseSplits, heldOut } from './splits.js';
+import { chooseSplits, heldOut, requireTwoClasses } from './splits.js';
 import { metricsOf, type Prepared, type TrainHooks } from './strategy.js';
 
 export type { TrainHooks };
@@ -32,6 +32,7 @@ export interface TrainResult
 async function openData({ config, log }: Step<TrainConfig>) {
   const source = await openSource(config.data, { skipBad: config.skipBad });
   const samples = chooseSplits(source, config);
+  requireTwoClasses(source, samples.train);
   const held = heldOut(source, samples);
   const { splits } = held;
   log(
