@@ -6,6 +6,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { getBackbone, isModelLocation } from '../backbones/index.js';
+import { nativePath } from '../data/native-path.js';
 import { modelJsonPath } from '../engine/file-io.js';
 import { orderedWeights } from '../train/weight-order.js';
 import { version } from '../version.js';
@@ -31,7 +32,9 @@ export function canonicalJson(value: unknown): string {
 
 /** Feeds a file's bytes into `hash` as they are read (1 MiB chunks): bounded memory. */
 async function streamInto(hash: ReturnType<typeof createHash>, file: string): Promise<void> {
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  // A name that is not valid UTF-8 is opened by its raw bytes, as the decoder opens it.
+  const native = (await nativePath(file)) ?? file;
+  for await (const chunk of createReadStream(native, { highWaterMark: 1 << 20 })) {
     hash.update(chunk as Buffer);
   }
 }
