@@ -12,6 +12,7 @@ import { type NormalizeParams, normalizeInto, normalizeTable } from '../transfor
 import type { SkipReport } from '../types.js';
 import { recordSkip } from '../validate.js';
 import { applyBoxOps, type BoxOp, type Letterbox, letterbox } from './augment.js';
+import { checkedImageSize } from './image-size.js';
 import type { BoxAnnotation, DetectionSample } from './types.js';
 
 export interface DetectionBatch {
@@ -60,9 +61,11 @@ export function createDetectionLoader(
   const skippedIds = new Set<string>();
 
   async function prepare(sample: DetectionSample, rng: Rng, out: Float32Array, offset: number) {
-    const image = await decoder.decode(sample.id, sample.id);
-    // A size of 0 means unknown (images to predict on, not from an annotation file).
+    // A size of 0 means unknown (images to predict on, not from an annotation file): the header
+    // tells it, so an image above the pixel limit is refused before its pixels are allocated.
     const known = sample.width > 0 && sample.height > 0;
+    if (!known) await checkedImageSize(sample.id);
+    const image = await decoder.decode(sample.id, sample.id);
     if (known && (image.width !== sample.width || image.height !== sample.height)) {
       throw new VisiontuneError(
         'BAD_INPUT',

@@ -89,7 +89,8 @@ export async function openVoc(
   const index = new Map(categories.map((c, i) => [c, i]));
   const samples: DetectionSample[] = [];
   for (const { file, doc, objects } of parsed) {
-    const found = await locateFile(dir, path.join('JPEGImages', doc.filename));
+    // Not path.join: the message quotes the entry as written, `..` and all.
+    const found = await locateFile(dir, `JPEGImages${path.sep}${doc.filename}`);
     if ('reason' in found) {
       problems.add(file, `<filename> ${found.reason}`);
       continue;
