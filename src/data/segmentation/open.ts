@@ -80,9 +80,10 @@ async function openVocSegmentation(dir: string, options: OpenSegmentationOptions
   const problems = new Problems();
   const samples: SegmentationSample[] = [];
   for (const stem of stems) {
+    // Not path.join: a refusal quotes the entry as written, `..` and all.
     const [image, mask] = await locateFiles(dir, [
-      path.join('JPEGImages', `${stem}.jpg`),
-      path.join('SegmentationClass', `${stem}.png`),
+      `JPEGImages${path.sep}${stem}.jpg`,
+      `SegmentationClass${path.sep}${stem}.png`,
     ]);
     if (image && 'path' in image && mask && 'path' in mask)
       samples.push({ image: image.path, mask: mask.path });
