@@ -65,20 +65,22 @@ const detectTrain = (data: string, ...more: string[]) =>
   );
 
 test('COCO file_name ../ and absolute: refused the same whether the target exists or not', async () => {
-  const runs = [];
-  const messages: string[] = [];
-  for (const [name, target] of [
+  const cases = [
     ['dotdot', '../../outside/secret.txt'],
     ['dotdot-missing', '../../outside/nothing-here.txt'],
     ['absolute', secret],
     ['absolute-missing', path.join(h.outside, 'nothing-here.txt')],
-  ] as const) {
-    const file = await coco(path.join(h.data, 'coco', name), target);
-    const r = await detectTrain(file);
-    assertRefused(r, 2, file, 'image 2', 'is outside', '--allow-outside-root');
-    runs.push(r);
-    messages.push(r.stderr.replaceAll(target, '<entry>').replaceAll(path.dirname(file), '<dir>'));
-  }
+  ] as const;
+  const files = await Promise.all(
+    cases.map(([name, target]) => coco(path.join(h.data, 'coco', name), target)),
+  );
+  const runs = await Promise.all(files.map((file) => detectTrain(file)));
+  const messages = runs.map((r, i) => {
+    assertRefused(r, 2, files[i]!, 'image 2', 'is outside', '--allow-outside-root');
+    return r.stderr
+      .replaceAll(cases[i]![1], '<entry>')
+      .replaceAll(path.dirname(files[i]!), '<dir>');
+  });
   assert.equal(messages[0], messages[1]);
   assert.equal(messages[2], messages[3]);
   await h.assertUntouched(...runs);
