@@ -19,6 +19,9 @@ import { defineCommand } from '../define-command.js';
 import { openOptions } from './bundle-fields.js';
 import { decodeOverrides, detectorRunFields } from './detect-inference-fields.js';
 
+/** Drawn images are shrunk to this longer side: a 16k photo drawn whole would take gigabytes. */
+const DRAWN_MAX_SIDE = 4096;
+
 export const detectPredictOptionsSchema = z.object({
   ...detectorRunFields,
   out: outField('runs/detect-predict'),
@@ -52,7 +55,10 @@ export function detectPredictSubcommand(detect: Command): void {
         const minScore = Math.max(DRAW_SCORE, config.scoreThreshold ?? 0);
         for (const [sample, found] of results) {
           const name = `${sample.sourceId}.jpg`;
-          const image = await drawSample(sample, found, detector.categories, { minScore });
+          const image = await drawSample(sample, found, detector.categories, {
+            minScore,
+            maxSide: DRAWN_MAX_SIDE,
+          });
           await writeFileAtomic(path.join(drawnDir, name), image);
         }
       }

@@ -43,7 +43,8 @@ export function segmentPredictSubcommand(segment: Command): void {
               .sort((a, b) => b[1] - a[1])
               .slice(0, 4)
               .map(([name, share]) => `${name} ${(100 * share).toFixed(1)}%`);
-            return `${p.file}\t${p.width}x${p.height} (${p.mode}${p.mode === 'slide' ? `, ${p.windows} windows` : ''})\t${top.join(', ')}\t${p.mask}`;
+            const at = p.segmentedAt ? `, at ${p.segmentedAt.width}x${p.segmentedAt.height}` : '';
+            return `${p.file}\t${p.width}x${p.height} (${p.mode}${p.mode === 'slide' ? `, ${p.windows} windows` : ''}${at})\t${top.join(', ')}\t${p.mask}`;
           }),
           ...(badCount ? [`skipped ${badCount} unreadable image(s)`] : []),
         ].join('\n'),

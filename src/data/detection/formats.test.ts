@@ -161,7 +161,7 @@ test('bad COCO annotations fail naming the file and annotation, or are skipped a
   await assert.rejects(openCoco(file, { images }), (err: VisiontuneError) => {
     assert.equal(err.exitCode, 2);
     const text = err.details.join('\n');
-    assert.match(text, /image 2: .*missing\.jpg does not exist/);
+    assert.match(text, /image 2: .*missing\.jpg: file not found/);
     assert.match(text, /annotation 10: box \[50, 40, 30, 30\] reaches outside the 64×48 image/);
     assert.match(text, /annotation 11: .*has no area/);
     assert.match(text, /annotation 12: category_id 9 is not in "categories"/);

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { sharpDecoder } from '../decode-sharp.js';
 import { randomHorizontalFlipBoxes, randomScaleCrop, unletterbox } from './augment.js';
 import { openCoco } from './coco.js';
-import { createDetectionLoader, type DetectionBatch } from './loader.js';
+import { createDetectionLoader, type DetectionBatch, predictHint } from './loader.js';
 import { makeSquares } from './test-fixture.js';
 import type { DetectionSample } from './types.js';
 
@@ -33,6 +33,26 @@ async function collect(it: AsyncIterable<DetectionBatch>) {
   }
   return out;
 }
+
+test('an image to predict on, far larger than the input, is decoded shrunk and mapped back', async () => {
+  const big = path.join(work, 'big.jpg');
+  await sharp({ create: { width: 1024, height: 512, channels: 3, background: '#c8c8c8' } })
+    .jpeg()
+    .toFile(big);
+  assert.deepEqual(predictHint({ width: 1024, height: 512 }, 64), {
+    mode: 'shorter',
+    size: 64,
+    interpolation: 'bilinear',
+    downscaleOnly: true,
+  });
+  assert.equal(predictHint({ width: 256, height: 100 }, 64), undefined);
+  const sample: DetectionSample = { id: big, width: 0, height: 0, boxes: [] };
+  const loader = createDetectionLoader([sample], { ...norm, size: 64, batchSize: 1, decoder });
+  const [{ batch }] = await collect(loader.epoch(0));
+  assert.deepEqual(batch.sizes[0], { width: 1024, height: 512 });
+  // The whole letterboxed image (64×32 below 16 px of pad) is the whole original.
+  assert.deepEqual(unletterbox([0, 16, 64, 32], batch.letterboxes[0]), [0, 0, 1024, 512]);
+});
 
 test('evaluation batches: letterboxed pixels normalized, boxes mapped there and back', async () => {
   // A 100×50 image: letterboxed to 64, scale 0.64, 16 px of gray above and below.

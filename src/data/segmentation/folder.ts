@@ -1,11 +1,12 @@
 // A segmentation folder: `dir/images/<stem>.jpg|jpeg|png` each with `dir/masks/<stem>.png`. Opening
-// checks only that every mask exists and matches its image's size (sharp metadata, no decoding);
-// mask values are checked when read (read-mask.ts). Problems fail together, or are skipped.
+// checks only that every mask exists and matches its image's size (headers, no decoding), both
+// confined to the folder; mask values are checked when read (read-mask.ts). Problems fail
+// together, or are skipped.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { badInput } from '../../errors.js';
-import { describeDecodeError } from '../decode-sharp.js';
+import { imageSize } from '../detection/image-size.js';
+import { locateFiles } from '../detection/locate.js';
 import { Problems } from '../detection/problems.js';
 import {
   DEFAULT_IGNORE_INDEX,
@@ -24,20 +25,6 @@ export interface SegmentationFolderOptions {
 }
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
-
-/** Width × height as decoded: EXIF orientations 5–8 swap the stored sides (decode applies them). */
-async function size(file: string): Promise<{ width: number; height: number } | { reason: string }> {
-  try {
-    const meta = await sharp(file).metadata();
-    if (!meta.width || !meta.height) return { reason: 'image has no dimensions' };
-    const swap = (meta.orientation ?? 1) >= 5;
-    return swap
-      ? { width: meta.height, height: meta.width }
-      : { width: meta.width, height: meta.height };
-  } catch (err) {
-    return { reason: describeDecodeError(err) };
-  }
-}
 
 async function listFiles(dir: string): Promise<string[]> {
   try {
@@ -71,12 +58,14 @@ export async function openSegmentationFolder(
       problems.add(image, `no mask ${mask}`);
       continue;
     }
-    const [a, b] = await Promise.all([size(image), size(mask)]);
-    if ('reason' in a) {
+    const [a, b] = await Promise.all(
+      (await locateFiles(dir, [image, mask])).map((f) => ('reason' in f ? f : imageSize(f.path))),
+    );
+    if ('reason' in a!) {
       problems.add(image, a.reason);
       continue;
     }
-    if ('reason' in b) {
+    if ('reason' in b!) {
       problems.add(mask, b.reason);
       continue;
     }

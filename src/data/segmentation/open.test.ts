@@ -94,3 +94,42 @@ test('COCO: polygons painted per image with classes after background; crowds ign
     /image is 12×8 but its mask .* is 10×8/,
   );
 });
+
+test('entries leaving the data folder are refused: VOC list stems, COCO file_names, linked pairs', async () => {
+  const dir = path.join(work, 'hostile');
+  await fs.mkdir(path.join(dir, 'voc', 'ImageSets', 'Segmentation'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'voc', 'SegmentationClass'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'voc', 'ImageSets', 'Segmentation', 'train.txt'), '../../x\n');
+  await assert.rejects(
+    openSegmentationData(path.join(dir, 'voc')),
+    (err: Error & { details: string[] }) => {
+      assert.match(err.details.join('\n'), /JPEGImages\/\.\.\/\.\.\/x\.jpg' is outside/);
+      return true;
+    },
+  );
+  const coco = path.join(dir, 'coco.json');
+  await fs.writeFile(
+    coco,
+    JSON.stringify({
+      images: [{ id: 1, file_name: '/etc/hostname', width: 4, height: 4 }, { id: 2 }],
+      annotations: [{ id: 3, image_id: 2, category_id: 1, segmentation: { counts: 'x' } }],
+      categories: [{ id: 1, name: 'thing' }],
+    }),
+  );
+  await assert.rejects(openSegmentationData(coco), (err: Error & { details: string[] }) => {
+    const text = err.details.join('\n');
+    assert.match(text, /image 1: '\/etc\/hostname' is outside/);
+    assert.match(text, /images\[1\] \(id 2\): file_name: /);
+    assert.match(text, /annotations\[0\] \(id 3\): segmentation/);
+    return true;
+  });
+  const folder = path.join(dir, 'folder');
+  await makeShapes(folder, { images: 2, width: 16, seed: 3 });
+  const outside = path.join(dir, 'outside-masks');
+  await fs.rename(path.join(folder, 'masks'), outside);
+  await fs.symlink(outside, path.join(folder, 'masks'));
+  await assert.rejects(openSegmentationData(folder), (err: Error & { details: string[] }) => {
+    assert.match(err.details[0]!, /masks\/\w+\.png' is outside/);
+    return true;
+  });
+});

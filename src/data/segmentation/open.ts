@@ -7,7 +7,11 @@
 //   classes.txt (one name per line, in index order).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { badInput } from '../../errors.js';
+import { readDocument } from '../../guard/index.js';
+import { readCocoFile } from '../detection/coco-schema.js';
+import { locateFiles } from '../detection/locate.js';
 import { Problems } from '../detection/problems.js';
 import { type CocoMaskAnnotation, cocoToLabelMap } from './coco-masks.js';
 import { openSegmentationFolder } from './folder.js';
@@ -48,7 +52,7 @@ const isFile = (file: string) =>
 
 /** Non-empty trimmed lines of a classes.txt. */
 export async function readClassesFile(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8');
+  const text = await readDocument(file);
   return text
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -76,12 +80,18 @@ async function openVocSegmentation(dir: string, options: OpenSegmentationOptions
   const problems = new Problems();
   const samples: SegmentationSample[] = [];
   for (const stem of stems) {
-    const image = path.join(dir, 'JPEGImages', `${stem}.jpg`);
-    const mask = path.join(dir, 'SegmentationClass', `${stem}.png`);
-    const missing: string[] = [];
-    for (const file of [image, mask]) if (!(await isFile(file))) missing.push(file);
-    if (missing.length > 0) problems.add(stem, `missing ${missing.join(' and ')}`);
-    else samples.push({ image, mask });
+    // Not path.join: a refusal quotes the entry as written, `..` and all.
+    const [image, mask] = await locateFiles(dir, [
+      `JPEGImages${path.sep}${stem}.jpg`,
+      `SegmentationClass${path.sep}${stem}.png`,
+    ]);
+    if (image && 'path' in image && mask && 'path' in mask)
+      samples.push({ image: image.path, mask: mask.path });
+    else
+      problems.add(
+        stem,
+        [image, mask].flatMap((f) => (f && 'reason' in f ? [f.reason] : [])).join('; '),
+      );
   }
   problems.check(dir, options.skipBad, 'bad image/mask pair');
   return {
@@ -94,51 +104,59 @@ async function openVocSegmentation(dir: string, options: OpenSegmentationOptions
   };
 }
 
-interface CocoSegmentationJson {
-  images?: { id: number | string; file_name: string; width: number; height: number }[];
-  annotations?: (CocoMaskAnnotation & { image_id: number | string })[];
-  categories?: { id: number; name: string }[];
-}
+const cocoMaskAnnotationSchema = z.object({
+  id: z.union([z.number(), z.string()]).optional(),
+  image_id: z.union([z.number(), z.string()]),
+  category_id: z.number().int(),
+  segmentation: z.union([
+    z.array(z.array(z.number())),
+    z.object({
+      counts: z.union([z.array(z.number().int().nonnegative()), z.string()]),
+      size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    }),
+  ]),
+  iscrowd: z.union([z.number(), z.boolean()]).optional(),
+});
 
 async function openCocoSegmentation(
   file: string,
   options: OpenSegmentationOptions,
 ): Promise<SegmentationDataset> {
-  let json: CocoSegmentationJson;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    throw badInput(`${file}: cannot read COCO JSON (${(err as Error).message})`);
-  }
-  if (!Array.isArray(json.images) || !Array.isArray(json.categories))
-    throw badInput(`${file}: not a COCO file (needs "images" and "categories" arrays)`);
-  const categories = [...json.categories].sort((a, b) => a.id - b.id);
+  const coco = await readCocoFile(file, cocoMaskAnnotationSchema);
+  const categories = [...coco.categories].sort((a, b) => a.id - b.id);
   const classIndex = new Map(categories.map((c, i) => [c.id, i + 1]));
   const byImage = new Map<string, CocoMaskAnnotation[]>();
-  for (const a of json.annotations ?? []) {
+  for (const a of coco.annotations) {
     const key = String(a.image_id);
-    byImage.set(key, [...(byImage.get(key) ?? []), a]);
+    const list = byImage.get(key);
+    if (list) list.push(a);
+    else byImage.set(key, [a]);
   }
   const imagesDir = options.images ?? path.dirname(file);
   const ignoreIndex = options.ignoreIndex ?? DEFAULT_IGNORE_INDEX;
   const problems = new Problems();
+  for (const b of coco.bad) problems.add(b.where, b.reason);
   const samples: SegmentationSample[] = [];
-  for (const image of json.images) {
-    const imageFile = path.join(imagesDir, image.file_name);
-    if (!(await isFile(imageFile))) {
-      problems.add(imageFile, 'image file not found');
-      continue;
+  const located = await locateFiles(
+    imagesDir,
+    coco.images.map((im) => im.file_name),
+  );
+  coco.images.forEach((image, i) => {
+    const found = located[i]!;
+    if ('reason' in found) {
+      problems.add(`${file}: image ${image.id}`, found.reason);
+      return;
     }
     const annotations = byImage.get(String(image.id)) ?? [];
     const where = `${file} image ${image.id}`;
     samples.push({
-      image: imageFile,
+      image: found.path,
       mask: where,
       paint: () =>
         cocoToLabelMap(annotations, classIndex, image.width, image.height, { ignoreIndex, where }),
     });
-  }
-  problems.check(file, options.skipBad, 'missing image');
+  });
+  problems.check(file, options.skipBad, 'bad image or annotation');
   return {
     name: file,
     classes: options.classes ?? ['background', ...categories.map((c) => c.name)],

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import type { VisiontuneError } from '../../errors.js';
+import { setInputPolicy } from '../../guard/index.js';
 import { readMask } from './read-mask.js';
 import { vocColormap } from './voc-colormap.js';
 
@@ -158,4 +159,17 @@ test('an unreadable mask is a user error naming the file', async () => {
   const file = path.join(dir, 'broken.png');
   await fs.writeFile(file, 'not a png');
   await assert.rejects(readMask(file, { mode: 'index', numClasses: 2 }), badInput(/broken\.png/));
+});
+
+test('a mask above the pixel limit is refused before decoding', async () => {
+  const file = await grayPng('big.png', Array(W * H).fill(1));
+  const before = setInputPolicy({ maxPixels: 2 });
+  try {
+    await assert.rejects(
+      readMask(file, { mode: 'index', numClasses: 3 }),
+      /big\.png: image too large/,
+    );
+  } finally {
+    setInputPolicy(before);
+  }
 });

@@ -3,6 +3,7 @@
 // mapped back to indices through the palette) and 'binary' (anything; bright pixels are class 1).
 import sharp from 'sharp';
 import { badInput } from '../../errors.js';
+import { inputPolicy } from '../../guard/index.js';
 import { describeDecodeError } from '../decode-sharp.js';
 import { DEFAULT_IGNORE_INDEX, type LabelMap, type MaskMode } from './types.js';
 import { vocColormap } from './voc-colormap.js';
@@ -23,7 +24,8 @@ export async function readMask(file: string, options: ReadMaskOptions): Promise<
   let raw: { data: Buffer; width: number; height: number; channels: number };
   let isPalette = false;
   try {
-    const img = sharp(file, { failOn: 'error', pages: 1 });
+    const limitInputPixels = inputPolicy().maxPixels;
+    const img = sharp(file, { failOn: 'error', pages: 1, limitInputPixels });
     const meta = await img.metadata();
     isPalette = meta.isPalette === true;
     // A 16-bit mask would be scaled to 8 bits by libvips, silently changing the indices.

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type BatchModel, openBundle, type RunnableBundle } from '../../bundle/batch-model.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
+import { checkedImageSize, type ImageSize } from '../../data/detection/image-size.js';
 import { openSegmentationData } from '../../data/segmentation/open.js';
 import type { MaskMode, SegmentationDataset } from '../../data/segmentation/types.js';
 import type { SkipReport } from '../../data/types.js';
@@ -16,6 +17,7 @@ import '../../heads/segmentation/atrous-conv.js'; // registers DeepLab's layer f
 import { encodeColorPng, encodeIndexPng, overlayMask } from '../../report/mask-images.js';
 import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
 import { type InferenceMode, segmentImage } from './segment-image.js';
+import { enlargeMask, workingHint } from './working-size.js';
 
 export interface SegmenterBundle {
   bundle: RunnableBundle;
@@ -105,6 +107,9 @@ export interface PredictedMask {
   height: number;
   mode: 'resize' | 'slide';
   windows: number;
+  /** Set when the image was too large to segment at its own size (working-size.ts): the size it
+   * was segmented at; the coloured mask and overlay have this size, the index PNG the image's. */
+  segmentedAt?: { width: number; height: number };
   /** Written files: the index PNG, and unless turned off, the coloured mask and the overlay. */
   mask: string;
   color?: string;
@@ -129,14 +134,18 @@ export async function predictMasks(
   const predictions: PredictedMask[] = [];
   for (const [i, file] of files.entries()) {
     let image: Awaited<ReturnType<typeof decoder.decode>>;
+    let size: ImageSize;
     try {
-      image = await decoder.decode(file, file);
+      size = await checkedImageSize(file);
+      image = await decoder.decode(file, file, workingHint(size, d.classes.length));
     } catch (err) {
       if (!options.skipBad || !(err instanceof VisiontuneError)) throw err;
       recordSkip(skipped, err.message);
       continue;
     }
-    const { mask, mode, windows } = await segmentImage(d.model, image, settings);
+    const segmented = await segmentImage(d.model, image, settings);
+    const { mode, windows } = segmented;
+    const mask = await enlargeMask(segmented.mask, size);
     const counts = new Map<number, number>();
     for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
     const classShares = Object.fromEntries(
@@ -151,18 +160,20 @@ export async function predictMasks(
     if (options.draw !== false) {
       written.color = path.join(options.out, dirs.color, `${names[i]}.png`);
       written.overlay = path.join(options.out, dirs.overlay, `${names[i]}.jpg`);
-      await writeFileAtomic(written.color, await encodeColorPng(mask));
+      await writeFileAtomic(written.color, await encodeColorPng(segmented.mask));
       await writeFileAtomic(
         written.overlay,
-        await overlayMask(image, mask, { ignoreIndex: d.ignoreIndex }),
+        await overlayMask(image, segmented.mask, { ignoreIndex: d.ignoreIndex }),
       );
     }
+    const scaled = image.width !== size.width || image.height !== size.height;
     predictions.push({
       file,
       width: mask.width,
       height: mask.height,
       mode,
       windows,
+      ...(scaled ? { segmentedAt: { width: image.width, height: image.height } } : {}),
       ...written,
       classShares,
     });
