@@ -1,12 +1,18 @@
 // file:// storage for TF.js models in Node (tfjs-node would provide one; we cannot rely on it).
 // Saves are crash-safe: weights go to a content-named file first, model.json is renamed into
-// place last, so model.json always points at a complete weights file.
+// place last, so model.json always points at a complete weights file. Loads trust nothing in
+// model.json: it is validated (model-json.ts), and its weight files must be regular files inside
+// the model's folder holding exactly the bytes the manifest describes, checked before reading.
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors.js';
+import { confine } from '../guard/confine.js';
 import { writeStep } from '../guard/fault.js';
+import { readInputFile, readJsonDocument, refuseReason } from '../guard/read-input.js';
+import { groupBytes, parseModelJson, type WeightsGroup } from './model-json.js';
+import { checkTopology } from './model-topology.js';
 
 const SCHEME = 'file://';
 
@@ -92,44 +98,57 @@ async function referencedWeights(jsonPath: string): Promise<string[]> {
   }
 }
 
+/** model.json, validated, with the weights it names read from its own folder only. */
 async function load(jsonPath: string): Promise<tf.io.ModelArtifacts> {
-  let text: string;
-  try {
-    text = await fs.readFile(jsonPath, 'utf8');
-  } catch (err) {
-    throw badInput(`cannot read model ${jsonPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  const json = parseModelJson(await readJsonDocument(jsonPath), jsonPath);
+  checkTopology(json.modelTopology, jsonPath);
+  const groups = json.weightsManifest ?? [];
+  const chunks: Uint8Array[] = [];
+  for (const [i, group] of groups.entries())
+    chunks.push(
+      ...(await readGroup(path.dirname(jsonPath), group, `${jsonPath}: weightsManifest[${i}]`)),
+    );
+  const data = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, offset);
+    offset += chunk.byteLength;
   }
-  let json: tf.io.ModelJSON;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw badInput(`${jsonPath} is not valid JSON: ${(err as Error).message}`);
+  const artifacts = { ...json, weightsManifest: groups } as unknown as tf.io.ModelJSON;
+  return tf.io.getModelArtifactsForJSON(artifacts, async () => [
+    groups.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
+    data.buffer,
+  ]);
+}
+
+/**
+ * The files of one manifest group: each confined to the model's folder (never liftable), a
+ * regular file within the size limit, and together exactly as many bytes as the group's weight
+ * specs need, all checked before any is read.
+ */
+async function readGroup(dir: string, group: WeightsGroup, where: string): Promise<Buffer[]> {
+  const needed = groupBytes(group, where);
+  const files: string[] = [];
+  let present = 0;
+  for (const [j, entry] of group.paths.entries()) {
+    const confined = await confine(dir, entry, { always: true });
+    if ('reason' in confined) throw badInput(`${where}.paths[${j}]: ${confined.reason}`);
+    const refusal = await refuseReason(confined.path, 'model');
+    if (refusal) throw badInput(`${where}.paths[${j}]: ${confined.path}: ${refusal}`);
+    present += (await fs.stat(confined.path)).size;
+    files.push(confined.path);
   }
-  if (!json.modelTopology)
-    throw badInput(`${jsonPath} has no modelTopology: not a TF.js model.json`);
-  const dir = path.dirname(jsonPath);
-  return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-    const specs = manifest.flatMap((group) => group.weights);
-    const chunks: Uint8Array[] = [];
-    for (const file of manifest.flatMap((group) => group.paths)) {
-      const full = path.join(dir, file);
-      try {
-        chunks.push(await fs.readFile(full));
-      } catch (err) {
-        throw badInput(
-          `weights file ${full} named by ${jsonPath} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}`,
-        );
-      }
-    }
-    const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-    const data = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      data.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return [specs, data.buffer];
-  });
+  const mismatch = (bytes: number) =>
+    badInput(
+      `${where}: its weights need ${needed} bytes but ${group.paths.join(', ') || '(no files)'} ${group.paths.length === 1 ? 'holds' : 'hold'} ${bytes} (${bytes < needed ? 'truncated or empty' : 'extra bytes'})`,
+    );
+  if (present !== needed) throw mismatch(present);
+  const chunks: Buffer[] = [];
+  for (const file of files) chunks.push(await readInputFile(file, 'model'));
+  // A file that changed between the check and the read.
+  const read = chunks.reduce((n, c) => n + c.byteLength, 0);
+  if (read !== needed) throw mismatch(read);
+  return chunks;
 }
 
 /** An IOHandler that loads from and saves to a folder (or a model.json path) on disk. */
