@@ -1,13 +1,13 @@
 // visiontune.json: what a bundle is, how to feed it, and where it came from. One zod schema
 // validates it on load so a bundle we cannot read fails with the field that is wrong.
 import { z } from 'zod';
+import { MAX_INPUT_SIZE } from '../backbones/input-size.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const META_FILE = 'visiontune.json';
 
 // Bounds, so a bundle from someone else cannot ask for an absurd tensor before anything is
-// allocated: 4096 px is 16× the largest input of a common backbone; 100k labels is 4× ImageNet-21k.
-export const MAX_INPUT_SIZE = 4096;
+// allocated (input size: backbones/input-size.ts); 100k labels is 4× ImageNet-21k.
 export const MAX_LABELS = 100_000;
 const MAX_STRIDES = 16;
 const MAX_DETECTIONS = 100_000;

@@ -12,8 +12,9 @@ const isObject = (v: unknown): v is Json =>
 
 /** Calls `visit` on every object in `node` with where it is, depth first. */
 function walk(node: unknown, at: string, visit: (obj: Json, at: string) => void): void {
-  if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}[${i}]`, visit));
-  else if (isObject(node)) {
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries()) walk(item, `${at}[${i}]`, visit);
+  } else if (isObject(node)) {
     visit(node, at);
     for (const [key, value] of Object.entries(node)) walk(value, `${at}.${key}`, visit);
   }
