@@ -259,5 +259,12 @@ test('import refuses forged ONNX tensors and inputs, naming the file, tensor and
       assertRefused(run, 2, file, text);
     }),
   );
+  // An exported-bundle .onnx run by ONNX Runtime: its external data is never opened either.
+  const external = path.join(h.data, 'external.onnx');
+  assertRefused(
+    await vt('predict', '--model', external, '--engine', 'onnx', image),
+    2,
+    `${external}: tensor W keeps its data in an external file (not read)`,
+  );
   await h.assertUntouched();
 });

@@ -56,6 +56,24 @@ function dimension(v: Int64): number | string {
   return n < 0 ? `dimension ${n} is negative` : n;
 }
 
+/** Whether a tensor's data lives in a file beside the model (ONNX external data). */
+const isExternal = (t: onnx.ITensorProto) =>
+  t.dataLocation === proto.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0;
+
+/**
+ * The name of a tensor whose data is in an external file (initializers and Constant nodes), or
+ * undefined. Such files are never read: a model file cannot make visiontune open another file.
+ */
+export function externalDataTensor(model: onnx.IModelProto): string | undefined {
+  const graph = model.graph;
+  const tensors = [
+    ...(graph?.initializer ?? []),
+    ...(graph?.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => (a.t ? [a.t] : []))),
+  ];
+  const found = tensors.find(isExternal);
+  return found ? (found.name ?? '(unnamed)') : undefined;
+}
+
 /** Bytes per value of the tensor types read here, in raw_data. */
 const RAW_BYTES: Record<number, number> = { [FLOAT]: 4, [DOUBLE]: 8, [INT64]: 8, [INT32]: 4 };
 
@@ -66,7 +84,7 @@ const RAW_BYTES: Record<number, number> = { [FLOAT]: 4, [DOUBLE]: 8, [INT64]: 8,
  */
 function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; size: number } {
   const fail = (reason: string) => badInput(`${where}: tensor ${t.name ?? ''}: ${reason}`);
-  if (t.dataLocation === proto.TensorProto.DataLocation.EXTERNAL || t.externalData?.length)
+  if (isExternal(t))
     throw fail(
       'its data is in an external file, which import does not read (export the model with its weights inside the .onnx file)',
     );
