@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { forgedOnnx } from '../backbones/onnx/malformed.js';
-import { saveBundle } from '../bundle/bundle.js';
+import { saveTinyBundle } from '../bundle/test-bundle.js';
 import { RED, solidJpeg } from '../data/test-fixtures.js';
 import { assertRefused, type HostileRoot, hostileRoot, vt } from './harness.js';
 
@@ -25,25 +25,8 @@ let weightBytes: number;
 
 before(async () => {
   h = await hostileRoot();
-  const input = tf.input({ shape: [16, 16, 3] });
-  const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input);
-  const pooled = tf.layers.globalAveragePooling2d({}).apply(conv);
-  const out = tf.layers.dense({ units: 2 }).apply(pooled) as tf.SymbolicTensor;
   good = path.join(h.root, 'good');
-  await saveBundle(good, tf.model({ inputs: input, outputs: out }), {
-    task: 'classification',
-    labels: ['a', 'b'],
-    preprocessing: {
-      inputSize: 16,
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
-      interpolation: 'bilinear',
-      cropPct: 0.875,
-    },
-    backbone: { name: 'tiny' },
-    training: {},
-    metrics: {},
-  });
+  await saveTinyBundle(good);
   weightsName = (await fs.readdir(good)).find((f) => f.endsWith('.bin'))!;
   weightBytes = (await fs.stat(path.join(good, weightsName))).size;
   image = path.join(h.data, 'x.jpg');

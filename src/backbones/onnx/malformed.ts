@@ -1,6 +1,7 @@
 // Malformed ONNX files for the reader's tests (not a test itself): a one-node graph whose weight
 // tensor or input shape is forged, encoded with onnx-proto as a hostile file would be.
 import onnxProto from 'onnx-proto';
+import { graphModel } from './test-graph.js';
 
 const { onnx } = onnxProto;
 
@@ -11,34 +12,30 @@ export interface ForgedTensor {
   dims: Int64[];
   rawData?: Uint8Array;
   floatData?: number[];
+  /** Marks the data as stored in a file beside the model (a path leaving its folder). */
   external?: boolean;
 }
 
 /** A Relu on `x` (dims `inputDims`) with one initializer `W` as `tensor` describes it. */
 export function forgedOnnx(tensor: ForgedTensor, inputDims: Int64[] = [1, 3, 8, 8]): Uint8Array {
-  const W = {
-    name: 'W',
-    dims: tensor.dims,
-    dataType: 1,
-    ...(tensor.rawData ? { rawData: tensor.rawData } : {}),
-    ...(tensor.floatData ? { floatData: tensor.floatData } : {}),
-    ...(tensor.external
-      ? { dataLocation: 1, externalData: [{ key: 'location', value: '../../secret.bin' }] }
-      : {}),
-  };
-  const type = (dims: Int64[]) => ({
-    tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } },
-  });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'forged',
-      node: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }],
-      initializer: [W],
-      input: [{ name: 'x', type: type(inputDims) }],
-      output: [{ name: 'y', type: type([]) }],
-    },
-  });
+  const model = onnx.ModelProto.decode(
+    graphModel([1, 3, 8, 8], [{ name: 'relu', opType: 'Relu', inputs: ['x'], outputs: ['y'] }]),
+  );
+  const graph = model.graph!;
+  graph.initializer = [
+    onnx.TensorProto.create({
+      name: 'W',
+      dims: tensor.dims,
+      dataType: 1,
+      ...(tensor.rawData ? { rawData: tensor.rawData } : {}),
+      ...(tensor.floatData ? { floatData: tensor.floatData } : {}),
+      ...(tensor.external
+        ? { dataLocation: 1, externalData: [{ key: 'location', value: '../../secret.bin' }] }
+        : {}),
+    }),
+  ];
+  graph.input![0]!.type!.tensorType!.shape!.dim = inputDims.map((d) =>
+    onnx.TensorShapeProto.Dimension.create({ dimValue: d }),
+  );
   return onnx.ModelProto.encode(model).finish();
 }
