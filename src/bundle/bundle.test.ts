@@ -5,15 +5,35 @@ import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../errors.js';
-import { loadBundle, readBundleMeta, saveBundle } from './bundle.js';
+import { loadBundle, type NewBundleMeta, readBundleMeta, saveBundle } from './bundle.js';
 import { META_FILE } from './meta.js';
-import { tinyClassifier, tinyMeta } from './test-bundle.js';
 
 await tf.setBackend('cpu');
 tf.env().set('PROD', true);
 
-const classifier = tinyClassifier;
-const meta = tinyMeta(['cat', 'dog', 'fox']);
+function classifier(classes: number): tf.LayersModel {
+  const input = tf.input({ shape: [16, 16, 3] });
+  const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input);
+  const bn = tf.layers.batchNormalization({}).apply(conv);
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(bn);
+  const out = tf.layers.dense({ units: classes, name: 'head' }).apply(pooled) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+const meta: NewBundleMeta = {
+  task: 'classification',
+  labels: ['cat', 'dog', 'fox'],
+  preprocessing: {
+    inputSize: 16,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+    interpolation: 'bilinear',
+    cropPct: 0.875,
+  },
+  backbone: { name: 'test-net' },
+  training: { epochs: 1 },
+  metrics: { accuracy: 0.5 },
+};
 
 const tempDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'vt-bundle-'));
 

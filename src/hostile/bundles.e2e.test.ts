@@ -1,6 +1,6 @@
 // Hostile bundles and model files through the real command: tampered copies of one tiny bundle
-// (weights outside the bundle, /dev/zero, a FIFO, wrong byte counts, a malformed manifest or
-// topology, absurd sizes in visiontune.json) for predict, info and compress quantize, and forged
+// (the quantizer tests' 8 px classifier) with weights outside the bundle, /dev/zero, a FIFO,
+// wrong byte counts, a malformed manifest or topology, or absurd sizes in visiontune.json, for predict, info and compress quantize, and forged
 // ONNX files for import. Each must exit 2 naming the file and the reason, quickly, without
 // reading anything outside its root.
 import assert from 'node:assert/strict';
@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { forgedOnnx } from '../backbones/onnx/malformed.js';
-import { saveTinyBundle } from '../bundle/test-bundle.js';
 import { RED, solidJpeg } from '../data/test-fixtures.js';
+import { saveTinyBundle } from '../methods/compress/quantize/test-bundle.js';
 import { assertRefused, type HostileRoot, hostileRoot, vt } from './harness.js';
 
 await tf.setBackend('cpu');
