@@ -8,10 +8,15 @@ import { fileIO, modelJsonPath } from './file-io.js';
 
 /** tfjs-layers' own error classes: thrown for what a config or weights say, not for its bugs. */
 const CONTENT_ERRORS = new Set(['ValueError', 'NotImplementedError', 'AttributeError']);
+/** Plain errors tfjs-layers throws for a weight whose shape is not its layer's (variables.js). */
+const CONTENT_MESSAGES = [/^Shape mismatch: \[[\d,]*\] vs\. \[[\d,]*\]$/];
 
 /** Whether `err` is tfjs-layers refusing the model's content. */
 export function isModelContentError(err: unknown): boolean {
-  return err instanceof Error && CONTENT_ERRORS.has(err.constructor.name);
+  if (!(err instanceof Error)) return false;
+  return (
+    CONTENT_ERRORS.has(err.constructor.name) || CONTENT_MESSAGES.some((m) => m.test(err.message))
+  );
 }
 
 /** The model in `location` (a folder or its model.json), built with its weights. */
