@@ -103,17 +103,25 @@ async function load(jsonPath: string): Promise<tf.io.ModelArtifacts> {
   const json = parseModelJson(await readJsonDocument(jsonPath), jsonPath);
   checkTopology(json.modelTopology, jsonPath);
   const groups = json.weightsManifest ?? [];
-  const chunks: Uint8Array[] = [];
-  for (const [i, group] of groups.entries())
-    chunks.push(
-      ...(await readGroup(path.dirname(jsonPath), group, `${jsonPath}: weightsManifest[${i}]`)),
-    );
-  const data = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  // Every group is checked before any file is read.
+  const files: string[] = [];
+  let total = 0;
+  for (const [i, group] of groups.entries()) {
+    const where = `${jsonPath}: weightsManifest[${i}]`;
+    const checked = await checkGroup(path.dirname(jsonPath), group, where);
+    files.push(...checked.files);
+    total += checked.bytes;
+  }
+  const data = new Uint8Array(total);
   let offset = 0;
-  for (const chunk of chunks) {
+  for (const file of files) {
+    const chunk = await readInputFile(file, 'model');
+    // A file that changed size between the check and the read.
+    if (offset + chunk.byteLength > total) throw badInput(`${file}: changed while being read`);
     data.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  if (offset !== total) throw badInput(`${jsonPath}: a weights file changed while being read`);
   const artifacts = { ...json, weightsManifest: groups } as unknown as tf.io.ModelJSON;
   return tf.io.getModelArtifactsForJSON(artifacts, async () => [
     groups.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
@@ -122,11 +130,15 @@ async function load(jsonPath: string): Promise<tf.io.ModelArtifacts> {
 }
 
 /**
- * The files of one manifest group: each confined to the model's folder (never liftable), a
- * regular file within the size limit, and together exactly as many bytes as the group's weight
- * specs need, all checked before any is read.
+ * The files of one manifest group, each confined to the model's folder (never liftable) and a
+ * regular file within the size limit, that together hold exactly the bytes the group's weight
+ * specs need (returned). Nothing is read.
  */
-async function readGroup(dir: string, group: WeightsGroup, where: string): Promise<Buffer[]> {
+async function checkGroup(
+  dir: string,
+  group: WeightsGroup,
+  where: string,
+): Promise<{ files: string[]; bytes: number }> {
   const needed = groupBytes(group, where);
   const files: string[] = [];
   let present = 0;
@@ -138,17 +150,11 @@ async function readGroup(dir: string, group: WeightsGroup, where: string): Promi
     present += (await fs.stat(confined.path)).size;
     files.push(confined.path);
   }
-  const mismatch = (bytes: number) =>
-    badInput(
-      `${where}: its weights need ${needed} bytes but ${group.paths.join(', ') || '(no files)'} ${group.paths.length === 1 ? 'holds' : 'hold'} ${bytes} (${bytes < needed ? 'truncated or empty' : 'extra bytes'})`,
+  if (present !== needed)
+    throw badInput(
+      `${where}: its weights need ${needed} bytes but ${group.paths.join(', ') || '(no files)'} ${group.paths.length === 1 ? 'holds' : 'hold'} ${present} (${present < needed ? 'truncated or empty' : 'extra bytes'})`,
     );
-  if (present !== needed) throw mismatch(present);
-  const chunks: Buffer[] = [];
-  for (const file of files) chunks.push(await readInputFile(file, 'model'));
-  // A file that changed between the check and the read.
-  const read = chunks.reduce((n, c) => n + c.byteLength, 0);
-  if (read !== needed) throw mismatch(read);
-  return chunks;
+  return { files, bytes: needed };
 }
 
 /** An IOHandler that loads from and saves to a folder (or a model.json path) on disk. */
