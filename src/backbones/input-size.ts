@@ -2,6 +2,10 @@
 import { badUsage } from '../errors.js';
 import type { PretrainedConfig } from './types.js';
 
+/** Largest square input a model file may declare (16× the largest common backbone's): a file from
+ * someone else cannot make visiontune build tensors for an absurd size. */
+export const MAX_INPUT_SIZE = 4096;
+
 /** The size to build at: `requested` or the native size; badUsage below the body's minimum. */
 export function resolveInputSize(
   name: string,

@@ -6,6 +6,7 @@ import './batchnorm-fix.js';
 import './relu-layer.js';
 import './onnx/layers.js';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
 import { cutPoints, featureShape, findTaps, getLayerOrThrow } from './graph.js';
 import { resolveInputSize } from './input-size.js';
@@ -41,20 +42,28 @@ interface BackboneFile {
   licence?: string;
 }
 
-/** A local model's backbone.json, if it has one. */
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+const backboneFileSchema = z.looseObject({
+  mean: rgb.optional(),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+  licence: z.string().optional(),
+});
+
+/** A local model's backbone.json, if it has one: read as a bounded document and validated. */
 async function readBackboneFile(location: string): Promise<BackboneFile> {
   if (hasScheme(location) && !location.startsWith('file://')) return {};
   const { modelJsonPath } = await import('../engine/file-io.js');
+  const { readJsonDocument } = await import('../guard/read-input.js');
   const { promises: fs } = await import('node:fs');
   const path = await import('node:path');
   const file = path.join(path.dirname(modelJsonPath(location)), BACKBONE_CONFIG_FILE);
-  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return {};
-  try {
-    return JSON.parse(text) as BackboneFile;
-  } catch (err) {
-    throw badInput(`${file}: not valid JSON (${(err as Error).message})`);
+  if (!(await fs.lstat(file).catch(() => undefined))) return {};
+  const parsed = backboneFileSchema.safeParse(await readJsonDocument(file));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badInput(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  return parsed.data;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -71,8 +80,8 @@ async function loadSource(location: string): Promise<tf.LayersModel> {
       return await tf.loadLayersModel(location);
     }
     // Paths need the Node file handler; imported lazily so this module stays platform-free.
-    const { fileIO } = await import('../engine/file-io.js');
-    return await tf.loadLayersModel(fileIO(location));
+    const { loadModelFile } = await import('../engine/load-model.js');
+    return await loadModelFile(location);
   } catch (err) {
     if (err instanceof VisiontuneError) throw err;
     throw badInput(`cannot load a TF.js layers model from ${location}: ${(err as Error).message}`);

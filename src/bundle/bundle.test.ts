@@ -83,3 +83,59 @@ test('a bundle it cannot read says what is wrong', async () => {
   await fs.writeFile(file, JSON.stringify({ ...good, labels: ['a', 'b'] }));
   await assert.rejects(loadBundle(dir), /outputs 3 classes but visiontune\.json lists 2 labels/);
 });
+
+test('a bundle whose writer was killed between its two renames still loads', async () => {
+  const parent = await tempDir();
+  const dir = path.join(parent, 'b');
+  await saveBundle(dir, classifier(3), meta);
+  // The state replaceDir leaves after its first rename: the old bundle moved to a hidden sibling.
+  await fs.rename(dir, path.join(parent, `.b.previous-${process.pid}-0a1b2c3d`));
+  const loaded = await loadBundle(dir);
+  assert.deepEqual(loaded.meta.labels, meta.labels);
+  assert.equal((await readBundleMeta(dir)).labels.length, 3);
+  // And inside a run folder (its bundle/ mid-swap).
+  const run = path.join(parent, 'run');
+  await fs.mkdir(run);
+  await fs.rename(
+    path.join(parent, `.b.previous-${process.pid}-0a1b2c3d`),
+    path.join(run, `.bundle.previous-${process.pid}-0a1b2c3d`),
+  );
+  assert.equal((await loadBundle(run)).meta.labels.length, 3);
+});
+
+test('visiontune.json bounds are checked before any tensor is made', async () => {
+  const dir = path.join(await tempDir(), 'b');
+  await saveBundle(dir, classifier(3), meta);
+  const file = path.join(dir, META_FILE);
+  const good = JSON.parse(await fs.readFile(file, 'utf8'));
+  const bad = async (change: Record<string, unknown>, field: RegExp) => {
+    await fs.writeFile(file, JSON.stringify({ ...good, ...change }));
+    await assert.rejects(loadBundle(dir), (err: unknown) => {
+      assert.ok(err instanceof VisiontuneError && err.exitCode === 2, String(err));
+      assert.match(err.message, /visiontune\.json is not a valid bundle description/);
+      assert.ok(
+        err.details.some((d) => field.test(d)),
+        err.details.join('\n'),
+      );
+      return true;
+    });
+  };
+  await bad(
+    { preprocessing: { ...good.preprocessing, inputSize: 1_000_000 } },
+    /^preprocessing\.inputSize: Too big/,
+  );
+  await bad({ preprocessing: { ...good.preprocessing, std: [0, 1, 1] } }, /^preprocessing\.std\.0/);
+  await bad({ labels: Array.from({ length: 100_001 }, (_, i) => `c${i}`) }, /^labels: Too big/);
+  await bad(
+    {
+      detection: {
+        head: 'fcos',
+        strides: [8, 1e9],
+        scoreThreshold: 0.5,
+        nmsIou: 0.5,
+        maxDetections: 10,
+      },
+    },
+    /^detection\.strides\.1/,
+  );
+});

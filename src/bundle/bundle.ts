@@ -7,10 +7,12 @@ import '../backbones/relu-layer.js';
 import '../heads/l2-normalize.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { fileIO } from '../engine/file-io.js';
+import type * as tf from '@tensorflow/tfjs';
 import { ensureEngine } from '../engine/index.js';
+import { loadModelFile } from '../engine/load-model.js';
 import { badInput } from '../errors.js';
+import { readJsonDocument } from '../guard/read-input.js';
+import { readableDir } from '../guard/replace-dir.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
 
 export { type NewBundleMeta, type SaveBundleOptions, saveBundle } from './save.js';
@@ -33,8 +35,10 @@ const isFile = (file: string) =>
  * holds a bundle, so the caller's error names what the user gave.
  */
 export async function locateBundle(location: string): Promise<string> {
-  if (await isFile(path.join(location, META_FILE))) return location;
-  const inRun = path.join(location, 'bundle');
+  // A save killed between its two renames leaves the bundle in a complete hidden sibling.
+  const here = await readableDir(location);
+  if (await isFile(path.join(here, META_FILE))) return here;
+  const inRun = await readableDir(path.join(location, 'bundle'));
   return (await isFile(path.join(inRun, META_FILE))) ? inRun : location;
 }
 
@@ -42,17 +46,11 @@ export async function locateBundle(location: string): Promise<string> {
 export async function readBundleMeta(location: string): Promise<BundleMeta> {
   const dir = await locateBundle(location);
   const file = path.join(dir, META_FILE);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw badInput(
-        `${dir} is not a visiontune bundle: ${META_FILE} is missing (there and in ${path.join(dir, 'bundle')})`,
-      );
-    throw badInput(`cannot read ${file}: ${code ?? (err as Error).message}`);
-  }
+  if (!(await fs.lstat(file).catch(() => undefined)))
+    throw badInput(
+      `${dir} is not a visiontune bundle: ${META_FILE} is missing (there and in ${path.join(dir, 'bundle')})`,
+    );
+  const raw = await readJsonDocument(file);
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === 'number' && version > BUNDLE_FORMAT_VERSION) {
     throw badInput(
@@ -74,7 +72,7 @@ export async function loadBundle(location: string): Promise<LoadedBundle> {
   await ensureEngine();
   const dir = await locateBundle(location);
   const meta = await readBundleMeta(dir);
-  const model = await tf.loadLayersModel(fileIO(dir));
+  const model = await loadModelFile(dir);
   const outputs = model.outputs[0].shape;
   const perClass = meta.task === 'classification' || meta.task === 'segmentation';
   if (perClass && outputs[outputs.length - 1] !== meta.labels.length) {

@@ -1,16 +1,23 @@
 // visiontune.json: what a bundle is, how to feed it, and where it came from. One zod schema
 // validates it on load so a bundle we cannot read fails with the field that is wrong.
 import { z } from 'zod';
+import { MAX_INPUT_SIZE } from '../backbones/input-size.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const META_FILE = 'visiontune.json';
 
+// Bounds, so a bundle from someone else cannot ask for an absurd tensor before anything is
+// allocated (input size: backbones/input-size.ts); 100k labels is 4× ImageNet-21k.
+export const MAX_LABELS = 100_000;
+const MAX_STRIDES = 16;
+const MAX_DETECTIONS = 100_000;
+
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
 export const preprocessingSchema = z.object({
-  inputSize: z.number().int().positive(),
+  inputSize: z.number().int().positive().max(MAX_INPUT_SIZE),
   mean: rgb,
-  std: rgb,
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
   interpolation: z.enum(['bilinear', 'bicubic', 'nearest']),
   /** Eval-time resize before the center crop, as a fraction of inputSize (timm's crop_pct). */
   cropPct: z.number().positive().max(1),
@@ -19,9 +26,17 @@ export const preprocessingSchema = z.object({
 export const bundleMetaSchema = z.object({
   formatVersion: z.number().int(),
   task: z.enum(['classification', 'embedding', 'detection', 'segmentation']),
-  labels: z.array(z.string()),
+  labels: z.array(z.string()).max(MAX_LABELS),
   preprocessing: preprocessingSchema,
-  backbone: z.object({ name: z.string(), embeddingDim: z.number().int().optional() }),
+  backbone: z.object({
+    name: z.string(),
+    embeddingDim: z
+      .number()
+      .int()
+      .positive()
+      .max(1 << 20)
+      .optional(),
+  }),
   /** The merged run configuration that produced the bundle. */
   training: z.record(z.string(), z.unknown()).default({}),
   metrics: z.record(z.string(), z.number()).default({}),
@@ -31,15 +46,17 @@ export const bundleMetaSchema = z.object({
     .object({
       metric: z.enum(['cosine', 'euclidean']),
       scale: z.number().positive(),
-      classes: z.array(
-        z.object({
-          label: z.string(),
-          shots: z.number().int().positive(),
-          addedBy: z.enum(['fit', 'add']),
-          finetuned: z.boolean(),
-          source: z.string(),
-        }),
-      ),
+      classes: z
+        .array(
+          z.object({
+            label: z.string(),
+            shots: z.number().int().positive(),
+            addedBy: z.enum(['fit', 'add']),
+            finetuned: z.boolean(),
+            source: z.string(),
+          }),
+        )
+        .max(MAX_LABELS),
     })
     .optional(),
   /** Detectors (heads/detection): how to read the output tensor and the decoding defaults. The
@@ -47,10 +64,10 @@ export const bundleMetaSchema = z.object({
   detection: z
     .object({
       head: z.literal('fcos'),
-      strides: z.array(z.number().int().positive()),
+      strides: z.array(z.number().int().positive().max(MAX_INPUT_SIZE)).max(MAX_STRIDES),
       scoreThreshold: z.number().min(0).max(1),
       nmsIou: z.number().gt(0).max(1),
-      maxDetections: z.number().int().positive(),
+      maxDetections: z.number().int().positive().max(MAX_DETECTIONS),
     })
     .optional(),
   /** Segmenters (heads/segmentation): output [batch, size, size, classes] logits; how masks

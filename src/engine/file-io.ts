@@ -1,13 +1,19 @@
 // file:// storage for TF.js models in Node (tfjs-node would provide one; we cannot rely on it).
 // Saves are crash-safe: weights go to a content-named file first, model.json is renamed into
-// place last, so model.json always points at a complete weights file.
+// place last, so model.json always points at a complete weights file. Loads trust nothing in
+// model.json: it is validated (model-json.ts), and its weight files must be regular files inside
+// the model's folder holding exactly the bytes the manifest describes, checked before reading.
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors.js';
+import { confine } from '../guard/confine.js';
 import { writeStep } from '../guard/fault.js';
 import { makeDirs } from '../guard/make-dirs.js';
+import { readInputFile, readJsonDocument, refuseReason } from '../guard/read-input.js';
+import { groupBytes, parseModelJson, type WeightsGroup } from './model-json.js';
+import { checkTopology } from './model-topology.js';
 
 const SCHEME = 'file://';
 
@@ -84,53 +90,77 @@ async function save(jsonPath: string, artifacts: tf.io.ModelArtifacts): Promise<
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
 
+/** Weight files this writer names (`weights-<hash>.bin`, in the folder itself). */
+const OWN_WEIGHTS = /^weights-[0-9a-f]{12}\.bin$/;
+
+/** The weight files an existing model.json names that a save may remove: only our own names, so
+ * a planted model.json listing `../../x` cannot make a save delete outside the folder. */
 async function referencedWeights(jsonPath: string): Promise<string[]> {
   try {
     const json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
-    return json.weightsManifest.flatMap((group) => group.paths);
+    return json.weightsManifest.flatMap((group) => group.paths).filter((p) => OWN_WEIGHTS.test(p));
   } catch {
     return [];
   }
 }
 
+/** model.json, validated, with the weights it names read from its own folder only. */
 async function load(jsonPath: string): Promise<tf.io.ModelArtifacts> {
-  let text: string;
-  try {
-    text = await fs.readFile(jsonPath, 'utf8');
-  } catch (err) {
-    throw badInput(`cannot read model ${jsonPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  const json = parseModelJson(await readJsonDocument(jsonPath), jsonPath);
+  checkTopology(json.modelTopology, jsonPath);
+  const groups = json.weightsManifest ?? [];
+  // Every group is checked before any file is read.
+  const files: string[] = [];
+  let total = 0;
+  for (const [i, group] of groups.entries()) {
+    const where = `${jsonPath}: weightsManifest[${i}]`;
+    const checked = await checkGroup(path.dirname(jsonPath), group, where);
+    files.push(...checked.files);
+    total += checked.bytes;
   }
-  let json: tf.io.ModelJSON;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw badInput(`${jsonPath} is not valid JSON: ${(err as Error).message}`);
+  const data = new Uint8Array(total);
+  let offset = 0;
+  for (const file of files) {
+    const chunk = await readInputFile(file, 'model');
+    // A file that changed size between the check and the read.
+    if (offset + chunk.byteLength > total) throw badInput(`${file}: changed while being read`);
+    data.set(chunk, offset);
+    offset += chunk.byteLength;
   }
-  if (!json.modelTopology)
-    throw badInput(`${jsonPath} has no modelTopology: not a TF.js model.json`);
-  const dir = path.dirname(jsonPath);
-  return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-    const specs = manifest.flatMap((group) => group.weights);
-    const chunks: Uint8Array[] = [];
-    for (const file of manifest.flatMap((group) => group.paths)) {
-      const full = path.join(dir, file);
-      try {
-        chunks.push(await fs.readFile(full));
-      } catch (err) {
-        throw badInput(
-          `weights file ${full} named by ${jsonPath} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}`,
-        );
-      }
-    }
-    const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-    const data = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      data.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return [specs, data.buffer];
-  });
+  if (offset !== total) throw badInput(`${jsonPath}: a weights file changed while being read`);
+  const artifacts = { ...json, weightsManifest: groups } as unknown as tf.io.ModelJSON;
+  return tf.io.getModelArtifactsForJSON(artifacts, async () => [
+    groups.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
+    data.buffer,
+  ]);
+}
+
+/**
+ * The files of one manifest group, each confined to the model's folder (never liftable) and a
+ * regular file within the size limit, that together hold exactly the bytes the group's weight
+ * specs need (returned). Nothing is read.
+ */
+async function checkGroup(
+  dir: string,
+  group: WeightsGroup,
+  where: string,
+): Promise<{ files: string[]; bytes: number }> {
+  const needed = groupBytes(group, where);
+  const files: string[] = [];
+  let present = 0;
+  for (const [j, entry] of group.paths.entries()) {
+    const confined = await confine(dir, entry, { always: true });
+    if ('reason' in confined) throw badInput(`${where}.paths[${j}]: ${confined.reason}`);
+    const refusal = await refuseReason(confined.path, 'model');
+    if (refusal) throw badInput(`${where}.paths[${j}]: ${confined.path}: ${refusal}`);
+    present += (await fs.stat(confined.path)).size;
+    files.push(confined.path);
+  }
+  if (present !== needed)
+    throw badInput(
+      `${where}: its weights need ${needed} bytes but ${group.paths.join(', ') || '(no files)'} ${group.paths.length === 1 ? 'holds' : 'hold'} ${present} (${present < needed ? 'truncated or empty' : 'extra bytes'})`,
+    );
+  return { files, bytes: needed };
 }
 
 /** An IOHandler that loads from and saves to a folder (or a model.json path) on disk. */

@@ -7,7 +7,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileIO, writeFileAtomic } from '../../engine/file-io.js';
 import { badInput } from '../../errors.js';
+import { readInputFile } from '../../guard/read-input.js';
 import { parseLayers } from '../../util/merge-layers.js';
+import { MAX_INPUT_SIZE } from '../input-size.js';
 import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
@@ -30,16 +32,14 @@ export type { ImportOnnxOptions };
 
 export async function importOnnx(file: string, input: ImportOnnxOptions): Promise<ImportedModel> {
   const options = parseLayers(importOnnxOptionsSchema, 'import', [input]);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch {
-    throw badInput(`${file}: cannot read the ONNX file`);
-  }
-  const graph = parseOnnx(bytes, file);
+  const graph = parseOnnx(await readInputFile(file, 'model'), file);
   const name = options.name ?? path.basename(file, path.extname(file));
   const [, , h, w] = graph.inputs[0]?.shape ?? [];
   const fixed = typeof h === 'number' && h === w ? h : undefined;
+  if (fixed !== undefined && fixed > MAX_INPUT_SIZE)
+    throw badInput(
+      `${file}: graph input ${graph.inputs[0]?.name} is ${fixed}×${fixed}, larger than the ${MAX_INPUT_SIZE} px visiontune builds`,
+    );
   let outputs: string[] | undefined;
   if (options.cut) {
     const node = graph.nodes.find(

@@ -45,12 +45,80 @@ const INT32 = 6;
 const INT64 = 7;
 const DOUBLE = 11;
 
-const toNumber = (v: number | { toNumber(): number }) => (typeof v === 'number' ? v : v.toNumber());
+type Int64 = number | { toNumber(): number; toString(): string };
+
+const toNumber = (v: Int64) => (typeof v === 'number' ? v : v.toNumber());
+
+/** A dimension from the file, or why it cannot be one (negative, or past 2^53 as an int64). */
+function dimension(v: Int64): number | string {
+  const n = toNumber(v);
+  if (!Number.isSafeInteger(n)) return `dimension ${v.toString()} is too large`;
+  return n < 0 ? `dimension ${n} is negative` : n;
+}
+
+/** Whether a tensor's data lives in a file beside the model (ONNX external data). */
+const isExternal = (t: onnx.ITensorProto) =>
+  t.dataLocation === proto.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0;
+
+/**
+ * The name of a tensor whose data is in an external file (initializers and Constant nodes), or
+ * undefined. Such files are never read: a model file cannot make visiontune open another file.
+ */
+export function externalDataTensor(model: onnx.IModelProto): string | undefined {
+  const graph = model.graph;
+  const tensors = [
+    ...(graph?.initializer ?? []),
+    ...(graph?.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => (a.t ? [a.t] : []))),
+  ];
+  const found = tensors.find(isExternal);
+  return found ? (found.name ?? '(unnamed)') : undefined;
+}
+
+/** Bytes per value of the tensor types read here, in raw_data. */
+const RAW_BYTES: Record<number, number> = { [FLOAT]: 4, [DOUBLE]: 8, [INT64]: 8, [INT32]: 4 };
+
+/**
+ * The dims of `t` and the number of values they imply, refused (BAD_INPUT naming `where`, the
+ * tensor and the reason) unless the file holds exactly that many values: checked before any
+ * array is made, so a forged header cannot make the reader allocate.
+ */
+function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; size: number } {
+  const fail = (reason: string) => badInput(`${where}: tensor ${t.name ?? ''}: ${reason}`);
+  if (isExternal(t))
+    throw fail(
+      'its data is in an external file, which import does not read (export the model with its weights inside the .onnx file)',
+    );
+  const dims: number[] = [];
+  let size = 1;
+  for (const d of t.dims ?? []) {
+    const dim = dimension(d);
+    if (typeof dim === 'string') throw fail(dim);
+    dims.push(dim);
+    size *= dim;
+    if (!Number.isSafeInteger(size)) throw fail(`dims [${t.dims}] describe an impossible size`);
+  }
+  const bytes = RAW_BYTES[t.dataType ?? 0];
+  if (bytes === undefined) return { dims, size };
+  const raw = t.rawData?.length ?? 0;
+  const held =
+    raw > 0
+      ? raw / bytes
+      : (t.floatData?.length ?? 0) +
+        (t.doubleData?.length ?? 0) +
+        (t.int64Data?.length ?? 0) +
+        (t.int32Data?.length ?? 0);
+  if (held !== size)
+    throw fail(
+      raw > 0
+        ? `raw_data holds ${raw} bytes but dims [${dims}] need ${size * bytes}`
+        : `holds ${held} values for dims [${dims}] (${size} values)`,
+    );
+  return { dims, size };
+}
 
 export function decodeTensor(t: onnx.ITensorProto, where: string): OnnxTensor {
   const name = t.name ?? '';
-  const dims = (t.dims ?? []).map(toNumber);
-  const size = dims.reduce((a, b) => a * b, 1);
+  const { dims, size } = checkedDims(t, where);
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
   const fail = () =>
@@ -107,14 +175,16 @@ function decodeAttribute(a: onnx.IAttributeProto, where: string): OnnxAttribute 
   }
 }
 
-function valueInfo(v: onnx.IValueInfoProto): OnnxValue {
+/** A graph input or output; a dimension that is not a size is refused, naming the value. */
+function valueInfo(v: onnx.IValueInfoProto, where: string): OnnxValue {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
-  return {
-    name: v.name ?? '',
-    shape: dims.map((d) =>
-      d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : null,
-    ),
-  };
+  const shape = dims.map((d) => {
+    if (d.dimValue === undefined || d.dimValue === null) return null;
+    const dim = dimension(d.dimValue);
+    if (typeof dim === 'string') throw badInput(`${where}: graph value ${v.name ?? ''}: ${dim}`);
+    return dim;
+  });
+  return { name: v.name ?? '', shape };
 }
 
 export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
@@ -148,8 +218,10 @@ export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
     opset: opset ? toNumber(opset.version ?? 0) : 0,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
     // Graph inputs may list the initializers too (older exporters): keep the real inputs.
-    inputs: (graph.input ?? []).map(valueInfo).filter((v) => !initializers.has(v.name)),
-    outputs: (graph.output ?? []).map(valueInfo),
+    inputs: (graph.input ?? [])
+      .map((v) => valueInfo(v, where))
+      .filter((v) => !initializers.has(v.name)),
+    outputs: (graph.output ?? []).map((v) => valueInfo(v, where)),
     initializers,
     nodes,
   };

@@ -1,10 +1,11 @@
 // A bundle as one .onnx file: the model, and in the file's metadata everything needed to feed it
 // and read its output (task, labels, preprocessing, the detection/segmentation decoding) — so an
 // ONNX Runtime user in any language needs nothing else. Written to a temp file, then renamed.
-import { promises as fs } from 'node:fs';
 import onnxProto from 'onnx-proto';
+import { externalDataTensor } from '../../backbones/onnx/parse.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { badInput } from '../../errors.js';
+import { parseJsonDocument, readInputFile } from '../../guard/read-input.js';
 import type { LoadedBundle } from '../bundle.js';
 import { type BundleMeta, bundleMetaSchema } from '../meta.js';
 import { layersModelToOnnx } from './export-model.js';
@@ -60,27 +61,38 @@ export async function writeBundleOnnx(bundle: LoadedBundle, file: string): Promi
   return bytes.byteLength;
 }
 
-/** The bundle description an exported .onnx file carries, validated like visiontune.json. */
-export async function readOnnxBundleMeta(file: string): Promise<BundleMeta> {
-  let bytes: Uint8Array;
+/**
+ * An exported .onnx file's bytes and the bundle description it carries, validated like
+ * visiontune.json. Read once, as a model file under the input policy; a file whose tensors live
+ * in external files is refused (an export never writes them, and they are never opened).
+ */
+export async function readOnnxBundleFile(
+  file: string,
+): Promise<{ meta: BundleMeta; bytes: Uint8Array }> {
+  const bytes = await readInputFile(file, 'model');
+  let model: onnxProto.onnx.ModelProto;
   try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    throw badInput(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  let props: { key?: string | null; value?: string | null }[];
-  try {
-    props = onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? [];
+    model = onnxProto.onnx.ModelProto.decode(bytes);
   } catch (err) {
     throw badInput(`${file} is not an ONNX model: ${(err as Error).message}`);
   }
-  const raw = props.find((p) => p.key === ONNX_META.bundle)?.value;
+  const external = externalDataTensor(model);
+  if (external)
+    throw badInput(`${file}: tensor ${external} keeps its data in an external file (not read)`);
+  const raw = (model.metadataProps ?? []).find((p) => p.key === ONNX_META.bundle)?.value;
   if (!raw)
     throw badInput(
       `${file} has no ${ONNX_META.bundle} metadata: not exported by visiontune export, so its labels and preprocessing are unknown`,
     );
-  const parsed = bundleMetaSchema.safeParse(JSON.parse(raw));
+  const parsed = bundleMetaSchema.safeParse(
+    parseJsonDocument(raw, `${file}: its ${ONNX_META.bundle} metadata`),
+  );
   if (!parsed.success)
     throw badInput(`${file}: its ${ONNX_META.bundle} metadata is not a valid bundle description`);
-  return parsed.data;
+  return { meta: parsed.data, bytes };
+}
+
+/** The bundle description an exported .onnx file carries (see readOnnxBundleFile). */
+export async function readOnnxBundleMeta(file: string): Promise<BundleMeta> {
+  return (await readOnnxBundleFile(file)).meta;
 }

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { badInput } from '../../errors.js';
 import { loadBundle } from '../bundle.js';
 import type { BundleMeta } from '../meta.js';
-import { bundleToOnnx, readOnnxBundleMeta } from './export-bundle.js';
+import { bundleToOnnx, readOnnxBundleFile } from './export-bundle.js';
 import { createOnnxRunner, type OnnxRunner } from './runtime.js';
 
 export interface OnnxBundle {
@@ -26,6 +26,7 @@ export async function loadOnnxBundle(
     bundle.model.dispose();
     return { dir: bundle.dir, meta: bundle.meta, model: await createOnnxRunner(bytes, options) };
   }
-  const meta = await readOnnxBundleMeta(location);
-  return { dir: location, meta, model: await createOnnxRunner(location, options) };
+  // The checked bytes go to ONNX Runtime, not the path: it would read the file again, unchecked.
+  const { meta, bytes } = await readOnnxBundleFile(location);
+  return { dir: location, meta, model: await createOnnxRunner(bytes, options) };
 }
