@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fileIO } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
+import { readableDir } from '../guard/replace-dir.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
 
 export { type NewBundleMeta, type SaveBundleOptions, saveBundle } from './save.js';
@@ -33,8 +34,10 @@ const isFile = (file: string) =>
  * holds a bundle, so the caller's error names what the user gave.
  */
 export async function locateBundle(location: string): Promise<string> {
-  if (await isFile(path.join(location, META_FILE))) return location;
-  const inRun = path.join(location, 'bundle');
+  // A save killed between its two renames leaves the bundle in a complete hidden sibling.
+  const here = await readableDir(location);
+  if (await isFile(path.join(here, META_FILE))) return here;
+  const inRun = await readableDir(path.join(location, 'bundle'));
   return (await isFile(path.join(inRun, META_FILE))) ? inRun : location;
 }
 

@@ -2,6 +2,7 @@
 // The visiontune command line: parse, validate, call the library; map errors to exit codes.
 import { CommanderError } from 'commander';
 import { VisiontuneError } from '../errors.js';
+import { isSystemError, writeReason } from '../guard/index.js';
 import { buildProgram } from './program.js';
 
 function report(err: unknown): number {
@@ -11,6 +12,15 @@ function report(err: unknown): number {
     return err.exitCode;
   }
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  // Last resort for a system error no write site put in words (disk full, permissions): the
+  // machine's problem, not a bug.
+  if (isSystemError(err)) {
+    const where = err.path ? ` ${err.path}` : '';
+    process.stderr.write(
+      `error: ${err.syscall ?? 'file operation'}${where}: ${writeReason(err)}\n`,
+    );
+    return 1;
+  }
   process.stderr.write(
     `internal error (a bug, please report it):\n${(err as Error)?.stack ?? err}\n`,
   );

@@ -6,6 +6,7 @@ import { opt } from '../config/options.js';
 import {
   bnMomentumField,
   outField,
+  overwriteField,
   resumeField,
   seedField,
   skipBadField,
@@ -143,6 +144,7 @@ export function denseConfigFields(task: DenseTask) {
       { arg: 'epochs' },
     ),
     out: outField(defaults.out),
+    overwrite: overwriteField,
     resume: resumeField,
     seed: seedField,
     skipBad: opt(skipBadField, `leave out ${help.skipBad} (counted) instead of failing`),

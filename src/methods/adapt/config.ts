@@ -9,6 +9,7 @@ import {
   freezeBnField,
   imageSizeField,
   outField,
+  overwriteField,
   pretrainedField,
   resumeField,
   seedField,
@@ -102,6 +103,7 @@ export const adaptConfigSchema = z.object({
   /** Evaluate on at most N target-test images per class (seeded). */
   testPerClass: testPerClassField,
   out: outField('runs/adapt'),
+  overwrite: overwriteField,
   resume: resumeField,
   seed: seedField,
   skipBad: skipBadField,

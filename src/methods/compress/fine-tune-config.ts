@@ -4,7 +4,13 @@
 // config file < flags < call).
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import {
+  outField,
+  overwriteField,
+  resumeField,
+  seedField,
+  skipBadField,
+} from '../../config/run-fields.js';
 
 /** What differs between the methods: their budget, step size and output folder. */
 export interface FineTuneDefaults {
@@ -45,6 +51,7 @@ export function fineTuneFields(defaults: FineTuneDefaults) {
       'evaluate on at most N test images per class',
     ),
     out: outField(defaults.out),
+    overwrite: overwriteField,
     resume: resumeField,
     seed: seedField,
     skipBad: skipBadField,

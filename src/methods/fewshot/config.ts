@@ -4,7 +4,13 @@
 // ProtoNets, 5 inner steps for MAML at train time and 10 at test time).
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import {
+  outField,
+  overwriteField,
+  resumeField,
+  seedField,
+  skipBadField,
+} from '../../config/run-fields.js';
 import { badUsage } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 import { parseCount } from './episodes.js';
@@ -154,6 +160,7 @@ export const fewShotConfigSchema = z.object({
   ),
   seed: seedField,
   out: outField('runs/fewshot'),
+  overwrite: overwriteField,
   resume: resumeField,
   skipBad: skipBadField,
 });
