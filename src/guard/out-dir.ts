@@ -48,7 +48,7 @@ export async function checkReplaceable(dir: string, options: ClaimOptions): Prom
   const what = options.what ?? `--out ${dir}`;
   const st = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
-    throw badUsage(`${what}: ${fsReason(err)}`);
+    throw badUsage(`${what}: ${writeReason(err)}`);
   });
   if (!st) return false;
   if (!st.isDirectory()) {
@@ -86,7 +86,7 @@ export async function claimOutDir(dir: string, options: ClaimOptions): Promise<O
       lock = undefined;
       movedAside = await moveAside(target);
     }
-    await fs.mkdir(target, { recursive: true });
+    await makeFolder(target);
     lock ??= await acquireLock(lockFile, what);
     if (!(await readOwner(target))) await writeOwner(target, options.kind);
   } catch (err) {
@@ -96,6 +96,26 @@ export async function claimOutDir(dir: string, options: ClaimOptions): Promise<O
   }
   const held = lock;
   return { dir: target, ...(movedAside ? { movedAside } : {}), release: () => held.release() };
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir spins forever on paths like /proc/x,
+ * where mkdir keeps failing with ENOENT under a folder that exists.
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!(await fs.lstat(at).then(Boolean, () => false))) {
+    missing.unshift(at);
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const level of missing) {
+    await fs.mkdir(level).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
 }
 
 const isFolder = (p: string) =>

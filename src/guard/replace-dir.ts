@@ -8,7 +8,7 @@ import path from 'node:path';
 import { badUsage } from '../errors.js';
 import { writeStep } from './fault.js';
 import { acquireLock, processAlive } from './lock.js';
-import { checkReplaceable, moveAside, writeReason } from './out-dir.js';
+import { checkReplaceable, makeFolder, moveAside, writeReason } from './out-dir.js';
 import { LOCK_FILE, readOwner, writeOwner } from './owner.js';
 
 export interface ReplaceOptions {
@@ -105,7 +105,7 @@ export async function replaceDir(
   const what = options.what ?? `--out ${target}`;
   const parent = path.dirname(dir);
   try {
-    await fs.mkdir(parent, { recursive: true });
+    await makeFolder(parent);
   } catch (err) {
     throw badUsage(`${what}: cannot create its folder ${parent} (${writeReason(err)})`);
   }
