@@ -56,6 +56,23 @@ function node(args: string[], fault?: string): Promise<Run> {
 
 const vt = (args: string[], fault?: string) => node([BIN, ...args], fault);
 
+/** `visiontune args` as a user without write access where root would have it (uid nobody). */
+function vtUnprivileged(args: string[]): Promise<Run> {
+  if (process.getuid?.() !== 0) return vt(args);
+  return new Promise((resolve) => {
+    const env = { ...process.env, VISIONTUNE_BACKEND: 'cpu' };
+    const drop = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    execFile('setpriv', [...drop, process.execPath, BIN, ...args], { env }, (err, stdout, stderr) =>
+      resolve({
+        code: err ? ((err as { code?: number }).code ?? 1) : 0,
+        killed: false,
+        stdout,
+        stderr,
+      }),
+    );
+  });
+}
+
 /**
  * Runs `command(N)` with kill@N for N = 1, 2, … until a run completes; after each kill `check`
  * must accept what is on disk. Returns how many kill points there were.
@@ -153,28 +170,10 @@ test('train: --out under /proc, a file in the path, or another run holding the l
 
 test('train twice into one --out, a dead run`s lock and temp files, disk full while checkpointing', async () => {
   const out = path.join(work, 'run');
+  // A tiny scratch network for two epochs: every write of a run, in seconds.
+  const tiny = '--backbone resnet_tiny --strategy scratch --image-size 32 --epochs 2 --batch 4';
   const train = (fault?: string, ...more: string[]) =>
-    vt(
-      [
-        'train',
-        '--data',
-        images,
-        '--backbone',
-        'resnet_tiny',
-        '--strategy',
-        'scratch',
-        '--image-size',
-        '32',
-        '--epochs',
-        '2',
-        '--batch',
-        '4',
-        '--out',
-        out,
-        ...more,
-      ],
-      fault,
-    );
+    vt(['train', '--data', images, ...tiny.split(' '), '--out', out, ...more], fault);
   let run = await train();
   assert.equal(run.code, 0, run.stderr);
   // A killed run's report temp file and lock (pid 2^22+1 is beyond any pid_max default).
@@ -202,10 +201,10 @@ test('train twice into one --out, a dead run`s lock and temp files, disk full wh
   assert.equal(run.code, 0, run.stderr);
 });
 
-test('disk full: fewshot add keeps the previous bundle, embed removes its temp file (exit 1)', async () => {
+test('disk full or no permission: fewshot add keeps the previous bundle, embed leaves no temp file (exit 1)', async () => {
   const support = await patternFolder(path.join(work, 'fs-old'), ['ant', 'bee'], 2);
   const fresh = await patternFolder(path.join(work, 'fs-new'), ['cat'], 2);
-  const bundle = path.join(work, 'fs-bundle');
+  const bundle = path.join(work, 'fs-parent', 'fs-bundle');
   const fit = await vt(fitArgs(support, bundle));
   assert.equal(fit.code, 0, fit.stderr);
   for (const n of [1, 8]) {
@@ -213,6 +212,21 @@ test('disk full: fewshot add keeps the previous bundle, embed removes its temp f
     assertRefused(add, 1, 'no space left on the device', `the previous bundle at ${bundle}`);
     assert.deepEqual((await readBundleMeta(bundle)).labels, ['ant', 'bee']);
     assert.deepEqual(await leftovers(bundle), [], `enospc@${n} left temp folders`);
+  }
+
+  // A folder the user may not write: the bundle's parent (where the new one is staged), and
+  // a train --out below it (refused at once, exit 2, not a hang).
+  await fs.chmod(work, 0o755);
+  await fs.chmod(path.dirname(bundle), 0o555);
+  try {
+    const add = await vtUnprivileged(['fewshot', 'add', '--model', bundle, '--support', fresh]);
+    assertRefused(add, 1, 'permission denied', `the previous bundle at ${bundle} is unchanged`);
+    assert.deepEqual((await readBundleMeta(bundle)).labels, ['ant', 'bee']);
+    const out = path.join(path.dirname(bundle), 'run');
+    const train = await vtUnprivileged(['train', '--data', support, '--epochs', '1', '--out', out]);
+    assertRefused(train, 2, out, 'permission denied');
+  } finally {
+    await fs.chmod(path.dirname(bundle), 0o755);
   }
 
   const file = path.join(work, 'emb.jsonl');
