@@ -15,10 +15,9 @@ function report(err: unknown): number {
   // Last resort for a system error no write site put in words (disk full, permissions): the
   // machine's problem, not a bug.
   if (isSystemError(err)) {
-    const where = err.path ? ` ${err.path}` : '';
-    process.stderr.write(
-      `error: ${err.syscall ?? 'file operation'}${where}: ${writeReason(err)}\n`,
-    );
+    // Node names the path for most calls; a failed write on an open file names only the call.
+    const where = err.path ? `${err.syscall ?? 'write'} ${err.path}` : err.message;
+    process.stderr.write(`error: ${writeReason(err)} (${where})\n`);
     return 1;
   }
   process.stderr.write(

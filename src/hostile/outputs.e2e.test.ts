@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { normals, singleNodeModel } from '../backbones/onnx/test-graph.js';
@@ -174,8 +175,25 @@ test('train twice into one --out, a dead run`s lock and temp files, disk full wh
   const tiny = '--backbone resnet_tiny --strategy scratch --image-size 32 --epochs 2 --batch 4';
   const train = (fault?: string, ...more: string[]) =>
     vt(['train', '--data', images, ...tiny.split(' '), '--out', out, ...more], fault);
-  let run = await train();
+  // A second run while the first holds the folder is refused (exit 2); the first is unharmed.
+  const first = train();
+  const lock = path.join(out, '.visiontune-lock');
+  let ended = false;
+  void first.then(() => {
+    ended = true;
+  });
+  const locked = () => fs.stat(lock).then(Boolean, () => false);
+  while (!ended && !(await locked())) await sleep(50);
+  assertRefused(await train(), 2, 'in use by another visiontune run');
+  let run = await first;
   assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(
+    (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).epoch),
+    [1, 2],
+  );
   // A killed run's report temp file and lock (pid 2^22+1 is beyond any pid_max default).
   const deadTemp = path.join(out, '.report.html.4194305.0badf00d.tmp');
   await fs.writeFile(deadTemp, '<html>half');
@@ -193,6 +211,9 @@ test('train twice into one --out, a dead run`s lock and temp files, disk full wh
   run = await train('enospc@3', '--resume');
   assertRefused(run, 1, 'no space left on the device', `the previous bundle at ${out}`);
   assert.deepEqual(await leftovers(path.join(out, 'bundle')), []);
+  // Disk full at the first write (metrics.jsonl): no write site words it; the CLI's last resort.
+  run = await train('enospc@1');
+  assertRefused(run, 1, 'no space left on the device', path.join(out, '.metrics.jsonl'));
   run = await train('enospc@10');
   assertRefused(run, 1, 'no space left on the device', /checkpoints up to epoch 1 are intact/);
   const kept = await loadLatestCheckpoint(path.join(out, 'checkpoints'));
