@@ -268,7 +268,7 @@ function fitArgs(support: string, out: string): string[] {
   return ['fewshot', 'fit', ...backbone, '--support', support, '--out', out];
 }
 
-test('SIGKILL at every write step of fewshot add leaves the old or the new bundle', async () => {
+test('SIGKILL at every write step of fewshot add leaves the old or the new bundle', async (t) => {
   const support = await patternFolder(path.join(work, 'k-old'), ['ant', 'bee'], 2);
   const fresh = await patternFolder(path.join(work, 'k-new'), ['cat'], 2);
   const base = path.join(work, 'k-base');
@@ -291,11 +291,12 @@ test('SIGKILL at every write step of fewshot add leaves the old or the new bundl
     },
   );
   assert.ok(kills >= 5, `${kills} kill points`);
+  t.diagnostic(`${kills} kill points`);
   assert.deepEqual((await loadBundle(bundle)).meta.labels, ['ant', 'bee', 'cat']);
   assert.deepEqual(await leftovers(bundle), []);
 });
 
-test('SIGKILL at every write step of compress quantize leaves the old or the new bundle', async () => {
+test('SIGKILL at every write step of compress quantize leaves the old or the new bundle', async (t) => {
   const model = path.join(work, 'kq-model');
   (await saveTinyBundle(model)).dispose();
   const out = path.join(work, 'kq-out');
@@ -312,11 +313,12 @@ test('SIGKILL at every write step of compress quantize leaves the old or the new
     },
   );
   assert.ok(kills >= 5, `${kills} kill points`);
+  t.diagnostic(`${kills} kill points`);
   assert.equal((await loadBundle(out)).meta.compression?.at(-1)?.details?.dtype, 'uint8');
   assert.deepEqual(await leftovers(out), []);
 });
 
-test('SIGKILL at every write step of import leaves the old or the new backbone', async () => {
+test('SIGKILL at every write step of import leaves the old or the new backbone', async (t) => {
   const onnx = async (seed: number) => {
     const file = path.join(work, `conv-${seed}.onnx`);
     const weights = { name: 'w', dims: [4, 3, 3, 3], values: normals(108, seed) };
@@ -342,11 +344,12 @@ test('SIGKILL at every write step of import leaves the old or the new backbone',
     },
   );
   assert.ok(kills >= 5, `${kills} kill points`);
+  t.diagnostic(`${kills} kill points`);
   assert.equal(await source(), newFile);
   assert.deepEqual(await leftovers(out), []);
 });
 
-test('SIGKILL at every step of checkpointing a redone epoch leaves a complete checkpoint', async () => {
+test('SIGKILL at every step of checkpointing a redone epoch leaves a complete checkpoint', async (t) => {
   const run = path.join(work, 'ckpt');
   const writer = (values: string[], fault?: string) =>
     node(['--import', 'tsx', WRITER, run, ...values], fault);
@@ -363,6 +366,7 @@ test('SIGKILL at every step of checkpointing a redone epoch leaves a complete ch
     },
   );
   assert.ok(kills >= 8, `${kills} kill points`);
+  t.diagnostic(`${kills} kill points`);
   const ck = await loadLatestCheckpoint(path.join(run, 'checkpoints'));
   assert.equal(ck?.weights[0]?.values[0], 3);
   const left = await fs.readdir(path.join(run, 'checkpoints'));
