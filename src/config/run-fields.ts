@@ -13,6 +13,12 @@ export const overwriteField = opt(
   'move what --out holds aside (to <out>.replaced-<time>) instead of refusing',
 );
 
+/** The output folder and --overwrite, for every schema that writes a folder. */
+export const outFields = (defaultDir: string) => ({
+  out: outField(defaultDir),
+  overwrite: overwriteField,
+});
+
 export const resumeField = opt(
   z.boolean().default(false),
   'continue from the last complete checkpoint in --out',

@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { opt } from '../../config/options.js';
 import {
   batchSizeField,
-  outField,
-  overwriteField,
+  outFields,
   scoreSplitField,
   seedField,
   skipBadField,
@@ -40,8 +39,7 @@ const compareOptionsSchema = z.object({
     z.number().int().positive().optional(),
     'at most n images per class, chosen with --seed (the same for every bundle)',
   ),
-  out: outField('runs/compare'),
-  overwrite: overwriteField,
+  ...outFields('runs/compare'),
   seed: seedField,
   skipBad: skipBadField,
   verify: verifyField,

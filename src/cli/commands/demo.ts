@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, overwriteField, seedField } from '../../config/run-fields.js';
+import { outFields, seedField } from '../../config/run-fields.js';
 import { withOutDir } from '../../guard/out-dir.js';
 import type { TrainConfigInput } from '../../methods/classification/config.js';
 import { train } from '../../methods/classification/train.js';
@@ -28,8 +28,7 @@ const demoOptions = z.object({
   epochs: opt(z.number().int().positive().default(6), 'epochs for finetune and scratch'),
   imageSize: opt(px.default(64), 'input size for finetune and scratch', { arg: 'px' }),
   linearSize: opt(px.default(96), 'input size for the linear probe', { arg: 'px' }),
-  out: outField('runs/demo'),
-  overwrite: overwriteField,
+  ...outFields('runs/demo'),
   seed: seedField,
 });
 type DemoOptions = z.output<typeof demoOptions>;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, overwriteField, skipBadField } from '../../config/run-fields.js';
+import { outFields, skipBadField } from '../../config/run-fields.js';
 import { openFiles } from '../../data/index.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { withOutDir } from '../../guard/out-dir.js';
@@ -22,8 +22,7 @@ import { decodeOverrides, detectorRunFields } from './detect-inference-fields.js
 
 export const detectPredictOptionsSchema = z.object({
   ...detectorRunFields,
-  out: outField('runs/detect-predict'),
-  overwrite: overwriteField,
+  ...outFields('runs/detect-predict'),
   draw: opt(z.boolean().default(true), 'skip the drawn images'),
   skipBad: opt(skipBadField, 'skip unreadable images instead of failing'),
 });

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, overwriteField, skipBadField } from '../../config/run-fields.js';
+import { outFields, skipBadField } from '../../config/run-fields.js';
 import { openFiles } from '../../data/index.js';
 import { withOutDir } from '../../guard/out-dir.js';
 import { openSegmenterBundle, predictMasks } from '../../methods/segmentation/bundle-segmenter.js';
@@ -13,8 +13,7 @@ import { inferenceOptions, segmenterRunFields } from './segment-inference-fields
 
 export const segmentPredictOptionsSchema = z.object({
   ...segmenterRunFields,
-  out: outField('runs/segment-predict'),
-  overwrite: overwriteField,
+  ...outFields('runs/segment-predict'),
   draw: opt(z.boolean().default(true), 'write only the index PNGs (no coloured masks or overlays)'),
   skipBad: opt(skipBadField, 'skip unreadable images instead of failing'),
 });
