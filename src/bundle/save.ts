@@ -1,13 +1,20 @@
-// Saving a bundle: the whole folder is built beside the target and swapped in, so an
-// interrupted save never leaves a half-written bundle.
+// Saving a bundle: the whole folder is built in a hidden sibling and swapped in by rename
+// (guard/replace-dir), so a save killed at any moment leaves the old or the new bundle whole, and
+// a folder that holds something else is refused (or, with `overwrite`, moved aside), never
+// emptied.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { fileIO, writeFileAtomic } from '../engine/file-io.js';
+import { replaceDir } from '../guard/replace-dir.js';
+import { writeFailure } from '../guard/write-failure.js';
 import { version } from '../version.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
 
 export type NewBundleMeta = Omit<BundleMeta, 'formatVersion' | 'createdAt' | 'visiontuneVersion'>;
+
+/** The owner kind (guard/owner.ts) of a bundle folder: a later save may replace it. */
+export const BUNDLE_KIND = 'bundle';
 
 export interface SaveBundleOptions {
   /** Rewrites the model's artifacts (e.g. quantized weightSpecs/weightData) before they are
@@ -15,6 +22,12 @@ export interface SaveBundleOptions {
   transformArtifacts?: (
     artifacts: tf.io.ModelArtifacts,
   ) => tf.io.ModelArtifacts | Promise<tf.io.ModelArtifacts>;
+  /** Move a folder that is not a bundle aside instead of refusing it (--overwrite). */
+  overwrite?: boolean;
+  /** The folder is the bundle being updated (fewshot add): replace it whatever wrote it. */
+  inPlace?: boolean;
+  /** How the folder is named in messages (default '--out <dir>'). */
+  what?: string;
 }
 
 export async function saveBundle(
@@ -29,26 +42,30 @@ export async function saveBundle(
     createdAt: new Date().toISOString(),
     visiontuneVersion: version,
   });
-  const target = path.resolve(dir);
-  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
-  const retired = `${target}.old-${process.pid}-${Date.now()}`;
+  const { transformArtifacts: transform, overwrite, inPlace, what } = options;
+  const existed = await fs.stat(dir).then(
+    () => true,
+    () => false,
+  );
   try {
-    const io = fileIO(staging);
-    const transform = options.transformArtifacts;
-    await model.save(
-      transform ? { save: async (artifacts) => io.save!(await transform(artifacts)) } : io,
+    await replaceDir(
+      dir,
+      async (staging) => {
+        const io = fileIO(staging);
+        await model.save(
+          transform ? { save: async (artifacts) => io.save!(await transform(artifacts)) } : io,
+        );
+        await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
+      },
+      { kind: BUNDLE_KIND, overwrite, inPlace, what },
     );
-    await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
-    const existed = await fs.stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (existed) await fs.rename(target, retired);
-    await fs.rename(staging, target);
-    if (existed) await fs.rm(retired, { recursive: true, force: true });
   } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw err;
+    // replaceDir removed its staging folder and left the old bundle where it was.
+    throw writeFailure(
+      err,
+      dir,
+      existed ? `the previous bundle at ${dir} is unchanged` : 'no bundle was written',
+    );
   }
   return full;
 }

@@ -6,6 +6,19 @@ import { opt } from './options.js';
 export const outField = (defaultDir: string) =>
   opt(z.string().default(defaultDir), 'output folder', { arg: 'dir' });
 
+/** Shared by every schema with an output folder (guard/out-dir.ts): what --out holds that this
+ * command did not write is refused unless moved aside. */
+export const overwriteField = opt(
+  z.boolean().default(false),
+  'move what --out holds aside (to <out>.replaced-<time>) instead of refusing',
+);
+
+/** The output folder and --overwrite, for every schema that writes a folder. */
+export const outFields = (defaultDir: string) => ({
+  out: outField(defaultDir),
+  overwrite: overwriteField,
+});
+
 export const resumeField = opt(
   z.boolean().default(false),
   'continue from the last complete checkpoint in --out',

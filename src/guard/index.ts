@@ -9,6 +9,7 @@ export {
   claimOutDir,
   moveAside,
   type OutDirClaim,
+  withOutDir,
   writeReason,
 } from './out-dir.js';
 export { OWNER_FILE, readOwner } from './owner.js';
@@ -30,3 +31,4 @@ export {
   refuseReason,
 } from './read-input.js';
 export { type ReplaceOptions, readableDir, recoverDir, replaceDir } from './replace-dir.js';
+export { isSystemError, writeFailure } from './write-failure.js';

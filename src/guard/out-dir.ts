@@ -114,3 +114,17 @@ export function writeReason(err: unknown): string {
   if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
   return fsReason(err).replace(/^cannot read/, 'cannot write');
 }
+
+/** Runs `write` with `dir` claimed (claimOutDir), releasing the claim however it ends. */
+export async function withOutDir<T>(
+  dir: string,
+  options: ClaimOptions,
+  write: (claim: OutDirClaim) => Promise<T>,
+): Promise<T> {
+  const claim = await claimOutDir(dir, options);
+  try {
+    return await write(claim);
+  } finally {
+    await claim.release();
+  }
+}

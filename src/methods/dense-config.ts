@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { opt } from '../config/options.js';
 import {
   bnMomentumField,
-  outField,
+  outFields,
   resumeField,
   seedField,
   skipBadField,
@@ -142,7 +142,7 @@ export function denseConfigFields(task: DenseTask) {
       `validation ${help.metric} every N epochs and at the last, 0 = never`,
       { arg: 'epochs' },
     ),
-    out: outField(defaults.out),
+    ...outFields(defaults.out),
     resume: resumeField,
     seed: seedField,
     skipBad: opt(skipBadField, `leave out ${help.skipBad} (counted) instead of failing`),

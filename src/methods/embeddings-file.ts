@@ -4,6 +4,8 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import readline from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { badInput } from '../errors.js';
+import { writeStep } from '../guard/fault.js';
+import { writeFailure } from '../guard/write-failure.js';
 import type { EmbeddedBatch, EmbeddingSet } from './embed.js';
 
 export const EMBEDDINGS_FORMAT = 'visiontune-embeddings';
@@ -28,11 +30,22 @@ export async function writeEmbeddings(
 ): Promise<number> {
   const tmp = `${file}.${process.pid}.tmp`;
   const stream = createWriteStream(tmp);
+  // A write error (disk full) surfaces here, not as an unhandled 'error' event that would end
+  // the process before the temp file is removed.
+  let failed: Error | undefined;
+  const failure = new Promise<never>((_, reject) =>
+    stream.once('error', (err) => {
+      failed = err;
+      reject(err);
+    }),
+  );
+  failure.catch(() => {});
   let rows = 0;
-  const write = (line: string) =>
-    stream.write(`${line}\n`)
-      ? Promise.resolve()
-      : new Promise<void>((r) => stream.once('drain', () => r()));
+  const write = async (line: string) => {
+    if (failed) throw failed;
+    if (!stream.write(`${line}\n`))
+      await Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failure]);
+  };
   try {
     await write(JSON.stringify({ format: EMBEDDINGS_FORMAT, version: 1, ...header }));
     for await (const b of batches) {
@@ -49,10 +62,11 @@ export async function writeEmbeddings(
         );
       }
       rows += b.samples.length;
+      writeStep(`${tmp}: ${rows} rows written`);
       onBatch?.(b.samples.length);
     }
     stream.end();
-    await finished(stream);
+    await Promise.race([finished(stream), failure]);
     await fs.rename(tmp, file);
     return rows;
   } catch (err) {
@@ -60,7 +74,7 @@ export async function writeEmbeddings(
     // The file's open may still be pending: wait until it is closed, or rm could run first.
     await finished(stream).catch(() => {});
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw writeFailure(err, file, `nothing was written to ${file} (its temp file is removed)`);
   }
 }
 

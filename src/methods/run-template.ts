@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
+import { claimOutDir } from '../guard/out-dir.js';
 import { modelCardFromReport } from '../report/model-card.js';
 import type { LrStep, RunReport } from '../report/types.js';
 import { writeModelCard, writeReport } from '../report/write.js';
@@ -25,7 +26,17 @@ export interface RunHooks {
 export interface RunConfig {
   out: string;
   resume: boolean;
+  /** Move what --out holds aside when visiontune did not write it there (guard/out-dir). */
+  overwrite?: boolean;
 }
+
+/**
+ * The owner kind (guard/owner.ts) of every run folder (train, adapt, detect/segment train,
+ * distill, prune, few-shot meta-training): one kind, because they share one layout (checkpoints/,
+ * metrics.jsonl, bundle/, report.html) that a fresh run replaces and --resume continues; the
+ * claim is there to protect files visiontune did not write, not to tell runs apart.
+ */
+export const RUN_KIND = 'run';
 
 /** What every task's opened data tells the template. */
 export interface RunData {
@@ -161,30 +172,56 @@ export async function runTask<
   await ensureEngine();
   const log = (line: string) => hooks.log?.(line);
   const opened = { config, log, data: await task.openData({ config, log }) };
-  const built = { ...opened, model: await task.buildModel(opened) };
+  // Claimed once the data is known good, before anything is written: refuses a file, an
+  // unwritable path, foreign content and a second run into the same folder (exit 2).
+  const claim = await claimOutDir(config.out, { kind: RUN_KIND, overwrite: config.overwrite });
+  if (claim.movedAside) log(`moved what ${config.out} held to ${claim.movedAside}`);
+  let built: Built<C, D, M> | undefined;
   try {
-    const fitted = await fitWith(await task.fitPlan(built), config, hooks);
-    const evaluated = { ...built, fitted, evaluation: await task.evaluate({ ...built, fitted }) };
-    const bundle = task.bundle(evaluated);
-    const bundleDir = path.join(config.out, 'bundle');
-    await saveBundle(bundleDir, bundle.model, bundle.meta);
-    const saved = { ...evaluated, bundleDir };
-    for (const [name, contents] of Object.entries(task.files?.(saved) ?? {}))
-      await writeFileAtomic(path.join(config.out, name), contents);
-    const reportFile = await writePage(await task.report(saved), config.out, bundleDir);
-    const { data } = opened;
-    return {
-      config,
-      bundleDir,
-      reportFile,
-      metrics: evaluated.evaluation.metrics,
-      evaluatedOn: data.evaluatedOn,
-      splits: data.splits,
-      history: fitted.result.history,
-      ...task.result({ ...saved, reportFile }),
-      seconds: (performance.now() - started) / 1000,
-    };
+    built = { ...opened, model: await task.buildModel(opened) };
+    return await trainAndSave(task, built, hooks, started);
   } finally {
-    task.dispose?.(built);
+    if (built) task.dispose?.(built);
+    await claim.release();
   }
+}
+
+async function trainAndSave<
+  C extends RunConfig,
+  D extends RunData,
+  M,
+  B extends TrainBatch,
+  E extends { metrics: unknown },
+  X,
+>(
+  task: RunTask<C, D, M, B, E, X>,
+  built: Built<C, D, M>,
+  hooks: RunHooks,
+  started: number,
+): Promise<RunResult<C, D, E['metrics']> & X> {
+  const { config } = built;
+  const fitted = await fitWith(await task.fitPlan(built), config, hooks);
+  const evaluated = { ...built, fitted, evaluation: await task.evaluate({ ...built, fitted }) };
+  const bundle = task.bundle(evaluated);
+  const bundleDir = path.join(config.out, 'bundle');
+  await saveBundle(bundleDir, bundle.model, bundle.meta, {
+    overwrite: config.overwrite,
+    what: `the bundle of --out ${config.out}`,
+  });
+  const saved = { ...evaluated, bundleDir };
+  for (const [name, contents] of Object.entries(task.files?.(saved) ?? {}))
+    await writeFileAtomic(path.join(config.out, name), contents);
+  const reportFile = await writePage(await task.report(saved), config.out, bundleDir);
+  const { data } = built;
+  return {
+    config,
+    bundleDir,
+    reportFile,
+    metrics: evaluated.evaluation.metrics,
+    evaluatedOn: data.evaluatedOn,
+    splits: data.splits,
+    history: fitted.result.history,
+    ...task.result({ ...saved, reportFile }),
+    seconds: (performance.now() - started) / 1000,
+  };
 }

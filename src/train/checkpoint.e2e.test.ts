@@ -160,3 +160,27 @@ test('SIGKILL at any moment while checkpointing never leaves an unreadable or to
     assert.ok((await fs.readdir(dir)).every((name) => !name.endsWith('.tmp')));
   }
 });
+
+test('redoing an epoch writes a new folder; the old one stays until latest.json names the new', async () => {
+  const dir = await tempDir();
+  const w = tf.variable(tf.zeros([2]), true, 'redo');
+  const at = (epoch: number, value: number) => {
+    w.assign(tf.fill([2], value));
+    return saveCheckpoint(dir, [w], {
+      epoch,
+      step: epoch,
+      optimizer: { kind: 'sgd', step: epoch, slots: {} },
+      extra: {},
+    });
+  };
+  await at(1, 1);
+  await at(2, 2);
+  assert.equal(path.basename(await at(2, 3)), 'epoch-0002-1');
+  assert.equal(path.basename(await at(2, 4)), 'epoch-0002-2');
+  const names = (await fs.readdir(dir)).sort();
+  assert.deepEqual(names, ['epoch-0002-1', 'epoch-0002-2', 'latest.json']);
+  const latest = await loadLatestCheckpoint(dir);
+  assert.deepEqual([latest?.state.epoch, latest?.weights[0]?.values[0]], [2, 4]);
+  w.dispose();
+  await fs.rm(dir, { recursive: true, force: true });
+});

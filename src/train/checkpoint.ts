@@ -1,6 +1,6 @@
 // Training checkpoints that survive a crash at any instant. Each checkpoint is a folder built
-// under a temporary name and renamed into place whole (epoch-0003/), then `latest.json` is
-// replaced atomically; a reader therefore only ever sees complete checkpoints. Weights and
+// under a temporary name and renamed into place whole under a name not in use (epoch-0003/, or
+// epoch-0003-1/ when that epoch is redone), then `latest.json` is replaced atomically; a reader therefore only ever sees complete checkpoints. Weights and
 // optimizer slots are flat float32 blobs, restored by position with shape checks, so resuming
 // needs no model rebuild or re-download.
 import { promises as fs } from 'node:fs';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { badInput, VisiontuneError } from '../errors.js';
+import { writeStep } from '../guard/fault.js';
 import { type BlobIndexEntry, type NamedArray, packArrays, unpackArrays } from './tensor-blob.js';
 import { orderedWeights } from './weight-order.js';
 
@@ -47,7 +48,37 @@ interface StateFile {
   extra: Record<string, unknown>;
 }
 
-const folderName = (epoch: number) => `epoch-${String(epoch).padStart(4, '0')}`;
+/**
+ * Checkpoint folders: epoch-0003, and when that epoch is redone (a resumed run), epoch-0003-1,
+ * epoch-0003-2, …: a new name each time, so the complete old folder stays until latest.json names
+ * the new one. Ordered by (epoch, revision).
+ */
+const FOLDER = /^epoch-(\d+)(?:-(\d+))?$/;
+const folderName = (epoch: number, revision: number) =>
+  `epoch-${String(epoch).padStart(4, '0')}${revision ? `-${revision}` : ''}`;
+
+function folderKey(name: string): [number, number] | undefined {
+  const m = FOLDER.exec(name);
+  return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+}
+
+/** Checkpoint folder names in `names`, oldest first. */
+function checkpointFolders(names: string[]): string[] {
+  const keyed = names.flatMap((n) => {
+    const key = folderKey(n);
+    return key ? [{ n, key }] : [];
+  });
+  keyed.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
+  return keyed.map((k) => k.n);
+}
+
+/** An unused folder name for `epoch`: one revision past any folder of that epoch already there. */
+function freshName(names: string[], epoch: number): string {
+  const revisions = names.map(folderKey).filter((k) => k?.[0] === epoch);
+  return revisions.length === 0
+    ? folderName(epoch, 0)
+    : folderName(epoch, Math.max(...revisions.map((k) => k![1])) + 1);
+}
 
 /**
  * What a checkpoint holds the weights of: a model (every weight, in `orderedWeights` order), or
@@ -122,7 +153,9 @@ export async function saveCheckpoint(
   options: { keep?: number } = {},
 ): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
-  const name = folderName(state.epoch);
+  // A redone epoch gets a new folder name, so nothing complete is removed before latest.json
+  // names its replacement: a kill at any step leaves latest.json naming a complete checkpoint.
+  const name = freshName(await fs.readdir(dir), state.epoch);
   const final = path.join(dir, name);
   const staging = path.join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
   await fs.mkdir(staging);
@@ -140,29 +173,33 @@ export async function saveCheckpoint(
       extra: state.extra,
     };
     await fs.writeFile(path.join(staging, 'weights.bin'), weights.data);
+    writeStep(`${staging}/weights.bin written`);
     await fs.writeFile(path.join(staging, 'optimizer.bin'), slots.data);
+    writeStep(`${staging}/optimizer.bin written`);
     await fs.writeFile(path.join(staging, 'state.json'), JSON.stringify(file));
-    // Replacing an existing folder of the same epoch (a resumed run redoing it) is two renames;
-    // latest.json still names the old one until the new one is complete.
-    await fs.rm(final, { recursive: true, force: true });
+    writeStep(`${staging}/state.json written`);
     await fs.rename(staging, final);
+    writeStep(`${final} in place`);
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true });
     throw err;
   }
   await writeFileAtomic(path.join(dir, LATEST), JSON.stringify({ epoch: state.epoch, path: name }));
-  await prune(dir, options.keep ?? 2);
+  await prune(dir, name, options.keep ?? 2);
   return final;
 }
 
-/** Keeps the newest `keep` checkpoints and removes staging folders left by killed runs. */
-async function prune(dir: string, keep: number): Promise<void> {
+/**
+ * Keeps the newest `keep` checkpoints (always `current`, the one latest.json names) and removes
+ * staging folders and temp files left by killed writers.
+ */
+async function prune(dir: string, current: string, keep: number): Promise<void> {
   const names = await fs.readdir(dir);
-  const done = names.filter((n) => /^epoch-\d+$/.test(n)).sort();
-  // Staging folders and temp files (latest.json's included) of a writer that was killed.
+  const others = checkpointFolders(names).filter((n) => n !== current);
   const stale = names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'));
-  for (const old of [...done.slice(0, Math.max(0, done.length - keep)), ...stale]) {
+  for (const old of [...others.slice(0, Math.max(0, others.length - (keep - 1))), ...stale]) {
     await fs.rm(path.join(dir, old), { recursive: true, force: true });
+    writeStep(`${path.join(dir, old)} removed`);
   }
 }
 
@@ -201,10 +238,7 @@ async function readCheckpoint(folder: string): Promise<Checkpoint> {
  */
 export async function loadLatestCheckpoint(dir: string): Promise<Checkpoint | undefined> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const candidates = names
-    .filter((n) => /^epoch-\d+$/.test(n))
-    .sort()
-    .reverse();
+  const candidates = checkpointFolders(names).reverse();
   try {
     const latest = JSON.parse(await fs.readFile(path.join(dir, LATEST), 'utf8')) as {
       path: string;

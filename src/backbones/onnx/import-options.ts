@@ -1,11 +1,13 @@
 // The options of `importOnnx` / `visiontune import`: one schema for the library and the flags.
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
+import { overwriteField } from '../../config/run-fields.js';
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
 export const importOnnxOptionsSchema = z.object({
   out: opt(z.string().min(1), 'folder for model.json, weights and backbone.json', { arg: 'dir' }),
+  overwrite: overwriteField,
   name: opt(z.string().min(1).optional(), 'model name (default: the file name)'),
   /** ONNX node name (or output name) whose output ends the model. */
   cut: opt(z.string().optional(), 'ONNX node (or output) name whose output ends the model', {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileIO, writeFileAtomic } from '../../engine/file-io.js';
 import { badInput } from '../../errors.js';
 import { readInputFile } from '../../guard/read-input.js';
+import { replaceDir } from '../../guard/replace-dir.js';
+import { writeFailure } from '../../guard/write-failure.js';
 import { parseLayers } from '../../util/merge-layers.js';
 import { MAX_INPUT_SIZE } from '../input-size.js';
 import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
@@ -15,6 +17,9 @@ import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
 import { type ImportOnnxOptions, importOnnxOptionsSchema } from './import-options.js';
 import { parseOnnx } from './parse.js';
+
+/** The owner kind (guard/owner.ts) of an imported backbone's folder. */
+export const BACKBONE_KIND = 'backbone';
 
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
@@ -55,43 +60,48 @@ export async function importOnnx(file: string, input: ImportOnnxOptions): Promis
   });
   const opCounts: Record<string, number> = {};
   for (const n of graph.nodes) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
-  // Written to a temporary folder and renamed, so a failed import leaves no half model.
+  // Built in a hidden sibling and swapped in whole (guard/replace-dir): a failed or killed import
+  // leaves the earlier backbone (or nothing), and a folder that is not a backbone is refused or,
+  // with --overwrite, moved aside.
   const dir = path.resolve(options.out);
-  const staging = `${dir}.partial-${process.pid}`;
-  await fs.rm(staging, { recursive: true, force: true });
-  let config: PretrainedConfig;
+  const existed = await fs.stat(dir).then(Boolean, () => false);
+  let config: PretrainedConfig | undefined;
   try {
-    await model.save(fileIO(staging));
-    const preprocessing = {
-      mean: options.mean ?? IMAGENET_MEAN,
-      std: options.std ?? IMAGENET_STD,
-      source: path.resolve(file),
-      licence: 'as the ONNX model (user-supplied)',
-    };
-    await writeFileAtomic(
-      path.join(staging, BACKBONE_CONFIG_FILE),
-      `${JSON.stringify(preprocessing, null, 2)}\n`,
-    );
-    const backbone = await loadLayersBackbone(staging);
-    config = { ...backbone.config, source: path.resolve(file) };
-    backbone.dispose();
-    await writeFileAtomic(
-      path.join(staging, BACKBONE_CONFIG_FILE),
-      `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,
+    await replaceDir(
+      dir,
+      async (staging) => {
+        await model.save(fileIO(staging));
+        const preprocessing = {
+          mean: options.mean ?? IMAGENET_MEAN,
+          std: options.std ?? IMAGENET_STD,
+          source: path.resolve(file),
+          licence: 'as the ONNX model (user-supplied)',
+        };
+        await writeFileAtomic(
+          path.join(staging, BACKBONE_CONFIG_FILE),
+          `${JSON.stringify(preprocessing, null, 2)}\n`,
+        );
+        const backbone = await loadLayersBackbone(staging);
+        config = { ...backbone.config, source: path.resolve(file) };
+        backbone.dispose();
+        await writeFileAtomic(
+          path.join(staging, BACKBONE_CONFIG_FILE),
+          `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,
+        );
+      },
+      { kind: BACKBONE_KIND, overwrite: options.overwrite },
     );
   } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true });
     model.dispose();
-    throw err;
+    const kept = existed ? `the previous content of ${dir} is unchanged` : 'nothing was written';
+    throw writeFailure(err, dir, kept);
   }
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.rename(staging, dir);
   const result = {
     dir,
     name,
     layers: model.layers.length,
     parameters: model.countParams(),
-    config,
+    config: config!,
     opCounts,
   };
   model.dispose();

@@ -6,13 +6,14 @@ import { z } from 'zod';
 import { opt } from '../../config/options.js';
 import {
   batchSizeField,
-  outField,
+  outFields,
   scoreSplitField,
   seedField,
   skipBadField,
   verifyField,
 } from '../../config/run-fields.js';
 import { openSource } from '../../data/index.js';
+import { withOutDir } from '../../guard/out-dir.js';
 import {
   checkBundles,
   compareBundles,
@@ -38,7 +39,7 @@ const compareOptionsSchema = z.object({
     z.number().int().positive().optional(),
     'at most n images per class, chosen with --seed (the same for every bundle)',
   ),
-  out: outField('runs/compare'),
+  ...outFields('runs/compare'),
   seed: seedField,
   skipBad: skipBadField,
   verify: verifyField,
@@ -57,54 +58,62 @@ export function compareCommand(program: Command): void {
       out: { description: 'folder for compare.html' },
     },
     async run(config, { out, engine, args }) {
-      const dirs = args[0] as string[];
-      // Bundle problems (missing, not a classifier, other labels) before the data is read.
-      await checkBundles(dirs);
-      const source = await openSource(config.data, {
-        skipBad: config.skipBad,
-        verify: config.verify,
-      });
-      const split = resolveSplit(source.splits, config.split);
-      const all = pickSplit(source.splits, split);
-      const samples =
-        config.limit === undefined ? all : limitPerClass(all, config.limit, config.seed);
-      const bar = out.progress('compare', samples.length * dirs.length);
-      const rows = await compareBundles(dirs, source, samples, {
-        batch: config.batchSize,
-        runs: config.runs,
-        warmup: config.warmup,
-        onBatch: (n) => bar.tick(n),
-      });
-      bar.stop();
-      const measured = engine!;
-      const report: CompareReport = {
-        title: `Compare ${rows.length} bundles`,
-        createdAt: new Date().toISOString(),
-        data: {
-          source: source.name,
-          split,
-          images: samples.length,
-          ...(config.limit === undefined ? {} : { limitPerClass: config.limit, seed: config.seed }),
+      await withOutDir(
+        config.out,
+        { kind: 'comparison', overwrite: config.overwrite },
+        async () => {
+          const dirs = args[0] as string[];
+          // Bundle problems (missing, not a classifier, other labels) before the data is read.
+          await checkBundles(dirs);
+          const source = await openSource(config.data, {
+            skipBad: config.skipBad,
+            verify: config.verify,
+          });
+          const split = resolveSplit(source.splits, config.split);
+          const all = pickSplit(source.splits, split);
+          const samples =
+            config.limit === undefined ? all : limitPerClass(all, config.limit, config.seed);
+          const bar = out.progress('compare', samples.length * dirs.length);
+          const rows = await compareBundles(dirs, source, samples, {
+            batch: config.batchSize,
+            runs: config.runs,
+            warmup: config.warmup,
+            onBatch: (n) => bar.tick(n),
+          });
+          bar.stop();
+          const measured = engine!;
+          const report: CompareReport = {
+            title: `Compare ${rows.length} bundles`,
+            createdAt: new Date().toISOString(),
+            data: {
+              source: source.name,
+              split,
+              images: samples.length,
+              ...(config.limit === undefined
+                ? {}
+                : { limitPerClass: config.limit, seed: config.seed }),
+            },
+            measurement: {
+              backend: measured.backend,
+              threads: measured.threads,
+              batch: config.batchSize,
+              runs: config.runs,
+              warmup: config.warmup,
+            },
+            rows,
+            config: { bundles: dirs, ...config },
+          };
+          const file = await writeCompareReport(config.out, report);
+          out.result({ ...report, report: file }, () =>
+            [
+              formatCompareTable(rows),
+              '',
+              `img/s: ${measured.backend}, ${measured.threads} thread(s), batch ${config.batchSize}, median of ${config.runs} runs after ${config.warmup} warm-up`,
+              `accuracy: ${samples.length} images of ${source.name} (${split}); magnitude-pruned bundles are stored dense`,
+              `report: ${file}`,
+            ].join('\n'),
+          );
         },
-        measurement: {
-          backend: measured.backend,
-          threads: measured.threads,
-          batch: config.batchSize,
-          runs: config.runs,
-          warmup: config.warmup,
-        },
-        rows,
-        config: { bundles: dirs, ...config },
-      };
-      const file = await writeCompareReport(config.out, report);
-      out.result({ ...report, report: file }, () =>
-        [
-          formatCompareTable(rows),
-          '',
-          `img/s: ${measured.backend}, ${measured.threads} thread(s), batch ${config.batchSize}, median of ${config.runs} runs after ${config.warmup} warm-up`,
-          `accuracy: ${samples.length} images of ${source.name} (${split}); magnitude-pruned bundles are stored dense`,
-          `report: ${file}`,
-        ].join('\n'),
       );
     },
   });

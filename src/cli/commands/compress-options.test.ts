@@ -112,6 +112,7 @@ test('compress quantize: the library’s quantize options and the folders', asyn
       scope: 'kernels',
       rounding: 'nearest',
       seed: 0,
+      overwrite: false,
       out: 'q',
       batchSize: 32,
       skipBad: false,

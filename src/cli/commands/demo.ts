@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, seedField } from '../../config/run-fields.js';
+import { outFields, seedField } from '../../config/run-fields.js';
+import { withOutDir } from '../../guard/out-dir.js';
 import type { TrainConfigInput } from '../../methods/classification/config.js';
 import { train } from '../../methods/classification/train.js';
 import { defineCommand } from '../define-command.js';
@@ -27,7 +28,7 @@ const demoOptions = z.object({
   epochs: opt(z.number().int().positive().default(6), 'epochs for finetune and scratch'),
   imageSize: opt(px.default(64), 'input size for finetune and scratch', { arg: 'px' }),
   linearSize: opt(px.default(96), 'input size for the linear probe', { arg: 'px' }),
-  out: outField('runs/demo'),
+  ...outFields('runs/demo'),
   seed: seedField,
 });
 type DemoOptions = z.output<typeof demoOptions>;
@@ -72,48 +73,50 @@ export function demoCommand(program: Command): void {
     options: demoOptions,
     what: 'demo',
     async run(flags, { out }) {
-      out.info(
-        `Fashion-MNIST, ${flags.labelsPerClass} labelled training images per class (and as many for validation), ` +
-          `${flags.testPerClass} test images per class; finetune/scratch: ${flags.epochs} epochs at ${flags.imageSize} px. ` +
-          'Sized to finish in under 10 minutes on 2 cores with the wasm backend; raise the numbers for a fuller comparison.',
-      );
-      const rows: {
-        strategy: string;
-        accuracy: number;
-        macroF1: number;
-        testImages: number;
-        seconds: number;
-        report: string;
-        bundle: string;
-      }[] = [];
-      for (const [name, input] of runs(flags)) {
-        out.info(`\n== ${name}`);
-        const result = await train(
-          { ...input, out: path.join(flags.out, name) },
-          { log: (line) => out.info(line) },
+      await withOutDir(flags.out, { kind: 'demo', overwrite: flags.overwrite }, async () => {
+        out.info(
+          `Fashion-MNIST, ${flags.labelsPerClass} labelled training images per class (and as many for validation), ` +
+            `${flags.testPerClass} test images per class; finetune/scratch: ${flags.epochs} epochs at ${flags.imageSize} px. ` +
+            'Sized to finish in under 10 minutes on 2 cores with the wasm backend; raise the numbers for a fuller comparison.',
         );
-        rows.push({
-          strategy: name,
-          accuracy: result.metrics.accuracy,
-          macroF1: result.metrics.macroF1,
-          testImages: result.metrics.count,
-          seconds: result.seconds,
-          report: result.reportFile,
-          bundle: result.bundleDir,
-        });
-      }
-      const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(8);
-      out.result({ labelsPerClass: flags.labelsPerClass, seed: flags.seed, rows }, () =>
-        [
-          '',
-          `test accuracy, Fashion-MNIST, ${flags.labelsPerClass} labels/class, seed ${flags.seed}:`,
-          'strategy   accuracy  macro F1   time   report',
-          ...rows.map(
-            (r) =>
-              `${r.strategy.padEnd(9)} ${pct(r.accuracy)} ${pct(r.macroF1)} ${`${r.seconds.toFixed(0)} s`.padStart(6)}   ${r.report}`,
-          ),
-        ].join('\n'),
-      );
+        const rows: {
+          strategy: string;
+          accuracy: number;
+          macroF1: number;
+          testImages: number;
+          seconds: number;
+          report: string;
+          bundle: string;
+        }[] = [];
+        for (const [name, input] of runs(flags)) {
+          out.info(`\n== ${name}`);
+          const result = await train(
+            { ...input, out: path.join(flags.out, name) },
+            { log: (line) => out.info(line) },
+          );
+          rows.push({
+            strategy: name,
+            accuracy: result.metrics.accuracy,
+            macroF1: result.metrics.macroF1,
+            testImages: result.metrics.count,
+            seconds: result.seconds,
+            report: result.reportFile,
+            bundle: result.bundleDir,
+          });
+        }
+        const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(8);
+        out.result({ labelsPerClass: flags.labelsPerClass, seed: flags.seed, rows }, () =>
+          [
+            '',
+            `test accuracy, Fashion-MNIST, ${flags.labelsPerClass} labels/class, seed ${flags.seed}:`,
+            'strategy   accuracy  macro F1   time   report',
+            ...rows.map(
+              (r) =>
+                `${r.strategy.padEnd(9)} ${pct(r.accuracy)} ${pct(r.macroF1)} ${`${r.seconds.toFixed(0)} s`.padStart(6)}   ${r.report}`,
+            ),
+          ].join('\n'),
+        );
+      });
     },
   });
 }

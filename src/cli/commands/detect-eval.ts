@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { skipBadField } from '../../config/run-fields.js';
+import { overwriteField, skipBadField } from '../../config/run-fields.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
+import { withOutDir } from '../../guard/out-dir.js';
 import { evaluateDetector, openDetectorBundle } from '../../methods/detection/bundle-detector.js';
 import { cocoResults } from '../../methods/detection/evaluate.js';
 import { writeRunReport } from '../../methods/detection/report.js';
@@ -26,6 +27,7 @@ export const detectEvalOptionsSchema = z.object({
   out: opt(z.string().optional(), 'also write detections.json, metrics.json and report.html here', {
     arg: 'dir',
   }),
+  overwrite: overwriteField,
   skipBad: opt(
     skipBadField,
     'leave out bad boxes and unreadable images (counted) instead of failing',
@@ -57,24 +59,31 @@ export function detectEvalSubcommand(detect: Command): void {
       const skipped = data.skipped.length + skippedImages;
       let files: Record<string, string> = {};
       if (config.out) {
-        const detections = path.join(config.out, 'detections.json');
-        const metricsFile = path.join(config.out, 'metrics.json');
-        await writeFileAtomic(detections, JSON.stringify(cocoResults(found, categoryIds)));
-        await writeFileAtomic(
-          metricsFile,
-          `${JSON.stringify({ images: found.size, ...metrics }, null, 2)}\n`,
+        const dir = config.out;
+        files = await withOutDir(
+          dir,
+          { kind: 'evaluation', overwrite: config.overwrite },
+          async () => {
+            const detections = path.join(dir, 'detections.json');
+            const metricsFile = path.join(dir, 'metrics.json');
+            await writeFileAtomic(detections, JSON.stringify(cocoResults(found, categoryIds)));
+            await writeFileAtomic(
+              metricsFile,
+              `${JSON.stringify({ images: found.size, ...metrics }, null, 2)}\n`,
+            );
+            const report = await writeRunReport({
+              out: dir,
+              title: `detector ${config.model} on ${config.data}`,
+              history: [],
+              categories: detector.categories,
+              metrics,
+              found,
+              config: { model: config.model, data: config.data },
+              notes: skipped > 0 ? [`${skipped} bad boxes or images skipped`] : [],
+            });
+            return { detections, metricsFile, report };
+          },
         );
-        const report = await writeRunReport({
-          out: config.out,
-          title: `detector ${config.model} on ${config.data}`,
-          history: [],
-          categories: detector.categories,
-          metrics,
-          found,
-          config: { model: config.model, data: config.data },
-          notes: skipped > 0 ? [`${skipped} bad boxes or images skipped`] : [],
-        });
-        files = { detections, metricsFile, report };
       }
       out.result(
         { model: config.model, data: config.data, images: found.size, skipped, metrics, ...files },

@@ -5,9 +5,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, skipBadField } from '../../config/run-fields.js';
+import { outFields, skipBadField } from '../../config/run-fields.js';
 import { openFiles } from '../../data/index.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
+import { withOutDir } from '../../guard/out-dir.js';
 import {
   openDetectorBundle,
   runDetector,
@@ -24,7 +25,7 @@ const DRAWN_MAX_SIDE = 4096;
 
 export const detectPredictOptionsSchema = z.object({
   ...detectorRunFields,
-  out: outField('runs/detect-predict'),
+  ...outFields('runs/detect-predict'),
   draw: opt(z.boolean().default(true), 'skip the drawn images'),
   skipBad: opt(skipBadField, 'skip unreadable images instead of failing'),
 });
@@ -37,58 +38,64 @@ export function detectPredictSubcommand(detect: Command): void {
     options: detectPredictOptionsSchema,
     what: 'detection',
     async run(config, { out, runtime, args }) {
-      const inputs = args[0] as string[];
-      const detector = await openDetectorBundle(config.model, openOptions(config, runtime));
-      const source = await openFiles(inputs, { skipBad: config.skipBad });
-      const files = (source.splits.test ?? []).map((s) => s.id);
-      const { results, skipped } = await runDetector(detector, unannotated(files), {
-        batch: config.batch,
-        skipBad: config.skipBad,
-        decode: decodeOverrides(config),
-      });
-      const detectionsFile = path.join(config.out, 'detections.json');
-      const rows = cocoResults(results, detector.categoryIds);
-      await writeFileAtomic(detectionsFile, JSON.stringify(rows));
-      const drawnDir = path.join(config.out, 'images');
-      if (config.draw) {
-        await fs.mkdir(drawnDir, { recursive: true });
-        const minScore = Math.max(DRAW_SCORE, config.scoreThreshold ?? 0);
-        for (const [sample, found] of results) {
-          const name = `${sample.sourceId}.jpg`;
-          const image = await drawSample(sample, found, detector.categories, {
-            minScore,
-            maxSide: DRAWN_MAX_SIDE,
+      await withOutDir(
+        config.out,
+        { kind: 'predictions', overwrite: config.overwrite },
+        async () => {
+          const inputs = args[0] as string[];
+          const detector = await openDetectorBundle(config.model, openOptions(config, runtime));
+          const source = await openFiles(inputs, { skipBad: config.skipBad });
+          const files = (source.splits.test ?? []).map((s) => s.id);
+          const { results, skipped } = await runDetector(detector, unannotated(files), {
+            batch: config.batch,
+            skipBad: config.skipBad,
+            decode: decodeOverrides(config),
           });
-          await writeFileAtomic(path.join(drawnDir, name), image);
-        }
-      }
-      const badCount = (source.skipped?.count ?? 0) + skipped.count;
-      const perImage = [...results].map(([s, found]) => ({
-        file: s.id,
-        detections: found.map((f) => ({
-          label: detector.categories[f.category],
-          score: f.score,
-          bbox: f.bbox,
-        })),
-      }));
-      out.result(
-        {
-          model: config.model,
-          detections: detectionsFile,
-          images: config.draw ? drawnDir : undefined,
-          skipped: badCount,
-          predictions: perImage,
+          const detectionsFile = path.join(config.out, 'detections.json');
+          const rows = cocoResults(results, detector.categoryIds);
+          await writeFileAtomic(detectionsFile, JSON.stringify(rows));
+          const drawnDir = path.join(config.out, 'images');
+          if (config.draw) {
+            await fs.mkdir(drawnDir, { recursive: true });
+            const minScore = Math.max(DRAW_SCORE, config.scoreThreshold ?? 0);
+            for (const [sample, found] of results) {
+              const name = `${sample.sourceId}.jpg`;
+              const image = await drawSample(sample, found, detector.categories, {
+                minScore,
+                maxSide: DRAWN_MAX_SIDE,
+              });
+              await writeFileAtomic(path.join(drawnDir, name), image);
+            }
+          }
+          const badCount = (source.skipped?.count ?? 0) + skipped.count;
+          const perImage = [...results].map(([s, found]) => ({
+            file: s.id,
+            detections: found.map((f) => ({
+              label: detector.categories[f.category],
+              score: f.score,
+              bbox: f.bbox,
+            })),
+          }));
+          out.result(
+            {
+              model: config.model,
+              detections: detectionsFile,
+              images: config.draw ? drawnDir : undefined,
+              skipped: badCount,
+              predictions: perImage,
+            },
+            () =>
+              [
+                ...perImage.map((p) => {
+                  const kept = p.detections.filter((d) => d.score >= DRAW_SCORE);
+                  return `${p.file}\t${kept.length} objects${kept.length ? `: ${kept.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(', ')}` : ''}`;
+                }),
+                `detections: ${detectionsFile}`,
+                ...(config.draw ? [`drawn images: ${drawnDir}`] : []),
+                ...(badCount ? [`skipped ${badCount} unreadable image(s)`] : []),
+              ].join('\n'),
+          );
         },
-        () =>
-          [
-            ...perImage.map((p) => {
-              const kept = p.detections.filter((d) => d.score >= DRAW_SCORE);
-              return `${p.file}\t${kept.length} objects${kept.length ? `: ${kept.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(', ')}` : ''}`;
-            }),
-            `detections: ${detectionsFile}`,
-            ...(config.draw ? [`drawn images: ${drawnDir}`] : []),
-            ...(badCount ? [`skipped ${badCount} unreadable image(s)`] : []),
-          ].join('\n'),
       );
     },
   });

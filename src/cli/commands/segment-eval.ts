@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { skipBadField } from '../../config/run-fields.js';
+import { overwriteField, skipBadField } from '../../config/run-fields.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
+import { withOutDir } from '../../guard/out-dir.js';
 import {
   evaluateSegmenterBundle,
   openSegmenterBundle,
@@ -32,6 +33,7 @@ export const segmentEvalOptionsSchema = z.object({
   ),
   maskMode: bundledOverrideFields.maskMode,
   out: opt(z.string().optional(), 'also write metrics.json and report.html here', { arg: 'dir' }),
+  overwrite: overwriteField,
   skipBad: opt(
     skipBadField,
     'leave out bad pairs and unreadable images (counted) instead of failing',
@@ -59,23 +61,30 @@ export function segmentEvalSubcommand(segment: Command): void {
       const images = data.samples.length - evaluation.skipped.count;
       let files: Record<string, string> = {};
       if (config.out) {
-        const metricsFile = path.join(config.out, 'metrics.json');
-        await writeFileAtomic(
-          metricsFile,
-          `${JSON.stringify({ images, modes: evaluation.modes, ...metrics }, null, 2)}\n`,
+        const dir = config.out;
+        files = await withOutDir(
+          dir,
+          { kind: 'evaluation', overwrite: config.overwrite },
+          async () => {
+            const metricsFile = path.join(dir, 'metrics.json');
+            await writeFileAtomic(
+              metricsFile,
+              `${JSON.stringify({ images, modes: evaluation.modes, ...metrics }, null, 2)}\n`,
+            );
+            const report = await writeRunReport({
+              out: dir,
+              title: `segmenter ${config.model} on ${config.data}`,
+              history: [],
+              classes: segmenter.classes,
+              ignoreIndex: segmenter.ignoreIndex,
+              evaluation,
+              evaluatedOn: path.basename(config.data),
+              config: { model: config.model, data: config.data, ...inferenceOptions(config) },
+              notes: skipped > 0 ? [`${skipped} bad pairs or images skipped`] : [],
+            });
+            return { metricsFile, report };
+          },
         );
-        const report = await writeRunReport({
-          out: config.out,
-          title: `segmenter ${config.model} on ${config.data}`,
-          history: [],
-          classes: segmenter.classes,
-          ignoreIndex: segmenter.ignoreIndex,
-          evaluation,
-          evaluatedOn: path.basename(config.data),
-          config: { model: config.model, data: config.data, ...inferenceOptions(config) },
-          notes: skipped > 0 ? [`${skipped} bad pairs or images skipped`] : [],
-        });
-        files = { metricsFile, report };
       }
       out.result(
         {

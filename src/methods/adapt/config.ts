@@ -8,7 +8,7 @@ import {
   backboneField,
   freezeBnField,
   imageSizeField,
-  outField,
+  outFields,
   pretrainedField,
   resumeField,
   seedField,
@@ -101,7 +101,7 @@ export const adaptConfigSchema = z.object({
   ),
   /** Evaluate on at most N target-test images per class (seeded). */
   testPerClass: testPerClassField,
-  out: outField('runs/adapt'),
+  ...outFields('runs/adapt'),
   resume: resumeField,
   seed: seedField,
   skipBad: skipBadField,

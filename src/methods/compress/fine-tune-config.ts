@@ -4,7 +4,7 @@
 // config file < flags < call).
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import { outFields, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
 
 /** What differs between the methods: their budget, step size and output folder. */
 export interface FineTuneDefaults {
@@ -44,7 +44,7 @@ export function fineTuneFields(defaults: FineTuneDefaults) {
       z.number().int().positive().optional(),
       'evaluate on at most N test images per class',
     ),
-    out: outField(defaults.out),
+    ...outFields(defaults.out),
     resume: resumeField,
     seed: seedField,
     skipBad: skipBadField,

@@ -4,7 +4,7 @@
 // ProtoNets, 5 inner steps for MAML at train time and 10 at test time).
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outField, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import { outFields, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
 import { badUsage } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 import { parseCount } from './episodes.js';
@@ -153,7 +153,7 @@ export const fewShotConfigSchema = z.object({
     { arg: 'init' },
   ),
   seed: seedField,
-  out: outField('runs/fewshot'),
+  ...outFields('runs/fewshot'),
   resume: resumeField,
   skipBad: skipBadField,
 });

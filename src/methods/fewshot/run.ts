@@ -9,6 +9,8 @@ import { openSource } from '../../data/index.js';
 import type { DataSource } from '../../data/types.js';
 import { ensureEngine } from '../../engine/index.js';
 import { badInput } from '../../errors.js';
+import { withOutDir } from '../../guard/out-dir.js';
+import { RUN_KIND } from '../run-template.js';
 import { cacheFeatures, type FeatureCache } from './cache.js';
 import { type FewShotConfig, type FewShotConfigInput, resolveFewShotConfig } from './config.js';
 import { checkSpec, type Episode, type EpisodeSpec, fixedEpisodes } from './episodes.js';
@@ -145,6 +147,16 @@ export async function runFewShot(
   hooks: FewShotRunHooks = {},
 ): Promise<FewShotRunResult> {
   const config = resolveFewShotConfig(input as Record<string, unknown>);
+  // Its folder holds meta-training checkpoints like any run's: claimed the same way.
+  return withOutDir(config.out, { kind: RUN_KIND, overwrite: config.overwrite }, () =>
+    runClaimed(config, hooks),
+  );
+}
+
+async function runClaimed(
+  config: FewShotConfig,
+  hooks: FewShotRunHooks,
+): Promise<FewShotRunResult> {
   await ensureEngine();
   const started = performance.now();
   const say = hooks.status ?? (() => {});

@@ -2,13 +2,14 @@
 // file stores uint8 / uint16 / float16 codes (TF.js decodes them on load, so every command that
 // reads bundles works unchanged), record the step in visiontune.json, and report the savings.
 // Only storage shrinks: weights are dequantized to float32 on load and the math is unchanged.
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { type LoadedBundle, loadBundle, locateBundle, saveBundle } from '../../../bundle/bundle.js';
 import type { BundleMeta, CompressionStep } from '../../../bundle/meta.js';
 import { opt } from '../../../config/options.js';
-import { seedField } from '../../../config/run-fields.js';
+import { overwriteField, seedField } from '../../../config/run-fields.js';
 import { badInput, badUsage } from '../../../errors.js';
 import { bundleDiskBytes } from '../compare-measure.js';
 import {
@@ -64,6 +65,7 @@ export const quantizeOptionsSchema = z.object({
     { arg: 'how' },
   ),
   seed: seedField,
+  overwrite: overwriteField,
 });
 export type QuantizeOptions = z.input<typeof quantizeOptionsSchema>;
 
@@ -94,12 +96,21 @@ function checkOptions(inDir: string, outDir: string, options: QuantizeOptions): 
   if (!(QUANTIZE_SCOPES as readonly string[]).includes(scope)) {
     throw badUsage(`unknown quantization scope '${scope}': use ${QUANTIZE_SCOPES.join(', ')}`);
   }
-  if (path.resolve(inDir) === path.resolve(outDir)) {
+  if (path.resolve(inDir) === path.resolve(outDir) || sameFolder(inDir, outDir)) {
     throw badUsage(
       `the quantized bundle needs its own folder: ${outDir} is the bundle being quantized`,
     );
   }
   return scope;
+}
+
+/** Whether two paths name one folder (through symlinks too); false when `b` does not exist. */
+function sameFolder(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** What `model.save` would write, without writing it. */
@@ -128,7 +139,7 @@ export async function quantizeBundle(
   try {
     const rounding = options.rounding ?? DEFAULT_ROUNDING;
     const stochastic = rounding === 'stochastic' ? { seed: options.seed ?? 0 } : undefined;
-    return await quantizeLoaded(bundle, outDir, dtype, scope, stochastic);
+    return await quantizeLoaded(bundle, outDir, dtype, scope, stochastic, options.overwrite);
   } finally {
     bundle.model.dispose();
   }
@@ -140,6 +151,7 @@ async function quantizeLoaded(
   dtype: QuantizeDtype,
   scope: QuantizeScope,
   stochastic?: { seed: number },
+  overwrite?: boolean,
 ): Promise<QuantizeReport> {
   const inDir = bundle.dir;
   const before = await bundleDiskBytes(inDir);
@@ -188,6 +200,7 @@ async function quantizeLoaded(
         }
         return { ...fresh, weightSpecs: result.weightSpecs, weightData: result.weightData };
       },
+      overwrite,
     },
   );
   const after = await bundleDiskBytes(outDir);

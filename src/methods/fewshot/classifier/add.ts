@@ -2,6 +2,7 @@
 // up to the input of `head` (backbone and the fit-time transform, as saved), their prototypes
 // become new head columns by the same closed form, and the old kernel columns and biases are
 // copied bit for bit — so every old-class logit is unchanged; only new classes compete.
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
@@ -11,6 +12,7 @@ import {
   saveBundle,
 } from '../../../bundle/bundle.js';
 import { opt } from '../../../config/options.js';
+import { overwriteField } from '../../../config/run-fields.js';
 import type { DataSource } from '../../../data/types.js';
 import { ensureEngine } from '../../../engine/index.js';
 import { badInput, badUsage } from '../../../errors.js';
@@ -30,6 +32,7 @@ export const addClassesSettingsSchema = z.object({
     'write the grown bundle here (default: replace --model atomically)',
     { arg: 'dir' },
   ),
+  overwrite: overwriteField,
 });
 
 export interface AddClassesOptions extends z.input<typeof addClassesSettingsSchema> {
@@ -140,7 +143,9 @@ export async function addClasses(options: AddClassesOptions): Promise<FewShotRes
       ],
     },
   };
-  if (out) await saveBundle(out, model, meta);
+  // Replacing --model itself is the point of an add; any other folder gets the usual claim.
+  const inPlace = out !== undefined && path.resolve(out) === path.resolve(bundle.dir);
+  if (out) await saveBundle(out, model, meta, { overwrite: settings.overwrite, inPlace });
   return {
     model,
     meta,

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { type NewBundleMeta, saveBundle } from '../../../bundle/bundle.js';
 import { opt } from '../../../config/options.js';
+import { overwriteField } from '../../../config/run-fields.js';
 import type { DataSource } from '../../../data/types.js';
 import { ensureEngine } from '../../../engine/index.js';
 import { L2Normalize } from '../../../heads/l2-normalize.js';
@@ -70,6 +71,7 @@ export const fitFewShotSettingsSchema = z.object({
   ...supportFields,
   /** Save the bundle here (atomically). */
   out: opt(z.string().min(1).optional(), 'bundle folder to write', { arg: 'dir' }),
+  overwrite: overwriteField,
 });
 
 export interface FitFewShotOptions extends z.input<typeof fitFewShotSettingsSchema> {
@@ -196,7 +198,7 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
       }),
     },
   };
-  if (settings.out) await saveBundle(settings.out, model, meta);
+  if (settings.out) await saveBundle(settings.out, model, meta, { overwrite: settings.overwrite });
   return {
     model,
     meta,
