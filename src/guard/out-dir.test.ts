@@ -3,28 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { acquireLock } from './lock.js';
 import { claimOutDir } from './out-dir.js';
 import { LOCK_FILE, OWNER_FILE, readOwner } from './owner.js';
+import { refusal, tempFolder } from './test-support.js';
 
-let tmp: string;
-before(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-out-'));
-});
-after(() => fs.rm(tmp, { recursive: true, force: true }));
-
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => assert.fail('not refused'),
-    (err: Error & { exitCode?: number }) => {
-      assert.equal(err.exitCode, 2, String(err));
-      return err.message;
-    },
-  );
+const temp = tempFolder('vt-out-');
 
 test('a new folder is created, marked and locked; the same kind may claim it again', async () => {
-  const dir = path.join(tmp, 'new', 'run');
+  const dir = path.join(temp.dir, 'new', 'run');
   const claim = await claimOutDir(dir, { kind: 'run' });
   assert.equal((await readOwner(dir))?.kind, 'run');
   assert.ok((await fs.stat(path.join(dir, LOCK_FILE))).isFile());
@@ -37,7 +25,7 @@ test('a new folder is created, marked and locked; the same kind may claim it aga
 });
 
 test('a second claim while the first holds the lock is refused with its pid', async () => {
-  const dir = path.join(tmp, 'busy');
+  const dir = path.join(temp.dir, 'busy');
   const first = await claimOutDir(dir, { kind: 'run' });
   try {
     // As if another live process (this one's parent) held it.
@@ -54,7 +42,7 @@ test('a second claim while the first holds the lock is refused with its pid', as
 });
 
 test('a lock left by a killed process is taken over', async () => {
-  const file = path.join(tmp, 'stale.lock');
+  const file = path.join(temp.dir, 'stale.lock');
   const dead = spawnSync('true').pid!; // exited: its pid is free
   await fs.writeFile(file, JSON.stringify({ pid: dead, host: os.hostname(), since: 'then' }));
   const lock = await acquireLock(file, 'x');
@@ -63,7 +51,7 @@ test('a lock left by a killed process is taken over', async () => {
 });
 
 test('foreign content is refused by name, and --overwrite moves it aside intact', async () => {
-  const dir = path.join(tmp, 'photos');
+  const dir = path.join(temp.dir, 'photos');
   await fs.mkdir(dir);
   await fs.writeFile(path.join(dir, 'holiday.jpg'), 'mine');
   assert.match(
@@ -78,7 +66,7 @@ test('foreign content is refused by name, and --overwrite moves it aside intact'
 });
 
 test('another kind of visiontune output is refused too', async () => {
-  const dir = path.join(tmp, 'bundle');
+  const dir = path.join(temp.dir, 'bundle');
   (await claimOutDir(dir, { kind: 'bundle' })).release();
   await fs.writeFile(path.join(dir, 'model.json'), '{}');
   assert.match(
@@ -88,7 +76,7 @@ test('another kind of visiontune output is refused too', async () => {
 });
 
 test('a file, or a path that cannot be created, is refused without retrying', async () => {
-  const file = path.join(tmp, 'a-file');
+  const file = path.join(temp.dir, 'a-file');
   await fs.writeFile(file, 'x');
   assert.match(await refusal(claimOutDir(file, { kind: 'run' })), /is a file, not a folder/);
   assert.match(

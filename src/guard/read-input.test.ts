@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Rng } from '../util/rng.js';
 import { inputPolicy, setInputPolicy } from './policy.js';
 import {
@@ -14,31 +13,19 @@ import {
   readJsonDocument,
   refuseReason,
 } from './read-input.js';
+import { refusal, tempFolder } from './test-support.js';
 
-let tmp: string;
-before(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-read-'));
-});
-after(() => fs.rm(tmp, { recursive: true, force: true }));
-
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => assert.fail('not refused'),
-    (err: Error & { exitCode?: number }) => {
-      assert.equal(err.exitCode, 2, String(err));
-      return err.message;
-    },
-  );
+const temp = tempFolder('vt-read-');
 
 test('a regular file is read whole', async () => {
-  const file = path.join(tmp, 'a.bin');
+  const file = path.join(temp.dir, 'a.bin');
   const bytes = new Uint8Array(70_000).map((_, i) => (i * 31) % 256);
   await fs.writeFile(file, bytes);
   assert.deepEqual(new Uint8Array(await readInputFile(file, 'image')), bytes);
 });
 
 test('a FIFO is refused at once instead of blocking', async () => {
-  const fifo = path.join(tmp, 'pipe.jpg');
+  const fifo = path.join(temp.dir, 'pipe.jpg');
   execFileSync('mkfifo', [fifo]);
   assert.match(
     await refusal(readInputFile(fifo, 'image')),
@@ -48,16 +35,16 @@ test('a FIFO is refused at once instead of blocking', async () => {
 
 test('devices, folders and missing files are refused by name', async () => {
   assert.match(await refusal(readInputFile('/dev/zero', 'model')), /\/dev\/zero: a device/);
-  assert.match(await refusal(readInputFile(tmp, 'document')), /a folder, not a regular file/);
+  assert.match(await refusal(readInputFile(temp.dir, 'document')), /a folder, not a regular file/);
   assert.match(
-    await refusal(readInputFile(path.join(tmp, 'nope.json'), 'document', 'labels.json')),
+    await refusal(readInputFile(path.join(temp.dir, 'nope.json'), 'document', 'labels.json')),
     /^labels\.json: file not found$/,
   );
   assert.equal(await refuseReason('/dev/null', 'image'), 'a device, not a regular file');
 });
 
 test('the size limit is checked before reading, and names its flag', async () => {
-  const file = path.join(tmp, 'big.json');
+  const file = path.join(temp.dir, 'big.json');
   await fs.writeFile(file, Buffer.alloc(3 * 1024 * 1024, 32));
   const before = inputPolicy();
   setInputPolicy({ maxDocumentMb: 2 });
@@ -108,7 +95,7 @@ test('deep nesting is refused before parsing; invalid JSON names the file', asyn
   const deep = `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`;
   assert.throws(() => parseJsonDocument(deep, 'coco.json'), /coco\.json: JSON nested more than/);
   assert.deepEqual(parseJsonDocument('{"a":[1]}', 'x'), { a: [1] });
-  const file = path.join(tmp, 'bad.json');
+  const file = path.join(temp.dir, 'bad.json');
   await fs.writeFile(file, '{"a":');
   assert.match(await refusal(readJsonDocument(file)), /bad\.json: invalid JSON/);
 });
