@@ -2,7 +2,7 @@
 // The visiontune command line: parse, validate, call the library; map errors to exit codes.
 import { CommanderError } from 'commander';
 import { VisiontuneError } from '../errors.js';
-import { isSystemError, writeReason } from '../guard/index.js';
+import { isMachineError, writeReason } from '../guard/index.js';
 import { buildProgram } from './program.js';
 
 function report(err: unknown): number {
@@ -14,7 +14,7 @@ function report(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   // Last resort for a system error no write site put in words (disk full, permissions): the
   // machine's problem, not a bug.
-  if (isSystemError(err)) {
+  if (isMachineError(err)) {
     // Node names the path for most calls; a failed write on an open file names only the call.
     const where = err.path ? `${err.syscall ?? 'write'} ${err.path}` : err.message;
     process.stderr.write(`error: ${writeReason(err)} (${where})\n`);

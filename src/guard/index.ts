@@ -31,4 +31,4 @@ export {
   refuseReason,
 } from './read-input.js';
 export { type ReplaceOptions, readableDir, recoverDir, replaceDir } from './replace-dir.js';
-export { isSystemError, writeFailure } from './write-failure.js';
+export { isMachineError, isSystemError, writeFailure } from './write-failure.js';

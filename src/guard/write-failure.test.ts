@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { badInput, VisiontuneError } from '../errors.js';
 import { makeDirs } from './make-dirs.js';
-import { isSystemError, writeFailure } from './write-failure.js';
+import { isMachineError, isSystemError, writeFailure } from './write-failure.js';
 
 const sysError = (code: string) =>
   Object.assign(new Error(`${code}: boom`), { code, syscall: 'write' });
@@ -33,6 +33,9 @@ test('other errors pass through unchanged', () => {
   const other = sysError('ENOENT');
   assert.equal(writeFailure(other, '/x', 'kept'), other);
   assert.equal(isSystemError(other), true);
+  // Only the machine's errors are the user's to resolve; a missing file nothing checked is a bug.
+  assert.equal(isMachineError(other), false);
+  assert.equal(isMachineError(sysError('ENOSPC')), true);
 });
 
 test('makeDirs creates nested folders and fails at once where mkdir -p would spin (/proc)', async () => {
