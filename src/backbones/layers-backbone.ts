@@ -97,10 +97,19 @@ function defaultCut(model: tf.LayersModel): string {
   return last.name;
 }
 
+/** A local model folder is read where it is whole: an import killed between its two renames
+ * leaves it in a complete hidden sibling (guard/replace-dir). */
+async function readableLocation(location: string): Promise<string> {
+  if (hasScheme(location) || location.endsWith('.json')) return location;
+  const { readableDir } = await import('../guard/replace-dir.js');
+  return readableDir(location);
+}
+
 export async function loadLayersBackbone(
-  location: string,
+  given: string,
   options: LayersBackboneOptions = {},
 ): Promise<LayersBackbone> {
+  const location = await readableLocation(given);
   const loaded = await loadSource(location);
   const file = await readBackboneFile(location);
   const source = asFunctional(loaded);

@@ -11,6 +11,7 @@ import { META_FILE, type Preprocessing } from '../../../bundle/meta.js';
 import { createLoader, evalTransform } from '../../../data/index.js';
 import type { DataSource, Sample, SkipReport } from '../../../data/types.js';
 import { badInput, badUsage } from '../../../errors.js';
+import { readableDir } from '../../../guard/replace-dir.js';
 import { collectEmbeddings, type EmbeddingSet, embedBatches } from '../../embed.js';
 
 /** timm's default eval crop, as classification bundles record it. */
@@ -38,7 +39,7 @@ export interface Embedder {
 }
 
 export async function isBundleDir(spec: string): Promise<boolean> {
-  return fs.stat(path.join(spec, META_FILE)).then(
+  return fs.stat(path.join(await readableDir(spec), META_FILE)).then(
     (st) => st.isFile(),
     () => false,
   );
