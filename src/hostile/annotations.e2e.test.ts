@@ -210,7 +210,7 @@ test('segment predict and detect predict refuse an image above --max-pixels, nam
       '--epochs',
       '1',
       '--out',
-      seg,
+      path.join(seg, 'run'),
     ]),
     runCli([
       'detect',
@@ -221,14 +221,15 @@ test('segment predict and detect predict refuse an image above --max-pixels, nam
       '--epochs',
       '1',
       '--out',
-      det,
+      path.join(det, 'run'),
     ]),
   ]);
   for (const t of trained) assert.equal(t.code, 0, t.stderr);
   const big = path.join(h.data, 'big.png');
   await write(big, await encode(Buffer.alloc(400 * 300 * 3, 128), 400, 300, 'png'));
   for (const task of ['segment', 'detect']) {
-    const model = path.join(task === 'segment' ? seg : det, 'bundle');
+    // The run folder holds the bundle (its data lies beside it: an --out holds only the run).
+    const model = path.join(task === 'segment' ? seg : det, 'run');
     const out = path.join(h.root, `${task}-predict`);
     const r = await vt(
       task,

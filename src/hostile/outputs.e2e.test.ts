@@ -184,15 +184,28 @@ test('train twice into one --out, a dead run`s lock and temp files, disk full wh
   const train = (fault?: string, ...more: string[]) =>
     vt(['train', '--data', images, ...tiny.split(' '), '--out', out, ...more], fault);
   // A second run while the first holds the folder is refused (exit 2); the first is unharmed.
-  const first = train();
+  // The first stops itself at its first write (lock held), so the overlap does not hang on timing.
+  const first = train('stop@1');
   const lock = path.join(out, '.visiontune-lock');
-  let ended = false;
-  void first.then(() => {
-    ended = true;
-  });
-  const locked = () => fs.stat(lock).then(Boolean, () => false);
-  while (!ended && !(await locked())) await sleep(50);
-  assertRefused(await train(), 2, 'in use by another visiontune run');
+  const holder = async () => {
+    const pid = await fs.readFile(lock, 'utf8').then(
+      (t) => JSON.parse(t).pid as number,
+      () => 0,
+    );
+    const state = pid ? await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '') : '';
+    return / T /.test(state.slice(state.lastIndexOf(')'))) ? pid : 0;
+  };
+  let pid = 0;
+  for (let tries = 0; !pid && tries < 1200; tries++) {
+    pid = await holder();
+    if (!pid) await sleep(50);
+  }
+  assert.ok(pid, 'the first run stopped while holding its lock');
+  try {
+    assertRefused(await train(), 2, 'in use by another visiontune run', `pid ${pid}`);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
   let run = await first;
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(
