@@ -13,7 +13,9 @@ import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } f
 
 export type NewBundleMeta = Omit<BundleMeta, 'formatVersion' | 'createdAt' | 'visiontuneVersion'>;
 
-/** The owner kind (guard/owner.ts) of a bundle folder: a later save may replace it. */
+/** The owner kind (guard/owner.ts) of a bundle folder: a later save of the same kind may
+ * replace it. Commands whose --out is the bundle itself name their own kind, so one command's
+ * output never silently replaces another's (quantize --out pointing at a trained bundle). */
 export const BUNDLE_KIND = 'bundle';
 
 export interface SaveBundleOptions {
@@ -26,6 +28,8 @@ export interface SaveBundleOptions {
   overwrite?: boolean;
   /** The folder is the bundle being updated (fewshot add): replace it whatever wrote it. */
   inPlace?: boolean;
+  /** The owner kind to write and to replace (default BUNDLE_KIND). */
+  kind?: string;
   /** How the folder is named in messages (default '--out <dir>'). */
   what?: string;
 }
@@ -42,7 +46,7 @@ export async function saveBundle(
     createdAt: new Date().toISOString(),
     visiontuneVersion: version,
   });
-  const { transformArtifacts: transform, overwrite, inPlace, what } = options;
+  const { transformArtifacts: transform, overwrite, inPlace, what, kind = BUNDLE_KIND } = options;
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
@@ -57,7 +61,7 @@ export async function saveBundle(
         );
         await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
       },
-      { kind: BUNDLE_KIND, overwrite, inPlace, what },
+      { kind, overwrite, inPlace, what },
     );
   } catch (err) {
     // replaceDir removed its staging folder and left the old bundle where it was.

@@ -148,8 +148,18 @@ test('--out that is a file, holds foreign files, or is the model itself: exit 2;
   );
   assert.equal((await loadBundle(foreign)).meta.compression?.[0]?.kind, 'quantize');
 
-  // Its own earlier output is replaced without --overwrite; the model folder never is.
+  // Its own earlier output is replaced without --overwrite; another bundle or the model folder
+  // never is.
   assert.equal((await quantize(foreign)).code, 0);
+  const other = path.join(work, 'q-other');
+  (await saveTinyBundle(other)).dispose();
+  assertRefused(
+    await quantize(other),
+    2,
+    'already holds a visiontune bundle output',
+    '--overwrite',
+  );
+  assert.equal((await loadBundle(other)).meta.compression, undefined);
   assertRefused(await quantize(model), 2, 'is the bundle being quantized');
   const link = path.join(work, 'model-link');
   await fs.symlink(model, link);

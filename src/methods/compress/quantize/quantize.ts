@@ -201,6 +201,7 @@ async function quantizeLoaded(
         return { ...fresh, weightSpecs: result.weightSpecs, weightData: result.weightData };
       },
       overwrite,
+      kind: 'quantized-bundle',
     },
   );
   const after = await bundleDiskBytes(outDir);

@@ -19,7 +19,7 @@ import { badInput, badUsage } from '../../../errors.js';
 import { parseLayers } from '../../../util/merge-layers.js';
 import { classRecords, countShots, requireFewShot } from './bundle-meta.js';
 import { embedSamples } from './embedder.js';
-import type { FewShotResult } from './fit.js';
+import { FEWSHOT_BUNDLE_KIND, type FewShotResult } from './fit.js';
 import { appendColumns, classMeans, headColumns } from './prototypes.js';
 import { selectSupport, supportFields } from './support.js';
 
@@ -145,7 +145,12 @@ export async function addClasses(options: AddClassesOptions): Promise<FewShotRes
   };
   // Replacing --model itself is the point of an add; any other folder gets the usual claim.
   const inPlace = out !== undefined && path.resolve(out) === path.resolve(bundle.dir);
-  if (out) await saveBundle(out, model, meta, { overwrite: settings.overwrite, inPlace });
+  if (out)
+    await saveBundle(out, model, meta, {
+      overwrite: settings.overwrite,
+      inPlace,
+      kind: FEWSHOT_BUNDLE_KIND,
+    });
   return {
     model,
     meta,

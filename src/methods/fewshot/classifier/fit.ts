@@ -106,6 +106,9 @@ function freeName(model: tf.LayersModel, base: string): string {
   return name;
 }
 
+/** The owner kind of a few-shot classifier bundle written to its own --out (bundle/save.ts). */
+export const FEWSHOT_BUNDLE_KIND = 'fewshot-bundle';
+
 export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<FewShotResult> {
   const { support, pretrained, log, onStart, onBatch, ...given } = options;
   const settings = parseLayers(fitFewShotSettingsSchema, 'few-shot fit', [given]);
@@ -198,7 +201,11 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
       }),
     },
   };
-  if (settings.out) await saveBundle(settings.out, model, meta, { overwrite: settings.overwrite });
+  if (settings.out)
+    await saveBundle(settings.out, model, meta, {
+      overwrite: settings.overwrite,
+      kind: FEWSHOT_BUNDLE_KIND,
+    });
   return {
     model,
     meta,
