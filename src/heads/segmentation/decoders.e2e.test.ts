@@ -34,7 +34,8 @@ for (const [name, build] of Object.entries(DECODERS)) {
 
   test(`${name}: a few steps on a real task lower the loss (a bright square is class 1)`, async () => {
     // Training, not numerics, is under test: the fastest engine here (the cpu backend took 100 s).
-    await initEngine();
+    // initEngine answers with the engine it started before; the test above left tf on cpu.
+    await tf.setBackend((await initEngine()).backend);
     const size = 32;
     const s = await build({
       backbone: 'resnet_tiny',
