@@ -67,22 +67,20 @@ async function survivor(target: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Where to read `target` from: itself, or while it is being swapped, its complete sibling. */
-export async function readableDir(target: string): Promise<string> {
-  const exists = await fs.stat(target).then(
+const exists = (p: string) =>
+  fs.stat(p).then(
     () => true,
     () => false,
   );
-  return exists ? target : ((await survivor(path.resolve(target))) ?? target);
+
+/** Where to read `target` from: itself, or while it is being swapped, its complete sibling. */
+export async function readableDir(target: string): Promise<string> {
+  return (await exists(target)) ? target : ((await survivor(path.resolve(target))) ?? target);
 }
 
 /** Puts a killed writer's complete result in place and removes what dead writers left. */
 export async function recoverDir(target: string): Promise<void> {
-  const exists = await fs.stat(target).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
+  if (!(await exists(target))) {
     const back = await survivor(target);
     if (back) await fs.rename(back, target);
   }
@@ -110,29 +108,29 @@ export async function replaceDir(
   } catch (err) {
     throw badUsage(`${what}: cannot create its folder ${parent} (${writeReason(err)})`);
   }
-  const lock = await acquireLock(path.join(parent, `.${path.basename(dir)}${LOCK_FILE}`), what);
+  const name = path.basename(dir);
+  const lock = await acquireLock(path.join(parent, `.${name}${LOCK_FILE}`), what);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staging = path.join(parent, `.${path.basename(dir)}.staging-${tag}`);
-  const previous = path.join(parent, `.${path.basename(dir)}.previous-${tag}`);
+  const staging = path.join(parent, `.${name}.staging-${tag}`);
+  const previous = path.join(parent, `.${name}.previous-${tag}`);
   let movedAside: string | undefined;
   try {
     await recoverDir(dir);
     const foreign = !options.inPlace && (await checkReplaceable(dir, { ...options, what }));
-    const exists = await fs.stat(dir).then(Boolean, () => false);
+    const existed = await exists(dir);
     await fs.mkdir(staging);
     try {
       await build(staging);
       await writeOwner(staging, options.kind);
       writeStep(`${staging} complete`);
       if (foreign) movedAside = await moveAside(dir);
-      else if (exists) await fs.rename(dir, previous);
+      else if (existed) await fs.rename(dir, previous);
       writeStep(`${dir} moved aside`);
       await fs.rename(staging, dir);
       writeStep(`${dir} in place`);
     } catch (err) {
       await fs.rm(staging, { recursive: true, force: true });
-      if (!(await fs.stat(dir).then(Boolean, () => false)))
-        await fs.rename(previous, dir).catch(() => {});
+      if (!(await exists(dir))) await fs.rename(previous, dir).catch(() => {});
       throw err;
     }
     await fs.rm(previous, { recursive: true, force: true });
