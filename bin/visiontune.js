@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so the package works without a build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `visiontune` command: runs the compiled CLI (dist/, made by `npm run build`, which
+// `npm install` runs in a clone). Plain Node: no TypeScript loader at run time.
+try {
+  await import('../dist/cli/main.js');
+} catch (err) {
+  // Only a clone that was never built lacks dist/; anything else is the CLI's own error.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli/main.js')) {
+    throw err;
+  }
+  console.error('visiontune: dist/ is missing; run `npm run build` in this folder first');
+  process.exitCode = 1;
+}

