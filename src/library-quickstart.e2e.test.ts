@@ -8,18 +8,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir, patternFolder } from './methods/fewshot/classifier/test-folders.js';
+import { quickStartBlocks } from './readme-quickstart-testing.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LIBRARY = path.join(ROOT, 'src/index.ts');
-
-/** The ```ts blocks between the section's heading and the next level-2 heading. */
-function quickStartBlocks(readme: string): string[] {
-  const start = readme.indexOf('## Library quick start');
-  assert.ok(start >= 0, 'README has no "Library quick start" section');
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
 
 function runNode(file: string, cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -35,7 +27,7 @@ function runNode(file: string, cwd: string): Promise<{ code: number; out: string
 }
 
 test('every example of the README library quick start runs and prints its result', async () => {
-  const blocks = quickStartBlocks(await fs.readFile(path.join(ROOT, 'README.md'), 'utf8'));
+  const blocks = await quickStartBlocks();
   assert.equal(blocks.length, 3, 'expected the train/predict, few-shot and adapt examples');
   const dir = await makeTempDir('vt-quickstart-');
   // The folders the examples name: loose photos, support sets, and two domains of one task.
