@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 const strict = process.argv.includes('--strict');
 const native = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const say = (line) => console.log(`visiontune: ${line}`);
+// Installed as a dependency, the package's own scripts are not the user's: npm rebuilds it.
+const rebuild = native.split(path.sep).includes('node_modules')
+  ? 'npm rebuild visiontune'
+  : 'npm run build:native';
 
 function finish(ok, line) {
   say(line);
@@ -22,7 +26,7 @@ const check = spawnSync(process.execPath, ['libtorch.cjs', 'check'], {
 if (check.status !== 0) {
   finish(
     false,
-    `${check.stdout.trim()}; the torch backend is off (wasm runs instead). To enable it: apt-get install -y libtorch-dev && npm run build:native`,
+    `${check.stdout.trim()}; the torch backend is off (wasm runs instead). To enable it: apt-get install -y libtorch-dev && ${rebuild}`,
   );
 }
 
@@ -38,7 +42,7 @@ function nodeGyp() {
   }
 }
 const gyp = nodeGyp();
-if (!gyp) finish(false, 'node-gyp not found; run `npm run build:native` from npm');
+if (!gyp) finish(false, `node-gyp not found; run \`${rebuild}\``);
 say(`building the torch engine (${check.stdout.trim()}) …`);
 const build = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: native, stdio: 'inherit' });
 if (build.status !== 0) {
