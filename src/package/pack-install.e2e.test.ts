@@ -142,7 +142,9 @@ test('(b) a strict TypeScript consumer type-checks against the declarations', {
   assert.deepEqual(ours, [], 'type errors outside @tensorflow/tfjs');
 });
 
-test('(c) npx visiontune runs the compiled CLI: --help and predict', { skip }, async () => {
+test('(c) npx visiontune runs the compiled CLI: --help, predict, a missing peer named', {
+  skip,
+}, async () => {
   const help = await run('npx', ['visiontune', '--help'], consumer);
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /Usage: visiontune/);
@@ -154,6 +156,14 @@ test('(c) npx visiontune runs the compiled CLI: --help and predict', { skip }, a
   );
   assert.equal(r.code, 0, r.stderr);
   assertSamePredictions((JSON.parse(r.stdout) as { predictions: Prediction[] }).predictions, 'CLI');
+  // ONNX Runtime is an optional peer this project did not install: the command names it.
+  const onnx = await run(
+    'npx',
+    ['visiontune', 'predict', '--engine', 'onnx', '--model', bundleDir, image],
+    consumer,
+  );
+  assert.equal(onnx.code, 2, onnx.stderr);
+  assert.match(onnx.stderr, /^error: .*\(npm install onnxruntime-node\)$/m);
 });
 
 test('(d) the consumer has no optional peers, demo data or dev tools installed', {
