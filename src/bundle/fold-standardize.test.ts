@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Standardize } from '../heads/standardize.js';
+import { tinyMeta } from '../methods/compress/quantize/test-bundle.js';
 import { Rng } from '../util/rng.js';
 import { loadBundle, type NewBundleMeta, saveBundle } from './bundle.js';
 import { foldedDense } from './fold-standardize.js';
@@ -19,20 +20,7 @@ before(async () => {
 });
 after(() => fs.rm(work, { recursive: true, force: true }));
 
-const meta: NewBundleMeta = {
-  task: 'classification',
-  labels: ['a', 'b', 'c'],
-  preprocessing: {
-    inputSize: 4,
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    interpolation: 'bilinear',
-    cropPct: 1,
-  },
-  backbone: { name: 'test' },
-  training: {},
-  metrics: {},
-};
+const meta: NewBundleMeta = { ...tinyMeta, labels: ['a', 'b', 'c'] };
 
 /** Statistics like a backbone's: offsets, spreads on several scales, a dead feature (std 1). */
 function statistics(dim: number, rng: Rng) {
@@ -121,26 +109,34 @@ async function modelJsonClasses(dir: string): Promise<string[]> {
   return json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name);
 }
 
-test('a linear-probe bundle saves with its standardization folded and loads in plain TF.js', async () => {
-  const rng = new Rng(2);
-  const input = tf.input({ shape: [6] });
-  const features = tf.layers.dense({ units: 5, activation: 'relu' }).apply(input);
-  const standardize = new Standardize({ ...statistics(5, rng), name: 'head_standardize' });
-  const head = tf.layers.dense({ units: 3, name: 'head', biasInitializer: 'randomNormal' });
-  const apply = (x: tf.SymbolicTensor) => head.apply(standardize.apply(x)) as tf.SymbolicTensor;
-  // As in linear-head.ts: the same layers also make a head-only model, so they have two nodes.
-  const embedding = tf.input({ shape: [5] });
-  tf.model({ inputs: embedding, outputs: apply(embedding) });
-  const model = tf.model({ inputs: input, outputs: apply(features as tf.SymbolicTensor) });
-  const dir = path.join(work, 'linear');
-  await saveBundle(dir, model, meta);
+for (const drop of [false, true]) {
+  test(`a linear-probe bundle saves with its standardization folded and loads in plain TF.js${drop ? ' (dropout before the head)' : ''}`, async () => {
+    const rng = new Rng(2);
+    const input = tf.input({ shape: [6] });
+    const features = tf.layers.dense({ units: 5, activation: 'relu' }).apply(input);
+    const layers = [
+      new Standardize({ ...statistics(5, rng), name: 'head_standardize' }),
+      ...(drop ? [tf.layers.dropout({ rate: 0.5 })] : []),
+      tf.layers.dense({ units: 3, name: 'head', biasInitializer: 'randomNormal' }),
+    ];
+    const apply = (x: tf.SymbolicTensor) =>
+      layers.reduce((y, layer) => layer.apply(y) as tf.SymbolicTensor, x);
+    // As in linear-head.ts: the same layers also make a head-only model, so they have two nodes.
+    const embedding = tf.input({ shape: [5] });
+    tf.model({ inputs: embedding, outputs: apply(embedding) });
+    const model = tf.model({ inputs: input, outputs: apply(features as tf.SymbolicTensor) });
+    const dir = path.join(work, `linear-${drop}`);
+    await saveBundle(dir, model, meta);
 
-  assert.deepEqual(await modelJsonClasses(dir), ['InputLayer', 'Dense', 'Dense']);
-  const x = tf.randomNormal([8, 6], 0, 3, 'float32', 3);
-  const want = (model.predict(x) as tf.Tensor).dataSync();
-  closeTo(await predictInPlainTfjs(dir, x), want, 'plain tfjs logit');
-  closeTo(((await loadBundle(dir)).model.predict(x) as tf.Tensor).dataSync(), want, 'bundle logit');
-});
+    const classes = ['InputLayer', 'Dense', ...(drop ? ['Dropout'] : []), 'Dense'];
+    assert.deepEqual(await modelJsonClasses(dir), classes);
+    const x = tf.randomNormal([8, 6], 0, 3, 'float32', 3);
+    const want = (model.predict(x) as tf.Tensor).dataSync();
+    closeTo(await predictInPlainTfjs(dir, x), want, 'plain tfjs logit');
+    const loaded = await loadBundle(dir);
+    closeTo((loaded.model.predict(x) as tf.Tensor).dataSync(), want, 'bundle logit');
+  });
+}
 
 test('a Standardize that is an output, feeds two layers, or sits in a few-shot bundle is kept', async () => {
   const rng = new Rng(3);

@@ -1,7 +1,7 @@
-// Folding a Standardize layer into the Dense layer that reads it, when a bundle is saved: the
-// saved model then holds one standard Dense instead of a custom class, so plain TF.js (and any
-// Keras-format reader) loads it, and the export has one MatMul fewer. Training keeps its
-// Standardize layer; only the saved artifacts change. Dense(((x − m) / s)) = x·W' + b' with
+// Folding a Standardize layer into the Dense layer that reads it (directly or through Dropout),
+// when a bundle is saved: the saved model then holds a standard Dense instead of a custom class,
+// so plain TF.js (and any Keras-format reader) loads it, and the export computes one op less.
+// Training keeps its Standardize layer; only the saved artifacts change. Dense(((x − m) / s)) = x·W' + b' with
 // W'[i] = W[i] / s[i] and b' = b − Σ_i (m[i] / s[i]) W[i], computed in float64.
 import * as tf from '@tensorflow/tfjs';
 import { Standardize } from '../heads/standardize.js';
@@ -19,31 +19,42 @@ interface TopologyJson {
   config: { layers: LayerJson[]; output_layers: InboundRef[] };
 }
 
-/** Layer names of a Standardize and the Dense that reads it. */
+/** Layer names: a Standardize, the layer that reads it (the Dense or a Dropout before it), and
+ * the Dense its statistics fold into. */
 interface Fold {
   standardize: string;
+  reader: string;
   dense: string;
 }
 
 /**
- * Pairs in the saved graph where a Standardize, called once, feeds exactly one layer: a Dense
- * with a bias, called once on it alone. Folding then changes no other path. A Standardize that
- * is a model output, is read twice, or feeds anything else stays as it is. (The graph as saved,
- * not the layers' node lists: the linear head's layers are also called in the head-only model.)
+ * Places in the saved graph where a Standardize, called once, feeds a chain of layers that each
+ * read only the one before and are read only by the next: Dropouts (the identity at inference),
+ * then a Dense with a bias. Folding then changes no other path. A Standardize that is a model
+ * output, is read twice, or feeds anything else stays as it is. (The graph as saved, not the
+ * layers' node lists: the linear head's layers are also called in the head-only model.)
  */
 function foldablePairs(topology: TopologyJson): Fold[] {
   const { layers, output_layers } = topology.config;
-  const readers = (name: string) =>
-    layers.filter((l) => l.inbound_nodes.some((node) => node.some((ref) => ref[0] === name)));
+  const isOutput = (layer: LayerJson) => output_layers.some((ref) => ref[0] === layer.name);
+  // The one layer reading `layer`, when it reads nothing else and `layer` is no model output.
+  const soleReader = (layer: LayerJson) => {
+    if (layer.inbound_nodes.length !== 1 || isOutput(layer)) return undefined;
+    const readers = layers.filter((l) =>
+      l.inbound_nodes.some((node) => node.some((ref) => ref[0] === layer.name)),
+    );
+    const [reader] = readers;
+    const alone = reader?.inbound_nodes.length === 1 && reader.inbound_nodes[0]!.length === 1;
+    return readers.length === 1 && alone ? reader : undefined;
+  };
   const folds: Fold[] = [];
   for (const layer of layers) {
-    if (layer.class_name !== Standardize.className || layer.inbound_nodes.length !== 1) continue;
-    if (output_layers.some((ref) => ref[0] === layer.name)) continue;
-    const [dense, ...others] = readers(layer.name);
-    if (!dense || others.length > 0 || dense.class_name !== 'Dense') continue;
-    if (dense.config.use_bias === false || dense.inbound_nodes.length !== 1) continue;
-    if (dense.inbound_nodes[0]!.length !== 1) continue;
-    folds.push({ standardize: layer.name, dense: dense.name });
+    if (layer.class_name !== Standardize.className) continue;
+    const reader = soleReader(layer);
+    let next = reader;
+    while (next?.class_name === 'Dropout') next = soleReader(next);
+    if (!reader || next?.class_name !== 'Dense' || next.config.use_bias === false) continue;
+    folds.push({ standardize: layer.name, reader: reader.name, dense: next.name });
   }
   return folds;
 }
@@ -69,12 +80,12 @@ export function foldedDense(
   return { kernel: folded, bias: Float32Array.from(shift) };
 }
 
-/** The Dense now reads what the Standardize read; the Standardize leaves the topology. */
+/** The Standardize's reader now reads what it read; the Standardize leaves the topology. */
 function rewireTopology(topology: TopologyJson, folds: readonly Fold[]): TopologyJson {
   const copy = structuredClone(topology);
   const byName = new Map(copy.config.layers.map((l) => [l.name, l]));
-  for (const { standardize, dense } of folds) {
-    const to = byName.get(dense)!;
+  for (const { standardize, reader } of folds) {
+    const to = byName.get(reader)!;
     const kwargs = to.inbound_nodes[0]![0]![3] ?? {};
     to.inbound_nodes = byName
       .get(standardize)!
