@@ -9,6 +9,7 @@ import { fileIO, writeFileAtomic } from '../engine/file-io.js';
 import { replaceDir } from '../guard/replace-dir.js';
 import { writeFailure } from '../guard/write-failure.js';
 import { version } from '../version.js';
+import { standardizeFolding } from './fold-standardize.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
 
 export type NewBundleMeta = Omit<BundleMeta, 'formatVersion' | 'createdAt' | 'visiontuneVersion'>;
@@ -46,7 +47,12 @@ export async function saveBundle(
     createdAt: new Date().toISOString(),
     visiontuneVersion: version,
   });
-  const { transformArtifacts: transform, overwrite, inPlace, what, kind = BUNDLE_KIND } = options;
+  const { overwrite, inPlace, what, kind = BUNDLE_KIND } = options;
+  // Standardization is folded into the Dense after it, so the saved model needs no custom class.
+  // Not in a few-shot bundle: `fewshot add` grows its head in the standardized space the head
+  // reads. Not under a caller's transform, which rewrites weights it captured unfolded.
+  const transform =
+    options.transformArtifacts ?? (meta.fewshot ? undefined : standardizeFolding(model));
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,

@@ -11,6 +11,7 @@ import { writeColorFolder } from '../../data/test-fixtures.js';
 import { runCli } from '../run-cli.js';
 
 let work: string;
+let data: string;
 let bundle: string;
 let images: string;
 
@@ -19,32 +20,30 @@ interface Predicted {
   predictions: { id: string; top: { label: string; probability: number }[] }[];
 }
 
-before(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-export-'));
-  const data = path.join(work, 'colors');
-  await writeColorFolder(data, { train: 10, test: 3 }, { seed: 11, size: 20 });
-  images = path.join(data, 'test');
-  const out = path.join(work, 'run');
+/** `visiontune train` on the color folder at 32 px; the bundle folder it wrote. */
+async function trainBundle(name: string, ...flags: string[]): Promise<string> {
+  const out = path.join(work, name);
   const r = await runCli([
     'train',
     '--data',
     data,
-    '--backbone',
-    'mobilenet_v2',
-    '--strategy',
-    'finetune',
     '--image-size',
     '32',
-    '--epochs',
-    '2',
-    '--batch',
-    '6',
     '--out',
     out,
     '--json',
+    ...flags,
   ]);
   assert.equal(r.code, 0, r.stderr);
-  bundle = JSON.parse(r.stdout).bundle;
+  return JSON.parse(r.stdout).bundle;
+}
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-cli-export-'));
+  data = path.join(work, 'colors');
+  await writeColorFolder(data, { train: 10, test: 3 }, { seed: 11, size: 20 });
+  images = path.join(data, 'test');
+  bundle = await trainBundle('run', '--strategy', 'finetune', '--epochs', '2', '--batch', '6');
 });
 after(() => fs.rm(work, { recursive: true, force: true }));
 
@@ -88,6 +87,28 @@ test('a trained bundle exports to ONNX and predicts through ONNX Runtime as thro
       });
     });
   }
+});
+
+test('a linear-probe bundle saves its standardization folded into a Dense and exports', async () => {
+  const linear = await trainBundle(
+    'linear',
+    '--strategy',
+    'linear',
+    '--epochs',
+    '3',
+    '--cache-dir',
+    path.join(work, 'cache'),
+  );
+  const saved = JSON.parse(await fs.readFile(path.join(linear, 'model.json'), 'utf8'));
+  const classes = saved.modelTopology.config.layers.map(
+    (l: { class_name: string }) => l.class_name,
+  );
+  assert.ok(classes.includes('Dense') && !classes.includes('VisiontuneStandardize'));
+  const file = path.join(work, 'linear.onnx');
+  const exported = await runCli(['export', '--model', linear, '--out', file, '--json']);
+  assert.equal(exported.code, 0, exported.stderr);
+  const { check } = JSON.parse(exported.stdout);
+  assert.ok(check.passed && check.maxAbsError <= check.tolerance, JSON.stringify(check));
 });
 
 test('export and predict --engine refuse what they cannot do, with exit 2', async () => {
