@@ -34,8 +34,12 @@ export async function openSegmenterBundle(
   dir: string,
   options: { engine?: string; threads?: number } = {},
 ): Promise<SegmenterBundle> {
-  const bundle = await openBundle(dir, options);
-  const { meta } = bundle;
+  return segmenterOf(await openBundle(dir, options));
+}
+
+/** An opened bundle as a segmenter (refused when it is not one). */
+export function segmenterOf(bundle: RunnableBundle): SegmenterBundle {
+  const { meta, dir } = bundle;
   if (meta.task !== 'segmentation' || !meta.segmentation)
     throw badUsage(`${dir} is a ${meta.task} bundle, not a segmenter`);
   return {
