@@ -32,6 +32,8 @@ export interface CreateServerOptions extends ServeOptionsInput {
 export interface VisiontuneServer extends FastifyInstance {
   /** The validated options (port and host are for the caller's listen). */
   serveOptions: ServeOptions;
+  /** What GET /v1/models answers (empty until the app is ready). */
+  describeModels(): Record<string, unknown>[];
 }
 
 export function createServer(input: CreateServerOptions): VisiontuneServer {
@@ -40,10 +42,10 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
   const entries = modelEntries(options);
   const bodyLimit = Math.floor(options.bodyLimitMb * MiB);
   const app = Fastify({ logger: logger ?? false, bodyLimit }) as unknown as VisiontuneServer;
-  app.decorate('serveOptions', options);
-
   const models = new Map<string, ServedModel>();
+  app.decorate('serveOptions', options);
   let state: 'loading' | 'ready' | 'closing' = 'loading';
+  app.decorate('describeModels', () => [...models.values()].map((m) => m.describe()));
   const metrics = serverMetrics(() =>
     [...models.values()].map((m) => ({ model: m.name, depth: m.batcher.depth() })),
   );
@@ -65,6 +67,8 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
   });
   if (options.apiKey) requireApiKey(app, options.apiKey);
 
+  // Only JSON, image bytes and multipart are predict bodies; text is refused (415).
+  app.removeContentTypeParser('text/plain');
   // Image bodies arrive whole, as bytes, under the same size limit as JSON.
   const bytes = (_request: unknown, body: string | Buffer, done: (e: null, b: Buffer) => void) =>
     done(null, body as Buffer);
@@ -95,7 +99,7 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
       reply.type('text/html; charset=utf-8').send(PAGE_HTML),
     );
     scope.get('/v1/models', { schema: listModelsSchema }, async () => ({
-      models: [...models.values()].map((m) => m.describe()),
+      models: app.describeModels(),
     }));
     scope.get<{ Params: { name: string } }>(
       '/v1/models/:name',

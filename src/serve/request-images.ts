@@ -5,8 +5,10 @@
 // read from the header (413: the decoded image would be too large, as a body over the byte limit
 // is), so a decompression bomb never allocates its pixels.
 import type { FastifyRequest } from 'fastify';
+import sharp from 'sharp';
 import { sniffImage } from '../data/decode-policy.js';
-import { imageSize, pixelLimitReason } from '../data/detection/image-size.js';
+import { describeDecodeError } from '../data/decode-sharp.js';
+import { pixelLimitReason } from '../data/detection/image-size.js';
 import { HttpError } from './http-error.js';
 
 export interface RequestImage {
@@ -73,8 +75,14 @@ export async function admitImage(image: RequestImage): Promise<void> {
   const sniffed = sniffImage(image.bytes);
   if ('reason' in sniffed)
     throw new HttpError(415, 'NOT_AN_IMAGE', `${image.id}: ${sniffed.reason}`);
-  const size = await imageSize(image.bytes);
-  if ('reason' in size) throw new HttpError(422, 'BAD_IMAGE', `${image.id}: ${size.reason}`);
-  const tooLarge = pixelLimitReason(size);
+  // The header alone (no limit: nothing is decoded), so the size can be compared here.
+  const meta = await sharp(image.bytes, { limitInputPixels: false, pages: 1 })
+    .metadata()
+    .catch((err: unknown) => {
+      throw new HttpError(422, 'BAD_IMAGE', `${image.id}: ${describeDecodeError(err)}`);
+    });
+  if (!meta.width || !meta.height)
+    throw new HttpError(422, 'BAD_IMAGE', `${image.id}: image has no dimensions`);
+  const tooLarge = pixelLimitReason({ width: meta.width, height: meta.height });
   if (tooLarge) throw new HttpError(413, 'TOO_MANY_PIXELS', `${image.id}: ${tooLarge}`);
 }
