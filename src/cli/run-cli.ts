@@ -3,7 +3,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
+/** The real binary, for tests that must start it themselves (a server they signal). */
+export const BIN = fileURLToPath(new URL('../../bin/visiontune.js', import.meta.url));
 
 export interface CliRun {
   code: number;

@@ -123,6 +123,11 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
   app.addHook('preClose', async () => {
     state = 'closing';
   });
+  // Answers finished while closing end their connection, so a keep-alive client does not hold
+  // the shutdown open for the keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (state === 'closing') reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => {
     for (const model of models.values()) await model.close();
     models.clear();
