@@ -29,12 +29,13 @@ export interface RunnableBundle {
 /** A bundle folder on TF.js, or a bundle folder / exported .onnx file on ONNX Runtime. */
 export async function openBundle(
   location: string,
-  options: { engine?: string; threads?: number } = {},
+  options: { engine?: string; threads?: number; spinning?: boolean } = {},
 ): Promise<RunnableBundle> {
   const engine = options.engine ?? 'tfjs';
   if (!(ENGINES as readonly string[]).includes(engine))
     throw badUsage(`--engine: expected one of ${ENGINES.join(', ')} (got '${engine}')`);
-  if (engine === 'onnx') return loadOnnxBundle(location, { threads: options.threads });
+  if (engine === 'onnx')
+    return loadOnnxBundle(location, { threads: options.threads, spinning: options.spinning });
   if (location.endsWith('.onnx')) throw badUsage(`${location} is an ONNX model: add --engine onnx`);
   return loadBundle(location);
 }

@@ -25,9 +25,12 @@ export async function openServedModel(
   engine: (typeof SERVE_ENGINES)[number],
   threads?: number,
 ): Promise<OpenedModel> {
-  if (engine !== 'auto') return { bundle: await openBundle(location, { engine, threads }), engine };
+  // Idle ONNX Runtime threads do not spin: the server's cores also decode and answer HTTP.
+  const onnx = { engine: 'onnx', threads, spinning: false };
+  if (engine === 'onnx') return { bundle: await openBundle(location, onnx), engine };
+  if (engine === 'tfjs') return { bundle: await openBundle(location, { engine }), engine };
   if (location.endsWith('.onnx'))
-    return { bundle: await openBundle(location, { engine: 'onnx', threads }), engine: 'onnx' };
+    return { bundle: await openBundle(location, onnx), engine: 'onnx' };
   if (!(await onnxRuntimeInstalled()))
     return {
       bundle: await openBundle(location, { engine: 'tfjs' }),
@@ -35,7 +38,7 @@ export async function openServedModel(
       note: 'onnxruntime-node is not installed',
     };
   try {
-    return { bundle: await openBundle(location, { engine: 'onnx', threads }), engine: 'onnx' };
+    return { bundle: await openBundle(location, onnx), engine: 'onnx' };
   } catch (err) {
     const bundle = await openBundle(location, { engine: 'tfjs' });
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -5,6 +5,10 @@ import type { InferenceSession } from 'onnxruntime-node';
 export interface OnnxSessionOptions {
   /** Intra-op threads; ONNX Runtime picks (all cores) when unset. */
   threads?: number;
+  /** Let idle worker threads spin-wait for the next parallel section (ONNX Runtime's default,
+   * true). A server turns it off: between and around its forward passes the same cores decode
+   * images and answer HTTP, and spinning threads took them (served throughput halved). */
+  spinning?: boolean;
 }
 
 export interface OnnxRunner {
@@ -16,6 +20,8 @@ export interface OnnxRunner {
   release(): Promise<void>;
 }
 
+const NO_SPINNING = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
+
 export async function createOnnxRunner(
   model: Uint8Array | string,
   options: OnnxSessionOptions = {},
@@ -25,6 +31,7 @@ export async function createOnnxRunner(
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    ...(options.spinning === false ? { extra: { session: NO_SPINNING } } : {}),
   };
   const session =
     typeof model === 'string'

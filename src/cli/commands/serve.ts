@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { badUsage } from '../../errors.js';
 import { createServer } from '../../serve/app.js';
 import { serveOptionsSchema } from '../../serve/options.js';
+import { tuneProcessForServing } from '../../serve/process-tuning.js';
 import { defineCommand } from '../define-command.js';
 
 /** Resolves on the first SIGTERM or SIGINT (a second one is left to Node: exit at once). */
@@ -27,6 +28,7 @@ export function serveCommand(program: Command): void {
     options: serveOptionsSchema,
     what: 'serve',
     async run(options, { out, runtime }) {
+      tuneProcessForServing();
       const app = createServer({ ...options, threads: runtime.threads });
       const stopped = shutdownSignal();
       try {
