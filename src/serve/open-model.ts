@@ -25,8 +25,9 @@ export async function openServedModel(
   engine: (typeof SERVE_ENGINES)[number],
   threads?: number,
 ): Promise<OpenedModel> {
-  // Idle ONNX Runtime threads do not spin: the server's cores also decode and answer HTTP.
-  const onnx = { engine: 'onnx', threads, spinning: false };
+  // The session runs in a worker thread, so the event loop keeps reading and preparing requests
+  // during a forward pass; its idle threads do not spin, as the same cores decode and answer HTTP.
+  const onnx = { engine: 'onnx', threads, spinning: false, inWorker: true };
   if (engine === 'onnx') return { bundle: await openBundle(location, onnx), engine };
   if (engine === 'tfjs') return { bundle: await openBundle(location, { engine }), engine };
   if (location.endsWith('.onnx'))

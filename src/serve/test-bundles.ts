@@ -9,13 +9,14 @@ import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
 import { channelsPerLocation, locationCount } from '../heads/detection/layout.js';
 import { Rng } from '../util/rng.js';
 
-const preprocessing = (inputSize: number) => ({
-  inputSize,
+/** Preprocessing with a mean and std of their own (a wrong normalization would show). */
+const NORMALIZE = {
   mean: [0.5, 0.4, 0.3] as [number, number, number],
   std: [0.25, 0.2, 0.3] as [number, number, number],
   interpolation: 'bilinear' as const,
   cropPct: 0.875,
-});
+};
+const preprocessing = (inputSize: number) => ({ ...NORMALIZE, inputSize });
 
 const common = { backbone: { name: 'test-net' }, training: {}, metrics: {} };
 

@@ -1,6 +1,7 @@
 // Running exported models with onnxruntime-node (CPU). Loaded on first use so that commands
 // which never touch ONNX Runtime do not pay for its 45 MB native library.
 import type { InferenceSession } from 'onnxruntime-node';
+import { createWorkerRunner } from './worker-runner.js';
 
 export interface OnnxSessionOptions {
   /** Intra-op threads; ONNX Runtime picks (all cores) when unset. */
@@ -9,10 +10,14 @@ export interface OnnxSessionOptions {
    * true). A server turns it off: between and around its forward passes the same cores decode
    * images and answer HTTP, and spinning threads took them (served throughput halved). */
   spinning?: boolean;
+  /** Run the session in a worker thread (onnx/worker-runner.ts), so a forward pass does not
+   * block the event loop: a server keeps reading and preparing requests meanwhile. */
+  inWorker?: boolean;
 }
 
 export interface OnnxRunner {
-  session: InferenceSession;
+  /** The session, when it runs in this thread. */
+  session?: InferenceSession;
   inputName: string;
   outputNames: readonly string[];
   /** Runs one float32 batch and returns every output with its shape. */
@@ -22,17 +27,23 @@ export interface OnnxRunner {
 
 const NO_SPINNING = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
 
-export async function createOnnxRunner(
-  model: Uint8Array | string,
-  options: OnnxSessionOptions = {},
-): Promise<OnnxRunner> {
-  const ort = await import('onnxruntime-node');
-  const sessionOptions: InferenceSession.SessionOptions = {
+/** ONNX Runtime's session options for ours (plain data: a worker thread gets them too). */
+export function sessionOptionsOf(options: OnnxSessionOptions): InferenceSession.SessionOptions {
+  return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     ...(options.spinning === false ? { extra: { session: NO_SPINNING } } : {}),
   };
+}
+
+export async function createOnnxRunner(
+  model: Uint8Array | string,
+  options: OnnxSessionOptions = {},
+): Promise<OnnxRunner> {
+  const sessionOptions = sessionOptionsOf(options);
+  if (options.inWorker) return createWorkerRunner(model, sessionOptions);
+  const ort = await import('onnxruntime-node');
   const session =
     typeof model === 'string'
       ? await ort.InferenceSession.create(model, sessionOptions)
