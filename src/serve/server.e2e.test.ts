@@ -58,11 +58,14 @@ const post = (url: string, body: BodyInit | Buffer, type?: string) =>
     headers: type ? { 'content-type': type } : {},
   });
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of several shapes, read field by field
+type Body = any;
+
 async function json(response: Response) {
   return {
     status: response.status,
     headers: response.headers,
-    body: (await response.json()) as any,
+    body: (await response.json()) as Body,
   };
 }
 
@@ -78,7 +81,7 @@ async function assertServesPhoto(where: string) {
 }
 
 function assertSameClasses(
-  got: any[],
+  got: { label: string; probability: number }[],
   want: { label: string; probability: number }[],
   where: string,
 ) {
@@ -87,7 +90,9 @@ function assertSameClasses(
     want.map((c) => c.label),
     where,
   );
-  got.forEach((c, i) => assert.ok(Math.abs(c.probability - want[i].probability) < 1e-4, where));
+  got.forEach((c, i) => {
+    assert.ok(Math.abs(c.probability - want[i].probability) < 1e-4, where);
+  });
 }
 
 test('classification: raw bytes, multipart and JSON base64 all answer what predict computes', async () => {
@@ -107,7 +112,7 @@ test('classification: raw bytes, multipart and JSON base64 all answer what predi
   const multi = await json(await post(`${base}/v1/models/cls/predict?top=3`, form));
   assert.equal(multi.status, 200, JSON.stringify(multi.body));
   assert.deepEqual(
-    multi.body.results.map((r: any) => r.id),
+    multi.body.results.map((r: Body) => r.id),
     ['other.png', 'photo.jpg'],
   );
   assertSameClasses(multi.body.results[1].classes, expectedClasses, 'multipart');
@@ -139,10 +144,12 @@ test('detection: COCO boxes in image pixels, as detect predict finds them', asyn
   const got = body.results[0];
   assert.deepEqual([got.width, got.height], [48, 36]);
   assert.equal(got.boxes.length, want.length);
-  got.boxes.forEach((b: any, i: number) => {
+  got.boxes.forEach((b: Body, i: number) => {
     assert.equal(b.label, detector.categories[want[i].category]);
     assert.ok(Math.abs(b.score - want[i].score) < 1e-6);
-    b.bbox.forEach((v: number, k: number) => assert.ok(Math.abs(v - want[i].bbox[k]) < 1e-6));
+    b.bbox.forEach((v: number, k: number) => {
+      assert.ok(Math.abs(v - want[i].bbox[k]) < 1e-6);
+    });
   });
 });
 
@@ -165,7 +172,7 @@ test('segmentation: an index mask PNG at the image size and class shares, as seg
 test('models, health, readiness, OpenAPI and the page', async () => {
   const list = await json(await fetch(`${base}/v1/models`));
   assert.deepEqual(
-    list.body.models.map((m: any) => [m.name, m.task]),
+    list.body.models.map((m: Body) => [m.name, m.task]),
     [
       ['cls', 'classification'],
       ['det', 'detection'],
