@@ -27,6 +27,8 @@ export interface CreateServerOptions extends ServeOptionsInput {
   threads?: number;
   /** fastify's logger (default off). */
   logger?: boolean;
+  /** Told of every error answered 500 (a bug): the client only learns that one happened. */
+  onInternalError?: (err: unknown) => void;
 }
 
 export interface VisiontuneServer extends FastifyInstance {
@@ -37,7 +39,7 @@ export interface VisiontuneServer extends FastifyInstance {
 }
 
 export function createServer(input: CreateServerOptions): VisiontuneServer {
-  const { threads, logger, ...rest } = input;
+  const { threads, logger, onInternalError, ...rest } = input;
   const options = resolveServeOptions(rest);
   const entries = modelEntries(options);
   const bodyLimit = Math.floor(options.bodyLimitMb * MiB);
@@ -52,6 +54,7 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
 
   app.setErrorHandler((err, _request, reply) => {
     const { status, headers, body } = errorReply(err);
+    if (status >= 500 && !(err instanceof HttpError)) onInternalError?.(err);
     return reply.code(status).headers(headers).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -29,7 +29,14 @@ export function serveCommand(program: Command): void {
     what: 'serve',
     async run(options, { out, runtime }) {
       tuneProcessForServing();
-      const app = createServer({ ...options, threads: runtime.threads });
+      const app = createServer({
+        ...options,
+        threads: runtime.threads,
+        onInternalError: (err) =>
+          process.stderr.write(
+            `internal error (a bug, please report it):\n${(err as Error)?.stack ?? err}\n`,
+          ),
+      });
       const stopped = shutdownSignal();
       try {
         await app.listen({ port: options.port, host: options.host });
