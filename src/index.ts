@@ -55,6 +55,13 @@ export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
 export * as segmentation from './methods/segmentation/index.js';
 export * from './metrics/index.js';
+export {
+  type CreateServerOptions,
+  createServer,
+  type ServeOptionsInput,
+  serveOptionsSchema,
+  type VisiontuneServer,
+} from './serve/index.js';
 export * as tracking from './track/index.js';
 export type { Callback, RunContext, StopReason } from './train/callbacks.js';
 export { cancelOn, timeBudget } from './train/stop-callbacks.js';

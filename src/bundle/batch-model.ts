@@ -6,7 +6,7 @@ import { badUsage } from '../errors.js';
 import { loadBundle } from './bundle.js';
 import type { BundleMeta } from './meta.js';
 import { loadOnnxBundle } from './onnx/load.js';
-import type { OnnxRunner } from './onnx/runtime.js';
+import type { OnnxRunner, OnnxSessionOptions } from './onnx/runtime.js';
 
 export type BatchModel = tf.LayersModel | OnnxRunner;
 
@@ -29,12 +29,17 @@ export interface RunnableBundle {
 /** A bundle folder on TF.js, or a bundle folder / exported .onnx file on ONNX Runtime. */
 export async function openBundle(
   location: string,
-  options: { engine?: string; threads?: number } = {},
+  options: { engine?: string } & OnnxSessionOptions = {},
 ): Promise<RunnableBundle> {
   const engine = options.engine ?? 'tfjs';
   if (!(ENGINES as readonly string[]).includes(engine))
     throw badUsage(`--engine: expected one of ${ENGINES.join(', ')} (got '${engine}')`);
-  if (engine === 'onnx') return loadOnnxBundle(location, { threads: options.threads });
+  if (engine === 'onnx')
+    return loadOnnxBundle(location, {
+      threads: options.threads,
+      spinning: options.spinning,
+      inWorker: options.inWorker,
+    });
   if (location.endsWith('.onnx')) throw badUsage(`${location} is an ONNX model: add --engine onnx`);
   return loadBundle(location);
 }

@@ -92,7 +92,7 @@ function parserFor(json: FieldJson): ((text: string) => unknown) | undefined {
 function placeholder(json: FieldJson, flag: string, meta: OptionMeta): string {
   if (meta.arg) return meta.arg;
   if (json.prefixItems?.length === 2) return 'lo,hi';
-  if (json.type === 'array') return 'a,b,...';
+  if (json.type === 'array') return meta.repeatable ? 'value' : 'a,b,...';
   if (json.type === 'integer') return 'n';
   return json.type === 'number' ? 'x' : flag;
 }
@@ -123,6 +123,15 @@ function booleanFlags(name: string, json: FieldJson, meta: OptionMeta): FlagSpec
 function valueFlag(name: string, json: FieldJson, meta: OptionMeta, required: boolean): FlagSpec {
   const help = required ? `${meta.description} (required)` : meta.description;
   const option = new Option(`--${name} <${placeholder(json, name, meta)}>`, help);
+  if (meta.repeatable) {
+    // Each occurrence adds one item; commander hands back the list so far.
+    const item = meta.parse ?? ((text: string) => text);
+    option.argParser((text: string, previous: unknown) => [
+      ...(Array.isArray(previous) ? previous : []),
+      item(text),
+    ]);
+    return { flag: `--${name}`, option };
+  }
   const parse = meta.parse ?? parserFor(json);
   if (parse)
     option.argParser((text: string) => {

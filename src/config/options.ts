@@ -29,6 +29,8 @@ export interface OptionMeta {
   choices?: () => readonly string[];
   /** Reads the flag's text (default: from the field's type; zod validates the value after). */
   parse?: (text: string) => unknown;
+  /** List fields: the flag is typed once per item (--model a=x --model b=y), not comma-separated. */
+  repeatable?: boolean;
   /** The field has no flag, and this says why (the flag-coverage test accepts it). */
   internal?: string;
 }

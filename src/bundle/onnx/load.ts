@@ -5,7 +5,7 @@ import { badInput } from '../../errors.js';
 import { loadBundle } from '../bundle.js';
 import type { BundleMeta } from '../meta.js';
 import { bundleToOnnx, readOnnxBundleFile } from './export-bundle.js';
-import { createOnnxRunner, type OnnxRunner } from './runtime.js';
+import { createOnnxRunner, type OnnxRunner, type OnnxSessionOptions } from './runtime.js';
 
 export interface OnnxBundle {
   dir: string;
@@ -15,7 +15,7 @@ export interface OnnxBundle {
 
 export async function loadOnnxBundle(
   location: string,
-  options: { threads?: number } = {},
+  options: OnnxSessionOptions = {},
 ): Promise<OnnxBundle> {
   const stat = await fs.stat(location).catch(() => {
     throw badInput(`${location}: no such bundle folder or .onnx file`);

@@ -15,6 +15,7 @@ import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { segmentCommand } from './segment.js';
+import { serveCommand } from './serve.js';
 import { trackCommand } from './track.js';
 import { trainCommand } from './train.js';
 
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   demoCommand(program);
   detectCommand(program);
   segmentCommand(program);
+  serveCommand(program);
   doctorCommand(program);
   embedCommand(program);
   evalCommand(program);

@@ -10,11 +10,14 @@ import { describeDecodeError, sharpDecoder } from '../decode-sharp.js';
 
 export type ImageSize = { width: number; height: number };
 
-export async function imageSize(file: string): Promise<ImageSize | { reason: string }> {
-  const refused = await sharpDecoder().probe(file);
+/** `input`: a file path, or an image's bytes (a server's request body). */
+export async function imageSize(
+  input: string | Uint8Array,
+): Promise<ImageSize | { reason: string }> {
+  const refused = await sharpDecoder().probe(input);
   if (refused) return { reason: refused };
   try {
-    const meta = await sharp(file).metadata();
+    const meta = await sharp(input).metadata();
     if (!meta.width || !meta.height) return { reason: 'image has no dimensions' };
     const swap = (meta.orientation ?? 1) >= 5;
     return swap
@@ -33,9 +36,10 @@ export function pixelLimitReason(size: ImageSize): string | null {
   return `${size.width}×${size.height} = ${pixels} pixels, above the --max-pixels limit of ${limit} (raise it with --max-pixels, or downscale the image)`;
 }
 
-/** The image's size, refused (BAD_INPUT naming `file`) when unreadable or above the pixel limit. */
-export async function checkedImageSize(file: string): Promise<ImageSize> {
-  const size = await imageSize(file);
+/** The image's size, refused (BAD_INPUT naming `file`) when unreadable or above the pixel limit;
+ * `bytes`, when given, are the image itself (`file` then only names it). */
+export async function checkedImageSize(file: string, bytes?: Uint8Array): Promise<ImageSize> {
+  const size = await imageSize(bytes ?? file);
   const reason = 'reason' in size ? size.reason : pixelLimitReason(size);
   if (reason) throw badInput(`Cannot decode image ${file}: ${reason}`, [`${file}: ${reason}`]);
   return size as ImageSize;

@@ -11,7 +11,7 @@ import { Rng } from '../../util/rng.js';
 import type { ImageDecoder } from '../decode.js';
 import { prefetched } from '../prefetch.js';
 import { type NormalizeParams, normalizeInto, normalizeTable } from '../transforms/normalize.js';
-import type { DecodeHint, SkipReport } from '../types.js';
+import type { DecodedImage, DecodeHint, SkipReport } from '../types.js';
 import { recordSkip } from '../validate.js';
 import { applyBoxOps, type BoxOp, type Letterbox, letterbox } from './augment.js';
 import { checkedImageSize, type ImageSize } from './image-size.js';
@@ -65,6 +65,50 @@ export function predictHint(image: ImageSize, size: number): DecodeHint | undefi
   return { mode: 'shorter', size: target, interpolation: 'bilinear', downscaleOnly: true };
 }
 
+/**
+ * An image to predict on (no annotation): its size read from the header first, so one above the
+ * pixel limit is refused before its pixels are allocated, then decoded (shrunk when far larger
+ * than the input). `bytes`: the image itself (a server's request), else the file `id` is read.
+ */
+export async function decodeForPrediction(
+  decoder: ImageDecoder,
+  id: string,
+  size: number,
+  bytes?: Uint8Array,
+): Promise<{ image: DecodedImage; original: ImageSize }> {
+  const original = await checkedImageSize(id, bytes);
+  const image = await decoder.decode(bytes ?? id, id, predictHint(original, size));
+  return { image, original };
+}
+
+/**
+ * `input` letterboxed to size × size and normalized into `out` at `offset`, with its boxes on the
+ * network input and the mapping back to the pixels of `original` (the image's true size: it may
+ * have been decoded smaller).
+ */
+export function letterboxInto(
+  input: { image: DecodedImage; boxes: BoxAnnotation[] },
+  original: ImageSize,
+  size: number,
+  lut: Float32Array,
+  out: Float32Array,
+  offset: number,
+): { boxes: BoxAnnotation[]; letterbox: Letterbox; size: ImageSize } {
+  const { image } = input;
+  const result = letterbox(input, size);
+  normalizeInto(result.image, lut, out, offset);
+  if (image.width === original.width && image.height === original.height)
+    return { boxes: result.boxes, letterbox: result.letterbox, size: original };
+  // Decoded smaller than it is: detections map back to the original's pixels.
+  const { scaleX, scaleY } = result.letterbox;
+  const back = {
+    ...result.letterbox,
+    scaleX: (scaleX * image.width) / original.width,
+    scaleY: (scaleY * image.height) / original.height,
+  };
+  return { boxes: result.boxes, letterbox: back, size: original };
+}
+
 export function createDetectionLoader(
   samples: readonly DetectionSample[],
   options: DetectionLoaderOptions,
@@ -82,12 +126,9 @@ export function createDetectionLoader(
     // A size of 0 means unknown (images to predict on, not from an annotation file): the header
     // tells it, so an image above the pixel limit is refused before its pixels are allocated.
     const known = sample.width > 0 && sample.height > 0;
-    const original = known ? undefined : await checkedImageSize(sample.id);
-    const image = await decoder.decode(
-      sample.id,
-      sample.id,
-      original && predictHint(original, size),
-    );
+    const { image, original } = known
+      ? { image: await decoder.decode(sample.id, sample.id), original: undefined }
+      : await decodeForPrediction(decoder, sample.id, size);
     if (known && (image.width !== sample.width || image.height !== sample.height)) {
       throw new VisiontuneError(
         'BAD_INPUT',
@@ -109,17 +150,7 @@ export function createDetectionLoader(
         size: size0,
       };
     }
-    const result = letterbox(input, size);
-    normalizeInto(result.image, lut, out, offset);
-    if (!original) return { boxes: result.boxes, letterbox: result.letterbox, size: size0 };
-    // Decoded smaller than it is: detections map back to the original's pixels.
-    const { scaleX, scaleY } = result.letterbox;
-    const back = {
-      ...result.letterbox,
-      scaleX: (scaleX * image.width) / original.width,
-      scaleY: (scaleY * image.height) / original.height,
-    };
-    return { boxes: result.boxes, letterbox: back, size: original };
+    return letterboxInto(input, original ?? size0, size, lut, out, offset);
   }
 
   async function build(order: number[], b: number, epoch: number): Promise<DetectionBatch | null> {

@@ -27,8 +27,12 @@ export async function openDetectorBundle(
   dir: string,
   options: { engine?: string; threads?: number } = {},
 ): Promise<DetectorBundle> {
-  const bundle = await openBundle(dir, options);
-  const { meta } = bundle;
+  return detectorOf(await openBundle(dir, options));
+}
+
+/** An opened bundle as a detector (refused when it is not one). */
+export function detectorOf(bundle: RunnableBundle): DetectorBundle {
+  const { meta, dir } = bundle;
   if (meta.task !== 'detection' || !meta.detection)
     throw badUsage(`${dir} is a ${meta.task} bundle, not a detector`);
   const { strides, scoreThreshold, nmsIou, maxDetections } = meta.detection;

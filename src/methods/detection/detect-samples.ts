@@ -4,7 +4,7 @@
 
 import { type BatchModel, predictBatch } from '../../bundle/batch-model.js';
 import type { ImageDecoder } from '../../data/decode.js';
-import { unletterbox } from '../../data/detection/augment.js';
+import { type Letterbox, unletterbox } from '../../data/detection/augment.js';
 import { createDetectionLoader } from '../../data/detection/loader.js';
 import type { BBox, DetectionSample } from '../../data/detection/types.js';
 import type { NormalizeParams } from '../../data/transforms/normalize.js';
@@ -58,35 +58,56 @@ export async function detectSamples(
     std: options.std,
     skipBad: options.skipBad,
   });
-  const perImage = channelsPerLocation(layout) * locationCount(layout);
   const results = new Map<DetectionSample, FoundBox[]>();
   for await (const batch of loader.epoch(0)) {
     const output = await predictBatch(model, batch.x);
     batch.x.dispose();
     const data = (await output.data()) as Float32Array;
     output.dispose();
-    const stride = data.length / batch.samples.length;
-    // A bundle whose model does not match its visiontune.json (edited, or another model's).
-    if (stride !== perImage) {
-      throw badInput(
-        `the detector outputs ${stride} values per image; its metadata (${layout.numClasses} classes, strides ${layout.strides.join('/')}, ${layout.inputSize} px) needs ${perImage}`,
-      );
-    }
+    const stride = checkDetectorOutput(data.length, batch.samples.length, layout);
     batch.samples.forEach((sample, k) => {
-      const found = decodeDetections(data.subarray(k * stride, (k + 1) * stride), layout, {
-        scoreThreshold: options.scoreThreshold,
-        iouThreshold: options.nmsIou,
-        maxDetections: options.maxDetections,
-      });
+      const output = data.subarray(k * stride, (k + 1) * stride);
       results.set(
         sample,
-        found.flatMap((d) => {
-          const { width, height } = batch.sizes[k];
-          const bbox = clipToImage(unletterbox(d.bbox, batch.letterboxes[k]), width, height);
-          return bbox[2] > 0 && bbox[3] > 0 ? [{ bbox, category: d.category, score: d.score }] : [];
-        }),
+        boxesInImage(output, layout, options, batch.letterboxes[k], batch.sizes[k]),
       );
     });
   }
   return { results, skipped: loader.skipped };
+}
+
+/** Values per image in a batch's output; refuses a model that does not match its metadata. */
+export function checkDetectorOutput(
+  values: number,
+  images: number,
+  layout: DetectorLayout,
+): number {
+  const perImage = channelsPerLocation(layout) * locationCount(layout);
+  const stride = values / images;
+  // A bundle whose model does not match its visiontune.json (edited, or another model's).
+  if (stride !== perImage) {
+    throw badInput(
+      `the detector outputs ${stride} values per image; its metadata (${layout.numClasses} classes, strides ${layout.strides.join('/')}, ${layout.inputSize} px) needs ${perImage}`,
+    );
+  }
+  return stride;
+}
+
+/** One image's output decoded (scores, boxes, NMS) to boxes in the image's pixels, clipped. */
+export function boxesInImage(
+  output: Float32Array,
+  layout: DetectorLayout,
+  settings: DecodeSettings,
+  letterbox: Letterbox,
+  image: { width: number; height: number },
+): FoundBox[] {
+  const found = decodeDetections(output, layout, {
+    scoreThreshold: settings.scoreThreshold,
+    iouThreshold: settings.nmsIou,
+    maxDetections: settings.maxDetections,
+  });
+  return found.flatMap((d) => {
+    const bbox = clipToImage(unletterbox(d.bbox, letterbox), image.width, image.height);
+    return bbox[2] > 0 && bbox[3] > 0 ? [{ bbox, category: d.category, score: d.score }] : [];
+  });
 }

@@ -7,8 +7,8 @@ import { type BatchModel, openBundle, type RunnableBundle } from '../../bundle/b
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { checkedImageSize, type ImageSize } from '../../data/detection/image-size.js';
 import { openSegmentationData } from '../../data/segmentation/open.js';
-import type { MaskMode, SegmentationDataset } from '../../data/segmentation/types.js';
-import type { SkipReport } from '../../data/types.js';
+import type { LabelMap, MaskMode, SegmentationDataset } from '../../data/segmentation/types.js';
+import type { DecodedImage, SkipReport } from '../../data/types.js';
 import { uniqueNames } from '../../data/unique-names.js';
 import { recordSkip } from '../../data/validate.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
@@ -16,7 +16,7 @@ import { badInput, badUsage, VisiontuneError } from '../../errors.js';
 import '../../heads/segmentation/atrous-conv.js'; // registers DeepLab's layer for loading
 import { encodeColorPng, encodeIndexPng, overlayMask } from '../../report/mask-images.js';
 import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
-import { type InferenceMode, segmentImage } from './segment-image.js';
+import { type InferenceMode, type SegmentedImage, segmentImage } from './segment-image.js';
 import { enlargeMask, workingHint } from './working-size.js';
 
 export interface SegmenterBundle {
@@ -34,8 +34,12 @@ export async function openSegmenterBundle(
   dir: string,
   options: { engine?: string; threads?: number } = {},
 ): Promise<SegmenterBundle> {
-  const bundle = await openBundle(dir, options);
-  const { meta } = bundle;
+  return segmenterOf(await openBundle(dir, options));
+}
+
+/** An opened bundle as a segmenter (refused when it is not one). */
+export function segmenterOf(bundle: RunnableBundle): SegmenterBundle {
+  const { meta, dir } = bundle;
   if (meta.task !== 'segmentation' || !meta.segmentation)
     throw badUsage(`${dir} is a ${meta.task} bundle, not a segmenter`);
   return {
@@ -56,7 +60,7 @@ export interface InferenceOptions {
   batch?: number;
 }
 
-function inferenceSettings(d: SegmenterBundle, options: InferenceOptions) {
+export function inferenceSettings(d: SegmenterBundle, options: InferenceOptions) {
   const { mean, std } = d.bundle.meta.preprocessing;
   return {
     mean,
@@ -118,13 +122,46 @@ export interface PredictedMask {
   classShares: Record<string, number>;
 }
 
+/**
+ * An image to segment, decoded: its size checked from the header (pixel limit) first, decoded at
+ * a working size the class scores fit in (working-size.ts). `bytes`: the image itself, else the
+ * file `id` is read.
+ */
+export async function decodeForSegmenter(
+  d: SegmenterBundle,
+  id: string,
+  bytes?: Uint8Array,
+): Promise<{ image: DecodedImage; size: ImageSize }> {
+  const size = await checkedImageSize(id, bytes);
+  const image = await sharpDecoder().decode(bytes ?? id, id, workingHint(size, d.classes.length));
+  return { image, size };
+}
+
+/** A decoded image segmented, its label map at the image's true `size`, and each class's share. */
+export async function segmentDecoded(
+  d: SegmenterBundle,
+  image: DecodedImage,
+  size: ImageSize,
+  settings: ReturnType<typeof inferenceSettings>,
+): Promise<{ segmented: SegmentedImage; mask: LabelMap; classShares: Record<string, number> }> {
+  const segmented = await segmentImage(d.model, image, settings);
+  const mask = await enlargeMask(segmented.mask, size);
+  const counts = new Map<number, number>();
+  for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const classShares = Object.fromEntries(
+    [...counts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => [d.classes[c] ?? String(c), n / mask.data.length]),
+  );
+  return { segmented, mask, classShares };
+}
+
 /** Segments each file, writing out/masks/<name>.png, out/color/<name>.png, out/overlay/<name>.jpg. */
 export async function predictMasks(
   d: SegmenterBundle,
   files: readonly string[],
   options: InferenceOptions & { out: string; draw?: boolean; skipBad?: boolean },
 ): Promise<{ predictions: PredictedMask[]; skipped: SkipReport }> {
-  const decoder = sharpDecoder();
   const names = uniqueNames(files);
   const dirs = { masks: 'masks', color: 'color', overlay: 'overlay' };
   for (const dir of options.draw === false ? [dirs.masks] : Object.values(dirs))
@@ -133,26 +170,17 @@ export async function predictMasks(
   const skipped: SkipReport = { count: 0, examples: [] };
   const predictions: PredictedMask[] = [];
   for (const [i, file] of files.entries()) {
-    let image: Awaited<ReturnType<typeof decoder.decode>>;
+    let image: DecodedImage;
     let size: ImageSize;
     try {
-      size = await checkedImageSize(file);
-      image = await decoder.decode(file, file, workingHint(size, d.classes.length));
+      ({ image, size } = await decodeForSegmenter(d, file));
     } catch (err) {
       if (!options.skipBad || !(err instanceof VisiontuneError)) throw err;
       recordSkip(skipped, err.message);
       continue;
     }
-    const segmented = await segmentImage(d.model, image, settings);
+    const { segmented, mask, classShares } = await segmentDecoded(d, image, size, settings);
     const { mode, windows } = segmented;
-    const mask = await enlargeMask(segmented.mask, size);
-    const counts = new Map<number, number>();
-    for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-    const classShares = Object.fromEntries(
-      [...counts]
-        .sort((a, b) => a[0] - b[0])
-        .map(([c, n]) => [d.classes[c] ?? String(c), n / mask.data.length]),
-    );
     const written: Pick<PredictedMask, 'mask' | 'color' | 'overlay'> = {
       mask: path.join(options.out, dirs.masks, `${names[i]}.png`),
     };

@@ -1,0 +1,38 @@
+// Classification served: the bundle's eval transform per image (bundle/predict.ts), one forward
+// pass per batch, softmax top-k per image (classifyBatch, as `visiontune predict`).
+import * as tf from '@tensorflow/tfjs';
+import type { RunnableBundle } from '../../bundle/batch-model.js';
+import { bundleEvalTransform, classifyBatch } from '../../bundle/predict.js';
+import { sharpDecoder } from '../../data/decode-sharp.js';
+import { Rng } from '../../util/rng.js';
+import { stack, type TaskRunner } from './types.js';
+
+interface Item {
+  input: Float32Array;
+  top: number;
+}
+
+// Eval transforms draw no randomness; the contract still wants a stream.
+const NO_RANDOMNESS = new Rng(0);
+
+export function classifier(bundle: RunnableBundle): TaskRunner<Item> {
+  const transform = bundleEvalTransform(bundle.meta.preprocessing);
+  const { size } = transform;
+  return {
+    bundle,
+    describe: () => ({ output: 'top-k classes with softmax probabilities' }),
+    async prepare(bytes, id, params) {
+      const image = await sharpDecoder().decode(bytes, id, transform.decodeHint);
+      return { input: transform.apply(image, NO_RANDOMNESS), top: params.top };
+    },
+    async run(items) {
+      const x = tf.tensor4d(stack(items.map((i) => i.input)), [items.length, size, size, 3]);
+      try {
+        const top = await classifyBatch(bundle, x, Math.max(...items.map((i) => i.top)));
+        return items.map((item, i) => ({ classes: top[i].slice(0, item.top) }));
+      } finally {
+        x.dispose();
+      }
+    },
+  };
+}

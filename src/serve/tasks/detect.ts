@@ -1,0 +1,71 @@
+// Detection served: each image letterboxed as `detect predict` does (decodeForPrediction,
+// letterboxInto), one forward pass per batch, boxes decoded with NMS and mapped back to the
+// image's pixels (boxesInImage): COCO-style [x, y, width, height].
+import * as tf from '@tensorflow/tfjs';
+import { predictBatch, type RunnableBundle } from '../../bundle/batch-model.js';
+import { sharpDecoder } from '../../data/decode-sharp.js';
+import type { Letterbox } from '../../data/detection/augment.js';
+import type { ImageSize } from '../../data/detection/image-size.js';
+import { decodeForPrediction, letterboxInto } from '../../data/detection/loader.js';
+import { normalizeTable } from '../../data/transforms/normalize.js';
+import { detectorOf } from '../../methods/detection/bundle-detector.js';
+import { boxesInImage, checkDetectorOutput } from '../../methods/detection/detect-samples.js';
+import { stack, type TaskRunner } from './types.js';
+
+interface Item {
+  input: Float32Array;
+  letterbox: Letterbox;
+  size: ImageSize;
+}
+
+export function detector(bundle: RunnableBundle): TaskRunner<Item> {
+  const d = detectorOf(bundle);
+  const size = d.layout.inputSize;
+  const lut = normalizeTable(bundle.meta.preprocessing);
+  return {
+    bundle,
+    describe: () => ({
+      output: 'boxes [x, y, width, height] in image pixels with label and score',
+      ...d.decode,
+    }),
+    async prepare(bytes, id) {
+      const { image, original } = await decodeForPrediction(sharpDecoder(), id, size, bytes);
+      const input = new Float32Array(size * size * 3);
+      const { letterbox, size: imageSize } = letterboxInto(
+        { image, boxes: [] },
+        original,
+        size,
+        lut,
+        input,
+        0,
+      );
+      return { input, letterbox, size: imageSize };
+    },
+    async run(items) {
+      const x = tf.tensor4d(stack(items.map((i) => i.input)), [items.length, size, size, 3]);
+      const output = await predictBatch(d.model, x).finally(() => x.dispose());
+      const data = (await output.data()) as Float32Array;
+      output.dispose();
+      const stride = checkDetectorOutput(data.length, items.length, d.layout);
+      return items.map((item, k) => {
+        const found = boxesInImage(
+          data.subarray(k * stride, (k + 1) * stride),
+          d.layout,
+          d.decode,
+          item.letterbox,
+          item.size,
+        );
+        return {
+          width: item.size.width,
+          height: item.size.height,
+          boxes: found.map((b) => ({
+            bbox: b.bbox,
+            label: d.categories[b.category],
+            category: b.category,
+            score: b.score,
+          })),
+        };
+      });
+    },
+  };
+}
