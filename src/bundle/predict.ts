@@ -1,17 +1,14 @@
 // Classifying images with a loaded bundle (TF.js, or ONNX Runtime for an ONNX bundle): the
 // bundle's own preprocessing, softmax, top-k.
 // The CLI's `predict`, the demo and the server (later) share this path.
-import * as tf from '@tensorflow/tfjs';
-import { createLoader, evalTransform } from '../data/index.js';
+import { createLoader } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { badUsage } from '../errors.js';
 import { predictBatch, type RunnableBundle } from './batch-model.js';
+import { type Scored, softmaxRows, topClasses } from './classify-output.js';
+import { bundleTransform } from './preprocess.js';
 
-export interface Scored {
-  label: string;
-  index: number;
-  probability: number;
-}
+export type { Scored };
 
 export interface Prediction {
   id: string;
@@ -35,22 +32,17 @@ export async function predictSamples(
     throw badUsage(`${bundle.dir} is a ${meta.task} bundle, not a classifier`);
   const k = Math.min(options.topK ?? 5, meta.labels.length);
   const p = meta.preprocessing;
-  const transform = evalTransform(p, { size: p.inputSize, cropPct: p.cropPct });
+  const transform = bundleTransform(p);
   const loader = createLoader(source, samples, { batchSize: options.batchSize ?? 16, transform });
   const predictions: Prediction[] = [];
   for await (const batch of loader) {
     const logits = await predictBatch(bundle.model, batch.x);
-    const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(logits), k));
-    tf.dispose([logits, batch.x]);
-    const [v, ix] = [await values.data(), await indices.data()];
-    tf.dispose([values, indices]);
+    batch.x.dispose();
+    const probs = await softmaxRows(logits).finally(() => logits.dispose());
+    const classes = probs.length / batch.samples.length;
     batch.samples.forEach((s, i) => {
-      const top = Array.from({ length: k }, (_, j) => ({
-        label: meta.labels[ix[i * k + j]],
-        index: ix[i * k + j],
-        probability: v[i * k + j],
-      }));
-      predictions.push({ id: s.id, top });
+      const row = probs.subarray(i * classes, (i + 1) * classes);
+      predictions.push({ id: s.id, top: topClasses(row, meta.labels, k) });
     });
     options.onBatch?.(batch.samples.length);
   }

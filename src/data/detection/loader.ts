@@ -4,17 +4,17 @@
 // bounded prefetch queue, the consumer disposes each batch's tensor. Unreadable images are an
 // error naming the file unless `skipBad`, which leaves them out and counts them. Images to
 // predict on (no annotation) are size-checked from their header first: refused above the pixel
-// limit, decoded shrunk when far larger than the input.
+// limit, then decoded at full size (letterboxing resamples in TS, the same code as the browser's).
 import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../../errors.js';
 import { Rng } from '../../util/rng.js';
 import type { ImageDecoder } from '../decode.js';
 import { prefetched } from '../prefetch.js';
 import { type NormalizeParams, normalizeInto, normalizeTable } from '../transforms/normalize.js';
-import type { DecodeHint, SkipReport } from '../types.js';
+import type { SkipReport } from '../types.js';
 import { recordSkip } from '../validate.js';
 import { applyBoxOps, type BoxOp, type Letterbox, letterbox } from './augment.js';
-import { checkedImageSize, type ImageSize } from './image-size.js';
+import { checkedImageSize } from './image-size.js';
 import type { BoxAnnotation, DetectionSample } from './types.js';
 
 export interface DetectionBatch {
@@ -49,22 +49,6 @@ export interface DetectionLoader {
   epoch(index: number): AsyncIterable<DetectionBatch>;
 }
 
-/** An image to predict on this many times the input's side is decoded at twice the input. */
-const PREDICT_DOWNSCALE_AT = 4;
-
-/**
- * How an image of unknown boxes is decoded: a large one is shrunk while decoding (libvips
- * shrinks JPEGs on load), to twice the input size on its longer side, so memory stays bounded by
- * the input size rather than the photo's; letterboxing then resamples as for any image.
- */
-export function predictHint(image: ImageSize, size: number): DecodeHint | undefined {
-  const longer = Math.max(image.width, image.height);
-  if (longer <= PREDICT_DOWNSCALE_AT * size) return undefined;
-  const shorter = Math.min(image.width, image.height);
-  const target = Math.max(1, Math.ceil((shorter * 2 * size) / longer));
-  return { mode: 'shorter', size: target, interpolation: 'bilinear', downscaleOnly: true };
-}
-
 export function createDetectionLoader(
   samples: readonly DetectionSample[],
   options: DetectionLoaderOptions,
@@ -81,13 +65,10 @@ export function createDetectionLoader(
   async function prepare(sample: DetectionSample, rng: Rng, out: Float32Array, offset: number) {
     // A size of 0 means unknown (images to predict on, not from an annotation file): the header
     // tells it, so an image above the pixel limit is refused before its pixels are allocated.
+    // Decoded at full size: letterboxing resamples in TS, as the browser entry does (web/).
     const known = sample.width > 0 && sample.height > 0;
-    const original = known ? undefined : await checkedImageSize(sample.id);
-    const image = await decoder.decode(
-      sample.id,
-      sample.id,
-      original && predictHint(original, size),
-    );
+    if (!known) await checkedImageSize(sample.id);
+    const image = await decoder.decode(sample.id, sample.id);
     if (known && (image.width !== sample.width || image.height !== sample.height)) {
       throw new VisiontuneError(
         'BAD_INPUT',
@@ -111,15 +92,7 @@ export function createDetectionLoader(
     }
     const result = letterbox(input, size);
     normalizeInto(result.image, lut, out, offset);
-    if (!original) return { boxes: result.boxes, letterbox: result.letterbox, size: size0 };
-    // Decoded smaller than it is: detections map back to the original's pixels.
-    const { scaleX, scaleY } = result.letterbox;
-    const back = {
-      ...result.letterbox,
-      scaleX: (scaleX * image.width) / original.width,
-      scaleY: (scaleY * image.height) / original.height,
-    };
-    return { boxes: result.boxes, letterbox: back, size: original };
+    return { boxes: result.boxes, letterbox: result.letterbox, size: size0 };
   }
 
   async function build(order: number[], b: number, epoch: number): Promise<DetectionBatch | null> {

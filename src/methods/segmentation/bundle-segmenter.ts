@@ -13,10 +13,9 @@ import { uniqueNames } from '../../data/unique-names.js';
 import { recordSkip } from '../../data/validate.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { badInput, badUsage, VisiontuneError } from '../../errors.js';
-import '../../heads/segmentation/atrous-conv.js'; // registers DeepLab's layer for loading
 import { encodeColorPng, encodeIndexPng, overlayMask } from '../../report/mask-images.js';
 import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
-import { type InferenceMode, segmentImage } from './segment-image.js';
+import { classShares, type InferenceMode, segmentImage } from './segment-image.js';
 import { enlargeMask, workingHint } from './working-size.js';
 
 export interface SegmenterBundle {
@@ -146,13 +145,6 @@ export async function predictMasks(
     const segmented = await segmentImage(d.model, image, settings);
     const { mode, windows } = segmented;
     const mask = await enlargeMask(segmented.mask, size);
-    const counts = new Map<number, number>();
-    for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-    const classShares = Object.fromEntries(
-      [...counts]
-        .sort((a, b) => a[0] - b[0])
-        .map(([c, n]) => [d.classes[c] ?? String(c), n / mask.data.length]),
-    );
     const written: Pick<PredictedMask, 'mask' | 'color' | 'overlay'> = {
       mask: path.join(options.out, dirs.masks, `${names[i]}.png`),
     };
@@ -175,7 +167,7 @@ export async function predictMasks(
       windows,
       ...(scaled ? { segmentedAt: { width: image.width, height: image.height } } : {}),
       ...written,
-      classShares,
+      classShares: classShares(mask, d.classes),
     });
   }
   return { predictions, skipped };

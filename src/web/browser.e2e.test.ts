@@ -1,0 +1,129 @@
+// visiontune/web in real Chromium against visiontune in Node on the same JPEG: the page fetches
+// and decodes it itself (createImageBitmap + canvas) and preprocesses with the shared TS code.
+// One browser and one server for every case. Tolerances: model input 1/255 per value (in pixel
+// units), probabilities 1e-4, boxes 0.5 px, masks 0.5% of pixels; measured values are printed.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Page } from 'puppeteer-core';
+import { createModel } from '../backbones/index.js';
+import { closeBundle, openBundle } from '../bundle/batch-model.js';
+import { saveBundle } from '../bundle/bundle.js';
+import { randomizeWeights } from '../bundle/onnx/test-models.js';
+import { predictSamples } from '../bundle/predict.js';
+import { preprocessImages } from '../bundle/preprocess.js';
+import { sharpDecoder } from '../data/decode-sharp.js';
+import { openFiles } from '../data/index.js';
+import { initEngine } from '../engine/index.js';
+import { launchChromium, openTestPage, serveTestPage } from './test-browser.js';
+import type { TestPage } from './test-page.js';
+import { writePhotoJpeg } from './test-photo.js';
+
+const preprocessing = (inputSize: number) => ({
+  inputSize,
+  mean: [0.485, 0.456, 0.406] as [number, number, number],
+  std: [0.229, 0.224, 0.225] as [number, number, number],
+  interpolation: 'bilinear' as const,
+  cropPct: 0.875,
+});
+const RUN = { training: { epochs: 0 }, metrics: {} };
+
+let work: string;
+let photo: string;
+let server: Awaited<ReturnType<typeof serveTestPage>>;
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let page: Page;
+
+before(async () => {
+  await initEngine({ backend: 'auto' });
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-web-'));
+  photo = path.join(work, 'photo.jpg');
+  await writePhotoJpeg(photo, 640, 480, 1);
+  server = await serveTestPage(work);
+  chromium = await launchChromium();
+  page = await openTestPage(chromium.browser, server.origin);
+  await page.evaluate(() => (globalThis as unknown as TestPage).tf.setBackend('cpu'));
+});
+after(async () => {
+  await chromium?.close();
+  await server?.close();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+function maxAbsDiff(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  scale: (i: number) => number = () => 1,
+) {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!) * scale(i));
+  return max;
+}
+
+test('classification: the page decodes and resizes the JPEG as Node does; same probabilities', async (t) => {
+  const size = 96;
+  const labels = ['a', 'b', 'c', 'd', 'e'];
+  const { model } = await createModel('mobilenet_v2_035', {
+    numClasses: labels.length,
+    pretrained: false,
+    inputSize: size,
+  });
+  randomizeWeights(model, 3);
+  const dir = path.join(work, 'classifier');
+  const meta = await saveBundle(dir, model, {
+    task: 'classification',
+    labels,
+    preprocessing: preprocessing(size),
+    backbone: { name: 'mobilenet_v2_035' },
+    ...RUN,
+  });
+  model.dispose();
+
+  const decoded = await sharpDecoder().decode(photo, photo);
+  const nodeInput = preprocessImages(meta.preprocessing, [decoded]);
+  const bundle = await openBundle(dir);
+  const source = await openFiles([photo]);
+  const [prediction] = await predictSamples(bundle, source, source.splits.test ?? [], {
+    topK: labels.length,
+  });
+  await closeBundle(bundle);
+  const nodeProbs = labels.map((_, i) => prediction!.top.find((s) => s.index === i)!.probability);
+
+  const web = await page.evaluate(async () => {
+    const { vt } = globalThis as unknown as TestPage;
+    const b = await vt.loadBundle('/files/classifier/');
+    const image = await vt.fetchImage('/files/photo.jpg');
+    const input: Float32Array = await vt.preprocess(b, image);
+    const result = await vt.classify(b, image, { topK: 5 });
+    let bin = '';
+    for (const v of image.data as Uint8Array) bin += String.fromCharCode(v);
+    return {
+      pixels: btoa(bin),
+      width: image.width,
+      height: image.height,
+      input: Array.from(input),
+      probabilities: Array.from(result.probabilities as Float32Array),
+      top: result.top,
+    };
+  });
+  assert.deepEqual([web.width, web.height], [decoded.width, decoded.height]);
+  const pixels = Buffer.from(web.pixels, 'base64');
+  const decodeDiff = maxAbsDiff(pixels, decoded.data);
+  const differing = pixels.reduce((n, v, i) => n + (v !== decoded.data[i] ? 1 : 0), 0);
+  const std = meta.preprocessing.std;
+  const inputDiff = maxAbsDiff(web.input, nodeInput, (i) => std[i % 3]! * 255);
+  const probDiff = maxAbsDiff(web.probabilities, nodeProbs);
+  t.diagnostic(
+    `JPEG decode: max |Δ| ${decodeDiff}/255, ${differing} of ${pixels.length} values differ; model input max |Δ| ${inputDiff.toFixed(4)}/255; probabilities max |Δ| ${probDiff.toExponential(2)}`,
+  );
+  assert.ok(inputDiff <= 1 + 1e-3, `model input differs by ${inputDiff}/255`);
+  assert.ok(probDiff <= 1e-4, `probabilities differ by ${probDiff}`);
+  assert.deepEqual(
+    web.top.map((s: { label: string }) => s.label),
+    prediction!.top.map((s) => s.label),
+  );
+  assert.ok(Math.max(...nodeProbs) - Math.min(...nodeProbs) > 0.01, 'probabilities not trivial');
+});
