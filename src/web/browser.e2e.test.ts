@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
+import sharp from 'sharp';
 import { createModel } from '../backbones/index.js';
 import { closeBundle, openBundle } from '../bundle/batch-model.js';
 import { saveBundle } from '../bundle/bundle.js';
@@ -17,6 +18,10 @@ import { preprocessImages } from '../bundle/preprocess.js';
 import { sharpDecoder } from '../data/decode-sharp.js';
 import { openFiles } from '../data/index.js';
 import { initEngine } from '../engine/index.js';
+import { buildDetector } from '../heads/detection/fcos-model.js';
+import { buildDeeplabV3Plus } from '../heads/segmentation/deeplab.js';
+import { openDetectorBundle, runDetector } from '../methods/detection/bundle-detector.js';
+import { openSegmenterBundle, predictMasks } from '../methods/segmentation/bundle-segmenter.js';
 import { launchChromium, openTestPage, serveTestPage } from './test-browser.js';
 import type { TestPage } from './test-page.js';
 import { writePhotoJpeg } from './test-photo.js';
@@ -126,4 +131,119 @@ test('classification: the page decodes and resizes the JPEG as Node does; same p
     prediction!.top.map((s) => s.label),
   );
   assert.ok(Math.max(...nodeProbs) - Math.min(...nodeProbs) > 0.01, 'probabilities not trivial');
+});
+
+test('detection: same boxes in image pixels as `detect predict`', async (t) => {
+  const size = 96;
+  const d = await buildDetector({
+    backbone: 'mobilenet_v2_035',
+    pretrained: false,
+    numClasses: 2,
+    inputSize: size,
+    channels: 16,
+  });
+  randomizeWeights(d.model, 9);
+  const dir = path.join(work, 'detector');
+  await saveBundle(dir, d.model, {
+    task: 'detection',
+    labels: ['one', 'two'],
+    preprocessing: preprocessing(size),
+    backbone: { name: 'mobilenet_v2_035' },
+    detection: {
+      head: 'fcos',
+      strides: [...d.layout.strides],
+      scoreThreshold: 0.3,
+      nmsIou: 0.5,
+      maxDetections: 20,
+    },
+    ...RUN,
+  });
+  d.model.dispose();
+
+  const detector = await openDetectorBundle(dir);
+  const sample = { id: photo, width: 0, height: 0, boxes: [] };
+  const { results } = await runDetector(detector, [sample]);
+  await closeBundle(detector.bundle);
+  const nodeBoxes = results.get(sample)!;
+
+  const webBoxes = await page.evaluate(async () => {
+    const { vt } = globalThis as unknown as TestPage;
+    const b = await vt.loadBundle('/files/detector/');
+    return vt.detect(b, await vt.fetchImage('/files/photo.jpg'));
+  });
+  assert.ok(nodeBoxes.length > 0, 'the detector finds something to compare');
+  assert.equal(webBoxes.length, nodeBoxes.length);
+  let boxDiff = 0;
+  let scoreDiff = 0;
+  nodeBoxes.forEach((n, i) => {
+    const w = webBoxes[i]!;
+    assert.equal(w.category, n.category);
+    assert.equal(w.label, ['one', 'two'][n.category]);
+    boxDiff = Math.max(boxDiff, maxAbsDiff(w.bbox, n.bbox));
+    scoreDiff = Math.max(scoreDiff, Math.abs(w.score - n.score));
+  });
+  t.diagnostic(
+    `${nodeBoxes.length} boxes; max |Δ| box ${boxDiff.toExponential(2)} px, score ${scoreDiff.toExponential(2)}`,
+  );
+  assert.ok(boxDiff <= 0.5, `boxes differ by ${boxDiff} px`);
+  assert.ok(scoreDiff <= 1e-4, `scores differ by ${scoreDiff}`);
+});
+
+test('segmentation: the same mask at image size as `segment predict`', async (t) => {
+  const size = 64;
+  const labels = ['background', 'x', 'y'];
+  const s = await buildDeeplabV3Plus({
+    backbone: 'mobilenet_v2_035',
+    pretrained: false,
+    numClasses: labels.length,
+    inputSize: size,
+    channels: 16,
+  });
+  randomizeWeights(s.model, 8);
+  const dir = path.join(work, 'segmenter');
+  await saveBundle(dir, s.model, {
+    task: 'segmentation',
+    labels,
+    preprocessing: preprocessing(size),
+    backbone: { name: 'mobilenet_v2_035' },
+    segmentation: {
+      decoder: 'deeplabv3plus',
+      ignoreIndex: 255,
+      maskMode: 'index',
+      inference: 'resize',
+    },
+    ...RUN,
+  });
+  s.model.dispose();
+
+  const segmenter = await openSegmenterBundle(dir);
+  const out = path.join(work, 'masks');
+  const { predictions } = await predictMasks(segmenter, [photo], { out, draw: false });
+  await closeBundle(segmenter.bundle);
+  const [predicted] = predictions;
+  const nodeMask = await sharp(predicted!.mask).extractChannel(0).raw().toBuffer();
+
+  const web = await page.evaluate(async () => {
+    const { vt } = globalThis as unknown as TestPage;
+    const b = await vt.loadBundle('/files/segmenter/');
+    const result = await vt.segment(b, await vt.fetchImage('/files/photo.jpg'));
+    return {
+      mask: Array.from(result.mask.data),
+      width: result.mask.width,
+      height: result.mask.height,
+      classShares: result.classShares,
+    };
+  });
+  assert.deepEqual([web.width, web.height], [640, 480]);
+  assert.equal(nodeMask.length, web.mask.length);
+  const differing = web.mask.reduce((n, v, i) => n + (v !== nodeMask[i] ? 1 : 0), 0);
+  const shareDiff = maxAbsDiff(
+    labels.map((l) => web.classShares[l] ?? 0),
+    labels.map((l) => predicted!.classShares[l] ?? 0),
+  );
+  t.diagnostic(
+    `${differing} of ${web.mask.length} mask pixels differ (${((100 * differing) / web.mask.length).toFixed(4)}%); class shares max |Δ| ${shareDiff.toExponential(2)}`,
+  );
+  assert.ok(new Set(nodeMask).size > 1, 'the mask is not one class');
+  assert.ok(differing <= 0.005 * web.mask.length, `${differing} mask pixels differ`);
 });
