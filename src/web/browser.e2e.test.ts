@@ -11,7 +11,8 @@ import type { Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { createModel } from '../backbones/index.js';
 import { closeBundle, openBundle } from '../bundle/batch-model.js';
-import { saveBundle } from '../bundle/bundle.js';
+import { loadBundle, saveBundle } from '../bundle/bundle.js';
+import { writeBundleOnnx } from '../bundle/onnx/export-bundle.js';
 import { randomizeWeights } from '../bundle/onnx/test-models.js';
 import { predictSamples } from '../bundle/predict.js';
 import { preprocessImages } from '../bundle/preprocess.js';
@@ -41,11 +42,34 @@ let server: Awaited<ReturnType<typeof serveTestPage>>;
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
 
+/** The classification bundle both the TF.js and the ONNX cases run. */
+async function saveClassifier() {
+  const size = 96;
+  const labels = ['a', 'b', 'c', 'd', 'e'];
+  const { model } = await createModel('mobilenet_v2_035', {
+    numClasses: labels.length,
+    pretrained: false,
+    inputSize: size,
+  });
+  randomizeWeights(model, 3);
+  const meta = await saveBundle(path.join(work, 'classifier'), model, {
+    task: 'classification',
+    labels,
+    preprocessing: preprocessing(size),
+    backbone: { name: 'mobilenet_v2_035' },
+    ...RUN,
+  });
+  model.dispose();
+  return { meta, labels };
+}
+let classifier: Awaited<ReturnType<typeof saveClassifier>>;
+
 before(async () => {
   await initEngine({ backend: 'auto' });
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-web-'));
   photo = path.join(work, 'photo.jpg');
   await writePhotoJpeg(photo, 640, 480, 1);
+  classifier = await saveClassifier();
   server = await serveTestPage(work);
   chromium = await launchChromium();
   page = await openTestPage(chromium.browser, server.origin);
@@ -69,23 +93,8 @@ function maxAbsDiff(
 }
 
 test('classification: the page decodes and resizes the JPEG as Node does; same probabilities', async (t) => {
-  const size = 96;
-  const labels = ['a', 'b', 'c', 'd', 'e'];
-  const { model } = await createModel('mobilenet_v2_035', {
-    numClasses: labels.length,
-    pretrained: false,
-    inputSize: size,
-  });
-  randomizeWeights(model, 3);
+  const { meta, labels } = classifier;
   const dir = path.join(work, 'classifier');
-  const meta = await saveBundle(dir, model, {
-    task: 'classification',
-    labels,
-    preprocessing: preprocessing(size),
-    backbone: { name: 'mobilenet_v2_035' },
-    ...RUN,
-  });
-  model.dispose();
 
   const decoded = await sharpDecoder().decode(photo, photo);
   const nodeInput = preprocessImages(meta.preprocessing, [decoded]);
@@ -246,4 +255,37 @@ test('segmentation: the same mask at image size as `segment predict`', async (t)
   );
   assert.ok(new Set(nodeMask).size > 1, 'the mask is not one class');
   assert.ok(differing <= 0.005 * web.mask.length, `${differing} mask pixels differ`);
+});
+
+test('ONNX export: onnxruntime-web (wasm) in the page gives the probabilities of Node ONNX Runtime', async (t) => {
+  const dir = path.join(work, 'classifier');
+  const file = path.join(work, 'classifier.onnx');
+  const loaded = await loadBundle(dir);
+  await writeBundleOnnx(loaded, file);
+  loaded.model.dispose();
+  const bundle = await openBundle(file, { engine: 'onnx' });
+  const source = await openFiles([photo]);
+  const [prediction] = await predictSamples(bundle, source, source.splits.test ?? [], {
+    topK: loaded.meta.labels.length,
+  });
+  await closeBundle(bundle);
+  const nodeProbs = loaded.meta.labels.map(
+    (_, i) => prediction!.top.find((s) => s.index === i)!.probability,
+  );
+
+  const web = await page.evaluate(async () => {
+    const { vt, ort } = globalThis as unknown as TestPage;
+    ort.env.wasm.wasmPaths = '/ort/';
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create('/files/classifier.onnx', {
+      executionProviders: ['wasm'],
+    });
+    const { meta } = await vt.loadBundle('/files/classifier/');
+    const b = { url: '/files/classifier.onnx', meta, model: vt.onnxRunner(ort, session) };
+    const result = await vt.classify(b, await vt.fetchImage('/files/photo.jpg'), { topK: 5 });
+    return Array.from(result.probabilities);
+  });
+  const probDiff = maxAbsDiff(web, nodeProbs);
+  t.diagnostic(`probabilities max |Δ| ${probDiff.toExponential(2)}`);
+  assert.ok(probDiff <= 1e-4, `probabilities differ by ${probDiff}`);
 });
