@@ -17,11 +17,14 @@ import { randomizeWeights } from '../bundle/onnx/test-models.js';
 import { predictSamples } from '../bundle/predict.js';
 import { preprocessImages } from '../bundle/preprocess.js';
 import { sharpDecoder } from '../data/decode-sharp.js';
-import { openFiles } from '../data/index.js';
+import { openFiles, openFolder } from '../data/index.js';
 import { initEngine } from '../engine/index.js';
 import { buildDetector } from '../heads/detection/fcos-model.js';
 import { buildDeeplabV3Plus } from '../heads/segmentation/deeplab.js';
 import { openDetectorBundle, runDetector } from '../methods/detection/bundle-detector.js';
+import { addClasses } from '../methods/fewshot/classifier/add.js';
+import { fitFewShotClassifier } from '../methods/fewshot/classifier/fit.js';
+import { patternFolder } from '../methods/fewshot/classifier/test-folders.js';
 import { openSegmenterBundle, predictMasks } from '../methods/segmentation/bundle-segmenter.js';
 import { launchChromium, openTestPage, serveTestPage } from './test-browser.js';
 import type { TestPage } from './test-page.js';
@@ -288,4 +291,64 @@ test('ONNX export: onnxruntime-web (wasm) in the page gives the probabilities of
   const probDiff = maxAbsDiff(web, nodeProbs);
   t.diagnostic(`probabilities max |Δ| ${probDiff.toExponential(2)}`);
   assert.ok(probDiff <= 1e-4, `probabilities differ by ${probDiff}`);
+});
+
+test('few-shot: classes added in the page from its own images match `fewshot add`', async (t) => {
+  const first = path.join(work, 'fewshot');
+  const grown = path.join(work, 'fewshot-grown');
+  const old = await openFolder(await patternFolder(path.join(work, 'old'), ['ant', 'bee'], 3));
+  await fitFewShotClassifier({ backbone: 'resnet_tiny', imageSize: 32, support: old, out: first });
+  const added = { cat: [11, 12], dog: [21, 22] };
+  for (const [label, seeds] of Object.entries(added)) {
+    await fs.mkdir(path.join(work, 'new', label), { recursive: true });
+    for (const seed of seeds)
+      await writePhotoJpeg(path.join(work, 'new', label, `${seed}.jpg`), 160, 120, seed);
+  }
+  await addClasses({
+    bundle: first,
+    support: await openFolder(path.join(work, 'new')),
+    out: grown,
+  });
+  const bundle = await openBundle(grown);
+  const labels = bundle.meta.labels;
+  const source = await openFiles([photo]);
+  const [prediction] = await predictSamples(bundle, source, source.splits.test ?? [], {
+    topK: labels.length,
+  });
+  await closeBundle(bundle);
+  const nodeProbs = labels.map((_, i) => prediction!.top.find((s) => s.index === i)!.probability);
+
+  const web = await page.evaluate(async (added: Record<string, number[]>) => {
+    const { vt } = globalThis as unknown as TestPage;
+    const b = await vt.loadBundle('/files/fewshot/');
+    // No named helper functions in here: tsx would wrap them in a __name the page lacks.
+    const classes = await Promise.all(
+      Object.entries(added).map(async ([label, seeds]) => ({
+        label,
+        images: await Promise.all(
+          seeds.map(async (s) => (await fetch(`/files/new/${label}/${s}.jpg`)).blob()),
+        ),
+      })),
+    );
+    const grownBundle = await vt.addClasses(b, classes);
+    const result = await vt.classify(grownBundle, await (await fetch('/files/photo.jpg')).blob(), {
+      topK: 4,
+    });
+    return {
+      labels: grownBundle.meta.labels,
+      records: grownBundle.meta.fewshot?.classes.map((c) => [c.label, c.shots, c.addedBy]),
+      probabilities: Array.from(result.probabilities),
+    };
+  }, added);
+  assert.deepEqual(web.labels, labels);
+  assert.deepEqual(web.records, [
+    ['ant', 3, 'fit'],
+    ['bee', 3, 'fit'],
+    ['cat', 2, 'add'],
+    ['dog', 2, 'add'],
+  ]);
+  const probDiff = maxAbsDiff(web.probabilities, nodeProbs);
+  t.diagnostic(`probabilities after adding 2 classes: max |Δ| ${probDiff.toExponential(2)}`);
+  assert.ok(probDiff <= 1e-4, `probabilities differ by ${probDiff}`);
+  assert.ok(Math.max(...nodeProbs.slice(2)) > 0.01, 'the added classes take part');
 });
