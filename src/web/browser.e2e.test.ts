@@ -26,6 +26,7 @@ import { addClasses } from '../methods/fewshot/classifier/add.js';
 import { fitFewShotClassifier } from '../methods/fewshot/classifier/fit.js';
 import { patternFolder } from '../methods/fewshot/classifier/test-folders.js';
 import { openSegmenterBundle, predictMasks } from '../methods/segmentation/bundle-segmenter.js';
+import { Rng } from '../util/rng.js';
 import { launchChromium, openTestPage, serveTestPage } from './test-browser.js';
 import type { TestPage } from './test-page.js';
 import { writePhotoJpeg } from './test-photo.js';
@@ -351,4 +352,24 @@ test('few-shot: classes added in the page from its own images match `fewshot add
   t.diagnostic(`probabilities after adding 2 classes: max |Δ| ${probDiff.toExponential(2)}`);
   assert.ok(probDiff <= 1e-4, `probabilities differ by ${probDiff}`);
   assert.ok(Math.max(...nodeProbs.slice(2)) > 0.01, 'the added classes take part');
+});
+
+test('a PNG with alpha: the page flattens it onto white as Node does', async (t) => {
+  const rng = new Rng(4);
+  const [width, height] = [64, 48];
+  const rgba = Uint8Array.from({ length: width * height * 4 }, () => rng.int(256));
+  const file = path.join(work, 'alpha.png');
+  await sharp(rgba, { raw: { width, height, channels: 4 } })
+    .png()
+    .toFile(file);
+  const node = await sharpDecoder().decode(file, file);
+  const web = await page.evaluate(async () => {
+    const { vt } = globalThis as unknown as TestPage;
+    return Array.from((await vt.fetchImage('/files/alpha.png')).data);
+  });
+  const diff = maxAbsDiff(web, node.data);
+  const differing = web.reduce((n, v, i) => n + (v !== node.data[i] ? 1 : 0), 0);
+  // The canvas stores premultiplied alpha: a translucent pixel's colour is quantized there.
+  t.diagnostic(`max |Δ| ${diff}/255, ${differing} of ${web.length} values differ`);
+  assert.ok(diff <= 1, `pixels differ by ${diff}/255`);
 });

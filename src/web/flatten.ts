@@ -17,8 +17,8 @@ export function flattenRgba(
     const a = rgba[i * 4 + 3]!;
     for (let c = 0; c < 3; c++) {
       const v = rgba[i * 4 + c]!;
-      // Opaque pixels copy exactly; others blend in float and round, as libvips' flatten.
-      data[i * 3 + c] = a === 255 ? v : Math.round((v * a + 255 * (255 - a)) / 255);
+      // Integer blend, truncated, as libvips' flatten (equal to sharp on all 65,536 (v, a)).
+      data[i * 3 + c] = Math.floor((v * a + 255 * (255 - a)) / 255);
     }
   }
   return { data, width, height };
