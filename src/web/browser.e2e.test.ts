@@ -13,7 +13,7 @@ import { createModel } from '../backbones/index.js';
 import { closeBundle, openBundle } from '../bundle/batch-model.js';
 import { loadBundle, saveBundle } from '../bundle/bundle.js';
 import { writeBundleOnnx } from '../bundle/onnx/export-bundle.js';
-import { randomizeWeights } from '../bundle/onnx/test-models.js';
+import { preprocessing, RUN, randomizeWeights } from '../bundle/onnx/test-models.js';
 import { predictSamples } from '../bundle/predict.js';
 import { preprocessImages } from '../bundle/preprocess.js';
 import { sharpDecoder } from '../data/decode-sharp.js';
@@ -30,15 +30,6 @@ import { Rng } from '../util/rng.js';
 import { launchChromium, openTestPage, serveTestPage } from './test-browser.js';
 import type { TestPage } from './test-page.js';
 import { writePhotoJpeg } from './test-photo.js';
-
-const preprocessing = (inputSize: number) => ({
-  inputSize,
-  mean: [0.485, 0.456, 0.406] as [number, number, number],
-  std: [0.229, 0.224, 0.225] as [number, number, number],
-  interpolation: 'bilinear' as const,
-  cropPct: 0.875,
-});
-const RUN = { training: { epochs: 0 }, metrics: {} };
 
 let work: string;
 let photo: string;
