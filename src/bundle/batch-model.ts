@@ -1,24 +1,19 @@
-// What runs a bundle's network: the TF.js model, or its ONNX export in ONNX Runtime. Everything
-// that feeds batches (classify, detect, segment, evaluate) goes through predictBatch, so each
-// command can take --engine onnx.
+// What runs a bundle's network in Node: the TF.js model, or its ONNX export in ONNX Runtime.
+// Everything that feeds batches (classify, detect, segment, evaluate) goes through predictBatch
+// (predict-batch.ts, shared with the browser), so each command can take --engine onnx.
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
 import { loadBundle } from './bundle.js';
 import type { BundleMeta } from './meta.js';
 import { loadOnnxBundle } from './onnx/load.js';
 import type { OnnxRunner, OnnxSessionOptions } from './onnx/runtime.js';
+import { predictBatch } from './predict-batch.js';
 
 export type BatchModel = tf.LayersModel | OnnxRunner;
+export { predictBatch };
 
 export const ENGINES = ['tfjs', 'onnx'] as const;
 export type Engine = (typeof ENGINES)[number];
-
-/** The model's (first) output for one NHWC batch; the caller disposes it (and `x`). */
-export async function predictBatch(model: BatchModel, x: tf.Tensor): Promise<tf.Tensor> {
-  if (model instanceof tf.LayersModel) return model.predict(x) as tf.Tensor;
-  const [out] = await model.run((await x.data()) as Float32Array, x.shape);
-  return tf.tensor(out.data, out.shape);
-}
 
 export interface RunnableBundle {
   dir: string;

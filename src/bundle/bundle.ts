@@ -1,10 +1,7 @@
 // A trained model on disk: a folder with the TF.js model (model.json + weights) and
 // visiontune.json. Finding and loading it here; saving in save.ts.
-// Registers the BatchNorm training fix before any model is deserialized.
-import '../backbones/batchnorm-fix.js';
-import '../backbones/relu-layer.js';
-// Few-shot cosine classifiers hold an L2-normalize layer.
-import '../heads/l2-normalize.js';
+// Every custom layer class a bundle can hold, registered before any model is deserialized.
+import './custom-layers.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -13,7 +10,8 @@ import { loadModelFile } from '../engine/load-model.js';
 import { badInput } from '../errors.js';
 import { readJsonDocument } from '../guard/read-input.js';
 import { readableDir } from '../guard/replace-dir.js';
-import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
+import { type BundleMeta, META_FILE } from './meta.js';
+import { checkModelMatchesMeta, parseBundleMeta } from './parse-meta.js';
 
 export { type NewBundleMeta, type SaveBundleOptions, saveBundle } from './save.js';
 
@@ -50,21 +48,7 @@ export async function readBundleMeta(location: string): Promise<BundleMeta> {
     throw badInput(
       `${dir} is not a visiontune bundle: ${META_FILE} is missing (there and in ${path.join(dir, 'bundle')})`,
     );
-  const raw = await readJsonDocument(file);
-  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > BUNDLE_FORMAT_VERSION) {
-    throw badInput(
-      `${file} has format version ${version}; this visiontune reads up to ${BUNDLE_FORMAT_VERSION}. Upgrade visiontune.`,
-    );
-  }
-  const parsed = bundleMetaSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
-    );
-    throw badInput(`${file} is not a valid bundle description`, problems);
-  }
-  return parsed.data;
+  return parseBundleMeta(await readJsonDocument(file), file);
 }
 
 /** The bundle in `location` (a bundle folder or a run's output folder) with its model loaded. */
@@ -73,12 +57,6 @@ export async function loadBundle(location: string): Promise<LoadedBundle> {
   const dir = await locateBundle(location);
   const meta = await readBundleMeta(dir);
   const model = await loadModelFile(dir);
-  const outputs = model.outputs[0].shape;
-  const perClass = meta.task === 'classification' || meta.task === 'segmentation';
-  if (perClass && outputs[outputs.length - 1] !== meta.labels.length) {
-    throw badInput(
-      `${dir}: model outputs ${outputs[outputs.length - 1]} classes but ${META_FILE} lists ${meta.labels.length} labels`,
-    );
-  }
+  checkModelMatchesMeta(model, meta, dir);
   return { dir, model, meta };
 }

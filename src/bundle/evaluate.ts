@@ -1,11 +1,12 @@
 // Evaluating a classification bundle on labelled data: the bundle's preprocessing, softmax
 // probabilities streamed into the metrics accumulator, labels matched to the bundle by name.
 import * as tf from '@tensorflow/tfjs';
-import { createLoader, evalTransform } from '../data/index.js';
+import { createLoader } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { badInput, badUsage } from '../errors.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../metrics/index.js';
 import { predictBatch, type RunnableBundle } from './batch-model.js';
+import { bundleTransform } from './preprocess.js';
 
 export interface EvaluateOptions {
   batchSize?: number;
@@ -42,7 +43,7 @@ export async function evaluateBundle(
   if (samples.length === 0) throw badInput(`${source.name}: no labelled images to evaluate`);
   const toBundle = labelMap(bundle, source, samples);
   const p = bundle.meta.preprocessing;
-  const transform = evalTransform(p, { size: p.inputSize, cropPct: p.cropPct });
+  const transform = bundleTransform(p);
   const loader = createLoader(source, samples, { batchSize: options.batchSize ?? 32, transform });
   const accumulator = new ClassificationAccumulator(bundle.meta.labels.length, {
     topK: options.topK ?? [1, 5],

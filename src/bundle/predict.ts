@@ -1,19 +1,15 @@
 // Classifying images with a loaded bundle (TF.js, or ONNX Runtime for an ONNX bundle): the
 // bundle's own preprocessing, softmax, top-k.
 // The CLI's `predict`, the demo and the server share this path.
-import * as tf from '@tensorflow/tfjs';
-import { createLoader, evalTransform } from '../data/index.js';
-import type { Transform } from '../data/transforms/types.js';
+import type * as tf from '@tensorflow/tfjs';
+import { createLoader } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
 import { badUsage } from '../errors.js';
 import { predictBatch, type RunnableBundle } from './batch-model.js';
-import type { Preprocessing } from './meta.js';
+import { type Scored, softmaxRows, topClasses } from './classify-output.js';
+import { bundleTransform } from './preprocess.js';
 
-export interface Scored {
-  label: string;
-  index: number;
-  probability: number;
-}
+export type { Scored };
 
 export interface Prediction {
   id: string;
@@ -35,7 +31,7 @@ export async function predictSamples(
   const { meta } = bundle;
   if (meta.task !== 'classification')
     throw badUsage(`${bundle.dir} is a ${meta.task} bundle, not a classifier`);
-  const transform = bundleEvalTransform(meta.preprocessing);
+  const transform = bundleTransform(meta.preprocessing);
   const loader = createLoader(source, samples, { batchSize: options.batchSize ?? 16, transform });
   const predictions: Prediction[] = [];
   for await (const batch of loader) {
@@ -49,11 +45,6 @@ export async function predictSamples(
   return predictions;
 }
 
-/** The bundle's own eval preprocessing (resize, center crop, normalize to its input). */
-export function bundleEvalTransform(p: Preprocessing): Transform {
-  return evalTransform(p, { size: p.inputSize, cropPct: p.cropPct });
-}
-
 /** Top-k classes (softmax probabilities) per image of an input batch `x` (left to the caller). */
 export async function classifyBatch(
   bundle: RunnableBundle,
@@ -61,17 +52,10 @@ export async function classifyBatch(
   topK: number,
 ): Promise<Scored[][]> {
   const { labels } = bundle.meta;
-  const k = Math.min(topK, labels.length);
   const logits = await predictBatch(bundle.model, x);
-  const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(logits), k));
-  logits.dispose();
-  const [v, ix] = [await values.data(), await indices.data()];
-  tf.dispose([values, indices]);
+  const probs = await softmaxRows(logits).finally(() => logits.dispose());
+  const classes = probs.length / (x.shape[0] ?? 1);
   return Array.from({ length: x.shape[0] ?? 0 }, (_, i) =>
-    Array.from({ length: k }, (_, j) => ({
-      label: labels[ix[i * k + j]],
-      index: ix[i * k + j],
-      probability: v[i * k + j],
-    })),
+    topClasses(probs.subarray(i * classes, (i + 1) * classes), labels, topK),
   );
 }

@@ -122,6 +122,9 @@ async function openShard(options: CachedEmbeddingsOptions, s: ShardSettings): Pr
       ? { custom: options.preprocessing.key }
       : {
           transform: 'eval',
+          // Image files are resized in TS since issue 22 (sharp only decodes): older shards hold
+          // features of sharp-resized images.
+          resize: 'ts',
           size: s.transform.size,
           cropPct: s.cropPct,
           mean: config.mean,

@@ -15,21 +15,11 @@ import { loadBundle, type NewBundleMeta, saveBundle } from '../bundle.js';
 import { checkOnnxExport } from './check.js';
 import { bundleToOnnx, readOnnxBundleMeta, writeBundleOnnx } from './export-bundle.js';
 import { layersModelToOnnx } from './export-model.js';
-import { randomizeWeights } from './test-models.js';
+import { preprocessing, RUN, randomizeWeights } from './test-models.js';
 
 await tf.setBackend('cpu');
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-onnx-export-'));
 after(() => fs.rm(work, { recursive: true, force: true }));
-
-const preprocessing = (inputSize: number) => ({
-  inputSize,
-  mean: [0.485, 0.456, 0.406] as [number, number, number],
-  std: [0.229, 0.224, 0.225] as [number, number, number],
-  interpolation: 'bilinear' as const,
-  cropPct: 0.875,
-});
-
-const RUN = { training: { epochs: 0 }, metrics: {} };
 
 /** Saves, reloads (as a user's bundle would be), exports, compares (max abs error < 1e-4). */
 async function exportAndCompare(

@@ -1,9 +1,21 @@
-// Shared by the ONNX export tests (not a test itself): random weights for any model, and the
-// tfjs (cpu backend) vs ONNX Runtime comparison of its export.
+// Shared by the ONNX export and browser tests (not a test itself): random weights for any model,
+// a test bundle's preprocessing, and the tfjs (cpu backend) vs ONNX Runtime comparison of an export.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng.js';
 import { checkOnnxExport, type ExportCheck } from './check.js';
 import { layersModelToOnnx } from './export-model.js';
+
+/** ImageNet-style preprocessing for a test bundle of `inputSize` px. */
+export const preprocessing = (inputSize: number) => ({
+  inputSize,
+  mean: [0.485, 0.456, 0.406] as [number, number, number],
+  std: [0.229, 0.224, 0.225] as [number, number, number],
+  interpolation: 'bilinear' as const,
+  cropPct: 0.875,
+});
+
+/** The training record of a test bundle that was never trained. */
+export const RUN = { training: { epochs: 0 }, metrics: {} };
 
 /**
  * Every weight random, at scales that keep deep random networks' outputs moderate: kernels

@@ -4,17 +4,18 @@
 // bounded prefetch queue, the consumer disposes each batch's tensor. Unreadable images are an
 // error naming the file unless `skipBad`, which leaves them out and counts them. Images to
 // predict on (no annotation) are size-checked from their header first: refused above the pixel
-// limit, decoded shrunk when far larger than the input.
+// limit, then decoded at full size (letterboxing resamples in TS, the same code as the browser's).
 import * as tf from '@tensorflow/tfjs';
 import { VisiontuneError } from '../../errors.js';
 import { Rng } from '../../util/rng.js';
 import type { ImageDecoder } from '../decode.js';
 import { prefetched } from '../prefetch.js';
 import { type NormalizeParams, normalizeInto, normalizeTable } from '../transforms/normalize.js';
-import type { DecodedImage, DecodeHint, SkipReport } from '../types.js';
+import type { DecodedImage, SkipReport } from '../types.js';
 import { recordSkip } from '../validate.js';
-import { applyBoxOps, type BoxOp, type Letterbox, letterbox } from './augment.js';
-import { checkedImageSize, type ImageSize } from './image-size.js';
+import { applyBoxOps, type BoxOp, type Letterbox } from './augment.js';
+import { checkedImageSize } from './image-size.js';
+import { letterboxInto } from './letterbox-input.js';
 import type { BoxAnnotation, DetectionSample } from './types.js';
 
 export interface DetectionBatch {
@@ -49,64 +50,19 @@ export interface DetectionLoader {
   epoch(index: number): AsyncIterable<DetectionBatch>;
 }
 
-/** An image to predict on this many times the input's side is decoded at twice the input. */
-const PREDICT_DOWNSCALE_AT = 4;
-
-/**
- * How an image of unknown boxes is decoded: a large one is shrunk while decoding (libvips
- * shrinks JPEGs on load), to twice the input size on its longer side, so memory stays bounded by
- * the input size rather than the photo's; letterboxing then resamples as for any image.
- */
-export function predictHint(image: ImageSize, size: number): DecodeHint | undefined {
-  const longer = Math.max(image.width, image.height);
-  if (longer <= PREDICT_DOWNSCALE_AT * size) return undefined;
-  const shorter = Math.min(image.width, image.height);
-  const target = Math.max(1, Math.ceil((shorter * 2 * size) / longer));
-  return { mode: 'shorter', size: target, interpolation: 'bilinear', downscaleOnly: true };
-}
-
 /**
  * An image to predict on (no annotation): its size read from the header first, so one above the
- * pixel limit is refused before its pixels are allocated, then decoded (shrunk when far larger
- * than the input). `bytes`: the image itself (a server's request), else the file `id` is read.
+ * pixel limit is refused before its pixels are allocated, then decoded at full size (letterboxing
+ * resamples in TS, as the browser entry does). `bytes`: the image itself (a server's request),
+ * else the file `id` is read.
  */
 export async function decodeForPrediction(
   decoder: ImageDecoder,
   id: string,
-  size: number,
   bytes?: Uint8Array,
-): Promise<{ image: DecodedImage; original: ImageSize }> {
-  const original = await checkedImageSize(id, bytes);
-  const image = await decoder.decode(bytes ?? id, id, predictHint(original, size));
-  return { image, original };
-}
-
-/**
- * `input` letterboxed to size × size and normalized into `out` at `offset`, with its boxes on the
- * network input and the mapping back to the pixels of `original` (the image's true size: it may
- * have been decoded smaller).
- */
-export function letterboxInto(
-  input: { image: DecodedImage; boxes: BoxAnnotation[] },
-  original: ImageSize,
-  size: number,
-  lut: Float32Array,
-  out: Float32Array,
-  offset: number,
-): { boxes: BoxAnnotation[]; letterbox: Letterbox; size: ImageSize } {
-  const { image } = input;
-  const result = letterbox(input, size);
-  normalizeInto(result.image, lut, out, offset);
-  if (image.width === original.width && image.height === original.height)
-    return { boxes: result.boxes, letterbox: result.letterbox, size: original };
-  // Decoded smaller than it is: detections map back to the original's pixels.
-  const { scaleX, scaleY } = result.letterbox;
-  const back = {
-    ...result.letterbox,
-    scaleX: (scaleX * image.width) / original.width,
-    scaleY: (scaleY * image.height) / original.height,
-  };
-  return { boxes: result.boxes, letterbox: back, size: original };
+): Promise<DecodedImage> {
+  await checkedImageSize(id, bytes);
+  return decoder.decode(bytes ?? id, id);
 }
 
 export function createDetectionLoader(
@@ -125,10 +81,11 @@ export function createDetectionLoader(
   async function prepare(sample: DetectionSample, rng: Rng, out: Float32Array, offset: number) {
     // A size of 0 means unknown (images to predict on, not from an annotation file): the header
     // tells it, so an image above the pixel limit is refused before its pixels are allocated.
+    // Decoded at full size: letterboxing resamples in TS, as the browser entry does (web/).
     const known = sample.width > 0 && sample.height > 0;
-    const { image, original } = known
-      ? { image: await decoder.decode(sample.id, sample.id), original: undefined }
-      : await decodeForPrediction(decoder, sample.id, size);
+    const image = known
+      ? await decoder.decode(sample.id, sample.id)
+      : await decodeForPrediction(decoder, sample.id);
     if (known && (image.width !== sample.width || image.height !== sample.height)) {
       throw new VisiontuneError(
         'BAD_INPUT',
@@ -150,7 +107,7 @@ export function createDetectionLoader(
         size: size0,
       };
     }
-    return letterboxInto(input, original ?? size0, size, lut, out, offset);
+    return { ...letterboxInto(input, size, lut, out, offset), size: size0 };
   }
 
   async function build(order: number[], b: number, epoch: number): Promise<DetectionBatch | null> {

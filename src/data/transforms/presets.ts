@@ -1,5 +1,6 @@
 // The standard pipelines, built from a backbone's PretrainedConfig.
-// eval (timm): resize shorter side to floor(size / cropPct), center crop size.
+// eval (timm): resize shorter side to floor(size / cropPct), center crop size. No decode hint:
+// inference resamples here in TS, never in the decoder, so Node and the browser (web/) agree.
 // train (timm defaults): random resized crop, horizontal flip 0.5, color jitter 0.4.
 import type { PretrainedConfig } from '../../backbones/types.js';
 import { type ColorJitterOptions, colorJitter } from './color-jitter.js';
@@ -33,7 +34,6 @@ export function evalTransform(
     size,
     mean: config.mean,
     std: config.std,
-    decodeHint: { mode: 'shorter', size: resizeTo, interpolation },
   });
 }
 

@@ -13,10 +13,14 @@ import { uniqueNames } from '../../data/unique-names.js';
 import { recordSkip } from '../../data/validate.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { badInput, badUsage, VisiontuneError } from '../../errors.js';
-import '../../heads/segmentation/atrous-conv.js'; // registers DeepLab's layer for loading
 import { encodeColorPng, encodeIndexPng, overlayMask } from '../../report/mask-images.js';
 import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
-import { type InferenceMode, type SegmentedImage, segmentImage } from './segment-image.js';
+import {
+  classShares,
+  type InferenceMode,
+  type SegmentedImage,
+  segmentImage,
+} from './segment-image.js';
 import { enlargeMask, workingHint } from './working-size.js';
 
 export interface SegmenterBundle {
@@ -143,17 +147,10 @@ export async function segmentDecoded(
   image: DecodedImage,
   size: ImageSize,
   settings: ReturnType<typeof inferenceSettings>,
-): Promise<{ segmented: SegmentedImage; mask: LabelMap; classShares: Record<string, number> }> {
+): Promise<{ segmented: SegmentedImage; mask: LabelMap; shares: Record<string, number> }> {
   const segmented = await segmentImage(d.model, image, settings);
   const mask = await enlargeMask(segmented.mask, size);
-  const counts = new Map<number, number>();
-  for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const classShares = Object.fromEntries(
-    [...counts]
-      .sort((a, b) => a[0] - b[0])
-      .map(([c, n]) => [d.classes[c] ?? String(c), n / mask.data.length]),
-  );
-  return { segmented, mask, classShares };
+  return { segmented, mask, shares: classShares(mask, d.classes) };
 }
 
 /** Segments each file, writing out/masks/<name>.png, out/color/<name>.png, out/overlay/<name>.jpg. */
@@ -179,7 +176,7 @@ export async function predictMasks(
       recordSkip(skipped, err.message);
       continue;
     }
-    const { segmented, mask, classShares } = await segmentDecoded(d, image, size, settings);
+    const { segmented, mask, shares } = await segmentDecoded(d, image, size, settings);
     const { mode, windows } = segmented;
     const written: Pick<PredictedMask, 'mask' | 'color' | 'overlay'> = {
       mask: path.join(options.out, dirs.masks, `${names[i]}.png`),
@@ -203,7 +200,7 @@ export async function predictMasks(
       windows,
       ...(scaled ? { segmentedAt: { width: image.width, height: image.height } } : {}),
       ...written,
-      classShares,
+      classShares: shares,
     });
   }
   return { predictions, skipped };

@@ -5,9 +5,10 @@
 //   softmax probabilities summed where windows overlap, then arg-maxed (for images much larger
 //   than the training size: details stay at the scale the model was trained on).
 // 'auto' slides when the image's longer side is more than twice the input size.
+// Platform-free: Node's segment predict/eval and the browser entry (web/) run images through here.
 
 import * as tf from '@tensorflow/tfjs';
-import { type BatchModel, predictBatch } from '../../bundle/batch-model.js';
+import { type BatchModel, predictBatch } from '../../bundle/predict-batch.js';
 import { PAD_FILL } from '../../data/detection/augment.js';
 import type { LabelMap } from '../../data/segmentation/types.js';
 import {
@@ -166,4 +167,15 @@ export async function segmentImage(
     return { mask: await segmentResized(model, image, lut, options.size), mode, windows: 1 };
   const slid = await segmentSliding(model, image, lut, options.size, overlap, options.batch ?? 8);
   return { ...slid, mode };
+}
+
+/** Share of the mask's pixels per class name, classes present only, in class order. */
+export function classShares(mask: LabelMap, classes: readonly string[]): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return Object.fromEntries(
+    [...counts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => [classes[c] ?? String(c), n / mask.data.length]),
+  );
 }

@@ -1,8 +1,9 @@
-// Classification served: the bundle's eval transform per image (bundle/predict.ts), one forward
+// Classification served: the bundle's eval transform per image (bundle/preprocess.ts), one forward
 // pass per batch, softmax top-k per image (classifyBatch, as `visiontune predict`).
 import * as tf from '@tensorflow/tfjs';
 import type { RunnableBundle } from '../../bundle/batch-model.js';
-import { bundleEvalTransform, classifyBatch } from '../../bundle/predict.js';
+import { classifyBatch } from '../../bundle/predict.js';
+import { bundleTransform } from '../../bundle/preprocess.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { Rng } from '../../util/rng.js';
 import { stack, type TaskRunner } from './types.js';
@@ -16,7 +17,7 @@ interface Item {
 const NO_RANDOMNESS = new Rng(0);
 
 export function classifier(bundle: RunnableBundle): TaskRunner<Item> {
-  const transform = bundleEvalTransform(bundle.meta.preprocessing);
+  const transform = bundleTransform(bundle.meta.preprocessing);
   const { size } = transform;
   return {
     bundle,

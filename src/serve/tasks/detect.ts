@@ -1,15 +1,16 @@
 // Detection served: each image letterboxed as `detect predict` does (decodeForPrediction,
 // letterboxInto), one forward pass per batch, boxes decoded with NMS and mapped back to the
-// image's pixels (boxesInImage): COCO-style [x, y, width, height].
+// image's pixels (found-boxes.ts, shared with the browser): COCO-style [x, y, width, height].
 import * as tf from '@tensorflow/tfjs';
 import { predictBatch, type RunnableBundle } from '../../bundle/batch-model.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import type { Letterbox } from '../../data/detection/augment.js';
 import type { ImageSize } from '../../data/detection/image-size.js';
-import { decodeForPrediction, letterboxInto } from '../../data/detection/loader.js';
+import { letterboxInto } from '../../data/detection/letterbox-input.js';
+import { decodeForPrediction } from '../../data/detection/loader.js';
 import { normalizeTable } from '../../data/transforms/normalize.js';
 import { detectorOf } from '../../methods/detection/bundle-detector.js';
-import { boxesInImage, checkDetectorOutput } from '../../methods/detection/detect-samples.js';
+import { boxesInImage, outputsPerImage } from '../../methods/detection/found-boxes.js';
 import { stack, type TaskRunner } from './types.js';
 
 interface Item {
@@ -29,24 +30,17 @@ export function detector(bundle: RunnableBundle): TaskRunner<Item> {
       ...d.decode,
     }),
     async prepare(bytes, id) {
-      const { image, original } = await decodeForPrediction(sharpDecoder(), id, size, bytes);
+      const image = await decodeForPrediction(sharpDecoder(), id, bytes);
       const input = new Float32Array(size * size * 3);
-      const { letterbox, size: imageSize } = letterboxInto(
-        { image, boxes: [] },
-        original,
-        size,
-        lut,
-        input,
-        0,
-      );
-      return { input, letterbox, size: imageSize };
+      const { letterbox } = letterboxInto({ image, boxes: [] }, size, lut, input, 0);
+      return { input, letterbox, size: { width: image.width, height: image.height } };
     },
     async run(items) {
       const x = tf.tensor4d(stack(items.map((i) => i.input)), [items.length, size, size, 3]);
       const output = await predictBatch(d.model, x).finally(() => x.dispose());
       const data = (await output.data()) as Float32Array;
       output.dispose();
-      const stride = checkDetectorOutput(data.length, items.length, d.layout);
+      const stride = outputsPerImage(d.layout, data.length, items.length);
       return items.map((item, k) => {
         const found = boxesInImage(
           data.subarray(k * stride, (k + 1) * stride),

@@ -34,12 +34,12 @@ export function segmenter(bundle: RunnableBundle): TaskRunner<Item> {
       const results: (Record<string, unknown> | Error)[] = [];
       for (const { image, size } of items) {
         try {
-          const { segmented, mask, classShares } = await segmentDecoded(d, image, size, settings);
+          const { segmented, mask, shares } = await segmentDecoded(d, image, size, settings);
           results.push({
             width: mask.width,
             height: mask.height,
             mode: segmented.mode,
-            classShares,
+            classShares: shares,
             mask: {
               format: 'png',
               encoding: 'base64',

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../../backbones/index.js';
 import { loadBundle } from '../../../bundle/bundle.js';
 import { META_FILE, type Preprocessing } from '../../../bundle/meta.js';
-import { createLoader, evalTransform } from '../../../data/index.js';
+import { bundleTransform } from '../../../bundle/preprocess.js';
+import { createLoader } from '../../../data/index.js';
 import type { DataSource, Sample, SkipReport } from '../../../data/types.js';
 import { badInput, badUsage } from '../../../errors.js';
 import { readableDir } from '../../../guard/replace-dir.js';
@@ -116,7 +117,7 @@ export async function embedSamples(
   const p = preprocessing;
   const loader = createLoader(source, samples, {
     batchSize: options.batchSize ?? 32,
-    transform: evalTransform(p, { size: p.inputSize, cropPct: p.cropPct }),
+    transform: bundleTransform(p),
   });
   const set = await collectEmbeddings(embedBatches(model, loader), options.onBatch);
   return { ...set, skipped: loader.skipped };
