@@ -29,7 +29,11 @@ export interface BackendAvailability {
  */
 export const AUTO_ORDER: readonly BackendName[] = ['torch', 'tensorflow', 'wasm', 'cpu'];
 
-const TORCH_ENABLE = 'apt-get install -y libtorch-dev && npm run build:native';
+// Installed as a dependency, the package's own scripts are not the user's: npm rebuilds it.
+const INSTALLED_AS_DEPENDENCY = import.meta.url.includes('/node_modules/visiontune/');
+const TORCH_ENABLE = `apt-get install -y libtorch-dev && ${
+  INSTALLED_AS_DEPENDENCY ? 'npm rebuild visiontune' : 'npm run build:native'
+}`;
 
 const require = createRequire(import.meta.url);
 

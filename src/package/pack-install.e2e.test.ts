@@ -3,13 +3,15 @@
 // plain Node ESM script imports it and classifies a JPEG, (b) a strict TypeScript consumer and
 // the README's library examples type-check against the shipped declarations, (c) `npx visiontune`
 // runs `--help` and `predict`, (d) the optional peers (demo datasets, ONNX Runtime) and dev tools
-// are not installed. Predictions are compared with this checkout's own library on the same files.
+// are not installed, (e) `visiontune/web` resolves through the exports map and bundles for a
+// browser with nothing Node-only. Predictions are compared with this checkout's own library.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import sharp from 'sharp';
 import { loadBundle } from '../bundle/bundle.js';
 import { type Prediction, predictSamples } from '../bundle/predict.js';
@@ -174,4 +176,26 @@ test('(d) the consumer has no optional peers, demo data or dev tools installed',
     assert.ok(!installed.includes(name), `${name} was installed`);
   }
   assert.ok(installed.includes('visiontune'));
+});
+
+test('(e) visiontune/web resolves through the exports map and bundles for a browser', {
+  skip,
+}, async () => {
+  const entry = path.join(consumer, 'page.js');
+  await fs.writeFile(entry, "export { loadBundle, classify } from 'visiontune/web';\n");
+  const result = await build({
+    entryPoints: [entry],
+    absWorkingDir: consumer,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  assert.deepEqual(result.errors, []);
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.some((f) => f.startsWith('node_modules/visiontune/dist/web/')));
+  const nodeOnly = inputs.filter((f) => /^node:|\/(sharp|onnxruntime-node|fastify)\//.test(f));
+  assert.deepEqual(nodeOnly, []);
 });

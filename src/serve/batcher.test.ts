@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createBatcher, QueueFullError } from './batcher.js';
+import { BatcherClosedError, createBatcher, QueueFullError } from './batcher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,4 +101,22 @@ test('an aborted item leaves the queue and is never run', async () => {
   await assert.rejects(gone, /timed out/);
   assert.equal(await kept, 12);
   assert.deepEqual(batches, [[6]]);
+});
+
+test('close() refuses new items and resolves only after every submitted item is answered', async () => {
+  const { batcher, batches } = doubler({ maxBatch: 2, maxWaitMs: 1, workMs: 20 });
+  const answered: number[] = [];
+  const submitted = [1, 2, 3, 4, 5].map((x) =>
+    batcher.submit(x).then((y) => {
+      answered.push(y);
+      return y;
+    }),
+  );
+  await sleep(5); // the first batch is running, the rest wait
+  const closing = batcher.close().then(() => [...answered]);
+  await assert.rejects(batcher.submit(6), BatcherClosedError);
+  assert.deepEqual(await closing, [2, 4, 6, 8, 10], 'closed only after all five were answered');
+  assert.deepEqual(await Promise.all(submitted), [2, 4, 6, 8, 10]);
+  assert.deepEqual(batches.flat(), [1, 2, 3, 4, 5], 'the refused item never ran');
+  await batcher.close(); // closing an idle, closed batcher resolves at once
 });

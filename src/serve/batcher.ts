@@ -15,6 +15,13 @@ export interface BatcherOptions<I, O> {
   onBatch?(size: number): void;
 }
 
+/** The model is shutting down: it takes no new items. */
+export class BatcherClosedError extends Error {
+  constructor() {
+    super('the server is shutting down; retry on another instance or later');
+  }
+}
+
 /** The queue is full: the caller should retry later. */
 export class QueueFullError extends Error {
   constructor(readonly limit: number) {
@@ -36,6 +43,11 @@ export interface Batcher<I, O> {
   depth(): number;
   /** Items submitted and not yet answered (waiting or running). */
   pending(): number;
+  /**
+   * Takes no new items (they reject with BatcherClosedError) and resolves once every item
+   * already submitted is answered: the model can then be released under no running batch.
+   */
+  close(): Promise<void>;
 }
 
 export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O> {
@@ -45,6 +57,13 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
   const queue: Waiting<I, O>[] = [];
   let running = 0;
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let drained: (() => void) | undefined;
+
+  /** Tells a closing batcher's waiter when nothing is left. */
+  function settle(): void {
+    if (queue.length + running === 0) drained?.();
+  }
 
   function schedule(): void {
     if (running > 0 || queue.length === 0) return;
@@ -77,11 +96,13 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     } finally {
       running = 0;
       schedule();
+      settle();
     }
   }
 
   return {
     submit(item, signal) {
+      if (closed) return Promise.reject(new BatcherClosedError());
       if (queue.length >= queueLimit) return Promise.reject(new QueueFullError(queueLimit));
       if (signal?.aborted) return Promise.reject(signal.reason);
       return new Promise<O>((resolve, reject) => {
@@ -91,6 +112,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
           const at = queue.indexOf(waiting);
           if (at >= 0) queue.splice(at, 1);
           reject(signal?.reason);
+          settle();
         };
         signal?.addEventListener('abort', abort, { once: true });
         const done = () => signal?.removeEventListener('abort', abort);
@@ -108,5 +130,12 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     },
     depth: () => queue.length,
     pending: () => queue.length + running,
+    close() {
+      closed = true;
+      if (queue.length + running === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        drained = resolve;
+      });
+    },
   };
 }

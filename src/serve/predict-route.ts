@@ -4,7 +4,7 @@
 // still wait leave the queue; a full queue answers 429 with a Retry-After estimate.
 import type { FastifyInstance } from 'fastify';
 import { VisiontuneError } from '../errors.js';
-import { QueueFullError } from './batcher.js';
+import { BatcherClosedError, QueueFullError } from './batcher.js';
 import { HttpError } from './http-error.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
@@ -42,6 +42,8 @@ async function predictOne(
     // Another request took the last places between the check and this image.
     if (err instanceof QueueFullError)
       throw new HttpError(429, 'QUEUE_FULL', err.message, { 'retry-after': '1' });
+    if (err instanceof BatcherClosedError)
+      throw new HttpError(503, 'SHUTTING_DOWN', err.message, { 'retry-after': '1' });
     throw err;
   }
 }

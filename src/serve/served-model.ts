@@ -90,7 +90,12 @@ export async function loadServedModel(
       metrics: meta.metrics,
       ...runner.describe(),
     }),
-    close: () => closeBundle(opened.bundle),
+    async close() {
+      // Batches already submitted finish first (a client that went away leaves its images in a
+      // batch); releasing the session under them would fail them as internal errors.
+      await batcher.close();
+      await closeBundle(opened.bundle);
+    },
   };
 }
 
