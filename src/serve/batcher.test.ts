@@ -50,8 +50,7 @@ test('a lone request waits at most about maxWaitMs', async () => {
 
 test('items that arrive while a batch runs form the next batch', async () => {
   const { batcher, batches } = doubler({ maxBatch: 8, maxWaitMs: 0, workMs: 30 });
-  const first = batcher.submit(1);
-  await sleep(5);
+  const first = batcher.submit(1); // with no wait, its batch starts at once (synchronously)
   const rest = [2, 3, 4].map((x) => batcher.submit(x));
   assert.equal(batcher.depth(), 3);
   assert.deepEqual(await Promise.all([first, ...rest]), [2, 4, 6, 8]);
@@ -112,7 +111,8 @@ test('close() refuses new items and resolves only after every submitted item is 
       return y;
     }),
   );
-  await sleep(5); // the first batch is running, the rest wait
+  // [1, 2] started at once (a full batch); 3, 4 and 5 wait.
+  assert.equal(batcher.depth(), 3);
   const closing = batcher.close().then(() => [...answered]);
   await assert.rejects(batcher.submit(6), BatcherClosedError);
   assert.deepEqual(await closing, [2, 4, 6, 8, 10], 'closed only after all five were answered');
