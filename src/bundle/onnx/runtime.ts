@@ -32,7 +32,7 @@ export interface OnnxRunner {
 const NO_SPINNING = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
 
 /** ONNX Runtime's session options for ours (plain data: a worker thread gets them too). */
-export function sessionOptionsOf(options: OnnxSessionOptions): InferenceSession.SessionOptions {
+function sessionOptionsOf(options: OnnxSessionOptions): InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',

@@ -18,7 +18,11 @@ import {
   train,
   VisiontuneError,
 } from 'visiontune';
-import { VERSION } from 'visiontune/web';
+import {
+  type Classification,
+  classify as classifyWeb,
+  loadBundle as loadWebBundle,
+} from 'visiontune/web';
 
 export async function classify(dir: string, images: string): Promise<Map<string, string>> {
   const bundle: LoadedBundle = await loadBundle(dir);
@@ -65,9 +69,17 @@ export async function inputSizeOf(backbone: string): Promise<number> {
 export async function describeError(spec: string): Promise<string> {
   try {
     const source = await openSource(spec);
-    return `${source.name} (${VERSION}): ${source.classes.length} classes`;
+    return `${source.name}: ${source.classes.length} classes`;
   } catch (err) {
     if (err instanceof VisiontuneError) return `${err.code}: ${err.message}`;
     throw err;
   }
+}
+
+/** The browser entry's API, as a page would call it (type-checked here, run in Chromium elsewhere). */
+export async function classifyInPage(url: string, image: ImageBitmap): Promise<string> {
+  const bundle = await loadWebBundle(url);
+  const result: Classification = await classifyWeb(bundle, image, { topK: 1 });
+  const best = result.top[0];
+  return best ? `${best.label} ${best.probability.toFixed(3)}` : 'no classes';
 }
