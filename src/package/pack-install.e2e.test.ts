@@ -11,7 +11,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import sharp from 'sharp';
 import { loadBundle } from '../bundle/bundle.js';
 import { type Prediction, predictSamples } from '../bundle/predict.js';
@@ -20,6 +19,7 @@ import { saveTinyBundle } from '../methods/compress/quantize/test-bundle.js';
 import { makeTempDir } from '../methods/fewshot/classifier/test-folders.js';
 import { quickStartBlocks } from '../readme-quickstart-testing.js';
 import { OPTIONAL_PACKAGES } from '../util/optional-module.js';
+import { bundleForBrowser } from '../web/test-esbuild.js';
 import {
   distIsFresh,
   installInFreshProject,
@@ -183,18 +183,8 @@ test('(e) visiontune/web resolves through the exports map and bundles for a brow
 }, async () => {
   const entry = path.join(consumer, 'page.js');
   await fs.writeFile(entry, "export { loadBundle, classify } from 'visiontune/web';\n");
-  const result = await build({
-    entryPoints: [entry],
-    absWorkingDir: consumer,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  assert.deepEqual(result.errors, []);
-  const inputs = Object.keys(result.metafile.inputs);
+  const { errors, inputs } = await bundleForBrowser(entry, consumer);
+  assert.deepEqual(errors, []);
   assert.ok(inputs.some((f) => f.startsWith('node_modules/visiontune/dist/web/')));
   const nodeOnly = inputs.filter((f) => /^node:|\/(sharp|onnxruntime-node|fastify)\//.test(f));
   assert.deepEqual(nodeOnly, []);

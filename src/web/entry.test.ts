@@ -5,22 +5,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForBrowser } from './test-esbuild.js';
 
 const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 test('esbuild --bundle --platform=browser src/web/index.ts: no errors, no Node-only module', async () => {
-  const result = await build({
-    entryPoints: [path.join(src, 'web/index.ts')],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  assert.deepEqual(result.errors, []);
-  const inputs = Object.keys(result.metafile.inputs);
+  const { errors, inputs } = await bundleForBrowser(path.join(src, 'web/index.ts'));
+  assert.deepEqual(errors, []);
   const nodeOnly = inputs.filter((f) =>
     /^node:|(^|\/)(sharp|onnxruntime-node|tsx)\/|src\/(guard|cli|engine\/native|serve)\/|decode-sharp/.test(
       f,
