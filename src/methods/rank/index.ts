@@ -2,5 +2,7 @@
 // transfer to a labelled task without training on it, computed on the training split's features.
 export type { LabelledFeatures } from './features.js';
 export { hScore } from './hscore.js';
+export { kendallTau } from './kendall.js';
 export { leep, nce, type SourcePredictions } from './leep.js';
 export { logme } from './logme.js';
+export { crossValidatedProbe, type ProbeOptions } from './probe.js';

@@ -91,11 +91,7 @@ test('LogME equals the explicit-matrix algorithm on random data (n > d and n < d
 test('features that separate the classes score above the same features with shuffled labels', () => {
   const { input } = randomProblem(4, 60, 8, 3);
   const rng = new Rng(5);
-  const shuffled = [...input.labels];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
+  const shuffled = rng.shuffle([...input.labels]);
   const real = logme(input);
   const chance = logme({ ...input, labels: shuffled });
   assert.ok(real > chance + 0.05, `separable ${real} vs shuffled ${chance}`);
