@@ -41,5 +41,6 @@ test('L-BFGS solves a random positive definite quadratic: the minimizer is Aâ»Â
     { gradientTolerance: 1e-10, maxIterations: 500 },
   );
   const want = solve(cholesky(a), b);
-  want.forEach((v, i) => assert.ok(Math.abs(w[i]! - v) < 1e-6, `x[${i}] ${w[i]} vs ${v}`));
+  for (const [i, v] of want.entries())
+    assert.ok(Math.abs(w[i]! - v) < 1e-6, `x[${i}] ${w[i]} vs ${v}`);
 });

@@ -2,10 +2,8 @@
 // backtracking Armijo line search, in float64: minimizes the smooth convex losses of the
 // cross-validated probe without a learning rate to tune.
 
-export interface Objective {
-  /** Loss at `w`; writes its gradient into `grad`. */
-  (w: Float64Array, grad: Float64Array): number;
-}
+/** Loss at `w`; writes its gradient into `grad`. */
+export type Objective = (w: Float64Array, grad: Float64Array) => number;
 
 export interface LbfgsOptions {
   maxIterations?: number;
