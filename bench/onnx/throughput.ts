@@ -16,14 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '../../src/backbones/index.js';
-import { loadBundle, saveBundle } from '../../src/bundle/bundle.js';
+import { loadBundle } from '../../src/bundle/bundle.js';
 import { checkOnnxExport } from '../../src/bundle/onnx/check.js';
 import { bundleToOnnx } from '../../src/bundle/onnx/export-bundle.js';
 import { createOnnxRunner } from '../../src/bundle/onnx/runtime.js';
 import { initEngine, probeBackends } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { machineInfo } from '../machine.js';
+import { savePretrainedClassifier } from '../pretrained-classifier.js';
 import { runAsScript } from '../run-as-script.js';
 
 const BACKBONE = 'mobilenet_v2';
@@ -235,26 +235,7 @@ async function main(): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-onnx-throughput-'));
   try {
     const bundleDir = path.join(work, 'bundle');
-    const { model } = await createModel(BACKBONE, {
-      numClasses: CLASSES,
-      inputSize: INPUT_SIZE,
-      seed: 1,
-    });
-    await saveBundle(bundleDir, model, {
-      task: 'classification',
-      labels: Array.from({ length: CLASSES }, (_, i) => `class${i}`),
-      preprocessing: {
-        inputSize: INPUT_SIZE,
-        mean: [0.485, 0.456, 0.406],
-        std: [0.229, 0.224, 0.225],
-        interpolation: 'bilinear',
-        cropPct: 0.875,
-      },
-      backbone: { name: BACKBONE },
-      training: {},
-      metrics: {},
-    });
-    model.dispose();
+    await savePretrainedClassifier(bundleDir, BACKBONE, INPUT_SIZE, CLASSES);
     const bundle = await loadBundle(bundleDir);
     const exportStart = performance.now();
     const onnxBytes = bundleToOnnx(bundle);

@@ -21,15 +21,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
-import { createModel } from '../../src/backbones/index.js';
 import { closeBundle, openBundle, predictBatch } from '../../src/bundle/batch-model.js';
-import { saveBundle } from '../../src/bundle/bundle.js';
 import { CLI_ARGV } from '../../src/cli/run-cli.js';
 import { initEngine } from '../../src/engine/index.js';
 import { tuneProcessForServing } from '../../src/serve/process-tuning.js';
 import { classifier } from '../../src/serve/tasks/classify.js';
 import { Rng } from '../../src/util/rng.js';
 import { machineInfo } from '../machine.js';
+import { savePretrainedClassifier } from '../pretrained-classifier.js';
 import { runAsScript } from '../run-as-script.js';
 
 const BACKBONE = 'mobilenet_v2';
@@ -58,29 +57,6 @@ async function photo(seed: number): Promise<Buffer> {
   return sharp(data, { raw: { width: w, height: h, channels: 3 } })
     .jpeg({ quality: 90 })
     .toBuffer();
-}
-
-async function makeBundle(dir: string): Promise<void> {
-  const { model } = await createModel(BACKBONE, {
-    numClasses: CLASSES,
-    inputSize: INPUT_SIZE,
-    seed: 1,
-  });
-  await saveBundle(dir, model, {
-    task: 'classification',
-    labels: Array.from({ length: CLASSES }, (_, i) => `class${i}`),
-    preprocessing: {
-      inputSize: INPUT_SIZE,
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-      interpolation: 'bilinear',
-      cropPct: 0.875,
-    },
-    backbone: { name: BACKBONE },
-    training: {},
-    metrics: {},
-  });
-  model.dispose();
 }
 
 /** Images/s of `work` (one batch of `batch` images per call) over `seconds`, after a warm-up. */
@@ -211,7 +187,7 @@ async function main(): Promise<void> {
   tuneProcessForServing();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-bench-serve-'));
   const dir = path.join(work, 'bundle');
-  await makeBundle(dir);
+  await savePretrainedClassifier(dir, BACKBONE, INPUT_SIZE, CLASSES);
   const image = await photo(1);
 
   // Rounds of (in process, then served at each concurrency): a neighbour's burst on this shared
