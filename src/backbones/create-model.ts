@@ -10,6 +10,7 @@ import {
   type TapStride,
   tapForLayer,
 } from './graph.js';
+import { layersOfSpec } from './layer-spec.js';
 import {
   isModelLocation,
   type LayersBackboneOptions,
@@ -31,7 +32,10 @@ export interface CreateModelOptions extends Omit<LayersBackboneOptions, 'inputSi
   inputSize?: number;
   /** Taps for featuresOnly: strides from the config and/or layer names. Default: all config taps. */
   taps?: (TapStride | string)[];
-  /** Layer to pool for the embedding / classifier. Default: config.embeddingLayer. */
+  /**
+   * Layer to pool for the embedding / classifier, or several joined by '+' (each pooled, then
+   * concatenated). Default: config.embeddingLayer.
+   */
   embeddingLayer?: string;
   /** Seed for random initialization of the body (when not pretrained) and of the head. */
   seed?: number;
@@ -92,6 +96,21 @@ async function fromLocation(
   }
 }
 
+/**
+ * Global average pooling of each feature map; several are concatenated. The layer the head reads
+ * is always named `pool` (freeze/blocks.ts and the bundles find the head by it).
+ */
+export function poolLayers(features: tf.SymbolicTensor[]): tf.SymbolicTensor {
+  if (features.length === 1)
+    return tf.layers
+      .globalAveragePooling2d({ name: 'pool' })
+      .apply(features[0]!) as tf.SymbolicTensor;
+  const each = features.map(
+    (f, i) => tf.layers.globalAveragePooling2d({ name: `pool_${i}` }).apply(f) as tf.SymbolicTensor,
+  );
+  return tf.layers.concatenate({ name: 'pool' }).apply(each) as tf.SymbolicTensor;
+}
+
 export async function createModel(
   name: string,
   options: CreateModelOptions = {},
@@ -132,15 +151,18 @@ export async function createModel(
   const inputSize = body.inputs[0].shape[1] as number;
   const taps = chooseTaps(body, entry.config, inputSize, options.taps);
   const embeddingLayer = options.embeddingLayer ?? entry.config.embeddingLayer;
-  const embedShape = featureShape(getLayerOrThrow(body, embeddingLayer));
-  if (!embedShape)
-    throw badUsage(`embeddingLayer: '${embeddingLayer}' does not output a feature map`);
+  const pooled = layersOfSpec(embeddingLayer).map((name) => {
+    const layer = getLayerOrThrow(body, name);
+    const shape = featureShape(layer);
+    if (!shape) throw badUsage(`embeddingLayer: '${name}' does not output a feature map`);
+    return { layer, channels: shape[2] };
+  });
   const config: PretrainedConfig = {
     ...entry.config,
     inputSize,
     taps,
     embeddingLayer,
-    embeddingDim: embedShape[2],
+    embeddingDim: pooled.reduce((sum, p) => sum + p.channels, 0),
   };
 
   const input = body.inputs[0];
@@ -149,8 +171,7 @@ export async function createModel(
     const outputs = taps.map((t) => getLayerOrThrow(body, t.layer).output as tf.SymbolicTensor);
     model = tf.model({ inputs: input, outputs, name: `${entry.name}_features` });
   } else {
-    const feature = getLayerOrThrow(body, embeddingLayer).output as tf.SymbolicTensor;
-    let x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(feature) as tf.SymbolicTensor;
+    let x = poolLayers(pooled.map((p) => p.layer.output as tf.SymbolicTensor));
     if (options.numClasses === undefined) {
       model = tf.model({ inputs: input, outputs: x, name: `${entry.name}_embed` });
     } else {

@@ -36,6 +36,25 @@ export const bundleMetaSchema = z.object({
       .positive()
       .max(1 << 20)
       .optional(),
+    /** The pooled layer(s) the embedding reads ('a+b': concatenated). */
+    layer: z.string().max(10_000).optional(),
+    /** How `--layer auto` chose it: every candidate's LogME on the training images, best first. */
+    layerChoice: z
+      .object({
+        score: z.literal('logme'),
+        images: z.number().int().nonnegative(),
+        seconds: z.number().nonnegative(),
+        scores: z
+          .array(
+            z.object({
+              layer: z.string().max(10_000),
+              dim: z.number().int().positive(),
+              score: z.number(),
+            }),
+          )
+          .max(10_000),
+      })
+      .optional(),
   }),
   /** The merged run configuration that produced the bundle. */
   training: z.record(z.string(), z.unknown()).default({}),

@@ -52,6 +52,17 @@ export const pretrainedField = opt(
  */
 export const MAX_IMAGE_SIZE = 2048;
 
+/**
+ * The backbone layer whose pooled output is the frozen embedding: a name, several joined by '+'
+ * (each pooled, concatenated), or 'auto' (default): the candidate LogME scores best on the
+ * training images (methods/rank/choose-layer.ts).
+ */
+export const layerField = opt(
+  z.string().min(1).default('auto'),
+  'backbone layer to pool: a name, a+b (concatenated), or auto (chosen by LogME on the training images)',
+  { arg: 'name|a+b|auto' },
+);
+
 export const imageSizeField = opt(
   z
     .number()

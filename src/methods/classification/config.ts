@@ -9,6 +9,7 @@ import {
   freezeBnField,
   imageSizeField,
   labelsPerClassField,
+  layerField,
   outFields,
   resumeField,
   seedField,
@@ -60,8 +61,11 @@ export const trainConfigSchema = z.object({
   labelsPerClass: labelsPerClassField,
   /** Evaluate on at most N test images per class (seeded); default all. */
   testPerClass: testPerClassField,
-  /** Layer whose pooled output feeds the head (default: the backbone's embedding layer). */
-  layer: opt(z.string().optional(), 'backbone layer to pool for the head', { arg: 'name' }),
+  /**
+   * Layer whose pooled output feeds the head. 'auto' is chosen by LogME for the linear probe;
+   * finetune and scratch keep the backbone's embedding layer unless one is named.
+   */
+  layer: layerField,
   hidden: opt(
     z.number().int().nonnegative().default(0),
     'linear: hidden units of an MLP head (0: linear)',

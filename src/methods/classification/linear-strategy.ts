@@ -5,6 +5,7 @@ import { createModel } from '../../backbones/index.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { backboneIdentity } from '../content-hash.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
+import { AUTO_LAYER, chooseLayer, describeChoice } from '../rank/choose-layer.js';
 import { DEFAULT_LR, type TrainConfig } from './config.js';
 import { linearHead } from './linear-head.js';
 import type { RunSplits } from './splits.js';
@@ -16,13 +17,27 @@ export async function prepareLinear(
   splits: RunSplits,
   log: (line: string) => void,
 ): Promise<Prepared> {
+  const layerChoice =
+    config.layer === AUTO_LAYER
+      ? await chooseLayer({
+          backbone: config.backbone,
+          inputSize: config.imageSize,
+          source,
+          samples: splits.train,
+          numClasses: source.classes.length,
+          seed: config.seed,
+          cacheDir: config.cacheDir,
+          batchSize: config.batch,
+        })
+      : undefined;
+  if (layerChoice) log(describeChoice(layerChoice));
   const {
     model: embed,
     config: backboneConfig,
     entry,
   } = await createModel(config.backbone, {
     inputSize: config.imageSize,
-    embeddingLayer: config.layer,
+    embeddingLayer: layerChoice?.layer ?? config.layer,
     seed: config.seed,
   });
   // A random-init backbone (no pretrained weights) is keyed by its seed.
@@ -66,6 +81,7 @@ export async function prepareLinear(
   return {
     classifier,
     backboneConfig,
+    layerChoice,
     plan: head.plan,
     lrPerStep: false,
     // The head on cached embeddings computes what the composed classifier computes, without

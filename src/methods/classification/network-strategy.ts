@@ -20,6 +20,7 @@ import {
   splitBlocks,
   unfreezeLast,
 } from '../freeze/index.js';
+import { AUTO_LAYER } from '../rank/choose-layer.js';
 import {
   createL2SP,
   mixBatch,
@@ -123,7 +124,7 @@ export async function prepareNetwork(
     inputSize: config.imageSize,
     pretrained,
     dropRate: config.dropRate,
-    embeddingLayer: config.layer,
+    embeddingLayer: config.layer === AUTO_LAYER ? undefined : config.layer,
     seed: config.seed,
   });
   setBatchNormMomentum(batchNormLayers(model), config.bnMomentum);

@@ -14,6 +14,7 @@ import type {
   RunReport,
 } from '../../report/types.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
+import type { LayerChoice } from '../rank/choose-layer.js';
 import { worstExamples } from './worst.js';
 
 export const headline = (m: ClassificationMetrics) => ({
@@ -29,6 +30,7 @@ export function classifierBundleMeta(
   labels: string[],
   training: Record<string, unknown>,
   metrics?: ClassificationMetrics,
+  layerChoice?: LayerChoice,
 ): NewBundleMeta {
   return {
     task: 'classification',
@@ -40,7 +42,17 @@ export function classifierBundleMeta(
       interpolation: bc.interpolation,
       cropPct: 0.875,
     },
-    backbone: { name: backbone, embeddingDim: bc.embeddingDim },
+    backbone: {
+      name: backbone,
+      embeddingDim: bc.embeddingDim,
+      layer: bc.embeddingLayer,
+      layerChoice: layerChoice && {
+        score: layerChoice.score,
+        images: layerChoice.images,
+        seconds: layerChoice.seconds,
+        scores: layerChoice.scores,
+      },
+    },
     training,
     metrics: metrics ? headline(metrics) : {},
   };

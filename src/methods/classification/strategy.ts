@@ -6,6 +6,7 @@ import type { PretrainedConfig } from '../../backbones/index.js';
 import type { Sample } from '../../data/types.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
+import type { LayerChoice } from '../rank/choose-layer.js';
 import type { FitPlan, RunHooks } from '../run-template.js';
 
 export type TrainHooks = RunHooks;
@@ -14,6 +15,8 @@ export type TrainHooks = RunHooks;
 export interface Prepared {
   classifier: tf.LayersModel;
   backboneConfig: PretrainedConfig;
+  /** How `--layer auto` chose the embedding layer (absent when a layer was named). */
+  layerChoice?: LayerChoice;
   plan: FitPlan<TrainBatch>;
   /** Whether the report draws the lr of every step (else per epoch). */
   lrPerStep: boolean;

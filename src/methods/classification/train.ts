@@ -5,6 +5,7 @@
 import { openSource } from '../../data/sources/open.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
+import { describeChoice } from '../rank/choose-layer.js';
 import { type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { prepareLinear } from './linear-strategy.js';
@@ -71,8 +72,9 @@ const classificationTask: RunTask<
       model.backboneConfig,
       config.backbone,
       data.source.classes,
-      { ...config },
+      { ...config, layer: model.backboneConfig.embeddingLayer },
       evaluation.metrics,
+      model.layerChoice,
     ),
   }),
   report: async ({ config, data, model, fitted, evaluation }) => ({
@@ -82,6 +84,7 @@ const classificationTask: RunTask<
       data: { name: data.source.name, classes: data.source.classes, ...data.splits },
       backbone: backboneSummary(config.backbone, model.backboneConfig),
       method: { name: config.strategy },
+      notes: model.layerChoice ? [describeChoice(model.layerChoice)] : undefined,
       history: fitted.result.history,
       lrSteps: model.lrPerStep ? fitted.lrSteps : undefined,
       evaluation,

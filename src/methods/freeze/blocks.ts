@@ -25,7 +25,7 @@ export interface BlockOptions {
 /** Head layers as createModel names them (and as buildParamGroups finds the head by default). */
 export function isHeadLayer(name: string, headLayers?: string[]): boolean {
   if (headLayers) return headLayers.includes(name);
-  return name === 'pool' || name.startsWith('head');
+  return /^pool(_\d+)?$/.test(name) || name.startsWith('head');
 }
 
 /** Layers that belong to blocks: everything but the input layers and the head. */
