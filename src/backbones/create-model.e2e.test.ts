@@ -59,3 +59,31 @@ test('usage errors name the option', async () => {
   );
   await assert.rejects(createModel('nope_net'), usageError('known: mobilenet_v2'));
 });
+
+test("embeddingLayer 'a+b': each layer pooled, concatenated in the order named", async () => {
+  const x = tf.randomUniform([2, 64, 64, 3], -1, 1, 'float32', 3);
+  const pooled = async (layer: string) => {
+    const { model, config } = await createModel('resnet_tiny', { embeddingLayer: layer, seed: 4 });
+    const y = model.predict(x) as tf.Tensor2D;
+    const out = { values: y.arraySync(), dim: config.embeddingDim, spec: config.embeddingLayer };
+    y.dispose();
+    model.dispose();
+    return out;
+  };
+  const a = await pooled('stage1_out');
+  const b = await pooled('stage3_out');
+  const both = await pooled('stage3_out+stage1_out');
+  assert.equal(both.spec, 'stage3_out+stage1_out');
+  assert.equal(both.dim, a.dim + b.dim);
+  both.values.forEach((row, i) => {
+    const expected = [...b.values[i]!, ...a.values[i]!];
+    row.forEach((v, j) => {
+      assert.ok(Math.abs(v - expected[j]!) < 1e-5, `row ${i} col ${j}`);
+    });
+  });
+  await assert.rejects(
+    createModel('resnet_tiny', { embeddingLayer: 'stage1_out+nope' }),
+    usageError("'nope'"),
+  );
+  x.dispose();
+});
