@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import sharp from 'sharp';
-import { loadBundle } from '../../bundle/bundle.js';
+import { loadBundle, readBundleMeta } from '../../bundle/bundle.js';
 import { evaluateBundle } from '../../bundle/evaluate.js';
 import { openSource } from '../../data/index.js';
 import { initEngine } from '../../engine/index.js';
@@ -74,6 +74,12 @@ test('a linear run writes the bundle, model card, metrics log and report, and it
   assert.deepEqual(await MetricsLog.read(path.join(out, 'metrics.jsonl')), result.history);
   const html = await fs.readFile(path.join(out, 'report.html'), 'utf8');
   assert.match(html, /<svg/);
+  // --layer auto (the default) chose on the training images and said so in bundle and report.
+  const { backbone } = await readBundleMeta(result.bundleDir);
+  assert.ok(backbone.layerChoice && backbone.layerChoice.scores.length >= 4);
+  assert.equal(backbone.layer, backbone.layerChoice.scores[0]!.layer);
+  assert.equal(backbone.layerChoice.images, result.splits.train);
+  assert.ok(html.includes(`layer ${backbone.layer} chosen by LogME`), 'report names the choice');
   // The saved classifier (backbone + head) reproduces the metrics computed on cached embeddings.
   const bundle = await loadBundle(result.bundleDir);
   const source = await openSource(data);
