@@ -72,7 +72,12 @@ const classificationTask: RunTask<
       model.backboneConfig,
       config.backbone,
       data.source.classes,
-      { ...config, layer: model.backboneConfig.embeddingLayer },
+      {
+        ...config,
+        layer: model.backboneConfig.embeddingLayer,
+        // 'auto' recorded as the size it chose.
+        ...(model.layerChoice?.sizes ? { imageSize: model.backboneConfig.inputSize } : {}),
+      },
       evaluation.metrics,
       model.layerChoice,
     ),

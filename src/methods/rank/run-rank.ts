@@ -1,0 +1,192 @@
+// `rankCandidates` (`visiontune rank`): every backbone × input size × layer candidate scored on
+// the same seeded, class-balanced subsample of the training split — LogME (the default score, as
+// `--layer auto` computes it), the shrinkage H-score, optionally a cross-validated linear probe —
+// with the embedding time and dimension, best first, and the recommendation.
+import { getBackbone, isModelLocation, listBackbones } from '../../backbones/index.js';
+import { openSource } from '../../data/index.js';
+import type { DataSource } from '../../data/types.js';
+import { badInput, badUsage } from '../../errors.js';
+import {
+  DEFAULT_SCORE_IMAGES,
+  describeChoice,
+  type LayerChoice,
+  scoreSizes,
+  scoringSubsample,
+} from './choose-layer.js';
+import type { LayerSet } from './embed-candidates.js';
+import { shrinkageHScore } from './hscore.js';
+import { crossValidatedProbe } from './probe.js';
+
+/** Why LEEP and NCE are not computed: they need the source task's classifier head. */
+export const SOURCE_HEAD_NOTE =
+  'LEEP and NCE: n/a — they read the probabilities of the source classifier head, and no candidate keeps one (registry bodies end at their last feature map; imported models are cut before their head).';
+
+export interface RankOptions {
+  /** Image folder, .csv/.jsonl manifest, or mnist / fashion-mnist; or an opened source. */
+  data: string | DataSource;
+  /** Backbone names or model paths; 'all': every registry backbone with pretrained weights. */
+  backbones?: readonly string[] | 'all';
+  layers?: LayerSet;
+  /** Input sizes; default each backbone's native size. */
+  imageSizes?: readonly number[];
+  /** Cap on the training images scored (class-balanced, seeded). */
+  maxImages?: number;
+  /** Also pair the best layers as 'a+b' candidates (as `--layer auto` does). */
+  combine?: boolean;
+  /** Add a 5-fold cross-validated logistic probe's accuracy (slow). */
+  probe?: boolean;
+  seed?: number;
+  cacheDir?: string;
+  batchSize?: number;
+  skipBad?: boolean;
+  /** Called as each backbone × size is embedded and scored. */
+  onProgress?: (line: string) => void;
+}
+
+export interface RankRow {
+  backbone: string;
+  imageSize: number;
+  /** A layer name, or 'a+b' (both pooled, concatenated). */
+  layer: string;
+  /** Position among the backbone's candidates, shallow to deep; null for a pair. */
+  depth: number | null;
+  dim: number;
+  logme: number;
+  /** Shrinkage H-score (Ibrahim et al. 2022) of the same standardized features. */
+  hscore: number;
+  /** n/a (null) unless the backbone keeps its source classifier head. */
+  leep: null;
+  nce: null;
+  /** Mean held-out accuracy of a 5-fold logistic probe; only with `probe`. */
+  probe?: number;
+  /** The embedding pass of this backbone × size (every layer at once); short on cache hits. */
+  embedSeconds: number;
+  cached: boolean;
+  /** Computing this candidate's H-score (and probe). */
+  hscoreSeconds: number;
+  probeSeconds?: number;
+}
+
+export interface RankResult {
+  data: string;
+  classes: string[];
+  /** Training images scored. */
+  images: number;
+  /** Best LogME first. */
+  rows: RankRow[];
+  best: RankRow;
+  /** One line: the winner and the runners-up, as `--layer auto` reports its choice. */
+  recommendation: string;
+  notes: string[];
+  seconds: number;
+}
+
+function backboneNames(wanted: RankOptions['backbones']): string[] {
+  if (wanted === undefined) return ['mobilenet_v2'];
+  if (wanted === 'all') return listBackbones().flatMap((b) => (b.hasPretrained ? [b.name] : []));
+  if (wanted.length === 0) throw badUsage('--backbones: name at least one backbone');
+  // Unknown names fail before any backbone is embedded.
+  for (const name of wanted) if (!isModelLocation(name)) getBackbone(name);
+  return [...new Set(wanted)];
+}
+
+/** The recommendation line: describeChoice's wording, with the backbone in front. */
+export function describeRanking(result: Omit<RankResult, 'recommendation'>, shown = 4): string {
+  const choice: LayerChoice = {
+    layer: result.best.layer,
+    imageSize: result.best.imageSize,
+    sizes: [...new Set(result.rows.map((r) => r.imageSize))].sort((a, b) => a - b),
+    score: 'logme',
+    scores: result.rows.map((r) => ({
+      layer: r.layer,
+      dim: r.dim,
+      score: r.logme,
+      imageSize: r.imageSize,
+    })),
+    images: result.images,
+    seconds: result.seconds,
+  };
+  const backbones = new Set(result.rows.map((r) => r.backbone));
+  return `${backbones.size > 1 ? `backbone ${result.best.backbone}, ` : ''}${describeChoice(choice, shown)}`;
+}
+
+export async function rankCandidates(options: RankOptions): Promise<RankResult> {
+  const started = performance.now();
+  const seed = options.seed ?? 0;
+  const source =
+    typeof options.data === 'string'
+      ? await openSource(options.data, { skipBad: options.skipBad })
+      : options.data;
+  const train = source.splits.train ?? [];
+  if (train.length === 0) throw badInput(`${source.name} has no training images to score`);
+  const numClasses = source.classes.length;
+  if (new Set(train.map((s) => s.label)).size < 2)
+    throw badInput(`${source.name}: ranking needs training images of at least two classes`);
+  const samples = scoringSubsample(
+    train,
+    numClasses,
+    options.maxImages ?? DEFAULT_SCORE_IMAGES,
+    seed,
+  );
+  const rows: RankRow[] = [];
+  let images = 0;
+  for (const backbone of backboneNames(options.backbones)) {
+    const sizes = options.imageSizes?.length ? options.imageSizes : [undefined];
+    for (const size of sizes) {
+      const scored: Omit<RankRow, 'embedSeconds' | 'cached'>[] = [];
+      const [result] = await scoreSizes({
+        backbone,
+        inputSize: size,
+        layers: options.layers,
+        combine: options.combine,
+        source,
+        samples,
+        seed,
+        cacheDir: options.cacheDir,
+        batchSize: options.batchSize,
+        numClasses,
+        onScore: (score, features, at) => {
+          const input = { features, dim: score.dim, labels: at.labels, numClasses };
+          const t0 = performance.now();
+          const hscore = shrinkageHScore(input);
+          const t1 = performance.now();
+          const probe = options.probe ? crossValidatedProbe(input) : undefined;
+          scored.push({
+            backbone,
+            imageSize: at.imageSize,
+            layer: score.layer,
+            depth: score.layer.includes('+') ? null : scored.filter((s) => s.depth !== null).length,
+            dim: score.dim,
+            logme: score.score,
+            hscore,
+            leep: null,
+            nce: null,
+            hscoreSeconds: (t1 - t0) / 1000,
+            ...(probe === undefined
+              ? {}
+              : { probe, probeSeconds: (performance.now() - t1) / 1000 }),
+          });
+        },
+      });
+      const pass = result!;
+      images = pass.images;
+      for (const row of scored)
+        rows.push({ ...row, embedSeconds: pass.embedSeconds, cached: pass.computed === 0 });
+      options.onProgress?.(
+        `${backbone} @${pass.imageSize} px: ${scored.length} candidates, embedded in ${pass.embedSeconds.toFixed(1)} s${pass.computed === 0 ? ' (cached)' : ''}`,
+      );
+    }
+  }
+  // Stable: ties keep the order scored (backbones and sizes as listed, shallow layers first).
+  rows.sort((a, b) => b.logme - a.logme);
+  const partial = {
+    data: source.name,
+    classes: source.classes,
+    images,
+    rows,
+    best: rows[0]!,
+    notes: [SOURCE_HEAD_NOTE],
+    seconds: (performance.now() - started) / 1000,
+  };
+  return { ...partial, recommendation: describeRanking(partial) };
+}
