@@ -41,7 +41,7 @@ export function layerScoreSpec(
         type: 'ordinal',
         sort: { field: 'depth', order: 'ascending' },
         title: 'layer',
-        axis: { labelAngle: -50, labelLimit: 160 },
+        axis: { labelAngle: -50, labelLimit: 240 },
       },
       y: {
         field: 'value',

@@ -16,16 +16,18 @@ function covariance(rows: number[][]): number[][] {
   );
 }
 
+/** Each class's mean row. */
+function classMeans(rows: number[][], labels: number[], classes: number): number[][] {
+  return Array.from({ length: classes }, (_, k) => {
+    const members = rows.filter((_, i) => labels[i] === k);
+    return rows[0]!.map((_, j) => members.reduce((s, r) => s + r[j]!, 0) / members.length);
+  });
+}
+
 /** tr(cov(f)⁻¹ cov(E[f|y])) with an explicit Cholesky solve (full-rank features). */
 function referenceHScore(rows: number[][], labels: number[], classes: number): number {
   const d = rows[0]!.length;
-  const means = Array.from({ length: classes }, (_, k) => {
-    const members = rows.filter((_, i) => labels[i] === k);
-    return Array.from(
-      { length: d },
-      (_, j) => members.reduce((s, r) => s + r[j]!, 0) / members.length,
-    );
-  });
+  const means = classMeans(rows, labels, classes);
   const between = covariance(labels.map((y) => means[y]!));
   const l = cholesky(covariance(rows));
   let trace = 0;
@@ -68,10 +70,7 @@ test('features that are exactly the class means reach the bound K − 1 (pseudo-
 /** The d × d definition with ml-matrix's SVD pseudo-inverse (the former implementation). */
 function pinvHScore(rows: number[][], labels: number[], classes: number): number {
   const f = new Matrix(rows);
-  const means = Array.from({ length: classes }, (_, k) => {
-    const members = rows.filter((_, i) => labels[i] === k);
-    return rows[0]!.map((_, j) => members.reduce((s, r) => s + r[j]!, 0) / members.length);
-  });
+  const means = classMeans(rows, labels, classes);
   const g = new Matrix(labels.map((y) => means[y]!));
   const cov = (x: Matrix) => {
     const c = x.clone().subRowVector(x.mean('column'));
@@ -100,10 +99,7 @@ function referenceShrinkage(rows: number[][], labels: number[], classes: number)
   const shrunk = emp.map((row, i) =>
     row.map((v, j) => (1 - alpha) * v + (i === j ? alpha * mu : 0)),
   );
-  const means = Array.from({ length: classes }, (_, k) => {
-    const members = rows.filter((_, i) => labels[i] === k);
-    return rows[0]!.map((_, j) => members.reduce((s, r) => s + r[j]!, 0) / members.length);
-  });
+  const means = classMeans(rows, labels, classes);
   const between = covariance(labels.map((y) => means[y]!));
   const l = cholesky(shrunk);
   let trace = 0;

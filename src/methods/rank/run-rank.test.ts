@@ -27,6 +27,10 @@ test('bad requests are refused by name before any image is read', async () => {
     { data: source([0, 1]), backbones: ['resnet_tiny', 'nope'] },
     /unknown backbone 'nope'/,
   );
+  await refused(
+    { data: source([0, 1]), backbones: ['resnet_tiny'], imageSizes: [16, 24] },
+    /--image-sizes: resnet_tiny needs inputs of at least 32 px/,
+  );
   await refused({ data: source([0, 0, 0]) }, /at least two classes/);
   await refused({ data: source([]) }, /no training images/);
 });

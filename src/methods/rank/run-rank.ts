@@ -15,6 +15,7 @@ import {
 } from './choose-layer.js';
 import type { LayerSet } from './embed-candidates.js';
 import { shrinkageHScore } from './hscore.js';
+import { backboneSizes } from './image-sizes.js';
 import { crossValidatedProbe } from './probe.js';
 
 /** Why LEEP and NCE are not computed: they need the source task's classifier head. */
@@ -90,6 +91,27 @@ function backboneNames(wanted: RankOptions['backbones']): string[] {
   return [...new Set(wanted)];
 }
 
+/**
+ * The sizes `backbone` is embedded at: the listed ones it accepts (the rest named in `notes`), or
+ * [undefined] for its native size.
+ */
+async function sizesFor(
+  backbone: string,
+  listed: readonly number[] | undefined,
+  notes: string[],
+): Promise<(number | undefined)[]> {
+  if (!listed?.length) return [undefined];
+  const { minInputSize } = await backboneSizes(backbone);
+  const small = listed.filter((s) => s < minInputSize);
+  if (small.length === listed.length)
+    throw badUsage(`--image-sizes: ${backbone} needs inputs of at least ${minInputSize} px`);
+  if (small.length)
+    notes.push(
+      `${backbone}: ${small.join(', ')} px skipped (its smallest input is ${minInputSize} px).`,
+    );
+  return listed.filter((s) => s >= minInputSize);
+}
+
 /** The recommendation line: describeChoice's wording, with the backbone in front. */
 export function describeRanking(result: Omit<RankResult, 'recommendation'>, shown = 4): string {
   const choice: LayerChoice = {
@@ -129,9 +151,10 @@ export async function rankCandidates(options: RankOptions): Promise<RankResult> 
     seed,
   );
   const rows: RankRow[] = [];
+  const notes: string[] = [];
   let images = 0;
   for (const backbone of backboneNames(options.backbones)) {
-    const sizes = options.imageSizes?.length ? options.imageSizes : [undefined];
+    const sizes = await sizesFor(backbone, options.imageSizes, notes);
     for (const size of sizes) {
       const scored: Omit<RankRow, 'embedSeconds' | 'cached'>[] = [];
       const [result] = await scoreSizes({
@@ -185,7 +208,7 @@ export async function rankCandidates(options: RankOptions): Promise<RankResult> 
     images,
     rows,
     best: rows[0]!,
-    notes: [SOURCE_HEAD_NOTE],
+    notes: [...notes, SOURCE_HEAD_NOTE],
     seconds: (performance.now() - started) / 1000,
   };
   return { ...partial, recommendation: describeRanking(partial) };
