@@ -17,10 +17,12 @@ import type { LayerSet } from './embed-candidates.js';
 import { shrinkageHScore } from './hscore.js';
 import { backboneSizes } from './image-sizes.js';
 import { crossValidatedProbe } from './probe.js';
+import { sourceHeadScores } from './source-head.js';
 
-/** Why LEEP and NCE are not computed: they need the source task's classifier head. */
-export const SOURCE_HEAD_NOTE =
-  'LEEP and NCE: n/a — they read the probabilities of the source classifier head, and no candidate keeps one (registry bodies end at their last feature map; imported models are cut before their head).';
+/** Why LEEP and NCE are n/a for the backbones named. */
+export function sourceHeadNote(backbones: readonly string[]): string {
+  return `LEEP and NCE: n/a for ${backbones.join(', ')} — they read the probabilities of the source task's classifier head, which registry backbones do not keep (an imported model that still ends in a classifier gets them).`;
+}
 
 export interface RankOptions {
   /** Image folder, .csv/.jsonl manifest, or mnist / fashion-mnist; or an opened source. */
@@ -55,9 +57,12 @@ export interface RankRow {
   logme: number;
   /** Shrinkage H-score (Ibrahim et al. 2022) of the same standardized features. */
   hscore: number;
-  /** n/a (null) unless the backbone keeps its source classifier head. */
-  leep: null;
-  nce: null;
+  /**
+   * From the backbone's source classifier head (an imported model that keeps one), at the
+   * model's own input size: one value for the whole model. Null (n/a) without a head.
+   */
+  leep: number | null;
+  nce: number | null;
   /** Mean held-out accuracy of a 5-fold logistic probe; only with `probe`. */
   probe?: number;
   /** The embedding pass of this backbone × size (every layer at once); short on cache hits. */
@@ -152,9 +157,16 @@ export async function rankCandidates(options: RankOptions): Promise<RankResult> 
   );
   const rows: RankRow[] = [];
   const notes: string[] = [];
+  const headless: string[] = [];
   let images = 0;
   for (const backbone of backboneNames(options.backbones)) {
     const sizes = await sizesFor(backbone, options.imageSizes, notes);
+    const head = await sourceHeadScores(backbone, source, samples, numClasses, options.batchSize);
+    if (head)
+      notes.push(
+        `LEEP and NCE of ${backbone}: its ${head.sourceClasses}-class source head at the model's own input size (one value for the whole model).`,
+      );
+    else headless.push(backbone);
     for (const size of sizes) {
       const scored: Omit<RankRow, 'embedSeconds' | 'cached'>[] = [];
       const [result] = await scoreSizes({
@@ -194,7 +206,12 @@ export async function rankCandidates(options: RankOptions): Promise<RankResult> 
       const pass = result!;
       images = pass.images;
       for (const row of scored)
-        rows.push({ ...row, embedSeconds: pass.embedSeconds, cached: pass.computed === 0 });
+        rows.push({
+          ...row,
+          ...(head ? { leep: head.leep, nce: head.nce } : {}),
+          embedSeconds: pass.embedSeconds,
+          cached: pass.computed === 0,
+        });
       options.onProgress?.(
         `${backbone} @${pass.imageSize} px: ${scored.length} candidates, embedded in ${pass.embedSeconds.toFixed(1)} s${pass.computed === 0 ? ' (cached)' : ''}`,
       );
@@ -208,7 +225,7 @@ export async function rankCandidates(options: RankOptions): Promise<RankResult> 
     images,
     rows,
     best: rows[0]!,
-    notes: [...notes, SOURCE_HEAD_NOTE],
+    notes: headless.length ? [...notes, sourceHeadNote(headless)] : notes,
     seconds: (performance.now() - started) / 1000,
   };
   return { ...partial, recommendation: describeRanking(partial) };
