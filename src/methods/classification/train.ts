@@ -2,6 +2,7 @@
 // strategy (linear probe on cached embeddings, fine-tuning, or the same net from scratch),
 // evaluation on held-out images, and the outputs: bundle (+ model card), metrics.jsonl,
 // checkpoints and report.html in config.out.
+import { AUTO_IMAGE_SIZE } from '../../config/run-fields.js';
 import { openSource } from '../../data/sources/open.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
@@ -76,7 +77,9 @@ const classificationTask: RunTask<
         ...config,
         layer: model.backboneConfig.embeddingLayer,
         // 'auto' recorded as the size it chose.
-        ...(model.layerChoice?.sizes ? { imageSize: model.backboneConfig.inputSize } : {}),
+        ...(config.imageSize === AUTO_IMAGE_SIZE
+          ? { imageSize: model.backboneConfig.inputSize }
+          : {}),
       },
       evaluation.metrics,
       model.layerChoice,
