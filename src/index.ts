@@ -53,6 +53,12 @@ export * from './methods/compress/index.js';
 export * as detection from './methods/detection/index.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
+export {
+  type RankOptions,
+  type RankResult,
+  type RankRow,
+  rankCandidates,
+} from './methods/rank/run-rank.js';
 export * as segmentation from './methods/segmentation/index.js';
 export * from './metrics/index.js';
 export {

@@ -38,10 +38,15 @@ export const bundleMetaSchema = z.object({
       .optional(),
     /** The pooled layer(s) the embedding reads ('a+b': concatenated). */
     layer: z.string().max(10_000).optional(),
-    /** How `--layer auto` chose it: every candidate's LogME on the training images, best first. */
+    /**
+     * How `--layer auto` (and `--image-size auto`) chose it: every candidate's LogME on the
+     * training images, best first; the input size it won at, and the sizes scored.
+     */
     layerChoice: z
       .object({
         score: z.literal('logme'),
+        imageSize: z.number().int().positive().max(MAX_INPUT_SIZE).optional(),
+        sizes: z.array(z.number().int().positive().max(MAX_INPUT_SIZE)).max(64).optional(),
         images: z.number().int().nonnegative(),
         seconds: z.number().nonnegative(),
         scores: z
@@ -50,6 +55,7 @@ export const bundleMetaSchema = z.object({
               layer: z.string().max(10_000),
               dim: z.number().int().positive(),
               score: z.number(),
+              imageSize: z.number().int().positive().max(MAX_INPUT_SIZE).optional(),
             }),
           )
           .max(10_000),

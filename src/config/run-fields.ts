@@ -63,15 +63,36 @@ export const layerField = opt(
   { arg: 'name|a+b|auto' },
 );
 
+const imageSize = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_IMAGE_SIZE, `at most ${MAX_IMAGE_SIZE} px (one side of the square network input)`);
+
 export const imageSizeField = opt(
-  z
-    .number()
-    .int()
-    .positive()
-    .max(MAX_IMAGE_SIZE, `at most ${MAX_IMAGE_SIZE} px (one side of the square network input)`)
-    .optional(),
+  imageSize.optional(),
   "square input size (default: the backbone's native size)",
   { arg: 'px' },
+);
+
+/** The value of `--image-size` that asks for the automatic choice. */
+export const AUTO_IMAGE_SIZE = 'auto';
+
+/**
+ * `--image-size` where 'auto' is implemented (the linear probe): the candidate size whose best
+ * layer scores highest by LogME on the training images (methods/rank/image-sizes.ts).
+ */
+export const imageSizeOrAutoField = opt(
+  z.union([z.literal(AUTO_IMAGE_SIZE), imageSize]).optional(),
+  "square input size, or auto: chosen by LogME on the training images (default: the backbone's native size)",
+  { arg: 'px|auto' },
+);
+
+/** Input sizes to score: `visiontune rank`'s sizes, and the candidates of `--image-size auto`. */
+export const imageSizesField = opt(
+  z.array(imageSize).min(1).max(16).optional(),
+  'candidate input sizes for --image-size auto (default: 64,96,128,160 and the native size for small images, else the native size)',
+  { arg: 'px,px,...' },
 );
 
 /**

@@ -3,11 +3,13 @@
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
 import {
+  AUTO_IMAGE_SIZE,
   augmentField,
   backboneField,
   bnMomentumField,
   freezeBnField,
-  imageSizeField,
+  imageSizeOrAutoField,
+  imageSizesField,
   labelsPerClassField,
   layerField,
   outFields,
@@ -27,8 +29,10 @@ export const trainConfigSchema = z.object({
   strategy: opt(z.enum(STRATEGIES).default('linear'), 'transfer strategy'),
   epochs: opt(z.number().int().positive().default(10), 'epochs'),
   batch: opt(z.number().int().positive().default(32), 'batch size'),
-  /** Square input size; default the backbone's native size. */
-  imageSize: imageSizeField,
+  /** Square input size; default the backbone's native size; 'auto' (linear): scored by LogME. */
+  imageSize: imageSizeOrAutoField,
+  /** Candidate sizes for imageSize 'auto'; default from the data's image size (image-sizes.ts). */
+  imageSizes: imageSizesField,
   /** Base learning rate; default per strategy (linear 0.02, finetune 1e-3, scratch 3e-3). */
   lr: opt(z.number().positive().optional(), 'base learning rate (default per strategy)'),
   /**
@@ -133,6 +137,16 @@ export const trainConfigSchema = z.object({
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
+/** Strategies whose input size may be 'auto' (scored on frozen features, as the layer is). */
+export const AUTO_SIZE_STRATEGIES: readonly TrainConfig['strategy'][] = ['linear'];
+
+/** The input size of a resolved configuration whose strategy cannot take 'auto'. */
+export function fixedImageSize(config: TrainConfig): number | undefined {
+  if (config.imageSize === AUTO_IMAGE_SIZE)
+    throw new Error(`imageSize auto reached strategy ${config.strategy}`);
+  return config.imageSize;
+}
+
 export const DEFAULT_LR: Record<TrainConfig['strategy'], number> = {
   linear: 0.02,
   finetune: 1e-3,
@@ -159,6 +173,14 @@ export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
       );
     }
   }
+  if (config.imageSize === AUTO_IMAGE_SIZE && !AUTO_SIZE_STRATEGIES.includes(config.strategy))
+    throw configError(
+      'training',
+      ['imageSize'],
+      `auto is implemented for strategy ${AUTO_SIZE_STRATEGIES.join(', ')}, not ${config.strategy}`,
+    );
+  if (config.imageSizes && config.imageSize !== AUTO_IMAGE_SIZE)
+    throw configError('training', ['imageSizes'], 'only applies with imageSize auto');
   if (config.strategy !== 'finetune') {
     const finetuneOnly = [
       config.gradualUnfreeze !== undefined && 'gradualUnfreeze',

@@ -2,14 +2,51 @@
 // MLP head trained on them with the shared loop.
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../backbones/index.js';
+import { layersOfSpec } from '../../backbones/layer-spec.js';
+import { AUTO_IMAGE_SIZE } from '../../config/run-fields.js';
 import type { DataSource, Sample } from '../../data/types.js';
+import { badUsage } from '../../errors.js';
 import { backboneIdentity } from '../content-hash.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
-import { AUTO_LAYER, chooseLayer, describeChoice } from '../rank/choose-layer.js';
-import { DEFAULT_LR, type TrainConfig } from './config.js';
+import { AUTO_LAYER, chooseLayer, describeChoice, type LayerChoice } from '../rank/choose-layer.js';
+import { imageSizeCandidates } from '../rank/image-sizes.js';
+import { DEFAULT_LR, fixedImageSize, type TrainConfig } from './config.js';
 import { linearHead } from './linear-head.js';
 import type { RunSplits } from './splits.js';
 import type { Prepared } from './strategy.js';
+
+/**
+ * `--layer auto` and/or `--image-size auto`: the layer and size scored best on the training
+ * split; a named layer is only scored across the sizes. Undefined when both are fixed.
+ */
+async function chooseLinearLayer(
+  config: TrainConfig,
+  source: DataSource,
+  splits: RunSplits,
+): Promise<LayerChoice | undefined> {
+  const autoLayer = config.layer === AUTO_LAYER;
+  const autoSize = config.imageSize === AUTO_IMAGE_SIZE;
+  if (!(autoLayer || autoSize)) return undefined;
+  if (!autoLayer && layersOfSpec(config.layer).length > 1)
+    throw badUsage(
+      `--image-size auto scores single layers: name one with --layer, or use --layer auto (got '${config.layer}')`,
+    );
+  return chooseLayer({
+    backbone: config.backbone,
+    inputSize: autoSize ? undefined : fixedImageSize(config),
+    sizes: autoSize
+      ? await imageSizeCandidates(config.backbone, source, splits.train, config.imageSizes)
+      : undefined,
+    layers: autoLayer ? 'auto' : [config.layer],
+    combine: autoLayer,
+    source,
+    samples: splits.train,
+    numClasses: source.classes.length,
+    seed: config.seed,
+    cacheDir: config.cacheDir,
+    batchSize: config.batch,
+  });
+}
 
 export async function prepareLinear(
   config: TrainConfig,
@@ -17,26 +54,14 @@ export async function prepareLinear(
   splits: RunSplits,
   log: (line: string) => void,
 ): Promise<Prepared> {
-  const layerChoice =
-    config.layer === AUTO_LAYER
-      ? await chooseLayer({
-          backbone: config.backbone,
-          inputSize: config.imageSize,
-          source,
-          samples: splits.train,
-          numClasses: source.classes.length,
-          seed: config.seed,
-          cacheDir: config.cacheDir,
-          batchSize: config.batch,
-        })
-      : undefined;
+  const layerChoice = await chooseLinearLayer(config, source, splits);
   if (layerChoice) log(describeChoice(layerChoice));
   const {
     model: embed,
     config: backboneConfig,
     entry,
   } = await createModel(config.backbone, {
-    inputSize: config.imageSize,
+    inputSize: layerChoice?.imageSize ?? fixedImageSize(config),
     embeddingLayer: layerChoice?.layer ?? config.layer,
     seed: config.seed,
   });

@@ -28,7 +28,7 @@ import {
   softCrossEntropy,
   softTargets,
 } from '../regularizers/index.js';
-import { DEFAULT_LR, type TrainConfig } from './config.js';
+import { DEFAULT_LR, fixedImageSize, type TrainConfig } from './config.js';
 import { fitOptions } from './fit-options.js';
 import { predictProbabilities } from './probabilities.js';
 import type { RunSplits } from './splits.js';
@@ -121,7 +121,7 @@ export async function prepareNetwork(
     entry,
   } = await createModel(config.backbone, {
     numClasses: classes,
-    inputSize: config.imageSize,
+    inputSize: fixedImageSize(config),
     pretrained,
     dropRate: config.dropRate,
     embeddingLayer: config.layer === AUTO_LAYER ? undefined : config.layer,

@@ -48,6 +48,8 @@ export function classifierBundleMeta(
       layer: bc.embeddingLayer,
       layerChoice: layerChoice && {
         score: layerChoice.score,
+        imageSize: layerChoice.imageSize,
+        ...(layerChoice.sizes ? { sizes: layerChoice.sizes } : {}),
         images: layerChoice.images,
         seconds: layerChoice.seconds,
         scores: layerChoice.scores,

@@ -2,6 +2,7 @@
 // strategy (linear probe on cached embeddings, fine-tuning, or the same net from scratch),
 // evaluation on held-out images, and the outputs: bundle (+ model card), metrics.jsonl,
 // checkpoints and report.html in config.out.
+import { AUTO_IMAGE_SIZE } from '../../config/run-fields.js';
 import { openSource } from '../../data/sources/open.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
@@ -72,7 +73,14 @@ const classificationTask: RunTask<
       model.backboneConfig,
       config.backbone,
       data.source.classes,
-      { ...config, layer: model.backboneConfig.embeddingLayer },
+      {
+        ...config,
+        layer: model.backboneConfig.embeddingLayer,
+        // 'auto' recorded as the size it chose.
+        ...(config.imageSize === AUTO_IMAGE_SIZE
+          ? { imageSize: model.backboneConfig.inputSize }
+          : {}),
+      },
       evaluation.metrics,
       model.layerChoice,
     ),

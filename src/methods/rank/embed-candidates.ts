@@ -56,7 +56,10 @@ function pickCandidates(
   return wanted.flatMap((spec) =>
     layersOfSpec(spec).map((name) => {
       const found = byName.get(name);
-      if (!found) throw badUsage(`--layers: '${name}' is not a feature map of this backbone`);
+      if (!found)
+        throw badUsage(
+          `layer '${name}' is not a feature map of ${model.name.replace(/_features$/, '')} (see visiontune rank --layers all)`,
+        );
       return found;
     }),
   );

@@ -4,59 +4,12 @@
 // updates; averaged over classes and divided by n. Higher means the features transfer better.
 // Everything happens in the eigenbasis of the smaller Gram matrix (FᵀF or FFᵀ), so one
 // eigendecomposition serves every class and every iteration.
-import { EigenvalueDecomposition, type Matrix } from 'ml-matrix';
 import { featureMatrix, type LabelledFeatures, rowCount } from './features.js';
+import { gramSpectrum } from './gram-spectrum.js';
 
 /** The paper's reference code stops after at most 11 updates or a 1e-3 change of α/β. */
 const MAX_ITERATIONS = 11;
 const TOLERANCE = 1e-3;
-
-interface Spectrum {
-  /** Nonzero eigenvalues σ_i of FᵀF (= squared singular values of F). */
-  sigma: number[];
-  /** zOf(y): the coordinates U_iᵀy of a label column on the left singular vectors. */
-  zOf(y: Float64Array): number[];
-}
-
-function spectrum(f: Matrix): Spectrum {
-  const [n, d] = [f.rows, f.columns];
-  // Eigen of the smaller Gram matrix; directions with no variance carry nothing.
-  const gram = n >= d ? f.transpose().mmul(f) : f.mmul(f.transpose());
-  const eig = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
-  const values = eig.realEigenvalues;
-  const vectors = eig.eigenvectorMatrix;
-  const floor = Math.max(...values) * 1e-12;
-  const kept = values.map((v, i) => [v, i] as const).filter(([v]) => v > floor);
-  const sigma = kept.map(([v]) => v);
-  if (n < d) {
-    // Eigenvectors of FFᵀ are the left singular vectors U_i.
-    return {
-      sigma,
-      zOf: (y) =>
-        kept.map(([, i]) => {
-          let s = 0;
-          for (let r = 0; r < n; r++) s += vectors.get(r, i) * y[r]!;
-          return s;
-        }),
-    };
-  }
-  // Eigenvectors V_i of FᵀF: U_iᵀy = V_iᵀ(Fᵀy) / s_i.
-  return {
-    sigma,
-    zOf: (y) => {
-      const fty = new Float64Array(d);
-      for (let r = 0; r < n; r++) {
-        if (y[r] === 0) continue;
-        for (let c = 0; c < d; c++) fty[c]! += f.get(r, c) * y[r]!;
-      }
-      return kept.map(([v, i]) => {
-        let s = 0;
-        for (let c = 0; c < d; c++) s += vectors.get(c, i) * fty[c]!;
-        return s / Math.sqrt(v);
-      });
-    },
-  };
-}
 
 /** log evidence / n of one label column, at its maximizing α and β. */
 function columnEvidence(sigma: number[], z: number[], yNorm2: number, n: number, d: number) {
@@ -106,7 +59,7 @@ function columnEvidence(sigma: number[], z: number[], yNorm2: number, n: number,
 export function logme(input: LabelledFeatures): number {
   const n = rowCount(input);
   const f = featureMatrix(input, n);
-  const { sigma, zOf } = spectrum(f);
+  const { sigma, zOf } = gramSpectrum(f);
   let total = 0;
   for (let k = 0; k < input.numClasses; k++) {
     const y = new Float64Array(n);

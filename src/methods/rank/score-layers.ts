@@ -52,8 +52,8 @@ function concatColumns(a: Float64Array, dA: number, b: Float64Array, dB: number)
 export interface ScoreLayersOptions {
   /** Also score pairs of the best COMBINE_TOP layers, concatenated (default true). */
   combine?: boolean;
-  /** Called after each candidate is scored. */
-  onScore?: (score: LayerScore) => void;
+  /** Called after each candidate is scored, with the standardized features it was scored on. */
+  onScore?: (score: LayerScore, features: Float64Array) => void;
 }
 
 /**
@@ -72,7 +72,7 @@ export function scoreLayers(
   );
   const score = (layer: string, features: Float64Array, dim: number) => {
     const result = { layer, dim, score: logme({ features, dim, labels, numClasses }) };
-    options.onScore?.(result);
+    options.onScore?.(result, features);
     return result;
   };
   const singles = layers.map((l) => score(l.layer, standardized.get(l.layer)!, l.dim));
