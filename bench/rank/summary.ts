@@ -1,0 +1,63 @@
+// What the ranking benchmark concludes for one set, from its candidates' scores: how well each
+// score orders the candidates by their actual test accuracy (Kendall's τ-b and weighted τ), and
+// how good `--layer auto`'s pick is next to the oracle (best test accuracy) and out_relu.
+import { kendallTau, weightedTau } from '../../src/methods/rank/index.js';
+import type { CandidateScores } from './candidate-scores.js';
+
+export interface CandidateRow extends CandidateScores {
+  backbone: string;
+  size: number;
+  /** A layer, or an 'a+b' pair. */
+  layer: string;
+  dim: number;
+}
+
+export const SCORES = ['logme', 'hScore', 'cvProbe'] as const;
+
+export interface Correlations {
+  candidates: number;
+  kendall: Record<(typeof SCORES)[number], number>;
+  weighted: Record<(typeof SCORES)[number], number>;
+}
+
+export function correlations(rows: readonly CandidateRow[]): Correlations {
+  const accuracy = rows.map((r) => r.testAccuracy);
+  const of = (tau: typeof kendallTau) =>
+    Object.fromEntries(
+      SCORES.map((s) => [
+        s,
+        tau(
+          rows.map((r) => r[s]),
+          accuracy,
+        ),
+      ]),
+    ) as Correlations['kendall'];
+  return { candidates: rows.length, kendall: of(kendallTau), weighted: of(weightedTau) };
+}
+
+const best = (rows: readonly CandidateRow[], key: (r: CandidateRow) => number) =>
+  rows.reduce((a, b) => (key(b) > key(a) ? b : a));
+
+const brief = (r: CandidateRow | undefined) =>
+  r && { size: r.size, layer: r.layer, testAccuracy: r.testAccuracy, logme: r.logme };
+
+/**
+ * Auto (best LogME: singles and pairs), the oracle (best test accuracy) and out_relu among `rows`
+ * (one size, or all sizes: `--image-size auto` picks the size the same way).
+ */
+export function picks(rows: readonly CandidateRow[], defaultLayer: string) {
+  const auto = best(rows, (r) => r.logme);
+  const oracle = best(rows, (r) => r.testAccuracy);
+  const singles = rows.filter((r) => !r.layer.includes('+'));
+  const previous = rows.filter((r) => r.layer === defaultLayer);
+  const previousBest = previous.length ? best(previous, (r) => r.logme) : undefined;
+  return {
+    auto: brief(auto),
+    oracle: brief(oracle),
+    oracleSingle: brief(best(singles, (r) => r.testAccuracy)),
+    autoSingle: brief(best(singles, (r) => r.logme)),
+    [defaultLayer]: brief(previousBest),
+    autoBelowOracle: oracle.testAccuracy - auto.testAccuracy,
+    autoGainOverDefault: previousBest ? auto.testAccuracy - previousBest.testAccuracy : null,
+  };
+}
