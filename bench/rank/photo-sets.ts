@@ -114,9 +114,8 @@ export function splitHalves(photo: Photo): [Photo, Photo] {
 
 async function packageVersion(name: string): Promise<string | null> {
   const run = promisify(execFile);
-  // dpkg-query's own format syntax, not a template.
-  const format = ['-f=$', '{Version}'].join('');
-  return run('dpkg-query', ['-W', format, name]).then(
+  // dpkg-query's own ${Version} field syntax, escaped.
+  return run('dpkg-query', ['-W', `-f=\${Version}`, name]).then(
     (r) => r.stdout.trim() || null,
     () => null,
   );
