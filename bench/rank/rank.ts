@@ -13,7 +13,8 @@
 // Usage: node --import tsx bench/rank/rank.ts [--sets fashion-mnist-k10,...] [--small-sizes 96,160]
 //        [--backbones mobilenet_v2] [--seed 0] [--out bench/results/rank-2026-12-07.json]
 //        [--cache DIR]
-import { mkdir, writeFile } from 'node:fs/promises';
+//        node --import tsx bench/rank/rank.ts --resummarize earlier.json --out again.json
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { getBackbone } from '../../src/backbones/index.js';
@@ -27,7 +28,9 @@ import { machineInfo } from '../machine.js';
 import { runAsScript } from '../run-as-script.js';
 import { scoreCandidate } from './candidate-scores.js';
 import { PHOTO_SETS, photoSetFolder } from './photo-sets.js';
-import { type CandidateRow, correlations, picks } from './summary.js';
+import { type CandidateRow, summarizeSet } from './summary.js';
+
+const defaultLayer = (backbone: string) => getBackbone(backbone).config.embeddingLayer;
 
 interface BenchSet {
   name: string;
@@ -91,6 +94,15 @@ export async function main() {
   const out = arg('out', 'bench/results/rank-2026-12-07.json');
   const all = benchSets(seed, cacheDir);
   const wanted = list('sets', all.map((s) => s.name).join(','));
+  const earlier = arg('resummarize', '');
+  if (earlier) {
+    // Conclusions recomputed from the stored candidates of an earlier run (nothing re-measured).
+    const json = JSON.parse(await readFile(earlier, 'utf8'));
+    for (const set of json.sets) Object.assign(set, summarizeSet(set.candidates, defaultLayer));
+    await writeFile(out, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(JSON.stringify(json, null, 2));
+    return;
+  }
   const engine = await initEngine({});
   const started = performance.now();
   const results: Record<string, unknown>[] = [];
@@ -149,23 +161,13 @@ export async function main() {
         }
       }
     }
-    const bySize = [...new Set(rows.map((r) => `${r.backbone}@${r.size}`))].map((key) => {
-      const these = rows.filter((r) => `${r.backbone}@${r.size}` === key);
-      const defaultLayer = getBackbone(these[0]!.backbone).config.embeddingLayer;
-      return { candidate: key, ...correlations(these), ...picks(these, defaultLayer) };
-    });
     results.push({
       set: set.name,
       origin: set.origin,
       classes: numClasses,
       train: train.length,
       test: test.length,
-      // Over every candidate of every size: `--image-size auto` picks among these.
-      overall: {
-        ...correlations(rows),
-        ...picks(rows, getBackbone(backbones[0]!).config.embeddingLayer),
-      },
-      bySize,
+      ...summarizeSet(rows, defaultLayer),
       passes,
       candidates: rows,
     });

@@ -20,6 +20,12 @@ export interface Correlations {
   weighted: Record<(typeof SCORES)[number], number>;
 }
 
+/**
+ * A score to 9 significant digits: values equal up to rounding error are ties (H-score is exactly
+ * K − 1 for every layer at least as wide as the number of images; its float noise is no ranking).
+ */
+const settled = (v: number) => Number(v.toPrecision(9));
+
 export function correlations(rows: readonly CandidateRow[]): Correlations {
   const accuracy = rows.map((r) => r.testAccuracy);
   const of = (tau: typeof kendallTau) =>
@@ -27,7 +33,7 @@ export function correlations(rows: readonly CandidateRow[]): Correlations {
       SCORES.map((s) => [
         s,
         tau(
-          rows.map((r) => r[s]),
+          rows.map((r) => settled(r[s])),
           accuracy,
         ),
       ]),
@@ -59,5 +65,24 @@ export function picks(rows: readonly CandidateRow[], defaultLayer: string) {
     [defaultLayer]: brief(previousBest),
     autoBelowOracle: oracle.testAccuracy - auto.testAccuracy,
     autoGainOverDefault: previousBest ? auto.testAccuracy - previousBest.testAccuracy : null,
+  };
+}
+
+/** The set's conclusions: over all sizes (`--image-size auto` picks among them) and per size. */
+export function summarizeSet(
+  rows: readonly CandidateRow[],
+  defaultLayer: (backbone: string) => string,
+) {
+  const bySize = [...new Set(rows.map((r) => `${r.backbone}@${r.size}`))].map((key) => {
+    const these = rows.filter((r) => `${r.backbone}@${r.size}` === key);
+    return {
+      candidate: key,
+      ...correlations(these),
+      ...picks(these, defaultLayer(these[0]!.backbone)),
+    };
+  });
+  return {
+    overall: { ...correlations(rows), ...picks(rows, defaultLayer(rows[0]!.backbone)) },
+    bySize,
   };
 }
