@@ -34,6 +34,46 @@ const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1
 const tau = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(2));
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
+/**
+ * Single layers as a fixed default: mean test accuracy over every set × size, its mean gap to
+ * that set × size's best single layer, and on how many it is at least as good as out_relu.
+ */
+function layerTable(sets: readonly SetResult[], shown = 6): string[] {
+  const groups = sets.flatMap((s) =>
+    [...new Set(s.candidates.map((c) => `${c.backbone}@${c.size}`))].map((key) =>
+      s.candidates.filter((c) => `${c.backbone}@${c.size}` === key && !c.layer.includes('+')),
+    ),
+  );
+  const layers = [...new Set(groups.flatMap((g) => g.map((c) => c.layer)))];
+  const stats = layers.map((layer) => {
+    const per = groups.flatMap((g) => {
+      const row = g.find((c) => c.layer === layer);
+      const best = Math.max(...g.map((c) => c.testAccuracy));
+      const previous = g.find((c) => c.layer === 'out_relu');
+      return row ? [{ accuracy: row.testAccuracy, gap: row.testAccuracy - best, previous }] : [];
+    });
+    return {
+      layer,
+      accuracy: mean(per.map((p) => p.accuracy)),
+      gap: mean(per.map((p) => p.gap)),
+      notBelow: per.filter((p) => !p.previous || p.accuracy >= p.previous.testAccuracy).length,
+      of: per.length,
+    };
+  });
+  stats.sort((a, b) => b.accuracy - a.accuracy);
+  const kept = [
+    ...stats.slice(0, shown),
+    ...stats.filter((s, i) => i >= shown && s.layer === 'out_relu'),
+  ];
+  return [
+    '| fixed layer (single) | mean test accuracy over set × size | mean gap to the best single layer | ≥ out_relu on |',
+    '|---|---|---|---|',
+    ...kept.map(
+      (s) => `| \`${s.layer}\` | ${pct(s.accuracy)} | ${pts(s.gap)} | ${s.notBelow} / ${s.of} |`,
+    ),
+  ];
+}
+
 export function tables(sets: readonly SetResult[]): string {
   const lines = [
     '| set (classes, train / test) | candidates | τ LogME | τ H-score | τ CV probe | weighted τ LogME | weighted τ H-score | weighted τ CV probe |',
@@ -70,6 +110,7 @@ export function tables(sets: readonly SetResult[]): string {
       );
     }
   }
+  lines.push('', ...layerTable(sets));
   const overall = sets.map((s) => s.overall);
   lines.push(
     '',
