@@ -1,10 +1,13 @@
 // The real-photo sets of the ranking benchmark, built from wallpapers that Debian packages ship:
-// each photo is one class, its images are square crops of it. Training crops come from the
-// photo's left half and test crops from its right half (top/bottom for a portrait photo), so no
-// test pixel was ever seen in training: a class must be recognized from a part of the scene that
-// was not shown. Deterministic for a seed (crop positions from src/util/rng.ts; libvips resizes).
+// each photo is one class, its images are small square crops of it. The photo is cut into a
+// checkerboard of cells (3 rows); training crops lie wholly inside the "black" cells and test
+// crops inside the "white" ones, so no test pixel was ever seen in training, yet both splits
+// cover the whole scene alike. (A first version took training crops from the left half and test
+// crops from the right half: test accuracy then measured the shift between the halves — the
+// 16-channel first block won — and no score on training images can predict that.)
+// Deterministic for a seed (crop positions from src/util/rng.ts; libvips resizes).
 //
-// Output (visiontune's folder layout): <cache>/<set>-s<seed>/{train,test}/<photo>/<i>.png and
+// Output (visiontune's folder layout): <cache>/<set>-grid-s<seed>/{train,test}/<photo>/<i>.png and
 // manifest.json (package, its installed version, the photo files, counts, recipe).
 //
 // Usage: node --import tsx bench/rank/photo-sets.ts [--out DIR] [--seed 0]
@@ -72,10 +75,12 @@ export const PHOTO_SETS: readonly PhotoSet[] = [
 export const INSTALL_HINT = (set: PhotoSet) =>
   `apt-get update && apt-get install -y --no-install-recommends ${set.debianPackage}`;
 
-/** Photos are decoded with this shorter side: a crop then spans ~40% of the scene's height. */
-export const PHOTO_SHORT_SIDE = 560;
-/** Crop side: mobilenet_v2's native input, so the photo sets are embedded without resizing. */
-export const CROP_SIZE = 224;
+/** Photos are decoded with this shorter side: a crop then spans 1/6 of the scene's height. */
+export const PHOTO_SHORT_SIDE = 672;
+/** Crop side (the eval transform resizes it to the backbone's input). */
+export const CROP_SIZE = 112;
+/** Checkerboard rows; columns follow the aspect ratio (5 for 16:10 photos). */
+export const GRID_ROWS = 3;
 
 export interface BuildOptions {
   out: string;
@@ -93,23 +98,49 @@ export function className(file: string): string {
     : basename(file, extname(file));
 }
 
-/** The photo's left and right halves (top and bottom for a portrait photo), as photos. */
-export function splitHalves(photo: Photo): [Photo, Photo] {
-  const landscape = photo.width >= photo.height;
-  const crop = (x0: number, y0: number, width: number, height: number): Photo => {
-    const data = new Uint8Array(width * height * 3);
-    for (let r = 0; r < height; r++) {
-      const from = ((y0 + r) * photo.width + x0) * 3;
-      data.set(photo.data.subarray(from, from + width * 3), r * width * 3);
-    }
-    return { path: photo.path, width, height, data };
-  };
-  if (landscape) {
-    const half = Math.floor(photo.width / 2);
-    return [crop(0, 0, half, photo.height), crop(half, 0, photo.width - half, photo.height)];
+export interface Cell {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  split: 'train' | 'test';
+}
+
+/** The photo's checkerboard cells: (row + column) even → train, odd → test. */
+export function gridCells(width: number, height: number, rows = GRID_ROWS): Cell[] {
+  const cols = Math.max(2, Math.round((rows * width) / height));
+  const edge = (i: number, n: number, size: number) => Math.round((i * size) / n);
+  return Array.from({ length: rows * cols }, (_, k) => {
+    const [r, c] = [Math.floor(k / cols), k % cols];
+    const [x, y] = [edge(c, cols, width), edge(r, rows, height)];
+    return {
+      x,
+      y,
+      width: edge(c + 1, cols, width) - x,
+      height: edge(r + 1, rows, height) - y,
+      split: (r + c) % 2 === 0 ? 'train' : 'test',
+    };
+  });
+}
+
+/** The part of the photo under one cell, as a photo. */
+function cellPhoto(photo: Photo, cell: Cell): Photo {
+  const data = new Uint8Array(cell.width * cell.height * 3);
+  for (let r = 0; r < cell.height; r++) {
+    const from = ((cell.y + r) * photo.width + cell.x) * 3;
+    data.set(photo.data.subarray(from, from + cell.width * 3), r * cell.width * 3);
   }
-  const half = Math.floor(photo.height / 2);
-  return [crop(0, 0, photo.width, half), crop(0, half, photo.width, photo.height - half)];
+  return { path: photo.path, width: cell.width, height: cell.height, data };
+}
+
+/** `count` crops from the photo's cells of one split: a uniform cell, then a uniform position. */
+export function cutSplit(photo: Photo, split: Cell['split'], count: number, rng: Rng) {
+  const cells = gridCells(photo.width, photo.height).filter((c) => c.split === split);
+  return Array.from({ length: count }, () => {
+    const cell = cells[rng.int(cells.length)]!;
+    const [patch] = cutPatches(cellPhoto(photo, cell), 1, CROP_SIZE, rng);
+    return { ...patch!, x: cell.x + patch!.x, y: cell.y + patch!.y };
+  });
 }
 
 async function packageVersion(name: string): Promise<string | null> {
@@ -137,17 +168,19 @@ export async function buildPhotoSet(set: PhotoSet, options: BuildOptions) {
   }
   await rm(options.out, { recursive: true, force: true });
   const counts = { train: 0, test: 0 };
+  const crops: Record<string, { x: number; y: number }[]> = {};
   for (const file of set.files) {
     const name = className(file);
-    const halves = splitHalves(await loadPhoto(file, PHOTO_SHORT_SIDE));
+    const photo = await loadPhoto(file, PHOTO_SHORT_SIDE);
     const plan = [
-      ['train', halves[0], trainPerClass],
-      ['test', halves[1], testPerClass],
+      ['train', trainPerClass],
+      ['test', testPerClass],
     ] as const;
-    for (const [split, half, count] of plan) {
+    for (const [split, count] of plan) {
       const dir = join(options.out, split, name);
       await mkdir(dir, { recursive: true });
-      const patches = cutPatches(half, count, CROP_SIZE, new Rng(seed).fork(set.name, name, split));
+      const patches = cutSplit(photo, split, count, new Rng(seed).fork(set.name, name, split));
+      crops[`${split}/${name}`] = patches.map(({ x, y }) => ({ x, y }));
       for (const [i, patch] of patches.entries()) {
         await sharp(patch.data, { raw: { width: CROP_SIZE, height: CROP_SIZE, channels: 3 } })
           .png()
@@ -164,8 +197,11 @@ export async function buildPhotoSet(set: PhotoSet, options: BuildOptions) {
     classes: set.files.map(className),
     counts,
     recipe:
-      `each photo one class; shorter side ${PHOTO_SHORT_SIDE} px; ${CROP_SIZE} px square crops, ` +
-      'uniformly placed, train from the left (top) half, test from the right (bottom) half',
+      `each photo one class; shorter side ${PHOTO_SHORT_SIDE} px; ${CROP_SIZE} px square crops ` +
+      `wholly inside a checkerboard cell (${GRID_ROWS} rows): train from (row + column) even ` +
+      'cells, test from odd ones; cell and position uniform',
+    cropSize: CROP_SIZE,
+    crops,
     seed,
     sharp: sharp.versions,
   };
@@ -182,7 +218,7 @@ export async function photoSetFolder(
 ): Promise<string> {
   const out =
     options.out ??
-    join(options.cacheDir ?? DEFAULT_PHOTO_CACHE, `${set.name}-s${options.seed ?? 0}`);
+    join(options.cacheDir ?? DEFAULT_PHOTO_CACHE, `${set.name}-grid-s${options.seed ?? 0}`);
   const manifest = await readFile(join(out, 'manifest.json'), 'utf8').catch(() => null);
   const wanted = { train: options.trainPerClass ?? 20, test: options.testPerClass ?? 40 };
   const built = manifest ? JSON.parse(manifest) : null;

@@ -12,7 +12,7 @@
 //
 // Usage: node --import tsx bench/rank/rank.ts [--sets fashion-mnist-k10,...] [--small-sizes 96,160]
 //        [--backbones mobilenet_v2] [--seed 0] [--out bench/results/rank-2026-12-07.json]
-//        [--cache DIR]
+//        [--cache DIR] [--reuse earlier.json] (its sets are kept, the others measured)
 //        node --import tsx bench/rank/rank.ts --resummarize earlier.json --out again.json
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -103,9 +103,16 @@ export async function main() {
     console.log(JSON.stringify(json, null, 2));
     return;
   }
+  // --reuse FILE: sets measured in an earlier output are kept, not rerun.
+  const reuse = arg('reuse', '');
+  const kept: Record<string, unknown>[] = reuse
+    ? JSON.parse(await readFile(reuse, 'utf8')).sets.filter((s: { set: string }) =>
+        wanted.includes(s.set),
+      )
+    : [];
   const engine = await initEngine({});
   const started = performance.now();
-  const results: Record<string, unknown>[] = [];
+  const results: Record<string, unknown>[] = [...kept];
   const report = () => ({
     benchmark: 'transferability ranking: scores vs actual linear-probe test accuracy',
     machine: machineInfo(),
@@ -119,7 +126,8 @@ export async function main() {
     sets: results,
   });
 
-  for (const set of all.filter((s) => wanted.includes(s.name))) {
+  const done = new Set(kept.map((s) => s.set));
+  for (const set of all.filter((s) => wanted.includes(s.name) && !done.has(s.name))) {
     const { source, train, test } = await set.load();
     const numClasses = source.classes.length;
     const rows: CandidateRow[] = [];
