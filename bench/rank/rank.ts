@@ -98,7 +98,8 @@ export async function main() {
   if (earlier) {
     // Conclusions recomputed from the stored candidates of an earlier run (nothing re-measured).
     const json = JSON.parse(await readFile(earlier, 'utf8'));
-    for (const set of json.sets) Object.assign(set, summarizeSet(set.candidates, defaultLayer));
+    for (const set of json.sets)
+      Object.assign(set, summarizeSet(set.candidates, set.test, defaultLayer));
     await writeFile(out, `${JSON.stringify(json, null, 2)}\n`);
     console.log(JSON.stringify(json, null, 2));
     return;
@@ -175,7 +176,7 @@ export async function main() {
       classes: numClasses,
       train: train.length,
       test: test.length,
-      ...summarizeSet(rows, defaultLayer),
+      ...summarizeSet(rows, test.length, defaultLayer),
       passes,
       candidates: rows,
     });

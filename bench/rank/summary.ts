@@ -18,6 +18,40 @@ export interface Correlations {
   candidates: number;
   kendall: Record<(typeof SCORES)[number], number>;
   weighted: Record<(typeof SCORES)[number], number>;
+  /**
+   * The test set's resolution: candidate pairs whose test accuracies differ by more than two
+   * standard errors of the difference (binomial, `testImages`), and each score's concordance
+   * (concordant − discordant) / pairs on those alone. Near the ceiling most pairs are a few test
+   * images apart, and τ over all pairs then measures noise as much as the score.
+   */
+  resolved: { pairs: number; of: number; concordance: Record<(typeof SCORES)[number], number> };
+}
+
+function resolvedPairs(
+  rows: readonly CandidateRow[],
+  testImages: number,
+): Correlations['resolved'] {
+  const pairs: [CandidateRow, CandidateRow][] = [];
+  let of = 0;
+  rows.forEach((a, i) => {
+    for (const b of rows.slice(i + 1)) {
+      of++;
+      const [p, q] = [a.testAccuracy, b.testAccuracy];
+      const se = Math.sqrt((p * (1 - p) + q * (1 - q)) / testImages);
+      if (Math.abs(p - q) > 2 * se) pairs.push([a, b]);
+    }
+  });
+  const concordance = Object.fromEntries(
+    SCORES.map((s) => {
+      const sum = pairs.reduce(
+        (t, [a, b]) =>
+          t + Math.sign(settled(a[s]) - settled(b[s])) * Math.sign(a.testAccuracy - b.testAccuracy),
+        0,
+      );
+      return [s, pairs.length ? sum / pairs.length : Number.NaN];
+    }),
+  ) as Correlations['resolved']['concordance'];
+  return { pairs: pairs.length, of, concordance };
 }
 
 /**
@@ -26,7 +60,7 @@ export interface Correlations {
  */
 const settled = (v: number) => Number(v.toPrecision(9));
 
-export function correlations(rows: readonly CandidateRow[]): Correlations {
+export function correlations(rows: readonly CandidateRow[], testImages: number): Correlations {
   const accuracy = rows.map((r) => r.testAccuracy);
   const of = (tau: typeof kendallTau) =>
     Object.fromEntries(
@@ -38,7 +72,12 @@ export function correlations(rows: readonly CandidateRow[]): Correlations {
         ),
       ]),
     ) as Correlations['kendall'];
-  return { candidates: rows.length, kendall: of(kendallTau), weighted: of(weightedTau) };
+  return {
+    candidates: rows.length,
+    kendall: of(kendallTau),
+    weighted: of(weightedTau),
+    resolved: resolvedPairs(rows, testImages),
+  };
 }
 
 const best = (rows: readonly CandidateRow[], key: (r: CandidateRow) => number) =>
@@ -71,18 +110,19 @@ export function picks(rows: readonly CandidateRow[], defaultLayer: string) {
 /** The set's conclusions: over all sizes (`--image-size auto` picks among them) and per size. */
 export function summarizeSet(
   rows: readonly CandidateRow[],
+  testImages: number,
   defaultLayer: (backbone: string) => string,
 ) {
   const bySize = [...new Set(rows.map((r) => `${r.backbone}@${r.size}`))].map((key) => {
     const these = rows.filter((r) => `${r.backbone}@${r.size}` === key);
     return {
       candidate: key,
-      ...correlations(these),
+      ...correlations(these, testImages),
       ...picks(these, defaultLayer(these[0]!.backbone)),
     };
   });
   return {
-    overall: { ...correlations(rows), ...picks(rows, defaultLayer(rows[0]!.backbone)) },
+    overall: { ...correlations(rows, testImages), ...picks(rows, defaultLayer(rows[0]!.backbone)) },
     bySize,
   };
 }

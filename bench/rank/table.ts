@@ -76,15 +76,17 @@ function layerTable(sets: readonly SetResult[], shown = 6): string[] {
 
 export function tables(sets: readonly SetResult[]): string {
   const lines = [
-    '| set (classes, train / test) | candidates | τ LogME | τ H-score | τ CV probe | weighted τ LogME | weighted τ H-score | weighted τ CV probe |',
-    '|---|---|---|---|---|---|---|---|',
+    '| set (classes, train / test) | candidates | τ LogME | τ H-score | τ CV probe | weighted τ LogME | weighted τ H-score | weighted τ CV probe | resolved pairs | LogME / H-score / CV probe on them |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of sets) {
     const o = s.overall;
     lines.push(
       `| ${s.set} (${s.classes}, ${s.train} / ${s.test}) | ${o.candidates} | ` +
         `**${tau(o.kendall.logme)}** | ${tau(o.kendall.hScore)} | ${tau(o.kendall.cvProbe)} | ` +
-        `${tau(o.weighted.logme)} | ${tau(o.weighted.hScore)} | ${tau(o.weighted.cvProbe)} |`,
+        `${tau(o.weighted.logme)} | ${tau(o.weighted.hScore)} | ${tau(o.weighted.cvProbe)} | ` +
+        `${o.resolved.pairs} / ${o.resolved.of} | ${tau(o.resolved.concordance.logme)} / ` +
+        `${tau(o.resolved.concordance.hScore)} / ${tau(o.resolved.concordance.cvProbe)} |`,
     );
   }
   lines.push(
