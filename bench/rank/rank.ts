@@ -36,7 +36,7 @@ interface BenchSet {
   name: string;
   /** Where the images come from (package), for the report. */
   origin: string;
-  /** Square input sizes; undefined = the backbone's native size. */
+  /** 28 px images, embedded at --small-sizes; else at the backbone's native size. */
   small: boolean;
   load(): Promise<{ source: DataSource; train: Sample[]; test: Sample[] }>;
 }
