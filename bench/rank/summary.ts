@@ -102,6 +102,8 @@ export function picks(rows: readonly CandidateRow[], defaultLayer: string) {
     oracleSingle: brief(best(singles, (r) => r.testAccuracy)),
     autoSingle: brief(best(singles, (r) => r.logme)),
     [defaultLayer]: brief(previousBest),
+    /** The backbone's registry default (out_relu for mobilenet_v2, mixed10 for inception_v3). */
+    previousDefault: brief(previousBest),
     autoBelowOracle: oracle.testAccuracy - auto.testAccuracy,
     autoGainOverDefault: previousBest ? auto.testAccuracy - previousBest.testAccuracy : null,
   };

@@ -14,7 +14,7 @@ interface Summary extends Correlations {
   candidate?: string;
   auto: Pick;
   oracle: Pick;
-  out_relu?: Pick;
+  previousDefault?: Pick;
   autoBelowOracle: number;
   autoGainOverDefault: number | null;
 }
@@ -31,7 +31,8 @@ interface SetResult {
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;
-const tau = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(2));
+// NaN (a constant score) is null in the JSON.
+const tau = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(2));
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
@@ -91,7 +92,7 @@ export function tables(sets: readonly SetResult[]): string {
   }
   lines.push(
     '',
-    '| set @ size | auto picks (LogME) | auto | oracle (best candidate) | out_relu | auto − oracle | auto − out_relu | τ LogME | LogME s / candidate | CV probe s / candidate |',
+    '| set @ size | auto picks (LogME) | auto | oracle (best candidate) | previous default (out_relu) | auto − oracle | auto − previous default | τ LogME | LogME s / candidate | CV probe s / candidate |',
     '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const s of sets) {
@@ -105,7 +106,7 @@ export function tables(sets: readonly SetResult[]): string {
       lines.push(
         `| ${s.set} ${b.candidate === 'size auto' ? '(size auto)' : `@${b.auto.size}`} | ` +
           `\`${where(b.auto)}\` | **${pct(b.auto.testAccuracy)}** | ${pct(b.oracle.testAccuracy)} ` +
-          `(\`${where(b.oracle)}\`) | ${b.out_relu ? pct(b.out_relu.testAccuracy) : '—'} | ` +
+          `(\`${where(b.oracle)}\`) | ${b.previousDefault ? `${pct(b.previousDefault.testAccuracy)}${b.previousDefault.layer === 'out_relu' ? '' : ` (\`${b.previousDefault.layer}\`)`}` : '—'} | ` +
           `${pts(-b.autoBelowOracle)} | ${b.autoGainOverDefault === null ? '—' : pts(b.autoGainOverDefault)} | ` +
           `${tau(b.kendall.logme)} | ${mean(rows.map((r) => r.seconds.logme)).toFixed(2)} | ` +
           `${mean(rows.map((r) => r.seconds.cvProbe)).toFixed(1)} |`,
