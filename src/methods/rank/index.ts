@@ -6,3 +6,4 @@ export { kendallTau } from './kendall.js';
 export { leep, nce, type SourcePredictions } from './leep.js';
 export { logme } from './logme.js';
 export { crossValidatedProbe, type ProbeOptions } from './probe.js';
+export { weightedTau } from './weighted-tau.js';
