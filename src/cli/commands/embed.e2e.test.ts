@@ -8,6 +8,24 @@ import { test } from 'node:test';
 import { tempDir, writeColorFolder } from '../../data/test-fixtures.js';
 import { runCli } from '../run-cli.js';
 
+/** `visiontune embed` with resnet_tiny at 32 px (and any further flags), run to success. */
+async function embed(data: string, out: string, ...flags: string[]) {
+  const run = await runCli([
+    'embed',
+    '--backbone',
+    'resnet_tiny',
+    '--input-size',
+    '32',
+    '--data',
+    data,
+    '--out',
+    out,
+    ...flags,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  return run;
+}
+
 async function header(file: string) {
   const text = await fs.readFile(file, 'utf8');
   return { header: JSON.parse(text.split('\n')[0]!), rows: text.trim().split('\n').length - 1 };
@@ -18,19 +36,7 @@ test('embed --layer auto chooses on the train split only and records the choice'
   const root = path.join(dir, 'colors');
   await writeColorFolder(root, { train: 4, test: 3 });
   const out = path.join(dir, 'auto.jsonl');
-  const run = await runCli([
-    'embed',
-    '--backbone',
-    'resnet_tiny',
-    '--input-size',
-    '32',
-    '--data',
-    root,
-    '--out',
-    out,
-    '--json',
-  ]);
-  assert.equal(run.code, 0, run.stderr);
+  const run = await embed(root, out, '--json');
   const result = JSON.parse(run.stdout);
   const file = await header(out);
   assert.equal(file.rows, 21, 'every image is embedded (--split all)');
@@ -52,18 +58,7 @@ test('embed --layer auto on unlabelled images falls back to the embedding layer 
   const images = (await fs.readdir(root, { recursive: true })).filter((f) => f.endsWith('.png'));
   await fs.writeFile(path.join(root, 'list.csv'), `path\n${images.join('\n')}\n`);
   const out = path.join(dir, 'unlabelled.jsonl');
-  const run = await runCli([
-    'embed',
-    '--backbone',
-    'resnet_tiny',
-    '--input-size',
-    '32',
-    '--data',
-    path.join(root, 'list.csv'),
-    '--out',
-    out,
-  ]);
-  assert.equal(run.code, 0, run.stderr);
+  const run = await embed(path.join(root, 'list.csv'), out);
   const file = await header(out);
   assert.equal(file.rows, 6);
   assert.equal(file.header.layer, 'stage4_out', "resnet_tiny's embedding layer");
