@@ -25,7 +25,7 @@ const classes = (name: string, fallback: string) =>
 const settings = {
   backbone: arg('backbone', 'mobilenet_v2'),
   imageSize: Number(arg('image-size', '64')),
-  // These nsfwjs weights transfer best from block_12_add (DESIGN.md); '' pools the default layer.
+  // These nsfwjs weights transfer best from block_12_add (DESIGN.md); '' chooses it (auto).
   layer: arg('layer', 'block_12_add') || undefined,
   shots: Number(arg('shots', '5')),
   testPerClass: Number(arg('test-per-class', '100')),

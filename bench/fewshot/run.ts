@@ -3,9 +3,11 @@
 // 5-9) and cross-domain (meta-train on MNIST digits, meta-test on all Fashion-MNIST classes).
 // Runs per setting: the six methods on pretrained mobilenet_v2 (last 3 blocks meta-trained),
 // ProtoNets from scratch (resnet_tiny, all blocks), and the centroid baseline on a mid-level tap.
+// The pooled layer is the default `auto` (chosen on the meta-train images) except in the tap run.
 // Prints JSON. Long: run it outside tests.
 // Usage: node --import tsx bench/fewshot/run.ts [--settings within,cross] [--episodes 600]
 //        [--meta-steps 300] [--reptile-steps 150] [--runs pretrained,scratch,tap,proto]
+//        [--methods centroid,protonet] (only these methods of each run; a subset, for time)
 //        [--partial now.json] (the JSON so far, rewritten after every run)
 import { promises as fs } from 'node:fs';
 import { initEngine } from '../../src/engine/index.js';
@@ -28,6 +30,7 @@ const SETTINGS: Record<string, Partial<FewShotConfigInput>> = {
 const episodes = Number(arg('episodes', '600'));
 const metaSteps = Number(arg('meta-steps', '300'));
 const reptileSteps = Number(arg('reptile-steps', '150'));
+const onlyMethods = list('methods', '');
 const common: Partial<FewShotConfigInput> = {
   ways: 5,
   shots: [1, 5],
@@ -129,7 +132,12 @@ const output = () => ({
 });
 for (const setting of list('settings', 'within,cross')) {
   for (const run of list('runs', 'pretrained,scratch,tap,proto').flatMap((r) => RUNS[r]!)) {
+    const methods = (run.config.methods ?? []).filter(
+      (m) => onlyMethods.length === 0 || onlyMethods.includes(m),
+    );
+    if (methods.length === 0) continue;
     const config = resolveFewShotConfig(common, SETTINGS[setting], run.config, {
+      methods,
       out: `runs/bench-fewshot/${setting}-${run.config.backbone}-${(run.config.methods ?? []).join('-')}${run.config.headInit ? `-${run.config.headInit}` : ''}`,
     });
     process.stderr.write(`\n== ${setting}: ${run.label}\n`);
@@ -142,6 +150,8 @@ for (const setting of list('settings', 'within,cross')) {
     results.push({
       setting,
       run: run.label,
+      layer: result.network.layer,
+      layerNote: result.network.layerNote,
       pools: report.pools,
       methods: report.methods,
       seconds: result.seconds,

@@ -15,6 +15,8 @@ export interface EmbeddingsHeader {
   version: 1;
   backbone: string;
   layer: string;
+  /** How `--layer auto` chose the layer, or why it fell back (methods/rank/auto-layer.ts). */
+  layerChoice?: string;
   inputSize: number;
   dim: number;
   classes: string[];

@@ -52,7 +52,14 @@ export interface FewShotReport {
   createdAt: string;
   /** Class pools; meta-train, meta-validation and meta-test classes must be disjoint. */
   pools: { role: 'train' | 'val' | 'test'; source: string; classes: string[]; images: number }[];
-  backbone: { name: string; pretrained: boolean; inputSize: number; trainableBlocks: string[] };
+  backbone: {
+    name: string;
+    pretrained: boolean;
+    inputSize: number;
+    trainableBlocks: string[];
+    /** The pooled layer(s) the embedding reads (how `auto` chose it is in the notes). */
+    layer?: string;
+  };
   /** The test protocol every method was evaluated with: the same episodes for all of them. */
   evaluation: { ways: number; shots: number[]; queries: number; episodes: number; seed: number };
   methods: FewShotMethodReport[];

@@ -118,6 +118,9 @@ function header(r: FewShotReport): string {
       : '<span class="dim">none: the backbone is frozen</span>';
   const rows: [string, string][] = [
     ['Backbone', `${escapeHtml(b.name)} <span class="dim">(${escapeHtml(weights)})</span>`],
+    ...(b.layer === undefined
+      ? []
+      : [['Pooled layer', `<code>${escapeHtml(b.layer)}</code>`] as [string, string]]),
     ['Trainable blocks', blocks],
     ['Methods', r.methods.map((m) => escapeHtml(m.method)).join(', ')],
     ['Evaluation', escapeHtml(protocolText(r))],

@@ -4,12 +4,14 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createModel } from '../../backbones/index.js';
 import { opt } from '../../config/options.js';
-import { batchSizeField, skipBadField, verifyField } from '../../config/run-fields.js';
+import { batchSizeField, layerField, skipBadField, verifyField } from '../../config/run-fields.js';
 import { createLoader, evalTransform, openSource } from '../../data/index.js';
-import type { Sample } from '../../data/types.js';
+import type { DataSource, Sample } from '../../data/types.js';
 import { badInput } from '../../errors.js';
 import { embedBatches } from '../../methods/embed.js';
 import { writeEmbeddings } from '../../methods/embeddings-file.js';
+import { describeResolved, resolveLayer } from '../../methods/rank/auto-layer.js';
+import { AUTO_LAYER } from '../../methods/rank/choose-layer.js';
 import { defineCommand } from '../define-command.js';
 
 const embedOptions = z.object({
@@ -26,9 +28,7 @@ const embedOptions = z.object({
     'square input size (default: the backbone native size)',
     { arg: 'px' },
   ),
-  layer: opt(z.string().optional(), 'layer to pool (default: the backbone embedding layer)', {
-    arg: 'name',
-  }),
+  layer: layerField,
   cut: opt(z.string().optional(), 'with a model path: the layer to cut the body at', {
     arg: 'layer',
   }),
@@ -36,6 +36,15 @@ const embedOptions = z.object({
   skipBad: skipBadField,
   verify: verifyField,
 });
+
+/** `--layer auto` chooses on the whole input, or on its train split when it has a test split. */
+function choiceImages(source: DataSource): readonly Sample[] {
+  return source.splits.test ? (source.splits.train ?? []) : Object.values(source.splits).flat();
+}
+
+function choiceImagesName(source: DataSource): string {
+  return source.splits.test ? `the train split of ${source.name}` : `the images of ${source.name}`;
+}
 
 export function embedCommand(program: Command): void {
   defineCommand(program, {
@@ -54,11 +63,27 @@ export function embedCommand(program: Command): void {
           : (source.splits[options.split] ?? []);
       if (samples.length === 0)
         throw badInput(`${source.name} has no images in split '${options.split}'`);
+      // With --cut, auto keeps the layer the cut ends the imported body at.
+      const resolved =
+        options.cut !== undefined && options.layer === AUTO_LAYER
+          ? { layer: undefined }
+          : await resolveLayer({
+              layer: options.layer,
+              what: choiceImagesName(source),
+              backbone: options.backbone,
+              inputSize: options.inputSize,
+              source,
+              samples: choiceImages(source),
+              seed: 0,
+              batchSize: options.batchSize,
+            });
       const { model, config } = await createModel(options.backbone, {
         inputSize: options.inputSize,
-        embeddingLayer: options.layer,
+        embeddingLayer: resolved.layer,
         cut: options.cut,
       });
+      const layerNote = describeResolved(resolved, config.embeddingLayer);
+      if (layerNote) out.info(layerNote);
       const loader = createLoader(source, samples, {
         batchSize: options.batchSize,
         transform: evalTransform(config),
@@ -69,6 +94,7 @@ export function embedCommand(program: Command): void {
         {
           backbone: options.backbone,
           layer: config.embeddingLayer,
+          ...(layerNote ? { layerChoice: layerNote } : {}),
           inputSize: config.inputSize,
           dim: config.embeddingDim,
           classes: source.classes,
@@ -83,7 +109,14 @@ export function embedCommand(program: Command): void {
       if (skipped.count)
         out.info(`skipped ${skipped.count} bad input(s): ${skipped.examples.join('; ')}`);
       out.result(
-        { out: options.out, rows, dim: config.embeddingDim, skipped: skipped.count },
+        {
+          out: options.out,
+          rows,
+          dim: config.embeddingDim,
+          layer: config.embeddingLayer,
+          ...(layerNote ? { layerChoice: layerNote } : {}),
+          skipped: skipped.count,
+        },
         () =>
           `wrote ${rows} embeddings (${config.embeddingDim}-d, ${config.embeddingLayer} of ${options.backbone}) to ${options.out}`,
       );

@@ -87,6 +87,8 @@ test('fewshot fit/add: the library settings and how to read the support images',
       metric: 'cosine',
       finetuneSteps: 5,
       finetuneLr: 0.01,
+      // --layer defaults to auto (chosen on the support images).
+      layer: 'auto',
       shots: 3,
       seed: 0,
       batchSize: 32,

@@ -45,7 +45,7 @@ async function runAndReport(out: Output, config: FewShotConfig, saveBundle: bool
   const result = await runFewShot(config, {
     status: (line) => out.info(line),
     onTrained: saveBundle
-      ? (network, method) => saveMetaTrainedBundle(bundleDir, network, config, method)
+      ? (network, method, info) => saveMetaTrainedBundle(bundleDir, network, config, method, info)
       : undefined,
   });
   const resultsFile = await writeResults(config.out, result);
@@ -56,6 +56,8 @@ async function runAndReport(out: Output, config: FewShotConfig, saveBundle: bool
       report: reportFile,
       results: resultsFile,
       seconds: result.seconds,
+      layer: result.network.layer,
+      ...(result.network.layerNote ? { layerNote: result.network.layerNote } : {}),
       methods: result.methods.map((m) => ({
         method: m.method,
         results: m.results,

@@ -14,6 +14,7 @@ import type {
   RunReport,
 } from '../../report/types.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
+import { layerChoiceMeta } from '../rank/auto-layer.js';
 import type { LayerChoice } from '../rank/choose-layer.js';
 import { worstExamples } from './worst.js';
 
@@ -46,14 +47,7 @@ export function classifierBundleMeta(
       name: backbone,
       embeddingDim: bc.embeddingDim,
       layer: bc.embeddingLayer,
-      layerChoice: layerChoice && {
-        score: layerChoice.score,
-        imageSize: layerChoice.imageSize,
-        ...(layerChoice.sizes ? { sizes: layerChoice.sizes } : {}),
-        images: layerChoice.images,
-        seconds: layerChoice.seconds,
-        scores: layerChoice.scores,
-      },
+      layerChoice: layerChoice && layerChoiceMeta(layerChoice),
     },
     training,
     metrics: metrics ? headline(metrics) : {},

@@ -4,7 +4,13 @@
 // ProtoNets, 5 inner steps for MAML at train time and 10 at test time).
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
-import { outFields, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import {
+  layerField,
+  outFields,
+  resumeField,
+  seedField,
+  skipBadField,
+} from '../../config/run-fields.js';
 import { badUsage } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 import { parseCount } from './episodes.js';
@@ -63,12 +69,11 @@ export const fewShotConfigSchema = z.object({
     sets: false,
   }),
   imageSize: opt(z.number().int().positive().optional(), 'square input size', { arg: 'px' }),
-  /** Layer whose pooled output is the embedding (default the backbone's; a mid-level tap can transfer better). */
-  embeddingLayer: opt(
-    z.string().optional(),
-    "backbone layer to pool for the embedding (default: the backbone's embedding layer)",
-    { arg: 'name' },
-  ),
+  /**
+   * Layer whose pooled output is the embedding; 'auto' (default): chosen by LogME on the
+   * meta-train classes' images (layer-choice.ts).
+   */
+  embeddingLayer: layerField,
   /** Blocks that meta-training and MAML's inner loop update (the rest is frozen and cached). */
   unfreeze: opt(
     z.union([z.number().int().nonnegative(), z.literal('all')]).default(3),

@@ -22,6 +22,11 @@ export interface FewShotNetworkOptions {
   freezeBatchNorm: boolean;
   /** Layer whose pooled output is the embedding; default the backbone's. */
   embeddingLayer?: string;
+  /**
+   * Let a numeric `unfreeze` above the block count mean every block (set when `--layer auto`
+   * picked the layer: a shallow pick may leave fewer blocks than the user's count).
+   */
+  capUnfreeze?: boolean;
   seed: number;
 }
 
@@ -79,7 +84,11 @@ export async function createFewShotNetwork(
     seed: options.seed,
   });
   const blocks = splitBlocks(model, entry.blocks);
-  const count = resolveUnfreeze(options.unfreeze ?? 'all', blocks);
+  const wanted = options.unfreeze ?? 'all';
+  const count = resolveUnfreeze(
+    options.capUnfreeze && wanted !== 'all' ? Math.min(wanted, blocks.length) : wanted,
+    blocks,
+  );
   const freeze = unfreezeLast(
     model,
     count,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { saveBundle } from '../../bundle/bundle.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import type { FewShotReport } from '../../report/fewshot-types.js';
+import { layerChoiceMeta } from '../rank/auto-layer.js';
 import { FEWSHOT_CROP_PCT } from './cache.js';
 import type { FewShotConfig } from './config.js';
 import type { FewShotNetwork } from './network.js';
@@ -34,6 +35,7 @@ export function fewShotReport(result: FewShotRunResult): FewShotReport {
       pretrained: config.pretrained,
       inputSize: result.network.inputSize,
       trainableBlocks: result.network.trainableBlocks,
+      layer: result.network.layer,
     },
     evaluation: {
       ways: config.ways,
@@ -53,6 +55,7 @@ export function fewShotReport(result: FewShotRunResult): FewShotReport {
       evalSeconds: m.evalSeconds,
     })),
     config: config as unknown as Record<string, unknown>,
+    ...(result.network.layerNote ? { notes: [result.network.layerNote] } : {}),
   };
 }
 
@@ -73,6 +76,7 @@ export async function saveMetaTrainedBundle(
   network: FewShotNetwork,
   config: FewShotConfig,
   method: MethodResult,
+  info: FewShotRunResult['network'],
 ): Promise<void> {
   const { config: bc } = network;
   const metrics: Record<string, number> = {};
@@ -87,9 +91,16 @@ export async function saveMetaTrainedBundle(
       interpolation: bc.interpolation,
       cropPct: FEWSHOT_CROP_PCT,
     },
-    backbone: { name: config.backbone, embeddingDim: network.embeddingDim },
+    backbone: {
+      name: config.backbone,
+      embeddingDim: network.embeddingDim,
+      layer: info.layer,
+      layerChoice: info.layerChoice && layerChoiceMeta(info.layerChoice),
+    },
     training: {
       ...config,
+      embeddingLayer: info.layer,
+      ...(info.layerNote ? { layerNote: info.layerNote } : {}),
       method: method.method,
       settings: method.settings,
       bestStep: method.bestStep,

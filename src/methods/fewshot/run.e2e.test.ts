@@ -47,6 +47,10 @@ test('every method runs on the same fixed episodes; meta-learners report their u
   );
   for (const a of names)
     for (const b of names) if (a !== b) for (const c of a) assert.ok(!b.has(c));
+  // --embedding-layer auto (the default) chose on the 120 meta-train images (6 classes × 20).
+  assert.equal(result.network.layerChoice?.images, train!.samples.length);
+  assert.equal(result.network.layer, result.network.layerChoice?.layer);
+  assert.match(result.network.layerNote!, /chosen by LogME .* on 120 training images/);
   assert.deepEqual(
     result.methods.map((m) => m.method),
     [...FEWSHOT_METHODS],
@@ -95,6 +99,9 @@ test('training-free methods evaluate with every class a test class; meta-learner
   const result = await runFewShot(config);
   assert.equal(result.pools.train, undefined);
   assert.equal(result.pools.test.names.length, 10);
+  // No meta-train classes: auto keeps the backbone's layer rather than look at test classes.
+  assert.equal(result.network.layer, 'stage4_out');
+  assert.match(result.network.layerNote!, /fell back .*no meta-train classes/);
   assert.deepEqual(
     result.methods.map((m) => [m.method, m.results.map((r) => r.n)]),
     [

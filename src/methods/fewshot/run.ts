@@ -1,5 +1,6 @@
 // `runFewShot(config)`: one few-shot comparison end to end. Opens the data, splits classes into
-// disjoint meta-train / meta-val / meta-test pools, caches every pool image's features at the
+// disjoint meta-train / meta-val / meta-test pools, chooses the pooled layer (`auto`: on the
+// meta-train images only, layer-choice.ts), caches every pool image's features at the
 // network's cut once (the frozen part is the same for every method), fixes the test episodes by
 // seed, then for each method: a fresh network, its untrained score (meta-learners), meta-training
 // with validation (checkpointed under out/meta-train/<method>/, so `resume` continues it), and
@@ -10,11 +11,14 @@ import type { DataSource } from '../../data/types.js';
 import { ensureEngine } from '../../engine/index.js';
 import { badInput } from '../../errors.js';
 import { withOutDir } from '../../guard/out-dir.js';
+import { describeResolved, type ResolvedLayer } from '../rank/auto-layer.js';
+import type { LayerChoice } from '../rank/choose-layer.js';
 import { RUN_KIND } from '../run-template.js';
 import { cacheFeatures, type FeatureCache } from './cache.js';
 import { type FewShotConfig, type FewShotConfigInput, resolveFewShotConfig } from './config.js';
 import { checkSpec, type Episode, type EpisodeSpec, fixedEpisodes } from './episodes.js';
 import { evaluateEpisodeSets } from './evaluate.js';
+import { chooseFewShotLayer } from './layer-choice.js';
 import type { FewShotLearner, FewShotMethodName } from './learner.js';
 import { type MetaTrainRecord, metaTrain } from './meta-train.js';
 import { createLearner, fewShotMethods } from './methods/index.js';
@@ -56,13 +60,26 @@ export interface FewShotRunHooks {
   /** A line of progress for people (stderr). */
   status?: (message: string) => void;
   /** Receives each method's network and results after its run, before it is disposed (to save it). */
-  onTrained?: (network: FewShotNetwork, result: MethodResult) => Promise<void>;
+  onTrained?: (
+    network: FewShotNetwork,
+    result: MethodResult,
+    info: FewShotRunResult['network'],
+  ) => Promise<void>;
 }
 
 export interface FewShotRunResult {
   config: FewShotConfig;
   pools: FewShotPools;
-  network: { backbone: string; inputSize: number; trainableBlocks: string[]; cut: string | null };
+  network: {
+    backbone: string;
+    inputSize: number;
+    trainableBlocks: string[];
+    cut: string | null;
+    /** The pooled layer; how `auto` chose it (or why it fell back) is in `layerNote`. */
+    layer: string;
+    layerChoice?: LayerChoice;
+    layerNote?: string;
+  };
   methods: MethodResult[];
   seconds: number;
 }
@@ -120,12 +137,13 @@ export async function openPools(config: FewShotConfig): Promise<FewShotPools> {
   };
 }
 
-function networkOptions(config: FewShotConfig) {
+function networkOptions(config: FewShotConfig, layer: ResolvedLayer) {
   return {
     backbone: config.backbone,
     pretrained: config.pretrained,
     inputSize: config.imageSize,
-    embeddingLayer: config.embeddingLayer,
+    embeddingLayer: layer.layer,
+    capUnfreeze: layer.choice !== undefined,
     unfreeze: config.unfreeze,
     freezeBatchNorm: config.freezeBn ?? config.pretrained,
     seed: config.seed,
@@ -194,13 +212,19 @@ async function runClaimed(
         )
       : undefined;
 
+  const layer = await chooseFewShotLayer(config, pools.train);
   // The frozen prefix is identical for every method (same weights, same seed): cache once.
-  const first = await createFewShotNetwork(networkOptions(config));
+  const first = await createFewShotNetwork(networkOptions(config, layer));
+  const layerNote = describeResolved(layer, first.config.embeddingLayer);
+  if (layerNote) say(layerNote);
   const info = {
     backbone: config.backbone,
     inputSize: first.config.inputSize,
     trainableBlocks: first.trainableBlocks,
     cut: first.cut,
+    layer: first.config.embeddingLayer,
+    ...(layer.choice ? { layerChoice: layer.choice } : {}),
+    ...(layerNote ? { layerNote } : {}),
   };
   const caches: Partial<Record<PoolRole, FeatureCache>> = {};
   for (const role of ['test', 'val', 'train'] as const) {
@@ -213,7 +237,7 @@ async function runClaimed(
 
   const methods: MethodResult[] = [];
   for (const method of config.methods) {
-    const network = await createFewShotNetwork(networkOptions(config));
+    const network = await createFewShotNetwork(networkOptions(config, layer));
     const learner = createLearner(method, network, config);
     try {
       const metaLearned = fewShotMethods.get(method).metaLearned && config.metaSteps > 0;
@@ -259,7 +283,7 @@ async function runClaimed(
         evalSeconds: evalBefore + (performance.now() - t) / 1000,
       };
       methods.push(done);
-      await hooks.onTrained?.(network, done);
+      await hooks.onTrained?.(network, done, info);
     } finally {
       learner.dispose();
       network.full.dispose();

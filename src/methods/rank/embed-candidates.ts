@@ -23,6 +23,8 @@ export interface EmbedCandidatesOptions {
   source: DataSource;
   samples: readonly Sample[];
   seed: number;
+  /** Default: whether the backbone has pretrained weights (a seeded random init otherwise). */
+  pretrained?: boolean;
   cacheDir?: string;
   batchSize?: number;
 }
@@ -68,6 +70,7 @@ function pickCandidates(
 export async function embedCandidates(options: EmbedCandidatesOptions): Promise<CandidateFeatures> {
   const features = await createModel(options.backbone, {
     inputSize: options.inputSize,
+    pretrained: options.pretrained,
     featuresOnly: true,
     seed: options.seed,
   });
@@ -82,6 +85,7 @@ export async function embedCandidates(options: EmbedCandidatesOptions): Promise<
   const spec = layerSpec(unique.map((c) => c.layer));
   const created = await createModel(options.backbone, {
     inputSize: options.inputSize,
+    pretrained: options.pretrained,
     embeddingLayer: spec,
     seed: options.seed,
   });
@@ -90,7 +94,7 @@ export async function embedCandidates(options: EmbedCandidatesOptions): Promise<
     const set = await cachedEmbeddings({
       model: created.model,
       backboneKey: await backboneIdentity(options.backbone, {
-        pretrained: created.entry.hasPretrained,
+        pretrained: options.pretrained ?? created.entry.hasPretrained,
         seed: options.seed,
       }),
       config: created.config,

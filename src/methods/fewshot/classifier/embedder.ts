@@ -1,7 +1,8 @@
 // The image → embedding half of a few-shot classifier: from a registry name, a TF.js layers
 // model (createModel's pooled embedding), or an existing visiontune bundle (its model up to the
 // input of `head`, or its whole output when it has no head), with the preprocessing that goes
-// with it. Also embeds a list of samples the way predict/eval will feed the saved bundle.
+// with it; `--layer auto` chosen on the support images. Also embeds a list of samples the way
+// predict/eval will feed the saved bundle.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +15,8 @@ import type { DataSource, Sample, SkipReport } from '../../../data/types.js';
 import { badInput, badUsage } from '../../../errors.js';
 import { readableDir } from '../../../guard/replace-dir.js';
 import { collectEmbeddings, type EmbeddingSet, embedBatches } from '../../embed.js';
+import { type ResolvedLayer, resolveLayer } from '../../rank/auto-layer.js';
+import { AUTO_LAYER } from '../../rank/choose-layer.js';
 
 /** timm's default eval crop, as classification bundles record it. */
 const CROP_PCT = 0.875;
@@ -37,6 +40,8 @@ export interface Embedder {
   preprocessing: Preprocessing;
   /** What the bundle's `backbone` field records. */
   backbone: { name: string; embeddingDim: number };
+  /** The pooled layer (registry/model backbones; a bundle backbone's is its own). */
+  layer?: string;
 }
 
 export async function isBundleDir(spec: string): Promise<boolean> {
@@ -103,7 +108,35 @@ export async function resolveBackbone(spec: BackboneSpec): Promise<Embedder> {
       cropPct: CROP_PCT,
     },
     backbone: { name: spec.backbone, embeddingDim: config.embeddingDim },
+    layer: config.embeddingLayer,
   };
+}
+
+/**
+ * `--layer auto` for a fit: chosen by LogME on the support images, single layers only (as for
+ * `fewshot eval`, methods/fewshot/layer-choice.ts). A bundle backbone keeps its embedding, and
+ * a model cut with --cut ends at the layer the cut names.
+ */
+export async function chooseSupportLayer(
+  spec: BackboneSpec & { layer: string; batchSize?: number },
+  support: DataSource,
+  samples: readonly Sample[],
+  pretrained: boolean | undefined,
+): Promise<ResolvedLayer> {
+  if (spec.layer === AUTO_LAYER && (spec.cut !== undefined || (await isBundleDir(spec.backbone))))
+    return { layer: undefined };
+  return resolveLayer({
+    layer: spec.layer,
+    what: `the support images of ${support.name}`,
+    backbone: spec.backbone,
+    pretrained,
+    inputSize: spec.imageSize,
+    source: support,
+    samples,
+    seed: spec.seed,
+    batchSize: spec.batchSize,
+    combine: false,
+  });
 }
 
 /** Runs `model` over the samples with the bundle's eval preprocessing. */

@@ -92,6 +92,18 @@ for (const metric of ['cosine', 'euclidean'] as const) {
     ]);
     const bundle = await loadBundle(out);
     assert.equal(bundle.meta.task, 'classification');
+    // --layer auto (the default) chose on the 9 support images; the bundle records how.
+    const { layer, layerChoice } = bundle.meta.backbone;
+    assert.equal(layerChoice?.images, 9);
+    assert.equal(layer, layerChoice?.scores[0]?.layer);
+    assert.ok(
+      layerChoice!.scores.every((c) => !c.layer.includes('+')),
+      'single layers only',
+    );
+    assert.match(
+      String(bundle.meta.training.layerNote),
+      new RegExp(`^layer ${layer} chosen by LogME .* on 9 training images`),
+    );
     assert.deepEqual(bundle.meta.labels, ['a', 'b', 'c']);
     assert.equal(bundle.meta.fewshot?.metric, metric);
     assert.deepEqual(
@@ -127,6 +139,8 @@ test('the head fine-tune lowers the support loss and keeps a prototype head', as
     const fit = await fitFewShotClassifier({
       backbone: 'resnet_tiny',
       imageSize: 32,
+      // The top layer: at the layer auto picks these patterns are separated, the loss starts at 0.
+      layer: 'stage4_out',
       support: folder,
       metric,
       seed: 5,

@@ -5,14 +5,15 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { type NewBundleMeta, saveBundle } from '../../../bundle/bundle.js';
 import { opt } from '../../../config/options.js';
-import { overwriteField } from '../../../config/run-fields.js';
+import { layerField, overwriteField } from '../../../config/run-fields.js';
 import type { DataSource } from '../../../data/types.js';
 import { ensureEngine } from '../../../engine/index.js';
 import { L2Normalize } from '../../../heads/l2-normalize.js';
 import { Standardize } from '../../../heads/standardize.js';
 import { parseLayers } from '../../../util/merge-layers.js';
+import { describeResolved, layerChoiceMeta } from '../../rank/auto-layer.js';
 import { classRecords, countShots } from './bundle-meta.js';
-import { embedSamples, resolveBackbone } from './embedder.js';
+import { chooseSupportLayer, embedSamples, resolveBackbone } from './embedder.js';
 import { finetunePrototypes } from './finetune.js';
 import {
   COSINE_SCALE,
@@ -58,12 +59,11 @@ export const fitFewShotSettingsSchema = z.object({
     "square input size (default: the backbone's native size)",
     { arg: 'px' },
   ),
-  /** Layer to pool (registry/model backbones). */
-  layer: opt(
-    z.string().optional(),
-    "backbone layer to pool (default: the backbone's embedding layer)",
-    { arg: 'name' },
-  ),
+  /**
+   * Layer to pool (registry/model backbones); 'auto' (default): chosen by LogME on the support
+   * images (embedder.ts). A bundle backbone keeps its own embedding.
+   */
+  layer: layerField,
   /** Layer to cut a model path/URL at. */
   cut: opt(z.string().optional(), 'with a model path: the layer to cut the body at', {
     arg: 'layer',
@@ -120,7 +120,10 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
     minClasses: 2,
   });
 
-  const embedder = await resolveBackbone({ ...settings, pretrained });
+  const layer = await chooseSupportLayer(settings, support, chosen.samples, pretrained);
+  const embedder = await resolveBackbone({ ...settings, layer: layer.layer, pretrained });
+  const layerNote = describeResolved(layer, embedder.layer ?? '');
+  if (layerNote) log?.(layerNote);
   onStart?.(chosen.samples.length);
   const set = await embedSamples(embedder.model, embedder.preprocessing, support, chosen.samples, {
     batchSize: settings.batchSize,
@@ -176,13 +179,18 @@ export async function fitFewShotClassifier(options: FitFewShotOptions): Promise<
     task: 'classification',
     labels: [...support.classes],
     preprocessing: embedder.preprocessing,
-    backbone: embedder.backbone,
+    backbone: {
+      ...embedder.backbone,
+      ...(embedder.layer ? { layer: embedder.layer } : {}),
+      ...(layer.choice ? { layerChoice: layerChoiceMeta(layer.choice) } : {}),
+    },
     training: {
       method: 'fewshot-prototypes',
       backbone: settings.backbone,
       metric,
       imageSize: embedder.preprocessing.inputSize,
-      ...(settings.layer ? { layer: settings.layer } : {}),
+      ...(embedder.layer ? { layer: embedder.layer } : {}),
+      ...(layerNote ? { layerNote } : {}),
       ...(settings.cut ? { cut: settings.cut } : {}),
       ...(settings.shots ? { shots: settings.shots } : {}),
       finetuneSteps: steps,

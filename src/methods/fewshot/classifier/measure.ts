@@ -110,7 +110,7 @@ export async function measureGrowth(options: GrowMeasureOptions): Promise<GrowMe
     const fitted = path.join(work, 'fitted');
     const grown = path.join(work, 'grown');
     const together = path.join(work, 'together');
-    await fitFewShotClassifier({
+    const first = await fitFewShotClassifier({
       ...common,
       support: pick(oldClasses, 'train', options.shots),
       out: fitted,
@@ -123,6 +123,8 @@ export async function measureGrowth(options: GrowMeasureOptions): Promise<GrowMe
     });
     await fitFewShotClassifier({
       ...common,
+      // The same embedding as the grown classifier (`auto` chose it on the old classes).
+      layer: first.meta.backbone.layer ?? options.layer,
       support: pick([...oldClasses, ...newClasses], 'train', options.shots),
       out: together,
     });
