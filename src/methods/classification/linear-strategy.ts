@@ -1,36 +1,63 @@
 // The linear strategy: a frozen backbone's pooled embeddings (cached on disk), then a linear or
-// MLP head trained on them with the shared loop.
+// MLP head trained on them with the shared loop. Its probe (layer choice, embeddings, head) is
+// also lp-ft's first stage (lp-ft-strategy.ts).
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '../../backbones/index.js';
+import { createModel, type PretrainedConfig } from '../../backbones/index.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { backboneIdentity } from '../content-hash.js';
+import type { EmbeddingSet } from '../embed.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
-import { AUTO_LAYER, chooseLayer, describeChoice } from '../rank/choose-layer.js';
+import { AUTO_LAYER, chooseLayer, describeChoice, type LayerChoice } from '../rank/choose-layer.js';
 import { DEFAULT_LR, type TrainConfig } from './config.js';
-import { linearHead } from './linear-head.js';
+import { type LinearHead, linearHead } from './linear-head.js';
 import type { RunSplits } from './splits.js';
 import type { Prepared } from './strategy.js';
 
-export async function prepareLinear(
+/** A head on a frozen backbone's pooled embeddings, ready to train on the cached training set. */
+export interface LinearProbe {
+  /** Image in, pooled embedding of the chosen layer out. */
+  embed: tf.LayersModel;
+  backboneConfig: PretrainedConfig;
+  layerChoice?: LayerChoice;
+  head: LinearHead;
+  /** Embeddings of `samples` (from the cache where present), logging what it did. */
+  embedAll(samples: readonly Sample[], what: string): Promise<EmbeddingSet>;
+}
+
+/** `config.layer`, or for 'auto' the layer LogME picks on the training split (logged). */
+async function chosenLayer(
   config: TrainConfig,
   source: DataSource,
   splits: RunSplits,
   log: (line: string) => void,
-): Promise<Prepared> {
-  const layerChoice =
-    config.layer === AUTO_LAYER
-      ? await chooseLayer({
-          backbone: config.backbone,
-          inputSize: config.imageSize,
-          source,
-          samples: splits.train,
-          numClasses: source.classes.length,
-          seed: config.seed,
-          cacheDir: config.cacheDir,
-          batchSize: config.batch,
-        })
-      : undefined;
-  if (layerChoice) log(describeChoice(layerChoice));
+): Promise<LayerChoice | undefined> {
+  if (config.layer !== AUTO_LAYER) return undefined;
+  const choice = await chooseLayer({
+    backbone: config.backbone,
+    inputSize: config.imageSize,
+    source,
+    samples: splits.train,
+    numClasses: source.classes.length,
+    seed: config.seed,
+    cacheDir: config.cacheDir,
+    batchSize: config.batch,
+  });
+  log(describeChoice(choice));
+  return choice;
+}
+
+/**
+ * The probe of `config`: layer choice, embeddings of the training and validation splits, and the
+ * head, which trains `stage.epochs` at `stage.lr`.
+ */
+export async function linearProbe(
+  config: TrainConfig,
+  source: DataSource,
+  splits: RunSplits,
+  log: (line: string) => void,
+  stage: { lr: number; epochs: number },
+): Promise<LinearProbe> {
+  const layerChoice = await chosenLayer(config, source, splits, log);
   const {
     model: embed,
     config: backboneConfig,
@@ -66,13 +93,29 @@ export async function prepareLinear(
     classes: source.classes.length,
     hidden: config.hidden,
     dropRate: config.dropRate,
-    epochs: config.epochs,
+    epochs: stage.epochs,
     batchSize: config.batch,
-    lr: config.lr ?? DEFAULT_LR.linear,
+    lr: stage.lr,
     weightDecay: config.weightDecay,
     labelSmoothing: config.labelSmoothing,
     seed: config.seed,
   });
+  return { embed, backboneConfig, layerChoice, head, embedAll };
+}
+
+export async function prepareLinear(
+  config: TrainConfig,
+  source: DataSource,
+  splits: RunSplits,
+  log: (line: string) => void,
+): Promise<Prepared> {
+  const { embed, backboneConfig, layerChoice, head, embedAll } = await linearProbe(
+    config,
+    source,
+    splits,
+    log,
+    { lr: config.lr ?? DEFAULT_LR.linear, epochs: config.epochs },
+  );
   const classifier = tf.model({
     inputs: embed.inputs,
     outputs: head.apply(embed.outputs[0] as tf.SymbolicTensor),
