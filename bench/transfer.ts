@@ -82,7 +82,10 @@ for (const k of ks) {
         out: path.join(out, `k${k}-${strategy}-s${seed}`),
         ...settings(strategy),
       });
-      const result = await train(config);
+      // The runs' own lines (layer choice, the lp-ft probe's val accuracy, epochs) go to stderr.
+      const result = await train(config, {
+        log: (line) => process.stderr.write(`  [k=${k} ${strategy} s${seed}] ${line}\n`),
+      });
       const meta = await readBundleMeta(result.bundleDir);
       const val = valAccuracy(result.history, config.strategy);
       runs.push({

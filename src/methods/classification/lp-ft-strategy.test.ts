@@ -3,9 +3,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { loadBundle, readBundleMeta } from '../../bundle/bundle.js';
+import { openSource } from '../../data/sources/open.js';
 import { writeColorFolder } from '../../data/test-fixtures.js';
 import { initEngine } from '../../engine/index.js';
+import { fit } from '../../train/loop.js';
 import { resolveTrainConfig } from './config.js';
+import { prepareLinear } from './linear-strategy.js';
+import { prepareLpFt } from './lp-ft-strategy.js';
+import { chooseSplits } from './splits.js';
 import { train } from './train.js';
 
 let work: string;
@@ -57,6 +62,45 @@ test('lp-ft with --layer auto probes the chosen layer, fine-tunes the network cu
   );
   assert.ok(model.layers.some((l) => l.name.startsWith(`stage${deepest}`)));
   await fs.access(result.reportFile);
+});
+
+test("before fine-tuning, lp-ft's network predicts what the linear strategy's probe predicts", async () => {
+  const config = resolveTrainConfig({
+    data,
+    backbone: 'resnet_tiny',
+    imageSize: 32,
+    batch: 8,
+    epochs: 4,
+    layer: 'stage2_out+stage3_out',
+    dropRate: 0.2,
+    cacheDir: path.join(work, 'cache'),
+  });
+  const source = await openSource(data);
+  const splits = chooseSplits(source, config);
+  const quiet = () => {};
+  // The same probe (settings, seed, cached embeddings) trained by the linear strategy...
+  const linear = await prepareLinear({ ...config, strategy: 'linear' }, source, splits, quiet);
+  await fit(linear.plan);
+  const images = [...splits.val, ...(source.splits.test ?? [])];
+  const expected = await linear.evaluate(images);
+  // ...and lp-ft's network, its head set from that probe, read through the network's own
+  // preprocessing of the image files.
+  const lpft = await prepareLpFt(
+    { ...config, strategy: 'lp-ft', probeEpochs: 4 },
+    source,
+    splits,
+    quiet,
+  );
+  const got = await lpft.evaluate(images);
+  assert.equal(got.length, expected.length);
+  const diff = Math.max(...got.map((p, i) => Math.abs(p - expected[i]!)));
+  assert.ok(diff < 1e-4, `max |Δp| ${diff}`);
+  // Not trivially equal: the probe is confident about some images and not others.
+  assert.ok(Math.max(...expected) - Math.min(...expected) > 0.5);
+  for (const p of [linear, lpft]) {
+    p.plan.optimizer.dispose();
+    p.classifier.dispose();
+  }
 });
 
 test('lp-ft accepts every finetune option; its own options are refused elsewhere', () => {
