@@ -5,12 +5,15 @@
 // from scratch. Prints JSON. Long: run it outside the tests.
 // Usage: node --import tsx bench/transfer.ts [--k 10,50,200] [--seeds 0,1,2] [--test-per-class 200]
 //        [--epochs 10] [--image-size 64] [--strategies linear,auto,out_relu,finetune,lp-ft,scratch]
-//        [--lp-ft-size 64] [--lp-ft-epochs 10] [--lp-ft-lr x] [--out runs/bench-transfer]
+//        [--lp-ft-size 64] [--lp-ft-epochs 10] [--lp-ft-lr x] [--out runs/bench-transfer] [--collect]
+// --collect trains nothing: it reads the runs already in --out (e.g. written by several processes
+// in parallel, one per seed or row, with the same settings) and prints the same JSON.
 import path from 'node:path';
 import { readBundleMeta } from '../src/bundle/bundle.js';
 import { initEngine } from '../src/engine/index.js';
 import { resolveTrainConfig, type TrainConfigInput } from '../src/methods/classification/config.js';
 import { train } from '../src/methods/classification/train.js';
+import { MetricsLog } from '../src/train/metrics-log.js';
 import { machineInfo } from './machine.js';
 
 function arg(name: string, fallback: string): string {
@@ -29,6 +32,7 @@ const lpFtSize = Number(arg('lp-ft-size', String(imageSize)));
 const lpFtEpochs = Number(arg('lp-ft-epochs', String(epochs)));
 const lpFtLr = process.argv.includes('--lp-ft-lr') ? Number(arg('lp-ft-lr', '')) : undefined;
 const out = arg('out', 'runs/bench-transfer');
+const collect = process.argv.includes('--collect');
 
 /** What each row runs: its strategy and settings. */
 function settings(row: string): Partial<TrainConfigInput> {
@@ -67,11 +71,32 @@ function valAccuracy(history: readonly Record<string, unknown>[], strategy: unkn
   return typeof v === 'number' ? v : undefined;
 }
 
+/** A finished run read back from its folder (--collect); undefined when it has not finished. */
+async function readRun(dir: string, strategy: unknown) {
+  const meta = await readBundleMeta(path.join(dir, 'bundle')).catch(() => undefined);
+  if (meta?.metrics.accuracy === undefined) return undefined;
+  const history = await MetricsLog.read(path.join(dir, 'metrics.jsonl'));
+  return {
+    layer: meta.backbone.layer,
+    valAccuracy: valAccuracy(history, strategy),
+    accuracy: meta.metrics.accuracy as number,
+    macroF1: meta.metrics.macroF1,
+  };
+}
+
 const engine = await initEngine({});
 const runs: Record<string, unknown>[] = [];
+const missing: string[] = [];
 for (const k of ks) {
   for (const strategy of strategies) {
     for (const seed of seeds) {
+      if (collect) {
+        const dir = path.join(out, `k${k}-${strategy}-s${seed}`);
+        const run = await readRun(dir, settings(strategy).strategy);
+        if (run) runs.push({ k, strategy, seed, ...run });
+        else missing.push(dir);
+        continue;
+      }
       const config = resolveTrainConfig({
         data: 'fashion-mnist',
         backbone: 'mobilenet_v2',
@@ -141,6 +166,7 @@ console.log(
       },
       table,
       runs,
+      ...(collect ? { missing } : {}),
     },
     null,
     2,
