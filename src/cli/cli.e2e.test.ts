@@ -305,7 +305,7 @@ test('embed writes one row per image of a built-in dataset split', async () => {
   assert.equal(lines.length, 4);
 });
 
-test('the demo (npm start) runs linear, finetune and scratch end to end on a small budget', async () => {
+test('the demo (npm start) runs linear, finetune, lp-ft and scratch end to end on a small budget', async () => {
   const out = path.join(dir, 'demo');
   const run = await cli(
     'demo',
@@ -327,6 +327,8 @@ test('the demo (npm start) runs linear, finetune and scratch end to end on a sma
   const result = JSON.parse(run.stdout) as {
     rows: {
       strategy: string;
+      layer: string;
+      chosen: boolean;
       accuracy: number;
       testImages: number;
       report: string;
@@ -335,8 +337,15 @@ test('the demo (npm start) runs linear, finetune and scratch end to end on a sma
   };
   assert.deepEqual(
     result.rows.map((r) => r.strategy),
-    ['linear', 'finetune', 'scratch'],
+    ['linear', 'finetune', 'lp-ft', 'scratch'],
   );
+  // The probes' layer is chosen automatically and shown; finetune and scratch keep the default.
+  const [linear, finetune, lpft, scratch] = result.rows;
+  assert.ok(linear!.chosen && lpft!.chosen);
+  assert.ok(!finetune!.chosen && !scratch!.chosen);
+  assert.equal(finetune!.layer, 'out_relu');
+  // Same training images, seed and size (32 px here): the same choice for both.
+  assert.equal(lpft!.layer, linear!.layer);
   for (const row of result.rows) {
     assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
     assert.equal(row.testImages, 20);

@@ -21,7 +21,16 @@ import {
 import { configError } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 
-export const STRATEGIES = ['linear', 'finetune', 'scratch'] as const;
+/**
+ * lp-ft (Kumar et al. 2022): a linear probe on the chosen layer first, then the network cut at that
+ * layer is fine-tuned from the probe's head, so fine-tuning starts from features the head already
+ * uses instead of distorting them to fit a random head.
+ */
+export const STRATEGIES = ['linear', 'finetune', 'scratch', 'lp-ft'] as const;
+
+/** Strategies that fine-tune a pretrained network (finetune's options apply to each). */
+const FINETUNING: readonly Strategy[] = ['finetune', 'lp-ft'];
+type Strategy = (typeof STRATEGIES)[number];
 
 export const trainConfigSchema = z.object({
   data: opt(z.string().min(1), 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist'),
@@ -33,7 +42,7 @@ export const trainConfigSchema = z.object({
   imageSize: imageSizeOrAutoField,
   /** Candidate sizes for imageSize 'auto'; default from the data's image size (image-sizes.ts). */
   imageSizes: imageSizesField,
-  /** Base learning rate; default per strategy (linear 0.02, finetune 1e-3, scratch 3e-3). */
+  /** Base learning rate; default per strategy (DEFAULT_LR; lp-ft: of its fine-tuning stage). */
   lr: opt(z.number().positive().optional(), 'base learning rate (default per strategy)'),
   /**
    * finetune/scratch lr schedule: cosine with one epoch of warm-up, step (×0.1 at 1/3 and 2/3),
@@ -66,10 +75,17 @@ export const trainConfigSchema = z.object({
   /** Evaluate on at most N test images per class (seeded); default all. */
   testPerClass: testPerClassField,
   /**
-   * Layer whose pooled output feeds the head. 'auto' is chosen by LogME for the linear probe;
-   * finetune and scratch keep the backbone's embedding layer unless one is named.
+   * Layer whose pooled output feeds the head. 'auto' is chosen by LogME for the linear probe and
+   * lp-ft (whose network is cut there); finetune and scratch keep the backbone's embedding layer
+   * unless one is named.
    */
   layer: layerField,
+  /** lp-ft: epochs of its linear-probe stage (default 30; the probe stops early on val loss). */
+  probeEpochs: opt(
+    z.number().int().positive().optional(),
+    'lp-ft: epochs of the linear-probe stage (default 30)',
+    { arg: 'epochs' },
+  ),
   hidden: opt(
     z.number().int().nonnegative().default(0),
     'linear: hidden units of an MLP head (0: linear)',
@@ -138,7 +154,7 @@ export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
 /** Strategies whose input size may be 'auto' (scored on frozen features, as the layer is). */
-export const AUTO_SIZE_STRATEGIES: readonly TrainConfig['strategy'][] = ['linear'];
+export const AUTO_SIZE_STRATEGIES: readonly Strategy[] = ['linear'];
 
 /** The input size of a resolved configuration whose strategy cannot take 'auto'. */
 export function fixedImageSize(config: TrainConfig): number | undefined {
@@ -147,11 +163,16 @@ export function fixedImageSize(config: TrainConfig): number | undefined {
   return config.imageSize;
 }
 
-export const DEFAULT_LR: Record<TrainConfig['strategy'], number> = {
+export const DEFAULT_LR: Record<Strategy, number> = {
   linear: 0.02,
   finetune: 1e-3,
   scratch: 3e-3,
+  // Kumar et al. fine-tune from the probe with a smaller lr than plain fine-tuning; picked on a
+  // validation split (bench/transfer.ts, README).
+  'lp-ft': 3e-4,
 };
+
+export const DEFAULT_PROBE_EPOCHS = 30;
 
 /** Merges layers in precedence order (later wins; undefined never overrides) and validates. */
 export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
@@ -181,7 +202,7 @@ export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
     );
   if (config.imageSizes && config.imageSize !== AUTO_IMAGE_SIZE)
     throw configError('training', ['imageSizes'], 'only applies with imageSize auto');
-  if (config.strategy !== 'finetune') {
+  if (!FINETUNING.includes(config.strategy)) {
     const finetuneOnly = [
       config.gradualUnfreeze !== undefined && 'gradualUnfreeze',
       config.l2sp > 0 && 'l2sp',
@@ -191,9 +212,24 @@ export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
       throw configError(
         'training',
         finetuneOnly as string[],
-        `only apply to strategy finetune, not ${config.strategy}`,
+        `only apply to strategies finetune and lp-ft, not ${config.strategy}`,
       );
     }
+  }
+  if (config.strategy !== 'lp-ft' && config.probeEpochs !== undefined) {
+    throw configError(
+      'training',
+      ['probeEpochs'],
+      `only applies to strategy lp-ft, not ${config.strategy}`,
+    );
+  }
+  // The fine-tuned network's head is one Dense layer: an MLP probe has no such head to become.
+  if (config.strategy === 'lp-ft' && config.hidden > 0) {
+    throw configError(
+      'training',
+      ['hidden'],
+      'lp-ft probes with a linear head (hidden 0): its head initializes the fine-tuned Dense head',
+    );
   }
   return config;
 }

@@ -1,19 +1,32 @@
 // The linear strategy: a frozen backbone's pooled embeddings (cached on disk), then a linear or
-// MLP head trained on them with the shared loop.
+// MLP head trained on them with the shared loop. Its probe (layer choice, embeddings, head) is
+// also lp-ft's first stage (lp-ft-strategy.ts).
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '../../backbones/index.js';
+import { createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { layersOfSpec } from '../../backbones/layer-spec.js';
 import { AUTO_IMAGE_SIZE } from '../../config/run-fields.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { badUsage } from '../../errors.js';
 import { backboneIdentity } from '../content-hash.js';
+import type { EmbeddingSet } from '../embed.js';
 import { cachedEmbeddings } from '../embedding-cache.js';
 import { AUTO_LAYER, chooseLayer, describeChoice, type LayerChoice } from '../rank/choose-layer.js';
 import { imageSizeCandidates } from '../rank/image-sizes.js';
 import { DEFAULT_LR, fixedImageSize, type TrainConfig } from './config.js';
-import { linearHead } from './linear-head.js';
+import { type LinearHead, linearHead } from './linear-head.js';
 import type { RunSplits } from './splits.js';
 import type { Prepared } from './strategy.js';
+
+/** A head on a frozen backbone's pooled embeddings, ready to train on the cached training set. */
+export interface LinearProbe {
+  /** Image in, pooled embedding of the chosen layer out. */
+  embed: tf.LayersModel;
+  backboneConfig: PretrainedConfig;
+  layerChoice?: LayerChoice;
+  head: LinearHead;
+  /** Embeddings of `samples` (from the cache where present), logging what it did. */
+  embedAll(samples: readonly Sample[], what: string): Promise<EmbeddingSet>;
+}
 
 /**
  * `--layer auto` and/or `--image-size auto`: the layer and size scored best on the training
@@ -48,12 +61,17 @@ async function chooseLinearLayer(
   });
 }
 
-export async function prepareLinear(
+/**
+ * The probe of `config`: layer choice, embeddings of the training and validation splits, and the
+ * head, which trains `stage.epochs` at `stage.lr`.
+ */
+export async function linearProbe(
   config: TrainConfig,
   source: DataSource,
   splits: RunSplits,
   log: (line: string) => void,
-): Promise<Prepared> {
+  stage: { lr: number; epochs: number },
+): Promise<LinearProbe> {
   const layerChoice = await chooseLinearLayer(config, source, splits);
   if (layerChoice) log(describeChoice(layerChoice));
   const {
@@ -91,13 +109,29 @@ export async function prepareLinear(
     classes: source.classes.length,
     hidden: config.hidden,
     dropRate: config.dropRate,
-    epochs: config.epochs,
+    epochs: stage.epochs,
     batchSize: config.batch,
-    lr: config.lr ?? DEFAULT_LR.linear,
+    lr: stage.lr,
     weightDecay: config.weightDecay,
     labelSmoothing: config.labelSmoothing,
     seed: config.seed,
   });
+  return { embed, backboneConfig, layerChoice, head, embedAll };
+}
+
+export async function prepareLinear(
+  config: TrainConfig,
+  source: DataSource,
+  splits: RunSplits,
+  log: (line: string) => void,
+): Promise<Prepared> {
+  const { embed, backboneConfig, layerChoice, head, embedAll } = await linearProbe(
+    config,
+    source,
+    splits,
+    log,
+    { lr: config.lr ?? DEFAULT_LR.linear, epochs: config.epochs },
+  );
   const classifier = tf.model({
     inputs: embed.inputs,
     outputs: head.apply(embed.outputs[0] as tf.SymbolicTensor),

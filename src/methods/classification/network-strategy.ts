@@ -1,5 +1,6 @@
 // The finetune and scratch strategies: the network trains end to end (finetune: the last blocks,
 // all at once or gradually), with augmentation, mixup/cutmix and L2-SP, through the shared loop.
+// lp-ft's second stage is finetune from a given start (a cut layer and a head set by its probe).
 import * as tf from '@tensorflow/tfjs';
 import { type BackboneEntry, createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { createLoader } from '../../data/loader.js';
@@ -20,7 +21,7 @@ import {
   splitBlocks,
   unfreezeLast,
 } from '../freeze/index.js';
-import { AUTO_LAYER } from '../rank/choose-layer.js';
+import { AUTO_LAYER, type LayerChoice } from '../rank/choose-layer.js';
 import {
   createL2SP,
   mixBatch,
@@ -33,6 +34,18 @@ import { fitOptions } from './fit-options.js';
 import { predictProbabilities } from './probabilities.js';
 import type { RunSplits } from './splits.js';
 import { metricsOf, type Prepared } from './strategy.js';
+
+/** finetune and lp-ft start from pretrained weights; scratch from random ones. */
+const isPretrained = (config: TrainConfig) => config.strategy !== 'scratch';
+
+/** Where lp-ft's fine-tuning starts: the network cut at the probe's layer, its head the probe's. */
+export interface NetworkStart {
+  /** The layer (or 'a+b' spec) the head reads; layers above it are left out of the network. */
+  embeddingLayer: string;
+  layerChoice?: LayerChoice;
+  /** Sets the weights of the network's Dense `head` before any training. */
+  initHead(network: tf.LayersModel): void;
+}
 
 function augmentation(kind: TrainConfig['augment'], config: PretrainedConfig): Transform {
   if (kind === 'none') return evalTransform(config);
@@ -67,7 +80,7 @@ function chooseTrainable(
   config: TrainConfig,
   log: (line: string) => void,
 ) {
-  const pretrained = config.strategy === 'finetune';
+  const pretrained = isPretrained(config);
   // Frozen BatchNorm runs in inference mode (src/backbones/batchnorm-fix.ts), in every block.
   const keepFrozen: KeepFrozen = (layer) => pretrained && config.freezeBn && isBatchNorm(layer);
   const blocks = pretrained ? splitBlocks(model, entry.blocks) : [];
@@ -112,8 +125,9 @@ export async function prepareNetwork(
   source: DataSource,
   splits: RunSplits,
   log: (line: string) => void,
+  start?: NetworkStart,
 ): Promise<Prepared> {
-  const pretrained = config.strategy === 'finetune';
+  const pretrained = isPretrained(config);
   const classes = source.classes.length;
   const {
     model,
@@ -122,11 +136,15 @@ export async function prepareNetwork(
   } = await createModel(config.backbone, {
     numClasses: classes,
     inputSize: fixedImageSize(config),
-    pretrained,
+    // lp-ft: the weights its probe read (for a backbone without pretrained ones, the seeded
+    // random ones), so that the probe's head fits them.
+    pretrained: start ? undefined : pretrained,
     dropRate: config.dropRate,
-    embeddingLayer: config.layer === AUTO_LAYER ? undefined : config.layer,
+    embeddingLayer:
+      start?.embeddingLayer ?? (config.layer === AUTO_LAYER ? undefined : config.layer),
     seed: config.seed,
   });
+  start?.initHead(model);
   setBatchNormMomentum(batchNormLayers(model), config.bnMomentum);
   const { blocks, keepFrozen, gradualSchedule } = chooseTrainable(model, entry, config, log);
   const l2sp =
@@ -167,6 +185,7 @@ export async function prepareNetwork(
   return {
     classifier: model,
     backboneConfig,
+    layerChoice: start?.layerChoice,
     plan: {
       model,
       optimizer,

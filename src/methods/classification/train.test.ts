@@ -215,11 +215,11 @@ test('gradual unfreezing opens one block per epoch, and a run resumed mid-schedu
 test('finetune-only options with another strategy are usage errors', () => {
   assert.throws(
     () => resolveTrainConfig({ data, strategy: 'linear', gradualUnfreeze: 1 }),
-    /gradualUnfreeze: only apply to strategy finetune, not linear/,
+    /gradualUnfreeze: only apply to strategies finetune and lp-ft, not linear/,
   );
   assert.throws(
     () => resolveTrainConfig({ data, strategy: 'scratch', l2sp: 0.1 }),
-    /l2sp: only apply to strategy finetune/,
+    /l2sp: only apply to strategies finetune and lp-ft/,
   );
 });
 

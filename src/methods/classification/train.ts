@@ -1,5 +1,5 @@
 // `train(config)`: one classification transfer run end to end — data splits, the chosen
-// strategy (linear probe on cached embeddings, fine-tuning, or the same net from scratch),
+// strategy (linear probe on cached embeddings, fine-tuning, lp-ft, or the same net from scratch),
 // evaluation on held-out images, and the outputs: bundle (+ model card), metrics.jsonl,
 // checkpoints and report.html in config.out.
 import { AUTO_IMAGE_SIZE } from '../../config/run-fields.js';
@@ -10,6 +10,7 @@ import { describeChoice } from '../rank/choose-layer.js';
 import { type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { prepareLinear } from './linear-strategy.js';
+import { prepareLpFt } from './lp-ft-strategy.js';
 import { prepareNetwork } from './network-strategy.js';
 import {
   backboneSummary,
@@ -53,13 +54,15 @@ const classificationTask: RunTask<
 > = {
   resolve: resolveTrainConfig,
   openData,
-  buildModel: ({ config, data, log }) =>
-    (config.strategy === 'linear' ? prepareLinear : prepareNetwork)(
-      config,
-      data.source,
-      data.samples,
-      log,
-    ),
+  buildModel: ({ config, data, log }) => {
+    const prepare =
+      config.strategy === 'linear'
+        ? prepareLinear
+        : config.strategy === 'lp-ft'
+          ? prepareLpFt
+          : prepareNetwork;
+    return prepare(config, data.source, data.samples, log);
+  },
   fitPlan: ({ model }) => model.plan,
   evaluate: async ({ data, model }) => {
     const { source, evalSamples: samples } = data;
