@@ -5,7 +5,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { layersOfSpec } from '../../src/backbones/layer-spec.js';
 import { crossValidatedProbe, hScore, logme } from '../../src/methods/rank/index.js';
-import { fitLogistic } from '../../src/methods/rank/probe.js';
+import { fitLogistic, logisticAccuracy } from '../../src/methods/rank/probe.js';
 import type { LayerFeatures } from '../../src/methods/rank/score-layers.js';
 import { standardizeColumns } from '../../src/methods/rank/score-layers.js';
 
@@ -58,28 +58,6 @@ function standardizeBy(train: Float32Array, x: Float32Array, dim: number): Float
     for (let i = 0; i < x.length / dim; i++) out[i * dim + j] = (x[i * dim + j]! - mean) * scale;
   }
   return out;
-}
-
-/** Accuracy of the logistic probe's weights ([dim + 1, K], last row biases) on rows of x. */
-function probeAccuracy(
-  w: Float64Array,
-  x: Float64Array,
-  dim: number,
-  labels: Int32Array,
-  k: number,
-) {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    let bestZ = Number.NEGATIVE_INFINITY;
-    for (let c = 0; c < k; c++) {
-      let z = w[dim * k + c]!;
-      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * k + c]!;
-      if (z > bestZ) [best, bestZ] = [c, z];
-    }
-    if (best === labels[i]) correct++;
-  }
-  return correct / labels.length;
 }
 
 /**
@@ -141,7 +119,7 @@ export function scoreCandidate(
   const [accuracy, testSeconds] = timed(() => {
     const w = fitLogistic(standardized, dim, Array.from(trainLabels), numClasses, PROBE_L2);
     const x = standardizeBy(train.features, test.features, dim);
-    return probeAccuracy(w, x, dim, testLabels, numClasses);
+    return logisticAccuracy(w, x, dim, testLabels, numClasses);
   });
   return {
     logme: logmeScore,

@@ -51,6 +51,28 @@ export function fitLogistic(
   return minimize(objective, new Float64Array((dim + 1) * classes), { maxIterations: 300 }).w;
 }
 
+/** Fraction of the rows of `x` ([n, dim]) whose argmax logit under `w` (fitLogistic's layout) is their label. */
+export function logisticAccuracy(
+  w: Float64Array,
+  x: Float64Array,
+  dim: number,
+  labels: ArrayLike<number>,
+  classes: number,
+): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    let bestZ = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < classes; k++) {
+      let z = w[dim * classes + k]!;
+      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
+      if (z > bestZ) [best, bestZ] = [k, z];
+    }
+    if (best === labels[i]) correct++;
+  }
+  return correct / labels.length;
+}
+
 /** Fold of each row: classes dealt round-robin, so every fold holds every class in proportion. */
 function stratifiedFolds(labels: ArrayLike<number>, folds: number): number[] {
   const seen = new Map<number, number>();
@@ -96,19 +118,8 @@ export function crossValidatedProbe(input: LabelledFeatures, options: ProbeOptio
       numClasses,
       l2,
     );
-    const xs = standardized(held);
-    let correct = 0;
-    held.forEach((i, r) => {
-      let best = 0;
-      let bestZ = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < numClasses; k++) {
-        let z = w[dim * numClasses + k]!;
-        for (let j = 0; j < dim; j++) z += xs[r * dim + j]! * w[j * numClasses + k]!;
-        if (z > bestZ) [best, bestZ] = [k, z];
-      }
-      if (best === input.labels[i]) correct++;
-    });
-    accuracy += correct / held.length / folds;
+    const heldLabels = held.map((i) => input.labels[i]!);
+    accuracy += logisticAccuracy(w, standardized(held), dim, heldLabels, numClasses) / folds;
   }
   return accuracy;
 }
