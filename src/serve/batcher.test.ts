@@ -103,7 +103,8 @@ test('an aborted item leaves the queue and is never run', async () => {
 });
 
 test('close() refuses new items and resolves only after every submitted item is answered', async () => {
-  const { batcher, batches } = doubler({ maxBatch: 2, maxWaitMs: 1, workMs: 20 });
+  // A wait long enough that item 1 cannot start alone before item 2 fills its batch.
+  const { batcher, batches } = doubler({ maxBatch: 2, maxWaitMs: 100, workMs: 20 });
   const answered: number[] = [];
   const submitted = [1, 2, 3, 4, 5].map((x) =>
     batcher.submit(x).then((y) => {
