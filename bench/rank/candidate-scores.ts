@@ -5,7 +5,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { layersOfSpec } from '../../src/backbones/layer-spec.js';
 import { crossValidatedProbe, hScore, logme } from '../../src/methods/rank/index.js';
-import { fitLogistic, logisticAccuracy } from '../../src/methods/rank/probe.js';
+import { fitLogistic, logisticPredictions } from '../../src/methods/rank/probe.js';
 import type { LayerFeatures } from '../../src/methods/rank/score-layers.js';
 import { standardizeColumns } from '../../src/methods/rank/score-layers.js';
 
@@ -17,6 +17,11 @@ export interface CandidateScores {
   hScore: number;
   cvProbe: number;
   testAccuracy: number;
+  /**
+   * The same probe's accuracy on the even- and the odd-numbered test images: the summary orders
+   * the candidates by each half to see how well the test set can order them at all.
+   */
+  testHalves: [number, number];
   /** Seconds per score (the embedding pass is shared by all candidates and reported apart). */
   seconds: { logme: number; hScore: number; cvProbe: number; testProbe: number };
 }
@@ -116,16 +121,22 @@ export function scoreCandidate(
   const [cv, cvSeconds] = timed(() =>
     crossValidatedProbe({ features: train.features, dim, labels: trainLabels, numClasses }),
   );
-  const [accuracy, testSeconds] = timed(() => {
+  const [correct, testSeconds] = timed(() => {
     const w = fitLogistic(standardized, dim, Array.from(trainLabels), numClasses, PROBE_L2);
     const x = standardizeBy(train.features, test.features, dim);
-    return logisticAccuracy(w, x, dim, testLabels, numClasses);
+    const predicted = logisticPredictions(w, x, dim, numClasses);
+    return Array.from(testLabels, (y, i) => predicted[i] === y);
   });
+  const accuracyOf = (keep: (i: number) => boolean) => {
+    const kept = correct.filter((_, i) => keep(i));
+    return kept.filter(Boolean).length / kept.length;
+  };
   return {
     logme: logmeScore,
     hScore: h,
     cvProbe: cv,
-    testAccuracy: accuracy,
+    testAccuracy: accuracyOf(() => true),
+    testHalves: [accuracyOf((i) => i % 2 === 0), accuracyOf((i) => i % 2 === 1)],
     seconds: { logme: logmeSeconds, hScore: hSeconds, cvProbe: cvSeconds, testProbe: testSeconds },
   };
 }

@@ -13,6 +13,7 @@
 // Usage: node --import tsx bench/rank/rank.ts [--sets fashion-mnist-k10,...] [--small-sizes 96,160]
 //        [--backbones mobilenet_v2] [--seed 0] [--out bench/results/rank-2026-12-07.json]
 //        [--cache DIR] [--reuse earlier.json] (its sets are kept, the others measured)
+//        [--photo-test-per-class 120] (test crops per photo class)
 //        node --import tsx bench/rank/rank.ts --resummarize earlier.json --out again.json
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,7 +28,7 @@ import { embedCandidates } from '../../src/methods/rank/embed-candidates.js';
 import { machineInfo } from '../machine.js';
 import { runAsScript } from '../run-as-script.js';
 import { scoreCandidate } from './candidate-scores.js';
-import { PHOTO_SETS, photoSetFolder } from './photo-sets.js';
+import { PHOTO_SETS, PHOTO_TEST_PER_CLASS, photoSetFolder } from './photo-sets.js';
 import { type CandidateRow, summarizeSet } from './summary.js';
 
 const defaultLayer = (backbone: string) => getBackbone(backbone).config.embeddingLayer;
@@ -64,7 +65,7 @@ function builtinSet(
   };
 }
 
-function benchSets(seed: number, cacheDir: string): BenchSet[] {
+function benchSets(seed: number, cacheDir: string, photoTestPerClass: number): BenchSet[] {
   return [
     builtinSet('fashion-mnist', openFashionMnist, 10, seed),
     builtinSet('fashion-mnist', openFashionMnist, 50, seed),
@@ -74,7 +75,9 @@ function benchSets(seed: number, cacheDir: string): BenchSet[] {
       origin: `Debian ${set.debianPackage} (photo-sets.ts: one class per photo)`,
       small: false,
       async load() {
-        const source = await openFolder(await photoSetFolder(set, { cacheDir, seed }));
+        const source = await openFolder(
+          await photoSetFolder(set, { cacheDir, seed, testPerClass: photoTestPerClass }),
+        );
         return { source, train: source.splits.train!, test: source.splits.test! };
       },
     })),
@@ -92,7 +95,8 @@ export async function main() {
   const smallSizes = list('small-sizes', '96,160').map(Number);
   const backbones = list('backbones', 'mobilenet_v2');
   const out = arg('out', 'bench/results/rank-2026-12-07.json');
-  const all = benchSets(seed, cacheDir);
+  const photoTestPerClass = Number(arg('photo-test-per-class', String(PHOTO_TEST_PER_CLASS)));
+  const all = benchSets(seed, cacheDir, photoTestPerClass);
   const wanted = list('sets', all.map((s) => s.name).join(','));
   const earlier = arg('resummarize', '');
   if (earlier) {

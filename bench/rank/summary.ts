@@ -25,6 +25,13 @@ export interface Correlations {
    * images apart, and τ over all pairs then measures noise as much as the score.
    */
   resolved: { pairs: number; of: number; concordance: Record<(typeof SCORES)[number], number> };
+  /**
+   * Kendall's τ-b between the candidates' accuracies on the even- and on the odd-numbered test
+   * images: how well the test set orders the candidates against itself (at half its size). Near
+   * it, a score's τ with the test accuracy is limited by the test set, not the score. Absent for
+   * runs stored before it was measured.
+   */
+  testSplitHalfTau?: number;
 }
 
 function resolvedPairs(
@@ -77,6 +84,14 @@ export function correlations(rows: readonly CandidateRow[], testImages: number):
     kendall: of(kendallTau),
     weighted: of(weightedTau),
     resolved: resolvedPairs(rows, testImages),
+    ...(rows.every((r) => r.testHalves)
+      ? {
+          testSplitHalfTau: kendallTau(
+            rows.map((r) => r.testHalves[0]),
+            rows.map((r) => r.testHalves[1]),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -77,8 +77,8 @@ function layerTable(sets: readonly SetResult[], shown = 6): string[] {
 
 export function tables(sets: readonly SetResult[]): string {
   const lines = [
-    '| set (classes, train / test) | candidates | τ LogME | τ H-score | τ CV probe | weighted τ LogME | weighted τ H-score | weighted τ CV probe | resolved pairs | LogME / H-score / CV probe on them |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| set (classes, train / test) | candidates | τ LogME | τ H-score | τ CV probe | weighted τ LogME | weighted τ H-score | weighted τ CV probe | resolved pairs | LogME / H-score / CV probe on them | test split-half τ |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of sets) {
     const o = s.overall;
@@ -87,7 +87,8 @@ export function tables(sets: readonly SetResult[]): string {
         `**${tau(o.kendall.logme)}** | ${tau(o.kendall.hScore)} | ${tau(o.kendall.cvProbe)} | ` +
         `${tau(o.weighted.logme)} | ${tau(o.weighted.hScore)} | ${tau(o.weighted.cvProbe)} | ` +
         `${o.resolved.pairs} / ${o.resolved.of} | ${tau(o.resolved.concordance.logme)} / ` +
-        `${tau(o.resolved.concordance.hScore)} / ${tau(o.resolved.concordance.cvProbe)} |`,
+        `${tau(o.resolved.concordance.hScore)} / ${tau(o.resolved.concordance.cvProbe)} | ` +
+        `${o.testSplitHalfTau === undefined ? '—' : tau(o.testSplitHalfTau)} |`,
     );
   }
   lines.push(

@@ -19,8 +19,18 @@ export interface PretrainedConfig {
   mean: [number, number, number];
   std: [number, number, number];
   interpolation: 'bilinear' | 'bicubic' | 'nearest';
-  /** Layer whose globally pooled output is the default embedding. */
+  /**
+   * The body's output: the layer whose pooled output the networks of finetune, scratch,
+   * adaptation and compression end at, and the default embedding of a backbone without a
+   * `frozenLayer`.
+   */
   embeddingLayer: string;
+  /**
+   * Layer pooled for a frozen embedding (linear probe, `embed`, few-shot) when `--layer auto`
+   * cannot choose one (no labels to score): the best fixed layer measured, with the evidence
+   * beside it. Absent: embeddingLayer.
+   */
+  frozenLayer?: string;
   embeddingDim: number;
   taps: FeatureTap[];
   licence: string;

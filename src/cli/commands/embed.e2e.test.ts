@@ -64,7 +64,7 @@ test('embed --layer auto on unlabelled images falls back to the embedding layer 
   assert.equal(file.header.layer, 'stage4_out', "resnet_tiny's embedding layer");
   assert.match(
     file.header.layerChoice,
-    /fell back to the backbone's embedding layer stage4_out: .* have no labels/,
+    /fell back to the backbone's default layer stage4_out: .* have no labels/,
   );
   assert.match(run.stdout, /fell back .* no labels/, 'the log says so');
 });

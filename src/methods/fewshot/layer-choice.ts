@@ -3,7 +3,7 @@
 // point of the protocol. Single layers only: few-shot methods read the raw pooled embedding (no
 // per-feature standardization), where a concatenated pair is dominated by its larger-scale half,
 // and a pair's shallower layer would sit below the cut that meta-training needs (network.ts).
-import { type ResolvedLayer, resolveLayer } from '../rank/auto-layer.js';
+import { fallbackLayer, type ResolvedLayer, resolveLayer } from '../rank/auto-layer.js';
 import { AUTO_LAYER } from '../rank/choose-layer.js';
 import type { FewShotConfig } from './config.js';
 import type { SamplePool } from './pools.js';
@@ -17,7 +17,7 @@ export async function chooseFewShotLayer(
   if (config.embeddingLayer !== AUTO_LAYER) return { layer: config.embeddingLayer };
   if (trainPool === undefined)
     return {
-      layer: undefined,
+      layer: fallbackLayer(config.backbone),
       fallback:
         'the run has no meta-train classes to choose on (meta-test classes are never used for it)',
     };

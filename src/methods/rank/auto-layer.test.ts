@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DataSource, Sample } from '../../data/types.js';
-import { describeResolved, resolveLayer, scorableSamples } from './auto-layer.js';
+import { describeResolved, fallbackLayer, resolveLayer, scorableSamples } from './auto-layer.js';
 
 const sample = (id: string, label: number): Sample => ({ id, label });
 // Never read: every case below is settled before an image would be decoded.
@@ -44,7 +44,7 @@ test('a named layer is used as given; nothing is scored', async () => {
   assert.equal(describeResolved(resolved, 'stage3_out'), undefined);
 });
 
-test('auto falls back to the embedding layer, saying why, when LogME cannot rank', async () => {
+test('auto falls back to the default layer, saying why, when LogME cannot rank', async () => {
   const unlabelled = await resolveLayer({
     ...base,
     layer: 'auto',
@@ -54,7 +54,7 @@ test('auto falls back to the embedding layer, saying why, when LogME cannot rank
   assert.match(unlabelled.fallback!, /the images have no labels/);
   assert.match(
     describeResolved(unlabelled, 'stage4_out')!,
-    /^layer auto fell back to the backbone's embedding layer stage4_out: the images have no labels/,
+    /^layer auto fell back to the backbone's default layer stage4_out: the images have no labels/,
   );
   // One class, or two classes of which only one has two images.
   for (const labels of [
@@ -69,4 +69,18 @@ test('auto falls back to the embedding layer, saying why, when LogME cannot rank
     assert.equal(few.layer, undefined);
     assert.match(few.fallback!, /fewer than two classes with 2\+ labelled images/);
   }
+});
+
+test("the fall-back is the registry's measured frozen layer where it has one, else the embedding layer", async () => {
+  const unlabelled = [sample('a', -1), sample('b', -1)];
+  const mobilenet = await resolveLayer({
+    ...base,
+    backbone: 'mobilenet_v2',
+    layer: 'auto',
+    samples: unlabelled,
+  });
+  assert.equal(mobilenet.layer, 'block_13_expand_relu', 'not the body output out_relu');
+  assert.equal(fallbackLayer('mobilenet_v2'), 'block_13_expand_relu');
+  assert.equal(fallbackLayer('resnet_tiny'), undefined, 'no measured layer: stage4_out');
+  assert.equal(fallbackLayer('./some/model.json'), undefined, 'an imported model: its own');
 });

@@ -1,7 +1,10 @@
 // `--layer auto` for the commands that pool a frozen embedding outside `train` (embed, few-shot):
 // resolves the layer value to pool, choosing it by LogME on the labelled images the caller
-// allows (never test images), or falling back to the backbone's embedding layer — with the
-// reason — when those images cannot be scored.
+// allows (never test images), or falling back to the backbone's default frozen layer (its
+// registry entry's measured `frozenLayer`, else its embedding layer) — with the reason — when
+// those images cannot be scored.
+import { isModelLocation } from '../../backbones/layers-backbone.js';
+import { getBackbone } from '../../backbones/registry.js';
 import type { Sample } from '../../data/types.js';
 import {
   AUTO_LAYER,
@@ -19,8 +22,16 @@ export interface ResolvedLayer {
   layer: string | undefined;
   /** How auto chose it (absent when a layer was named or auto fell back). */
   choice?: LayerChoice;
-  /** Why auto fell back to the backbone's embedding layer. */
+  /** Why auto fell back to the backbone's default frozen layer. */
   fallback?: string;
+}
+
+/**
+ * What auto falls back to: a registry backbone's measured `frozenLayer`; undefined (the
+ * backbone's embedding layer) for one without, or an imported model.
+ */
+export function fallbackLayer(backbone: string): string | undefined {
+  return isModelLocation(backbone) ? undefined : getBackbone(backbone).config.frozenLayer;
 }
 
 export interface ResolveLayerOptions extends Omit<ChooseLayerOptions, 'numClasses'> {
@@ -61,7 +72,7 @@ export async function resolveLayer(options: ResolveLayerOptions): Promise<Resolv
   if (classes < 2) {
     const labelled = options.samples.some((s) => s.label >= 0);
     return {
-      layer: undefined,
+      layer: fallbackLayer(options.backbone),
       fallback: labelled
         ? `${what} have fewer than two classes with ${MIN_IMAGES_PER_CLASS}+ labelled images each, so LogME cannot rank layers`
         : `${what} have no labels, so LogME cannot rank layers`,
@@ -75,7 +86,7 @@ export async function resolveLayer(options: ResolveLayerOptions): Promise<Resolv
 export function describeResolved(resolved: ResolvedLayer, pooled: string): string | undefined {
   if (resolved.choice) return describeChoice(resolved.choice);
   if (resolved.fallback)
-    return `layer auto fell back to the backbone's embedding layer ${pooled}: ${resolved.fallback}`;
+    return `layer auto fell back to the backbone's default layer ${pooled}: ${resolved.fallback}`;
   return undefined;
 }
 

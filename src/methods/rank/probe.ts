@@ -51,6 +51,28 @@ export function fitLogistic(
   return minimize(objective, new Float64Array((dim + 1) * classes), { maxIterations: 300 }).w;
 }
 
+/** The class each row of `x` gets from a fitted probe `w` (argmax of its logits). */
+export function logisticPredictions(
+  w: Float64Array,
+  x: Float64Array,
+  dim: number,
+  classes: number,
+): Int32Array {
+  const rows = x.length / dim;
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    let bestZ = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < classes; k++) {
+      let z = w[dim * classes + k]!;
+      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
+      if (z > bestZ) [best, bestZ] = [k, z];
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
 /** Fraction of the rows of `x` ([n, dim]) whose argmax logit under `w` (fitLogistic's layout) is their label. */
 export function logisticAccuracy(
   w: Float64Array,
@@ -59,17 +81,9 @@ export function logisticAccuracy(
   labels: ArrayLike<number>,
   classes: number,
 ): number {
+  const predicted = logisticPredictions(w, x, dim, classes);
   let correct = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    let bestZ = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < classes; k++) {
-      let z = w[dim * classes + k]!;
-      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
-      if (z > bestZ) [best, bestZ] = [k, z];
-    }
-    if (best === labels[i]) correct++;
-  }
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
   return correct / labels.length;
 }
 
