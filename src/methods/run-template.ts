@@ -53,6 +53,11 @@ export interface RunData {
 export type FitPlan<B extends TrainBatch> = Omit<FitConfig<B>, 'outDir' | 'resume'> & {
   /** Frees what only training needed, beyond the optimizer. */
   release?: () => void;
+  /**
+   * Fits without the loop (a convex head solved to optimality): the template calls it instead
+   * of fit(), with the out folder for its metrics.jsonl. A resumed run simply solves again.
+   */
+  solve?: (outDir: string | undefined) => Promise<FitResult>;
 };
 
 export interface Fitted {
@@ -130,9 +135,10 @@ async function fitWith<B extends TrainBatch>(
   config: RunConfig,
   hooks: RunHooks,
 ): Promise<Fitted> {
-  const { release, ...fitConfig } = plan;
+  const { release, solve, ...fitConfig } = plan;
   const lr = lrRecorder();
   try {
+    if (solve) return { result: await solve(config.out) };
     const result = await fit({
       ...fitConfig,
       outDir: config.out,

@@ -11,6 +11,7 @@ import { initializerSeed } from '../../util/init-seed.js';
 import type { EmbeddingSet } from '../embed.js';
 import type { FitPlan } from '../run-template.js';
 import { embeddingBatches } from './embedding-batches.js';
+import { type Standardization, setDenseWeights, solveAsFit, solveProbe } from './probe-solve.js';
 
 export interface LinearHeadOptions {
   classes: number;
@@ -26,6 +27,8 @@ export interface LinearHeadOptions {
   outDir?: string;
   resume?: boolean;
   callbacks?: Callback[];
+  /** Where the L-BFGS fit says which L2 strength it kept. */
+  log?: (line: string) => void;
 }
 
 export interface TrainedHead {
@@ -37,14 +40,11 @@ export interface TrainedHead {
 }
 
 function headLayers(
-  train: EmbeddingSet,
+  stats: Standardization,
   o: Required<Pick<LinearHeadOptions, 'classes' | 'hidden' | 'dropRate' | 'seed'>>,
 ): tf.layers.Layer[] {
   const layers: tf.layers.Layer[] = [
-    new Standardize({
-      ...featureStatistics(train.embeddings, train.dim),
-      name: 'head_standardize',
-    }),
+    new Standardize({ mean: [...stats.mean], std: [...stats.std], name: 'head_standardize' }),
   ];
   if (o.hidden > 0) {
     layers.push(
@@ -105,7 +105,8 @@ export function linearHead(
     seed: 0,
     ...options,
   };
-  const layers = headLayers(train, o);
+  const stats = featureStatistics(train.embeddings, train.dim);
+  const layers = headLayers(stats, o);
   const apply = (embedding: tf.SymbolicTensor) =>
     layers.reduce<tf.SymbolicTensor>((x, layer) => layer.apply(x) as tf.SymbolicTensor, embedding);
   const input = tf.input({ shape: [train.dim], name: 'embedding' });
@@ -146,6 +147,24 @@ export function linearHead(
       ? { monitor: 'val_loss', patience: Math.max(3, Math.ceil(o.epochs / 5)) }
       : undefined,
     callbacks: o.callbacks,
+    // A plain linear head is a convex problem: solved to optimality instead (probe-solve.ts).
+    // Dropout and label smoothing only exist in SGD training, so they keep the loop.
+    ...(o.hidden === 0 && o.dropRate === 0 && o.labelSmoothing === 0
+      ? {
+          solve: (outDir: string | undefined) =>
+            solveAsFit(() => {
+              const solved = solveProbe(train, val, stats, o.classes);
+              setDenseWeights(layers.at(-1)!, solved.weights, o.classes);
+              o.log?.(
+                `linear head fitted by L-BFGS (logistic regression, L2 ${solved.l2}` +
+                  (solved.history.length > 1
+                    ? ` of ${solved.history.map((r) => r.l2).join(', ')} by validation loss)`
+                    : ')'),
+              );
+              return solved;
+            }, outDir),
+        }
+      : {}),
   };
   return { model, apply, plan };
 }
@@ -157,7 +176,9 @@ export async function trainLinearHead(
 ): Promise<TrainedHead> {
   const { model, apply, plan } = linearHead(train, val, options);
   try {
-    const result = await fit({ ...plan, outDir: options.outDir, resume: options.resume });
+    const result = plan.solve
+      ? await plan.solve(options.outDir)
+      : await fit({ ...plan, outDir: options.outDir, resume: options.resume });
     return { model, result, apply };
   } finally {
     plan.optimizer.dispose();

@@ -115,6 +115,7 @@ export async function linearProbe(
     weightDecay: config.weightDecay,
     labelSmoothing: config.labelSmoothing,
     seed: config.seed,
+    log,
   });
   return { embed, backboneConfig, layerChoice, head, embedAll };
 }

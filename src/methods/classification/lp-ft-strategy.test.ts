@@ -47,7 +47,7 @@ test('lp-ft with --layer auto probes the chosen layer, fine-tunes the network cu
   assert.equal(meta.backbone.layer, layer, 'the best-scored candidate is the network’s layer');
   const text = logs.join('\n');
   assert.match(text, new RegExp(`layer ${layer.replace(/\+/g, '\\+')} chosen by LogME`));
-  assert.match(text, new RegExp(`linear probe on ${layer.replace(/\+/g, '\\+')}: \\d+ epochs`));
+  assert.match(text, new RegExp(`linear probe on ${layer.replace(/\+/g, '\\+')}: \\d+ fits`));
   assert.match(text, /fine-tuning \d+ of \d+ blocks/);
   assert.equal(result.history.length, 1, 'the fine-tuning stage ran its epoch');
   assert.ok(result.history.every((r) => Number.isFinite(r.loss as number)));

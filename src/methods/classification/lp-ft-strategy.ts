@@ -24,11 +24,12 @@ export async function prepareLpFt(
     epochs: config.probeEpochs ?? DEFAULT_PROBE_EPOCHS,
   });
   try {
-    const { history, bestEpoch } = await fit(probe.head.plan);
+    const { plan } = probe.head;
+    const { history, bestEpoch } = plan.solve ? await plan.solve(undefined) : await fit(plan);
     const best = history[(bestEpoch ?? history.length) - 1];
     const acc = best?.val_accuracy;
     log(
-      `linear probe on ${probe.backboneConfig.embeddingLayer}: ${history.length} epochs` +
+      `linear probe on ${probe.backboneConfig.embeddingLayer}: ${history.length} ${plan.solve ? 'fits' : 'epochs'}` +
         (typeof acc === 'number' ? `, val accuracy ${(acc * 100).toFixed(1)}%` : ''),
     );
     return await prepareNetwork(config, source, splits, log, {

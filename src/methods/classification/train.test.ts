@@ -11,6 +11,7 @@ import { initEngine } from '../../engine/index.js';
 import { MetricsLog } from '../../train/metrics-log.js';
 import { Rng } from '../../util/rng.js';
 import { resolveTrainConfig } from './config.js';
+import { PROBE_L2_GRID } from './probe-solve.js';
 import { train } from './train.js';
 
 let data: string;
@@ -270,7 +271,8 @@ test('train() as a library call: a partial input gets the defaults, is validated
   // Defaults filled in from the schema.
   assert.equal(result.config.batch, 32);
   assert.equal(result.config.seed, 0);
-  assert.equal(result.history.length, 2);
+  // A linear head is solved (probe-solve.ts): one row per L2 strength, whatever `epochs` says.
+  assert.equal(result.history.length, PROBE_L2_GRID.length);
   assert.ok(result.metrics.accuracy >= 0 && result.metrics.accuracy <= 1);
   await fs.access(path.join(result.bundleDir, 'visiontune.json'));
   await fs.access(result.reportFile);

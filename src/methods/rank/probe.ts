@@ -11,13 +11,20 @@ export interface ProbeOptions {
   l2?: number;
 }
 
-/** Row-major weights [dim + 1, K] (last row: biases) minimizing mean cross-entropy + l2/2 ‖W‖². */
+/** L2 penalty of a probe fitted without a validation split to choose it (per training example). */
+export const DEFAULT_PROBE_L2 = 1e-2;
+
+/**
+ * Row-major weights [dim + 1, K] (last row: biases) minimizing mean cross-entropy + l2/2 ‖W‖²,
+ * from `start` (a warm start, e.g. the solution at a nearby l2) or zeros.
+ */
 export function fitLogistic(
   x: Float64Array,
   dim: number,
   labels: readonly number[],
   classes: number,
   l2: number,
+  start?: Float64Array,
 ): Float64Array {
   const n = labels.length;
   const logits = new Float64Array(classes);
@@ -48,7 +55,33 @@ export function fitLogistic(
     }
     return loss;
   };
-  return minimize(objective, new Float64Array((dim + 1) * classes), { maxIterations: 300 }).w;
+  const w0 = start ?? new Float64Array((dim + 1) * classes);
+  return minimize(objective, w0, { maxIterations: 300 }).w;
+}
+
+/** Mean cross-entropy of the rows of `x` under a fitted probe `w` (no penalty). */
+export function logisticLoss(
+  w: Float64Array,
+  x: Float64Array,
+  dim: number,
+  labels: ArrayLike<number>,
+  classes: number,
+): number {
+  const logits = new Float64Array(classes);
+  let loss = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < classes; k++) {
+      let z = w[dim * classes + k]!;
+      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
+      logits[k] = z;
+      max = Math.max(max, z);
+    }
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += Math.exp(logits[k]! - max);
+    loss += max + Math.log(sum) - logits[labels[i]!]!;
+  }
+  return loss / labels.length;
 }
 
 /** The class each row of `x` gets from a fitted probe `w` (argmax of its logits). */
@@ -100,7 +133,7 @@ function stratifiedFolds(labels: ArrayLike<number>, folds: number): number[] {
 /** Mean held-out accuracy of the probe over `folds` stratified folds. */
 export function crossValidatedProbe(input: LabelledFeatures, options: ProbeOptions = {}): number {
   const n = rowCount(input);
-  const { folds = 5, l2 = 1e-2 } = options;
+  const { folds = 5, l2 = DEFAULT_PROBE_L2 } = options;
   const { dim, numClasses, features } = input;
   const fold = stratifiedFolds(input.labels, folds);
   let accuracy = 0;
