@@ -5,12 +5,14 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { layersOfSpec } from '../../src/backbones/layer-spec.js';
 import { crossValidatedProbe, hScore, logme } from '../../src/methods/rank/index.js';
-import { fitLogistic, logisticPredictions } from '../../src/methods/rank/probe.js';
+// The test-accuracy probe's L2 is crossValidatedProbe's default, so the two agree.
+import {
+  DEFAULT_PROBE_L2,
+  fitLogistic,
+  logisticPredictions,
+} from '../../src/methods/rank/probe.js';
 import type { LayerFeatures } from '../../src/methods/rank/score-layers.js';
 import { standardizeColumns } from '../../src/methods/rank/score-layers.js';
-
-/** L2 penalty of the test-accuracy probe: crossValidatedProbe's default, so the two agree. */
-export const PROBE_L2 = 1e-2;
 
 export interface CandidateScores {
   logme: number;
@@ -122,7 +124,7 @@ export function scoreCandidate(
     crossValidatedProbe({ features: train.features, dim, labels: trainLabels, numClasses }),
   );
   const [correct, testSeconds] = timed(() => {
-    const w = fitLogistic(standardized, dim, Array.from(trainLabels), numClasses, PROBE_L2);
+    const w = fitLogistic(standardized, dim, Array.from(trainLabels), numClasses, DEFAULT_PROBE_L2);
     const x = standardizeBy(train.features, test.features, dim);
     const predicted = logisticPredictions(w, x, dim, numClasses);
     return Array.from(testLabels, (y, i) => predicted[i] === y);

@@ -80,10 +80,13 @@ export const trainConfigSchema = z.object({
    * unless one is named.
    */
   layer: layerField,
-  /** lp-ft: epochs of its linear-probe stage (default 30; the probe stops early on val loss). */
+  /**
+   * lp-ft: epochs of its linear-probe stage when the probe trains (with dropout or label
+   * smoothing; a plain probe is solved by L-BFGS). Default 30; it stops early on val loss.
+   */
   probeEpochs: opt(
     z.number().int().positive().optional(),
-    'lp-ft: epochs of the linear-probe stage (default 30)',
+    'lp-ft: epochs of the linear-probe stage when it trains (--drop-rate/--label-smoothing; default 30)',
     { arg: 'epochs' },
   ),
   hidden: opt(
