@@ -11,7 +11,13 @@ import { initializerSeed } from '../../util/init-seed.js';
 import type { EmbeddingSet } from '../embed.js';
 import type { FitPlan } from '../run-template.js';
 import { embeddingBatches } from './embedding-batches.js';
-import { type Standardization, setDenseWeights, solveAsFit, solveProbe } from './probe-solve.js';
+import {
+  describeSolve,
+  type Standardization,
+  setDenseWeights,
+  solveAsFit,
+  solveProbe,
+} from './probe-solve.js';
 
 export interface LinearHeadOptions {
   classes: number;
@@ -155,12 +161,7 @@ export function linearHead(
             solveAsFit(() => {
               const solved = solveProbe(train, val, stats, o.classes);
               setDenseWeights(layers.at(-1)!, solved.weights, o.classes);
-              o.log?.(
-                `linear head fitted by L-BFGS (logistic regression, L2 ${solved.l2}` +
-                  (solved.history.length > 1
-                    ? ` of ${solved.history.map((r) => r.l2).join(', ')} by validation loss)`
-                    : ')'),
-              );
+              o.log?.(describeSolve(solved.history)!);
               return solved;
             }, outDir),
         }

@@ -49,6 +49,7 @@ test('lp-ft with --layer auto probes the chosen layer, fine-tunes the network cu
   assert.match(text, new RegExp(`layer ${layer.replace(/\+/g, '\\+')} chosen by LogME`));
   assert.match(text, new RegExp(`linear probe on ${layer.replace(/\+/g, '\\+')}: \\d+ fits`));
   assert.match(text, /fine-tuning \d+ of \d+ blocks/);
+  assert.match(text, /fine-tuning kept|the probe's weights are kept/, 'which weights it kept');
   assert.equal(result.history.length, 1, 'the fine-tuning stage ran its epoch');
   assert.ok(result.history.every((r) => Number.isFinite(r.loss as number)));
   assert.equal(result.metrics.count, 12);
@@ -101,6 +102,45 @@ test("before fine-tuning, lp-ft's network predicts what the linear strategy's pr
     p.plan.optimizer.dispose();
     p.classifier.dispose();
   }
+});
+
+test("lp-ft keeps the probe's weights when fine-tuning ends with a higher validation loss", async () => {
+  const config = resolveTrainConfig({
+    data,
+    backbone: 'resnet_tiny',
+    strategy: 'lp-ft',
+    imageSize: 32,
+    batch: 8,
+    // One epoch at a learning rate that wrecks the network (val loss ~10 after it, the probe's
+    // under 0.01 on these separable colours).
+    epochs: 1,
+    lr: 0.5,
+    layer: 'stage2_out',
+    cacheDir: path.join(work, 'cache'),
+  });
+  const source = await openSource(data);
+  const splits = chooseSplits(source, config);
+  const logs: string[] = [];
+  const lpft = await prepareLpFt(config, source, splits, (l) => logs.push(l));
+  const images = [...splits.val, ...(source.splits.test ?? [])];
+  const probe = await lpft.evaluate(images);
+  const { history } = await fit(lpft.plan);
+  const [tuned, probeLoss] = /\(([\d.]+) vs ([\d.]+)\)/.exec(lpft.notes![0]!)!.slice(1).map(Number);
+  assert.equal(tuned, Number((history.at(-1)!.val_loss as number).toFixed(4)));
+  assert.ok(
+    (history.at(-1)!.val_loss as number) > probeLoss,
+    `fine-tuning did worse on val: ${JSON.stringify(history)}; ${lpft.notes}`,
+  );
+  assert.match(
+    lpft.notes![0]!,
+    /did not lower the probe's validation loss .*: the probe's weights are kept/,
+  );
+  assert.ok(logs.includes(lpft.notes![0]!), 'and the log says so');
+  const kept = await lpft.evaluate(images);
+  const diff = Math.max(...kept.map((p, i) => Math.abs(p - probe[i]!)));
+  assert.ok(diff < 1e-6, `the probe's predictions are back (max |Δp| ${diff})`);
+  lpft.plan.optimizer.dispose();
+  lpft.classifier.dispose();
 });
 
 test('lp-ft accepts every finetune option; its own options are refused elsewhere', () => {

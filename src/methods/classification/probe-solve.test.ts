@@ -9,7 +9,7 @@ import { featureStatistics } from '../../heads/standardize.js';
 import { Rng } from '../../util/rng.js';
 import type { EmbeddingSet } from '../embed.js';
 import { linearHead } from './linear-head.js';
-import { PROBE_L2_GRID, solveProbe } from './probe-solve.js';
+import { describeSolve, PROBE_L2_GRID, solveProbe } from './probe-solve.js';
 
 /** `n` points per class around random centres (spread `noise`), with a random scale per feature. */
 function clusters(n: number, classes: number, dim: number, noise: number, seed: number) {
@@ -63,6 +63,9 @@ test('the solved head computes the float64 probe on raw embeddings, with the L2 
   );
   const losses = result.history.map((r) => r.val_loss as number);
   assert.equal(result.bestEpoch, losses.indexOf(Math.min(...losses)) + 1);
+  const kept = PROBE_L2_GRID[result.bestEpoch - 1];
+  assert.match(describeSolve(result.history)!, new RegExp(`L2 ${kept} of 1, 0.1, 0.01, 0.001 `));
+  assert.equal(describeSolve([{ epoch: 1, loss: 0.5, val_loss: 0.6 }]), undefined, 'SGD history');
 
   const stats = featureStatistics(train.embeddings, train.dim);
   const solved = solveProbe(train, val, stats, classes);

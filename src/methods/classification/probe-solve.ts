@@ -85,6 +85,25 @@ export function solveProbe(
   };
 }
 
+/**
+ * One line for logs and reports when `history` is a solve's (its rows carry `l2`): which strength
+ * was kept, of which. Undefined for a trained head's history.
+ */
+export function describeSolve(history: readonly EpochRecord[]): string | undefined {
+  const kept = history.reduce<EpochRecord | undefined>(
+    (a, b) =>
+      a && ((b.val_loss as number) ?? Infinity) >= ((a.val_loss as number) ?? Infinity) ? a : b,
+    undefined,
+  );
+  if (kept?.l2 === undefined) return undefined;
+  return (
+    `linear head solved by L-BFGS (logistic regression, L2 ${kept.l2}` +
+    (history.length > 1
+      ? ` of ${history.map((r) => r.l2).join(', ')} by validation loss; the curves' epochs are these strengths)`
+      : ')')
+  );
+}
+
 /** Writes a solved probe into the head's Dense layer ([dim, classes] kernel and biases). */
 export function setDenseWeights(dense: tf.layers.Layer, weights: Float64Array, classes: number) {
   const dim = weights.length / classes - 1;

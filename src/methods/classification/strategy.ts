@@ -18,6 +18,8 @@ export interface Prepared {
   /** How `--layer auto` chose the embedding layer (absent when a layer was named). */
   layerChoice?: LayerChoice;
   plan: FitPlan<TrainBatch>;
+  /** Lines for the report that the strategy fills in while training (lp-ft: which weights it kept). */
+  notes?: string[];
   /** Whether the report draws the lr of every step (else per epoch). */
   lrPerStep: boolean;
   /** Probabilities of the evaluation samples, [n, classes] in sample order. */

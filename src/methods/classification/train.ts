@@ -6,12 +6,14 @@ import { AUTO_IMAGE_SIZE } from '../../config/run-fields.js';
 import { openSource } from '../../data/sources/open.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
+import type { EpochRecord } from '../../train/metrics-log.js';
 import { describeChoice } from '../rank/choose-layer.js';
 import { type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { prepareLinear } from './linear-strategy.js';
 import { prepareLpFt } from './lp-ft-strategy.js';
 import { prepareNetwork } from './network-strategy.js';
+import { describeSolve } from './probe-solve.js';
 import {
   backboneSummary,
   type ClassifierEvaluation,
@@ -95,7 +97,7 @@ const classificationTask: RunTask<
       data: { name: data.source.name, classes: data.source.classes, ...data.splits },
       backbone: backboneSummary(config.backbone, model.backboneConfig),
       method: { name: config.strategy },
-      notes: model.layerChoice ? [describeChoice(model.layerChoice)] : undefined,
+      notes: reportNotes(model, fitted.result.history),
       history: fitted.result.history,
       lrSteps: model.lrPerStep ? fitted.lrSteps : undefined,
       evaluation,
@@ -104,6 +106,17 @@ const classificationTask: RunTask<
   }),
   result: ({ data }) => ({ labels: data.source.classes }),
 };
+
+/** How the layer was chosen and how the head was fitted, where the report should say so. */
+function reportNotes(prepared: Prepared, history: readonly EpochRecord[]): string[] | undefined {
+  const { layerChoice } = prepared;
+  const notes = [
+    layerChoice && describeChoice(layerChoice),
+    describeSolve(history),
+    ...(prepared.notes ?? []),
+  ].filter((n): n is string => n !== undefined);
+  return notes.length > 0 ? notes : undefined;
+}
 
 /**
  * Trains, evaluates and saves a classifier. The configuration is validated first (defaults
