@@ -60,6 +60,17 @@ export type FitPlan<B extends TrainBatch> = Omit<FitConfig<B>, 'outDir' | 'resum
   solve?: (outDir: string | undefined) => Promise<FitResult>;
 };
 
+/** Fits a plan: by its `solve` when it has one, else by the training loop. */
+export function runFitPlan<B extends TrainBatch>(
+  plan: FitPlan<B>,
+  run: Pick<FitConfig<B>, 'outDir' | 'resume' | 'callbacks'> = {},
+): Promise<FitResult> {
+  const { release: _release, solve, ...loop } = plan;
+  return solve
+    ? solve(run.outDir)
+    : fit({ ...loop, ...run, callbacks: run.callbacks ?? loop.callbacks });
+}
+
 export interface Fitted {
   result: FitResult;
   /** Learning rate at every optimizer step, when the run saw all of them (not resumed). */
@@ -135,12 +146,9 @@ async function fitWith<B extends TrainBatch>(
   config: RunConfig,
   hooks: RunHooks,
 ): Promise<Fitted> {
-  const { release, solve, ...fitConfig } = plan;
   const lr = lrRecorder();
   try {
-    if (solve) return { result: await solve(config.out) };
-    const result = await fit({
-      ...fitConfig,
+    const result = await runFitPlan(plan, {
       outDir: config.out,
       resume: config.resume,
       callbacks: [lr, ...(plan.callbacks ?? []), ...(hooks.callbacks ?? [])],
@@ -149,7 +157,7 @@ async function fitWith<B extends TrainBatch>(
     return { result, lrSteps: result.resumedFromEpoch === 0 ? lr.steps : undefined };
   } finally {
     plan.optimizer.dispose();
-    release?.();
+    plan.release?.();
   }
 }
 

@@ -1,15 +1,16 @@
 // The `linear` strategy's trainable part: a head on frozen-backbone embeddings (standardization,
-// optional hidden layer, logits), trained by the common loop on in-memory embeddings. The same
+// optional hidden layer, logits): a plain linear head solved by L-BFGS (probe-solve.ts), an MLP
+// or regularized head trained by the common loop on in-memory embeddings. The same
 // layer objects are then applied to the backbone's output, so the saved classifier carries
 // exactly the trained weights.
 import * as tf from '@tensorflow/tfjs';
 import { featureStatistics, Standardize } from '../../heads/standardize.js';
 import type { Callback } from '../../train/callbacks.js';
-import { type FitResult, fit, type TrainBatch } from '../../train/loop.js';
+import type { FitResult, TrainBatch } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type Schedule } from '../../train/optim/index.js';
 import { initializerSeed } from '../../util/init-seed.js';
 import type { EmbeddingSet } from '../embed.js';
-import type { FitPlan } from '../run-template.js';
+import { type FitPlan, runFitPlan } from '../run-template.js';
 import { embeddingBatches } from './embedding-batches.js';
 import {
   describeSolve,
@@ -177,9 +178,7 @@ export async function trainLinearHead(
 ): Promise<TrainedHead> {
   const { model, apply, plan } = linearHead(train, val, options);
   try {
-    const result = plan.solve
-      ? await plan.solve(options.outDir)
-      : await fit({ ...plan, outDir: options.outDir, resume: options.resume });
+    const result = await runFitPlan(plan, { outDir: options.outDir, resume: options.resume });
     return { model, result, apply };
   } finally {
     plan.optimizer.dispose();

@@ -6,7 +6,7 @@
 // model selection on validation loss (keep-probe.ts).
 
 import type { DataSource } from '../../data/types.js';
-import { fit } from '../../train/loop.js';
+import { runFitPlan } from '../run-template.js';
 import { DEFAULT_LR, DEFAULT_PROBE_EPOCHS, type TrainConfig } from './config.js';
 import { keepProbeUnlessBeaten } from './keep-probe.js';
 import { linearProbe } from './linear-strategy.js';
@@ -27,7 +27,7 @@ export async function prepareLpFt(
   });
   try {
     const { plan } = probe.head;
-    const { history, bestEpoch } = plan.solve ? await plan.solve(undefined) : await fit(plan);
+    const { history, bestEpoch } = await runFitPlan(plan);
     const best = history[(bestEpoch ?? history.length) - 1];
     const acc = best?.val_accuracy;
     log(
