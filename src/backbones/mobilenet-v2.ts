@@ -17,9 +17,9 @@ export const mobilenetV2Config: PretrainedConfig = {
   // Evidence for the default frozen embedding (bench/rank, bench/results/rank-2026-12-07.json):
   // as one fixed layer over 8 set × size cases (Fashion-MNIST K = 10 and 50, MNIST K = 10 at 96
   // and 160 px; two Debian photo sets at 224 px), block_13_expand_relu (the stride-16 tap,
-  // 576-d) has the best mean linear-probe test accuracy, 83.1%, 0.3 points under each case's
-  // best single layer (1st of 21 on the six 28 px cases, 2nd and 3rd on the photos) and above
-  // out_relu in all 8; out_relu averages 69.9%, 13.4 points under, 11th to 20th of 21 (these
+  // 576-d) has the best mean linear-probe test accuracy, 83.1%, 0.1 points under each case's
+  // best single layer (1st of 21 on the six 28 px cases, 2nd on both photo sets) and above
+  // out_relu in all 8; out_relu averages 70.2%, 13.0 points under, 11th to 20th of 21 (these
   // weights were fine-tuned off ImageNet for nsfwjs, so the top block is the most task-specific).
   // `--layer auto` (LogME on the user's labelled images) does better still, and is the default
   // wherever there are labels.
