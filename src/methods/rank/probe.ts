@@ -15,6 +15,30 @@ export interface ProbeOptions {
 export const DEFAULT_PROBE_L2 = 1e-2;
 
 /**
+ * Row i's logits under `w` into `out`; returns log Σ exp(logits), computed stably, so that the
+ * row's cross-entropy for label y is the return value − out[y].
+ */
+function rowLogits(
+  w: Float64Array,
+  x: Float64Array,
+  i: number,
+  dim: number,
+  out: Float64Array,
+): number {
+  const classes = out.length;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < classes; k++) {
+    let z = w[dim * classes + k]!;
+    for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
+    out[k] = z;
+    max = Math.max(max, z);
+  }
+  let sum = 0;
+  for (let k = 0; k < classes; k++) sum += Math.exp(out[k]! - max);
+  return max + Math.log(sum);
+}
+
+/**
  * Row-major weights [dim + 1, K] (last row: biases) minimizing mean cross-entropy + l2/2 ‖W‖²,
  * from `start` (a warm start, e.g. the solution at a nearby l2) or zeros.
  */
@@ -32,18 +56,10 @@ export function fitLogistic(
     grad.fill(0);
     let loss = 0;
     for (let i = 0; i < n; i++) {
-      let max = Number.NEGATIVE_INFINITY;
+      const logSum = rowLogits(w, x, i, dim, logits);
+      loss += logSum - logits[labels[i]!]!;
       for (let k = 0; k < classes; k++) {
-        let z = w[dim * classes + k]!;
-        for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
-        logits[k] = z;
-        max = Math.max(max, z);
-      }
-      let sum = 0;
-      for (let k = 0; k < classes; k++) sum += Math.exp(logits[k]! - max);
-      loss += max + Math.log(sum) - logits[labels[i]!]!;
-      for (let k = 0; k < classes; k++) {
-        const g = (Math.exp(logits[k]! - max) / sum - (k === labels[i] ? 1 : 0)) / n;
+        const g = (Math.exp(logits[k]! - logSum) - (k === labels[i] ? 1 : 0)) / n;
         for (let j = 0; j < dim; j++) grad[j * classes + k]! += g * x[i * dim + j]!;
         grad[dim * classes + k]! += g;
       }
@@ -69,18 +85,8 @@ export function logisticLoss(
 ): number {
   const logits = new Float64Array(classes);
   let loss = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < classes; k++) {
-      let z = w[dim * classes + k]!;
-      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
-      logits[k] = z;
-      max = Math.max(max, z);
-    }
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += Math.exp(logits[k]! - max);
-    loss += max + Math.log(sum) - logits[labels[i]!]!;
-  }
+  for (let i = 0; i < labels.length; i++)
+    loss += rowLogits(w, x, i, dim, logits) - logits[labels[i]!]!;
   return loss / labels.length;
 }
 
@@ -91,19 +97,13 @@ export function logisticPredictions(
   dim: number,
   classes: number,
 ): Int32Array {
-  const rows = x.length / dim;
-  const out = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
+  const logits = new Float64Array(classes);
+  return Int32Array.from({ length: x.length / dim }, (_, i) => {
+    rowLogits(w, x, i, dim, logits);
     let best = 0;
-    let bestZ = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < classes; k++) {
-      let z = w[dim * classes + k]!;
-      for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
-      if (z > bestZ) [best, bestZ] = [k, z];
-    }
-    out[i] = best;
-  }
-  return out;
+    for (let k = 1; k < classes; k++) if (logits[k]! > logits[best]!) best = k;
+    return best;
+  });
 }
 
 /** Fraction of the rows of `x` ([n, dim]) whose argmax logit under `w` (fitLogistic's layout) is their label. */
