@@ -72,11 +72,8 @@ export function solveProbe(
     };
     fits.push({ weights, record });
   }
-  const best = fits.reduce((a, b) =>
-    ((b.record.val_loss as number) ?? Infinity) < ((a.record.val_loss as number) ?? Infinity)
-      ? b
-      : a,
-  );
+  const kept = lowestValLoss(fits.map((f) => f.record))!;
+  const best = fits[kept.epoch - 1]!;
   return {
     weights: best.weights,
     l2: best.record.l2 as number,
@@ -85,16 +82,21 @@ export function solveProbe(
   };
 }
 
+/** The row with the lowest validation loss (the first of equals; the first without any). */
+function lowestValLoss(history: readonly EpochRecord[]): EpochRecord | undefined {
+  const loss = (r: EpochRecord) => (r.val_loss as number) ?? Infinity;
+  return history.reduce<EpochRecord | undefined>(
+    (a, b) => (a && loss(b) >= loss(a) ? a : b),
+    undefined,
+  );
+}
+
 /**
  * One line for logs and reports when `history` is a solve's (its rows carry `l2`): which strength
  * was kept, of which. Undefined for a trained head's history.
  */
 export function describeSolve(history: readonly EpochRecord[]): string | undefined {
-  const kept = history.reduce<EpochRecord | undefined>(
-    (a, b) =>
-      a && ((b.val_loss as number) ?? Infinity) >= ((a.val_loss as number) ?? Infinity) ? a : b,
-    undefined,
-  );
+  const kept = lowestValLoss(history);
   if (kept?.l2 === undefined) return undefined;
   return (
     `linear head solved by L-BFGS (logistic regression, L2 ${kept.l2}` +
