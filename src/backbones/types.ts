@@ -1,5 +1,6 @@
 // The contract every backbone family meets: how to build it and what it expects.
 import type * as tf from '@tensorflow/tfjs';
+import type { WeightsFile } from '../zoo/types.js';
 
 /** Where a backbone exposes a feature map, at a given output stride. */
 export interface FeatureTap {
@@ -64,6 +65,11 @@ export interface BackboneEntry {
   description: string;
   /** Whether pretrained weights exist for this entry. */
   hasPretrained: boolean;
+  /**
+   * The file the pretrained weights download from on first use (zoo/); absent where they ship
+   * with the dependencies or the entry has none.
+   */
+  weights?: WeightsFile;
   config: PretrainedConfig;
   /** Block split for freezing; absent: found from the graph. */
   blocks?: BlockRule;

@@ -11,6 +11,7 @@ import {
   readJsonDocument,
   setInputPolicy,
 } from '../guard/index.js';
+import { setZooSettings } from '../zoo/settings.js';
 import { Output } from './output.js';
 
 /** How a command runs and talks, not what it computes: never part of a saved configuration. */
@@ -22,6 +23,10 @@ export const runtimeOptionsSchema = z.object({
   threads: opt(z.number().int().min(1).optional(), 'threads for backends that use them'),
   json: opt(z.boolean().default(false), 'print the result as JSON only'),
   quiet: opt(z.boolean().default(false), 'print only the result'),
+  offline: opt(
+    z.boolean().default(false),
+    'never download weights: a file missing from the cache is an error naming it (also $VISIONTUNE_OFFLINE=1)',
+  ),
   ...inputPolicySchema.shape,
 });
 export type RuntimeOptions = z.output<typeof runtimeOptionsSchema>;
@@ -33,6 +38,14 @@ export const outputOptionsSchema = runtimeOptionsSchema.omit({ backend: true, th
 export function applyInputPolicy(options: InputPolicyOptions): void {
   const fields = Object.keys(inputPolicySchema.shape) as (keyof InputPolicyOptions)[];
   setInputPolicy(Object.fromEntries(fields.map((f) => [f, options[f]])));
+}
+
+/** Puts --offline in force (off leaves $VISIONTUNE_OFFLINE's say) and shows downloads on `out`. */
+export function applyZooSettings(options: { offline?: boolean }, out: Output): void {
+  setZooSettings({
+    offline: options.offline ? true : undefined,
+    progress: (label) => out.download(label),
+  });
 }
 
 /** --engine for commands that run a bundle: TF.js, or its ONNX export in ONNX Runtime. */

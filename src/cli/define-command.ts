@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import { type ConfigLayer, parseLayers } from '../util/merge-layers.js';
 import {
   applyInputPolicy,
+  applyZooSettings,
   outputOptionsSchema,
   type RuntimeOptions,
   readConfigFile,
@@ -107,6 +108,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     applyInputPolicy(runtime);
     const config = (await declared.resolve(cmd)) as C;
     const started = spec.engine === false ? { out: new Output(runtime) } : await setUp(runtime);
+    applyZooSettings(runtime, started.out);
     const context = { ...started, runtime, args: params.slice(0, -2), command: cmd };
     await withFlags(cmd, () => spec.run(config, context));
   });

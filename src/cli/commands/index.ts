@@ -14,6 +14,7 @@ import { fewshotCommand } from './fewshot.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
+import { pullCommand } from './pull.js';
 import { rankCommand } from './rank.js';
 import { segmentCommand } from './segment.js';
 import { serveCommand } from './serve.js';
@@ -37,6 +38,7 @@ export function registerCommands(program: Command): void {
   importCommand(program);
   infoCommand(program);
   predictCommand(program);
+  pullCommand(program);
   rankCommand(program);
   trackCommand(program);
   trainCommand(program);

@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""Keras weight-file fixtures for the zoo tests (issue 24), made with Debian's PyTorch and h5py.
+
+The real Keras Applications files cannot be downloaded here, so this writes files with their
+layout: the same file names under the same paths, the same layer names, weight names and shapes
+(Keras HDF5: root attrs layer_names / backend / keras_version, per layer attrs weight_names,
+datasets at <layer>/<weight>), holding random values. The values come from torchvision's
+implementation of the same architecture with random weights and randomized BatchNorm statistics,
+adapted to Keras's definition where the two differ (TF 'same' padding at stride 2, BatchNorm
+epsilon, ResNet50 v1's stride on the first 1x1 conv and its conv biases), so PyTorch's output on a
+seeded input, computed in float64, is an independent reference for the architecture built in
+TypeScript.
+
+Writes into --out:
+  mirror/keras-applications/<family>/<file>.h5   the weight files, at their mirror paths
+  <name>.input.bin / <name>.output.bin           float32 NHWC input (as Keras sees it) and output
+  manifest.json                                   per fixture: name, file, shapes, sha256
+
+Usage: python3 scripts/zoo/make_keras_fixtures.py --out fixtures/zoo [--size 64]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+try:
+    import h5py
+    import numpy as np
+    import torch
+    import torchvision
+except ImportError:
+    if (
+        os.path.exists(SYSTEM_PYTHON)
+        and os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON)
+        and not os.environ.get("MAKE_FIXTURES_REEXEC")
+    ):
+        os.environ["MAKE_FIXTURES_REEXEC"] = "1"
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, *sys.argv])
+    sys.stderr.write(
+        "make_keras_fixtures: needs apt-get install -y python3-torch python3-torchvision python3-h5py\n"
+    )
+    sys.exit(2)
+
+from torch import nn
+
+BATCH = 2
+KERAS_DIR = "keras-applications"
+
+
+def randomize(model, seed, size=64):
+    """Random BatchNorm affine terms, conv biases, and running statistics measured on random
+    images (then jittered): statistics drawn blindly make deep nets' outputs independent of the
+    input, and a test on such an output checks only the last layers."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                n = m.num_features
+                m.weight.copy_(torch.rand(n, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(n, generator=g) * 0.1)
+                m.momentum = None  # cumulative average over the calibration batches
+                m.reset_running_stats()
+            if isinstance(m, nn.Conv2d) and m.bias is not None:
+                m.bias.copy_(torch.randn(m.out_channels, generator=g) * 0.1)
+        model.train()
+        for _ in range(4):
+            model(torch.randn(8, 3, size, size, generator=g))
+        model.eval()
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                n = m.num_features
+                m.running_mean.add_(torch.randn(n, generator=g) * 0.05 * m.running_var.sqrt())
+                m.running_var.mul_(torch.rand(n, generator=g) * 0.4 + 0.8)
+
+
+def conv_weights(conv):
+    conv = getattr(conv, "conv", conv)  # a SamePad wrapper's conv
+    w = conv.weight.detach().numpy()
+    if conv.groups > 1 and conv.groups == conv.in_channels == conv.out_channels:
+        kernel = [("depthwise_kernel:0", w.transpose(2, 3, 0, 1))]  # [C,1,kh,kw] -> [kh,kw,C,1]
+    else:
+        kernel = [("kernel:0", w.transpose(2, 3, 1, 0))]  # OIHW -> HWIO
+    if conv.bias is not None:
+        kernel.append(("bias:0", conv.bias.detach().numpy()))
+    return kernel
+
+
+def bn_weights(bn):
+    return [
+        ("gamma:0", bn.weight.detach().numpy()),
+        ("beta:0", bn.bias.detach().numpy()),
+        ("moving_mean:0", bn.running_mean.numpy()),
+        ("moving_variance:0", bn.running_var.numpy()),
+    ]
+
+
+def write_keras_h5(path, layers):
+    """layers: [(layer name, [(weight name, array)])] in model order, as model.save_weights does."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([n.encode() for n, _ in layers])
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.2.4"
+        for name, weights in layers:
+            g = f.create_group(name)
+            g.attrs["weight_names"] = np.array(
+                [f"{name}/{w}".encode() for w, _ in weights], dtype="S" if weights else "S1"
+            )
+            for w, value in weights:
+                g.create_dataset(f"{name}/{w}", data=np.ascontiguousarray(value, dtype=np.float32))
+
+
+class SamePad(nn.Module):
+    """TF 'same' padding before a stride-2 conv: the odd pixel goes bottom/right."""
+
+    def __init__(self, conv):
+        super().__init__()
+        self.conv = conv
+        self.k = conv.kernel_size[0]
+        conv.padding = (0, 0)
+
+    def forward(self, x):
+        h = x.shape[-1]
+        total = max(self.k - (2 if h % 2 == 0 else 1), 0) if self.conv.stride[0] == 2 else self.k - 1
+        return self.conv(nn.functional.pad(x, (total // 2, total - total // 2, total // 2, total - total // 2)))
+
+
+def mobilenet_v2(alpha):
+    model = torchvision.models.mobilenet_v2(width_mult=alpha).eval()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eps = 1e-3
+    # Keras pads stride-2 convs the TF way (all 'same' convs at stride 1 pad symmetrically).
+    for m in list(model.modules()):
+        for name, child in list(m.named_children()):
+            if isinstance(child, nn.Conv2d) and child.stride[0] == 2:
+                setattr(m, name, SamePad(child))
+    randomize(model.features, 5)
+    layers = []  # Keras names in Keras order, with weights where the layer has any
+    features = model.features
+    stem_conv, stem_bn = features[0][0], features[0][1]
+    layers += [("input_1", []), ("Conv1", conv_weights(stem_conv)), ("bn_Conv1", bn_weights(stem_bn)), ("Conv1_relu", [])]
+    for block in range(17):
+        ir = features[1 + block]
+        prefix = "expanded_conv_" if block == 0 else f"block_{block}_"
+        parts = list(ir.conv)
+        if block > 0:
+            expand = parts.pop(0)
+            layers += [(f"{prefix}expand", conv_weights(expand[0])), (f"{prefix}expand_BN", bn_weights(expand[1])), (f"{prefix}expand_relu", [])]
+        dw, project, project_bn = parts
+        if isinstance(dw[0], SamePad):
+            layers.append((f"{prefix}pad", []))
+        layers += [(f"{prefix}depthwise", conv_weights(dw[0])), (f"{prefix}depthwise_BN", bn_weights(dw[1])), (f"{prefix}depthwise_relu", [])]
+        layers += [(f"{prefix}project", conv_weights(project)), (f"{prefix}project_BN", bn_weights(project_bn))]
+        if ir.use_res_connect:
+            layers.append((f"{prefix}add", []))
+    top = features[18]
+    layers += [("Conv_1", conv_weights(top[0])), ("Conv_1_bn", bn_weights(top[1])), ("out_relu", [])]
+    return model.features, layers
+
+
+def resnet50():
+    model = torchvision.models.resnet50().eval()
+    # Keras ResNet50 (v1): biases on every conv, BatchNorm epsilon 1.001e-5, the stride on the
+    # first 1x1 conv of a block instead of the 3x3.
+    for m in list(model.modules()):
+        for name, child in list(m.named_children()):
+            if isinstance(child, nn.Conv2d):
+                biased = nn.Conv2d(child.in_channels, child.out_channels, child.kernel_size, child.stride, child.padding, bias=True)
+                biased.weight.data.copy_(child.weight.data)
+                setattr(m, name, biased)
+            if isinstance(child, nn.BatchNorm2d):
+                child.eps = 1.001e-5
+    for stage in (model.layer2, model.layer3, model.layer4):
+        stage[0].conv1.stride, stage[0].conv2.stride = (2, 2), (1, 1)
+    layers = [("input_1", []), ("conv1_pad", []), ("conv1_conv", []), ("conv1_bn", []), ("conv1_relu", []), ("pool1_pad", []), ("pool1_pool", [])]
+
+    def fill(name, weights):
+        for i, (n, _) in enumerate(layers):
+            if n == name:
+                layers[i] = (name, weights)
+
+    stages = [("conv2", model.layer1), ("conv3", model.layer2), ("conv4", model.layer3), ("conv5", model.layer4)]
+    body = nn.Sequential(model.conv1, model.bn1, model.relu, model.maxpool, model.layer1, model.layer2, model.layer3, model.layer4)
+    return body, layers, fill, stages
+
+
+def resnet50_layers(model_parts):
+    body, layers, fill, stages = model_parts
+    randomize(body, 7)
+    fill("conv1_conv", conv_weights(body[0]))
+    fill("conv1_bn", bn_weights(body[1]))
+    for stage, blocks in stages:
+        for i, b in enumerate(blocks):
+            p = f"{stage}_block{i + 1}"
+            if b.downsample is not None:
+                layers.append((f"{p}_0_conv", conv_weights(b.downsample[0])))
+                layers.append((f"{p}_0_bn", bn_weights(b.downsample[1])))
+            for k, (conv, bn) in enumerate([(b.conv1, b.bn1), (b.conv2, b.bn2), (b.conv3, b.bn3)], start=1):
+                layers.append((f"{p}_{k}_conv", conv_weights(conv)))
+                layers.append((f"{p}_{k}_bn", bn_weights(bn)))
+                if k < 3:
+                    layers.append((f"{p}_{k}_relu", []))
+            layers += [(f"{p}_add", []), (f"{p}_out", [])]
+    return body, layers
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--size", type=int, default=64)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    fixtures = []
+
+    def emit(name, relative, body, layers, bgr=False):
+        path = os.path.join(args.out, "mirror", KERAS_DIR, relative)
+        write_keras_h5(path, layers)
+        g = torch.Generator().manual_seed(11)
+        x = torch.randn(BATCH, 3, args.size, args.size, generator=g)
+        # The reference in float64: PyTorch's own float32 output is off by as much as ours
+        # (ResNet50 here: 7e-4 on outputs of ~10).
+        with torch.no_grad():
+            y = body.double()(x.double()).float()
+        nhwc = lambda t: np.ascontiguousarray(t.numpy().transpose(0, 2, 3, 1), dtype="<f4")
+        nhwc(x).tofile(os.path.join(args.out, f"{name}.input.bin"))
+        nhwc(y).tofile(os.path.join(args.out, f"{name}.output.bin"))
+        fixtures.append({
+            "name": name,
+            "path": f"{KERAS_DIR}/{relative}",
+            "sha256": sha256(path),
+            "bytes": os.path.getsize(path),
+            "inputShape": [BATCH, args.size, args.size, 3],
+            "outputShape": list(nhwc(y).shape),
+            "inputChannelOrder": "BGR" if bgr else "RGB",
+            "outputMaxAbs": float(y.abs().max()),
+        })
+
+    features, layers = mobilenet_v2(0.35)
+    # The same weights under other layer names (as files saved by older Keras versions number
+    # layers differently): they load in order, as Keras's load_weights does.
+    renamed = [(f"layer_{i}", [(w.split("/")[-1], v) for w, v in ws]) for i, (_, ws) in enumerate(layers)]
+    write_keras_h5(os.path.join(args.out, "mobilenet_v2_035.renamed.h5"), renamed)
+    emit("mobilenet_v2_035.imagenet", "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5", features, layers)
+    body, rlayers = resnet50_layers(resnet50())
+    emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
+    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+        json.dump({"torch": torch.__version__, "torchvision": torchvision.__version__, "h5py": h5py.__version__, "size": args.size, "fixtures": fixtures}, f, indent=2)
+    json.dump(fixtures, sys.stdout, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+// One pretrained weight file in the cache: used when it is there and verifies, else downloaded
+// (from its origin or the mirror) into a `.part` that a later run resumes, verified, and only then
+// renamed into place, so a half-downloaded or tampered file is never used. Files whose publisher
+// states no digest are pinned on first download: their SHA-256 is recorded beside them and checked
+// from then on. One process downloads a file at a time (a lock file beside it).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../engine/file-io.js';
+import { badInput, badUsage, VisiontuneError } from '../errors.js';
+import { type Digest, describeDigest, fileDigests } from './digest.js';
+import { fetchPart, joinSource, type TransferProgress } from './fetch-part.js';
+import { type ZooSettings, zooSettings } from './settings.js';
+import type { WeightsFile } from './types.js';
+
+export type { WeightsFile };
+
+export interface EnsureOptions {
+  settings?: ZooSettings;
+  /** Transfer attempts before giving up (each resumes the last); default 3. */
+  attempts?: number;
+}
+
+const quiet: TransferProgress = { start() {}, advance() {}, stop() {} };
+const exists = (file: string) => fs.stat(file).then(Boolean, () => false);
+const pinFile = (dest: string) => `${dest}.sha256`;
+
+function checkRelative(file: WeightsFile) {
+  const parts = file.path.split('/');
+  if (path.isAbsolute(file.path) || parts.some((p) => p === '..' || p === '' || p === '.'))
+    throw badUsage(`weights path '${file.path}': must be a relative path without '..'`);
+}
+
+async function readPin(dest: string): Promise<string | undefined> {
+  const text = await fs.readFile(pinFile(dest), 'utf8').catch(() => undefined);
+  return text?.trim().split(/\s+/)[0];
+}
+
+const writePin = (dest: string, sha256: string) =>
+  writeFileAtomic(pinFile(dest), `${sha256}  ${path.basename(dest)}\n`);
+
+/** What `file` (at `at`) should hash to and what it does, or undefined when it matches. */
+async function mismatch(file: WeightsFile, at: string, pinned?: string) {
+  const expected: Digest | undefined =
+    file.digest ?? (pinned ? { algorithm: 'sha256', value: pinned } : undefined);
+  const got = await fileDigests(at, ['sha256', 'md5']);
+  if (expected && got[expected.algorithm] !== expected.value.toLowerCase())
+    return { expected, got: { algorithm: expected.algorithm, value: got[expected.algorithm] } };
+  if (file.bytes !== undefined) {
+    const size = (await fs.stat(at)).size;
+    if (size !== file.bytes)
+      return { expected: `${file.bytes} bytes`, got: `${size} bytes`, sha256: got.sha256 };
+  }
+  return { sha256: got.sha256 };
+}
+
+type Check = Awaited<ReturnType<typeof mismatch>>;
+const describeCheck = (c: Check) => {
+  if (!('expected' in c) || c.expected === undefined) return '';
+  const show = (v: unknown) => (typeof v === 'string' ? v : describeDigest(v as Digest));
+  return `expected ${show(c.expected)}, got ${show(c.got)}`;
+};
+
+/** Holds `${dest}.lock` while `work` runs; waits while a live process holds it. */
+async function withLock<T>(dest: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${dest}.lock`;
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  for (;;) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      if (!alive(holder)) await fs.rm(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function download(
+  file: WeightsFile,
+  label: string,
+  source: string,
+  dest: string,
+  settings: ZooSettings,
+  attempts: number,
+) {
+  const part = `${dest}.part`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fetchPart(source, part, settings.progress?.(label) ?? quiet);
+      break;
+    } catch (err) {
+      const kept = await fs.stat(part).then(
+        (s) => s.size,
+        () => 0,
+      );
+      const reason = (err as Error).message;
+      if (attempt >= attempts || (err instanceof VisiontuneError && /HTTP 4/.test(reason)))
+        throw new VisiontuneError(
+          'RUNTIME',
+          `cannot download ${label} weights from ${source}: ${reason}` +
+            (kept > 0 ? `; ${kept} bytes kept in ${part}, run again to resume` : ''),
+        );
+    }
+  }
+  const check = await mismatch(file, part);
+  if ('expected' in check && check.expected !== undefined) {
+    await fs.rm(part, { force: true });
+    throw badInput(
+      `${label}: the file downloaded from ${source} does not match: ${describeCheck(check)}; it was discarded, not used`,
+    );
+  }
+  await fs.rename(part, dest);
+  await writePin(dest, check.sha256!);
+}
+
+/**
+ * The local path of a verified copy of `file`, downloading it when the cache lacks it (or holds a
+ * damaged copy). `label` names the weights in messages (the registry name).
+ */
+export async function ensureWeightsFile(
+  file: WeightsFile,
+  label: string,
+  options: EnsureOptions = {},
+): Promise<string> {
+  checkRelative(file);
+  const settings = options.settings ?? zooSettings();
+  const dest = path.join(settings.cacheDir, ...file.path.split('/'));
+  const source = settings.mirror ? joinSource(settings.mirror, file.path) : file.url;
+  return withLock(dest, async () => {
+    if (await exists(dest)) {
+      const pinned = file.digest ? undefined : await readPin(dest);
+      const check = await mismatch(file, dest, pinned);
+      const damaged = 'expected' in check && check.expected !== undefined;
+      if (!damaged) {
+        if (!file.digest && !pinned) await writePin(dest, check.sha256!);
+        return dest;
+      }
+      if (settings.offline)
+        throw badInput(
+          `${label}: the cached file ${dest} is damaged (${describeCheck(check)}); delete it and pull again`,
+        );
+      await fs.rm(dest, { force: true });
+      await fs.rm(pinFile(dest), { force: true });
+    }
+    if (settings.offline)
+      throw badInput(
+        `${label}: offline, and ${dest} is not in the cache; run \`visiontune pull ${label}\` where there is network (or set VISIONTUNE_MIRROR), or copy the file there`,
+      );
+    await download(file, label, source, dest, settings, options.attempts ?? 3);
+    return dest;
+  });
+}
+
+/** Where `file` lives in the cache, and whether it is there (not verified). */
+export async function cachedPath(file: WeightsFile, settings = zooSettings()) {
+  const dest = path.join(settings.cacheDir, ...file.path.split('/'));
+  return { path: dest, cached: await exists(dest) };
+}
