@@ -17,9 +17,21 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `visiontune ...args`; `backend` sets VISIONTUNE_BACKEND (default: the environment's choice). */
-export function runCli(args: string[], backend?: string): Promise<CliRun> {
-  const env = backend ? { ...process.env, VISIONTUNE_BACKEND: backend } : process.env;
+/**
+ * `visiontune ...args`; `backend` sets VISIONTUNE_BACKEND (default: the environment's choice),
+ * `extraEnv` adds environment variables (undefined removes one).
+ */
+export function runCli(
+  args: string[],
+  backend?: string,
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(backend ? { VISIONTUNE_BACKEND: backend } : {}),
+    ...extraEnv,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   return new Promise((resolve) => {
     execFile(process.execPath, [...CLI_ARGV, ...args], { env }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -10,6 +10,7 @@ import { nativePath } from '../data/native-path.js';
 import { modelJsonPath } from '../engine/file-io.js';
 import { orderedWeights } from '../train/weight-order.js';
 import { version } from '../version.js';
+import { weightsIdentity } from '../zoo/weights-file.js';
 
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -73,7 +74,7 @@ export interface BackboneIdentityOptions {
 /**
  * What the weights of backbone `name` are, as a string for cache keys. Registry entries: name,
  * pretrained, seed (random init), the entry's weight source (which names the weights package
- * and its version) and the visiontune version. Model paths: sha256 of model.json and each
+ * and its version, or the downloaded file's digest) and the visiontune version. Model paths: sha256 of model.json and each
  * weights file it names, in manifest order. URLs: the URL itself (not fetched again).
  */
 export async function backboneIdentity(
@@ -88,6 +89,10 @@ export async function backboneIdentity(
       pretrained,
       seed: pretrained ? null : (options.seed ?? 0),
       weights: entry.config.source,
+      // Downloaded weights: their digest (published or pinned), which a mirror cannot change.
+      ...(entry.weights && pretrained
+        ? { digest: (await weightsIdentity(entry.weights)) ?? null }
+        : {}),
       visiontune: version,
     });
   }

@@ -168,6 +168,16 @@ export async function ensureWeightsFile(
   });
 }
 
+/**
+ * What identifies the bytes of `file`: the published digest, else the SHA-256 pinned at its first
+ * download (undefined before any), e.g. for cache keys of features computed with the weights.
+ */
+export async function weightsIdentity(file: WeightsFile, settings = zooSettings()) {
+  if (file.digest) return `${file.digest.algorithm}:${file.digest.value}`;
+  const pinned = await readPin((await cachedPath(file, settings)).path);
+  return pinned ? `sha256:${pinned}` : undefined;
+}
+
 /** Where `file` lives in the cache, and whether it is there (not verified). */
 export async function cachedPath(file: WeightsFile, settings = zooSettings()) {
   const dest = path.join(settings.cacheDir, ...file.path.split('/'));
