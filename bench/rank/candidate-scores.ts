@@ -99,6 +99,32 @@ function timed<T>(run: () => T): [T, number] {
   return [value, (performance.now() - started) / 1000];
 }
 
+/**
+ * Whether each test row (rows trainRows.. of `labels`) is classified right by the float64
+ * logistic probe (l2 DEFAULT_PROBE_L2) fitted on the train-standardized features of `spec`.
+ */
+export function testProbe(
+  layers: readonly LayerFeatures[],
+  spec: string,
+  labels: Int32Array,
+  trainRows: number,
+  numClasses: number,
+): boolean[] {
+  const train = specFeatures(layers, spec, 0, trainRows);
+  const test = specFeatures(layers, spec, trainRows, labels.length);
+  const dim = train.dim;
+  const standardized = standardizeColumns(train.features, dim);
+  const trainLabels = Array.from(labels.subarray(0, trainRows));
+  const w = fitLogistic(standardized, dim, trainLabels, numClasses, DEFAULT_PROBE_L2);
+  const predicted = logisticPredictions(
+    w,
+    standardizeBy(train.features, test.features, dim),
+    dim,
+    numClasses,
+  );
+  return Array.from(labels.subarray(trainRows), (y, i) => predicted[i] === y);
+}
+
 export function scoreCandidate(
   layers: readonly LayerFeatures[],
   spec: string,
@@ -107,10 +133,8 @@ export function scoreCandidate(
   numClasses: number,
 ): CandidateScores {
   const train = specFeatures(layers, spec, 0, trainRows);
-  const test = specFeatures(layers, spec, trainRows, labels.length);
   const dim = train.dim;
   const trainLabels = labels.subarray(0, trainRows);
-  const testLabels = labels.subarray(trainRows);
   // LogME as scoreLayers computes it: each layer standardized, then side by side (for a pair,
   // the same as standardizing the concatenation).
   const standardized = standardizeColumns(train.features, dim);
@@ -123,12 +147,9 @@ export function scoreCandidate(
   const [cv, cvSeconds] = timed(() =>
     crossValidatedProbe({ features: train.features, dim, labels: trainLabels, numClasses }),
   );
-  const [correct, testSeconds] = timed(() => {
-    const w = fitLogistic(standardized, dim, Array.from(trainLabels), numClasses, DEFAULT_PROBE_L2);
-    const x = standardizeBy(train.features, test.features, dim);
-    const predicted = logisticPredictions(w, x, dim, numClasses);
-    return Array.from(testLabels, (y, i) => predicted[i] === y);
-  });
+  const [correct, testSeconds] = timed(() =>
+    testProbe(layers, spec, labels, trainRows, numClasses),
+  );
   const accuracyOf = (keep: (i: number) => boolean) => {
     const kept = correct.filter((_, i) => keep(i));
     return kept.filter(Boolean).length / kept.length;

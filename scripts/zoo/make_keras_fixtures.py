@@ -253,6 +253,8 @@ def main():
     renamed = [(f"layer_{i}", [(w.split("/")[-1], v) for w, v in ws]) for i, (_, ws) in enumerate(layers)]
     write_keras_h5(os.path.join(args.out, "mobilenet_v2_035.renamed.h5"), renamed)
     emit("mobilenet_v2_035.imagenet", "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5", features, layers)
+    features, layers = mobilenet_v2(1.0)
+    emit("mobilenet_v2.imagenet", "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5", features, layers)
     body, rlayers = resnet50_layers(resnet50())
     emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

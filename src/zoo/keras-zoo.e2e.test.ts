@@ -37,18 +37,18 @@ function compare(model: tf.LayersModel, f: KerasFixture) {
   });
 }
 
-test('mobilenet_v2_035.imagenet: downloads from the mirror, pins it, equals PyTorch', {
-  skip,
-}, async () => {
-  const f = fixture('mobilenet_v2_035.imagenet');
-  const entry = getBackbone('mobilenet_v2_035.imagenet');
-  const model = await entry.build({ pretrained: true, inputSize: 64 });
-  const cached = path.join(cacheDir, ...entry.weights!.path.split('/'));
-  assert.equal((await fs.readFile(`${cached}.sha256`, 'utf8')).split(/\s+/)[0], f.sha256);
-  const { err, tol } = compare(model, f);
-  assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
-  model.dispose();
-});
+for (const name of ['mobilenet_v2_035.imagenet', 'mobilenet_v2.imagenet']) {
+  test(`${name}: downloads from the mirror, pins it, equals PyTorch`, { skip }, async () => {
+    const f = fixture(name);
+    const entry = getBackbone(name);
+    const model = await entry.build({ pretrained: true, inputSize: 64 });
+    const cached = path.join(cacheDir, ...entry.weights!.path.split('/'));
+    assert.equal((await fs.readFile(`${cached}.sha256`, 'utf8')).split(/\s+/)[0], f.sha256);
+    const { err, tol } = compare(model, f);
+    assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
+    model.dispose();
+  });
+}
 
 test('resnet50.imagenet: the Keras v1 architecture with caffe preprocessing equals PyTorch', {
   skip,

@@ -1,5 +1,5 @@
 // Weights by name through the CLI, against a mirror served on 127.0.0.1 from fixture files with
-// the Keras layout: `train --backbone mobilenet_v2_035.imagenet` downloads, verifies, caches and
+// the Keras layout: `train --backbone mobilenet_v2.imagenet` downloads, verifies, caches and
 // trains; the second run works with --offline; a file that fails its digest is refused (exit 2,
 // naming it); `pull` fetches ahead and reports the pinned SHA-256.
 import assert from 'node:assert/strict';
@@ -45,7 +45,7 @@ after(async () => {
 const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>
   runCli(args, undefined, { ...env, VISIONTUNE_OFFLINE: undefined, ...extra });
 
-test('train --backbone mobilenet_v2_035.imagenet downloads once, then runs offline', {
+test('train --backbone mobilenet_v2.imagenet downloads once, then runs offline', {
   skip,
 }, async () => {
   const data = path.join(dir, 'colors');
@@ -56,7 +56,7 @@ test('train --backbone mobilenet_v2_035.imagenet downloads once, then runs offli
       '--data',
       data,
       '--backbone',
-      'mobilenet_v2_035.imagenet',
+      'mobilenet_v2.imagenet',
       '--image-size',
       '32',
       '--out',
@@ -66,7 +66,7 @@ test('train --backbone mobilenet_v2_035.imagenet downloads once, then runs offli
     ]);
   const first = await train('first');
   assert.equal(first.code, 0, first.stderr);
-  assert.equal(requests.filter((r) => r.endsWith('0.35_224_no_top.h5')).length, 1);
+  assert.equal(requests.filter((r) => r.endsWith('1.0_224_no_top.h5')).length, 1);
   assert.ok(JSON.parse(first.stdout).metrics.accuracy >= 0);
 
   const count = requests.length;
@@ -74,10 +74,10 @@ test('train --backbone mobilenet_v2_035.imagenet downloads once, then runs offli
   assert.equal(second.code, 0, second.stderr);
   assert.equal(requests.length, count, 'the offline run made no request');
 
-  const pulled = await cli(['pull', 'mobilenet_v2_035.imagenet', 'mobilenet_v2', '--json']);
+  const pulled = await cli(['pull', 'mobilenet_v2.imagenet', 'mobilenet_v2', '--json']);
   assert.equal(pulled.code, 0, pulled.stderr);
   const [row, installed] = JSON.parse(pulled.stdout);
-  assert.equal(row.sha256, fixtures.find((f) => f.name === 'mobilenet_v2_035.imagenet')!.sha256);
+  assert.equal(row.sha256, fixtures.find((f) => f.name === 'mobilenet_v2.imagenet')!.sha256);
   assert.equal(installed.path, null);
 });
 
