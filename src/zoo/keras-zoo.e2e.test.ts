@@ -13,6 +13,7 @@ import { getBackbone } from '../backbones/registry.js';
 import { initEngine } from '../engine/index.js';
 import { VisiontuneError } from '../errors.js';
 import { buildFromKerasFile } from './keras-entries.js';
+import { readKerasWeights } from './keras-h5.js';
 import { setZooSettings } from './settings.js';
 import { type KerasFixture, kerasFixtures } from './test-fixtures.js';
 
@@ -44,6 +45,18 @@ for (const name of ['mobilenet_v2_035.imagenet', 'mobilenet_v2.imagenet']) {
     const model = await entry.build({ pretrained: true, inputSize: 64 });
     const cached = path.join(cacheDir, ...entry.weights!.path.split('/'));
     assert.equal((await fs.readFile(`${cached}.sha256`, 'utf8')).split(/\s+/)[0], f.sha256);
+    // Every array of the file is in the layer of its name, exactly.
+    const stored = readKerasWeights(await fs.readFile(f.file), f.file).filter(
+      (l) => l.weights.length,
+    );
+    assert.equal(stored.length, model.layers.filter((l) => l.weights.length).length);
+    for (const { layer, weights } of stored)
+      model
+        .getLayer(layer)
+        .getWeights()
+        .forEach((w, k) => {
+          assert.deepEqual(w.dataSync(), weights[k]!.data, `${layer}/${weights[k]!.name}`);
+        });
     const { err, tol } = compare(model, f);
     assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
     model.dispose();
