@@ -36,7 +36,8 @@ before(async () => {
     res.writeHead(m ? 206 : 200, { 'content-length': BODY.length - from });
     if (cutNext) {
       cutNext = false;
-      res.write(BODY.subarray(from, from + 100_000), () => res.destroy());
+      // Cut once the client has had time to store what was sent.
+      res.write(BODY.subarray(from, from + 100_000), () => setTimeout(() => res.destroy(), 100));
       return;
     }
     res.end(BODY.subarray(from));
@@ -144,9 +145,21 @@ test('without a published digest the first download is pinned; a changed file is
     ensureWeightsFile(entry, 'x.imagenet', { settings: { ...settings, offline: true } }),
     isError('BAD_INPUT', dest, 'damaged', `expected sha256 ${sha256(BODY)}`),
   );
-  // Online, a damaged copy is replaced.
+  // Online, a damaged copy is replaced — by a download that matches the pin.
   await ensureWeightsFile(entry, 'x.imagenet', { settings });
   assert.deepEqual(await fs.readFile(dest), BODY);
+});
+
+test('a pinned file is not replaced by other bytes from the server', async () => {
+  const { settings, entry, dest } = await fresh();
+  await ensureWeightsFile(entry, 'x.imagenet', { settings });
+  const other = 'f'.repeat(64);
+  await fs.writeFile(`${dest}.sha256`, `${other}  model.h5\n`);
+  await assert.rejects(
+    ensureWeightsFile(entry, 'x.imagenet', { settings }),
+    isError('BAD_INPUT', `expected sha256 ${other}`, `${dest}.sha256`, 'discarded'),
+  );
+  await assert.rejects(fs.access(dest));
 });
 
 test('a mirror replaces the origin: an http base or a folder, under the same path', async () => {

@@ -38,27 +38,19 @@ async function readPin(dest: string): Promise<string | undefined> {
 const writePin = (dest: string, sha256: string) =>
   writeFileAtomic(pinFile(dest), `${sha256}  ${path.basename(dest)}\n`);
 
-/** What `file` (at `at`) should hash to and what it does, or undefined when it matches. */
-async function mismatch(file: WeightsFile, at: string, pinned?: string) {
+/** The SHA-256 of `file`'s copy at `at`, and what is wrong with it, if anything. */
+async function verify(file: WeightsFile, at: string, pinned?: string) {
   const expected: Digest | undefined =
     file.digest ?? (pinned ? { algorithm: 'sha256', value: pinned } : undefined);
   const got = await fileDigests(at, ['sha256', 'md5']);
+  const size = (await fs.stat(at)).size;
+  let problem: string | undefined;
   if (expected && got[expected.algorithm] !== expected.value.toLowerCase())
-    return { expected, got: { algorithm: expected.algorithm, value: got[expected.algorithm] } };
-  if (file.bytes !== undefined) {
-    const size = (await fs.stat(at)).size;
-    if (size !== file.bytes)
-      return { expected: `${file.bytes} bytes`, got: `${size} bytes`, sha256: got.sha256 };
-  }
-  return { sha256: got.sha256 };
+    problem = `expected ${describeDigest(expected)}, got ${describeDigest({ algorithm: expected.algorithm, value: got[expected.algorithm] })}`;
+  else if (file.bytes !== undefined && size !== file.bytes)
+    problem = `expected ${file.bytes} bytes, got ${size}`;
+  return { sha256: got.sha256, problem };
 }
-
-type Check = Awaited<ReturnType<typeof mismatch>>;
-const describeCheck = (c: Check) => {
-  if (!('expected' in c) || c.expected === undefined) return '';
-  const show = (v: unknown) => (typeof v === 'string' ? v : describeDigest(v as Digest));
-  return `expected ${show(c.expected)}, got ${show(c.got)}`;
-};
 
 /** Holds `${dest}.lock` while `work` runs; waits while a live process holds it. */
 async function withLock<T>(dest: string, work: () => Promise<T>): Promise<T> {
@@ -99,6 +91,7 @@ async function download(
   dest: string,
   settings: ZooSettings,
   attempts: number,
+  pinned: string | undefined,
 ) {
   const part = `${dest}.part`;
   for (let attempt = 1; ; attempt++) {
@@ -119,15 +112,16 @@ async function download(
         );
     }
   }
-  const check = await mismatch(file, part);
-  if ('expected' in check && check.expected !== undefined) {
+  const { sha256, problem } = await verify(file, part, pinned);
+  if (problem) {
     await fs.rm(part, { force: true });
+    const unpin = pinned ? ` (pinned in ${pinFile(dest)}: delete that file to accept another)` : '';
     throw badInput(
-      `${label}: the file downloaded from ${source} does not match: ${describeCheck(check)}; it was discarded, not used`,
+      `${label}: the file downloaded from ${source} does not match: ${problem}${unpin}; it was discarded, not used`,
     );
   }
   await fs.rename(part, dest);
-  await writePin(dest, check.sha256!);
+  await writePin(dest, sha256);
 }
 
 /**
@@ -144,26 +138,26 @@ export async function ensureWeightsFile(
   const dest = path.join(settings.cacheDir, ...file.path.split('/'));
   const source = settings.mirror ? joinSource(settings.mirror, file.path) : file.url;
   return withLock(dest, async () => {
+    // A pin outlives a damaged copy: the download that replaces it must match it too.
+    const pinned = file.digest ? undefined : await readPin(dest);
     if (await exists(dest)) {
-      const pinned = file.digest ? undefined : await readPin(dest);
-      const check = await mismatch(file, dest, pinned);
-      const damaged = 'expected' in check && check.expected !== undefined;
-      if (!damaged) {
-        if (!file.digest && !pinned) await writePin(dest, check.sha256!);
+      const { sha256, problem } = await verify(file, dest, pinned);
+      if (!problem) {
+        // A file put in the cache by hand is pinned on its first use.
+        if (!file.digest && !pinned) await writePin(dest, sha256);
         return dest;
       }
       if (settings.offline)
         throw badInput(
-          `${label}: the cached file ${dest} is damaged (${describeCheck(check)}); delete it and pull again`,
+          `${label}: the cached file ${dest} is damaged (${problem}); delete it and pull again`,
         );
       await fs.rm(dest, { force: true });
-      await fs.rm(pinFile(dest), { force: true });
     }
     if (settings.offline)
       throw badInput(
         `${label}: offline, and ${dest} is not in the cache; run \`visiontune pull ${label}\` where there is network (or set VISIONTUNE_MIRROR), or copy the file there`,
       );
-    await download(file, label, source, dest, settings, options.attempts ?? 3);
+    await download(file, label, source, dest, settings, options.attempts ?? 3, pinned);
     return dest;
   });
 }
