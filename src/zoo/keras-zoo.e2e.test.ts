@@ -24,9 +24,9 @@ const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-keras-zoo-'));
 setZooSettings({ cacheDir, mirror, offline: false });
 after(() => fs.rm(cacheDir, { recursive: true, force: true }));
 
-/** Largest |ours − PyTorch| over the output, and the tolerance: 1e-4 of the output's scale. */
-function compare(model: tf.LayersModel, f: KerasFixture) {
-  return tf.tidy(() => {
+/** Largest |ours − PyTorch| over the output within 1e-4 of the output's scale; frees the model. */
+function assertEqualsPytorch(model: tf.LayersModel, f: KerasFixture) {
+  const { err, tol } = tf.tidy(() => {
     let x = tf.tensor4d(f.input, f.inputShape as [number, number, number, number]);
     // visiontune feeds RGB; the entry folded a BGR-trained first conv to read it.
     if (f.inputChannelOrder === 'BGR') x = tf.reverse(x, 3);
@@ -36,6 +36,8 @@ function compare(model: tf.LayersModel, f: KerasFixture) {
     const scale = Math.max(1, ref.abs().max().dataSync()[0]!);
     return { err: tf.sub(y, ref).abs().max().dataSync()[0]!, tol: 1e-4 * scale };
   });
+  model.dispose();
+  assert.ok(err <= tol, `${f.name}: max |ours − PyTorch| ${err} > ${tol}`);
 }
 
 for (const name of ['mobilenet_v2_035.imagenet', 'mobilenet_v2.imagenet']) {
@@ -57,9 +59,7 @@ for (const name of ['mobilenet_v2_035.imagenet', 'mobilenet_v2.imagenet']) {
         .forEach((w, k) => {
           assert.deepEqual(w.dataSync(), weights[k]!.data, `${layer}/${weights[k]!.name}`);
         });
-    const { err, tol } = compare(model, f);
-    assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
-    model.dispose();
+    assertEqualsPytorch(model, f);
   });
 }
 
@@ -68,9 +68,7 @@ test('resnet50.imagenet: the Keras v1 architecture with caffe preprocessing equa
 }, async () => {
   const f = fixture('resnet50.imagenet');
   const model = await buildFromKerasFile('resnet50.imagenet', f.file, 64);
-  const { err, tol } = compare(model, f);
-  assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
-  model.dispose();
+  assertEqualsPytorch(model, f);
 });
 
 test('a file whose layers are named otherwise loads in order, as Keras loads it', {
@@ -79,9 +77,7 @@ test('a file whose layers are named otherwise loads in order, as Keras loads it'
   const f = fixture('mobilenet_v2_035.imagenet');
   const renamed = path.join(path.dirname(mirror), 'mobilenet_v2_035.renamed.h5');
   const model = await buildFromKerasFile('mobilenet_v2_035.imagenet', renamed, 64);
-  const { err, tol } = compare(model, f);
-  assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
-  model.dispose();
+  assertEqualsPytorch(model, f);
 });
 
 test('another architecture’s file is refused naming the file and the mismatch', {
