@@ -55,7 +55,7 @@ interface KerasSpec {
 /** `spec`'s architecture at `size` holding the weights of the local Keras file `file`. */
 async function loadArchitecture(spec: KerasSpec, file: string, size: number, seed: number) {
   const { readFile } = await import('node:fs/promises');
-  // Read and checked before the model is built: a bad file leaves nothing behind.
+  // Parsed before the model is built; a file that does not fit disposes the model it was given to.
   const layers = readKerasWeights(await readFile(file), file);
   const model = await spec.architecture(size, seed);
   try {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import sharp from 'sharp';
 import { initEngine } from '../../engine/index.js';
 import { version } from '../../version.js';
+import { zooSettings } from '../../zoo/settings.js';
 import { runtimeOptionsSchema } from '../common.js';
 import { defineCommand } from '../define-command.js';
 
@@ -15,6 +16,7 @@ export function doctorCommand(program: Command): void {
     engine: false,
     async run(options, { out }) {
       const engine = await initEngine(options);
+      const zoo = zooSettings();
       const result = {
         visiontune: version,
         node: process.version,
@@ -25,6 +27,7 @@ export function doctorCommand(program: Command): void {
         backends: engine.candidates,
         sharp: sharp.versions.sharp,
         libvips: sharp.versions.vips,
+        weights: { cache: zoo.cacheDir, offline: zoo.offline, mirror: zoo.mirror ?? null },
       };
       out.result(result, () =>
         [
@@ -37,6 +40,7 @@ export function doctorCommand(program: Command): void {
               `  ${c.available ? '✓' : '✗'} ${c.name.padEnd(10)} ${c.detail}${c.enable ? `\n      enable: ${c.enable}` : ''}`,
           ),
           `image decoding: sharp ${result.sharp} (libvips ${result.libvips})`,
+          `downloaded weights: cache ${zoo.cacheDir}${zoo.offline ? ', offline' : ''}${zoo.mirror ? `, mirror ${zoo.mirror}` : ''}`,
         ].join('\n'),
       );
     },
