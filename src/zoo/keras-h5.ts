@@ -9,7 +9,8 @@ export interface KerasArray {
   /** The weight's name in the file, e.g. `Conv1/kernel:0`. */
   name: string;
   shape: number[];
-  data: Float32Array;
+  /** The values, read from the file when asked (one array at a time keeps memory near the file's size). */
+  read(): Float32Array;
 }
 
 export interface KerasLayerWeights {
@@ -33,7 +34,9 @@ const FLOAT_TYPES = new Set(['<f4', '<f8', '>f4', '>f8', '<f2']);
 export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWeights[] {
   let root: H5Group;
   try {
-    const buffer = new Uint8Array(bytes).buffer;
+    // The file's own buffer where it spans it (readFile's), else a copy of the view.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const buffer = whole ? (bytes.buffer as ArrayBuffer) : new Uint8Array(bytes).buffer;
     root = new hdf5.File(buffer, file) as unknown as H5Group;
   } catch (err) {
     throw badInput(`${file}: not an HDF5 file (${(err as Error).message})`);
@@ -56,7 +59,7 @@ export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWei
         throw badInput(
           `${file}: ${layer}/${name}: expected a float array, found ${dataset?.dtype ?? 'no dataset'}`,
         );
-      return { name, shape: dataset.shape, data: Float32Array.from(dataset.value ?? []) };
+      return { name, shape: dataset.shape, read: () => Float32Array.from(dataset.value ?? []) };
     });
     return { layer, weights };
   });

@@ -57,7 +57,7 @@ for (const name of ['mobilenet_v2_035.imagenet', 'mobilenet_v2.imagenet']) {
         .getLayer(layer)
         .getWeights()
         .forEach((w, k) => {
-          assert.deepEqual(w.dataSync(), weights[k]!.data, `${layer}/${weights[k]!.name}`);
+          assert.deepEqual(w.dataSync(), weights[k]!.read(), `${layer}/${weights[k]!.name}`);
         });
     assertEqualsPytorch(model, f);
   });
