@@ -1,11 +1,6 @@
 // The visiontune library: what `import … from 'visiontune'` gives.
 export * from './backbones/index.js';
 export { importOnnx } from './backbones/onnx/import.js';
-// Pretrained weights by name: where they are cached, offline mode, a mirror; fetching ahead.
-export { buildFromKerasFile } from './zoo/keras-entries.js';
-export { setZooSettings, type ZooSettings, zooSettings } from './zoo/settings.js';
-export type { WeightsFile } from './zoo/types.js';
-export { ensureWeightsFile } from './zoo/weights-file.js';
 export {
   type BatchModel,
   closeBundle,
@@ -77,3 +72,8 @@ export * as tracking from './track/index.js';
 export type { Callback, RunContext, StopReason } from './train/callbacks.js';
 export { cancelOn, timeBudget } from './train/stop-callbacks.js';
 export { Rng } from './util/rng.js';
+// Pretrained weights by name: where they are cached, offline mode, a mirror; fetching ahead.
+export { buildFromKerasFile } from './zoo/keras-entries.js';
+export { setZooSettings, type ZooSettings, zooSettings } from './zoo/settings.js';
+export type { WeightsFile } from './zoo/types.js';
+export { ensureWeightsFile } from './zoo/weights-file.js';
