@@ -208,6 +208,112 @@ def resnet50_layers(model_parts):
     return body, layers
 
 
+def named(pairs):
+    """[(keras layer name, torch module or None)] → Keras layers with their weights."""
+    out = []
+    for name, m in pairs:
+        if m is None:
+            out.append((name, []))
+        elif isinstance(m, nn.BatchNorm2d):
+            out.append((name, bn_weights(m)))
+        else:
+            out.append((name, conv_weights(m)))
+    return out
+
+
+def densenet121():
+    """torchvision's DenseNet121 is Keras's but for BatchNorm epsilon (Keras 1.001e-5) and the
+    max pool's padding (Keras pads zeros, torch -inf: the same after the ReLU before it)."""
+    model = torchvision.models.densenet121().eval()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eps = 1.001e-5
+    f = model.features
+    body = nn.Sequential(f, nn.ReLU())
+    randomize(body, 9)
+    pairs = [("input_1", None), ("zero_padding2d", None), ("conv1_conv", f.conv0), ("conv1_bn", f.norm0), ("conv1_relu", None), ("zero_padding2d_1", None), ("pool1", None)]
+    for s in range(1, 5):
+        block = getattr(f, f"denseblock{s}")
+        for i, layer in enumerate(block.values(), start=1):
+            b = f"conv{s + 1}_block{i}"
+            pairs += [(f"{b}_0_bn", layer.norm1), (f"{b}_0_relu", None), (f"{b}_1_conv", layer.conv1), (f"{b}_1_bn", layer.norm2), (f"{b}_1_relu", None), (f"{b}_2_conv", layer.conv2), (f"{b}_concat", None)]
+        if s < 4:
+            t = getattr(f, f"transition{s}")
+            pairs += [(f"pool{s + 1}_bn", t.norm), (f"pool{s + 1}_relu", None), (f"pool{s + 1}_conv", t.conv), (f"pool{s + 1}_pool", None)]
+    pairs += [("bn", f.norm5), ("relu", None)]
+    return body, named(pairs)
+
+
+class PreactBlock(nn.Module):
+    """Keras's residual_block_v2: BN-ReLU first; the stride on the 3x3 conv; identity shortcuts
+    that stride go through MaxPooling2D(1, 2), i.e. every other pixel."""
+
+    def __init__(self, cin, filters, stride, conv_shortcut):
+        super().__init__()
+        bn = lambda c: nn.BatchNorm2d(c, eps=1.001e-5)
+        self.stride = stride
+        self.preact_bn = bn(cin)
+        self.shortcut = nn.Conv2d(cin, 4 * filters, 1, stride) if conv_shortcut else None
+        self.conv1, self.bn1 = nn.Conv2d(cin, filters, 1, bias=False), bn(filters)
+        self.conv2, self.bn2 = nn.Conv2d(filters, filters, 3, stride, padding=1, bias=False), bn(filters)
+        self.conv3 = nn.Conv2d(filters, 4 * filters, 1)
+
+    def forward(self, x):
+        p = torch.relu(self.preact_bn(x))
+        s = self.shortcut(p) if self.shortcut is not None else x[:, :, :: self.stride, :: self.stride]
+        h = torch.relu(self.bn1(self.conv1(p)))
+        h = torch.relu(self.bn2(self.conv2(h)))
+        return s + self.conv3(h)
+
+
+class ResnetV2(nn.Module):
+    """Keras's ResNet50V2 written in PyTorch (torchvision has no pre-activation ResNet)."""
+
+    def __init__(self, depths=(3, 4, 6, 3)):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, padding=3)
+        blocks, cin = [], 64
+        for s, n in enumerate(depths):
+            f = 64 << s
+            for i in range(n):
+                stride = 2 if i == n - 1 and s < 3 else 1
+                blocks.append(PreactBlock(cin, f, stride, i == 0))
+                cin = 4 * f
+        self.blocks = nn.Sequential(*blocks)
+        self.post_bn = nn.BatchNorm2d(2048, eps=1.001e-5)
+        self.depths = depths
+
+    def forward(self, x):
+        # Keras pads the max pool with zeros, and nothing has rectified the stem here.
+        x = nn.functional.max_pool2d(nn.functional.pad(self.conv1(x), (1, 1, 1, 1)), 3, 2)
+        return torch.relu(self.post_bn(self.blocks(x)))
+
+    def keras_layers(self):
+        pairs = [("input_1", None), ("conv1_pad", None), ("conv1_conv", self.conv1), ("pool1_pad", None), ("pool1_pool", None)]
+        k, pools = 0, 0
+        for s, n in enumerate(self.depths):
+            for i in range(1, n + 1):
+                b, blk = f"conv{s + 2}_block{i}", self.blocks[k]
+                k += 1
+                pairs += [(f"{b}_preact_bn", blk.preact_bn), (f"{b}_preact_relu", None), (f"{b}_1_conv", blk.conv1), (f"{b}_1_bn", blk.bn1), (f"{b}_1_relu", None), (f"{b}_2_pad", None), (f"{b}_2_conv", blk.conv2), (f"{b}_2_bn", blk.bn2), (f"{b}_2_relu", None)]
+                # Keras orders model.layers by distance to the output, then the Add's inputs in
+                # order: the shortcut (one layer from the Add, like _3_conv) just before _3_conv.
+                if blk.shortcut is not None:
+                    pairs.append((f"{b}_0_conv", blk.shortcut))
+                elif blk.stride > 1:
+                    pairs.append(("max_pooling2d" + (f"_{pools}" if pools else ""), None))
+                    pools += 1
+                pairs += [(f"{b}_3_conv", blk.conv3), (f"{b}_out", None)]
+        pairs += [("post_bn", self.post_bn), ("post_relu", None)]
+        return named(pairs)
+
+
+def resnet50_v2():
+    model = ResnetV2().eval()
+    randomize(model, 13)
+    return model, model.keras_layers()
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -255,6 +361,8 @@ def main():
     emit("mobilenet_v2_035.imagenet", "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5", features, layers)
     body, rlayers = resnet50_layers(resnet50())
     emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
+    emit("densenet121.imagenet", "densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", *densenet121())
+    emit("resnet50_v2.imagenet", "resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", *resnet50_v2())
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"torch": torch.__version__, "torchvision": torchvision.__version__, "h5py": h5py.__version__, "size": args.size, "fixtures": fixtures}, f, indent=2)
     json.dump(fixtures, sys.stdout, indent=2)

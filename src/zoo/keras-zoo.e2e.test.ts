@@ -13,6 +13,7 @@ import { getBackbone } from '../backbones/registry.js';
 import { initEngine } from '../engine/index.js';
 import { VisiontuneError } from '../errors.js';
 import { buildFromKerasFile } from './keras-entries.js';
+import { readKerasWeights } from './keras-h5.js';
 import { setZooSettings } from './settings.js';
 import { type KerasFixture, kerasFixtures } from './test-fixtures.js';
 
@@ -59,6 +60,42 @@ test('resnet50.imagenet: the Keras v1 architecture with caffe preprocessing equa
   assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
   model.dispose();
 });
+
+/**
+ * Every array of the Keras file sits, unchanged, in the model layer its name says, and the model
+ * has no weighted layer the file lacks, in the file's order (Keras's in-order loading agrees).
+ */
+async function assertLoadsWhereNamed(model: tf.LayersModel, file: string) {
+  const stored = readKerasWeights(await fs.readFile(file), file).filter((l) => l.weights.length);
+  const weighted = model.layers.filter((l) => l.weights.length);
+  assert.deepEqual(
+    weighted.map((l) => l.name),
+    stored.map((l) => l.layer),
+  );
+  for (const { layer, weights } of stored) {
+    const values = model.getLayer(layer).getWeights();
+    weights.forEach((w, k) => {
+      assert.deepEqual(values[k]!.shape, w.shape, `${layer}/${w.name}`);
+      assert.deepEqual(values[k]!.dataSync(), w.data, `${layer}/${w.name}`);
+    });
+  }
+}
+
+for (const [name, what] of [
+  ['densenet121.imagenet', 'DenseNet121: torchvision’s densenet121'],
+  ['resnet50_v2.imagenet', 'ResNet50V2: Keras’s pre-activation blocks written in PyTorch'],
+] as const) {
+  test(`${name}: equals PyTorch (${what}); every array loads where its name says`, {
+    skip,
+  }, async () => {
+    const f = fixture(name);
+    const model = await buildFromKerasFile(name, f.file, 64);
+    const { err, tol } = compare(model, f);
+    assert.ok(err <= tol, `max |ours − PyTorch| ${err} > ${tol}`);
+    await assertLoadsWhereNamed(model, f.file);
+    model.dispose();
+  });
+}
 
 test('a file whose layers are named otherwise loads in order, as Keras loads it', {
   skip,

@@ -1,0 +1,66 @@
+// The zoo's architectures without their downloads (the registry tests iterate only offline
+// entries): each builds with random weights, declares the taps graph.ts finds at its native size
+// and its true embedding layer, and has Keras's published parameter count (Keras's no-top model:
+// its documented total less the classifier); the smallest of each family runs at a small size.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { findTaps } from '../backbones/graph.js';
+import { listBackbones } from '../backbones/registry.js';
+import { setupBackend } from '../backbones/test-setup.js';
+
+await setupBackend();
+
+/** keras.io/api/applications totals less Dense(1000) on the pooled features (and, where Keras
+ * has one, the top's extra layers). */
+const KERAS_NO_TOP_PARAMS: Record<string, number> = {
+  'mobilenet_v2.imagenet': 3_538_984 - (1280 * 1000 + 1000),
+  'inception_v3.imagenet': 23_851_784 - (2048 * 1000 + 1000),
+  'resnet50.imagenet': 25_636_712 - (2048 * 1000 + 1000),
+  'resnet101.imagenet': 44_707_176 - (2048 * 1000 + 1000),
+  'resnet152.imagenet': 60_419_944 - (2048 * 1000 + 1000),
+  'resnet50_v2.imagenet': 25_613_800 - (2048 * 1000 + 1000),
+  'resnet101_v2.imagenet': 44_675_560 - (2048 * 1000 + 1000),
+  'resnet152_v2.imagenet': 60_380_648 - (2048 * 1000 + 1000),
+  'densenet121.imagenet': 8_062_504 - (1024 * 1000 + 1000),
+  'densenet169.imagenet': 14_307_880 - (1664 * 1000 + 1000),
+  'densenet201.imagenet': 20_242_984 - (1920 * 1000 + 1000),
+};
+
+/** One per family, run on an input: the rest share its code with other counts. */
+const RUN_AT_64 = new Set([
+  'mobilenet_v2_035.imagenet',
+  'resnet50.imagenet',
+  'resnet50_v2.imagenet',
+  'densenet121.imagenet',
+]);
+
+const zoo = listBackbones({ downloads: true }).filter((e) => e.weights);
+
+test('every family has a known parameter count and a member run on an input', () => {
+  for (const name of [...Object.keys(KERAS_NO_TOP_PARAMS), ...RUN_AT_64])
+    assert.ok(
+      zoo.some((e) => e.name === name),
+      `${name} is not a zoo entry`,
+    );
+});
+
+for (const entry of zoo) {
+  test(`${entry.name}: declared taps, embedding and size of the architecture`, async () => {
+    const body = await entry.build({ pretrained: false });
+    assert.deepEqual(findTaps(body, entry.config.inputSize), entry.config.taps);
+    const out = body.outputs[0]!;
+    assert.equal(out.sourceLayer.name, entry.config.embeddingLayer);
+    assert.equal(out.shape[3], entry.config.embeddingDim);
+    const published = KERAS_NO_TOP_PARAMS[entry.name];
+    if (published !== undefined) assert.equal(body.countParams(), published);
+    body.dispose();
+    if (!RUN_AT_64.has(entry.name)) return;
+    const small = await entry.build({ pretrained: false, inputSize: 64, seed: 3 });
+    const y = tf.tidy(() => small.predict(tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 5)));
+    assert.deepEqual((y as tf.Tensor).shape, [1, 2, 2, entry.config.embeddingDim]);
+    assert.ok(Number.isFinite((y as tf.Tensor).sum().dataSync()[0]));
+    tf.dispose(y);
+    small.dispose();
+  });
+}

@@ -1,0 +1,109 @@
+// Keras Applications families beyond MobileNetV2/InceptionV3 (keras-entries.ts), as zoo specs:
+// each an architecture built in code with Keras's layer names (src/backbones/*-arch.ts), the no-top
+// `.h5` file at Keras's URL with Keras's MD5 (keras/src/applications/*.py), and Keras's
+// preprocessing as mean/std of pixel / 255 — anything else (BGR order) folded into the weights.
+import {
+  type DensenetDepth,
+  densenetBlocks,
+  densenetBody,
+  densenetChannels,
+  densenetTaps,
+} from '../backbones/densenet-arch.js';
+import {
+  type ResnetDepth,
+  type ResnetVersion,
+  resnetBlocks,
+  resnetBody,
+  resnetTaps,
+} from '../backbones/resnet-arch.js';
+import {
+  caffeMode,
+  flipInputChannels,
+  type KerasSpec,
+  kerasFile,
+  LICENCE,
+  tfMode,
+  torchMode,
+} from './keras-spec.js';
+
+const download = 'ImageNet-1k weights (Keras Applications); downloads on first use';
+
+/** Keras's MD5 of each ResNet no-top file (resnet.py WEIGHTS_HASHES). */
+const RESNET_MD5: Record<string, string> = {
+  resnet50: '4d473c1dd8becc155b73f8504c6f6626',
+  resnet101: '88cf7a10940856eca736dc7b7e228a21',
+  resnet152: 'ee4c566cf9a93f14d82f913c2dc6dd0c',
+  resnet50v2: 'fac2f116257151a9d068a22e544a4917',
+  resnet101v2: 'c0ed64b8031c3730f411d2eb4eea35b5',
+  resnet152v2: 'ed17cf2e0169df9d443503ef94b23b33',
+};
+
+function resnetImagenet(depth: ResnetDepth, version: ResnetVersion): KerasSpec {
+  const kerasName = `resnet${depth}${version === 2 ? 'v2' : ''}`;
+  const name = `resnet${depth}${version === 2 ? '_v2' : ''}`;
+  const file = kerasFile(
+    `resnet/${kerasName}_weights_tf_dim_ordering_tf_kernels_notop.h5`,
+    RESNET_MD5[kerasName],
+  );
+  const taps = resnetTaps(depth, version);
+  return {
+    name: `${name}.imagenet`,
+    description:
+      version === 1
+        ? `ResNet${depth} (v1) @224, ${download}`
+        : `ResNet${depth}V2 (pre-activation) @224, ${download}`,
+    file,
+    config: {
+      inputSize: 224,
+      minInputSize: 32,
+      // v1 was trained on 'caffe' input (BGR, mean subtracted): the flip is folded into conv1.
+      ...(version === 1 ? caffeMode() : tfMode()),
+      interpolation: 'bilinear',
+      embeddingLayer: taps[3]!.layer,
+      embeddingDim: 2048,
+      taps,
+      licence: LICENCE,
+      source: file.url,
+    },
+    blocks: resnetBlocks(depth),
+    architecture: (size, seed) => resnetBody(depth, version, size, seed, `${name}_imagenet`),
+    ...(version === 1 ? { afterLoad: (model) => flipInputChannels(model, 'conv1_conv') } : {}),
+  };
+}
+
+const DENSENET_MD5: Record<DensenetDepth, string> = {
+  121: '30ee3e1110167f948a6b9946edeeb738',
+  169: 'b8c4d4c20dd625c148057b9ff1c1176b',
+  201: 'c13680b51ded0fb44dff2d8f86ac8bb1',
+};
+
+function densenetImagenet(depth: DensenetDepth): KerasSpec {
+  const file = kerasFile(
+    `densenet/densenet${depth}_weights_tf_dim_ordering_tf_kernels_notop.h5`,
+    DENSENET_MD5[depth],
+  );
+  return {
+    name: `densenet${depth}.imagenet`,
+    description: `DenseNet${depth} @224, ${download}`,
+    file,
+    config: {
+      inputSize: 224,
+      minInputSize: 32,
+      ...torchMode(),
+      interpolation: 'bilinear',
+      embeddingLayer: 'relu',
+      embeddingDim: densenetChannels(depth),
+      taps: densenetTaps(depth),
+      licence: LICENCE,
+      source: file.url,
+    },
+    blocks: densenetBlocks(depth),
+    architecture: (size, seed) => densenetBody(depth, size, seed, `densenet${depth}_imagenet`),
+  };
+}
+
+export const KERAS_FAMILIES: readonly KerasSpec[] = [
+  ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 1)),
+  ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 2)),
+  ...([121, 169, 201] as const).map(densenetImagenet),
+];
