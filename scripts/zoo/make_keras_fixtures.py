@@ -128,16 +128,21 @@ class SamePad(nn.Module):
         return self.conv(nn.functional.pad(x, (total // 2, total - total // 2, total // 2, total - total // 2)))
 
 
-def mobilenet_v2(alpha):
-    model = torchvision.models.mobilenet_v2(width_mult=alpha).eval()
+def keras_padding(model, eps):
+    """Keras's BatchNorm epsilon, and stride-2 convs padded the TF way (all 'same' convs at
+    stride 1 pad symmetrically, as PyTorch does)."""
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
-            m.eps = 1e-3
-    # Keras pads stride-2 convs the TF way (all 'same' convs at stride 1 pad symmetrically).
+            m.eps = eps
     for m in list(model.modules()):
         for name, child in list(m.named_children()):
             if isinstance(child, nn.Conv2d) and child.stride[0] == 2:
                 setattr(m, name, SamePad(child))
+
+
+def mobilenet_v2(alpha):
+    model = torchvision.models.mobilenet_v2(width_mult=alpha).eval()
+    keras_padding(model, 1e-3)
     randomize(model.features, 5)
     layers = []  # Keras names in Keras order, with weights where the layer has any
     features = model.features
@@ -314,6 +319,37 @@ def resnet50_v2():
     return model, model.keras_layers()
 
 
+def mobilenet_v3_small():
+    """torchvision's MobileNetV3-Small is Keras's (same blocks, squeeze-excite widths, hard-swish
+    and hard-sigmoid, BatchNorm epsilon 1e-3) but for the padding at stride 2."""
+    model = torchvision.models.mobilenet_v3_small().eval()
+    keras_padding(model, 1e-3)
+    f = model.features
+    randomize(f, 17)
+    pairs = [("input_1", None), ("rescaling", None), ("conv", f[0][0]), ("conv_bn", f[0][1]), ("conv_act", None)]
+    for block in range(11):
+        p = "expanded_conv_" + (f"{block}_" if block else "")
+        ir = f[1 + block]
+        parts = list(ir.block)
+        if block > 0:
+            expand = parts.pop(0)
+            pairs += [(f"{p}expand", expand[0]), (f"{p}expand_bn", expand[1]), (f"{p}expand_act", None)]
+        dw = parts.pop(0)
+        if isinstance(dw[0], SamePad):
+            pairs.append((f"{p}depthwise_pad", None))
+        pairs += [(f"{p}depthwise", dw[0]), (f"{p}depthwise_bn", dw[1]), (f"{p}depthwise_act", None)]
+        if len(parts) == 2:
+            se = parts.pop(0)
+            s = f"{p}squeeze_excite_"
+            pairs += [(f"{s}avg_pool", None), (f"{s}conv", se.fc1), (f"{s}relu", None), (f"{s}conv_1", se.fc2), (f"{s}mul", None)]
+        project = parts.pop(0)
+        pairs += [(f"{p}project", project[0]), (f"{p}project_bn", project[1])]
+        if ir.use_res_connect:
+            pairs.append((f"{p}add", None))
+    pairs += [("conv_1", f[12][0]), ("conv_1_bn", f[12][1]), ("conv_1_act", None)]
+    return f, named(pairs)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -363,6 +399,7 @@ def main():
     emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
     emit("densenet121.imagenet", "densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", *densenet121())
     emit("resnet50_v2.imagenet", "resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", *resnet50_v2())
+    emit("mobilenet_v3_small.imagenet", "mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", *mobilenet_v3_small())
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"torch": torch.__version__, "torchvision": torchvision.__version__, "h5py": h5py.__version__, "size": args.size, "fixtures": fixtures}, f, indent=2)
     json.dump(fixtures, sys.stdout, indent=2)

@@ -25,6 +25,9 @@ const KERAS_NO_TOP_PARAMS: Record<string, number> = {
   'densenet121.imagenet': 8_062_504 - (1024 * 1000 + 1000),
   'densenet169.imagenet': 14_307_880 - (1664 * 1000 + 1000),
   'densenet201.imagenet': 20_242_984 - (1920 * 1000 + 1000),
+  // MobileNetV3's top: pool, Conv 1x1 to 1024 / 1280 with bias, Conv 1x1 to 1000 with bias.
+  'mobilenet_v3_small.imagenet': 2_554_968 - (576 * 1024 + 1024) - (1024 * 1000 + 1000),
+  'mobilenet_v3_large.imagenet': 5_507_432 - (960 * 1280 + 1280) - (1280 * 1000 + 1000),
 };
 
 /** One per family, run on an input: the rest share its code with other counts. */
@@ -33,6 +36,7 @@ const RUN_AT_64 = new Set([
   'resnet50.imagenet',
   'resnet50_v2.imagenet',
   'densenet121.imagenet',
+  'mobilenet_v3_small.imagenet',
 ]);
 
 const zoo = listBackbones({ downloads: true }).filter((e) => e.weights);

@@ -10,6 +10,13 @@ import {
   densenetTaps,
 } from '../backbones/densenet-arch.js';
 import {
+  type MobilenetV3Size,
+  mobilenetV3Blocks,
+  mobilenetV3Body,
+  mobilenetV3Channels,
+  mobilenetV3Taps,
+} from '../backbones/mobilenet-v3-arch.js';
+import {
   type ResnetDepth,
   type ResnetVersion,
   resnetBlocks,
@@ -102,8 +109,51 @@ function densenetImagenet(depth: DensenetDepth): KerasSpec {
   };
 }
 
+/** Keras's MD5 of each MobileNetV3 no-top file (mobilenet_v3.py WEIGHTS_HASHES, second of each). */
+const MOBILENET_V3_MD5: Record<string, string> = {
+  'small_224_0.75': 'ebdb5cc8e0b497cd13a7c275d475c819',
+  'small_224_1.0': 'd3e8ec802a04aa4fc771ee12a9a9b836',
+  'large_224_0.75': '40af19a13ebea4e2ee0c676887f69a2e',
+  'large_224_1.0': '07fb09a5933dd0c8eaafa16978110389',
+};
+
+function mobilenetV3Imagenet(size: MobilenetV3Size, alpha: 0.75 | 1): KerasSpec {
+  const width = alpha === 1 ? '1.0' : '0.75';
+  const key = `${size}_224_${width}`;
+  // Keras 3 re-saved the no-top files under its own layer names ('_no_top_v2').
+  const file = kerasFile(
+    `mobilenet_v3/weights_mobilenet_v3_${key}_float_no_top_v2.h5`,
+    MOBILENET_V3_MD5[key],
+  );
+  const name = `mobilenet_v3_${size}${alpha === 1 ? '' : '_075'}`;
+  const taps = mobilenetV3Taps(size, alpha);
+  return {
+    name: `${name}.imagenet`,
+    description: `MobileNetV3 ${size === 'small' ? 'Small' : 'Large'} ${width} @224, ${download}`,
+    file,
+    config: {
+      inputSize: 224,
+      minInputSize: 32,
+      // Keras's Rescaling(1/127.5, offset -1) layer.
+      ...tfMode(),
+      interpolation: 'bilinear',
+      embeddingLayer: 'conv_1_act',
+      embeddingDim: mobilenetV3Channels(size, alpha),
+      taps,
+      licence: LICENCE,
+      source: file.url,
+    },
+    blocks: mobilenetV3Blocks(size, alpha),
+    architecture: (inputSize, seed) =>
+      mobilenetV3Body(size, alpha, inputSize, seed, `${name}_imagenet`),
+  };
+}
+
 export const KERAS_FAMILIES: readonly KerasSpec[] = [
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 1)),
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 2)),
   ...([121, 169, 201] as const).map(densenetImagenet),
+  ...(['small', 'large'] as const).flatMap((size) =>
+    ([0.75, 1] as const).map((alpha) => mobilenetV3Imagenet(size, alpha)),
+  ),
 ];

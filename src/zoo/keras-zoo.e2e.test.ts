@@ -84,6 +84,7 @@ async function assertLoadsWhereNamed(model: tf.LayersModel, file: string) {
 for (const [name, what] of [
   ['densenet121.imagenet', 'DenseNet121: torchvision’s densenet121'],
   ['resnet50_v2.imagenet', 'ResNet50V2: Keras’s pre-activation blocks written in PyTorch'],
+  ['mobilenet_v3_small.imagenet', 'MobileNetV3-Small: torchvision’s mobilenet_v3_small'],
 ] as const) {
   test(`${name}: equals PyTorch (${what}); every array loads where its name says`, {
     skip,
