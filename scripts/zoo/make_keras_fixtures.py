@@ -110,7 +110,8 @@ def write_keras_h5(path, layers):
                 [f"{name}/{w}".encode() for w, _ in weights], dtype="S" if weights else "S1"
             )
             for w, value in weights:
-                g.create_dataset(f"{name}/{w}", data=np.ascontiguousarray(value, dtype=np.float32))
+                value = np.asarray(value)  # floats as float32; Keras's integer counters stay integers
+                g.create_dataset(f"{name}/{w}", data=np.ascontiguousarray(value, dtype=np.float32 if value.dtype.kind == "f" else value.dtype))
 
 
 class SamePad(nn.Module):
@@ -219,6 +220,8 @@ def named(pairs):
     for name, m in pairs:
         if m is None:
             out.append((name, []))
+        elif isinstance(m, list):  # the arrays themselves
+            out.append((name, m))
         elif isinstance(m, nn.BatchNorm2d):
             out.append((name, bn_weights(m)))
         else:
@@ -350,6 +353,36 @@ def mobilenet_v3_small():
     return f, named(pairs)
 
 
+def efficientnet_b0():
+    """torchvision's EfficientNet-B0 is Keras's (same MBConv stages, squeeze-excite widths from
+    the block's input, swish) but for BatchNorm epsilon (Keras 1e-3) and the padding at stride 2.
+    Keras's file also holds its input Normalization layer: ImageNet's mean, and its standard
+    deviation stored as the variance (tensorflow/tensorflow#49930), with an int64 count."""
+    model = torchvision.models.efficientnet_b0().eval()
+    keras_padding(model, 1e-3)
+    f = model.features
+    randomize(f, 19)
+    norm = [("mean:0", np.array([0.485, 0.456, 0.406])), ("variance:0", np.array([0.229, 0.224, 0.225])), ("count:0", np.array(0, dtype=np.int64))]
+    pairs = [("input_1", None), ("rescaling", None), ("normalization", norm), ("rescaling_1", None), ("stem_conv_pad", None), ("stem_conv", f[0][0]), ("stem_bn", f[0][1]), ("stem_activation", None)]
+    for stage in range(1, 8):
+        for j, mb in enumerate(f[stage]):
+            p = f"block{stage}{chr(97 + j)}_"
+            parts = list(mb.block)
+            if len(parts) == 4:
+                expand = parts.pop(0)
+                pairs += [(f"{p}expand_conv", expand[0]), (f"{p}expand_bn", expand[1]), (f"{p}expand_activation", None)]
+            dw, se, project = parts
+            if isinstance(dw[0], SamePad):
+                pairs.append((f"{p}dwconv_pad", None))
+            pairs += [(f"{p}dwconv", dw[0]), (f"{p}bn", dw[1]), (f"{p}activation", None)]
+            pairs += [(f"{p}se_squeeze", None), (f"{p}se_reshape", None), (f"{p}se_reduce", se.fc1), (f"{p}se_expand", se.fc2), (f"{p}se_excite", None)]
+            pairs += [(f"{p}project_conv", project[0]), (f"{p}project_bn", project[1])]
+            if mb.use_res_connect:
+                pairs += [(f"{p}drop", None), (f"{p}add", None)]
+    pairs += [("top_conv", f[8][0]), ("top_bn", f[8][1]), ("top_activation", None)]
+    return f, named(pairs)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -399,6 +432,7 @@ def main():
     emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
     emit("densenet121.imagenet", "densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", *densenet121())
     emit("resnet50_v2.imagenet", "resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", *resnet50_v2())
+    emit("efficientnet_b0.imagenet", "efficientnetb0_notop.h5", *efficientnet_b0())
     emit("mobilenet_v3_small.imagenet", "mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", *mobilenet_v3_small())
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"torch": torch.__version__, "torchvision": torchvision.__version__, "h5py": h5py.__version__, "size": args.size, "fixtures": fixtures}, f, indent=2)

@@ -25,6 +25,11 @@ const KERAS_NO_TOP_PARAMS: Record<string, number> = {
   'densenet121.imagenet': 8_062_504 - (1024 * 1000 + 1000),
   'densenet169.imagenet': 14_307_880 - (1664 * 1000 + 1000),
   'densenet201.imagenet': 20_242_984 - (1920 * 1000 + 1000),
+  // EfficientNet: less its Normalization layer's 7 (mean, variance, count), folded into config.
+  'efficientnet_b0.imagenet': 5_330_571 - (1280 * 1000 + 1000) - 7,
+  'efficientnet_b1.imagenet': 7_856_239 - (1280 * 1000 + 1000) - 7,
+  'efficientnet_b2.imagenet': 9_177_569 - (1408 * 1000 + 1000) - 7,
+  'efficientnet_b3.imagenet': 12_320_535 - (1536 * 1000 + 1000) - 7,
   // MobileNetV3's top: pool, Conv 1x1 to 1024 / 1280 with bias, Conv 1x1 to 1000 with bias.
   'mobilenet_v3_small.imagenet': 2_554_968 - (576 * 1024 + 1024) - (1024 * 1000 + 1000),
   'mobilenet_v3_large.imagenet': 5_507_432 - (960 * 1280 + 1280) - (1280 * 1000 + 1000),
@@ -37,6 +42,7 @@ const RUN_AT_64 = new Set([
   'resnet50_v2.imagenet',
   'densenet121.imagenet',
   'mobilenet_v3_small.imagenet',
+  'efficientnet_b0.imagenet',
 ]);
 
 const zoo = listBackbones({ downloads: true }).filter((e) => e.weights);

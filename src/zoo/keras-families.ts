@@ -10,6 +10,13 @@ import {
   densenetTaps,
 } from '../backbones/densenet-arch.js';
 import {
+  EFFICIENTNET_SCALES,
+  efficientnetBlocks,
+  efficientnetBody,
+  efficientnetChannels,
+  efficientnetTaps,
+} from '../backbones/efficientnet-arch.js';
+import {
   type MobilenetV3Size,
   mobilenetV3Blocks,
   mobilenetV3Body,
@@ -32,6 +39,7 @@ import {
   tfMode,
   torchMode,
 } from './keras-spec.js';
+import { withoutInputNormalization } from './normalization-layer.js';
 
 const download = 'ImageNet-1k weights (Keras Applications); downloads on first use';
 
@@ -149,10 +157,52 @@ function mobilenetV3Imagenet(size: MobilenetV3Size, alpha: 0.75 | 1): KerasSpec 
   };
 }
 
+/** Keras's MD5 of each EfficientNet no-top file (efficientnet.py WEIGHTS_HASHES, second of each). */
+const EFFICIENTNET: Record<EfficientnetVariant, { size: number; md5: string }> = {
+  b0: { size: 224, md5: '50bc09e76180e00e4465e1a485ddc09d' },
+  b1: { size: 240, md5: '74c4e6b3e1f6a1eea24c589628592432' },
+  b2: { size: 260, md5: '111f8e2ac8aa800a7a99e3239f7bfb39' },
+  b3: { size: 300, md5: 'af6d107764bb5b1abb91932881670226' },
+};
+type EfficientnetVariant = keyof typeof EFFICIENTNET_SCALES;
+
+function efficientnetImagenet(variant: EfficientnetVariant): KerasSpec {
+  const scale = EFFICIENTNET_SCALES[variant];
+  const { size, md5 } = EFFICIENTNET[variant];
+  // EfficientNet's files sit outside Keras's usual bucket folder.
+  const file = kerasFile(
+    `efficientnet${variant}_notop.h5`,
+    md5,
+    'https://storage.googleapis.com/keras-applications/',
+  );
+  const name = `efficientnet_${variant}`;
+  const config = {
+    inputSize: size,
+    minInputSize: 32,
+    ...torchMode(),
+    interpolation: 'bilinear' as const,
+    embeddingLayer: 'top_activation',
+    embeddingDim: efficientnetChannels(scale),
+    taps: efficientnetTaps(scale),
+    licence: LICENCE,
+    source: file.url,
+  };
+  return {
+    name: `${name}.imagenet`,
+    description: `EfficientNet-${variant.toUpperCase()} @${size}, ${download}`,
+    file,
+    config,
+    blocks: efficientnetBlocks(scale),
+    architecture: (inputSize, seed) => efficientnetBody(scale, inputSize, seed, `${name}_imagenet`),
+    adaptFile: (layers, source) => withoutInputNormalization(layers, source, config),
+  };
+}
+
 export const KERAS_FAMILIES: readonly KerasSpec[] = [
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 1)),
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 2)),
   ...([121, 169, 201] as const).map(densenetImagenet),
+  ...(['b0', 'b1', 'b2', 'b3'] as const).map(efficientnetImagenet),
   ...(['small', 'large'] as const).flatMap((size) =>
     ([0.75, 1] as const).map((alpha) => mobilenetV3Imagenet(size, alpha)),
   ),

@@ -27,7 +27,9 @@ interface H5Group {
 const names = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((s) => String(s).replace(/\0+$/, ''));
 
-const FLOAT_TYPES = new Set(['<f4', '<f8', '>f4', '>f8', '<f2']);
+/** Floats; and integers, which Keras keeps for counters (EfficientNet's Normalization count, an
+ * int64 scalar) — read as floats, like the rest. */
+const NUMERIC_TYPES = /^[<>|]?[fiu][1248]$/;
 
 /** Every layer of the file, in the file's order, with its weights (layers without any included). */
 export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWeights[] {
@@ -52,11 +54,14 @@ export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWei
       } catch {
         throw badInput(`${file}: layer '${layer}': weight '${name}' is listed but absent`);
       }
-      if (!dataset?.shape || !FLOAT_TYPES.has(String(dataset.dtype)))
+      if (!dataset?.shape || !NUMERIC_TYPES.test(String(dataset.dtype)))
         throw badInput(
-          `${file}: ${layer}/${name}: expected a float array, found ${dataset?.dtype ?? 'no dataset'}`,
+          `${file}: ${layer}/${name}: expected a numeric array, found ${dataset?.dtype ?? 'no dataset'}`,
         );
-      return { name, shape: dataset.shape, data: Float32Array.from(dataset.value ?? []) };
+      // A scalar dataset comes back as one number; int64 ones as BigInt.
+      const value = dataset.value ?? [];
+      const values = typeof value === 'object' ? Array.from(value as ArrayLike<number>) : [value];
+      return { name, shape: dataset.shape, data: Float32Array.from(values, Number) };
     });
     return { layer, weights };
   });
