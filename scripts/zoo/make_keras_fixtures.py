@@ -97,8 +97,9 @@ def bn_weights(bn):
     ]
 
 
-def write_keras_h5(path, layers):
-    """layers: [(layer name, [(weight name, array)])] in model order, as model.save_weights does."""
+def write_keras_h5(path, layers, floats=np.float32):
+    """layers: [(layer name, [(weight name, array)])] in model order, as model.save_weights does.
+    A weight name with a '/' is whole (a nested model's layer names its inner layer's weights)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with h5py.File(path, "w") as f:
         f.attrs["layer_names"] = np.array([n.encode() for n, _ in layers])
@@ -106,12 +107,13 @@ def write_keras_h5(path, layers):
         f.attrs["keras_version"] = b"2.2.4"
         for name, weights in layers:
             g = f.create_group(name)
+            full = lambda w: w if "/" in w else f"{name}/{w}"
             g.attrs["weight_names"] = np.array(
-                [f"{name}/{w}".encode() for w, _ in weights], dtype="S" if weights else "S1"
+                [full(w).encode() for w, _ in weights], dtype="S" if weights else "S1"
             )
             for w, value in weights:
                 value = np.asarray(value)  # floats as float32; Keras's integer counters stay integers
-                g.create_dataset(f"{name}/{w}", data=np.ascontiguousarray(value, dtype=np.float32 if value.dtype.kind == "f" else value.dtype))
+                g.create_dataset(full(w), data=np.ascontiguousarray(value, dtype=floats if value.dtype.kind == "f" else value.dtype))
 
 
 class SamePad(nn.Module):
@@ -383,6 +385,65 @@ def efficientnet_b0():
     return f, named(pairs)
 
 
+def convnext_tiny():
+    """torchvision's ConvNeXt-Tiny is Keras's: the same stem, blocks (7x7 depthwise conv,
+    LayerNorm eps 1e-6, MLP with exact GELU, layer scale) and downsampling, and Keras's no-top
+    model ends in the LayerNorm that torchvision's classifier starts with, applied per pixel.
+    Keras nests the stem and downsampling steps as Sequential models (one layer in the file each),
+    and its depthwise convs are Conv2D(groups=C) (kernel [7, 7, 1, C]). Stored as float16 (the
+    file would be 111 MB) from weights rounded to float16 first, so the reference is exact."""
+    model = torchvision.models.convnext_tiny().eval()
+    f = model.features
+    body = nn.Sequential(f, model.classifier[0])
+    g = torch.Generator().manual_seed(23)
+    with torch.no_grad():
+        for m in body.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(5)  # torchvision's std 0.02 leaves the blocks' branches ~1% of the sum
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+            if hasattr(m, "layer_scale"):  # initialized to 1e-6, which would hide every block
+                m.layer_scale.copy_(torch.rand(m.layer_scale.shape, generator=g) + 0.5)
+        for p in body.parameters():
+            p.copy_(p.half().float())
+    n = "convnext_tiny"
+    conv = lambda c, prefix: [(f"{prefix}kernel:0", c.weight.detach().numpy().transpose(2, 3, 1, 0)), (f"{prefix}bias:0", c.bias.detach().numpy())]
+    ln = lambda m, prefix="": [(f"{prefix}gamma:0", m.weight.detach().numpy()), (f"{prefix}beta:0", m.bias.detach().numpy())]
+    dense = lambda m: [("kernel:0", m.weight.detach().numpy().T), ("bias:0", m.bias.detach().numpy())]
+    layers = [("input_1", []), (f"{n}_prestem_normalization", []), (f"{n}_stem", conv(f[0][0], f"{n}_stem_conv/") + ln(f[0][1], f"{n}_stem_layernorm/"))]
+    for i in range(4):
+        if i:
+            down = f[2 * i]
+            layers.append((f"{n}_downsampling_block_{i - 1}", ln(down[0], f"{n}_downsampling_layernorm_{i - 1}/") + conv(down[1], f"{n}_downsampling_conv_{i - 1}/")))
+        for j, blk in enumerate(f[2 * i + 1]):
+            b = f"{n}_stage_{i}_block_{j}"
+            dw, _, norm, fc1, _, fc2, _ = blk.block
+            layers += [(f"{b}_depthwise_conv", conv(dw, "")), (f"{b}_layernorm", ln(norm)), (f"{b}_pointwise_conv_1", dense(fc1)), (f"{b}_gelu", []), (f"{b}_pointwise_conv_2", dense(fc2))]
+            layers += [(f"{b}_layer_scale", [("gamma:0", blk.layer_scale.detach().numpy().reshape(-1))]), (f"{b}_identity", []), (f"tf.__operators__.add_{i}_{j}", [])]
+    layers.append(("layer_normalization", ln(model.classifier[0])))
+    return body, layers
+
+
+def storage_variants(path):
+    """One Keras-layout layer whose arrays are stored every way the reader must handle: float16,
+    chunked float32, big-endian float32, an int64 scalar (Keras's counters), contiguous float32."""
+    g = np.random.default_rng(29)
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([b"variants"])
+        group = f.create_group("variants")
+        names = ["half:0", "chunked:0", "big_endian:0", "count:0", "plain:0"]
+        group.attrs["weight_names"] = np.array([f"variants/{n}".encode() for n in names])
+        values = g.standard_normal((5, 7, 3)).astype(np.float32)
+        group.create_dataset("variants/half:0", data=values.astype(np.float16))
+        group.create_dataset("variants/chunked:0", data=values, chunks=(2, 7, 3))
+        group.create_dataset("variants/big_endian:0", data=values.astype(">f4"))
+        group.create_dataset("variants/count:0", data=np.array(12, dtype=np.int64))
+        group.create_dataset("variants/plain:0", data=values)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -399,9 +460,9 @@ def main():
     torch.manual_seed(0)
     fixtures = []
 
-    def emit(name, relative, body, layers, bgr=False):
+    def emit(name, relative, body, layers, bgr=False, half=False):
         path = os.path.join(args.out, "mirror", KERAS_DIR, relative)
-        write_keras_h5(path, layers)
+        write_keras_h5(path, layers, np.float16 if half else np.float32)
         g = torch.Generator().manual_seed(11)
         x = torch.randn(BATCH, 3, args.size, args.size, generator=g)
         # The reference in float64: PyTorch's own float32 output is off by as much as ours
@@ -429,9 +490,11 @@ def main():
     write_keras_h5(os.path.join(args.out, "mobilenet_v2_035.renamed.h5"), renamed)
     emit("mobilenet_v2_035.imagenet", "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5", features, layers)
     body, rlayers = resnet50_layers(resnet50())
+    storage_variants(os.path.join(args.out, "storage-variants.h5"))
     emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
     emit("densenet121.imagenet", "densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", *densenet121())
     emit("resnet50_v2.imagenet", "resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", *resnet50_v2())
+    emit("convnext_tiny.imagenet", "convnext/convnext_tiny_notop.h5", *convnext_tiny(), half=True)
     emit("efficientnet_b0.imagenet", "efficientnetb0_notop.h5", *efficientnet_b0())
     emit("mobilenet_v3_small.imagenet", "mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", *mobilenet_v3_small())
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

@@ -1,13 +1,15 @@
 // The zoo's architectures without their downloads (the registry tests iterate only offline
 // entries): each builds with random weights, declares the taps graph.ts finds at its native size
 // and its true embedding layer, and has Keras's published parameter count (Keras's no-top model:
-// its documented total less the classifier); the smallest of each family runs at a small size.
+// its documented total less the classifier); the smallest of each family runs at a small size, and
+// those with layers of their own survive file:// save and load.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { findTaps } from '../backbones/graph.js';
 import { listBackbones } from '../backbones/registry.js';
-import { setupBackend } from '../backbones/test-setup.js';
+import '../bundle/custom-layers.js';
+import { setupBackend, tempDir } from '../backbones/test-setup.js';
 
 await setupBackend();
 
@@ -30,6 +32,9 @@ const KERAS_NO_TOP_PARAMS: Record<string, number> = {
   'efficientnet_b1.imagenet': 7_856_239 - (1280 * 1000 + 1000) - 7,
   'efficientnet_b2.imagenet': 9_177_569 - (1408 * 1000 + 1000) - 7,
   'efficientnet_b3.imagenet': 12_320_535 - (1536 * 1000 + 1000) - 7,
+  // ConvNeXt's top: pool, LayerNorm, Dense; the no-top model's own last LayerNorm (per pixel)
+  // has the same 2 × 768 weights as the top's.
+  'convnext_tiny.imagenet': 28_589_128 - (768 * 1000 + 1000),
   // MobileNetV3's top: pool, Conv 1x1 to 1024 / 1280 with bias, Conv 1x1 to 1000 with bias.
   'mobilenet_v3_small.imagenet': 2_554_968 - (576 * 1024 + 1024) - (1024 * 1000 + 1000),
   'mobilenet_v3_large.imagenet': 5_507_432 - (960 * 1280 + 1280) - (1280 * 1000 + 1000),
@@ -43,6 +48,14 @@ const RUN_AT_64 = new Set([
   'densenet121.imagenet',
   'mobilenet_v3_small.imagenet',
   'efficientnet_b0.imagenet',
+  'convnext_tiny.imagenet',
+]);
+
+/** Families with their own layer classes (or layer options) that must survive model.save. */
+const SAVE_LOAD = new Set([
+  'mobilenet_v3_small.imagenet',
+  'efficientnet_b0.imagenet',
+  'convnext_tiny.imagenet',
 ]);
 
 const zoo = listBackbones({ downloads: true }).filter((e) => e.weights);
@@ -67,10 +80,20 @@ for (const entry of zoo) {
     body.dispose();
     if (!RUN_AT_64.has(entry.name)) return;
     const small = await entry.build({ pretrained: false, inputSize: 64, seed: 3 });
-    const y = tf.tidy(() => small.predict(tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 5)));
-    assert.deepEqual((y as tf.Tensor).shape, [1, 2, 2, entry.config.embeddingDim]);
-    assert.ok(Number.isFinite((y as tf.Tensor).sum().dataSync()[0]));
-    tf.dispose(y);
+    const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 5);
+    const y = small.predict(x) as tf.Tensor;
+    assert.deepEqual(y.shape, [1, 2, 2, entry.config.embeddingDim]);
+    assert.ok(Number.isFinite(y.sum().dataSync()[0]));
+    if (SAVE_LOAD.has(entry.name)) {
+      const dir = await tempDir('vt-zoo-arch-');
+      await small.save(`file://${dir}`);
+      const loaded = await tf.loadLayersModel(`file://${dir}/model.json`);
+      const y2 = loaded.predict(x) as tf.Tensor;
+      assert.deepEqual(y2.dataSync(), y.dataSync());
+      tf.dispose(y2);
+      loaded.dispose();
+    }
+    tf.dispose([x, y]);
     small.dispose();
   });
 }

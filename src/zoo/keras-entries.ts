@@ -14,19 +14,24 @@ import { nsfwjsBodyTopology } from '../backbones/nsfwjs-body.js';
 import type { BackboneEntry, BuildOptions } from '../backbones/types.js';
 import { badUsage } from '../errors.js';
 import { KERAS_FAMILIES } from './keras-families.js';
-import { readKerasWeights } from './keras-h5.js';
+import { type KerasLayerWeights, readKerasWeights } from './keras-h5.js';
 import { KERAS_BASE, type KerasSpec, kerasFile, LICENCE, tfMode } from './keras-spec.js';
 import { setKerasWeights } from './set-keras-weights.js';
 
+/** The layers of the local Keras file `file`, as `spec`'s architecture takes them. */
+async function readForSpec(spec: KerasSpec, file: string): Promise<KerasLayerWeights[]> {
+  const { readFile } = await import('node:fs/promises');
+  const layers = readKerasWeights(await readFile(file), file);
+  return spec.adaptFile ? spec.adaptFile(layers, file) : layers;
+}
+
 /** `spec`'s architecture at `size` holding the weights of the local Keras file `file`. */
 async function loadArchitecture(spec: KerasSpec, file: string, size: number, seed: number) {
-  const { readFile } = await import('node:fs/promises');
   // Read and checked before the model is built: a bad file leaves nothing behind.
-  const layers = readKerasWeights(await readFile(file), file);
-  const adapted = spec.adaptFile ? spec.adaptFile(layers, file) : layers;
+  const layers = await readForSpec(spec, file);
   const model = await spec.architecture(size, seed);
   try {
-    setKerasWeights(model, adapted, file);
+    setKerasWeights(model, layers, file);
     spec.afterLoad?.(model);
   } catch (err) {
     model.dispose();
@@ -130,8 +135,16 @@ export const KERAS_ZOO: readonly BackboneEntry[] = SPECS.map(kerasEntry);
  * against the entry's digest (the caller vouches for it): e.g. a site's own fine-tuned weights.
  */
 export function buildFromKerasFile(name: string, file: string, inputSize?: number, seed = 0) {
+  const spec = specOf(name);
+  return loadArchitecture(spec, file, resolveInputSize(name, spec.config, inputSize), seed);
+}
+
+/** The layers of a local Keras file as the zoo entry `name`'s architecture takes them. */
+export const readKerasFileFor = (name: string, file: string) => readForSpec(specOf(name), file);
+
+function specOf(name: string): KerasSpec {
   const spec = SPECS.find((s) => s.name === name);
   if (!spec)
     throw badUsage(`'${name}' is not a Keras zoo entry (${SPECS.map((s) => s.name).join(', ')})`);
-  return loadArchitecture(spec, file, resolveInputSize(name, spec.config, inputSize), seed);
+  return spec;
 }

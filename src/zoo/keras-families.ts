@@ -2,6 +2,14 @@
 // each an architecture built in code with Keras's layer names (src/backbones/*-arch.ts), the no-top
 // `.h5` file at Keras's URL with Keras's MD5 (keras/src/applications/*.py), and Keras's
 // preprocessing as mean/std of pixel / 255 — anything else (BGR order) folded into the weights.
+
+import {
+  CONVNEXT_CHANNELS,
+  CONVNEXT_OUTPUT,
+  convnextBlocks,
+  convnextTaps,
+  convnextTinyBody,
+} from '../backbones/convnext-arch.js';
 import {
   type DensenetDepth,
   densenetBlocks,
@@ -30,6 +38,7 @@ import {
   resnetBody,
   resnetTaps,
 } from '../backbones/resnet-arch.js';
+import { flattenNested, groupedToDepthwise } from './convnext-file.js';
 import {
   caffeMode,
   flipInputChannels,
@@ -40,6 +49,7 @@ import {
   torchMode,
 } from './keras-spec.js';
 import { withoutInputNormalization } from './normalization-layer.js';
+import type { WeightsFile } from './types.js';
 
 const download = 'ImageNet-1k weights (Keras Applications); downloads on first use';
 
@@ -198,6 +208,37 @@ function efficientnetImagenet(variant: EfficientnetVariant): KerasSpec {
   };
 }
 
+const convnextFile: WeightsFile = {
+  url: 'https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_tiny_notop.h5',
+  path: 'keras-applications/convnext/convnext_tiny_notop.h5',
+  // Keras states ConvNeXt's digests as SHA-256 (convnext.py WEIGHTS_HASHES).
+  digest: {
+    algorithm: 'sha256',
+    value: 'd547c096cabd03329d7be5562c5e14798aa39ed24b474157cef5e85ab9e49ef1',
+  },
+};
+
+const convnextTinyImagenet: KerasSpec = {
+  name: 'convnext_tiny.imagenet',
+  description: `ConvNeXt-Tiny @224, ${download}`,
+  file: convnextFile,
+  config: {
+    inputSize: 224,
+    minInputSize: 32,
+    // Keras's PreStem Normalization layer (constants, no weights).
+    ...torchMode(),
+    interpolation: 'bicubic',
+    embeddingLayer: CONVNEXT_OUTPUT,
+    embeddingDim: CONVNEXT_CHANNELS,
+    taps: convnextTaps,
+    licence: `${LICENCE}; ConvNeXt weights from facebookresearch/ConvNeXt (MIT)`,
+    source: convnextFile.url,
+  },
+  blocks: convnextBlocks,
+  architecture: (size, seed) => convnextTinyBody(size, seed, 'convnext_tiny_imagenet'),
+  adaptFile: (layers) => groupedToDepthwise(flattenNested(layers)),
+};
+
 export const KERAS_FAMILIES: readonly KerasSpec[] = [
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 1)),
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 2)),
@@ -206,4 +247,5 @@ export const KERAS_FAMILIES: readonly KerasSpec[] = [
   ...(['small', 'large'] as const).flatMap((size) =>
     ([0.75, 1] as const).map((alpha) => mobilenetV3Imagenet(size, alpha)),
   ),
+  convnextTinyImagenet,
 ];

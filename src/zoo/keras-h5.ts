@@ -4,6 +4,7 @@
 // group lists its `weight_names` (`Conv1/kernel:0`), stored as datasets at those paths.
 import * as hdf5 from 'jsfive';
 import { badInput } from '../errors.js';
+import { contiguousFloats } from './h5-contiguous.js';
 
 export interface KerasArray {
   /** The weight's name in the file, e.g. `Conv1/kernel:0`. */
@@ -58,6 +59,8 @@ export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWei
         throw badInput(
           `${file}: ${layer}/${name}: expected a numeric array, found ${dataset?.dtype ?? 'no dataset'}`,
         );
+      const fast = contiguousFloats(dataset);
+      if (fast) return { name, shape: dataset.shape, data: fast };
       // A scalar dataset comes back as one number; int64 ones as BigInt.
       const value = dataset.value ?? [];
       const values = typeof value === 'object' ? Array.from(value as ArrayLike<number>) : [value];

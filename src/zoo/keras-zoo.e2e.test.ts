@@ -8,13 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import * as hdf5 from 'jsfive';
 import { mobilenetV2Body } from '../backbones/mobilenet-v2-arch.js';
 import { getBackbone } from '../backbones/registry.js';
 import { initEngine } from '../engine/index.js';
 import { VisiontuneError } from '../errors.js';
-import { buildFromKerasFile } from './keras-entries.js';
-import { readKerasWeights } from './keras-h5.js';
-import { withoutInputNormalization } from './normalization-layer.js';
+import { contiguousFloats } from './h5-contiguous.js';
+import { buildFromKerasFile, readKerasFileFor } from './keras-entries.js';
+import { type KerasLayerWeights, readKerasWeights } from './keras-h5.js';
 import { setZooSettings } from './settings.js';
 import { type KerasFixture, kerasFixtures } from './test-fixtures.js';
 
@@ -67,10 +68,10 @@ test('resnet50.imagenet: the Keras v1 architecture with caffe preprocessing equa
  * has no weighted layer the file lacks, in the file's order (Keras's in-order loading agrees).
  */
 async function assertLoadsWhereNamed(model: tf.LayersModel, file: string, name: string) {
-  const layers = readKerasWeights(await fs.readFile(file), file);
-  // Less the input normalization an entry folds into its preprocessing (EfficientNet).
-  const folded = withoutInputNormalization(layers, file, getBackbone(name).config);
-  const stored = folded.filter((l) => l.weights.length);
+  // As the entry takes them: less what it folds into preprocessing (EfficientNet's
+  // Normalization), nested models split into their layers (ConvNeXt).
+  const layers = await readKerasFileFor(name, file);
+  const stored = layers.filter((l) => l.weights.length);
   const weighted = model.layers.filter((l) => l.weights.length);
   assert.deepEqual(
     weighted.map((l) => l.name),
@@ -90,6 +91,7 @@ for (const [name, what] of [
   ['resnet50_v2.imagenet', 'ResNet50V2: Keras’s pre-activation blocks written in PyTorch'],
   ['mobilenet_v3_small.imagenet', 'MobileNetV3-Small: torchvision’s mobilenet_v3_small'],
   ['efficientnet_b0.imagenet', 'EfficientNet-B0: torchvision’s efficientnet_b0'],
+  ['convnext_tiny.imagenet', 'ConvNeXt-Tiny: torchvision’s convnext_tiny'],
 ] as const) {
   test(`${name}: equals PyTorch (${what}); every array loads where its name says`, {
     skip,
@@ -102,6 +104,33 @@ for (const [name, what] of [
     model.dispose();
   });
 }
+
+test('arrays stored contiguous (copied), chunked, big-endian, float16 or int64 read alike', {
+  skip,
+}, async () => {
+  const file = path.join(path.dirname(mirror), 'storage-variants.h5');
+  const bytes = await fs.readFile(file);
+  const [{ weights }] = readKerasWeights(bytes, file) as [KerasLayerWeights];
+  const [half, chunked, bigEndian, count, plain] = weights.map((w) => w.data);
+  assert.deepEqual(weights[0]!.shape, [5, 7, 3]);
+  assert.deepEqual(chunked, plain);
+  assert.deepEqual(bigEndian, plain);
+  assert.deepEqual(Array.from(count!), [12]);
+  // float16 keeps 11 significant bits; and the copy is jsfive's element-wise decoding exactly.
+  const worst = Math.max(...plain!.map((v, i) => Math.abs(half![i]! - v) / (Math.abs(v) + 1e-6)));
+  assert.ok(worst <= 2 ** -10, `float16 relative error ${worst}`);
+  const h5 = new hdf5.File(new Uint8Array(bytes).buffer, file) as unknown as {
+    get(p: string): { get(p: string): { value: number[] } };
+  };
+  for (const [k, name] of [
+    [0, 'half'],
+    [4, 'plain'],
+  ] as const) {
+    const dataset = h5.get('variants').get(`variants/${name}:0`);
+    assert.ok(contiguousFloats(dataset), `${name} takes the fast path`);
+    assert.deepEqual(weights[k]!.data, Float32Array.from(dataset.value));
+  }
+});
 
 test('a file whose layers are named otherwise loads in order, as Keras loads it', {
   skip,
