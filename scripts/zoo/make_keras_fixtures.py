@@ -385,6 +385,39 @@ def efficientnet_b0():
     return f, named(pairs)
 
 
+def efficientnet_v2_s():
+    """torchvision's EfficientNetV2-S is Keras's (fused MBConv stages, then MBConv with
+    squeeze-excite; a fused block without expansion is one strided 3x3 conv with its activation)
+    but for the padding at stride 2. Stored as float16 from weights rounded to float16 first."""
+    model = torchvision.models.efficientnet_v2_s().eval()
+    keras_padding(model, 1e-3)
+    f = model.features
+    randomize(f, 31)
+    with torch.no_grad():
+        for p in f.parameters():
+            p.copy_(p.half().float())
+        for b in f.buffers():
+            if b.is_floating_point():
+                b.copy_(b.half().float())
+    pairs = [("input_1", None), ("rescaling", None), ("stem_conv", f[0][0]), ("stem_bn", f[0][1]), ("stem_activation", None)]
+    for stage in range(1, 7):
+        for j, blk in enumerate(f[stage]):
+            p = f"block{stage}{chr(97 + j)}_"
+            parts = list(blk.block)
+            if len(parts) == 1:  # fused, no expansion
+                pairs += [(f"{p}project_conv", parts[0][0]), (f"{p}project_bn", parts[0][1]), (f"{p}project_activation", None)]
+            elif len(parts) == 2:  # fused with expansion
+                pairs += [(f"{p}expand_conv", parts[0][0]), (f"{p}expand_bn", parts[0][1]), (f"{p}expand_activation", None), (f"{p}project_conv", parts[1][0]), (f"{p}project_bn", parts[1][1])]
+            else:
+                expand, dw, se, project = parts
+                pairs += [(f"{p}expand_conv", expand[0]), (f"{p}expand_bn", expand[1]), (f"{p}expand_activation", None), (f"{p}dwconv2", dw[0]), (f"{p}bn", dw[1]), (f"{p}activation", None)]
+                pairs += [(f"{p}se_squeeze", None), (f"{p}se_reshape", None), (f"{p}se_reduce", se.fc1), (f"{p}se_expand", se.fc2), (f"{p}se_excite", None), (f"{p}project_conv", project[0]), (f"{p}project_bn", project[1])]
+            if blk.use_res_connect:
+                pairs += [(f"{p}drop", None), (f"{p}add", None)]
+    pairs += [("top_conv", f[7][0]), ("top_bn", f[7][1]), ("top_activation", None)]
+    return f, named(pairs)
+
+
 def convnext_tiny():
     """torchvision's ConvNeXt-Tiny is Keras's: the same stem, blocks (7x7 depthwise conv,
     LayerNorm eps 1e-6, MLP with exact GELU, layer scale) and downsampling, and Keras's no-top
@@ -495,6 +528,7 @@ def main():
     emit("densenet121.imagenet", "densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", *densenet121())
     emit("resnet50_v2.imagenet", "resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", *resnet50_v2())
     emit("convnext_tiny.imagenet", "convnext/convnext_tiny_notop.h5", *convnext_tiny(), half=True)
+    emit("efficientnet_v2_s.imagenet", "efficientnet_v2/efficientnetv2-s_notop.h5", *efficientnet_v2_s(), half=True)
     emit("efficientnet_b0.imagenet", "efficientnetb0_notop.h5", *efficientnet_b0())
     emit("mobilenet_v3_small.imagenet", "mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", *mobilenet_v3_small())
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

@@ -6,7 +6,7 @@
 // layers — Rescaling(1/255), Normalization with ImageNet's statistics, Rescaling — are the entry's
 // mean/std preprocessing; its explicit ZeroPadding + 'valid' at stride 2 equals TF 'same'.
 import * as tf from '@tensorflow/tfjs';
-import { kerasKit, makeDivisible, type Sym } from './keras-kit.js';
+import { type KerasKit, kerasKit, makeDivisible, type Sym } from './keras-kit.js';
 import type { BlockRule, FeatureTap } from './types.js';
 
 /** [kernel, repeats, filters in, filters out, expand ratio, stride] per stage (Keras's DEFAULT_BLOCKS_ARGS). */
@@ -82,6 +82,26 @@ export const efficientnetBlocks = (s: EfficientnetScale): BlockRule => ({
   ends: blocksOf(s).map((b) => `${b.prefix}${residual(b) ? 'add' : 'project_bn'}`),
 });
 
+/** EfficientNet's squeeze-excite (V1 and V2): a swish bottleneck of `squeezed` channels, sigmoid gate. */
+export function squeezeExcite(k: KerasKit, h: Sym, p: string, squeezed: number): Sym {
+  const gate = k.chain(
+    k.squeeze(h, `${p}se_squeeze`, `${p}se_reshape`),
+    k.conv(`${p}se_reduce`, squeezed, 1, { useBias: true, activation: 'swish' }),
+    k.conv(`${p}se_expand`, h.shape[3]!, 1, { useBias: true, activation: 'sigmoid' }),
+  );
+  return k.apply(tf.layers.multiply({ name: `${p}se_excite` }), [h, gate]);
+}
+
+/** A residual block's end (V1 and V2): drop-connect at `rate` (one draw per sample), then add. */
+export function dropAndAdd(k: KerasKit, h: Sym, x: Sym, p: string, rate: number): Sym {
+  if (rate > 0)
+    h = k.apply(
+      tf.layers.dropout({ rate, noiseShape: [null, 1, 1, 1] as never, name: `${p}drop` }),
+      h,
+    );
+  return k.apply(tf.layers.add({ name: `${p}add` }), [h, x]);
+}
+
 /** The Keras EfficientNet body (no top) at scale `s`, random init from `seed`. */
 export function efficientnetBody(
   s: EfficientnetScale,
@@ -116,26 +136,9 @@ export function efficientnetBody(
       bn(`${p}bn`),
       k.act(`${p}activation`, 'swish'),
     );
-    const gate = k.chain(
-      k.squeeze(h, `${p}se_squeeze`, `${p}se_reshape`),
-      k.conv(`${p}se_reduce`, Math.max(1, Math.trunc(b.filtersIn * SE_RATIO)), 1, {
-        useBias: true,
-        activation: 'swish',
-      }),
-      k.conv(`${p}se_expand`, filters, 1, { useBias: true, activation: 'sigmoid' }),
-    );
-    h = k.apply(tf.layers.multiply({ name: `${p}se_excite` }), [h, gate]);
+    h = squeezeExcite(k, h, p, Math.max(1, Math.trunc(b.filtersIn * SE_RATIO)));
     h = k.chain(h, k.conv(`${p}project_conv`, b.filtersOut, 1), bn(`${p}project_bn`));
-    if (residual(b)) {
-      const rate = (DROP_CONNECT * index) / blocks.length;
-      if (rate > 0)
-        h = k.apply(
-          tf.layers.dropout({ rate, noiseShape: [null, 1, 1, 1] as never, name: `${p}drop` }),
-          h,
-        );
-      h = k.apply(tf.layers.add({ name: `${p}add` }), [h, x]);
-    }
-    x = h;
+    x = residual(b) ? dropAndAdd(k, h, x, p, (DROP_CONNECT * index) / blocks.length) : h;
   });
   x = k.chain(
     x,

@@ -32,6 +32,7 @@ const KERAS_NO_TOP_PARAMS: Record<string, number> = {
   'efficientnet_b1.imagenet': 7_856_239 - (1280 * 1000 + 1000) - 7,
   'efficientnet_b2.imagenet': 9_177_569 - (1408 * 1000 + 1000) - 7,
   'efficientnet_b3.imagenet': 12_320_535 - (1536 * 1000 + 1000) - 7,
+  'efficientnet_v2_s.imagenet': 21_612_360 - (1280 * 1000 + 1000),
   // ConvNeXt's top: pool, LayerNorm, Dense; the no-top model's own last LayerNorm (per pixel)
   // has the same 2 × 768 weights as the top's.
   'convnext_tiny.imagenet': 28_589_128 - (768 * 1000 + 1000),

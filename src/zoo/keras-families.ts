@@ -25,6 +25,12 @@ import {
   efficientnetTaps,
 } from '../backbones/efficientnet-arch.js';
 import {
+  EFFICIENTNET_V2_S_CHANNELS,
+  efficientnetV2SBlocks,
+  efficientnetV2SBody,
+  efficientnetV2STaps,
+} from '../backbones/efficientnet-v2-arch.js';
+import {
   type MobilenetV3Size,
   mobilenetV3Blocks,
   mobilenetV3Body,
@@ -208,6 +214,32 @@ function efficientnetImagenet(variant: EfficientnetVariant): KerasSpec {
   };
 }
 
+const efficientnetV2SFile = kerasFile(
+  'efficientnet_v2/efficientnetv2-s_notop.h5',
+  'af0682fb74e8c54910f2d4393339c070',
+);
+
+const efficientnetV2SImagenet: KerasSpec = {
+  name: 'efficientnet_v2_s.imagenet',
+  description: `EfficientNetV2-S @384, ${download}`,
+  file: efficientnetV2SFile,
+  config: {
+    inputSize: 384,
+    minInputSize: 32,
+    // Keras's Rescaling(1/128, offset -1): (pixel - 128) / 128.
+    mean: [128 / 255, 128 / 255, 128 / 255],
+    std: [128 / 255, 128 / 255, 128 / 255],
+    interpolation: 'bilinear',
+    embeddingLayer: 'top_activation',
+    embeddingDim: EFFICIENTNET_V2_S_CHANNELS,
+    taps: efficientnetV2STaps,
+    licence: LICENCE,
+    source: efficientnetV2SFile.url,
+  },
+  blocks: efficientnetV2SBlocks,
+  architecture: (size, seed) => efficientnetV2SBody(size, seed, 'efficientnet_v2_s_imagenet'),
+};
+
 const convnextFile: WeightsFile = {
   url: 'https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_tiny_notop.h5',
   path: 'keras-applications/convnext/convnext_tiny_notop.h5',
@@ -244,6 +276,7 @@ export const KERAS_FAMILIES: readonly KerasSpec[] = [
   ...([50, 101, 152] as const).map((d) => resnetImagenet(d, 2)),
   ...([121, 169, 201] as const).map(densenetImagenet),
   ...(['b0', 'b1', 'b2', 'b3'] as const).map(efficientnetImagenet),
+  efficientnetV2SImagenet,
   ...(['small', 'large'] as const).flatMap((size) =>
     ([0.75, 1] as const).map((alpha) => mobilenetV3Imagenet(size, alpha)),
   ),

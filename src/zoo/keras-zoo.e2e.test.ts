@@ -91,6 +91,7 @@ for (const [name, what] of [
   ['resnet50_v2.imagenet', 'ResNet50V2: Keras’s pre-activation blocks written in PyTorch'],
   ['mobilenet_v3_small.imagenet', 'MobileNetV3-Small: torchvision’s mobilenet_v3_small'],
   ['efficientnet_b0.imagenet', 'EfficientNet-B0: torchvision’s efficientnet_b0'],
+  ['efficientnet_v2_s.imagenet', 'EfficientNetV2-S: torchvision’s efficientnet_v2_s'],
   ['convnext_tiny.imagenet', 'ConvNeXt-Tiny: torchvision’s convnext_tiny'],
 ] as const) {
   test(`${name}: equals PyTorch (${what}); every array loads where its name says`, {
