@@ -1,6 +1,6 @@
 // The zoo's architectures without their downloads (the registry tests iterate only offline
-// entries): each builds with random weights, declares the taps graph.ts finds at its native size
-// and its true embedding layer, and has Keras's published parameter count (Keras's no-top model:
+// entries): each builds with random weights, declares the taps graph.ts finds at its native size,
+// its true embedding layer and blocks whose every end is one of its layers, and has Keras's published parameter count (Keras's no-top model:
 // its documented total less the classifier); the smallest of each family runs at a small size, and
 // those with layers of their own survive file:// save and load.
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { findTaps } from '../backbones/graph.js';
 import { listBackbones } from '../backbones/registry.js';
 import '../bundle/custom-layers.js';
 import { setupBackend, tempDir } from '../backbones/test-setup.js';
+import { splitBlocks } from '../methods/freeze/blocks.js';
 
 await setupBackend();
 
@@ -76,6 +77,14 @@ for (const entry of zoo) {
     const out = body.outputs[0]!;
     assert.equal(out.sourceLayer.name, entry.config.embeddingLayer);
     assert.equal(out.shape[3], entry.config.embeddingDim);
+    // `--unfreeze N` units: every layer placed; a rule by ends gives the stem, each declared
+    // block (every end a layer of the model, in order), then whatever follows the last.
+    const names = splitBlocks(body, entry.blocks).map((b) => b.name);
+    if (entry.blocks && 'ends' in entry.blocks)
+      assert.deepEqual(
+        names.filter((n) => n !== 'top'),
+        ['stem', ...entry.blocks.ends],
+      );
     const published = KERAS_NO_TOP_PARAMS[entry.name];
     if (published !== undefined) assert.equal(body.countParams(), published);
     body.dispose();
