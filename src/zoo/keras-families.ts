@@ -210,7 +210,7 @@ function efficientnetImagenet(variant: EfficientnetVariant): KerasSpec {
     config,
     blocks: efficientnetBlocks(scale),
     architecture: (inputSize, seed) => efficientnetBody(scale, inputSize, seed, `${name}_imagenet`),
-    adaptFile: (layers, source) => withoutInputNormalization(layers, source, config),
+    adaptFile: (layers, source) => withoutInputNormalization(layers, source, config, 'stem_conv'),
   };
 }
 
