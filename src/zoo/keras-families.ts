@@ -49,13 +49,13 @@ import {
   caffeMode,
   flipInputChannels,
   type KerasSpec,
+  kerasConfig,
   kerasFile,
   LICENCE,
   tfMode,
   torchMode,
 } from './keras-spec.js';
 import { withoutInputNormalization } from './normalization-layer.js';
-import type { WeightsFile } from './types.js';
 
 const download = 'ImageNet-1k weights (Keras Applications); downloads on first use';
 
@@ -84,18 +84,14 @@ function resnetImagenet(depth: ResnetDepth, version: ResnetVersion): KerasSpec {
         ? `ResNet${depth} (v1) @224, ${download}`
         : `ResNet${depth}V2 (pre-activation) @224, ${download}`,
     file,
-    config: {
+    config: kerasConfig(file, {
       inputSize: 224,
-      minInputSize: 32,
       // v1 was trained on 'caffe' input (BGR, mean subtracted): the flip is folded into conv1.
       ...(version === 1 ? caffeMode() : tfMode()),
-      interpolation: 'bilinear',
       embeddingLayer: taps[3]!.layer,
       embeddingDim: 2048,
       taps,
-      licence: LICENCE,
-      source: file.url,
-    },
+    }),
     blocks: resnetBlocks(depth),
     architecture: (size, seed) => resnetBody(depth, version, size, seed, `${name}_imagenet`),
     ...(version === 1 ? { afterLoad: (model) => flipInputChannels(model, 'conv1_conv') } : {}),
@@ -117,17 +113,13 @@ function densenetImagenet(depth: DensenetDepth): KerasSpec {
     name: `densenet${depth}.imagenet`,
     description: `DenseNet${depth} @224, ${download}`,
     file,
-    config: {
+    config: kerasConfig(file, {
       inputSize: 224,
-      minInputSize: 32,
       ...torchMode(),
-      interpolation: 'bilinear',
       embeddingLayer: 'relu',
       embeddingDim: densenetChannels(depth),
       taps: densenetTaps(depth),
-      licence: LICENCE,
-      source: file.url,
-    },
+    }),
     blocks: densenetBlocks(depth),
     architecture: (size, seed) => densenetBody(depth, size, seed, `densenet${depth}_imagenet`),
   };
@@ -150,23 +142,18 @@ function mobilenetV3Imagenet(size: MobilenetV3Size, alpha: 0.75 | 1): KerasSpec 
     MOBILENET_V3_MD5[key],
   );
   const name = `mobilenet_v3_${size}${alpha === 1 ? '' : '_075'}`;
-  const taps = mobilenetV3Taps(size, alpha);
   return {
     name: `${name}.imagenet`,
     description: `MobileNetV3 ${size === 'small' ? 'Small' : 'Large'} ${width} @224, ${download}`,
     file,
-    config: {
+    config: kerasConfig(file, {
       inputSize: 224,
-      minInputSize: 32,
       // Keras's Rescaling(1/127.5, offset -1) layer.
       ...tfMode(),
-      interpolation: 'bilinear',
       embeddingLayer: 'conv_1_act',
       embeddingDim: mobilenetV3Channels(size, alpha),
-      taps,
-      licence: LICENCE,
-      source: file.url,
-    },
+      taps: mobilenetV3Taps(size, alpha),
+    }),
     blocks: mobilenetV3Blocks(size, alpha),
     architecture: (inputSize, seed) =>
       mobilenetV3Body(size, alpha, inputSize, seed, `${name}_imagenet`),
@@ -192,17 +179,13 @@ function efficientnetImagenet(variant: EfficientnetVariant): KerasSpec {
     'https://storage.googleapis.com/keras-applications/',
   );
   const name = `efficientnet_${variant}`;
-  const config = {
+  const config = kerasConfig(file, {
     inputSize: size,
-    minInputSize: 32,
     ...torchMode(),
-    interpolation: 'bilinear' as const,
     embeddingLayer: 'top_activation',
     embeddingDim: efficientnetChannels(scale),
     taps: efficientnetTaps(scale),
-    licence: LICENCE,
-    source: file.url,
-  };
+  });
   return {
     name: `${name}.imagenet`,
     description: `EfficientNet-${variant.toUpperCase()} @${size}, ${download}`,
@@ -223,40 +206,31 @@ const efficientnetV2SImagenet: KerasSpec = {
   name: 'efficientnet_v2_s.imagenet',
   description: `EfficientNetV2-S @384, ${download}`,
   file: efficientnetV2SFile,
-  config: {
+  config: kerasConfig(efficientnetV2SFile, {
     inputSize: 384,
-    minInputSize: 32,
     // Keras's Rescaling(1/128, offset -1): (pixel - 128) / 128.
     mean: [128 / 255, 128 / 255, 128 / 255],
     std: [128 / 255, 128 / 255, 128 / 255],
-    interpolation: 'bilinear',
     embeddingLayer: 'top_activation',
     embeddingDim: EFFICIENTNET_V2_S_CHANNELS,
     taps: efficientnetV2STaps,
-    licence: LICENCE,
-    source: efficientnetV2SFile.url,
-  },
+  }),
   blocks: efficientnetV2SBlocks,
   architecture: (size, seed) => efficientnetV2SBody(size, seed, 'efficientnet_v2_s_imagenet'),
 };
 
-const convnextFile: WeightsFile = {
-  url: 'https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_tiny_notop.h5',
-  path: 'keras-applications/convnext/convnext_tiny_notop.h5',
-  // Keras states ConvNeXt's digests as SHA-256 (convnext.py WEIGHTS_HASHES).
-  digest: {
-    algorithm: 'sha256',
-    value: 'd547c096cabd03329d7be5562c5e14798aa39ed24b474157cef5e85ab9e49ef1',
-  },
-};
+// Keras states ConvNeXt's digests as SHA-256 (convnext.py WEIGHTS_HASHES).
+const convnextFile = kerasFile(
+  'convnext/convnext_tiny_notop.h5',
+  'd547c096cabd03329d7be5562c5e14798aa39ed24b474157cef5e85ab9e49ef1',
+);
 
 const convnextTinyImagenet: KerasSpec = {
   name: 'convnext_tiny.imagenet',
   description: `ConvNeXt-Tiny @224, ${download}`,
   file: convnextFile,
-  config: {
+  config: kerasConfig(convnextFile, {
     inputSize: 224,
-    minInputSize: 32,
     // Keras's PreStem Normalization layer (constants, no weights).
     ...torchMode(),
     interpolation: 'bicubic',
@@ -264,8 +238,7 @@ const convnextTinyImagenet: KerasSpec = {
     embeddingDim: CONVNEXT_CHANNELS,
     taps: convnextTaps,
     licence: `${LICENCE}; ConvNeXt weights from facebookresearch/ConvNeXt (MIT)`,
-    source: convnextFile.url,
-  },
+  }),
   blocks: convnextBlocks,
   architecture: (size, seed) => convnextTinyBody(size, seed, 'convnext_tiny_imagenet'),
   adaptFile: (layers) => groupedToDepthwise(flattenNested(layers)),

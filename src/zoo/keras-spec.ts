@@ -11,11 +11,29 @@ export const KERAS_BASE = 'https://storage.googleapis.com/tensorflow/keras-appli
 export const LICENCE =
   'Apache-2.0 (Keras Applications); trained on ImageNet-1k, whose terms of access apply to the weights';
 
-/** A file under `base` (Keras's own, unless the family publishes elsewhere), with Keras's MD5. */
-export const kerasFile = (relative: string, md5?: string, base = KERAS_BASE): WeightsFile => ({
+/**
+ * A file under `base` (Keras's own, unless the family publishes elsewhere) with Keras's digest:
+ * MD5 or SHA-256, told apart by length as Keras's get_file does.
+ */
+export const kerasFile = (relative: string, digest?: string, base = KERAS_BASE): WeightsFile => ({
   url: `${base}${relative}`,
   path: `keras-applications/${relative}`,
-  ...(md5 ? { digest: { algorithm: 'md5' as const, value: md5 } } : {}),
+  ...(digest
+    ? { digest: { algorithm: digest.length === 64 ? 'sha256' : 'md5', value: digest } }
+    : {}),
+});
+
+/** A Keras entry's config: 32 px minimum, bilinear unless said, Keras's licence, the file's URL. */
+export const kerasConfig = (
+  file: WeightsFile,
+  c: Omit<PretrainedConfig, 'minInputSize' | 'licence' | 'source' | 'interpolation'> &
+    Partial<Pick<PretrainedConfig, 'licence' | 'interpolation'>>,
+): PretrainedConfig => ({
+  minInputSize: 32,
+  interpolation: 'bilinear',
+  licence: LICENCE,
+  source: file.url,
+  ...c,
 });
 
 /** Keras's preprocess_input modes as mean/std of pixel / 255 ('caffe' also flips RGB → BGR,
