@@ -97,8 +97,9 @@ def bn_weights(bn):
     ]
 
 
-def write_keras_h5(path, layers):
-    """layers: [(layer name, [(weight name, array)])] in model order, as model.save_weights does."""
+def write_keras_h5(path, layers, floats=np.float32):
+    """layers: [(layer name, [(weight name, array)])] in model order, as model.save_weights does.
+    A weight name with a '/' is whole (a nested model's layer names its inner layer's weights)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with h5py.File(path, "w") as f:
         f.attrs["layer_names"] = np.array([n.encode() for n, _ in layers])
@@ -106,11 +107,13 @@ def write_keras_h5(path, layers):
         f.attrs["keras_version"] = b"2.2.4"
         for name, weights in layers:
             g = f.create_group(name)
+            full = lambda w: w if "/" in w else f"{name}/{w}"
             g.attrs["weight_names"] = np.array(
-                [f"{name}/{w}".encode() for w, _ in weights], dtype="S" if weights else "S1"
+                [full(w).encode() for w, _ in weights], dtype="S" if weights else "S1"
             )
             for w, value in weights:
-                g.create_dataset(f"{name}/{w}", data=np.ascontiguousarray(value, dtype=np.float32))
+                value = np.asarray(value)  # floats as float32; Keras's integer counters stay integers
+                g.create_dataset(full(w), data=np.ascontiguousarray(value, dtype=floats if value.dtype.kind == "f" else value.dtype))
 
 
 class SamePad(nn.Module):
@@ -128,16 +131,21 @@ class SamePad(nn.Module):
         return self.conv(nn.functional.pad(x, (total // 2, total - total // 2, total // 2, total - total // 2)))
 
 
-def mobilenet_v2(alpha):
-    model = torchvision.models.mobilenet_v2(width_mult=alpha).eval()
+def keras_padding(model, eps):
+    """Keras's BatchNorm epsilon, and stride-2 convs padded the TF way (all 'same' convs at
+    stride 1 pad symmetrically, as PyTorch does)."""
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
-            m.eps = 1e-3
-    # Keras pads stride-2 convs the TF way (all 'same' convs at stride 1 pad symmetrically).
+            m.eps = eps
     for m in list(model.modules()):
         for name, child in list(m.named_children()):
             if isinstance(child, nn.Conv2d) and child.stride[0] == 2:
                 setattr(m, name, SamePad(child))
+
+
+def mobilenet_v2(alpha):
+    model = torchvision.models.mobilenet_v2(width_mult=alpha).eval()
+    keras_padding(model, 1e-3)
     randomize(model.features, 5)
     layers = []  # Keras names in Keras order, with weights where the layer has any
     features = model.features
@@ -208,6 +216,267 @@ def resnet50_layers(model_parts):
     return body, layers
 
 
+def named(pairs):
+    """[(keras layer name, torch module or None)] → Keras layers with their weights."""
+    out = []
+    for name, m in pairs:
+        if m is None:
+            out.append((name, []))
+        elif isinstance(m, list):  # the arrays themselves
+            out.append((name, m))
+        elif isinstance(m, nn.BatchNorm2d):
+            out.append((name, bn_weights(m)))
+        else:
+            out.append((name, conv_weights(m)))
+    return out
+
+
+def densenet121():
+    """torchvision's DenseNet121 is Keras's but for BatchNorm epsilon (Keras 1.001e-5) and the
+    max pool's padding (Keras pads zeros, torch -inf: the same after the ReLU before it)."""
+    model = torchvision.models.densenet121().eval()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eps = 1.001e-5
+    f = model.features
+    body = nn.Sequential(f, nn.ReLU())
+    randomize(body, 9)
+    pairs = [("input_1", None), ("zero_padding2d", None), ("conv1_conv", f.conv0), ("conv1_bn", f.norm0), ("conv1_relu", None), ("zero_padding2d_1", None), ("pool1", None)]
+    for s in range(1, 5):
+        block = getattr(f, f"denseblock{s}")
+        for i, layer in enumerate(block.values(), start=1):
+            b = f"conv{s + 1}_block{i}"
+            pairs += [(f"{b}_0_bn", layer.norm1), (f"{b}_0_relu", None), (f"{b}_1_conv", layer.conv1), (f"{b}_1_bn", layer.norm2), (f"{b}_1_relu", None), (f"{b}_2_conv", layer.conv2), (f"{b}_concat", None)]
+        if s < 4:
+            t = getattr(f, f"transition{s}")
+            pairs += [(f"pool{s + 1}_bn", t.norm), (f"pool{s + 1}_relu", None), (f"pool{s + 1}_conv", t.conv), (f"pool{s + 1}_pool", None)]
+    pairs += [("bn", f.norm5), ("relu", None)]
+    return body, named(pairs)
+
+
+class PreactBlock(nn.Module):
+    """Keras's residual_block_v2: BN-ReLU first; the stride on the 3x3 conv; identity shortcuts
+    that stride go through MaxPooling2D(1, 2), i.e. every other pixel."""
+
+    def __init__(self, cin, filters, stride, conv_shortcut):
+        super().__init__()
+        bn = lambda c: nn.BatchNorm2d(c, eps=1.001e-5)
+        self.stride = stride
+        self.preact_bn = bn(cin)
+        self.shortcut = nn.Conv2d(cin, 4 * filters, 1, stride) if conv_shortcut else None
+        self.conv1, self.bn1 = nn.Conv2d(cin, filters, 1, bias=False), bn(filters)
+        self.conv2, self.bn2 = nn.Conv2d(filters, filters, 3, stride, padding=1, bias=False), bn(filters)
+        self.conv3 = nn.Conv2d(filters, 4 * filters, 1)
+
+    def forward(self, x):
+        p = torch.relu(self.preact_bn(x))
+        s = self.shortcut(p) if self.shortcut is not None else x[:, :, :: self.stride, :: self.stride]
+        h = torch.relu(self.bn1(self.conv1(p)))
+        h = torch.relu(self.bn2(self.conv2(h)))
+        return s + self.conv3(h)
+
+
+class ResnetV2(nn.Module):
+    """Keras's ResNet50V2 written in PyTorch (torchvision has no pre-activation ResNet)."""
+
+    def __init__(self, depths=(3, 4, 6, 3)):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, padding=3)
+        blocks, cin = [], 64
+        for s, n in enumerate(depths):
+            f = 64 << s
+            for i in range(n):
+                stride = 2 if i == n - 1 and s < 3 else 1
+                blocks.append(PreactBlock(cin, f, stride, i == 0))
+                cin = 4 * f
+        self.blocks = nn.Sequential(*blocks)
+        self.post_bn = nn.BatchNorm2d(2048, eps=1.001e-5)
+        self.depths = depths
+
+    def forward(self, x):
+        # Keras pads the max pool with zeros, and nothing has rectified the stem here.
+        x = nn.functional.max_pool2d(nn.functional.pad(self.conv1(x), (1, 1, 1, 1)), 3, 2)
+        return torch.relu(self.post_bn(self.blocks(x)))
+
+    def keras_layers(self):
+        pairs = [("input_1", None), ("conv1_pad", None), ("conv1_conv", self.conv1), ("pool1_pad", None), ("pool1_pool", None)]
+        k, pools = 0, 0
+        for s, n in enumerate(self.depths):
+            for i in range(1, n + 1):
+                b, blk = f"conv{s + 2}_block{i}", self.blocks[k]
+                k += 1
+                pairs += [(f"{b}_preact_bn", blk.preact_bn), (f"{b}_preact_relu", None), (f"{b}_1_conv", blk.conv1), (f"{b}_1_bn", blk.bn1), (f"{b}_1_relu", None), (f"{b}_2_pad", None), (f"{b}_2_conv", blk.conv2), (f"{b}_2_bn", blk.bn2), (f"{b}_2_relu", None)]
+                # Keras orders model.layers by distance to the output, then the Add's inputs in
+                # order: the shortcut (one layer from the Add, like _3_conv) just before _3_conv.
+                if blk.shortcut is not None:
+                    pairs.append((f"{b}_0_conv", blk.shortcut))
+                elif blk.stride > 1:
+                    pairs.append(("max_pooling2d" + (f"_{pools}" if pools else ""), None))
+                    pools += 1
+                pairs += [(f"{b}_3_conv", blk.conv3), (f"{b}_out", None)]
+        pairs += [("post_bn", self.post_bn), ("post_relu", None)]
+        return named(pairs)
+
+
+def resnet50_v2():
+    model = ResnetV2().eval()
+    randomize(model, 13)
+    return model, model.keras_layers()
+
+
+def mobilenet_v3_small():
+    """torchvision's MobileNetV3-Small is Keras's (same blocks, squeeze-excite widths, hard-swish
+    and hard-sigmoid, BatchNorm epsilon 1e-3) but for the padding at stride 2."""
+    model = torchvision.models.mobilenet_v3_small().eval()
+    keras_padding(model, 1e-3)
+    f = model.features
+    randomize(f, 17)
+    pairs = [("input_1", None), ("rescaling", None), ("conv", f[0][0]), ("conv_bn", f[0][1]), ("conv_act", None)]
+    for block in range(11):
+        p = "expanded_conv_" + (f"{block}_" if block else "")
+        ir = f[1 + block]
+        parts = list(ir.block)
+        if block > 0:
+            expand = parts.pop(0)
+            pairs += [(f"{p}expand", expand[0]), (f"{p}expand_bn", expand[1]), (f"{p}expand_act", None)]
+        dw = parts.pop(0)
+        if isinstance(dw[0], SamePad):
+            pairs.append((f"{p}depthwise_pad", None))
+        pairs += [(f"{p}depthwise", dw[0]), (f"{p}depthwise_bn", dw[1]), (f"{p}depthwise_act", None)]
+        if len(parts) == 2:
+            se = parts.pop(0)
+            s = f"{p}squeeze_excite_"
+            pairs += [(f"{s}avg_pool", None), (f"{s}conv", se.fc1), (f"{s}relu", None), (f"{s}conv_1", se.fc2), (f"{s}mul", None)]
+        project = parts.pop(0)
+        pairs += [(f"{p}project", project[0]), (f"{p}project_bn", project[1])]
+        if ir.use_res_connect:
+            pairs.append((f"{p}add", None))
+    pairs += [("conv_1", f[12][0]), ("conv_1_bn", f[12][1]), ("conv_1_act", None)]
+    return f, named(pairs)
+
+
+def efficientnet_b0():
+    """torchvision's EfficientNet-B0 is Keras's (same MBConv stages, squeeze-excite widths from
+    the block's input, swish) but for BatchNorm epsilon (Keras 1e-3) and the padding at stride 2.
+    Keras's file also holds its input Normalization layer: ImageNet's mean, and its standard
+    deviation stored as the variance (tensorflow/tensorflow#49930), with an int64 count."""
+    model = torchvision.models.efficientnet_b0().eval()
+    keras_padding(model, 1e-3)
+    f = model.features
+    randomize(f, 19)
+    norm = [("mean:0", np.array([0.485, 0.456, 0.406])), ("variance:0", np.array([0.229, 0.224, 0.225])), ("count:0", np.array(0, dtype=np.int64))]
+    pairs = [("input_1", None), ("rescaling", None), ("normalization", norm), ("rescaling_1", None), ("stem_conv_pad", None), ("stem_conv", f[0][0]), ("stem_bn", f[0][1]), ("stem_activation", None)]
+    for stage in range(1, 8):
+        for j, mb in enumerate(f[stage]):
+            p = f"block{stage}{chr(97 + j)}_"
+            parts = list(mb.block)
+            if len(parts) == 4:
+                expand = parts.pop(0)
+                pairs += [(f"{p}expand_conv", expand[0]), (f"{p}expand_bn", expand[1]), (f"{p}expand_activation", None)]
+            dw, se, project = parts
+            if isinstance(dw[0], SamePad):
+                pairs.append((f"{p}dwconv_pad", None))
+            pairs += [(f"{p}dwconv", dw[0]), (f"{p}bn", dw[1]), (f"{p}activation", None)]
+            pairs += [(f"{p}se_squeeze", None), (f"{p}se_reshape", None), (f"{p}se_reduce", se.fc1), (f"{p}se_expand", se.fc2), (f"{p}se_excite", None)]
+            pairs += [(f"{p}project_conv", project[0]), (f"{p}project_bn", project[1])]
+            if mb.use_res_connect:
+                pairs += [(f"{p}drop", None), (f"{p}add", None)]
+    pairs += [("top_conv", f[8][0]), ("top_bn", f[8][1]), ("top_activation", None)]
+    return f, named(pairs)
+
+
+def efficientnet_v2_s():
+    """torchvision's EfficientNetV2-S is Keras's (fused MBConv stages, then MBConv with
+    squeeze-excite; a fused block without expansion is one strided 3x3 conv with its activation)
+    but for the padding at stride 2. Stored as float16 from weights rounded to float16 first."""
+    model = torchvision.models.efficientnet_v2_s().eval()
+    keras_padding(model, 1e-3)
+    f = model.features
+    randomize(f, 31)
+    with torch.no_grad():
+        for p in f.parameters():
+            p.copy_(p.half().float())
+        for b in f.buffers():
+            if b.is_floating_point():
+                b.copy_(b.half().float())
+    pairs = [("input_1", None), ("rescaling", None), ("stem_conv", f[0][0]), ("stem_bn", f[0][1]), ("stem_activation", None)]
+    for stage in range(1, 7):
+        for j, blk in enumerate(f[stage]):
+            p = f"block{stage}{chr(97 + j)}_"
+            parts = list(blk.block)
+            if len(parts) == 1:  # fused, no expansion
+                pairs += [(f"{p}project_conv", parts[0][0]), (f"{p}project_bn", parts[0][1]), (f"{p}project_activation", None)]
+            elif len(parts) == 2:  # fused with expansion
+                pairs += [(f"{p}expand_conv", parts[0][0]), (f"{p}expand_bn", parts[0][1]), (f"{p}expand_activation", None), (f"{p}project_conv", parts[1][0]), (f"{p}project_bn", parts[1][1])]
+            else:
+                expand, dw, se, project = parts
+                pairs += [(f"{p}expand_conv", expand[0]), (f"{p}expand_bn", expand[1]), (f"{p}expand_activation", None), (f"{p}dwconv2", dw[0]), (f"{p}bn", dw[1]), (f"{p}activation", None)]
+                pairs += [(f"{p}se_squeeze", None), (f"{p}se_reshape", None), (f"{p}se_reduce", se.fc1), (f"{p}se_expand", se.fc2), (f"{p}se_excite", None), (f"{p}project_conv", project[0]), (f"{p}project_bn", project[1])]
+            if blk.use_res_connect:
+                pairs += [(f"{p}drop", None), (f"{p}add", None)]
+    pairs += [("top_conv", f[7][0]), ("top_bn", f[7][1]), ("top_activation", None)]
+    return f, named(pairs)
+
+
+def convnext_tiny():
+    """torchvision's ConvNeXt-Tiny is Keras's: the same stem, blocks (7x7 depthwise conv,
+    LayerNorm eps 1e-6, MLP with exact GELU, layer scale) and downsampling, and Keras's no-top
+    model ends in the LayerNorm that torchvision's classifier starts with, applied per pixel.
+    Keras nests the stem and downsampling steps as Sequential models (one layer in the file each),
+    and its depthwise convs are Conv2D(groups=C) (kernel [7, 7, 1, C]). Stored as float16 (the
+    file would be 111 MB) from weights rounded to float16 first, so the reference is exact."""
+    model = torchvision.models.convnext_tiny().eval()
+    f = model.features
+    body = nn.Sequential(f, model.classifier[0])
+    g = torch.Generator().manual_seed(23)
+    with torch.no_grad():
+        for m in body.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(5)  # torchvision's std 0.02 leaves the blocks' branches ~1% of the sum
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+            if hasattr(m, "layer_scale"):  # initialized to 1e-6, which would hide every block
+                m.layer_scale.copy_(torch.rand(m.layer_scale.shape, generator=g) + 0.5)
+        for p in body.parameters():
+            p.copy_(p.half().float())
+    n = "convnext_tiny"
+    conv = lambda c, prefix: [(f"{prefix}kernel:0", c.weight.detach().numpy().transpose(2, 3, 1, 0)), (f"{prefix}bias:0", c.bias.detach().numpy())]
+    ln = lambda m, prefix="": [(f"{prefix}gamma:0", m.weight.detach().numpy()), (f"{prefix}beta:0", m.bias.detach().numpy())]
+    dense = lambda m: [("kernel:0", m.weight.detach().numpy().T), ("bias:0", m.bias.detach().numpy())]
+    layers = [("input_1", []), (f"{n}_prestem_normalization", []), (f"{n}_stem", conv(f[0][0], f"{n}_stem_conv/") + ln(f[0][1], f"{n}_stem_layernorm/"))]
+    for i in range(4):
+        if i:
+            down = f[2 * i]
+            layers.append((f"{n}_downsampling_block_{i - 1}", ln(down[0], f"{n}_downsampling_layernorm_{i - 1}/") + conv(down[1], f"{n}_downsampling_conv_{i - 1}/")))
+        for j, blk in enumerate(f[2 * i + 1]):
+            b = f"{n}_stage_{i}_block_{j}"
+            dw, _, norm, fc1, _, fc2, _ = blk.block
+            layers += [(f"{b}_depthwise_conv", conv(dw, "")), (f"{b}_layernorm", ln(norm)), (f"{b}_pointwise_conv_1", dense(fc1)), (f"{b}_gelu", []), (f"{b}_pointwise_conv_2", dense(fc2))]
+            layers += [(f"{b}_layer_scale", [("gamma:0", blk.layer_scale.detach().numpy().reshape(-1))]), (f"{b}_identity", []), (f"tf.__operators__.add_{i}_{j}", [])]
+    layers.append(("layer_normalization", ln(model.classifier[0])))
+    return body, layers
+
+
+def storage_variants(path):
+    """One Keras-layout layer whose arrays are stored every way the reader must handle: float16,
+    chunked float32, big-endian float32, an int64 scalar (Keras's counters), contiguous float32."""
+    g = np.random.default_rng(29)
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([b"variants"])
+        group = f.create_group("variants")
+        names = ["half:0", "chunked:0", "big_endian:0", "count:0", "plain:0"]
+        group.attrs["weight_names"] = np.array([f"variants/{n}".encode() for n in names])
+        values = g.standard_normal((5, 7, 3)).astype(np.float32)
+        group.create_dataset("variants/half:0", data=values.astype(np.float16))
+        group.create_dataset("variants/chunked:0", data=values, chunks=(2, 7, 3))
+        group.create_dataset("variants/big_endian:0", data=values.astype(">f4"))
+        group.create_dataset("variants/count:0", data=np.array(12, dtype=np.int64))
+        group.create_dataset("variants/plain:0", data=values)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -224,9 +493,9 @@ def main():
     torch.manual_seed(0)
     fixtures = []
 
-    def emit(name, relative, body, layers, bgr=False):
+    def emit(name, relative, body, layers, bgr=False, half=False):
         path = os.path.join(args.out, "mirror", KERAS_DIR, relative)
-        write_keras_h5(path, layers)
+        write_keras_h5(path, layers, np.float16 if half else np.float32)
         g = torch.Generator().manual_seed(11)
         x = torch.randn(BATCH, 3, args.size, args.size, generator=g)
         # The reference in float64: PyTorch's own float32 output is off by as much as ours
@@ -256,7 +525,14 @@ def main():
     features, layers = mobilenet_v2(1.0)
     emit("mobilenet_v2.imagenet", "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5", features, layers)
     body, rlayers = resnet50_layers(resnet50())
+    storage_variants(os.path.join(args.out, "storage-variants.h5"))
     emit("resnet50.imagenet", "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", body, rlayers, bgr=True)
+    emit("densenet121.imagenet", "densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", *densenet121())
+    emit("resnet50_v2.imagenet", "resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", *resnet50_v2())
+    emit("convnext_tiny.imagenet", "convnext/convnext_tiny_notop.h5", *convnext_tiny(), half=True)
+    emit("efficientnet_v2_s.imagenet", "efficientnet_v2/efficientnetv2-s_notop.h5", *efficientnet_v2_s(), half=True)
+    emit("efficientnet_b0.imagenet", "efficientnetb0_notop.h5", *efficientnet_b0())
+    emit("mobilenet_v3_small.imagenet", "mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", *mobilenet_v3_small())
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"torch": torch.__version__, "torchvision": torchvision.__version__, "h5py": h5py.__version__, "size": args.size, "fixtures": fixtures}, f, indent=2)
     json.dump(fixtures, sys.stdout, indent=2)

@@ -9,6 +9,7 @@ import { badUsage } from '../errors.js';
 import { initializerSeed } from '../util/init-seed.js';
 import { batchNormalization } from './batchnorm-fix.js';
 import { resolveInputSize } from './input-size.js';
+import { makeDivisible } from './keras-kit.js';
 import { mobilenetV2Blocks } from './mobilenet-v2.js';
 import { reLU } from './relu-layer.js';
 import type { BackboneEntry, BuildOptions, FeatureTap, PretrainedConfig } from './types.js';
@@ -24,19 +25,13 @@ const STAGES: [number, number, number, number][] = [
   [6, 320, 1, 1],
 ];
 
-/** Keras's _make_divisible: round to a multiple of 8, never dropping more than 10%. */
-function divisible(v: number, divisor = 8): number {
-  const rounded = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
-  return rounded < 0.9 * v ? rounded + divisor : rounded;
-}
-
 /** Output channels of each of the 17 inverted-residual blocks (Keras: int() before rounding). */
 function blockChannels(alpha: number): number[] {
-  return STAGES.flatMap(([, c, n]) => Array(n).fill(divisible(Math.trunc(c * alpha))));
+  return STAGES.flatMap(([, c, n]) => Array(n).fill(makeDivisible(Math.trunc(c * alpha))));
 }
 
 /** Channels of the top 1x1 conv: 1280, widened (never narrowed) with alpha. */
-export const topChannels = (alpha: number) => (alpha > 1 ? divisible(1280 * alpha) : 1280);
+export const topChannels = (alpha: number) => (alpha > 1 ? makeDivisible(1280 * alpha) : 1280);
 
 /** The usual MobileNetV2 taps (the last layer at each stride; expand_relu are U-Net skips). */
 export function mobilenetV2Taps(alpha: number): FeatureTap[] {
@@ -75,7 +70,7 @@ export function mobilenetV2Body(
     });
 
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
-  let inChannels = divisible(32 * alpha);
+  let inChannels = makeDivisible(32 * alpha);
   let x = apply(conv(inChannels, 3, 2, 'Conv1'), input);
   x = apply(relu6('Conv1_relu'), apply(bn('bn_Conv1'), x));
   const outChannels = blockChannels(alpha);

@@ -3,6 +3,8 @@
 // (web/) both import it, so a layer added here loads everywhere, and the list exists once.
 // Classes kept for old bundles too (e.g. VisiontuneStandardize, now folded into Dense at save).
 import '../backbones/batchnorm-fix.js';
+import '../backbones/hard-activations.js';
+import '../backbones/layer-scale.js';
 import '../backbones/relu-layer.js';
 import '../backbones/onnx/layers.js';
 import '../heads/segmentation/atrous-conv.js';

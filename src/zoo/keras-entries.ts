@@ -2,61 +2,33 @@
 // (or nsfwjs's copy of the Keras topology) with the published no-top `.h5` file, downloaded on
 // first use (weights-file.ts) and loaded as Keras loads it (set-keras-weights.ts). URLs and
 // digests are Keras's own (keras/src/applications/*.py): MD5 where Keras checks one, none for
-// MobileNetV2 (Keras checks none; the first download is pinned by its SHA-256).
+// MobileNetV2 (Keras checks none; the first download is pinned by its SHA-256). This file holds
+// MobileNetV2 and InceptionV3 and turns every spec into a registry entry; the other families'
+// specs are in keras-families.ts.
 import * as tf from '@tensorflow/tfjs';
 import { inceptionV3Blocks, inceptionV3Config } from '../backbones/inception-v3.js';
 import { resolveInputSize } from '../backbones/input-size.js';
 import { mobilenetV2Blocks } from '../backbones/mobilenet-v2.js';
 import { mobilenetV2Body, mobilenetV2Taps, topChannels } from '../backbones/mobilenet-v2-arch.js';
 import { nsfwjsBodyTopology } from '../backbones/nsfwjs-body.js';
-import { resnet50Blocks, resnet50Body, resnet50Taps } from '../backbones/resnet50-arch.js';
-import type {
-  BackboneEntry,
-  BlockRule,
-  BuildOptions,
-  PretrainedConfig,
-} from '../backbones/types.js';
+import type { BackboneEntry, BuildOptions } from '../backbones/types.js';
 import { badUsage } from '../errors.js';
-import { readKerasWeights } from './keras-h5.js';
+import { KERAS_FAMILIES } from './keras-families.js';
+import { type KerasLayerWeights, readKerasWeights } from './keras-h5.js';
+import { KERAS_BASE, type KerasSpec, kerasFile, LICENCE, tfMode } from './keras-spec.js';
 import { setKerasWeights } from './set-keras-weights.js';
-import type { WeightsFile } from './types.js';
 
-const KERAS_BASE = 'https://storage.googleapis.com/tensorflow/keras-applications/';
-const LICENCE =
-  'Apache-2.0 (Keras Applications); trained on ImageNet-1k, whose terms of access apply to the weights';
-
-const kerasFile = (relative: string, md5?: string): WeightsFile => ({
-  url: `${KERAS_BASE}${relative}`,
-  path: `keras-applications/${relative}`,
-  ...(md5 ? { digest: { algorithm: 'md5' as const, value: md5 } } : {}),
-});
-
-/** Keras's preprocess_input modes as mean/std of pixel / 255 ('caffe' also flips RGB → BGR,
- * which the entry folds into the first convolution instead). */
-type Rgb = [number, number, number];
-const tfMode = (): { mean: Rgb; std: Rgb } => ({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
-const caffeMode = (): { mean: Rgb; std: Rgb } => ({
-  mean: [123.68 / 255, 116.779 / 255, 103.939 / 255],
-  std: [1 / 255, 1 / 255, 1 / 255],
-});
-
-interface KerasSpec {
-  name: string;
-  description: string;
-  file: WeightsFile;
-  config: PretrainedConfig;
-  blocks: BlockRule;
-  /** The architecture with random (seeded) weights at a square input size. */
-  architecture(size: number, seed: number): tf.LayersModel | Promise<tf.LayersModel>;
-  /** Adjusts loaded weights to visiontune's input (RGB order). */
-  afterLoad?(model: tf.LayersModel): void;
+/** The layers of the local Keras file `file`, as `spec`'s architecture takes them. */
+async function readForSpec(spec: KerasSpec, file: string): Promise<KerasLayerWeights[]> {
+  const { readFile } = await import('node:fs/promises');
+  const layers = readKerasWeights(await readFile(file), file);
+  return spec.adaptFile ? spec.adaptFile(layers, file) : layers;
 }
 
 /** `spec`'s architecture at `size` holding the weights of the local Keras file `file`. */
 async function loadArchitecture(spec: KerasSpec, file: string, size: number, seed: number) {
-  const { readFile } = await import('node:fs/promises');
   // Parsed before the model is built; a file that does not fit disposes the model it was given to.
-  const layers = readKerasWeights(await readFile(file), file);
+  const layers = await readForSpec(spec, file);
   const model = await spec.architecture(size, seed);
   try {
     setKerasWeights(model, layers, file);
@@ -84,15 +56,6 @@ function kerasEntry(spec: KerasSpec): BackboneEntry {
       return loadArchitecture(spec, file, size, options.seed ?? 0);
     },
   };
-}
-
-/** Reverses the input channels of `layer`'s kernel: BGR-trained weights read RGB input. */
-function flipInputChannels(model: tf.LayersModel, layer: string) {
-  const conv = model.getLayer(layer);
-  const [kernel, ...rest] = conv.getWeights();
-  const flipped = tf.reverse(kernel!, 2);
-  conv.setWeights([flipped, ...rest]);
-  flipped.dispose();
 }
 
 const MOBILENET_V2_WIDTHS: [string, number][] = [
@@ -128,32 +91,6 @@ function mobilenetV2Imagenet([arch, alpha]: [string, number]): KerasSpec {
   };
 }
 
-const resnet50File = kerasFile(
-  'resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
-  '4d473c1dd8becc155b73f8504c6f6626',
-);
-
-const resnet50Imagenet: KerasSpec = {
-  name: 'resnet50.imagenet',
-  description:
-    'ResNet50 (v1) @224, ImageNet-1k weights (Keras Applications); downloads on first use',
-  file: resnet50File,
-  config: {
-    inputSize: 224,
-    minInputSize: 32,
-    ...caffeMode(),
-    interpolation: 'bilinear',
-    embeddingLayer: 'conv5_block3_out',
-    embeddingDim: 2048,
-    taps: resnet50Taps,
-    licence: LICENCE,
-    source: resnet50File.url,
-  },
-  blocks: resnet50Blocks,
-  architecture: (size, seed) => resnet50Body(size, seed, 'resnet50_imagenet'),
-  afterLoad: (model) => flipInputChannels(model, 'conv1_conv'),
-};
-
 const inceptionV3File = kerasFile(
   'inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5',
   'bcbd6486424b2319ff4ef7d526e38f63',
@@ -187,8 +124,8 @@ const inceptionV3Imagenet: KerasSpec = {
 
 const SPECS: readonly KerasSpec[] = [
   ...MOBILENET_V2_WIDTHS.map(mobilenetV2Imagenet),
-  resnet50Imagenet,
   inceptionV3Imagenet,
+  ...KERAS_FAMILIES,
 ];
 
 export const KERAS_ZOO: readonly BackboneEntry[] = SPECS.map(kerasEntry);
@@ -198,8 +135,16 @@ export const KERAS_ZOO: readonly BackboneEntry[] = SPECS.map(kerasEntry);
  * against the entry's digest (the caller vouches for it): e.g. a site's own fine-tuned weights.
  */
 export function buildFromKerasFile(name: string, file: string, inputSize?: number, seed = 0) {
+  const spec = specOf(name);
+  return loadArchitecture(spec, file, resolveInputSize(name, spec.config, inputSize), seed);
+}
+
+/** The layers of a local Keras file as the zoo entry `name`'s architecture takes them. */
+export const readKerasFileFor = (name: string, file: string) => readForSpec(specOf(name), file);
+
+function specOf(name: string): KerasSpec {
   const spec = SPECS.find((s) => s.name === name);
   if (!spec)
     throw badUsage(`'${name}' is not a Keras zoo entry (${SPECS.map((s) => s.name).join(', ')})`);
-  return loadArchitecture(spec, file, resolveInputSize(name, spec.config, inputSize), seed);
+  return spec;
 }

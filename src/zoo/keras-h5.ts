@@ -4,13 +4,13 @@
 // group lists its `weight_names` (`Conv1/kernel:0`), stored as datasets at those paths.
 import * as hdf5 from 'jsfive';
 import { badInput } from '../errors.js';
+import { contiguousFloats } from './h5-contiguous.js';
 
 export interface KerasArray {
   /** The weight's name in the file, e.g. `Conv1/kernel:0`. */
   name: string;
   shape: number[];
-  /** The values, read from the file when asked (one array at a time keeps memory near the file's size). */
-  read(): Float32Array;
+  data: Float32Array;
 }
 
 export interface KerasLayerWeights {
@@ -28,15 +28,15 @@ interface H5Group {
 const names = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((s) => String(s).replace(/\0+$/, ''));
 
-const FLOAT_TYPES = new Set(['<f4', '<f8', '>f4', '>f8', '<f2']);
+/** Floats; and integers, which Keras keeps for counters (EfficientNet's Normalization count, an
+ * int64 scalar) — read as floats, like the rest. */
+const NUMERIC_TYPES = /^[<>|]?[fiu][1248]$/;
 
 /** Every layer of the file, in the file's order, with its weights (layers without any included). */
 export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWeights[] {
   let root: H5Group;
   try {
-    // The file's own buffer where it spans it (readFile's), else a copy of the view.
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const buffer = whole ? (bytes.buffer as ArrayBuffer) : new Uint8Array(bytes).buffer;
+    const buffer = new Uint8Array(bytes).buffer;
     root = new hdf5.File(buffer, file) as unknown as H5Group;
   } catch (err) {
     throw badInput(`${file}: not an HDF5 file (${(err as Error).message})`);
@@ -55,11 +55,16 @@ export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWei
       } catch {
         throw badInput(`${file}: layer '${layer}': weight '${name}' is listed but absent`);
       }
-      if (!dataset?.shape || !FLOAT_TYPES.has(String(dataset.dtype)))
+      if (!dataset?.shape || !NUMERIC_TYPES.test(String(dataset.dtype)))
         throw badInput(
-          `${file}: ${layer}/${name}: expected a float array, found ${dataset?.dtype ?? 'no dataset'}`,
+          `${file}: ${layer}/${name}: expected a numeric array, found ${dataset?.dtype ?? 'no dataset'}`,
         );
-      return { name, shape: dataset.shape, read: () => Float32Array.from(dataset.value ?? []) };
+      const fast = contiguousFloats(dataset);
+      if (fast) return { name, shape: dataset.shape, data: fast };
+      // A scalar dataset comes back as one number; int64 ones as BigInt.
+      const value = dataset.value ?? [];
+      const values = typeof value === 'object' ? Array.from(value as ArrayLike<number>) : [value];
+      return { name, shape: dataset.shape, data: Float32Array.from(values, Number) };
     });
     return { layer, weights };
   });

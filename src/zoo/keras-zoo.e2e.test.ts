@@ -8,12 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import * as hdf5 from 'jsfive';
 import { mobilenetV2Body } from '../backbones/mobilenet-v2-arch.js';
 import { getBackbone } from '../backbones/registry.js';
 import { initEngine } from '../engine/index.js';
 import { VisiontuneError } from '../errors.js';
-import { buildFromKerasFile } from './keras-entries.js';
-import { readKerasWeights } from './keras-h5.js';
+import { contiguousFloats } from './h5-contiguous.js';
+import { buildFromKerasFile, readKerasFileFor } from './keras-entries.js';
+import { type KerasLayerWeights, readKerasWeights } from './keras-h5.js';
 import { setZooSettings } from './settings.js';
 import { type KerasFixture, kerasFixtures } from './test-fixtures.js';
 
@@ -47,18 +49,7 @@ for (const name of ['mobilenet_v2_035.imagenet', 'mobilenet_v2.imagenet']) {
     const model = await entry.build({ pretrained: true, inputSize: 64 });
     const cached = path.join(cacheDir, ...entry.weights!.path.split('/'));
     assert.equal((await fs.readFile(`${cached}.sha256`, 'utf8')).split(/\s+/)[0], f.sha256);
-    // Every array of the file is in the layer of its name, exactly.
-    const stored = readKerasWeights(await fs.readFile(f.file), f.file).filter(
-      (l) => l.weights.length,
-    );
-    assert.equal(stored.length, model.layers.filter((l) => l.weights.length).length);
-    for (const { layer, weights } of stored)
-      model
-        .getLayer(layer)
-        .getWeights()
-        .forEach((w, k) => {
-          assert.deepEqual(w.dataSync(), weights[k]!.read(), `${layer}/${weights[k]!.name}`);
-        });
+    await assertLoadsWhereNamed(model, f.file, name);
     assertEqualsPytorch(model, f);
   });
 }
@@ -69,6 +60,74 @@ test('resnet50.imagenet: the Keras v1 architecture with caffe preprocessing equa
   const f = fixture('resnet50.imagenet');
   const model = await buildFromKerasFile('resnet50.imagenet', f.file, 64);
   assertEqualsPytorch(model, f);
+});
+
+/**
+ * Every array of the Keras file sits, unchanged, in the model layer its name says, and the model
+ * has no weighted layer the file lacks, in the file's order (Keras's in-order loading agrees).
+ */
+async function assertLoadsWhereNamed(model: tf.LayersModel, file: string, name: string) {
+  // As the entry takes them: less what it folds into preprocessing (EfficientNet's
+  // Normalization), nested models split into their layers (ConvNeXt).
+  const layers = await readKerasFileFor(name, file);
+  const stored = layers.filter((l) => l.weights.length);
+  const weighted = model.layers.filter((l) => l.weights.length);
+  assert.deepEqual(
+    weighted.map((l) => l.name),
+    stored.map((l) => l.layer),
+  );
+  for (const { layer, weights } of stored) {
+    const values = model.getLayer(layer).getWeights();
+    weights.forEach((w, k) => {
+      assert.deepEqual(values[k]!.shape, w.shape, `${layer}/${w.name}`);
+      assert.deepEqual(values[k]!.dataSync(), w.data, `${layer}/${w.name}`);
+    });
+  }
+}
+
+for (const [name, what] of [
+  ['densenet121.imagenet', 'DenseNet121: torchvision’s densenet121'],
+  ['resnet50_v2.imagenet', 'ResNet50V2: Keras’s pre-activation blocks written in PyTorch'],
+  ['mobilenet_v3_small.imagenet', 'MobileNetV3-Small: torchvision’s mobilenet_v3_small'],
+  ['efficientnet_b0.imagenet', 'EfficientNet-B0: torchvision’s efficientnet_b0'],
+  ['efficientnet_v2_s.imagenet', 'EfficientNetV2-S: torchvision’s efficientnet_v2_s'],
+  ['convnext_tiny.imagenet', 'ConvNeXt-Tiny: torchvision’s convnext_tiny'],
+] as const) {
+  test(`${name}: equals PyTorch (${what}); every array loads where its name says`, {
+    skip,
+  }, async () => {
+    const f = fixture(name);
+    const model = await buildFromKerasFile(name, f.file, 64);
+    await assertLoadsWhereNamed(model, f.file, name);
+    assertEqualsPytorch(model, f);
+  });
+}
+
+test('arrays stored contiguous (copied), chunked, big-endian, float16 or int64 read alike', {
+  skip,
+}, async () => {
+  const file = path.join(path.dirname(mirror), 'storage-variants.h5');
+  const bytes = await fs.readFile(file);
+  const [{ weights }] = readKerasWeights(bytes, file) as [KerasLayerWeights];
+  const [half, chunked, bigEndian, count, plain] = weights.map((w) => w.data);
+  assert.deepEqual(weights[0]!.shape, [5, 7, 3]);
+  assert.deepEqual(chunked, plain);
+  assert.deepEqual(bigEndian, plain);
+  assert.deepEqual(Array.from(count!), [12]);
+  // float16 keeps 11 significant bits; and the copy is jsfive's element-wise decoding exactly.
+  const worst = Math.max(...plain!.map((v, i) => Math.abs(half![i]! - v) / (Math.abs(v) + 1e-6)));
+  assert.ok(worst <= 2 ** -10, `float16 relative error ${worst}`);
+  const h5 = new hdf5.File(new Uint8Array(bytes).buffer, file) as unknown as {
+    get(p: string): { get(p: string): { value: number[] } };
+  };
+  for (const [k, name] of [
+    [0, 'half'],
+    [4, 'plain'],
+  ] as const) {
+    const dataset = h5.get('variants').get(`variants/${name}:0`);
+    assert.ok(contiguousFloats(dataset), `${name} takes the fast path`);
+    assert.deepEqual(weights[k]!.data, Float32Array.from(dataset.value));
+  }
 });
 
 test('a file whose layers are named otherwise loads in order, as Keras loads it', {

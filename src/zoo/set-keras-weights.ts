@@ -40,7 +40,7 @@ export function setKerasWeights(
     });
   }
   for (const { target, from } of pairs) {
-    const tensors = from.weights.map((a) => tf.tensor(a.read(), a.shape, 'float32'));
+    const tensors = from.weights.map((a) => tf.tensor(a.data, a.shape, 'float32'));
     target.setWeights(tensors);
     tf.dispose(tensors);
   }

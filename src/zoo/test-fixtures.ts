@@ -1,6 +1,7 @@
 // Keras weight-file fixtures for the zoo tests (not a test itself): the files of the real Keras
 // Applications layout, holding torchvision's random weights, with PyTorch's output as the
 // reference (scripts/zoo/make_keras_fixtures.py), made on first use into fixtures/zoo/.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makePythonFixtures, REPO_ROOT, readFloats } from '../util/python-fixtures.js';
@@ -24,10 +25,16 @@ export function kerasFixtures(): {
   mirror: string;
   fixtures: KerasFixture[];
 } {
-  const dir = path.join(REPO_ROOT, 'fixtures', 'zoo');
+  const script = 'scripts/zoo/make_keras_fixtures.py';
+  // Keyed by the script's digest: a checkout whose script writes more fixtures makes them anew.
+  const version = createHash('sha256')
+    .update(readFileSync(path.join(REPO_ROOT, script)))
+    .digest('hex')
+    .slice(0, 12);
+  const dir = path.join(REPO_ROOT, 'fixtures', 'zoo', version);
   const mirror = path.join(dir, 'mirror');
   const reason = makePythonFixtures(
-    'scripts/zoo/make_keras_fixtures.py',
+    script,
     dir,
     ['--size', '64'],
     'python3-torch python3-torchvision python3-h5py',
