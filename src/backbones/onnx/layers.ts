@@ -7,39 +7,54 @@
 // has no gradient for a dilated conv2d) and ConvTranspose with ONNX's pads and output_padding.
 import * as tf from '@tensorflow/tfjs';
 
-type Args = { name?: string; trainable?: boolean };
-const register = (cls: unknown) =>
-  tf.serialization.registerClass(cls as Parameters<typeof tf.serialization.registerClass>[0]);
-const single = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
-const inputShapeOf = (inputShape: tf.Shape | tf.Shape[]) =>
-  (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+import { type Args, inputShapeOf, register, single } from './layer-util.js';
 
-export type UnaryOp = 'hardSigmoid' | 'hardSwish';
+export * from './view-layers.js';
 
+export type UnaryOp = 'hardSigmoid' | 'hardSwish' | 'erf' | 'sqrt' | 'tanh' | 'pow' | 'exp' | 'neg';
+
+/** The elementwise functions of OnnxUnary; `alpha` is HardSigmoid's slope or Pow's exponent. */
+const UNARY: Record<UnaryOp, (x: tf.Tensor, alpha: number, beta: number) => tf.Tensor> = {
+  hardSigmoid: (x, alpha, beta) => tf.clipByValue(tf.add(tf.mul(x, alpha), beta), 0, 1),
+  hardSwish: (x, alpha, beta) => tf.mul(x, UNARY.hardSigmoid(x, alpha, beta)),
+  erf: (x) => tf.erf(x),
+  sqrt: (x) => tf.sqrt(x),
+  tanh: (x) => tf.tanh(x),
+  // x² (LayerNorm's variance) as a product: tf.pow's gradient takes log(x), NaN where x < 0.
+  pow: (x, alpha) => (alpha === 2 ? tf.mul(x, x) : tf.pow(x, alpha)),
+  exp: (x) => tf.exp(x),
+  neg: (x) => tf.neg(x),
+};
+
+/** An elementwise function (UNARY) with its parameters. */
 export class OnnxUnary extends tf.layers.Layer {
   static className = 'VisiontuneOnnxUnary';
   readonly op: UnaryOp;
   readonly alpha: number;
   readonly beta: number;
 
-  constructor(args: Args & { op: UnaryOp; alpha: number; beta: number }) {
+  constructor(args: Args & { op: UnaryOp; alpha?: number; beta?: number }) {
     super(args);
     this.op = args.op;
-    this.alpha = args.alpha;
-    this.beta = args.beta;
+    this.alpha = args.alpha ?? 0;
+    this.beta = args.beta ?? 0;
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = single(inputs);
-      const gate = tf.clipByValue(tf.add(tf.mul(x, this.alpha), this.beta), 0, 1);
-      return this.op === 'hardSwish' ? tf.mul(x, gate) : gate;
-    });
+    return tf.tidy(() => UNARY[this.op](single(inputs), this.alpha, this.beta));
   }
 
   getConfig() {
     return { ...super.getConfig(), op: this.op, alpha: this.alpha, beta: this.beta };
   }
+}
+
+/** NumPy broadcasting of two symbolic shapes (null: the batch). */
+function broadcastShape(x: tf.Shape, y: tf.Shape): tf.Shape {
+  const rank = Math.max(x.length, y.length);
+  const a = [...Array(rank - x.length).fill(1), ...x];
+  const b = [...Array(rank - y.length).fill(1), ...y];
+  return a.map((d, i) => (d === 1 ? b[i] : d));
 }
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
@@ -77,11 +92,7 @@ export class OnnxConstantOp extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = inputShapeOf(inputShape);
-    const rank = Math.max(shape.length, this.shape.length);
-    const a = [...Array(rank - shape.length).fill(1), ...shape];
-    const b = [...Array(rank - this.shape.length).fill(1), ...this.shape];
-    return a.map((d, i) => (d === 1 ? b[i] : d));
+    return broadcastShape(inputShapeOf(inputShape), this.shape);
   }
 
   getConfig() {
@@ -112,7 +123,7 @@ export class OnnxBinary extends tf.layers.Layer {
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const [a, b] = inputShape as tf.Shape[];
-    return a.map((d, i) => (d === 1 ? b[i] : d));
+    return broadcastShape(a, b);
   }
 
   getConfig() {

@@ -10,8 +10,12 @@ const proto = onnxProto.onnx;
 export interface OnnxTensor {
   name: string;
   dims: number[];
-  /** Float tensors as Float32Array; integer ones (int32/int64) as plain numbers. */
-  data: Float32Array | number[];
+  /**
+   * Float tensors as Float32Array; integer and bool ones as plain numbers. Decoded on first read
+   * (a file's tensors are read only once its operators are known to be supported), so a data
+   * type the importer cannot read fails only where the value is used.
+   */
+  readonly data: Float32Array | number[];
 }
 
 export type OnnxAttribute = number | number[] | string | OnnxTensor;
@@ -41,8 +45,13 @@ export interface OnnxGraph {
 }
 
 const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const UINT16 = 4;
+const INT16 = 5;
 const INT32 = 6;
 const INT64 = 7;
+const BOOL = 9;
 const DOUBLE = 11;
 
 type Int64 = number | { toNumber(): number; toString(): string };
@@ -75,7 +84,26 @@ export function externalDataTensor(model: onnx.IModelProto): string | undefined 
 }
 
 /** Bytes per value of the tensor types read here, in raw_data. */
-const RAW_BYTES: Record<number, number> = { [FLOAT]: 4, [DOUBLE]: 8, [INT64]: 8, [INT32]: 4 };
+const RAW_BYTES: Record<number, number> = {
+  [FLOAT]: 4,
+  [DOUBLE]: 8,
+  [INT64]: 8,
+  [INT32]: 4,
+  [INT16]: 2,
+  [UINT16]: 2,
+  [INT8]: 1,
+  [UINT8]: 1,
+  [BOOL]: 1,
+};
+
+/** Little-endian readers of the narrow integer types in raw_data (int32_data holds them else). */
+const NARROW: Record<number, (v: DataView, i: number) => number> = {
+  [INT16]: (v, i) => v.getInt16(i * 2, true),
+  [UINT16]: (v, i) => v.getUint16(i * 2, true),
+  [INT8]: (v, i) => v.getInt8(i),
+  [UINT8]: (v, i) => v.getUint8(i),
+  [BOOL]: (v, i) => (v.getUint8(i) ? 1 : 0),
+};
 
 /**
  * The dims of `t` and the number of values they imply, refused (BAD_INPUT naming `where`, the
@@ -116,43 +144,54 @@ function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; siz
   return { dims, size };
 }
 
+/** The values of `t` (`size` of them), or the data-type error naming it. */
+function decodeData(t: onnx.ITensorProto, size: number, where: string): Float32Array | number[] {
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
+  const type = t.dataType ?? 0;
+  switch (type) {
+    case FLOAT:
+      return view
+        ? Float32Array.from({ length: size }, (_, i) => view.getFloat32(i * 4, true))
+        : Float32Array.from(t.floatData ?? []);
+    case DOUBLE:
+      return view
+        ? Float32Array.from({ length: size }, (_, i) => view.getFloat64(i * 8, true))
+        : Float32Array.from(t.doubleData ?? []);
+    case INT64:
+      return view
+        ? Array.from({ length: size }, (_, i) => Number(view.getBigInt64(i * 8, true)))
+        : (t.int64Data ?? []).map(toNumber);
+    case INT32:
+      return view
+        ? Array.from({ length: size }, (_, i) => view.getInt32(i * 4, true))
+        : [...(t.int32Data ?? [])];
+    default: {
+      const narrow = NARROW[type];
+      if (!narrow)
+        throw badInput(
+          `${where}: tensor ${t.name ?? ''} has data type ${type}; only float32/64, int8–64, uint8/16 and bool are read`,
+        );
+      return view
+        ? Array.from({ length: size }, (_, i) => narrow(view, i))
+        : (t.int32Data ?? []).map((v) => (type === BOOL ? Number(v !== 0) : v));
+    }
+  }
+}
+
+/** A tensor whose dims are checked now and whose values are decoded on first read. */
 export function decodeTensor(t: onnx.ITensorProto, where: string): OnnxTensor {
   const name = t.name ?? '';
   const { dims, size } = checkedDims(t, where);
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
-  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
-  const fail = () =>
-    badInput(
-      `${where}: tensor ${name} has data type ${t.dataType}; only float32, float64, int32 and int64 are read`,
-    );
-  let data: Float32Array | number[];
-  switch (t.dataType) {
-    case FLOAT:
-      data = view
-        ? Float32Array.from({ length: size }, (_, i) => view.getFloat32(i * 4, true))
-        : Float32Array.from(t.floatData ?? []);
-      break;
-    case DOUBLE:
-      data = view
-        ? Float32Array.from({ length: size }, (_, i) => view.getFloat64(i * 8, true))
-        : Float32Array.from(t.doubleData ?? []);
-      break;
-    case INT64:
-      data = view
-        ? Array.from({ length: size }, (_, i) => Number(view.getBigInt64(i * 8, true)))
-        : (t.int64Data ?? []).map(toNumber);
-      break;
-    case INT32:
-      data = view
-        ? Array.from({ length: size }, (_, i) => view.getInt32(i * 4, true))
-        : [...(t.int32Data ?? [])];
-      break;
-    default:
-      throw fail();
-  }
-  if (data.length !== size)
-    throw badInput(`${where}: tensor ${name} holds ${data.length} values for dims [${dims}]`);
-  return { name, dims, data };
+  let data: Float32Array | number[] | undefined;
+  return {
+    name,
+    dims,
+    get data() {
+      data ??= decodeData(t, size, where);
+      return data;
+    },
+  };
 }
 
 function decodeAttribute(a: onnx.IAttributeProto, where: string): OnnxAttribute | undefined {

@@ -1,0 +1,192 @@
+// The ONNX importer's coverage of torchvision 0.14: every classification architecture, the
+// segmentation models and the FPN detection backbones, exported by Debian's PyTorch
+// (scripts/onnx/zoo_export.py: opset 13, random weights, randomized BatchNorm statistics, small
+// inputs) one at a time, imported, and run on the same seeded input. Per architecture: exported
+// (or PyTorch's error), imported (or the importer's refusal, with the unsupported operators),
+// max abs error against PyTorch and whether it matches: within 1e-4 absolute or 1e-5 relative to
+// the output's scale (its largest |value|). Each export is deleted once compared. Prints JSON;
+// --out FILE also writes it, --table prints the README's markdown table from such a file.
+// Usage: node --import tsx bench/zoo-import.ts [--models a,b,...] [--backend torch] [--out FILE]
+//        node --import tsx bench/zoo-import.ts --table FILE
+import { execFileSync } from 'node:child_process';
+import { promises as fs, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { convertGraph } from '../src/backbones/onnx/convert.js';
+import { parseOnnx } from '../src/backbones/onnx/parse.js';
+import { initEngine } from '../src/engine/index.js';
+import { VisiontuneError } from '../src/errors.js';
+import { machineInfo } from './machine.js';
+import { runAsScript } from './run-as-script.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const EXPORTER = path.join(ROOT, 'scripts/onnx/zoo_export.py');
+const PYTHON = '/usr/bin/python3';
+const ABSOLUTE = 1e-4;
+const RELATIVE = 1e-5;
+
+interface Exported {
+  name: string;
+  file: string;
+  error?: string;
+  inputShape?: number[];
+  outputShapes?: number[][];
+  outputScale?: number;
+  opTypes?: string[];
+  onnxBytes?: number;
+  parameters?: number;
+}
+
+export interface ZooRow {
+  name: string;
+  family: 'classification' | 'segmentation' | 'detection backbone';
+  exported: boolean;
+  imported: boolean;
+  matches: boolean;
+  maxError?: number;
+  outputScale?: number;
+  refused?: string;
+  unsupported?: string[];
+  onnxMB?: number;
+  importSeconds?: number;
+  runSeconds?: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+const familyOf = (name: string): ZooRow['family'] =>
+  name.startsWith('seg:')
+    ? 'segmentation'
+    : name.startsWith('fpn:')
+      ? 'detection backbone'
+      : 'classification';
+
+function readFloats(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** The model's outputs on NCHW `input`, each flattened NCHW, one after the other. */
+function run(model: tf.LayersModel, input: Float32Array, shape: number[]): Float32Array {
+  return tf.tidy(() => {
+    const [n, c, h, w] = shape;
+    const x = tf.transpose(tf.tensor4d(input, [n, c, h, w]), [0, 2, 3, 1]);
+    const out = model.predict(x);
+    const ys = (Array.isArray(out) ? out : [out]).map((y) =>
+      (y.rank === 4 ? tf.transpose(y, [0, 3, 1, 2]) : y).flatten(),
+    );
+    return tf.concat(ys).dataSync() as Float32Array;
+  });
+}
+
+/** Imports and compares one exported architecture (its files are in `dir`). */
+function compare(dir: string, e: Exported): ZooRow {
+  const row: ZooRow = {
+    name: e.name,
+    family: familyOf(e.name),
+    exported: !e.error,
+    imported: false,
+    matches: false,
+  };
+  if (e.error) return { ...row, refused: `PyTorch: ${e.error}` };
+  row.onnxMB = Math.round((e.onnxBytes ?? 0) / 1e5) / 10;
+  row.outputScale = e.outputScale;
+  const file = path.join(dir, e.file);
+  let model: tf.LayersModel;
+  const t0 = performance.now();
+  try {
+    model = convertGraph(parseOnnx(readFileSync(file), file), { name: 'zoo' });
+  } catch (err) {
+    if (!(err instanceof VisiontuneError)) throw err;
+    const unsupported = err.message.match(/^unsupported ONNX operators: (.*)$/)?.[1];
+    return { ...row, refused: err.message, unsupported: unsupported?.split(', ') };
+  }
+  row.imported = true;
+  row.importSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  const stem = file.replace(/\.onnx$/, '');
+  const want = readFloats(`${stem}.output.bin`);
+  const t1 = performance.now();
+  const got = run(model, readFloats(`${stem}.input.bin`), e.inputShape!);
+  row.runSeconds = Math.round((performance.now() - t1) / 100) / 10;
+  model.dispose();
+  let worst = got.length === want.length ? 0 : Infinity;
+  for (let i = 0; i < want.length && worst < Infinity; i++)
+    worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  row.maxError = worst;
+  row.matches = worst <= ABSOLUTE || worst <= RELATIVE * (e.outputScale ?? 0);
+  return row;
+}
+
+function exportOne(dir: string, name: string): Exported {
+  execFileSync(PYTHON, [EXPORTER, '--out', dir, '--models', name], { stdio: 'pipe' });
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  return manifest.models[0];
+}
+
+function cell(r: ZooRow): string {
+  if (!r.exported) return `not exported (${r.refused})`;
+  if (!r.imported) return `refused: ${r.unsupported?.join(', ') ?? r.refused}`;
+  return `${r.matches ? 'matches' : '**differs**'} (max error ${r.maxError?.toExponential(1)}, scale ${r.outputScale?.toPrecision(2)})`;
+}
+
+/** The README's table: one line per architecture. */
+export function markdownTable(rows: ZooRow[]): string {
+  const lines = ['| architecture | family | ONNX MB | result |', '|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.name} | ${r.family} | ${r.onnxMB ?? ''} | ${cell(r)} |`);
+  const count = (f: (r: ZooRow) => boolean) => rows.filter(f).length;
+  lines.push(
+    '',
+    `${count((r) => r.matches)} of ${rows.length} match PyTorch; ${count((r) => !r.exported)} fail on the PyTorch side; ${count((r) => r.exported && !r.imported)} are refused.`,
+  );
+  return lines.join('\n');
+}
+
+async function main() {
+  const tableFrom = arg('table');
+  if (tableFrom) {
+    console.log(markdownTable(JSON.parse(readFileSync(tableFrom, 'utf8')).rows));
+    return;
+  }
+  const engine = await initEngine({ backend: (arg('backend') as 'torch') ?? 'auto' });
+  const names: string[] =
+    arg('models')?.split(',') ??
+    JSON.parse(execFileSync(PYTHON, [EXPORTER, '--list'], { encoding: 'utf8' }));
+  const rows: ZooRow[] = [];
+  const started = performance.now();
+  for (const name of names) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zoo-import-'));
+    try {
+      const row = compare(dir, exportOne(dir, name));
+      rows.push(row);
+      console.error(`${name}: ${cell(row)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const result = {
+    bench: 'zoo-import',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    backend: engine.backend,
+    tolerance: { absolute: ABSOLUTE, relativeToScale: RELATIVE },
+    seconds: Math.round((performance.now() - started) / 1000),
+    summary: {
+      architectures: rows.length,
+      exported: rows.filter((r) => r.exported).length,
+      imported: rows.filter((r) => r.imported).length,
+      matches: rows.filter((r) => r.matches).length,
+    },
+    rows,
+  };
+  const json = JSON.stringify(result, null, 2);
+  console.log(json);
+  const out = arg('out');
+  if (out) await fs.writeFile(out, `${json}\n`);
+}
+
+await runAsScript(import.meta.url, main);
