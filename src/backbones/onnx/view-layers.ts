@@ -229,16 +229,51 @@ export class OnnxMatMul extends tf.layers.Layer {
   }
 }
 
-/** NHWC resize to `size` as ONNX Resize does it: 'linear' (half-pixel) or 'nearest' (floor). */
+export type ResizeMode = 'linear' | 'nearest';
+
+/**
+ * The [out, in] matrix that resamples one axis: bilinear weights at half-pixel (or align-corners)
+ * source positions, or the floor-nearest source (ONNX 'asymmetric'), as PyTorch samples.
+ */
+export function resampleMatrix(
+  inSize: number,
+  outSize: number,
+  mode: ResizeMode,
+  alignCorners: boolean,
+): number[] {
+  const m = new Array<number>(outSize * inSize).fill(0);
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    if (mode === 'nearest') {
+      m[o * inSize + Math.min(Math.floor(o * scale), inSize - 1)] = 1;
+      continue;
+    }
+    const src = alignCorners
+      ? outSize > 1
+        ? (o * (inSize - 1)) / (outSize - 1)
+        : 0
+      : Math.max(0, (o + 0.5) * scale - 0.5);
+    const i0 = Math.min(Math.floor(src), inSize - 1);
+    const i1 = Math.min(i0 + 1, inSize - 1);
+    const w = src - i0;
+    m[o * inSize + i0] += 1 - w;
+    m[o * inSize + i1] += w;
+  }
+  return m;
+}
+
+/**
+ * NHWC resize to `size` as ONNX Resize does it: 'linear' (half-pixel or align-corners) or
+ * 'nearest' (floor), as a resampling matrix per axis — exact gradients through matMul, where
+ * tfjs's own ResizeBilinear gradient has the wrong shape on non-square images.
+ */
 export class OnnxResize extends tf.layers.Layer {
   static className = 'VisiontuneOnnxResize';
   readonly size: [number, number];
-  readonly mode: 'linear' | 'nearest';
+  readonly mode: ResizeMode;
   readonly alignCorners: boolean;
 
-  constructor(
-    args: Args & { size: [number, number]; mode: 'linear' | 'nearest'; alignCorners?: boolean },
-  ) {
+  constructor(args: Args & { size: [number, number]; mode: ResizeMode; alignCorners?: boolean }) {
     super(args);
     this.size = args.size;
     this.mode = args.mode;
@@ -246,10 +281,17 @@ export class OnnxResize extends tf.layers.Layer {
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = single(inputs) as tf.Tensor4D;
-    return this.mode === 'linear'
-      ? tf.image.resizeBilinear(x, this.size, this.alignCorners, !this.alignCorners)
-      : tf.image.resizeNearestNeighbor(x, this.size, false, false);
+    return tf.tidy(() => {
+      const x = single(inputs) as tf.Tensor4D;
+      const [n, h, w, c] = x.shape;
+      const [oh, ow] = this.size;
+      const matrix = (from: number, to: number) =>
+        tf.tensor3d(resampleMatrix(from, to, this.mode, this.alignCorners), [1, to, from]);
+      // Rows: [n, h, w·c] → [n, oh, w·c]; then columns: [n·oh, w, c] → [n·oh, ow, c].
+      const rows = tf.matMul(matrix(h, oh), tf.reshape(x, [n, h, w * c]));
+      const cols = tf.matMul(matrix(w, ow), tf.reshape(rows, [n * oh, w, c]));
+      return tf.reshape(cols, [n, oh, ow, c]);
+    });
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -266,18 +308,6 @@ export class OnnxResize extends tf.layers.Layer {
     };
   }
 }
-
-for (const cls of [
-  OnnxReshape,
-  OnnxSlice,
-  OnnxPad,
-  OnnxTranspose,
-  OnnxReduce,
-  OnnxSoftmax,
-  OnnxMatMul,
-  OnnxResize,
-])
-  register(cls);
 
 /**
  * A constant (`shape`, 1 on the batch's axis) repeated to the batch of its input along
@@ -314,4 +344,15 @@ export class OnnxBatchConstant extends tf.layers.Layer {
   }
 }
 
-register(OnnxBatchConstant);
+for (const cls of [
+  OnnxReshape,
+  OnnxSlice,
+  OnnxPad,
+  OnnxTranspose,
+  OnnxReduce,
+  OnnxSoftmax,
+  OnnxMatMul,
+  OnnxResize,
+  OnnxBatchConstant,
+])
+  register(cls);
