@@ -67,7 +67,13 @@ export function hwio(w: OnnxTensor): tf.Tensor4D {
   );
 }
 
+/** Sets a layer's weights and lets go of the given tensors (the layer's variables keep them). */
+export function setWeights(layer: tf.layers.Layer, weights: tf.Tensor[]) {
+  layer.setWeights(weights);
+  tf.dispose(weights);
+}
+
 /** Gives a built layer its kernel and, where the ONNX node has one, its bias. */
 export function setKernel(layer: tf.layers.Layer, kernel: tf.Tensor, bias?: OnnxTensor) {
-  layer.setWeights(bias ? [kernel, tf.tensor1d(bias.data as Float32Array)] : [kernel]);
+  setWeights(layer, bias ? [kernel, tf.tensor1d(bias.data as Float32Array)] : [kernel]);
 }

@@ -48,7 +48,7 @@ test('forged dims and data sizes are refused, naming the file, the tensor and th
   refused(forgedOnnx({ dims: [5], floatData: [1, 2] }), /tensor W: holds 2 values for dims \[5\]/);
   refused(
     forgedOnnx({ dims: [4], external: true }),
-    /tensor W: its data is in an external file, which import does not read/,
+    /tensor W: its data is in an external file, which is read only beside a model file/,
   );
 });
 

@@ -110,11 +110,15 @@ const NARROW: Record<number, (v: DataView, i: number) => number> = {
  * tensor and the reason) unless the file holds exactly that many values: checked before any
  * array is made, so a forged header cannot make the reader allocate.
  */
-function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; size: number } {
+function checkedDims(
+  t: onnx.ITensorProto,
+  where: string,
+  external?: ExternalDataReader,
+): { dims: number[]; size: number } {
   const fail = (reason: string) => badInput(`${where}: tensor ${t.name ?? ''}: ${reason}`);
-  if (isExternal(t))
+  if (isExternal(t) && !external)
     throw fail(
-      'its data is in an external file, which import does not read (export the model with its weights inside the .onnx file)',
+      'its data is in an external file, which is read only beside a model file (visiontune import)',
     );
   const dims: number[] = [];
   let size = 1;
@@ -126,7 +130,7 @@ function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; siz
     if (!Number.isSafeInteger(size)) throw fail(`dims [${t.dims}] describe an impossible size`);
   }
   const bytes = RAW_BYTES[t.dataType ?? 0];
-  if (bytes === undefined) return { dims, size };
+  if (bytes === undefined || isExternal(t)) return { dims, size };
   const raw = t.rawData?.length ?? 0;
   const held =
     raw > 0
@@ -145,12 +149,19 @@ function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; siz
 }
 
 /** The values of `t` (`size` of them), or the data-type error naming it. */
-function decodeData(t: onnx.ITensorProto, size: number, where: string): Float32Array | number[] {
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+function decodeData(
+  t: onnx.ITensorProto,
+  size: number,
+  where: string,
+  raw: Uint8Array | null,
+): Float32Array | number[] {
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
   const type = t.dataType ?? 0;
   switch (type) {
     case FLOAT:
+      // One block copy on little-endian hosts (not a view: tensors made from the values keep
+      // them, and a view would keep the whole file's bytes alive).
+      if (raw && LITTLE_ENDIAN) return new Float32Array(new Uint8Array(raw).buffer, 0, size);
       return view
         ? Float32Array.from({ length: size }, (_, i) => view.getFloat32(i * 4, true))
         : Float32Array.from(t.floatData ?? []);
@@ -179,17 +190,73 @@ function decodeData(t: onnx.ITensorProto, size: number, where: string): Float32A
   }
 }
 
-/** A tensor whose dims are checked now and whose values are decoded on first read. */
-export function decodeTensor(t: onnx.ITensorProto, where: string): OnnxTensor {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Tensors up to this many values keep their decoded data; larger ones are decoded per read. */
+const CACHED_VALUES = 1 << 16;
+
+/**
+ * Reads `length` bytes (all where undefined) at `offset` of the external data file `location`
+ * (relative to the model's folder) for tensor `tensor`.
+ */
+export type ExternalDataReader = (
+  location: string,
+  offset: number,
+  length: number | undefined,
+  tensor: string,
+) => Uint8Array;
+
+/** The bytes of an external tensor, checked against what its dims need. */
+function externalBytes(
+  t: onnx.ITensorProto,
+  size: number,
+  where: string,
+  read: ExternalDataReader,
+): Uint8Array {
+  const entry = (key: string) => t.externalData?.find((e) => e.key === key)?.value ?? undefined;
   const name = t.name ?? '';
-  const { dims, size } = checkedDims(t, where);
+  const location = entry('location');
+  if (!location) throw badInput(`${where}: tensor ${name}: external data without a location`);
+  const number = (key: string) => (entry(key) === undefined ? undefined : Number(entry(key)));
+  const raw = read(location, number('offset') ?? 0, number('length'), name);
+  const need = size * (RAW_BYTES[t.dataType ?? 0] ?? 0);
+  if (raw.length !== need)
+    throw badInput(
+      `${where}: tensor ${name}: ${location} holds ${raw.length} bytes for it, its dims [${t.dims}] need ${need}`,
+    );
+  return raw;
+}
+
+/**
+ * A tensor whose dims are checked now and whose values are decoded on read (kept where small:
+ * weights are read once by their converter, and holding a decoded copy of each would double
+ * the import's memory).
+ */
+export function decodeTensor(
+  t: onnx.ITensorProto,
+  where: string,
+  external?: ExternalDataReader,
+): OnnxTensor {
+  const name = t.name ?? '';
+  const { dims, size } = checkedDims(t, where, external);
   let data: Float32Array | number[] | undefined;
+  const decode = () => {
+    const raw =
+      isExternal(t) && external
+        ? externalBytes(t, size, where, external)
+        : t.rawData && t.rawData.length > 0
+          ? t.rawData
+          : null;
+    return decodeData(t, size, where, raw);
+  };
   return {
     name,
     dims,
     get data() {
-      data ??= decodeData(t, size, where);
-      return data;
+      if (data) return data;
+      const decoded = decode();
+      if (size <= CACHED_VALUES) data = decoded;
+      return decoded;
     },
   };
 }
@@ -226,7 +293,12 @@ function valueInfo(v: onnx.IValueInfoProto, where: string): OnnxValue {
   return { name: v.name ?? '', shape };
 }
 
-export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
+export interface ParseOptions {
+  /** Reads ONNX external data (models over 2 GB); without it such tensors are refused. */
+  externalData?: ExternalDataReader;
+}
+
+export function parseOnnx(bytes: Uint8Array, where: string, options: ParseOptions = {}): OnnxGraph {
   let model: onnx.ModelProto;
   try {
     model = proto.ModelProto.decode(bytes);
@@ -237,7 +309,8 @@ export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
   if (!graph?.node?.length) throw badInput(`${where}: the ONNX model has no graph`);
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const initializers = new Map<string, OnnxTensor>();
-  for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, where));
+  for (const t of graph.initializer ?? [])
+    initializers.set(t.name ?? '', decodeTensor(t, where, options.externalData));
   const nodes = graph.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attributes: Record<string, OnnxAttribute> = {};

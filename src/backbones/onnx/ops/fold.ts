@@ -40,8 +40,9 @@ export function build(
 function reader(t: OnnxTensor, rank: number) {
   const dims = [...Array(rank - t.dims.length).fill(1), ...t.dims];
   const s = strides(dims);
+  const data = t.data; // read once: large tensors decode on each read (parse.ts)
   return (index: number[]) =>
-    t.data[index.reduce((flat, v, d) => flat + (dims[d] === 1 ? 0 : v) * s[d], 0)];
+    data[index.reduce((flat, v, d) => flat + (dims[d] === 1 ? 0 : v) * s[d], 0)];
 }
 
 /** NumPy broadcasting of constants, entry by entry. */
@@ -141,23 +142,24 @@ export function scatterConstant(
   indices: OnnxTensor,
   updates: OnnxTensor,
 ): OnnxTensor {
-  const out = [...data.data];
+  const [values, at, news] = [data.data, indices.data, updates.data];
+  const out = [...values];
   const depth = indices.dims[indices.dims.length - 1];
   const s = strides(data.dims);
   const slab = size(data.dims.slice(depth));
-  const tuples = indices.data.length / depth;
+  const tuples = at.length / depth;
   for (let k = 0; k < tuples; k++) {
     let flat = 0;
     for (let d = 0; d < depth; d++) {
-      const v = indices.data[k * depth + d];
+      const v = at[k * depth + d];
       flat += (v < 0 ? v + data.dims[d] : v) * s[d];
     }
-    for (let j = 0; j < slab; j++) out[flat + j] = updates.data[k * slab + j];
+    for (let j = 0; j < slab; j++) out[flat + j] = news[k * slab + j];
   }
   return {
     name: data.name,
     dims: data.dims,
-    data: data.data instanceof Float32Array ? Float32Array.from(out) : out,
+    data: values instanceof Float32Array ? Float32Array.from(out) : out,
   };
 }
 
