@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { convertGraph } from '../src/backbones/onnx/convert.js';
+import { externalDataReader } from '../src/backbones/onnx/external-data.js';
 import { parseOnnx } from '../src/backbones/onnx/parse.js';
 import { initEngine } from '../src/engine/index.js';
 import { VisiontuneError } from '../src/errors.js';
@@ -100,7 +101,8 @@ function compare(dir: string, e: Exported): ZooRow {
   let model: tf.LayersModel;
   const t0 = performance.now();
   try {
-    model = convertGraph(parseOnnx(readFileSync(file), file), { name: 'zoo' });
+    const graph = parseOnnx(readFileSync(file), file, { externalData: externalDataReader(file) });
+    model = convertGraph(graph, { name: 'zoo' });
   } catch (err) {
     if (!(err instanceof VisiontuneError)) throw err;
     const unsupported = err.message.match(/^unsupported ONNX operators: (.*)$/)?.[1];

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type NodeContext, type OpConverter, sameBatch, type TensorValue } from '../context.js';
 import { OnnxMatMul } from '../layers.js';
 import { setKernel } from '../layout.js';
+import { transposed } from './reshape.js';
 
 /** `x` held with its last ONNX axis last (as it is, where it already is). */
 function lastAxisLast(ctx: NodeContext, x: TensorValue) {
@@ -30,14 +31,6 @@ function matMulValues(ctx: NodeContext, a: TensorValue, b: TensorValue): TensorV
 }
 
 const matMul: OpConverter = (ctx) => matMulValues(ctx, ctx.value(0), ctx.value(1));
-
-/** `v`'s ONNX axes reordered by `p` (out axis j is axis p[j]): a new name for the held axes. */
-const transposed = (v: TensorValue, p: number[]) =>
-  sameBatch(
-    v,
-    v.t,
-    v.perm.map((axis) => p.indexOf(axis)),
-  );
 
 /**
  * Einsum in the form of a batched matrix product (MaxViT's attention: 'bghid,bghjd->bghij'):

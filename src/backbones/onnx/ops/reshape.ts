@@ -146,6 +146,14 @@ function unsqueezeTarget(ctx: NodeContext, shape: number[]) {
   return Array.from({ length: rank }, (_, i) => (axes.includes(i) ? 1 : rest.shift()!));
 }
 
+/** `v`'s ONNX axes reordered by `p` (out axis j is axis p[j]): the same held tensor, renamed. */
+export const transposed = (v: TensorValue, p: number[]) =>
+  sameBatch(
+    v,
+    v.t,
+    v.perm.map((axis) => p.indexOf(axis)),
+  );
+
 /** Transpose: the same held tensor, its ONNX axes renamed (no layer). */
 const transpose: OpConverter = (ctx) => {
   const x = ctx.input(0);
@@ -156,8 +164,7 @@ const transpose: OpConverter = (ctx) => {
   );
   if (x.kind === 'const')
     return constValue({ ...transposeConstant(x.c, p), name: ctx.node.outputs[0] });
-  const perm = x.perm.map((axis) => p.indexOf(axis));
-  return sameBatch(x, x.t, perm);
+  return transposed(x, p);
 };
 
 export const reshapeOps: Record<string, OpConverter> = {
