@@ -91,6 +91,13 @@ def tiny(name):
             ),
             32,
         )
+    if name == "tiny_fpn":
+        from torchvision.models.detection.backbone_utils import mobilenet_backbone
+
+        fpn = mobilenet_backbone(
+            backbone_name="mobilenet_v3_small", weights=None, fpn=True, trainable_layers=6
+        )
+        return Levels(fpn), 128
     if name == "tiny_lraspp":
         return Segmentation(models.segmentation.lraspp_mobilenet_v3_large(num_classes=3, weights_backbone=None)), 64
     raise SystemExit(f"zoo_export: unknown model {name!r}")

@@ -75,6 +75,7 @@ export const ZOO_FIXTURES = [
   'tiny_swin',
   'tiny_maxvit',
   'tiny_lraspp',
+  'tiny_fpn',
 ] as const;
 
 export interface ZooFixture extends OnnxFixture {

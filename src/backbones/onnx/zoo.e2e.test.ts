@@ -1,5 +1,5 @@
 // One small instance of each torchvision family beyond plain convnets — ShuffleNetV2, DenseNet,
-// ConvNeXt, ViT, Swin, MaxViT, LR-ASPP segmentation — exported by Debian's PyTorch
+// ConvNeXt, ViT, Swin, MaxViT, LR-ASPP segmentation, an FPN detection backbone — exported by Debian's PyTorch
 // (scripts/onnx/zoo_export.py) and imported: the outputs match PyTorch's on the seeded input
 // (1e-4 absolute or 1e-5 relative to the output's scale), the model saves and loads back as a
 // plain TF.js layers model with the same outputs, and every weight gets a finite gradient.
@@ -12,13 +12,16 @@ import { parseOnnx } from './parse.js';
 import { ZOO_FIXTURES, type ZooFixture, zooFixtures } from './test-fixtures.js';
 import { maxAbsError, saveAndLoad, weightGradients } from './test-graph.js';
 
-/** The model's output on the fixture's NCHW input, NCHW where 4-D. */
+/** The model's outputs on the fixture's NCHW input, NCHW where 4-D, one after the other. */
 function outputOf(model: tf.LayersModel, f: ZooFixture): Float32Array {
   return tf.tidy(() => {
     const [n, c, h, w] = f.inputShape;
     const x = tf.transpose(tf.tensor4d(f.input, [n, c, h, w]), [0, 2, 3, 1]);
-    const y = model.predict(x) as tf.Tensor;
-    return (y.rank === 4 ? tf.transpose(y, [0, 3, 1, 2]) : y).dataSync() as Float32Array;
+    const out = model.predict(x);
+    const ys = (Array.isArray(out) ? out : [out]).map((y) =>
+      (y.rank === 4 ? tf.transpose(y, [0, 3, 1, 2]) : y).flatten(),
+    );
+    return tf.concat(ys).dataSync() as Float32Array;
   });
 }
 
