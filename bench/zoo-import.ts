@@ -5,8 +5,9 @@
 // (or PyTorch's error), imported (or the importer's refusal, with the unsupported operators),
 // max abs error against PyTorch and whether it matches: within 1e-4 absolute or 1e-5 relative to
 // the output's scale (its largest |value|). Each export is deleted once compared. Prints JSON;
-// --out FILE also writes it, --table prints the README's markdown table from such a file.
+// --out FILE also writes it (after each architecture), --table prints the README's markdown table from such a file.
 // Usage: node --import tsx bench/zoo-import.ts [--models a,b,...] [--backend torch] [--out FILE]
+//          [--resume FILE]
 //        node --import tsx bench/zoo-import.ts --table FILE
 import { execFileSync } from 'node:child_process';
 import { promises as fs, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -158,19 +159,13 @@ async function main() {
   const names: string[] =
     arg('models')?.split(',') ??
     JSON.parse(execFileSync(PYTHON, [EXPORTER, '--list'], { encoding: 'utf8' }));
-  const rows: ZooRow[] = [];
+  const out = arg('out');
+  // --resume FILE: the rows of an interrupted sweep are kept and their architectures skipped.
+  const resumed = arg('resume');
+  const rows: ZooRow[] = resumed ? JSON.parse(readFileSync(resumed, 'utf8')).rows : [];
+  const done = new Set(rows.map((r) => r.name));
   const started = performance.now();
-  for (const name of names) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'zoo-import-'));
-    try {
-      const row = compare(dir, exportOne(dir, name));
-      rows.push(row);
-      console.error(`${name}: ${cell(row)}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  const result = {
+  const result = () => ({
     bench: 'zoo-import',
     date: new Date().toISOString(),
     machine: machineInfo(),
@@ -184,11 +179,20 @@ async function main() {
       matches: rows.filter((r) => r.matches).length,
     },
     rows,
-  };
-  const json = JSON.stringify(result, null, 2);
-  console.log(json);
-  const out = arg('out');
-  if (out) await fs.writeFile(out, `${json}\n`);
+  });
+  for (const name of names.filter((n) => !done.has(n))) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zoo-import-'));
+    try {
+      const row = compare(dir, exportOne(dir, name));
+      rows.push(row);
+      console.error(`${name}: ${cell(row)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Written after each architecture: a sweep of most of an hour can be read while it runs.
+    if (out) await fs.writeFile(out, `${JSON.stringify(result(), null, 2)}\n`);
+  }
+  console.log(JSON.stringify(result(), null, 2));
 }
 
 await runAsScript(import.meta.url, main);
