@@ -131,20 +131,40 @@ function exportOne(dir: string, name: string): Exported {
   return manifest.models[0];
 }
 
+/** A refusal in a few words: PyTorch's missing operator, or the importer's operator list. */
+function reason(r: ZooRow): string {
+  if (!r.exported) {
+    const op = r.refused?.match(/operator '([^']+)'/)?.[1];
+    return op ? `not exported: PyTorch cannot export \`${op}\`` : `not exported: ${r.refused}`;
+  }
+  return `refused: ${r.unsupported?.join(', ') ?? r.refused}`;
+}
+
 function cell(r: ZooRow): string {
-  if (!r.exported) return `not exported (${r.refused})`;
-  if (!r.imported) return `refused: ${r.unsupported?.join(', ') ?? r.refused}`;
+  if (!r.imported) return reason(r);
   return `${r.matches ? 'matches' : '**differs**'} (max error ${r.maxError?.toExponential(1)}, scale ${r.outputScale?.toPrecision(2)})`;
 }
 
 /** The README's table: one line per architecture. */
 export function markdownTable(rows: ZooRow[]): string {
-  const lines = ['| architecture | family | ONNX MB | result |', '|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.name} | ${r.family} | ${r.onnxMB ?? ''} | ${cell(r)} |`);
+  const lines = [
+    '| architecture | family | ONNX MB | max abs error | output scale | result |',
+    '|---|---|--:|--:|--:|---|',
+  ];
+  const order: ZooRow['family'][] = ['classification', 'segmentation', 'detection backbone'];
+  const sorted = [...rows].sort(
+    (a, b) => order.indexOf(a.family) - order.indexOf(b.family) || (a.name < b.name ? -1 : 1),
+  );
+  for (const r of sorted) {
+    const error = r.maxError === undefined ? '' : r.maxError.toExponential(1);
+    const scale = r.outputScale === undefined ? '' : r.outputScale.toPrecision(2);
+    const result = r.imported ? (r.matches ? 'matches' : '**differs**') : reason(r);
+    lines.push(`| ${r.name} | ${r.family} | ${r.onnxMB ?? ''} | ${error} | ${scale} | ${result} |`);
+  }
   const count = (f: (r: ZooRow) => boolean) => rows.filter(f).length;
   lines.push(
     '',
-    `${count((r) => r.matches)} of ${rows.length} match PyTorch; ${count((r) => !r.exported)} fail on the PyTorch side; ${count((r) => r.exported && !r.imported)} are refused.`,
+    `${count((r) => r.matches)} of ${rows.length} match PyTorch; ${count((r) => !r.exported)} fail on the PyTorch side; ${count((r) => r.exported && !r.imported)} are refused; ${count((r) => r.imported && !r.matches)} differ.`,
   );
   return lines.join('\n');
 }

@@ -192,6 +192,13 @@ def export_one(name, out_dir, opset):
                 output_names=[f"output{i}" if len(ys) > 1 else "output" for i in range(len(ys))],
                 do_constant_folding=True,
             )
+        # Models over 2 GB: torch writes each weight to a file of its own beside the .onnx (the
+        # sweep exports one model a folder; the CI fixtures are far below 2 GB).
+        external = [
+            os.path.join(out_dir, f)
+            for f in os.listdir(out_dir)
+            if f != "manifest.json" and not f.endswith((".onnx", ".bin"))
+        ]
         write_f32(f"{stem}.input.bin", x)
         write_f32(f"{stem}.output.bin", torch.cat([t.flatten() for t in ys]))
         ops, _ = op_types_from_file(f"{stem}.onnx")
@@ -202,7 +209,9 @@ def export_one(name, out_dir, opset):
                 "outputScale": max(float(t.abs().max()) for t in ys),
                 "opTypes": sorted(ops),
                 "parameters": sum(p.numel() for p in model.parameters()),
-                "onnxBytes": os.path.getsize(f"{stem}.onnx"),
+                # With external data (over 2 GB) the weights sit in files beside the .onnx.
+                "onnxBytes": os.path.getsize(f"{stem}.onnx") + sum(map(os.path.getsize, external)),
+                "externalDataFiles": len(external),
                 "onnxSha256": sha256(f"{stem}.onnx"),
             }
         )

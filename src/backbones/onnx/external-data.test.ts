@@ -64,7 +64,8 @@ test('external data is read beside the model; missing, escaping or short files a
       ) as tf.Tensor
     ).dataSync();
     const want = [0, 1, 2, 3].map((k) => k + 1 + x.reduce((s, v, c) => s + v * w[k * C + c], 0));
-    want.forEach((v, k) => assert.ok(Math.abs(y[k] - v) < 1e-5, `${k}: ${y[k]} vs ${v}`));
+    for (const [k, v] of want.entries())
+      assert.ok(Math.abs(y[k] - v) < 1e-5, `${k}: ${y[k]} vs ${v}`);
     assert.throws(
       () => parse(modelWithExternalWeight('gone.bin', 0)),
       /model\.onnx: tensor W: external data gone\.bin: file not found \(the data files must stay beside model\.onnx\)/,
