@@ -5,6 +5,7 @@
 import '../backbones/batchnorm-fix.js';
 import '../backbones/relu-layer.js';
 import '../backbones/onnx/layers.js';
+import '../backbones/onnx/view-layers.js';
 import '../heads/segmentation/atrous-conv.js';
 import '../heads/standardize.js';
 import '../heads/l2-normalize.js';

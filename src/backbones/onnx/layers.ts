@@ -7,9 +7,13 @@
 // has no gradient for a dilated conv2d) and ConvTranspose with ONNX's pads and output_padding.
 import * as tf from '@tensorflow/tfjs';
 
-import { type Args, inputShapeOf, register, single } from './layer-util.js';
+import { type Args, inputShapeOf, single } from './layer-util.js';
 
 export * from './view-layers.js';
+
+/** Registers the classes for tf.loadLayersModel. */
+const register = (cls: unknown) =>
+  tf.serialization.registerClass(cls as Parameters<typeof tf.serialization.registerClass>[0]);
 
 export type UnaryOp = 'hardSigmoid' | 'hardSwish' | 'erf' | 'sqrt' | 'tanh' | 'pow' | 'exp' | 'neg';
 

@@ -3,7 +3,11 @@
 // whose batch may sit on any axis (attention moves it), reductions, softmax along one axis,
 // MatMul of two computed values, Resize, and a constant repeated to the batch.
 import * as tf from '@tensorflow/tfjs';
-import { type Args, inputShapeOf, register, single } from './layer-util.js';
+import { type Args, inputShapeOf, single } from './layer-util.js';
+
+/** Registers the classes for tf.loadLayersModel. */
+const register = (cls: unknown) =>
+  tf.serialization.registerClass(cls as Parameters<typeof tf.serialization.registerClass>[0]);
 
 /**
  * A reshape to `targetShape` whose -1 is the axis that holds the batch, wherever it is (tfjs's
