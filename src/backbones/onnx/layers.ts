@@ -6,7 +6,6 @@
 // a value (max pooling pads with -Infinity), grouped and dilated convolutions that train (tfjs
 // has no gradient for a dilated conv2d) and ConvTranspose with ONNX's pads and output_padding.
 import * as tf from '@tensorflow/tfjs';
-
 import { type Args, inputShapeOf, single } from './layer-util.js';
 
 export * from './view-layers.js';
