@@ -90,7 +90,13 @@ export function reshapeValue(ctx: NodeContext, v: TensorValue, target: number[])
   const batchAxis = v.perm[batchHeldAxis(v)];
   const batchGroup = found?.find((g) => g.from.includes(batchAxis));
   const landed = batchGroup && batchAfter(v, batchGroup, shape, to, ctx.batch);
-  if (!found || !landed) throw ctx.fail(`Reshape [${shape}] → [${to}] splits the batch axis`);
+  if (!found || !batchGroup || !landed)
+    throw ctx.fail(`Reshape [${shape}] → [${to}] splits the batch axis`);
+  // A batch of 1 merged with other axes (attention) cannot be told apart from them by size.
+  if (ctx.batch === 1 && batchGroup.from.some((a) => a !== batchAxis))
+    throw ctx.fail(
+      `Reshape [${shape}] → [${to}] merges the batch with other axes, which a graph exported with a batch of 1 does not tell apart: export it with a batch of 2 or more`,
+    );
   // Groups in held order, each group's axes in ONNX order (axes of 1 may sit anywhere): where
   // the held tensor is not already so, one permute first.
   const isBig = (dims: number[]) => (a: number) => dims[a] !== 1;

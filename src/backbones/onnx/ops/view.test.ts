@@ -132,6 +132,19 @@ test('attention with the batch moved and merged with the heads: MatMul, Softmax,
   });
 });
 
+test('a graph exported with a batch of 1 that merges the batch with other axes is refused', () => {
+  const nodes: TestNode[] = [
+    { opType: 'Reshape', inputs: ['x', 'tokens'], outputs: ['a'] }, // [1, C, H·W]
+    { opType: 'Transpose', inputs: ['a'], outputs: ['b'], attrs: { perm: [2, 0, 1] } }, // [T, 1, C]
+    { opType: 'Reshape', inputs: ['b', 'heads'], outputs: ['y'] }, // [T, 1·2, C/2]
+  ];
+  const shapes = [int64('tokens', [1, C, H * W]), int64('heads', [H * W, 2, C / 2])];
+  assert.throws(
+    () => convertBytes(graphModel([1, C, H, W], nodes, shapes)),
+    /node n2: Reshape \[20,1,6\] → \[20,2,3\] merges the batch with other axes, which a graph exported with a batch of 1 does not tell apart/,
+  );
+});
+
 test('Slice (with steps) and Gather of computed values, Squeeze and Unsqueeze', async () => {
   await tf.setBackend('cpu');
   const sliced = singleNodeModel('Slice', DIMS, {}, [
