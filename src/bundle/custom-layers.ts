@@ -7,6 +7,7 @@ import '../backbones/hard-activations.js';
 import '../backbones/layer-scale.js';
 import '../backbones/relu-layer.js';
 import '../backbones/onnx/layers.js';
+import '../backbones/onnx/view-layers.js';
 import '../heads/segmentation/atrous-conv.js';
 import '../heads/standardize.js';
 import '../heads/l2-normalize.js';

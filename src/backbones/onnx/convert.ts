@@ -1,10 +1,12 @@
-// An ONNX CNN graph (parse.ts) rebuilt as a tfjs layers model that computes the same function on
-// NHWC input: each node, in the graph's (topological) order, through its operator's converter
-// (ops/index.ts), which translates ONNX's NCHW view at the boundary (layout.ts). Every operator is
-// checked before any is converted, so one error lists all that the importer does not support.
+// An ONNX vision graph (parse.ts) rebuilt as a tfjs layers model that computes the same function
+// on NHWC input: each node, in the graph's (topological) order, through its operator's converter
+// (ops/index.ts), each value held in the layout layout.ts describes. Every operator is checked
+// before any is converted (and before any tensor's data is decoded), so one error lists all that
+// the importer does not support. Outputs leave in their canonical layout (images NHWC).
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../../errors.js';
 import { constValue, nodeContexts, tensorValue, type Value } from './context.js';
+import { canonicalPerm } from './layout.js';
 import { OP_CONVERTERS } from './ops/index.js';
 import type { OnnxGraph } from './parse.js';
 
@@ -45,7 +47,8 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
   const x0 = imageInput(graph, options);
   const values = new Map<string, Value>([[graph.inputs[0].name, tensorValue(x0)]]);
   for (const [name, c] of graph.initializers) values.set(name, constValue(c));
-  const contextOf = nodeContexts(values);
+  const batch = graph.inputs[0].shape[0] ?? 1;
+  const contextOf = nodeContexts(values, batch, graph.opset);
   for (const node of graph.nodes) {
     const convert = OP_CONVERTERS.get(node.opType)!;
     values.set(node.outputs[0], convert(contextOf(node)));
@@ -53,7 +56,14 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
   const outputs = (options.outputs ?? graph.outputs.map((o) => o.name)).map((id) => {
     const v = values.get(id);
     if (v?.kind !== 'tensor') throw badInput(`output ${id} is not computed from the input`);
-    return v.t;
+    const node = {
+      name: `output_${id}`,
+      opType: 'Output',
+      inputs: [id],
+      outputs: [],
+      attributes: {},
+    };
+    return contextOf(node).arrange(v, canonicalPerm(v.perm.length));
   });
   return tf.model({ inputs: x0, outputs, name: options.name ?? 'onnx_import' });
 }

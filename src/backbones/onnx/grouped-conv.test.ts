@@ -1,13 +1,15 @@
 // Grouped convolutions (ResNeXt / RegNet) from a hand-built ONNX Conv node against a float64
 // loop over PyTorch's definition: groups of input channels, each with its own filters, with
-// strides, asymmetric pads and a bias; and the layer survives save → load.
+// strides, asymmetric pads and a bias, through both forms (one depthwise conv and a sum for narrow
+// groups, a conv per group for wide ones); kernel gradients; and the layer survives save → load.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng.js';
 import { convertGraph } from './convert.js';
+import { DEPTHWISE_SUM_MAX_GROUP_WIDTH } from './layers.js';
 import { parseOnnx } from './parse.js';
-import { singleNodeModel } from './test-graph.js';
+import { kernelGradientError, singleNodeModel } from './test-graph.js';
 
 /** NCHW float64 conv with groups, pads [top, left, bottom, right]. */
 function reference(
@@ -51,6 +53,8 @@ test('grouped Conv (2 and 4 groups, stride 2, asymmetric pads, bias) matches a f
   for (const [groups, c, o, stride, pads] of [
     [2, 4, 6, 1, [1, 1, 1, 1]],
     [4, 8, 8, 2, [1, 0, 0, 1]],
+    // Groups wider than DEPTHWISE_SUM_MAX_GROUP_WIDTH: one conv per group.
+    [2, 2 * (DEPTHWISE_SUM_MAX_GROUP_WIDTH + 1), 4, 1, [0, 0, 0, 0]],
   ] as const) {
     const [h, w, kh, kw] = [7, 6, 3, 3];
     const x = Array.from({ length: c * h * w }, () => rng.normal());
@@ -67,7 +71,11 @@ test('grouped Conv (2 and 4 groups, stride 2, asymmetric pads, bias) matches a f
       ],
     );
     const model = convertGraph(parseOnnx(bytes, 'conv.onnx'));
-    assert.ok(model.layers.some((l) => l.getClassName() === 'VisiontuneOnnxGroupedConv2D'));
+    const layer = model.layers.find((l) => l.getClassName() === 'VisiontuneOnnxGroupedConv2D');
+    assert.ok(layer);
+    // The output is linear in the kernel: its gradient is the difference quotient (step 1).
+    const gradientError = kernelGradientError(model, layer, [1, h, w, c], [0, 5, 17, 30]);
+    assert.ok(gradientError < 1e-3, `groups ${groups}: kernel gradient error ${gradientError}`);
     const want = reference(x, [c, h, w], k, kdims, bias, groups, stride, [...pads]);
     const input = tf.transpose(tf.tensor4d(x, [1, c, h, w]), [0, 2, 3, 1]);
     const got = tf.transpose(model.predict(input) as tf.Tensor4D, [0, 3, 1, 2]);

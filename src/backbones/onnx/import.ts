@@ -15,6 +15,7 @@ import { MAX_INPUT_SIZE } from '../input-size.js';
 import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
+import { externalDataReader } from './external-data.js';
 import { type ImportOnnxOptions, importOnnxOptionsSchema } from './import-options.js';
 import { parseOnnx } from './parse.js';
 
@@ -35,9 +36,15 @@ export interface ImportedModel {
 
 export type { ImportOnnxOptions };
 
-export async function importOnnx(file: string, input: ImportOnnxOptions): Promise<ImportedModel> {
-  const options = parseLayers(importOnnxOptionsSchema, 'import', [input]);
-  const graph = parseOnnx(await readInputFile(file, 'model'), file);
+/**
+ * The converted model and the graph's operator counts. The graph (and the file's bytes, which its
+ * tensors view) is released when this returns, before the model is saved: the import holds the
+ * file and the weights together only while converting.
+ */
+async function convertFile(file: string, options: ReturnType<typeof parseImportOptions>) {
+  const graph = parseOnnx(await readInputFile(file, 'model'), file, {
+    externalData: externalDataReader(file),
+  });
   const name = options.name ?? path.basename(file, path.extname(file));
   const [, , h, w] = graph.inputs[0]?.shape ?? [];
   const fixed = typeof h === 'number' && h === w ? h : undefined;
@@ -60,6 +67,18 @@ export async function importOnnx(file: string, input: ImportOnnxOptions): Promis
   });
   const opCounts: Record<string, number> = {};
   for (const n of graph.nodes) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
+  return { model, name, opCounts };
+}
+
+const parseImportOptions = (input: ImportOnnxOptions) =>
+  parseLayers(importOnnxOptionsSchema, 'import', [input]);
+
+export async function importOnnx(file: string, input: ImportOnnxOptions): Promise<ImportedModel> {
+  const options = parseImportOptions(input);
+  const { model, name, opCounts } = await convertFile(file, options);
+  const layers = model.layers.length;
+  const parameters = model.countParams();
+  let disposed = false;
   // Built in a hidden sibling and swapped in whole (guard/replace-dir): a failed or killed import
   // leaves the earlier backbone (or nothing), and a folder that is not a backbone is refused or,
   // with --overwrite, moved aside.
@@ -71,6 +90,10 @@ export async function importOnnx(file: string, input: ImportOnnxOptions): Promis
       dir,
       async (staging) => {
         await model.save(fileIO(staging));
+        // Saved: its weights are on disk, and reloading them as a backbone below should not
+        // hold a second copy.
+        model.dispose();
+        disposed = true;
         const preprocessing = {
           mean: options.mean ?? IMAGENET_MEAN,
           std: options.std ?? IMAGENET_STD,
@@ -92,18 +115,9 @@ export async function importOnnx(file: string, input: ImportOnnxOptions): Promis
       { kind: BACKBONE_KIND, overwrite: options.overwrite },
     );
   } catch (err) {
-    model.dispose();
+    if (!disposed) model.dispose();
     const kept = existed ? `the previous content of ${dir} is unchanged` : 'nothing was written';
     throw writeFailure(err, dir, kept);
   }
-  const result = {
-    dir,
-    name,
-    layers: model.layers.length,
-    parameters: model.countParams(),
-    config: config!,
-    opCounts,
-  };
-  model.dispose();
-  return result;
+  return { dir, name, layers, parameters, config: config!, opCounts };
 }

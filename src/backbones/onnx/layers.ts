@@ -6,40 +6,58 @@
 // a value (max pooling pads with -Infinity), grouped and dilated convolutions that train (tfjs
 // has no gradient for a dilated conv2d) and ConvTranspose with ONNX's pads and output_padding.
 import * as tf from '@tensorflow/tfjs';
+import { type Args, inputShapeOf, single } from './layer-util.js';
 
-type Args = { name?: string; trainable?: boolean };
+export * from './view-layers.js';
+
+/** Registers the classes for tf.loadLayersModel. */
 const register = (cls: unknown) =>
   tf.serialization.registerClass(cls as Parameters<typeof tf.serialization.registerClass>[0]);
-const single = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
-const inputShapeOf = (inputShape: tf.Shape | tf.Shape[]) =>
-  (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
 
-export type UnaryOp = 'hardSigmoid' | 'hardSwish';
+export type UnaryOp = 'hardSigmoid' | 'hardSwish' | 'erf' | 'sqrt' | 'tanh' | 'pow' | 'exp' | 'neg';
 
+/** The elementwise functions of OnnxUnary; `alpha` is HardSigmoid's slope or Pow's exponent. */
+const UNARY: Record<UnaryOp, (x: tf.Tensor, alpha: number, beta: number) => tf.Tensor> = {
+  hardSigmoid: (x, alpha, beta) => tf.clipByValue(tf.add(tf.mul(x, alpha), beta), 0, 1),
+  hardSwish: (x, alpha, beta) => tf.mul(x, UNARY.hardSigmoid(x, alpha, beta)),
+  erf: (x) => tf.erf(x),
+  sqrt: (x) => tf.sqrt(x),
+  tanh: (x) => tf.tanh(x),
+  // x² (LayerNorm's variance) as a product: tf.pow's gradient takes log(x), NaN where x < 0.
+  pow: (x, alpha) => (alpha === 2 ? tf.mul(x, x) : tf.pow(x, alpha)),
+  exp: (x) => tf.exp(x),
+  neg: (x) => tf.neg(x),
+};
+
+/** An elementwise function (UNARY) with its parameters. */
 export class OnnxUnary extends tf.layers.Layer {
   static className = 'VisiontuneOnnxUnary';
   readonly op: UnaryOp;
   readonly alpha: number;
   readonly beta: number;
 
-  constructor(args: Args & { op: UnaryOp; alpha: number; beta: number }) {
+  constructor(args: Args & { op: UnaryOp; alpha?: number; beta?: number }) {
     super(args);
     this.op = args.op;
-    this.alpha = args.alpha;
-    this.beta = args.beta;
+    this.alpha = args.alpha ?? 0;
+    this.beta = args.beta ?? 0;
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = single(inputs);
-      const gate = tf.clipByValue(tf.add(tf.mul(x, this.alpha), this.beta), 0, 1);
-      return this.op === 'hardSwish' ? tf.mul(x, gate) : gate;
-    });
+    return tf.tidy(() => UNARY[this.op](single(inputs), this.alpha, this.beta));
   }
 
   getConfig() {
     return { ...super.getConfig(), op: this.op, alpha: this.alpha, beta: this.beta };
   }
+}
+
+/** NumPy broadcasting of two symbolic shapes (null: the batch). */
+function broadcastShape(x: tf.Shape, y: tf.Shape): tf.Shape {
+  const rank = Math.max(x.length, y.length);
+  const a = [...Array(rank - x.length).fill(1), ...x];
+  const b = [...Array(rank - y.length).fill(1), ...y];
+  return a.map((d, i) => (d === 1 ? b[i] : d));
 }
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
@@ -77,11 +95,7 @@ export class OnnxConstantOp extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = inputShapeOf(inputShape);
-    const rank = Math.max(shape.length, this.shape.length);
-    const a = [...Array(rank - shape.length).fill(1), ...shape];
-    const b = [...Array(rank - this.shape.length).fill(1), ...this.shape];
-    return a.map((d, i) => (d === 1 ? b[i] : d));
+    return broadcastShape(inputShapeOf(inputShape), this.shape);
   }
 
   getConfig() {
@@ -112,7 +126,7 @@ export class OnnxBinary extends tf.layers.Layer {
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const [a, b] = inputShape as tf.Shape[];
-    return a.map((d, i) => (d === 1 ? b[i] : d));
+    return broadcastShape(a, b);
   }
 
   getConfig() {
@@ -218,10 +232,56 @@ abstract class OnnxWindowLayer extends tf.layers.Layer {
 }
 
 /**
+ * Input channels per group up to which a grouped conv runs as one depthwise conv and a sum: the
+ * depthwise output is this many times the conv's, a fair price for one kernel call instead of
+ * one per group (ResNeXt's 4–8; RegNet's wider groups keep the loop).
+ */
+export const DEPTHWISE_SUM_MAX_GROUP_WIDTH = 16;
+
+/**
+ * x [n, h, w, C] convolved ('valid', undilated) with a grouped kernel [kh, kw, C/groups, filters],
+ * output channel o in group floor(o / (filters/groups)) as ONNX orders them. Where groups are
+ * narrow: one depthwise conv with multiplier filters/groups — channel c of group g gets the
+ * filters of g — then the sum over each group's channels; the FLOPs equal the grouped conv's.
+ */
+export function groupedConv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  groups: number,
+  strides: [number, number] | number = 1,
+): tf.Tensor4D {
+  const [kh, kw, width, filters] = kernel.shape;
+  const m = filters / groups;
+  if (width === 1)
+    // [kh, kw, 1, C·m] → [kh, kw, C, m]: output channel c·m + j is (c, j) in both.
+    return tf.depthwiseConv2d(x, tf.reshape(kernel, [kh, kw, groups, m]), strides, 'valid');
+  if (width <= DEPTHWISE_SUM_MAX_GROUP_WIDTH) {
+    // [kh, kw, k, G·m] → [kh, kw, G·k, m]: channel g·k + i takes group g's m filters.
+    const perChannel = tf.reshape(
+      tf.transpose(tf.reshape(kernel, [kh, kw, width, groups, m]), [0, 1, 3, 2, 4]),
+      [kh, kw, groups * width, m],
+    ) as tf.Tensor4D;
+    const y = tf.depthwiseConv2d(x, perChannel, strides, 'valid');
+    const [n, oh, ow] = y.shape;
+    return tf.reshape(tf.sum(tf.reshape(y, [n, oh, ow, groups, width, m]), 4), [
+      n,
+      oh,
+      ow,
+      filters,
+    ]);
+  }
+  const ks = tf.split(kernel, groups, 3);
+  const ys = tf
+    .split(x, groups, 3)
+    .map((part, g) => tf.conv2d(part as tf.Tensor4D, ks[g] as tf.Tensor4D, strides, 'valid'));
+  return tf.concat(ys, 3);
+}
+
+/**
  * A grouped convolution ('valid' padding; pad before it): the channels split into `groups`,
- * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel, the results
- * concatenated — ResNeXt / RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel o
- * belonging to group floor(o / (filters/groups)), as ONNX and PyTorch order them.
+ * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel
+ * (groupedConv2d) — ResNeXt / RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel
+ * o belonging to group floor(o / (filters/groups)), as ONNX and PyTorch order them.
  */
 export class OnnxGroupedConv2D extends OnnxWindowLayer {
   static className = 'VisiontuneOnnxGroupedConv2D';
@@ -243,19 +303,7 @@ export class OnnxGroupedConv2D extends OnnxWindowLayer {
     return tf.tidy(() => {
       const x = single(inputs) as tf.Tensor4D;
       const kernel = this.kernel!.read() as tf.Tensor4D;
-      const xs = tf.split(x, this.groups, 3);
-      const ks = tf.split(kernel, this.groups, 3);
-      const ys = xs.map((part, g) =>
-        tf.conv2d(
-          part as tf.Tensor4D,
-          ks[g] as tf.Tensor4D,
-          this.strides,
-          'valid',
-          'NHWC',
-          this.dilations,
-        ),
-      );
-      return this.addBias(tf.concat(ys, 3));
+      return this.addBias(groupedConv2d(x, kernel, this.groups, this.strides));
     });
   }
 }
@@ -291,22 +339,9 @@ export class OnnxDilatedConv2D extends OnnxGroupedConv2D {
 
   /** The undilated 'valid' conv of one space-to-batch block. */
   private undilated(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
-    const channels = x.shape[3];
-    if (this.groups === 1) return tf.conv2d(x, kernel, 1, 'valid');
-    const [kh, kw] = this.kernelSize;
-    if (this.groups === channels)
-      // [kh, kw, 1, C·m] → [kh, kw, C, m]: output channel c·m + j is (c, j) in both.
-      return tf.depthwiseConv2d(
-        x,
-        tf.reshape(kernel, [kh, kw, channels, this.filters / channels]),
-        1,
-        'valid',
-      );
-    const ks = tf.split(kernel, this.groups, 3);
-    const ys = tf
-      .split(x, this.groups, 3)
-      .map((part, g) => tf.conv2d(part as tf.Tensor4D, ks[g] as tf.Tensor4D, 1, 'valid'));
-    return tf.concat(ys, 3);
+    return this.groups === 1
+      ? tf.conv2d(x, kernel, 1, 'valid')
+      : groupedConv2d(x, kernel, this.groups);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

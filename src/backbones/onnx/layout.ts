@@ -1,37 +1,60 @@
-// ONNX describes 4-D values NCHW; the converted model holds them NHWC. The translations at that
-// boundary: axes, shapes, constants broadcast against a 4-D value, conv kernels, and the weights
-// a converted layer is given.
+// How an ONNX value is held in the converted model. Each computed value carries `perm`: held axis
+// i is ONNX axis perm[i]. Images are held NHWC (perm [0, 2, 3, 1]), other ranks as ONNX sees them
+// (identity) — the canonical layouts; a Transpose only composes permutations, and an operator
+// that needs a layout asks for it (arrangePerm), which costs one permute layer where it differs.
+// Held axis 0 is always the batch (tfjs layers' symbolic shapes are batch-first). Also here: the
+// constants that broadcast against a held value, conv kernels, and the weights layers are given.
 import * as tf from '@tensorflow/tfjs';
 import type { OnnxTensor } from './parse.js';
 
 export const NCHW_TO_NHWC = [0, 2, 3, 1];
 
-/** The NHWC axis of an NCHW `axis` (negative counts from the end) of a value of `rank`. */
-export function nhwcAxis(axis: number, rank: number): number {
-  return rank === 4 ? NCHW_TO_NHWC.indexOf(axis < 0 ? axis + 4 : axis) : axis;
+/** The layout a value of `rank` has where nothing asks otherwise: NHWC images, else as is. */
+export const canonicalPerm = (rank: number): number[] =>
+  rank === 4 ? [...NCHW_TO_NHWC] : Array.from({ length: rank }, (_, i) => i);
+
+/** `axis` (negative counts from the end) as a non-negative axis of a value of `rank`. */
+export const positiveAxis = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+
+/** The ONNX view's shape of a value held with `perm` in `held`. */
+export function onnxShape<T>(held: readonly T[], perm: readonly number[]): T[] {
+  const out = new Array<T>(held.length);
+  perm.forEach((axis, i) => {
+    out[axis] = held[i];
+  });
+  return out;
 }
 
-/** The NCHW shape ONNX sees of an NHWC value (other ranks as they are). */
-export function nchwShape(nhwc: readonly (number | null)[]): (number | null)[] {
-  return nhwc.length === 4 ? [nhwc[0], nhwc[3], nhwc[1], nhwc[2]] : [...nhwc];
-}
+/** The held axis of ONNX `axis` (negative counts from the end) for a value held with `perm`. */
+export const heldAxis = (perm: readonly number[], axis: number) =>
+  perm.indexOf(positiveAxis(axis, perm.length));
 
-/** An ONNX constant broadcast against an NCHW value of `rank`, re-laid for NHWC. */
-export function constantForNhwc(
+/** The held→held permutation that turns layout `from` into layout `to` (same ONNX value). */
+export const relayout = (from: readonly number[], to: readonly number[]) =>
+  to.map((axis) => from.indexOf(axis));
+
+export const sameLayout = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * An ONNX constant that broadcasts against a value of rank `perm.length` held with `perm`,
+ * re-laid in the held order (a per-channel [C, 1, 1] becomes [1, 1, C] against an image), or
+ * undefined where the constant has more axes than the value.
+ */
+export function constantFor(
   c: OnnxTensor,
-  rank: number,
-): { values: number[]; shape: number[] } {
+  perm: readonly number[],
+): { values: number[]; shape: number[] } | undefined {
+  const rank = perm.length;
   const values = Array.from(c.data);
-  if (rank !== 4 || c.dims.length <= 1) return { values, shape: c.dims.length ? c.dims : [] };
-  const dims = [...Array(4 - c.dims.length).fill(1), ...c.dims];
-  const [n, ch, h, w] = dims;
-  const out = new Array<number>(values.length);
-  for (let a = 0; a < n; a++)
-    for (let b = 0; b < ch; b++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++)
-          out[((a * h + y) * w + x) * ch + b] = values[((a * ch + b) * h + y) * w + x];
-  return { values: out, shape: NCHW_TO_NHWC.map((i) => dims[i]) };
+  if (c.dims.length > rank) return undefined;
+  const dims = [...Array(rank - c.dims.length).fill(1), ...c.dims];
+  if (c.dims.length === 0) return { values, shape: [] };
+  if (c.dims.length === 1 && perm[rank - 1] === rank - 1) return { values, shape: c.dims };
+  const laid = tf.tidy(() => tf.transpose(tf.tensor(values, dims), [...perm]));
+  const out = { values: Array.from(laid.dataSync()), shape: laid.shape };
+  laid.dispose();
+  return out;
 }
 
 /** OIHW conv weights → HWIO (and ConvTranspose's [C, O/group, kh, kw] → [kh, kw, O/group, C]). */
@@ -44,7 +67,13 @@ export function hwio(w: OnnxTensor): tf.Tensor4D {
   );
 }
 
+/** Sets a layer's weights and lets go of the given tensors (the layer's variables keep them). */
+export function setWeights(layer: tf.layers.Layer, weights: tf.Tensor[]) {
+  layer.setWeights(weights);
+  tf.dispose(weights);
+}
+
 /** Gives a built layer its kernel and, where the ONNX node has one, its bias. */
 export function setKernel(layer: tf.layers.Layer, kernel: tf.Tensor, bias?: OnnxTensor) {
-  layer.setWeights(bias ? [kernel, tf.tensor1d(bias.data as Float32Array)] : [kernel]);
+  setWeights(layer, bias ? [kernel, tf.tensor1d(bias.data as Float32Array)] : [kernel]);
 }

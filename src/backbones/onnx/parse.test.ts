@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import onnxProto from 'onnx-proto';
 import { VisiontuneError } from '../../errors.js';
 import { forgedOnnx } from './malformed.js';
 import { parseOnnx } from './parse.js';
+import { convertBytes, graphModel } from './test-graph.js';
 
 const floats = (n: number) => new Uint8Array(new Float32Array(n).buffer);
 /** 2^62 as an int64: far past what any file could hold, and past 2^53. */
@@ -46,7 +48,7 @@ test('forged dims and data sizes are refused, naming the file, the tensor and th
   refused(forgedOnnx({ dims: [5], floatData: [1, 2] }), /tensor W: holds 2 values for dims \[5\]/);
   refused(
     forgedOnnx({ dims: [4], external: true }),
-    /tensor W: its data is in an external file, which import does not read/,
+    /tensor W: its data is in an external file, which is read only beside a model file/,
   );
 });
 
@@ -58,5 +60,46 @@ test('a graph input with a forged dimension is refused naming it', () => {
   refused(
     forgedOnnx({ dims: [1], rawData: floats(1) }, [1, 3, -8, -8]),
     /graph value x: dimension -8 is negative/,
+  );
+});
+
+/** `graph` with one more initializer: `name` of data type `type` holding `raw` bytes. */
+function withRawInitializer(
+  bytes: Uint8Array,
+  name: string,
+  type: number,
+  dims: number[],
+  raw: number[],
+) {
+  const model = onnxProto.onnx.ModelProto.decode(bytes);
+  model.graph!.initializer!.push(
+    onnxProto.onnx.TensorProto.create({ name, dims, dataType: type, rawData: new Uint8Array(raw) }),
+  );
+  return onnxProto.onnx.ModelProto.encode(model).finish();
+}
+
+test('bool constants read as 0 and 1 (Swin masks)', () => {
+  const bytes = withRawInitializer(
+    graphModel([1, 3, 8, 8], [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }]),
+    'mask',
+    9,
+    [3],
+    [1, 0, 7],
+  );
+  assert.deepEqual(parseOnnx(bytes, 'm.onnx').initializers.get('mask')?.data, [1, 0, 1]);
+});
+
+test('unsupported operators are refused with their list before any data-type error', () => {
+  const nodes = [{ opType: 'Add', inputs: ['x', 'half'], outputs: ['a'] }];
+  // float16: a type the reader does not decode.
+  const half = (ops: typeof nodes) =>
+    withRawInitializer(graphModel([1, 3, 8, 8], ops), 'half', 10, [1], [0, 60]);
+  assert.throws(
+    () => convertBytes(half([...nodes, { opType: 'LRN', inputs: ['a'], outputs: ['y'] }])),
+    /unsupported ONNX operators: LRN$/,
+  );
+  assert.throws(
+    () => convertBytes(half(nodes)),
+    /tensor half has data type 10; only float32\/64, int8–64, uint8\/16 and bool are read/,
   );
 });

@@ -10,8 +10,12 @@ const proto = onnxProto.onnx;
 export interface OnnxTensor {
   name: string;
   dims: number[];
-  /** Float tensors as Float32Array; integer ones (int32/int64) as plain numbers. */
-  data: Float32Array | number[];
+  /**
+   * Float tensors as Float32Array; integer and bool ones as plain numbers. Decoded on first read
+   * (a file's tensors are read only once its operators are known to be supported), so a data
+   * type the importer cannot read fails only where the value is used.
+   */
+  readonly data: Float32Array | number[];
 }
 
 export type OnnxAttribute = number | number[] | string | OnnxTensor;
@@ -41,8 +45,13 @@ export interface OnnxGraph {
 }
 
 const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const UINT16 = 4;
+const INT16 = 5;
 const INT32 = 6;
 const INT64 = 7;
+const BOOL = 9;
 const DOUBLE = 11;
 
 type Int64 = number | { toNumber(): number; toString(): string };
@@ -75,18 +84,41 @@ export function externalDataTensor(model: onnx.IModelProto): string | undefined 
 }
 
 /** Bytes per value of the tensor types read here, in raw_data. */
-const RAW_BYTES: Record<number, number> = { [FLOAT]: 4, [DOUBLE]: 8, [INT64]: 8, [INT32]: 4 };
+const RAW_BYTES: Record<number, number> = {
+  [FLOAT]: 4,
+  [DOUBLE]: 8,
+  [INT64]: 8,
+  [INT32]: 4,
+  [INT16]: 2,
+  [UINT16]: 2,
+  [INT8]: 1,
+  [UINT8]: 1,
+  [BOOL]: 1,
+};
+
+/** Little-endian readers of the narrow integer types in raw_data (int32_data holds them else). */
+const NARROW: Record<number, (v: DataView, i: number) => number> = {
+  [INT16]: (v, i) => v.getInt16(i * 2, true),
+  [UINT16]: (v, i) => v.getUint16(i * 2, true),
+  [INT8]: (v, i) => v.getInt8(i),
+  [UINT8]: (v, i) => v.getUint8(i),
+  [BOOL]: (v, i) => (v.getUint8(i) ? 1 : 0),
+};
 
 /**
  * The dims of `t` and the number of values they imply, refused (BAD_INPUT naming `where`, the
  * tensor and the reason) unless the file holds exactly that many values: checked before any
  * array is made, so a forged header cannot make the reader allocate.
  */
-function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; size: number } {
+function checkedDims(
+  t: onnx.ITensorProto,
+  where: string,
+  external?: ExternalDataReader,
+): { dims: number[]; size: number } {
   const fail = (reason: string) => badInput(`${where}: tensor ${t.name ?? ''}: ${reason}`);
-  if (isExternal(t))
+  if (isExternal(t) && !external)
     throw fail(
-      'its data is in an external file, which import does not read (export the model with its weights inside the .onnx file)',
+      'its data is in an external file, which is read only beside a model file (visiontune import)',
     );
   const dims: number[] = [];
   let size = 1;
@@ -98,7 +130,7 @@ function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; siz
     if (!Number.isSafeInteger(size)) throw fail(`dims [${t.dims}] describe an impossible size`);
   }
   const bytes = RAW_BYTES[t.dataType ?? 0];
-  if (bytes === undefined) return { dims, size };
+  if (bytes === undefined || isExternal(t)) return { dims, size };
   const raw = t.rawData?.length ?? 0;
   const held =
     raw > 0
@@ -116,43 +148,117 @@ function checkedDims(t: onnx.ITensorProto, where: string): { dims: number[]; siz
   return { dims, size };
 }
 
-export function decodeTensor(t: onnx.ITensorProto, where: string): OnnxTensor {
-  const name = t.name ?? '';
-  const { dims, size } = checkedDims(t, where);
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+/** The values of `t` (`size` of them), or the data-type error naming it. */
+function decodeData(
+  t: onnx.ITensorProto,
+  size: number,
+  where: string,
+  raw: Uint8Array | null,
+): Float32Array | number[] {
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
-  const fail = () =>
-    badInput(
-      `${where}: tensor ${name} has data type ${t.dataType}; only float32, float64, int32 and int64 are read`,
-    );
-  let data: Float32Array | number[];
-  switch (t.dataType) {
+  const type = t.dataType ?? 0;
+  switch (type) {
     case FLOAT:
-      data = view
+      // One block copy on little-endian hosts (not a view: tensors made from the values keep
+      // them, and a view would keep the whole file's bytes alive).
+      if (raw && LITTLE_ENDIAN) return new Float32Array(new Uint8Array(raw).buffer, 0, size);
+      return view
         ? Float32Array.from({ length: size }, (_, i) => view.getFloat32(i * 4, true))
         : Float32Array.from(t.floatData ?? []);
-      break;
     case DOUBLE:
-      data = view
+      return view
         ? Float32Array.from({ length: size }, (_, i) => view.getFloat64(i * 8, true))
         : Float32Array.from(t.doubleData ?? []);
-      break;
     case INT64:
-      data = view
+      return view
         ? Array.from({ length: size }, (_, i) => Number(view.getBigInt64(i * 8, true)))
         : (t.int64Data ?? []).map(toNumber);
-      break;
     case INT32:
-      data = view
+      return view
         ? Array.from({ length: size }, (_, i) => view.getInt32(i * 4, true))
         : [...(t.int32Data ?? [])];
-      break;
-    default:
-      throw fail();
+    default: {
+      const narrow = NARROW[type];
+      if (!narrow)
+        throw badInput(
+          `${where}: tensor ${t.name ?? ''} has data type ${type}; only float32/64, int8–64, uint8/16 and bool are read`,
+        );
+      return view
+        ? Array.from({ length: size }, (_, i) => narrow(view, i))
+        : (t.int32Data ?? []).map((v) => (type === BOOL ? Number(v !== 0) : v));
+    }
   }
-  if (data.length !== size)
-    throw badInput(`${where}: tensor ${name} holds ${data.length} values for dims [${dims}]`);
-  return { name, dims, data };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Tensors up to this many values keep their decoded data; larger ones are decoded per read. */
+const CACHED_VALUES = 1 << 16;
+
+/**
+ * Reads `length` bytes (all where undefined) at `offset` of the external data file `location`
+ * (relative to the model's folder) for tensor `tensor`.
+ */
+export type ExternalDataReader = (
+  location: string,
+  offset: number,
+  length: number | undefined,
+  tensor: string,
+) => Uint8Array;
+
+/** The bytes of an external tensor, checked against what its dims need. */
+function externalBytes(
+  t: onnx.ITensorProto,
+  size: number,
+  where: string,
+  read: ExternalDataReader,
+): Uint8Array {
+  const entry = (key: string) => t.externalData?.find((e) => e.key === key)?.value ?? undefined;
+  const name = t.name ?? '';
+  const location = entry('location');
+  if (!location) throw badInput(`${where}: tensor ${name}: external data without a location`);
+  const number = (key: string) => (entry(key) === undefined ? undefined : Number(entry(key)));
+  const raw = read(location, number('offset') ?? 0, number('length'), name);
+  const need = size * (RAW_BYTES[t.dataType ?? 0] ?? 0);
+  if (raw.length !== need)
+    throw badInput(
+      `${where}: tensor ${name}: ${location} holds ${raw.length} bytes for it, its dims [${t.dims}] need ${need}`,
+    );
+  return raw;
+}
+
+/**
+ * A tensor whose dims are checked now and whose values are decoded on read (kept where small:
+ * weights are read once by their converter, and holding a decoded copy of each would double
+ * the import's memory).
+ */
+export function decodeTensor(
+  t: onnx.ITensorProto,
+  where: string,
+  external?: ExternalDataReader,
+): OnnxTensor {
+  const name = t.name ?? '';
+  const { dims, size } = checkedDims(t, where, external);
+  let data: Float32Array | number[] | undefined;
+  const decode = () => {
+    const raw =
+      isExternal(t) && external
+        ? externalBytes(t, size, where, external)
+        : t.rawData && t.rawData.length > 0
+          ? t.rawData
+          : null;
+    return decodeData(t, size, where, raw);
+  };
+  return {
+    name,
+    dims,
+    get data() {
+      if (data) return data;
+      const decoded = decode();
+      if (size <= CACHED_VALUES) data = decoded;
+      return decoded;
+    },
+  };
 }
 
 function decodeAttribute(a: onnx.IAttributeProto, where: string): OnnxAttribute | undefined {
@@ -187,7 +293,12 @@ function valueInfo(v: onnx.IValueInfoProto, where: string): OnnxValue {
   return { name: v.name ?? '', shape };
 }
 
-export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
+export interface ParseOptions {
+  /** Reads ONNX external data (models over 2 GB); without it such tensors are refused. */
+  externalData?: ExternalDataReader;
+}
+
+export function parseOnnx(bytes: Uint8Array, where: string, options: ParseOptions = {}): OnnxGraph {
   let model: onnx.ModelProto;
   try {
     model = proto.ModelProto.decode(bytes);
@@ -198,7 +309,8 @@ export function parseOnnx(bytes: Uint8Array, where: string): OnnxGraph {
   if (!graph?.node?.length) throw badInput(`${where}: the ONNX model has no graph`);
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const initializers = new Map<string, OnnxTensor>();
-  for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, where));
+  for (const t of graph.initializer ?? [])
+    initializers.set(t.name ?? '', decodeTensor(t, where, options.externalData));
   const nodes = graph.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attributes: Record<string, OnnxAttribute> = {};

@@ -1,5 +1,6 @@
 // ONNX fixtures for the importer's tests (not a test itself): torchvision models exported by
-// scripts/onnx/make_fixtures.py with PyTorch's outputs on seeded inputs. Too large to commit
+// scripts/onnx/make_fixtures.py (and small configured instances of each torchvision family by
+// scripts/onnx/zoo_export.py) with PyTorch's outputs on seeded inputs. Too large to commit
 // (resnet18 ≈ 45 MB), so they are made on first use into fixtures/ (git-ignored) when Debian's
 // python3-torch and python3-torchvision are installed; tests skip without them, unless
 // VISIONTUNE_REQUIRE_ONNX_FIXTURES is set (CI), where that is a failure.
@@ -24,14 +25,12 @@ function readFloats(file: string): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-function make(dir: string, extra: string[]): string | null {
+function make(dir: string, script: string, args: string[]): string | null {
   if (existsSync(path.join(dir, 'manifest.json'))) return null;
   try {
-    execFileSync(
-      PYTHON,
-      [path.join(ROOT, 'scripts/onnx/make_fixtures.py'), '--out', dir, '--size', '64', ...extra],
-      { stdio: 'pipe' },
-    );
+    execFileSync(PYTHON, [path.join(ROOT, 'scripts/onnx', script), '--out', dir, ...args], {
+      stdio: 'pipe',
+    });
     return null;
   } catch (err) {
     const reason = `cannot make ONNX fixtures (apt-get install python3-torch python3-torchvision): ${(err as Error).message.split('\n')[0]}`;
@@ -52,8 +51,7 @@ export type FixtureSet = keyof typeof SETS;
 
 export function onnxFixtures(kind: FixtureSet): { skip: string | false; models: OnnxFixture[] } {
   const dir = path.join(ROOT, 'fixtures', kind === 'folded' ? 'onnx' : `onnx-${kind}`);
-  const extra = [...SETS[kind]];
-  const reason = make(dir, extra);
+  const reason = make(dir, 'make_fixtures.py', ['--size', '64', ...SETS[kind]]);
   if (reason) return { skip: reason, models: [] };
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   return {
@@ -65,5 +63,46 @@ export function onnxFixtures(kind: FixtureSet): { skip: string | false; models: 
       input: readFloats(path.join(dir, `${m.name}.input.bin`)),
       output: readFloats(path.join(dir, `${m.name}.output.bin`)),
     })),
+  };
+}
+
+/** One small instance per torchvision family the importer covers beyond plain convnets. */
+export const ZOO_FIXTURES = [
+  'tiny_shufflenet',
+  'tiny_densenet',
+  'tiny_convnext',
+  'tiny_vit',
+  'tiny_swin',
+  'tiny_maxvit',
+  'tiny_lraspp',
+  'tiny_fpn',
+] as const;
+
+export interface ZooFixture extends OnnxFixture {
+  /** The largest |value| of PyTorch's output: the scale the relative tolerance refers to. */
+  outputScale: number;
+}
+
+/** The families' fixtures (fixtures/onnx-zoo), made on first use as onnxFixtures' are. */
+export function zooFixtures(): { skip: string | false; models: ZooFixture[] } {
+  const dir = path.join(ROOT, 'fixtures', 'onnx-zoo');
+  const reason = make(dir, 'zoo_export.py', ['--models', ZOO_FIXTURES.join(',')]);
+  if (reason) return { skip: reason, models: [] };
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  return {
+    skip: false,
+    models: manifest.models.map(
+      (m: { name: string; file: string; inputShape: number[]; outputScale: number }) => {
+        const stem = path.join(dir, m.file.replace(/\.onnx$/, ''));
+        return {
+          name: m.name,
+          file: path.join(dir, m.file),
+          inputShape: m.inputShape,
+          input: readFloats(`${stem}.input.bin`),
+          output: readFloats(`${stem}.output.bin`),
+          outputScale: m.outputScale,
+        };
+      },
+    ),
   };
 }

@@ -151,11 +151,15 @@ export function maxAbsError(got: ArrayLike<number>, want: ArrayLike<number>) {
   return worst;
 }
 
-/** A seeded random projection of the output on a seeded input: linear in each weight. */
+/** A seeded random projection of the outputs on a seeded input: linear in each weight. */
 function projectedOutput(model: tf.LayersModel, inputShape: number[]) {
   const x = tf.randomNormal(inputShape, 0, 1, 'float32', 7);
-  const y = model.apply(x, { training: true }) as tf.Tensor;
-  return tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', 8))) as tf.Scalar;
+  const out = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
+  const ys = Array.isArray(out) ? out : [out];
+  const projections = ys.map((y, i) =>
+    tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', 8 + i))),
+  );
+  return tf.addN(projections) as tf.Scalar;
 }
 
 /** Gradients of the projected output w.r.t. every trainable weight, by variable name. */

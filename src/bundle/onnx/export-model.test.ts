@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
+import { OnnxUnary } from '../../backbones/onnx/layers.js';
 import { L2Normalize } from '../../heads/l2-normalize.js';
 import { AtrousConv2D } from '../../heads/segmentation/atrous-conv.js';
 import { Standardize } from '../../heads/standardize.js';
@@ -169,4 +170,14 @@ test('the model states its opset, NHWC input with a symbolic batch and the metad
     [['task', 'test']],
   );
   assert.equal(decoded.docString, 'doc');
+});
+
+test("the ONNX importer's elementwise functions (Erf, Sqrt, Pow, …) export node for node", async () => {
+  const input = tf.input({ shape: [3, 4, 2] });
+  let x: tf.SymbolicTensor = input;
+  const ops = [['tanh'], ['erf'], ['exp'], ['sqrt'], ['pow', 3], ['neg']] as const;
+  for (const [op, alpha] of ops) x = apply(new OnnxUnary({ op, alpha }), x);
+  const { maxAbsError, maxAbs } = await compareWithOnnx(tf.model({ inputs: input, outputs: x }));
+  assert.ok(maxAbs > 0.1, `outputs are not trivial (max |y| ${maxAbs})`);
+  assert.ok(maxAbsError < 1e-4, `max abs error ${maxAbsError}`);
 });

@@ -195,7 +195,22 @@ const l2Normalize: LayerConverter = (ctx, layer, _c, [x], outputShape) => {
 };
 
 /** The ONNX importer's HardSigmoid / HardSwish with their own alpha and beta. */
+/** The ONNX importer's other elementwise functions (layers.ts UNARY), node for node. */
+const UNARY_OPS: Record<string, string> = {
+  erf: 'Erf',
+  sqrt: 'Sqrt',
+  tanh: 'Tanh',
+  exp: 'Exp',
+  neg: 'Neg',
+};
+
 const onnxUnary: LayerConverter = (ctx, layer, c, [x], outputShape) => {
+  if (c.op === 'pow') {
+    const exponent = ctx.b.floats(`${layer.name}_exponent`, [], Float32Array.of(c.alpha));
+    return { name: ctx.b.node('Pow', [x.name, exponent], {}, layer.name), shape: outputShape };
+  }
+  if (UNARY_OPS[c.op])
+    return { name: ctx.b.node(UNARY_OPS[c.op], [x.name], {}, layer.name), shape: outputShape };
   const attrs = { alpha: { float: c.alpha }, beta: { float: c.beta } };
   const gate = ctx.b.node('HardSigmoid', [x.name], attrs, `${layer.name}_gate`);
   const name = c.op === 'hardSwish' ? ctx.b.node('Mul', [x.name, gate], {}, layer.name) : gate;

@@ -62,7 +62,7 @@ test('Clip from 0 is a ReLU with the bound from inputs or attributes; from elsew
   );
 });
 
-test('Softmax normalizes each row of [batch, classes]; on a 4-D value it is refused', async () => {
+test('Softmax normalizes each row of [batch, classes], and along the channels of an image', async () => {
   await tf.setBackend('cpu');
   const bytes = graphModel(DIMS, [
     { opType: 'Flatten', inputs: ['x'], outputs: ['f'], attrs: { axis: 1 } },
@@ -76,8 +76,18 @@ test('Softmax normalizes each row of [batch, classes]; on a 4-D value it is refu
     return row.map((v) => Math.exp(v - top) / sum);
   });
   assertOutput('Softmax', bytes, { x: X, dims: DIMS }, { y: want, shape: [2, 60] }, 1e-6);
-  assert.throws(
-    () => convertBytes(singleNodeModel('Softmax', DIMS, { axis: 1 })),
-    /node node: Softmax is supported on \[batch, classes\] only/,
+  // Axis 1 of NCHW: the three channels of each pixel (held NHWC: the last held axis).
+  const [, C, H, W] = DIMS;
+  const channels = X.map((_, i) => {
+    const [n, p] = [Math.floor(i / (C * H * W)), i % (H * W)];
+    const all = [0, 1, 2].map((c) => Math.exp(X[(n * C + c) * H * W + p]));
+    return Math.exp(X[i]) / all.reduce((a, b) => a + b, 0);
+  });
+  assertOutput(
+    'Softmax axis 1',
+    singleNodeModel('Softmax', DIMS, { axis: 1 }),
+    { x: X, dims: DIMS },
+    { y: channels, shape: DIMS },
+    1e-6,
   );
 });

@@ -8,6 +8,8 @@ import { linearOps } from './linear.js';
 import { normalizationOps } from './normalization.js';
 import { paddingOps } from './padding.js';
 import { poolingOps } from './pooling.js';
+import { reshapeOps } from './reshape.js';
+import { resizeOps } from './resize.js';
 import { shapeOps } from './shape.js';
 
 export const OP_CONVERTERS: ReadonlyMap<string, OpConverter> = new Map(
@@ -20,5 +22,7 @@ export const OP_CONVERTERS: ReadonlyMap<string, OpConverter> = new Map(
     ...paddingOps,
     ...linearOps,
     ...shapeOps,
+    ...reshapeOps,
+    ...resizeOps,
   }),
 );

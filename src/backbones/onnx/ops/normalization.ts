@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization as batchNormLayer } from '../../batchnorm-fix.js';
 import { type OpConverter, tensorValue } from '../context.js';
+import { setWeights } from '../layout.js';
 
 const batchNormalization: OpConverter = (ctx) => {
   const x = ctx.tensor(0);
@@ -14,7 +15,10 @@ const batchNormalization: OpConverter = (ctx) => {
     name: ctx.layerName(),
   });
   const y = ctx.apply(layer, x);
-  layer.setWeights(stats.map((t) => tf.tensor1d(t.data as Float32Array)));
+  setWeights(
+    layer,
+    stats.map((t) => tf.tensor1d(t.data as Float32Array)),
+  );
   return tensorValue(y);
 };
 

@@ -2,9 +2,14 @@
 // as a layer of its own — explicit pads may be asymmetric, auto_pad SAME_* splits its total
 // unevenly, and max pooling pads with -∞, none of which tfjs's 'same' padding expresses.
 import * as tf from '@tensorflow/tfjs';
-import type { NodeContext, OpConverter } from '../context.js';
-import { tensorValue } from '../context.js';
-import { OnnxPad2D } from '../layers.js';
+import {
+  batchHeldAxis,
+  type NodeContext,
+  type OpConverter,
+  sameBatch,
+  tensorValue,
+} from '../context.js';
+import { OnnxPad, OnnxPad2D } from '../layers.js';
 
 /** `x` padded by ONNX pads [top, left, bottom, right] with `value` (itself where all are 0). */
 export function pad2d(ctx: NodeContext, x: tf.SymbolicTensor, pads: number[], value = 0) {
@@ -42,16 +47,27 @@ export function windowPads(
     : [big[0], big[1], small[0], small[1]];
 }
 
-/** Pad: pads from input 1 (opset ≥ 11) or the attribute; only constant, only spatial. */
+/** Constant padding of other axes than an image's H and W (Swin pads its [B, H, W, C] maps). */
+function padAny(ctx: NodeContext, pads: number[], value: number) {
+  const x = ctx.value(0);
+  const rank = x.perm.length;
+  const paddings = x.perm.map((axis): [number, number] => [pads[axis], pads[axis + rank]]);
+  const batch = paddings[batchHeldAxis(x)];
+  if (batch[0] || batch[1]) throw ctx.fail('Pad of the batch axis is not supported');
+  return sameBatch(x, ctx.apply(new OnnxPad({ paddings, value, name: ctx.layerName() }), x.t));
+}
+
+/** Pad: pads from input 1 (opset ≥ 11) or the attribute; only constant. */
 const pad: OpConverter = (ctx) => {
-  const x = ctx.tensor(0);
   const padsInput = ctx.optionalConstant(1);
   const pads = padsInput ? Array.from(padsInput.data) : ctx.ints('pads', []);
   const mode = ctx.string('mode', 'constant');
   const value = ctx.scalar(2, 0);
-  // NCHW pads [n0, c0, h0, w0, n1, c1, h1, w1]: only spatial padding maps to a layer.
-  if (mode !== 'constant' || pads[0] || pads[1] || pads[4] || pads[5])
-    throw ctx.fail(`Pad (${mode}) on other than the spatial axes is not supported`);
+  if (mode !== 'constant') throw ctx.fail(`Pad (${mode}) is not supported`);
+  // NCHW pads [n0, c0, h0, w0, n1, c1, h1, w1]: spatial padding of an image is a 2-D layer.
+  if (pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5])
+    return padAny(ctx, pads, value);
+  const x = ctx.tensor(0);
   const y = pad2d(ctx, x, [pads[2], pads[3], pads[6], pads[7]], value);
   // No padding at all still makes a layer, so the node's output has a layer of its own.
   if (y !== x) return tensorValue(y);

@@ -69,8 +69,18 @@ test('GlobalAveragePool and ReduceMean over H, W give the channel means, kept as
     const bytes = singleNodeModel(op, DIMS, attrs);
     assertOutput(label, bytes, { x: X, dims: DIMS }, { y: means, shape }, 1e-6);
   }
+  // Over the channels (held last of an image) and over the batch (refused).
+  const overChannels = Array.from({ length: N * H * W }, (_, k) => {
+    const [n, p] = [Math.floor(k / (H * W)), k % (H * W)];
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += X[(n * C + c) * H * W + p];
+    return sum / C;
+  });
+  const channelMean = singleNodeModel('ReduceMean', DIMS, { axes: [1] });
+  const want = { y: overChannels, shape: [N, 1, H, W] };
+  assertOutput('ReduceMean [1]', channelMean, { x: X, dims: DIMS }, want, 1e-6);
   assert.throws(
-    () => convertBytes(singleNodeModel('ReduceMean', DIMS, { axes: [1] })),
-    /node node: ReduceMean over axes \[1\] is not supported \(only spatial\)/,
+    () => convertBytes(singleNodeModel('ReduceMean', DIMS, { axes: [0] })),
+    /node node: a reduction over the batch axis is not supported/,
   );
 });

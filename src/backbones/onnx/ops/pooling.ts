@@ -1,8 +1,19 @@
 // Pooling: MaxPool and AveragePool as tfjs's 'valid' pooling behind an explicit padding layer
 // (-∞ for max; ceil_mode as extra end padding), and the spatial means GlobalAveragePool and
-// ReduceMean over H, W as global average pooling (reshaped back to 1×1 where ONNX keeps dims).
+// ReduceMean over H, W of an image as global average pooling (reshaped back to 1×1 where ONNX
+// keeps dims). Other reductions (LayerNorm's mean over the last axis, ReduceSum/Max/L2) reduce
+// the held axes of their ONNX axes.
 import * as tf from '@tensorflow/tfjs';
-import { type NodeContext, type OpConverter, tensorValue } from '../context.js';
+import {
+  batchHeldAxis,
+  type NodeContext,
+  type OpConverter,
+  sameBatch,
+  tensorValue,
+} from '../context.js';
+import { OnnxReduce, type ReduceOp } from '../layers.js';
+import { canonicalPerm, heldAxis, sameLayout } from '../layout.js';
+import { intsInput } from './fold.js';
 import { pad2d, windowPads } from './padding.js';
 
 /** ceil_mode: extra end padding so the last partial window counts, as PyTorch counts it. */
@@ -51,16 +62,36 @@ function spatialMean(ctx: NodeContext, keep: boolean) {
   );
 }
 
-const reduceMean: OpConverter = (ctx) => {
-  const axes = ctx.ints('axes', []);
-  if (axes.join() !== '2,3' && axes.join() !== '-2,-1')
-    throw ctx.fail(`ReduceMean over axes [${axes}] is not supported (only spatial)`);
-  return spatialMean(ctx, ctx.number('keepdims', 1) !== 0);
-};
+/** A reduction over its axes (attribute; ReduceSum's input 1 from opset 13). */
+const reduce =
+  (op: ReduceOp): OpConverter =>
+  (ctx) => {
+    const x = ctx.value(0);
+    const rank = x.perm.length;
+    const all = Array.from({ length: rank }, (_, i) => i);
+    const axes = (op === 'sum' ? intsInput(ctx, 1, ctx.ints('axes', all)) : ctx.ints('axes', all))
+      .map((a) => heldAxis(x.perm, a))
+      .sort((a, b) => a - b);
+    const keepDims = ctx.number('keepdims', 1) !== 0;
+    const image = rank === 4 && sameLayout(x.perm, canonicalPerm(4));
+    if (op === 'mean' && image && axes.join() === '1,2') return spatialMean(ctx, keepDims);
+    if (axes.includes(batchHeldAxis(x)))
+      throw ctx.fail('a reduction over the batch axis is not supported');
+    const layer = new OnnxReduce({ op, axes, keepDims, name: ctx.layerName() });
+    const y = ctx.apply(layer, x.t);
+    if (keepDims) return sameBatch(x, y, x.perm);
+    // The remaining ONNX axes, renumbered, in the held order they keep.
+    const kept = x.perm.filter((_, i) => !axes.includes(i));
+    const perm = kept.map((a) => kept.filter((b) => b < a).length);
+    return sameBatch(x, y, perm);
+  };
 
 export const poolingOps: Record<string, OpConverter> = {
   MaxPool: (ctx) => pool(ctx, 'max'),
   AveragePool: (ctx) => pool(ctx, 'avg'),
   GlobalAveragePool: (ctx) => spatialMean(ctx, true),
-  ReduceMean: reduceMean,
+  ReduceMean: reduce('mean'),
+  ReduceSum: reduce('sum'),
+  ReduceMax: reduce('max'),
+  ReduceL2: reduce('l2'),
 };

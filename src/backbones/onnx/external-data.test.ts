@@ -1,0 +1,91 @@
+// ONNX external data: a Gemm whose weights sit in a file beside the model (as torch.onnx.export
+// writes models over 2 GB) imports and computes x·Wᵀ + b; a missing data file, a location that
+// leaves the model's folder and a file too short for the tensor are refused by name.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import onnxProto from 'onnx-proto';
+import { convertGraph } from './convert.js';
+import { externalDataReader } from './external-data.js';
+import { parseOnnx } from './parse.js';
+import { graphModel, normals } from './test-graph.js';
+
+const { onnx } = onnxProto;
+const [C, K] = [3, 4];
+
+/** Flatten → Gemm(transB) on [1, 3, 1, 1], its weight W [K, C] stored in `location`. */
+function modelWithExternalWeight(location: string, offset: number) {
+  const model = onnx.ModelProto.decode(
+    graphModel(
+      [1, C, 1, 1],
+      [
+        { opType: 'Flatten', inputs: ['x'], outputs: ['f'] },
+        { opType: 'Gemm', inputs: ['f', 'W', 'b'], outputs: ['y'], attrs: { transB: 1 } },
+      ],
+      [{ name: 'b', dims: [K], values: [1, 2, 3, 4] }],
+    ),
+  );
+  model.graph!.initializer!.push(
+    onnx.TensorProto.create({
+      name: 'W',
+      dims: [K, C],
+      dataType: 1,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: location },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(K * C * 4) },
+      ],
+    }),
+  );
+  return onnx.ModelProto.encode(model).finish();
+}
+
+test('external data is read beside the model; missing, escaping or short files are refused', async () => {
+  await tf.setBackend('cpu');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-external-'));
+  try {
+    const w = normals(K * C, 3);
+    const file = path.join(dir, 'model.onnx');
+    const parse = (bytes: Uint8Array) =>
+      convertGraph(parseOnnx(bytes, file, { externalData: externalDataReader(file) }));
+    // Eight bytes of something else first: the offset is honoured.
+    writeFileSync(
+      path.join(dir, 'weights.bin'),
+      Buffer.concat([Buffer.alloc(8, 7), Buffer.from(new Float32Array(w).buffer)]),
+    );
+    const x = [0.5, -1, 2];
+    const y = (
+      parse(modelWithExternalWeight('weights.bin', 8)).predict(
+        tf.tensor4d(x, [1, 1, 1, C]),
+      ) as tf.Tensor
+    ).dataSync();
+    const want = [0, 1, 2, 3].map((k) => k + 1 + x.reduce((s, v, c) => s + v * w[k * C + c], 0));
+    for (const [k, v] of want.entries())
+      assert.ok(Math.abs(y[k] - v) < 1e-5, `${k}: ${y[k]} vs ${v}`);
+    assert.throws(
+      () => parse(modelWithExternalWeight('gone.bin', 0)),
+      /model\.onnx: tensor W: external data gone\.bin: file not found \(the data files must stay beside model\.onnx\)/,
+    );
+    assert.throws(
+      () => parse(modelWithExternalWeight('../secret.bin', 0)),
+      /tensor W: external data \.\.\/secret\.bin: the data file must be inside the model's folder/,
+    );
+    symlinkSync('/etc/hostname', path.join(dir, 'link.bin'));
+    assert.throws(
+      () => parse(modelWithExternalWeight('link.bin', 0)),
+      /the data file must be inside the model's folder/,
+    );
+    assert.throws(() => parse(modelWithExternalWeight('weights.bin', 16)), /are past its end/);
+    // Without a reader (parseOnnx alone), such a tensor is refused as before.
+    assert.throws(
+      () => parseOnnx(modelWithExternalWeight('weights.bin', 8), file),
+      /tensor W: its data is in an external file, which is read only beside a model file/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
