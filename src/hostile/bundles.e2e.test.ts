@@ -227,7 +227,11 @@ test('import refuses forged ONNX tensors and inputs, naming the file, tensor and
       forgedOnnx({ dims: [1000, 1000], rawData: new Uint8Array(16) }),
       'raw_data holds 16 bytes but dims [1000,1000] need 4000000',
     ],
-    ['external', forgedOnnx({ dims: [4], external: true }), 'external file'],
+    [
+      'external',
+      forgedOnnx({ dims: [4], external: true }),
+      "external data ../../secret.bin: the data file must be inside the model's folder",
+    ],
     [
       'huge-input',
       forgedOnnx({ dims: [1], rawData: new Uint8Array(4) }, [1, 3, 100000, 100000]),

@@ -206,6 +206,20 @@ export type ExternalDataReader = (
   tensor: string,
 ) => Uint8Array;
 
+/**
+ * An external tensor's location, checked when the file is parsed (its data is read only when a
+ * converter needs it): a forged model naming a file outside its folder is refused even where
+ * the tensor is never used.
+ */
+function checkExternalLocation(t: onnx.ITensorProto, where: string) {
+  const location = t.externalData?.find((e) => e.key === 'location')?.value ?? '';
+  const parts = location.split(/[\\/]/);
+  if (!location || location.startsWith('/') || /^[a-z]:/i.test(location) || parts.includes('..'))
+    throw badInput(
+      `${where}: tensor ${t.name ?? ''}: external data ${location}: the data file must be inside the model's folder`,
+    );
+}
+
 /** The bytes of an external tensor, checked against what its dims need. */
 function externalBytes(
   t: onnx.ITensorProto,
@@ -239,6 +253,7 @@ export function decodeTensor(
 ): OnnxTensor {
   const name = t.name ?? '';
   const { dims, size } = checkedDims(t, where, external);
+  if (isExternal(t)) checkExternalLocation(t, where);
   let data: Float32Array | number[] | undefined;
   const decode = () => {
     const raw =
