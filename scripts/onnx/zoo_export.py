@@ -143,7 +143,7 @@ def build(name):
     else:
         model = getattr(models, name)(weights=None)
     model.eval()
-    randomize_batchnorm(model)
+    randomize_batchnorm(model, size)
     randomize_constant_parameters(model)
     return model, size
 
