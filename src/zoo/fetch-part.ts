@@ -91,7 +91,6 @@ export async function fetchPart(source: string, part: string, progress: Transfer
   return fromFolder(source.startsWith('file://') ? fileURLToPath(source) : source, part, progress);
 }
 
+/** `relative` under a mirror base (URL or folder). */
 export const joinSource = (base: string, relative: string) =>
-  isHttp(base) || base.startsWith('file://')
-    ? `${base.replace(/\/+$/, '')}/${relative}`
-    : `${base.replace(/[\\/]+$/, '')}/${relative}`;
+  `${base.replace(/[\\/]+$/, '')}/${relative}`;

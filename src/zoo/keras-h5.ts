@@ -3,7 +3,7 @@
 // layout: the root (or `model_weights` in a whole-model save) lists `layer_names`; each layer's
 // group lists its `weight_names` (`Conv1/kernel:0`), stored as datasets at those paths.
 import * as hdf5 from 'jsfive';
-import { badInput } from '../errors.js';
+import { badInput, VisiontuneError } from '../errors.js';
 import { contiguousFloats } from './h5-contiguous.js';
 
 export interface KerasArray {
@@ -41,6 +41,16 @@ export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWei
   } catch (err) {
     throw badInput(`${file}: not an HDF5 file (${(err as Error).message})`);
   }
+  try {
+    return readLayers(root, file);
+  } catch (err) {
+    if (err instanceof VisiontuneError) throw err;
+    // jsfive reading past the end of a cut file, or a structure it cannot follow.
+    throw badInput(`${file}: a damaged or cut-short HDF5 file (${(err as Error).message})`);
+  }
+}
+
+function readLayers(root: H5Group, file: string): KerasLayerWeights[] {
   const top = root.keys.includes('model_weights') ? root.get('model_weights') : root;
   const layers = names(top.attrs.layer_names);
   if (layers.length === 0)
@@ -64,6 +74,11 @@ export function readKerasWeights(bytes: Uint8Array, file: string): KerasLayerWei
       // A scalar dataset comes back as one number; int64 ones as BigInt.
       const value = dataset.value ?? [];
       const values = typeof value === 'object' ? Array.from(value as ArrayLike<number>) : [value];
+      const count = dataset.shape.reduce((a, b) => a * b, 1);
+      if (values.length !== count)
+        throw badInput(
+          `${file}: ${layer}/${name}: holds ${values.length} values, its shape [${dataset.shape}] needs ${count} (cut short?)`,
+        );
       return { name, shape: dataset.shape, data: Float32Array.from(values, Number) };
     });
     return { layer, weights };

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
-import { type Digest, describeDigest, fileDigests } from './digest.js';
+import { type Digest, type DigestAlgorithm, describeDigest, fileDigests } from './digest.js';
 import { fetchPart, joinSource, type TransferProgress } from './fetch-part.js';
 import { type ZooSettings, zooSettings } from './settings.js';
 import type { WeightsFile } from './types.js';
@@ -19,6 +19,9 @@ export interface EnsureOptions {
   /** Transfer attempts before giving up (each resumes the last); default 3. */
   attempts?: number;
 }
+
+const cacheLocation = (file: WeightsFile, settings: ZooSettings) =>
+  path.join(settings.cacheDir, ...file.path.split('/'));
 
 const quiet: TransferProgress = { start() {}, advance() {}, stop() {} };
 const exists = (file: string) => fs.stat(file).then(Boolean, () => false);
@@ -42,14 +45,16 @@ const writePin = (dest: string, sha256: string) =>
 async function verify(file: WeightsFile, at: string, pinned?: string) {
   const expected: Digest | undefined =
     file.digest ?? (pinned ? { algorithm: 'sha256', value: pinned } : undefined);
-  const got = await fileDigests(at, ['sha256', 'md5']);
+  const got: Partial<Record<DigestAlgorithm, string>> = await fileDigests(at, [
+    ...new Set(['sha256', expected?.algorithm ?? 'sha256'] as const),
+  ]);
   const size = (await fs.stat(at)).size;
   let problem: string | undefined;
   if (expected && got[expected.algorithm] !== expected.value.toLowerCase())
-    problem = `expected ${describeDigest(expected)}, got ${describeDigest({ algorithm: expected.algorithm, value: got[expected.algorithm] })}`;
+    problem = `expected ${describeDigest(expected)}, got ${describeDigest({ algorithm: expected.algorithm, value: got[expected.algorithm]! })}`;
   else if (file.bytes !== undefined && size !== file.bytes)
     problem = `expected ${file.bytes} bytes, got ${size}`;
-  return { sha256: got.sha256, problem };
+  return { sha256: got.sha256!, problem };
 }
 
 /** Holds `${dest}.lock` while `work` runs; waits while a live process holds it. */
@@ -135,7 +140,7 @@ export async function ensureWeightsFile(
 ): Promise<string> {
   checkRelative(file);
   const settings = options.settings ?? zooSettings();
-  const dest = path.join(settings.cacheDir, ...file.path.split('/'));
+  const dest = cacheLocation(file, settings);
   const source = settings.mirror ? joinSource(settings.mirror, file.path) : file.url;
   return withLock(dest, async () => {
     // A pin outlives a damaged copy: the download that replaces it must match it too.
@@ -174,6 +179,6 @@ export async function weightsIdentity(file: WeightsFile, settings = zooSettings(
 
 /** Where `file` lives in the cache, and whether it is there (not verified). */
 export async function cachedPath(file: WeightsFile, settings = zooSettings()) {
-  const dest = path.join(settings.cacheDir, ...file.path.split('/'));
+  const dest = cacheLocation(file, settings);
   return { path: dest, cached: await exists(dest) };
 }

@@ -4,13 +4,9 @@
 // (resnet18 ≈ 45 MB), so they are made on first use into fixtures/ (git-ignored) when Debian's
 // python3-torch and python3-torchvision are installed; tests skip without them, unless
 // VISIONTUNE_REQUIRE_ONNX_FIXTURES is set (CI), where that is a failure.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const PYTHON = '/usr/bin/python3';
+import { makePythonFixtures, REPO_ROOT as ROOT, readFloats } from '../../util/python-fixtures.js';
 
 export interface OnnxFixture {
   name: string;
@@ -20,24 +16,9 @@ export interface OnnxFixture {
   output: Float32Array;
 }
 
-function readFloats(file: string): Float32Array {
-  const b = readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function make(dir: string, script: string, args: string[]): string | null {
-  if (existsSync(path.join(dir, 'manifest.json'))) return null;
-  try {
-    execFileSync(PYTHON, [path.join(ROOT, 'scripts/onnx', script), '--out', dir, ...args], {
-      stdio: 'pipe',
-    });
-    return null;
-  } catch (err) {
-    const reason = `cannot make ONNX fixtures (apt-get install python3-torch python3-torchvision): ${(err as Error).message.split('\n')[0]}`;
-    if (process.env.VISIONTUNE_REQUIRE_ONNX_FIXTURES) throw new Error(reason);
-    return reason;
-  }
-}
+/** Runs scripts/onnx/`script` into `dir` unless its manifest is there; a skip reason or null. */
+const make = (dir: string, script: string, args: string[]) =>
+  makePythonFixtures(`scripts/onnx/${script}`, dir, args, 'python3-torch python3-torchvision');
 
 /** What each fixture set adds to the default export (opset 13, BatchNorm folded into convs). */
 const SETS = {
