@@ -195,6 +195,16 @@ test('an HTTP error names the URL; a path that climbs out of the cache is refuse
     ensureWeightsFile(entry, 'x', { settings }),
     isError('RUNTIME', `${base}/missing.h5`, '404'),
   );
+  // A refused connection says why, not only "fetch failed".
+  const shut = http.createServer();
+  await new Promise<void>((r) => shut.listen(0, '127.0.0.1', r));
+  const port = (shut.address() as AddressInfo).port;
+  await new Promise((r) => shut.close(r));
+  const closed = await fresh({ url: `http://127.0.0.1:${port}/weights.h5` });
+  await assert.rejects(
+    ensureWeightsFile(closed.entry, 'x', { settings: closed.settings, attempts: 1 }),
+    isError('RUNTIME', `127.0.0.1:${port}/weights.h5`, 'ECONNREFUSED'),
+  );
   const bad = await fresh({ path: '../outside.h5' });
   await assert.rejects(
     ensureWeightsFile(bad.entry, 'x', { settings: bad.settings }),

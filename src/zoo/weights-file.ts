@@ -108,7 +108,9 @@ async function download(
         (s) => s.size,
         () => 0,
       );
-      const reason = (err as Error).message;
+      // fetch's own message is "fetch failed"; the network reason is its cause.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const reason = `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
       if (attempt >= attempts || (err instanceof VisiontuneError && /HTTP 4/.test(reason)))
         throw new VisiontuneError(
           'RUNTIME',
