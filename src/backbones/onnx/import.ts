@@ -41,7 +41,11 @@ export type { ImportOnnxOptions };
  * tensors view) is released when this returns, before the model is saved: the import holds the
  * file and the weights together only while converting.
  */
-async function convertFile(file: string, options: ReturnType<typeof parseImportOptions>) {
+async function convertFile(
+  file: string,
+  options: ReturnType<typeof parseImportOptions>,
+  layerNames?: ReadonlyMap<string, string>,
+) {
   const graph = parseOnnx(await readInputFile(file, 'model'), file, {
     externalData: externalDataReader(file),
   });
@@ -64,6 +68,7 @@ async function convertFile(file: string, options: ReturnType<typeof parseImportO
     name,
     inputSize: options.inputSize ?? fixed ?? 224,
     outputs,
+    layerNames,
   });
   const opCounts: Record<string, number> = {};
   for (const n of graph.nodes) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
@@ -73,9 +78,14 @@ async function convertFile(file: string, options: ReturnType<typeof parseImportO
 const parseImportOptions = (input: ImportOnnxOptions) =>
   parseLayers(importOnnxOptionsSchema, 'import', [input]);
 
-export async function importOnnx(file: string, input: ImportOnnxOptions): Promise<ImportedModel> {
+/** `layerNames`: layers to name otherwise (convertGraph's option; the zoo's canonical taps). */
+export async function importOnnx(
+  file: string,
+  input: ImportOnnxOptions,
+  layerNames?: ReadonlyMap<string, string>,
+): Promise<ImportedModel> {
   const options = parseImportOptions(input);
-  const { model, name, opCounts } = await convertFile(file, options);
+  const { model, name, opCounts } = await convertFile(file, options, layerNames);
   const layers = model.layers.length;
   const parameters = model.countParams();
   let disposed = false;
