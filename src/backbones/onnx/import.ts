@@ -1,18 +1,19 @@
 // `visiontune import model.onnx --out DIR`: the ONNX graph converted (convert.ts), optionally cut
 // at a node, saved as a standard TF.js layers model (DIR/model.json + weights) next to
 // DIR/backbone.json — the preprocessing the weights expect (ImageNet's mean/std by default, as
-// torchvision and timm train) — then loaded back as a backbone to find its feature taps, which are
-// recorded too. Any registry-style use follows: `--backbone DIR`.
+// torchvision and timm train) and the feature taps, found on the converted graph before it is
+// saved (weight by weight, save-layers-model.ts), so the import never holds a second copy. Any registry-style use follows: `--backbone DIR`.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileIO, writeFileAtomic } from '../../engine/file-io.js';
+import { writeFileAtomic } from '../../engine/file-io.js';
+import { saveLayersModel } from '../../engine/save-layers-model.js';
 import { badInput } from '../../errors.js';
 import { readInputFile } from '../../guard/read-input.js';
 import { replaceDir } from '../../guard/replace-dir.js';
 import { writeFailure } from '../../guard/write-failure.js';
 import { parseLayers } from '../../util/merge-layers.js';
 import { MAX_INPUT_SIZE } from '../input-size.js';
-import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
+import { BACKBONE_CONFIG_FILE, inferBackboneConfig } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
 import { externalDataReader } from './external-data.js';
@@ -89,24 +90,20 @@ export async function importOnnx(file: string, input: ImportOnnxOptions): Promis
     await replaceDir(
       dir,
       async (staging) => {
-        await model.save(fileIO(staging));
-        // Saved: its weights are on disk, and reloading them as a backbone below should not
-        // hold a second copy.
-        model.dispose();
-        disposed = true;
         const preprocessing = {
           mean: options.mean ?? IMAGENET_MEAN,
           std: options.std ?? IMAGENET_STD,
           source: path.resolve(file),
           licence: 'as the ONNX model (user-supplied)',
         };
-        await writeFileAtomic(
-          path.join(staging, BACKBONE_CONFIG_FILE),
-          `${JSON.stringify(preprocessing, null, 2)}\n`,
-        );
-        const backbone = await loadLayersBackbone(staging);
-        config = { ...backbone.config, source: path.resolve(file) };
-        backbone.dispose();
+        // Taps read from the graph in memory: reloading the saved model to find them would hold
+        // a second copy of the weights.
+        const inferred = await inferBackboneConfig(model, staging, preprocessing);
+        config = { ...inferred.config, source: preprocessing.source };
+        // One weight at a time, never the whole model encoded in memory beside it.
+        await saveLayersModel(model, staging);
+        model.dispose();
+        disposed = true;
         await writeFileAtomic(
           path.join(staging, BACKBONE_CONFIG_FILE),
           `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,
