@@ -16,7 +16,7 @@ import { MAX_INPUT_SIZE } from '../input-size.js';
 import { BACKBONE_CONFIG_FILE, inferBackboneConfig } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
-import { externalDataReader } from './external-data.js';
+import { externalDataReader, modelFileReader } from './external-data.js';
 import { type ImportOnnxOptions, importOnnxOptionsSchema } from './import-options.js';
 import { parseOnnx } from './parse.js';
 
@@ -37,15 +37,22 @@ export interface ImportedModel {
 
 export type { ImportOnnxOptions };
 
+/** The file's graph; its bytes are referenced by nothing once this returns. */
+async function parseFile(file: string) {
+  const bytes = await readInputFile(file, 'model');
+  return parseOnnx(bytes, file, {
+    externalData: externalDataReader(file),
+    reread: modelFileReader(file, bytes.byteLength),
+  });
+}
+
 /**
- * The converted model and the graph's operator counts. The graph (and the file's bytes, which its
- * tensors view) is released when this returns, before the model is saved: the import holds the
- * file and the weights together only while converting.
+ * The converted model and the graph's operator counts. The file's bytes are released once parsed
+ * (the graph's large weights are read from the file again, one at a time, as their converters
+ * need them), so the import never holds the file and the converted weights together.
  */
 async function convertFile(file: string, options: ReturnType<typeof parseImportOptions>) {
-  const graph = parseOnnx(await readInputFile(file, 'model'), file, {
-    externalData: externalDataReader(file),
-  });
+  const graph = await parseFile(file);
   const name = options.name ?? path.basename(file, path.extname(file));
   const [, , h, w] = graph.inputs[0]?.shape ?? [];
   const fixed = typeof h === 'number' && h === w ? h : undefined;
