@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { convertGraph } from './convert.js';
 import { externalDataReader, modelFileReader } from './external-data.js';
+import { transposed2d } from './layout.js';
 import { parseOnnx } from './parse.js';
 import { graphModel, normals } from './test-graph.js';
 
@@ -110,7 +111,8 @@ function modelWithRawWeights(k: number, c: number, w: number[], b: number[]) {
   return onnx.ModelProto.encode(model).finish();
 }
 
-test('large weights are re-read from the model file, never viewed in its parsed bytes', () => {
+test('large weights are re-read from the model file, never viewed in its parsed bytes', async () => {
+  await tf.setBackend('cpu');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-reread-'));
   try {
     // W holds more values than parse.ts keeps decoded (2^16); b fewer.
@@ -136,6 +138,25 @@ test('large weights are re-read from the model file, never viewed in its parsed 
     // Neither holds the parsed file's buffer (which would keep every weight alive).
     assert.notEqual(W.buffer, bytes.buffer);
     assert.notEqual(B.buffer, bytes.buffer);
+    // Parts read alone, and Wᵀ assembled from blocks of rows (131 rows: the last block short).
+    const tensor = graph.initializers.get('W')!;
+    assert.deepEqual(
+      Array.from(tensor.floats!(c * 7 + 3, 500)),
+      w.slice(c * 7 + 3, c * 7 + 503).map(Math.fround),
+    );
+    const wt = transposed2d(tensor, 131 * c).arraySync();
+    for (const [i, row] of wt.entries())
+      assert.deepEqual(
+        row,
+        Array.from({ length: k }, (_, r) => Math.fround(w[r * c + i]!)),
+      );
+    // The converted Gemm computes x·Wᵀ + b.
+    const x = normals(c, 7);
+    const y = (convertGraph(graph).predict(tf.tensor4d(x, [1, 1, 1, c])) as tf.Tensor).dataSync();
+    for (let j = 0; j < k; j++) {
+      const want = b[j]! + x.reduce((sum, v, i) => sum + v * w[j * c + i]!, 0);
+      assert.ok(Math.abs(y[j]! - want) < 1e-4, `${j}: ${y[j]} vs ${want}`);
+    }
     // A file that changed since it was parsed is refused, naming the tensor.
     writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(1)]));
     assert.throws(

@@ -16,6 +16,11 @@ export interface OnnxTensor {
    * type the importer cannot read fails only where the value is used.
    */
   readonly data: Float32Array | number[];
+  /**
+   * Float tensors only: values [first, first + count) in an array of their own, read alone where
+   * the tensor is re-read from its file (so a large weight can be rearranged in parts).
+   */
+  readonly floats?: (first: number, count: number) => Float32Array;
 }
 
 export type OnnxAttribute = number | number[] | string | OnnxTensor;
@@ -267,11 +272,10 @@ interface FileRange {
  * (the file's bytes are released after parsing: a weight exists only while its converter reads
  * it, never as part of a whole file held beside the model), else the view.
  */
-function rawDataSource(
-  t: onnx.ITensorProto,
-  range: FileRange | undefined,
-  name: string,
-): () => Uint8Array | null {
+/** A tensor's raw_data, all of it or `length` bytes from `start` (own copies where held). */
+type RawData = (start?: number, length?: number) => Uint8Array | null;
+
+function rawDataSource(t: onnx.ITensorProto, range: FileRange | undefined, name: string): RawData {
   // No closure is made here: V8 would give it this scope, and with it `raw`, the view that keeps
   // the whole file alive.
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
@@ -282,10 +286,15 @@ function rawDataSource(
   return rereadOf(range.reread, raw.byteOffset - range.bytes.byteOffset, raw.length, name);
 }
 
-const held = (bytes: Uint8Array | null) => () => bytes;
+const held =
+  (bytes: Uint8Array | null): RawData =>
+  (start, length) =>
+    bytes && start !== undefined ? bytes.subarray(start, start + (length ?? 0)) : bytes;
 
-const rereadOf = (reread: ModelFileReader, offset: number, length: number, name: string) => () =>
-  reread(offset, length, name);
+const rereadOf =
+  (reread: ModelFileReader, offset: number, length: number, name: string): RawData =>
+  (start = 0, count = length - start) =>
+    reread(offset + start, count, name);
 
 /**
  * A tensor whose dims are checked now and whose values are decoded on read (kept where small:
@@ -307,15 +316,27 @@ export function decodeTensor(
     const raw = isExternal(t) && external ? externalBytes(t, size, where, external) : rawData();
     return decodeData(t, size, where, raw);
   };
+  const read = () => {
+    if (data) return data;
+    const decoded = decode();
+    if (size <= CACHED_VALUES) data = decoded;
+    return decoded;
+  };
+  const floats = (first: number, count: number) => {
+    if (!(first >= 0 && count >= 0 && first + count <= size))
+      throw new Error(`internal: values ${first}+${count} of tensor ${name} of ${size}`);
+    const raw = isExternal(t) || data ? null : rawData(first * 4, count * 4);
+    return raw
+      ? (decodeData(t, count, where, raw) as Float32Array)
+      : (read() as Float32Array).slice(first, first + count);
+  };
   return {
     name,
     dims,
     get data() {
-      if (data) return data;
-      const decoded = decode();
-      if (size <= CACHED_VALUES) data = decoded;
-      return decoded;
+      return read();
     },
+    ...(t.dataType === FLOAT ? { floats } : {}),
   };
 }
 
