@@ -7,12 +7,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { findTaps } from '../backbones/graph.js';
 import { loadLayersBackbone } from '../backbones/layers-backbone.js';
 import { convertGraph } from '../backbones/onnx/convert.js';
-import { externalDataReader } from '../backbones/onnx/external-data.js';
-import { importOnnx } from '../backbones/onnx/import.js';
-import { type OnnxGraph, parseOnnx } from '../backbones/onnx/parse.js';
+import { importOnnx, parseOnnxFile } from '../backbones/onnx/import.js';
+import type { OnnxGraph } from '../backbones/onnx/parse.js';
 import type { BuildOptions } from '../backbones/types.js';
 import { badInput } from '../errors.js';
-import { readInputFile } from '../guard/read-input.js';
 import { version } from '../version.js';
 import { fileDigests } from './digest.js';
 import { globalPoolInput } from './onnx-pool-cut.js';
@@ -64,10 +62,8 @@ function tapRenames(spec: OnnxZooSpec, graph: OnnxGraph, file: string) {
  * the importer's names them (conversion is deterministic, so the names match).
  */
 async function convertInto(spec: OnnxZooSpec, file: string, dir: string) {
-  // The graph is not kept: the importer parses the file again, and one copy is enough.
-  const graph = async () =>
-    parseOnnx(await readInputFile(file, 'model'), file, { externalData: externalDataReader(file) });
-  const { cut, renames } = tapRenames(spec, await graph(), file);
+  // The graph is not kept: the importer parses the file again.
+  const { cut, renames } = tapRenames(spec, await parseOnnxFile(file), file);
   const { mean, std } = onnxZooConfig(spec);
   const name = spec.name.replace(/\W/g, '_');
   await importOnnx(file, { out: dir, overwrite: true, name, cut, mean, std }, renames);

@@ -131,8 +131,12 @@ export function nodeContexts(
       if (v.kind !== 'tensor') throw fail(`input ${node.inputs[i]} must be computed, not constant`);
       return v;
     };
-    const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
-      layer.apply(x) as tf.SymbolicTensor;
+    const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => {
+      // A converter sets every weight from the graph right after: building with zeros (lazily
+      // mapped memory) instead of random values spares a transient copy of each weight.
+      layer.setFastWeightInitDuringBuild(true);
+      return layer.apply(x) as tf.SymbolicTensor;
+    };
     const arrange = (v: TensorValue, perm: readonly number[]) => {
       if (sameLayout(v.perm, perm)) return v.t;
       const moves = relayout(v.perm, perm);
