@@ -48,19 +48,16 @@ export function nativeGroupedConv2d(
   attrs: GroupedConvAttrs,
 ): tf.Tensor4D | undefined {
   if (!onCurrentBackend(GROUPED_CONV2D)) return undefined;
-  return tf
-    .engine()
-    .runKernel(GROUPED_CONV2D, { x, filter }, {
-      ...attrs,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf.engine().runKernel(GROUPED_CONV2D, { x, filter }, {
+    ...attrs,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
-let installed = false;
-
-/** Registers the grouped conv's gradient (input and filter, each one backprop kernel). Idempotent. */
+/**
+ * Registers the grouped conv's gradient: input and filter, each one backprop kernel. Registering
+ * again replaces it with the same.
+ */
 export function installGroupedConvGradient(): void {
-  if (installed) return;
-  installed = true;
   tf.registerGradient({
     kernelName: GROUPED_CONV2D,
     inputsToSave: ['x', 'filter'],
