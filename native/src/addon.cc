@@ -662,6 +662,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, guarded<MatMul>));
   exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2D>));
   exports.Set("conv2dBackprop", Napi::Function::New(env, guarded<Conv2DBackprop>));
+  // Builds before this one took only depthwise true/false there; JS checks this flag.
+  exports.Set("convGroups", Napi::Boolean::New(env, true));
   exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
   exports.Set("batchNormTrain", Napi::Function::New(env, guarded<BatchNormTrain>));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, guarded<BatchNormTrainGrad>));

@@ -115,6 +115,8 @@ export interface TorchAddon {
   flip(x: Handle, axes: number[]): Handle;
   addN(parts: Handle[]): Handle;
   leakyRelu(x: Handle, alpha: number): Handle;
+  /** conv2d / conv2dBackprop take a group count; absent from addons built before they did. */
+  readonly convGroups?: boolean;
   readonly unaryOps: string[];
   readonly binaryOps: string[];
 }

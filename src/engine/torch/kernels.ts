@@ -402,7 +402,8 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
     ...trainingKernels(),
     ...blockKernels(),
     ...resizeKernels(),
-    ...groupedKernels(),
+    // A stale addon (built before group counts) leaves grouped convs to the composition.
+    ...(addon.convGroups ? groupedKernels() : []),
   ];
   for (const [name, impl] of table) impls.set(name, impl);
   return impls;
