@@ -266,26 +266,44 @@ at::Tensor nchwInput(const at::Tensor& x, std::vector<int64_t>& pads) {
   return xv;
 }
 
-// conv2d(x NHWC, w, strides[2], pads[4] top,bottom,left,right, dilations[2], depthwise) -> NHWC
+// The convolutions' last argument: true for depthwise (groups = input channels, filter
+// [H, W, C, M]), false for a plain conv, or a group count (filter HWIO [H, W, C/groups, O], whose
+// OIHW view is the plain conv's: torch splits both channel axes into `groups` runs alike).
+struct Grouping {
+  bool depthwise;
+  int64_t groups;
+};
+
+Grouping groupingOf(const Napi::Value& v, int64_t inputChannels) {
+  if (v.IsNumber()) {
+    auto groups = v.As<Napi::Number>().Int64Value();
+    if (groups < 1 || inputChannels % groups != 0)
+      throw Napi::Error::New(v.Env(), "torch: conv2d: groups must divide the input channels");
+    return {false, groups};
+  }
+  bool depthwise = v.As<Napi::Boolean>();
+  return {depthwise, depthwise ? inputChannels : 1};
+}
+
+// conv2d(x NHWC, w, strides[2], pads[4] top,bottom,left,right, dilations[2], depthwise|groups) -> NHWC
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   auto pads = ints(info[3]);
-  bool depthwise = info[5].As<Napi::Boolean>();
+  const auto& x = tensorOf(info[0]);
   const auto& w = tensorOf(info[1]);
-  auto xv = nchwInput(tensorOf(info[0]), pads);
-  int64_t groups = depthwise ? w.size(2) : 1;
+  auto [depthwise, groups] = groupingOf(info[5], x.size(3));
+  auto xv = nchwInput(x, pads);
   auto y = at::conv2d(xv, torchWeight(w, depthwise), {}, ints(info[2]), {pads[0], pads[2]}, ints(info[4]), groups);
   return handle(info.Env(), y.permute({0, 2, 3, 1}).contiguous());
 }
 
 // The gradients of conv2d, through torch's convolution_backward on the (explicitly padded) input.
 // conv2dBackprop(which 'input'|'filter', x-or-inputShape, dy, w-or-filterShape, strides, pads,
-//                dilations, depthwise) -> handle
+//                dilations, depthwise|groups) -> handle
 Napi::Value Conv2DBackprop(const Napi::CallbackInfo& info) {
   bool wantInput = info[0].As<Napi::String>().Utf8Value() == "input";
   auto pads = ints(info[5]);
   auto strides = ints(info[4]);
   auto dilations = ints(info[6]);
-  bool depthwise = info[7].As<Napi::Boolean>();
   const auto& dy = tensorOf(info[2]);
   auto dyv = dy.permute({0, 3, 1, 2});
   std::vector<int64_t> xShape, wShape;
@@ -304,7 +322,7 @@ Napi::Value Conv2DBackprop(const Napi::CallbackInfo& info) {
   std::vector<int64_t> padded = {xShape[0], xShape[3], xShape[1] + (asymmetric ? pads[0] + pads[1] : 0),
                                  xShape[2] + (asymmetric ? pads[2] + pads[3] : 0)};
   std::vector<int64_t> symPads = asymmetric ? std::vector<int64_t>{0, 0} : std::vector<int64_t>{pads[0], pads[2]};
-  int64_t groups = depthwise ? wShape[2] : 1;
+  auto [depthwise, groups] = groupingOf(info[7], xShape[3]);
   auto options = dy.options();
   // The side not asked for only lends its shape and memory format: uninitialized, never read.
   // (A stride-0 view costs no memory but makes torch pick NCHW kernels and copy: 7x slower.)
@@ -644,6 +662,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, guarded<MatMul>));
   exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2D>));
   exports.Set("conv2dBackprop", Napi::Function::New(env, guarded<Conv2DBackprop>));
+  // Builds before this one took only depthwise true/false there; JS checks this flag.
+  exports.Set("convGroups", Napi::Boolean::New(env, true));
   exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
   exports.Set("batchNormTrain", Napi::Function::New(env, guarded<BatchNormTrain>));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, guarded<BatchNormTrainGrad>));

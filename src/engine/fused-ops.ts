@@ -12,7 +12,8 @@ export const BATCH_NORM_TRAINING_GRAD = 'VisiontuneBatchNormTrainingGrad';
 /** Inputs dy, x; attr max → dy * (0 < x <= max), NaN where x is NaN (as tfjs's gradients). */
 export const RELU_GRAD = 'VisiontuneReluGrad';
 
-function onCurrentBackend(kernelName: string): boolean {
+/** Whether the active backend registers `kernelName` (custom kernels are opt-in per backend). */
+export function onCurrentBackend(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 

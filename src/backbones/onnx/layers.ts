@@ -6,6 +6,7 @@
 // a value (max pooling pads with -Infinity), grouped and dilated convolutions that train (tfjs
 // has no gradient for a dilated conv2d) and ConvTranspose with ONNX's pads and output_padding.
 import * as tf from '@tensorflow/tfjs';
+import { nativeGroupedConv2d } from '../../engine/grouped-conv.js';
 import { type Args, inputShapeOf, single } from './layer-util.js';
 
 export * from './view-layers.js';
@@ -279,8 +280,9 @@ export function groupedConv2d(
 
 /**
  * A grouped convolution ('valid' padding; pad before it): the channels split into `groups`,
- * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel
- * (groupedConv2d) — ResNeXt / RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel
+ * each convolved with its own [kh, kw, C/groups, filters/groups] slice of the kernel — one
+ * grouped kernel where the backend has one (the torch engine), else groupedConv2d — ResNeXt /
+ * RegNet blocks. Kernel [kh, kw, C/groups, filters], output channel
  * o belonging to group floor(o / (filters/groups)), as ONNX and PyTorch order them.
  */
 export class OnnxGroupedConv2D extends OnnxWindowLayer {
@@ -303,7 +305,14 @@ export class OnnxGroupedConv2D extends OnnxWindowLayer {
     return tf.tidy(() => {
       const x = single(inputs) as tf.Tensor4D;
       const kernel = this.kernel!.read() as tf.Tensor4D;
-      return this.addBias(groupedConv2d(x, kernel, this.groups, this.strides));
+      const { groups, strides, dilations } = this;
+      const native = nativeGroupedConv2d(x, kernel, {
+        groups,
+        strides,
+        dilations,
+        pads: [0, 0, 0, 0],
+      });
+      return this.addBias(native ?? composedConv2d(x, kernel, groups, strides, dilations));
     });
   }
 }
@@ -327,38 +336,50 @@ function subsample(y: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
 }
 
 /**
- * A dilated convolution ('valid' padding; pad before it) that trains: tfjs runs a dilated
- * conv2d forward but has no gradient for it, so this computes it as TensorFlow's atrous conv
- * does: space-to-batch by the dilation, an undilated conv (whole, grouped or depthwise),
- * batch-to-space; a stride keeps every stride-th output of that. Kernel
- * [kh, kw, C/groups, filters] as in OnnxGroupedConv2D; groups = C with one channel each is
- * run as a depthwise conv.
+ * A dilated 'valid' convolution that trains: tfjs runs a dilated conv2d forward but has no
+ * gradient for it, so this computes it as TensorFlow's atrous conv does: space-to-batch by the
+ * dilation, an undilated conv (whole, grouped or depthwise), batch-to-space; a stride keeps every
+ * stride-th output of that. Kernel [kh, kw, C/groups, filters].
+ */
+export function atrousConv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  groups: number,
+  strides: [number, number],
+  [rh, rw]: [number, number],
+): tf.Tensor4D {
+  // Rows and columns appended so the size divides by the rate; cropped again after.
+  const extra: [number, number][] = [
+    [0, (rh - (x.shape[1] % rh)) % rh],
+    [0, (rw - (x.shape[2] % rw)) % rw],
+  ];
+  const blocks = tf.spaceToBatchND(x, [rh, rw], extra) as tf.Tensor4D;
+  const convolved =
+    groups === 1 ? tf.conv2d(blocks, kernel, 1, 'valid') : groupedConv2d(blocks, kernel, groups);
+  const whole = tf.batchToSpaceND(convolved, [rh, rw], extra) as tf.Tensor4D;
+  return subsample(whole, strides);
+}
+
+/** The layers' grouped, possibly dilated, 'valid' conv in stock tfjs ops (any backend). */
+export function composedConv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  groups: number,
+  strides: [number, number],
+  dilations: [number, number],
+): tf.Tensor4D {
+  return dilations[0] === 1 && dilations[1] === 1
+    ? groupedConv2d(x, kernel, groups, strides)
+    : atrousConv2d(x, kernel, groups, strides, dilations);
+}
+
+/**
+ * A dilated convolution ('valid' padding; pad before it) that trains: one grouped kernel with
+ * the dilation where the backend has one, else atrousConv2d. Kernel [kh, kw, C/groups, filters]
+ * as in OnnxGroupedConv2D; groups = C with one channel each is run as a depthwise conv.
  */
 export class OnnxDilatedConv2D extends OnnxGroupedConv2D {
   static override className = 'VisiontuneOnnxDilatedConv2D';
-
-  /** The undilated 'valid' conv of one space-to-batch block. */
-  private undilated(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
-    return this.groups === 1
-      ? tf.conv2d(x, kernel, 1, 'valid')
-      : groupedConv2d(x, kernel, this.groups);
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = single(inputs) as tf.Tensor4D;
-      const [rh, rw] = this.dilations;
-      // Rows and columns appended so the size divides by the rate; cropped again after.
-      const extra: [number, number][] = [
-        [0, (rh - (x.shape[1] % rh)) % rh],
-        [0, (rw - (x.shape[2] % rw)) % rw],
-      ];
-      const blocks = tf.spaceToBatchND(x, [rh, rw], extra) as tf.Tensor4D;
-      const convolved = this.undilated(blocks, this.kernel!.read() as tf.Tensor4D);
-      const whole = tf.batchToSpaceND(convolved, [rh, rw], extra) as tf.Tensor4D;
-      return this.addBias(subsample(whole, this.strides));
-    });
-  }
 }
 
 /** Zeros between a [kh, kw, …] kernel's taps: the dilated kernel, built so it has a gradient. */

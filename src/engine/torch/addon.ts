@@ -26,14 +26,17 @@ export interface TorchAddon {
   reshape(x: Handle, shape: number[]): Handle;
   transpose(x: Handle, perm: number[]): Handle;
   matmul(a: Handle, b: Handle, transposeA: boolean, transposeB: boolean): Handle;
-  /** x NHWC; w HWIO, or [H, W, C, M] when depthwise; pads top, bottom, left, right. */
+  /**
+   * x NHWC; w HWIO, or [H, W, C, M] when depthwise; pads top, bottom, left, right. A number for
+   * `depthwise` is a group count: w is then HWIO [H, W, C/groups, O].
+   */
   conv2d(
     x: Handle,
     w: Handle,
     strides: number[],
     pads: number[],
     dilations: number[],
-    depthwise: boolean,
+    depthwise: boolean | number,
   ): Handle;
   /** 'input': (inputShape, dy, w) -> dx; 'filter': (x, dy, filterShape) -> dw. */
   conv2dBackprop(
@@ -44,7 +47,7 @@ export interface TorchAddon {
     strides: number[],
     pads: number[],
     dilations: number[],
-    depthwise: boolean,
+    depthwise: boolean | number,
   ): Handle;
   /** (x - mean) * rsqrt(variance + epsilon) * scale + offset; 0 for a missing offset/scale. */
   batchNorm(
@@ -112,6 +115,8 @@ export interface TorchAddon {
   flip(x: Handle, axes: number[]): Handle;
   addN(parts: Handle[]): Handle;
   leakyRelu(x: Handle, alpha: number): Handle;
+  /** conv2d / conv2dBackprop take a group count; absent from addons built before they did. */
+  readonly convGroups?: boolean;
   readonly unaryOps: string[];
   readonly binaryOps: string[];
 }

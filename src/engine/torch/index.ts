@@ -4,6 +4,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { installFusedGradients } from '../fused-ops.js';
+import { installGroupedConvGradient } from '../grouped-conv.js';
 import { loadTorchAddon } from './addon.js';
 import { TorchBackend } from './backend.js';
 import { fallbackCounts, registerFallbacks, runOnCpu } from './fallback.js';
@@ -45,6 +46,7 @@ export function registerTorchBackend(): TorchRegistration {
     });
   }
   installFusedGradients();
+  installGroupedConvGradient();
   const fallbacks = registerFallbacks(TORCH_BACKEND, new Set(impls.keys()));
   if (/\bkernels\b/.test(process.env.VISIONTUNE_DEBUG ?? '')) {
     process.once('exit', () => {

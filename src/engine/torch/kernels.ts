@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TorchAddon } from './addon.js';
 import type { TorchBackend } from './backend.js';
 import { blockKernels } from './block-kernels.js';
+import { groupedKernels } from './grouped-kernels.js';
 import {
   type Args,
   biasAndActivation,
@@ -401,6 +402,8 @@ export function nativeKernels(addon: TorchAddon): Map<string, Impl> {
     ...trainingKernels(),
     ...blockKernels(),
     ...resizeKernels(),
+    // A stale addon (built before group counts) leaves grouped convs to the composition.
+    ...(addon.convGroups ? groupedKernels() : []),
   ];
   for (const [name, impl] of table) impls.set(name, impl);
   return impls;

@@ -1,5 +1,5 @@
-// Spatial kernels of the torch backend: convolutions (plain, depthwise, fused) and their
-// gradients, pooling and its gradients, batch norm. tfjs tensors are NHWC; the addon convolves on
+// Spatial kernels of the torch backend: convolutions (plain, depthwise, fused; grouped-kernels.ts
+// reuses them) and their gradients, pooling and its gradients, batch norm. tfjs tensors are NHWC; the addon convolves on
 // channels-last NCHW views of them, so no layout copies are made.
 import * as tf from '@tensorflow/tfjs';
 import { biasAndActivation, fusedSupported, type Impl, input } from './kernel-support.js';
@@ -29,36 +29,60 @@ const geometry = (info: Conv2DInfo) => ({
   dilations: [info.dilationHeight, info.dilationWidth],
 });
 
-function convolution(depthwise: boolean, fused: boolean): Impl {
+/** What the addon's convolutions take, and the output shape, for one kernel call. */
+export interface ConvGeometry {
+  strides: number[];
+  pads: number[];
+  dilations: number[];
+  /** true: depthwise; false: a plain conv; a number: that many groups. */
+  grouping: boolean | number;
+  outShape: number[];
+}
+
+/** A kernel's conv geometry from its x and filter shapes and attrs. */
+export type GeometryOf = (
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.NamedAttrMap | undefined,
+) => ConvGeometry;
+
+/** tfjs's Conv2D / DepthwiseConv2dNative attrs (strides, pad, dilations, rounding). */
+const tfjsGeometry =
+  (depthwise: boolean): GeometryOf =>
+  (xShape, filterShape, attrs) => {
+    const info = convInfo(xShape, filterShape, attrs, depthwise);
+    return { ...geometry(info), grouping: depthwise, outShape: [...info.outShape] };
+  };
+
+export function convolution(geometryOf: GeometryOf, fused = false): Impl {
   return ({ inputs, attrs }, backend, addon) => {
     const x = input(inputs, 'x');
     const filter = input(inputs, 'filter');
     if (attrs?.dataFormat === 'NCHW' || x.dtype !== 'float32') return null;
     if (fused && !fusedSupported(attrs)) return null;
-    const info = convInfo(x.shape, filter.shape, attrs, depthwise);
-    const g = geometry(info);
+    const g = geometryOf(x.shape, filter.shape, attrs);
     let h = addon.conv2d(
       backend.handleOf(x),
       backend.handleOf(filter),
       g.strides,
       g.pads,
       g.dilations,
-      depthwise,
+      g.grouping,
     );
     if (fused) {
       h = biasAndActivation(inputs, (attrs?.activation as string) ?? 'linear', backend, addon, h);
     }
-    return backend.output(h, [...info.outShape], 'float32');
+    return backend.output(h, g.outShape, 'float32');
   };
 }
 
-function convBackpropInput(depthwise: boolean): Impl {
+export function convBackpropInput(geometryOf: GeometryOf): Impl {
   return ({ inputs, attrs }, backend, addon) => {
     const dy = input(inputs, 'dy');
     const filter = input(inputs, 'filter');
     if (!attrs || attrs.dataFormat === 'NCHW') return null;
     const inputShape = [...(attrs.inputShape as number[])];
-    const g = geometry(convInfo(inputShape, filter.shape, attrs, depthwise));
+    const g = geometryOf(inputShape, filter.shape, attrs);
     const h = addon.conv2dBackprop(
       'input',
       inputShape,
@@ -67,19 +91,19 @@ function convBackpropInput(depthwise: boolean): Impl {
       g.strides,
       g.pads,
       g.dilations,
-      depthwise,
+      g.grouping,
     );
     return backend.output(h, inputShape, 'float32');
   };
 }
 
-function convBackpropFilter(depthwise: boolean): Impl {
+export function convBackpropFilter(geometryOf: GeometryOf): Impl {
   return ({ inputs, attrs }, backend, addon) => {
     const x = input(inputs, 'x');
     const dy = input(inputs, 'dy');
     if (!attrs || attrs.dataFormat === 'NCHW') return null;
     const filterShape = [...(attrs.filterShape as number[])];
-    const g = geometry(convInfo(x.shape, filterShape, attrs, depthwise));
+    const g = geometryOf(x.shape, filterShape, attrs);
     const h = addon.conv2dBackprop(
       'filter',
       backend.handleOf(x),
@@ -88,7 +112,7 @@ function convBackpropFilter(depthwise: boolean): Impl {
       g.strides,
       g.pads,
       g.dilations,
-      depthwise,
+      g.grouping,
     );
     return backend.output(h, filterShape, 'float32');
   };
@@ -186,14 +210,14 @@ function poolGrad(kind: PoolKind): Impl {
 /** The spatial kernels by tfjs kernel name. */
 export function spatialKernels(): [string, Impl][] {
   return [
-    ['Conv2D', convolution(false, false)],
-    ['FusedConv2D', convolution(false, true)],
-    ['DepthwiseConv2dNative', convolution(true, false)],
-    ['FusedDepthwiseConv2D', convolution(true, true)],
-    ['Conv2DBackpropInput', convBackpropInput(false)],
-    ['Conv2DBackpropFilter', convBackpropFilter(false)],
-    ['DepthwiseConv2dNativeBackpropInput', convBackpropInput(true)],
-    ['DepthwiseConv2dNativeBackpropFilter', convBackpropFilter(true)],
+    ['Conv2D', convolution(tfjsGeometry(false))],
+    ['FusedConv2D', convolution(tfjsGeometry(false), true)],
+    ['DepthwiseConv2dNative', convolution(tfjsGeometry(true))],
+    ['FusedDepthwiseConv2D', convolution(tfjsGeometry(true), true)],
+    ['Conv2DBackpropInput', convBackpropInput(tfjsGeometry(false))],
+    ['Conv2DBackpropFilter', convBackpropFilter(tfjsGeometry(false))],
+    ['DepthwiseConv2dNativeBackpropInput', convBackpropInput(tfjsGeometry(true))],
+    ['DepthwiseConv2dNativeBackpropFilter', convBackpropFilter(tfjsGeometry(true))],
     ['FusedBatchNorm', batchNorm],
     ['MaxPool', pool('max')],
     ['AvgPool', pool('avg')],
