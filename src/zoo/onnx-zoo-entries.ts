@@ -10,54 +10,69 @@ const ZOO_BASE = 'https://github.com/onnx/models/raw/main/';
 const CLASSIFICATION = 'validated/vision/classification/';
 const IMAGENET_TERMS = 'trained on ImageNet-1k, whose terms of access apply to the weights';
 
-/** A zoo file under validated/vision/classification/, with its git-lfs SHA-256 and size. */
-const zooFile = (relative: string, sha256: string, bytes: number): WeightsFile => ({
-  url: `${ZOO_BASE}${CLASSIFICATION}${relative}`,
-  path: `onnx-models/${CLASSIFICATION}${relative}`,
-  digest: { algorithm: 'sha256', value: sha256 },
-  bytes,
-});
+const APACHE = `Apache-2.0 (ONNX Model Zoo); ${IMAGENET_TERMS}`;
+
+/** One classifier under validated/vision/classification/, with its git-lfs SHA-256 and size. */
+function zooSpec(
+  name: string,
+  what: string,
+  relative: string,
+  lfs: { sha256: string; bytes: number },
+  channels: OnnxZooSpec['channels'],
+  licence = APACHE,
+): OnnxZooSpec {
+  const file: WeightsFile = {
+    url: `${ZOO_BASE}${CLASSIFICATION}${relative}`,
+    path: `onnx-models/${CLASSIFICATION}${relative}`,
+    digest: { algorithm: 'sha256', value: lfs.sha256 },
+    bytes: lfs.bytes,
+  };
+  const stem = relative
+    .split('/')
+    .pop()!
+    .replace(/\.onnx$/, '');
+  return {
+    name,
+    description: `${what} @224, ImageNet-1k weights (ONNX Model Zoo ${stem}); downloads and converts on first use`,
+    file,
+    licence,
+    channels,
+    inputSize: 224,
+  };
+}
 
 const SPECS: readonly OnnxZooSpec[] = [
-  {
-    name: 'mobilenet_v2.onnxzoo',
-    description:
-      'MobileNetV2 1.0 @224, ImageNet-1k weights (ONNX Model Zoo mobilenetv2-12); downloads and converts on first use',
-    file: zooFile(
-      'mobilenet/model/mobilenetv2-12.onnx',
-      'c0c3f76d93fa3fd6580652a45618618a220fced18babf65774ed169de0432ad5',
-      13_964_571,
-    ),
-    licence: `Apache-2.0 (ONNX Model Zoo); ${IMAGENET_TERMS}`,
-    channels: [24, 32, 96, 1280],
-    inputSize: 224,
-  },
-  {
-    name: 'resnet50.onnxzoo',
-    description:
-      'ResNet50 v1 @224, ImageNet-1k weights (ONNX Model Zoo resnet50-v1-12, from MXNet Gluon); downloads and converts on first use',
-    file: zooFile(
-      'resnet/model/resnet50-v1-12.onnx',
-      '3f03fdef724b22947eed826f1eef1dc5c34151bb4c37d634f1db89dfa2dd1526',
-      102_576_593,
-    ),
-    licence: `Apache-2.0 (ONNX Model Zoo); ${IMAGENET_TERMS}`,
-    channels: [256, 512, 1024, 2048],
-    inputSize: 224,
-  },
-  {
-    name: 'shufflenet_v2.onnxzoo',
-    description:
-      'ShuffleNetV2 1.0 @224, ImageNet-1k weights (ONNX Model Zoo shufflenet-v2-12, from torchvision); downloads and converts on first use',
-    file: zooFile(
-      'shufflenet/model/shufflenet-v2-12.onnx',
-      'ea69821b4dd374ae2f33f9710dd1229ac263d0ee5b5a46ca3521f6483e1ba035',
-      9_218_556,
-    ),
-    licence: `BSD-3-Clause (torchvision, via the ONNX Model Zoo); ${IMAGENET_TERMS}`,
-    channels: [24, 116, 232, 1024],
-    inputSize: 224,
-  },
+  zooSpec(
+    'mobilenet_v2.onnxzoo',
+    'MobileNetV2 1.0',
+    'mobilenet/model/mobilenetv2-12.onnx',
+    {
+      sha256: 'c0c3f76d93fa3fd6580652a45618618a220fced18babf65774ed169de0432ad5',
+      bytes: 13_964_571,
+    },
+    [24, 32, 96, 1280],
+  ),
+  zooSpec(
+    'resnet50.onnxzoo',
+    'ResNet50 v1 (MXNet Gluon)',
+    'resnet/model/resnet50-v1-12.onnx',
+    {
+      sha256: '3f03fdef724b22947eed826f1eef1dc5c34151bb4c37d634f1db89dfa2dd1526',
+      bytes: 102_576_593,
+    },
+    [256, 512, 1024, 2048],
+  ),
+  zooSpec(
+    'shufflenet_v2.onnxzoo',
+    'ShuffleNetV2 1.0 (torchvision)',
+    'shufflenet/model/shufflenet-v2-12.onnx',
+    {
+      sha256: 'ea69821b4dd374ae2f33f9710dd1229ac263d0ee5b5a46ca3521f6483e1ba035',
+      bytes: 9_218_556,
+    },
+    [24, 116, 232, 1024],
+    `BSD-3-Clause (torchvision, via the ONNX Model Zoo); ${IMAGENET_TERMS}`,
+  ),
 ];
 
 export const ONNX_ZOO = SPECS.map(onnxZooEntry);
