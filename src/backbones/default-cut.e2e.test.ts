@@ -17,6 +17,7 @@ import { importOnnx } from './onnx/import.js';
 import { parseOnnx } from './onnx/parse.js';
 import { preLogitsFixtures, type ZooFixture, zooFixtures } from './onnx/test-fixtures.js';
 import { maxAbsError } from './onnx/test-graph.js';
+import { rebuildBody } from './rebuild.js';
 import { tempDir } from './test-setup.js';
 
 const preLogits = preLogitsFixtures();
@@ -111,6 +112,14 @@ test('an imported ViT embeds its class token after the final LayerNorm, and trai
   assertPreLogits(featuresAt(model, embeddingLayer, f), f);
   tf.dispose([x, y]);
 
+  // Its token count is fixed: another input size is refused, naming the reshape that fixes it.
+  await assert.rejects(
+    createModel(dir, { inputSize: 64 }),
+    (err: Error) =>
+      err instanceof VisiontuneError &&
+      /cannot run at 64 px, only at 32: layer '/.test(err.message),
+  );
+
   // Tokens [batch, tokens, dim] are neither a map to pool nor a vector: refused, named.
   const tokens = model.layers.find((l) => (l.outputShape as unknown[]).length === 3)!.name;
   await assert.rejects(
@@ -143,6 +152,14 @@ test('CNN imports keep their last feature map as the default cut', { skip: zoo.s
     const f = zoo.models.find((m) => m.name === name)!;
     const model = convert(f);
     assert.equal(defaultCut(model), lastMap(model), name);
+    if (name === 'tiny_densenet') {
+      // Its sizes all follow the input's: it still builds and runs at another size.
+      const larger = await rebuildBody(model, { inputSize: 64 }, false);
+      const y = larger.predict(tf.zeros([1, 64, 64, 3])) as tf.Tensor;
+      assert.deepEqual(y.shape, [1, 10]);
+      larger.dispose();
+      y.dispose();
+    }
     model.dispose();
   }
 });
