@@ -1,6 +1,6 @@
 // Peak memory of `visiontune import` on one ONNX file: the process's max RSS after importOnnx
-// (parse, convert, save, reload as a backbone), against the file's size — the importer should
-// stay within about twice the model. Prints JSON.
+// (parse, convert, find taps, save), against the file's size — the importer should stay within
+// about twice the model. Prints JSON.
 // Usage: node --import tsx bench/onnx/import-memory.ts FILE.onnx [--input-size 224]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +32,8 @@ async function main() {
       baselineRssMB: mb(baseline),
       peakRssMB: mb(peak),
       peakOverOnnx: Math.round((peak / onnx) * 10) / 10,
+      // What the import itself adds (node + tfjs alone take baselineRssMB).
+      addedOverOnnx: Math.round(((peak - baseline) / onnx) * 10) / 10,
       seconds: Math.round((performance.now() - started) / 100) / 10,
     }),
   );

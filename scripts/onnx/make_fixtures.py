@@ -179,7 +179,11 @@ def randomize_batchnorm(model, size=64):
             m.momentum = None  # a cumulative average over the calibration batches
             m.reset_running_stats()
         if norms:
-            model.train()
+            # Only the norms in training mode: the rest of the model runs as it will be exported
+            # (no dropout, no auxiliary heads such as inception_v3's, which small inputs break).
+            model.eval()
+            for m in norms:
+                m.train()
             for _ in range(3):
                 model(torch.randn(8, 3, size, size, generator=g))
             model.eval()

@@ -75,14 +75,24 @@ export function cutPoints(model: tf.LayersModel): tf.layers.Layer[] {
   return out;
 }
 
-/** The tap at each stride 4/8/16/32 the body reaches, found from the graph at `inputSize`. */
-export function findTaps(model: tf.LayersModel, inputSize: number): FeatureTap[] {
+/**
+ * The tap at each stride 4/8/16/32 the body reaches, found from the graph at `inputSize`: the last
+ * layer every path passes at that stride — or, where `channels` states a stride's width, the last
+ * such layer of that width (a block's output, not the next block's wider expansion).
+ */
+export function findTaps(
+  model: tf.LayersModel,
+  inputSize: number,
+  channels: Partial<Record<TapStride, number>> = {},
+): FeatureTap[] {
   const best = new Map<number, FeatureTap>();
   for (const layer of cutPoints(model)) {
     if (NOT_A_FEATURE.has(layer.getClassName())) continue;
     const shape = featureShape(layer);
     if (!shape) continue;
     const stride = nominalStride(inputSize, shape[0]);
+    const width = channels[stride as TapStride];
+    if (width !== undefined && width !== shape[2]) continue;
     if ((TAP_STRIDES as readonly number[]).includes(stride)) {
       best.set(stride, { stride: stride as TapStride, layer: layer.name, channels: shape[2] });
     }

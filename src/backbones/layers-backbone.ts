@@ -98,14 +98,17 @@ async function readableLocation(location: string): Promise<string> {
   return readableDir(location);
 }
 
-export async function loadLayersBackbone(
-  given: string,
+/**
+ * The backbone config of a layers model (its cut, native size, taps at strides 4/8/16/32 and
+ * embedding), read from its graph alone: no weight is read or copied, so an importer can ask
+ * before it saves the model. `location` names the model in errors and in the config.
+ */
+export async function inferBackboneConfig(
+  model: tf.LayersModel,
+  location: string,
   options: LayersBackboneOptions = {},
-): Promise<LayersBackbone> {
-  const location = await readableLocation(given);
-  const loaded = await loadSource(location);
-  const file = await readBackboneFile(location);
-  const source = asFunctional(loaded);
+): Promise<{ config: PretrainedConfig; source: tf.LayersModel; cut: string }> {
+  const source = asFunctional(model);
   if (source.inputs.length !== 1)
     throw badInput(`${location}: a backbone needs exactly one image input`);
   const cut = options.cut ?? defaultCut(source);
@@ -133,15 +136,31 @@ export async function loadLayersBackbone(
   const config: PretrainedConfig = {
     inputSize: native,
     minInputSize: options.minInputSize ?? Math.min(32, native),
-    mean: options.mean ?? file.mean ?? [0.5, 0.5, 0.5],
-    std: options.std ?? file.std ?? [0.5, 0.5, 0.5],
+    mean: options.mean ?? [0.5, 0.5, 0.5],
+    std: options.std ?? [0.5, 0.5, 0.5],
     interpolation: 'bilinear',
     embeddingLayer: cut,
     embeddingDim,
     taps,
-    licence: options.licence ?? file.licence ?? 'unknown (user-supplied model)',
+    licence: options.licence ?? 'unknown (user-supplied model)',
     source: location,
   };
+  return { config, source, cut };
+}
+
+export async function loadLayersBackbone(
+  given: string,
+  options: LayersBackboneOptions = {},
+): Promise<LayersBackbone> {
+  const location = await readableLocation(given);
+  const loaded = await loadSource(location);
+  const file = await readBackboneFile(location);
+  const { config, source, cut } = await inferBackboneConfig(loaded, location, {
+    ...options,
+    mean: options.mean ?? file.mean,
+    std: options.std ?? file.std,
+    licence: options.licence ?? file.licence,
+  });
   const name =
     location
       .replace(/\/model\.json$/, '')

@@ -6,6 +6,7 @@
 import { badUsage } from '../errors.js';
 import { Registry } from '../util/registry.js';
 import { KERAS_ZOO } from '../zoo/keras-entries.js';
+import { ONNX_ZOO } from '../zoo/onnx-zoo-entries.js';
 import { inceptionV3 } from './inception-v3.js';
 import { mobilenetV2 } from './mobilenet-v2.js';
 import { mobilenetV2Small } from './mobilenet-v2-arch.js';
@@ -18,6 +19,7 @@ const BUILT_IN: readonly BackboneEntry[] = [
   mobilenetV2Small,
   resnetTiny,
   ...KERAS_ZOO,
+  ...ONNX_ZOO,
 ];
 
 /** Other names of an entry: the installed weights under their tagged names. */

@@ -17,30 +17,51 @@ import { checkTopology } from './model-topology.js';
 
 const SCHEME = 'file://';
 
+/** What a file is written from: one string or byte array, or a sequence of them written in order
+ * (a generator's chunks are made one at a time, so a large file never exists whole in memory). */
+export type FileData =
+  | string
+  | Uint8Array
+  | Iterable<string | Uint8Array>
+  | AsyncIterable<string | Uint8Array>;
+
+const chunksOf = (data: FileData) =>
+  typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+
 /**
- * Replaces `file` in one step: a temp file in the same folder, fsync, rename. A crash or a
- * concurrent reader never sees half a file; the temp file is removed if anything fails.
+ * Writes `data` to a fresh temp file in `dir` (named after `base`) and fsyncs it; returns its path.
+ * `hash`, if given, sees every byte written. The temp file is removed if anything fails.
  */
-export async function writeFileAtomic(
-  file: string,
-  data: string | Uint8Array | readonly (string | Uint8Array)[],
-): Promise<void> {
-  const dir = path.dirname(file);
+async function writeTemp(
+  dir: string,
+  base: string,
+  data: FileData,
+  hash?: { update(chunk: string | Uint8Array): void },
+): Promise<string> {
   await makeDirs(dir);
-  const tmp = path.join(
-    dir,
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
+  const tmp = path.join(dir, `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await fs.open(tmp, 'w');
     try {
-      // Chunks are written in order, so large files need not be joined in memory first.
-      for (const chunk of Array.isArray(data) ? data : [data]) await handle.writeFile(chunk);
+      for await (const chunk of chunksOf(data)) {
+        hash?.update(chunk);
+        await handle.writeFile(chunk);
+      }
       await handle.sync();
     } finally {
       await handle.close();
     }
     writeStep(`${tmp} written`);
+    return tmp;
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Renames a written temp file into place (removed instead if that fails). */
+async function placeTemp(tmp: string, file: string): Promise<void> {
+  try {
     await fs.rename(tmp, file);
     writeStep(`${file} in place`);
   } catch (err) {
@@ -49,28 +70,73 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Replaces `file` in one step: a temp file in the same folder, fsync, rename. A crash or a
+ * concurrent reader never sees half a file; the temp file is removed if anything fails.
+ */
+export async function writeFileAtomic(file: string, data: FileData): Promise<void> {
+  await placeTemp(await writeTemp(path.dirname(file), path.basename(file), data), file);
+}
+
+/**
+ * Writes `data` atomically into `dir` under a name made from its content's SHA-256 (hashed while
+ * it is written, so the data need not be held to name it); returns the name and the byte count.
+ */
+export async function writeContentNamed(
+  dir: string,
+  name: (sha256Hex: string) => string,
+  data: FileData,
+): Promise<{ name: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tmp = await writeTemp(dir, name('pending'), data, {
+    update: (chunk) => {
+      hash.update(chunk);
+      bytes += Buffer.byteLength(chunk);
+    },
+  });
+  const named = name(hash.digest('hex'));
+  await placeTemp(tmp, path.join(dir, named));
+  return { name: named, bytes };
+}
+
 /** A model path may name the folder or its model.json; both mean the same model. */
 export function modelJsonPath(location: string): string {
   const plain = location.startsWith(SCHEME) ? location.slice(SCHEME.length) : location;
   return plain.endsWith('.json') ? plain : path.join(plain, 'model.json');
 }
 
-function toBytes(weightData: tf.io.WeightData | undefined): Uint8Array {
-  if (!weightData) return new Uint8Array(0);
-  const buffer = tf.io.CompositeArrayBuffer.join(weightData);
-  return new Uint8Array(buffer);
+/** The pieces of a weightData (one buffer or several), each as bytes, never joined. */
+function* weightChunks(weightData: tf.io.WeightData | undefined): Iterable<Uint8Array> {
+  for (const buffer of weightData === undefined ? [] : [weightData].flat()) {
+    yield new Uint8Array(buffer);
+  }
 }
 
-async function save(jsonPath: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+/** Model artifacts without their weight bytes, which come separately (as chunks). */
+export type ArtifactsWithoutData = Omit<tf.io.ModelArtifacts, 'weightData'>;
+
+/**
+ * Saves a model crash-safely: its weights (`weights`, the bytes the specs describe, in order) to
+ * a content-named file, then model.json, renamed into place last; then the weight files the
+ * previous model.json named are removed.
+ */
+export async function writeModel(
+  jsonPath: string,
+  artifacts: ArtifactsWithoutData,
+  weights: FileData,
+): Promise<tf.io.SaveResult> {
   if (!artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) {
     throw new Error('file:// saving supports JSON model topologies only');
   }
   const dir = path.dirname(jsonPath);
   await fs.mkdir(dir, { recursive: true });
-  const weights = toBytes(artifacts.weightData);
-  const hash = createHash('sha256').update(weights).digest('hex').slice(0, 12);
-  const weightsName = `weights-${hash}.bin`;
-  await writeFileAtomic(path.join(dir, weightsName), weights);
+  const written = await writeContentNamed(
+    dir,
+    (hash) => `weights-${hash.slice(0, 12)}.bin`,
+    weights,
+  );
+  const weightsName = written.name;
 
   const modelJson: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology,
@@ -87,8 +153,12 @@ async function save(jsonPath: string, artifacts: tf.io.ModelArtifacts): Promise<
   for (const old of previous) {
     if (old !== weightsName) await fs.rm(path.join(dir, old), { force: true });
   }
-  return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  const info = tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData: undefined });
+  return { modelArtifactsInfo: { ...info, weightDataBytes: written.bytes } };
 }
+
+const save = (jsonPath: string, artifacts: tf.io.ModelArtifacts) =>
+  writeModel(jsonPath, artifacts, weightChunks(artifacts.weightData));
 
 /** Weight files this writer names (`weights-<hash>.bin`, in the folder itself). */
 const OWN_WEIGHTS = /^weights-[0-9a-f]{12}\.bin$/;

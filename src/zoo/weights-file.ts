@@ -58,7 +58,7 @@ async function verify(file: WeightsFile, at: string, pinned?: string) {
 }
 
 /** Holds `${dest}.lock` while `work` runs; waits while a live process holds it. */
-async function withLock<T>(dest: string, work: () => Promise<T>): Promise<T> {
+export async function withLock<T>(dest: string, work: () => Promise<T>): Promise<T> {
   const lock = `${dest}.lock`;
   await fs.mkdir(path.dirname(dest), { recursive: true });
   for (;;) {

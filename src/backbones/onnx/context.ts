@@ -80,8 +80,13 @@ export interface NodeContext {
 /** Converts one node: the value of its (first) output. */
 export type OpConverter = (ctx: NodeContext) => Value;
 
-function layerNamer() {
-  const used = new Set<string>();
+/**
+ * Unique layer names from the nodes'. `renames` gives chosen layers other names (the zoo's
+ * canonical `stride_8`…): the name a layer would have had stays taken, so every other layer is
+ * named as without renames, and a rename is keyed by that name.
+ */
+function layerNamer(renames?: ReadonlyMap<string, string>) {
+  const used = new Set<string>(renames?.values());
   return (node: OnnxNode, suffix = '') => {
     const base = `${node.name}${suffix}`
       .replace(/[^A-Za-z0-9_.-]/g, '_')
@@ -89,7 +94,7 @@ function layerNamer() {
     let name = base;
     for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
     used.add(name);
-    return name;
+    return renames?.get(name) ?? name;
   };
 }
 
@@ -101,8 +106,9 @@ export function nodeContexts(
   values: ReadonlyMap<string, Value>,
   batch = 1,
   opset = 13,
+  renames?: ReadonlyMap<string, string>,
 ): (node: OnnxNode) => NodeContext {
-  const name = layerNamer();
+  const name = layerNamer(renames);
   return (node) => {
     const fail = (message: string) => badInput(`node ${node.name}: ${message}`);
     const input = (i: number) => {
@@ -125,8 +131,12 @@ export function nodeContexts(
       if (v.kind !== 'tensor') throw fail(`input ${node.inputs[i]} must be computed, not constant`);
       return v;
     };
-    const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
-      layer.apply(x) as tf.SymbolicTensor;
+    const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => {
+      // A converter sets every weight from the graph right after: building with zeros (lazily
+      // mapped memory) instead of random values spares a transient copy of each weight.
+      layer.setFastWeightInitDuringBuild(true);
+      return layer.apply(x) as tf.SymbolicTensor;
+    };
     const arrange = (v: TensorValue, perm: readonly number[]) => {
       if (sameLayout(v.perm, perm)) return v.t;
       const moves = relayout(v.perm, perm);

@@ -1,6 +1,6 @@
 // Imported torchvision / timm-style CNNs (and a tiny FCN with dilated convs and ConvTranspose)
 // compute what PyTorch computed: each ONNX fixture's PyTorch output on its seeded input against
-// the converted layers model, max abs error < 1e-4.
+// the converted layers model, max abs error < 1e-4 or 1e-5 of the output scale (the sweep's criterion).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -26,7 +26,7 @@ function maxError(model: tf.LayersModel, f: OnnxFixture): number {
 
 for (const kind of ['folded', 'batchnorm', 'opset11', 'opset17'] as const) {
   const { skip, models } = onnxFixtures(kind);
-  test(`ONNX import (${kind}): outputs match PyTorch within 1e-4`, {
+  test(`ONNX import (${kind}): outputs match PyTorch within 1e-4 (or 1e-5 of the output scale)`, {
     skip,
   }, async (context) => {
     await tf.setBackend('cpu');
@@ -49,8 +49,10 @@ for (const kind of ['folded', 'batchnorm', 'opset11', 'opset17'] as const) {
         );
       const model = convertGraph(graph, { name: f.name });
       const error = maxError(model, f);
-      context.diagnostic(`${f.name}: max abs error ${error.toExponential(2)}`);
-      assert.ok(error < 1e-4, `${f.name}: max abs error ${error}`);
+      // The sweep's criterion: 1e-4 absolute, or 1e-5 relative to the output's scale.
+      const scale = f.output.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      context.diagnostic(`${f.name}: max abs error ${error.toExponential(2)}, scale ${scale}`);
+      assert.ok(error < Math.max(1e-4, 1e-5 * scale), `${f.name}: max abs error ${error}`);
       model.dispose();
     }
   });

@@ -16,6 +16,9 @@ export interface ConvertOptions {
   name?: string;
   /** ONNX value names to output instead of the graph's outputs (a cut). */
   outputs?: string[];
+  /** Layer name → the name to give that layer instead (names as a conversion without renames
+   * gives them). */
+  layerNames?: ReadonlyMap<string, string>;
 }
 
 export const SUPPORTED_OPS: readonly string[] = [...OP_CONVERTERS.keys()];
@@ -48,7 +51,7 @@ export function convertGraph(graph: OnnxGraph, options: ConvertOptions = {}): tf
   const values = new Map<string, Value>([[graph.inputs[0].name, tensorValue(x0)]]);
   for (const [name, c] of graph.initializers) values.set(name, constValue(c));
   const batch = graph.inputs[0].shape[0] ?? 1;
-  const contextOf = nodeContexts(values, batch, graph.opset);
+  const contextOf = nodeContexts(values, batch, graph.opset, options.layerNames);
   for (const node of graph.nodes) {
     const convert = OP_CONVERTERS.get(node.opType)!;
     values.set(node.outputs[0], convert(contextOf(node)));

@@ -1,6 +1,7 @@
 // ONNX external data: a Gemm whose weights sit in a file beside the model (as torch.onnx.export
 // writes models over 2 GB) imports and computes x·Wᵀ + b; a missing data file, a location that
-// leaves the model's folder and a file too short for the tensor are refused by name.
+// leaves the model's folder and a file too short for the tensor are refused by name. Large
+// weights inside the model file are re-read from it (modelFileReader), not held in its bytes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { convertGraph } from './convert.js';
-import { externalDataReader } from './external-data.js';
+import { externalDataReader, modelFileReader } from './external-data.js';
+import { transposed2d } from './layout.js';
 import { parseOnnx } from './parse.js';
 import { graphModel, normals } from './test-graph.js';
 
@@ -84,6 +86,82 @@ test('external data is read beside the model; missing, escaping or short files a
     assert.throws(
       () => parseOnnx(modelWithExternalWeight('weights.bin', 8), file),
       /tensor W: its data is in an external file, which is read only beside a model file/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Flatten → Gemm(transB) on [1, C, 1, 1] with weights W [k, C] and bias b in raw_data. */
+function modelWithRawWeights(k: number, c: number, w: number[], b: number[]) {
+  const model = onnx.ModelProto.decode(
+    graphModel(
+      [1, c, 1, 1],
+      [
+        { opType: 'Flatten', inputs: ['x'], outputs: ['f'] },
+        { opType: 'Gemm', inputs: ['f', 'W', 'b'], outputs: ['y'], attrs: { transB: 1 } },
+      ],
+    ),
+  );
+  const raw = (values: number[]) => new Uint8Array(new Float32Array(values).buffer);
+  model.graph!.initializer!.push(
+    onnx.TensorProto.create({ name: 'W', dims: [k, c], dataType: 1, rawData: raw(w) }),
+    onnx.TensorProto.create({ name: 'b', dims: [k], dataType: 1, rawData: raw(b) }),
+  );
+  return onnx.ModelProto.encode(model).finish();
+}
+
+test('large weights are re-read from the model file, never viewed in its parsed bytes', async () => {
+  await tf.setBackend('cpu');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'onnx-reread-'));
+  try {
+    // W holds more values than parse.ts keeps decoded (2^16); b fewer.
+    const [k, c] = [300, 256];
+    const w = normals(k * c, 5);
+    const b = normals(k, 6);
+    const file = path.join(dir, 'model.onnx');
+    const bytes = modelWithRawWeights(k, c, w, b);
+    writeFileSync(file, bytes);
+    const reads: string[] = [];
+    const reader = modelFileReader(file, bytes.byteLength);
+    const graph = parseOnnx(bytes, file, {
+      reread: (offset, length, tensor) => {
+        reads.push(tensor);
+        return reader(offset, length, tensor);
+      },
+    });
+    const W = graph.initializers.get('W')!.data as Float32Array;
+    const B = graph.initializers.get('b')!.data as Float32Array;
+    assert.deepEqual(reads, ['W']);
+    assert.deepEqual(Array.from(W), Array.from(new Float32Array(w)));
+    assert.deepEqual(Array.from(B), Array.from(new Float32Array(b)));
+    // Neither holds the parsed file's buffer (which would keep every weight alive).
+    assert.notEqual(W.buffer, bytes.buffer);
+    assert.notEqual(B.buffer, bytes.buffer);
+    // Parts read alone, and Wᵀ assembled from blocks of rows (131 rows: the last block short).
+    const tensor = graph.initializers.get('W')!;
+    assert.deepEqual(
+      Array.from(tensor.floats!(c * 7 + 3, 500)),
+      w.slice(c * 7 + 3, c * 7 + 503).map(Math.fround),
+    );
+    const wt = transposed2d(tensor, 131 * c).arraySync();
+    for (const [i, row] of wt.entries())
+      assert.deepEqual(
+        row,
+        Array.from({ length: k }, (_, r) => Math.fround(w[r * c + i]!)),
+      );
+    // The converted Gemm computes x·Wᵀ + b.
+    const x = normals(c, 7);
+    const y = (convertGraph(graph).predict(tf.tensor4d(x, [1, 1, 1, c])) as tf.Tensor).dataSync();
+    for (let j = 0; j < k; j++) {
+      const want = b[j]! + x.reduce((sum, v, i) => sum + v * w[j * c + i]!, 0);
+      assert.ok(Math.abs(y[j]! - want) < 1e-4, `${j}: ${y[j]} vs ${want}`);
+    }
+    // A file that changed since it was parsed is refused, naming the tensor.
+    writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(1)]));
+    assert.throws(
+      () => graph.initializers.get('W')!.data,
+      /model\.onnx: tensor W: the file changed while it was being imported/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

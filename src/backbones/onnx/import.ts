@@ -1,21 +1,22 @@
 // `visiontune import model.onnx --out DIR`: the ONNX graph converted (convert.ts), optionally cut
 // at a node, saved as a standard TF.js layers model (DIR/model.json + weights) next to
 // DIR/backbone.json — the preprocessing the weights expect (ImageNet's mean/std by default, as
-// torchvision and timm train) — then loaded back as a backbone to find its feature taps, which are
-// recorded too. Any registry-style use follows: `--backbone DIR`.
+// torchvision and timm train) and the feature taps, found on the converted graph before it is
+// saved (weight by weight, save-layers-model.ts), so the import never holds a second copy. Any registry-style use follows: `--backbone DIR`.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileIO, writeFileAtomic } from '../../engine/file-io.js';
+import { writeFileAtomic } from '../../engine/file-io.js';
+import { saveLayersModel } from '../../engine/save-layers-model.js';
 import { badInput } from '../../errors.js';
 import { readInputFile } from '../../guard/read-input.js';
 import { replaceDir } from '../../guard/replace-dir.js';
 import { writeFailure } from '../../guard/write-failure.js';
 import { parseLayers } from '../../util/merge-layers.js';
 import { MAX_INPUT_SIZE } from '../input-size.js';
-import { BACKBONE_CONFIG_FILE, loadLayersBackbone } from '../layers-backbone.js';
+import { BACKBONE_CONFIG_FILE, inferBackboneConfig } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
-import { externalDataReader } from './external-data.js';
+import { externalDataReader, modelFileReader } from './external-data.js';
 import { type ImportOnnxOptions, importOnnxOptionsSchema } from './import-options.js';
 import { parseOnnx } from './parse.js';
 
@@ -36,15 +37,26 @@ export interface ImportedModel {
 
 export type { ImportOnnxOptions };
 
-/**
- * The converted model and the graph's operator counts. The graph (and the file's bytes, which its
- * tensors view) is released when this returns, before the model is saved: the import holds the
- * file and the weights together only while converting.
- */
-async function convertFile(file: string, options: ReturnType<typeof parseImportOptions>) {
-  const graph = parseOnnx(await readInputFile(file, 'model'), file, {
+/** The file's graph; its bytes are referenced by nothing once this returns. */
+export async function parseOnnxFile(file: string) {
+  const bytes = await readInputFile(file, 'model');
+  return parseOnnx(bytes, file, {
     externalData: externalDataReader(file),
+    reread: modelFileReader(file, bytes.byteLength),
   });
+}
+
+/**
+ * The converted model and the graph's operator counts. The file's bytes are released once parsed
+ * (the graph's large weights are read from the file again, one at a time, as their converters
+ * need them), so the import never holds the file and the converted weights together.
+ */
+async function convertFile(
+  file: string,
+  options: ReturnType<typeof parseImportOptions>,
+  layerNames?: ReadonlyMap<string, string>,
+) {
+  const graph = await parseOnnxFile(file);
   const name = options.name ?? path.basename(file, path.extname(file));
   const [, , h, w] = graph.inputs[0]?.shape ?? [];
   const fixed = typeof h === 'number' && h === w ? h : undefined;
@@ -64,6 +76,7 @@ async function convertFile(file: string, options: ReturnType<typeof parseImportO
     name,
     inputSize: options.inputSize ?? fixed ?? 224,
     outputs,
+    layerNames,
   });
   const opCounts: Record<string, number> = {};
   for (const n of graph.nodes) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
@@ -73,9 +86,14 @@ async function convertFile(file: string, options: ReturnType<typeof parseImportO
 const parseImportOptions = (input: ImportOnnxOptions) =>
   parseLayers(importOnnxOptionsSchema, 'import', [input]);
 
-export async function importOnnx(file: string, input: ImportOnnxOptions): Promise<ImportedModel> {
+/** `layerNames`: layers to name otherwise (convertGraph's option; the zoo's canonical taps). */
+export async function importOnnx(
+  file: string,
+  input: ImportOnnxOptions,
+  layerNames?: ReadonlyMap<string, string>,
+): Promise<ImportedModel> {
   const options = parseImportOptions(input);
-  const { model, name, opCounts } = await convertFile(file, options);
+  const { model, name, opCounts } = await convertFile(file, options, layerNames);
   const layers = model.layers.length;
   const parameters = model.countParams();
   let disposed = false;
@@ -89,24 +107,20 @@ export async function importOnnx(file: string, input: ImportOnnxOptions): Promis
     await replaceDir(
       dir,
       async (staging) => {
-        await model.save(fileIO(staging));
-        // Saved: its weights are on disk, and reloading them as a backbone below should not
-        // hold a second copy.
-        model.dispose();
-        disposed = true;
         const preprocessing = {
           mean: options.mean ?? IMAGENET_MEAN,
           std: options.std ?? IMAGENET_STD,
           source: path.resolve(file),
           licence: 'as the ONNX model (user-supplied)',
         };
-        await writeFileAtomic(
-          path.join(staging, BACKBONE_CONFIG_FILE),
-          `${JSON.stringify(preprocessing, null, 2)}\n`,
-        );
-        const backbone = await loadLayersBackbone(staging);
-        config = { ...backbone.config, source: path.resolve(file) };
-        backbone.dispose();
+        // Taps read from the graph in memory: reloading the saved model to find them would hold
+        // a second copy of the weights.
+        const inferred = await inferBackboneConfig(model, staging, preprocessing);
+        config = { ...inferred.config, source: preprocessing.source };
+        // One weight at a time, never the whole model encoded in memory beside it.
+        await saveLayersModel(model, staging);
+        model.dispose();
+        disposed = true;
         await writeFileAtomic(
           path.join(staging, BACKBONE_CONFIG_FILE),
           `${JSON.stringify({ ...preprocessing, config }, null, 2)}\n`,

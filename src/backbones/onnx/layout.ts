@@ -67,6 +67,28 @@ export function hwio(w: OnnxTensor): tf.Tensor4D {
   );
 }
 
+/** Values per block when a 2-D weight is transposed in parts (16 MB of float32). */
+const TRANSPOSE_BLOCK_VALUES = 1 << 22;
+
+/**
+ * W [rows, cols] → Wᵀ [cols, rows] (Gemm's transB), read a block of rows at a time: a large
+ * weight (vgg's first dense layer is 411 MB) exists once, transposed, not also as read.
+ */
+export function transposed2d(w: OnnxTensor, blockValues = TRANSPOSE_BLOCK_VALUES): tf.Tensor2D {
+  const [rows, cols] = w.dims as [number, number];
+  const read =
+    w.floats ?? ((first, count) => (w.data as Float32Array).subarray(first, first + count));
+  const out = new Float32Array(rows * cols);
+  const block = Math.max(1, Math.floor(blockValues / cols));
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const n = Math.min(block, rows - r0);
+    const part = read(r0 * cols, n * cols);
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < cols; c++) out[c * rows + r0 + r] = part[r * cols + c]!;
+  }
+  return tf.tensor2d(out, [cols, rows]);
+}
+
 /** Sets a layer's weights and lets go of the given tensors (the layer's variables keep them). */
 export function setWeights(layer: tf.layers.Layer, weights: tf.Tensor[]) {
   layer.setWeights(weights);

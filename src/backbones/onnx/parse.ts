@@ -16,6 +16,11 @@ export interface OnnxTensor {
    * type the importer cannot read fails only where the value is used.
    */
   readonly data: Float32Array | number[];
+  /**
+   * Float tensors only: values [first, first + count) in an array of their own, read alone where
+   * the tensor is re-read from its file (so a large weight can be rearranged in parts).
+   */
+  readonly floats?: (first: number, count: number) => Float32Array;
 }
 
 export type OnnxAttribute = number | number[] | string | OnnxTensor;
@@ -161,7 +166,11 @@ function decodeData(
     case FLOAT:
       // One block copy on little-endian hosts (not a view: tensors made from the values keep
       // them, and a view would keep the whole file's bytes alive).
-      if (raw && LITTLE_ENDIAN) return new Float32Array(new Uint8Array(raw).buffer, 0, size);
+      if (raw && LITTLE_ENDIAN)
+        // Bytes read for this tensor alone (re-read from the file, external data) are viewed.
+        return ownsBuffer(raw)
+          ? new Float32Array(raw.buffer, raw.byteOffset, size)
+          : new Float32Array(new Uint8Array(raw).buffer, 0, size);
       return view
         ? Float32Array.from({ length: size }, (_, i) => view.getFloat32(i * 4, true))
         : Float32Array.from(t.floatData ?? []);
@@ -191,6 +200,10 @@ function decodeData(
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whether `raw` is the whole of its (4-aligned) buffer, so a view keeps nothing else alive. */
+const ownsBuffer = (raw: Uint8Array) =>
+  raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
 
 /** Tensors up to this many values keep their decoded data; larger ones are decoded per read. */
 const CACHED_VALUES = 1 << 16;
@@ -242,6 +255,48 @@ function externalBytes(
 }
 
 /**
+ * Reads `length` bytes at `offset` of the model file itself again (`tensor` names them in errors).
+ */
+export type ModelFileReader = (offset: number, length: number, tensor: string) => Uint8Array;
+
+/** Where a tensor's raw_data lies in the parsed bytes, when it may be read again from the file. */
+interface FileRange {
+  /** The parsed bytes, whose buffer raw_data views. */
+  bytes: Uint8Array;
+  reread: ModelFileReader;
+}
+
+/**
+ * The raw_data of `t` as decode reads it: small ones copied now (a view would keep the whole
+ * file's bytes alive), large ones re-read from the file on each decode where `range` allows it
+ * (the file's bytes are released after parsing: a weight exists only while its converter reads
+ * it, never as part of a whole file held beside the model), else the view.
+ */
+/** A tensor's raw_data, all of it or `length` bytes from `start` (own copies where held). */
+type RawData = (start?: number, length?: number) => Uint8Array | null;
+
+function rawDataSource(t: onnx.ITensorProto, range: FileRange | undefined, name: string): RawData {
+  // No closure is made here: V8 would give it this scope, and with it `raw`, the view that keeps
+  // the whole file alive.
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  t.rawData = null;
+  if (!raw) return held(null);
+  if (raw.length <= CACHED_VALUES * 4) return held(new Uint8Array(raw));
+  if (!range || raw.buffer !== range.bytes.buffer) return held(raw);
+  return rereadOf(range.reread, raw.byteOffset - range.bytes.byteOffset, raw.length, name);
+}
+
+const held =
+  (bytes: Uint8Array | null): RawData =>
+  (start, length) =>
+    bytes && start !== undefined ? bytes.subarray(start, start + (length ?? 0)) : bytes;
+
+const rereadOf =
+  (reread: ModelFileReader, offset: number, length: number, name: string): RawData =>
+  (start = 0, count = length - start) =>
+    reread(offset + start, count, name);
+
+/**
  * A tensor whose dims are checked now and whose values are decoded on read (kept where small:
  * weights are read once by their converter, and holding a decoded copy of each would double
  * the import's memory).
@@ -250,29 +305,38 @@ export function decodeTensor(
   t: onnx.ITensorProto,
   where: string,
   external?: ExternalDataReader,
+  range?: FileRange,
 ): OnnxTensor {
   const name = t.name ?? '';
   const { dims, size } = checkedDims(t, where, external);
   if (isExternal(t)) checkExternalLocation(t, where);
+  const rawData = rawDataSource(t, range, name);
   let data: Float32Array | number[] | undefined;
   const decode = () => {
-    const raw =
-      isExternal(t) && external
-        ? externalBytes(t, size, where, external)
-        : t.rawData && t.rawData.length > 0
-          ? t.rawData
-          : null;
+    const raw = isExternal(t) && external ? externalBytes(t, size, where, external) : rawData();
     return decodeData(t, size, where, raw);
+  };
+  const read = () => {
+    if (data) return data;
+    const decoded = decode();
+    if (size <= CACHED_VALUES) data = decoded;
+    return decoded;
+  };
+  const floats = (first: number, count: number) => {
+    if (!(first >= 0 && count >= 0 && first + count <= size))
+      throw new Error(`internal: values ${first}+${count} of tensor ${name} of ${size}`);
+    const raw = isExternal(t) || data ? null : rawData(first * 4, count * 4);
+    return raw
+      ? (decodeData(t, count, where, raw) as Float32Array)
+      : (read() as Float32Array).slice(first, first + count);
   };
   return {
     name,
     dims,
     get data() {
-      if (data) return data;
-      const decoded = decode();
-      if (size <= CACHED_VALUES) data = decoded;
-      return decoded;
+      return read();
     },
+    ...(t.dataType === FLOAT ? { floats } : {}),
   };
 }
 
@@ -311,6 +375,8 @@ function valueInfo(v: onnx.IValueInfoProto, where: string): OnnxValue {
 export interface ParseOptions {
   /** Reads ONNX external data (models over 2 GB); without it such tensors are refused. */
   externalData?: ExternalDataReader;
+  /** Reads the parsed file's bytes again: large weights are then not held by the graph. */
+  reread?: ModelFileReader;
 }
 
 export function parseOnnx(bytes: Uint8Array, where: string, options: ParseOptions = {}): OnnxGraph {
@@ -325,7 +391,15 @@ export function parseOnnx(bytes: Uint8Array, where: string, options: ParseOption
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const initializers = new Map<string, OnnxTensor>();
   for (const t of graph.initializer ?? [])
-    initializers.set(t.name ?? '', decodeTensor(t, where, options.externalData));
+    initializers.set(
+      t.name ?? '',
+      decodeTensor(
+        t,
+        where,
+        options.externalData,
+        options.reread && { bytes, reread: options.reread },
+      ),
+    );
   const nodes = graph.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attributes: Record<string, OnnxAttribute> = {};

@@ -3,42 +3,29 @@
 // trains; the second run works with --offline; a file that fails its digest is refused (exit 2,
 // naming it); `pull` fetches ahead and reports the pinned SHA-256.
 import assert from 'node:assert/strict';
-import { createReadStream, promises as fs } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeColorFolder } from '../../data/test-fixtures.js';
 import { kerasFixtures } from '../../zoo/test-fixtures.js';
+import { type ServedFolder, serveFolder } from '../../zoo/test-mirror.js';
 import { runCli } from '../run-cli.js';
 
 const { skip, mirror, fixtures } = kerasFixtures();
-const requests: string[] = [];
-let server: http.Server;
+let served: ServedFolder;
+let requests: string[];
 let dir: string;
 let env: Record<string, string>;
 
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-pull-'));
-  server = http.createServer(async (req, res) => {
-    requests.push(req.url!);
-    const file = path.join(mirror, ...decodeURIComponent(req.url!).split('/').filter(Boolean));
-    if (!file.startsWith(mirror) || !(await fs.stat(file).catch(() => null)))
-      return res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': (await fs.stat(file)).size });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  env = {
-    VISIONTUNE_MIRROR: `http://127.0.0.1:${port}/`,
-    VISIONTUNE_CACHE: path.join(dir, 'cache'),
-  };
+  served = await serveFolder(mirror);
+  requests = served.requests;
+  env = { VISIONTUNE_MIRROR: served.base, VISIONTUNE_CACHE: path.join(dir, 'cache') };
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await served.close();
   await fs.rm(dir, { recursive: true, force: true });
 });
 

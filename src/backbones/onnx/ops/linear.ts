@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type NodeContext, type OpConverter, sameBatch, type TensorValue } from '../context.js';
 import { OnnxMatMul } from '../layers.js';
-import { setKernel } from '../layout.js';
+import { setKernel, transposed2d } from '../layout.js';
 import { transposed } from './reshape.js';
 
 /** `x` held with its last ONNX axis last (as it is, where it already is). */
@@ -83,10 +83,7 @@ const dense: OpConverter = (ctx) => {
   const units = transB ? rows : cols;
   const layer = tf.layers.dense({ units, useBias: bias !== undefined, name: ctx.layerName() });
   const y = ctx.apply(layer, x.t);
-  const kernel = tf.tidy(() => {
-    const m = tf.tensor2d(w.data as Float32Array, [rows, cols]);
-    return transB ? tf.transpose(m) : m;
-  });
+  const kernel = transB ? transposed2d(w) : tf.tensor2d(w.data as Float32Array, [rows, cols]);
   setKernel(layer, kernel, bias);
   return sameBatch(x, y, x.perm);
 };
