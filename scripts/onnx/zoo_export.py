@@ -4,7 +4,9 @@ and its per-family CI fixtures (src/backbones/onnx/test-fixtures.ts).
 
 For each architecture this writes, into --out: <name>.onnx (opset 13, constant folding on),
 <name>.input.bin (float32 NCHW [2, 3, s, s], seeded randn), <name>.output.bin (the PyTorch
-outputs, each flattened, one after the other) and <name>.output64.bin (the same in float64), with random weights and randomized BatchNorm
+outputs, each flattened, one after the other) and <name>.output64.bin (the same in float64) —
+with --prelogits also <name>.prelogits.bin, the input of the model's final Linear layer (timm's
+pre-logits) — with random weights and randomized BatchNorm
 statistics (make_fixtures.randomize_batchnorm). manifest.json lists every architecture, with
 `error` where PyTorch could not export it. A JSON summary goes to stdout.
 
@@ -171,6 +173,12 @@ def file_stem(name):
     return name.replace(":", "_")
 
 
+def final_linear(model):
+    """The classifier's last nn.Linear (its head), or None."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    return linears[-1] if linears else None
+
+
 def float64_reference(model, x, ys, stem):
     """PyTorch's outputs computed in float64 (<stem>.output64.bin, stored as float32) and how far
     its own float32 outputs are from them: random deep nets can amplify rounding so much that
@@ -186,14 +194,20 @@ def float64_reference(model, x, ys, stem):
     return {"pytorchFloat32Error": err}
 
 
-def export_one(name, out_dir, opset):
+def export_one(name, out_dir, opset, pre_logits=False):
     t0 = time.time()
     entry = {"name": name, "file": f"{file_stem(name)}.onnx"}
     try:
         model, size = build(name)
         x = torch.randn(BATCH, 3, size, size, generator=torch.Generator().manual_seed(INPUT_SEED))
+        # The pre-logits (timm's features): the input of the final Linear, caught by a hook.
+        caught = []
+        head = final_linear(model) if pre_logits else None
+        hook = head.register_forward_pre_hook(lambda _m, inputs: caught.append(inputs[0])) if head else None
         with torch.no_grad():
             y = model(x)
+        if hook:
+            hook.remove()
         ys = list(y) if isinstance(y, tuple) else [y]
         stem = os.path.join(out_dir, file_stem(name))
         with warnings.catch_warnings():
@@ -216,6 +230,9 @@ def export_one(name, out_dir, opset):
         ]
         write_f32(f"{stem}.input.bin", x)
         write_f32(f"{stem}.output.bin", torch.cat([t.flatten() for t in ys]))
+        if caught:
+            write_f32(f"{stem}.prelogits.bin", caught[0])
+            entry["preLogitsShape"] = list(caught[0].shape)
         entry.update(float64_reference(model, x, ys, stem))
         ops, _ = op_types_from_file(f"{stem}.onnx")
         entry.update(
@@ -243,6 +260,9 @@ def main():
     ap.add_argument("--out", help="output folder (created if missing)")
     ap.add_argument("--models", help="comma-separated names (default: the whole sweep)")
     ap.add_argument("--opset", type=int, default=13)
+    ap.add_argument(
+        "--prelogits", action="store_true", help="also write <name>.prelogits.bin: the final Linear's input"
+    )
     ap.add_argument("--list", action="store_true", help="print the sweep's names as JSON")
     args = ap.parse_args()
     if args.list:
@@ -256,7 +276,7 @@ def main():
     names = args.models.split(",") if args.models else sweep_names()
     entries = []
     for name in names:
-        entry = export_one(name.strip(), args.out, args.opset)
+        entry = export_one(name.strip(), args.out, args.opset, args.prelogits)
         entries.append(entry)
         # Written after each model, so a long sweep can be read (and resumed) while it runs.
         manifest = {

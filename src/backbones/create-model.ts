@@ -9,6 +9,7 @@ import {
   TAP_STRIDES,
   type TapStride,
   tapForLayer,
+  vectorWidth,
 } from './graph.js';
 import { layersOfSpec } from './layer-spec.js';
 import {
@@ -34,7 +35,7 @@ export interface CreateModelOptions extends Omit<LayersBackboneOptions, 'inputSi
   taps?: (TapStride | string)[];
   /**
    * Layer to pool for the embedding / classifier, or several joined by '+' (each pooled, then
-   * concatenated). Default: config.embeddingLayer.
+   * concatenated); a [batch, dim] layer (pre-logits) is used as is. Default: config.embeddingLayer.
    */
   embeddingLayer?: string;
   /** Seed for random initialization of the body (when not pretrained) and of the head. */
@@ -46,6 +47,8 @@ export interface CreatedModel {
   /** The entry's config with the choices applied: inputSize, taps, embeddingLayer/Dim. */
   config: PretrainedConfig;
   entry: BackboneEntry;
+  /** How each layer of config.embeddingLayer is read (pooled map or vector as is). */
+  embedding: EmbeddingPart[];
 }
 
 function chooseTaps(
@@ -97,17 +100,47 @@ async function fromLocation(
 }
 
 /**
- * Global average pooling of each feature map; several are concatenated. The layer the head reads
- * is always named `pool` (freeze/blocks.ts and the bundles find the head by it).
+ * How createModel reads one layer of an embedding spec: a feature map is pooled, a [batch, dim]
+ * vector (a classifier's pre-logits, default-cut.ts) is used as is.
  */
-export function poolLayers(features: tf.SymbolicTensor[]): tf.SymbolicTensor {
-  if (features.length === 1)
-    return tf.layers
-      .globalAveragePooling2d({ name: 'pool' })
-      .apply(features[0]!) as tf.SymbolicTensor;
-  const each = features.map(
-    (f, i) => tf.layers.globalAveragePooling2d({ name: `pool_${i}` }).apply(f) as tf.SymbolicTensor,
+export interface EmbeddingPart {
+  layer: string;
+  /** Features it adds to the embedding. */
+  width: number;
+  pooled: boolean;
+}
+
+/** The parts of `spec` ('a+b') in `body`; a layer of any other shape is refused, named. */
+export function embeddingParts(body: tf.LayersModel, spec: string): EmbeddingPart[] {
+  return layersOfSpec(spec).map((name) => {
+    const layer = getLayerOrThrow(body, name);
+    const shape = featureShape(layer);
+    if (shape) return { layer: name, width: shape[2], pooled: true };
+    const width = vectorWidth(layer);
+    if (width !== undefined) return { layer: name, width, pooled: false };
+    throw badUsage(
+      `embeddingLayer: '${name}' outputs ${JSON.stringify(layer.outputShape)}, neither a feature map [batch, height, width, channels] (pooled) nor a vector [batch, dim] (used as is)`,
+    );
+  });
+}
+
+/**
+ * The embedding: global average pooling of each feature map, vectors as they are; several are
+ * concatenated. The layer the head reads is named `pool` (freeze/blocks.ts and the bundles find
+ * the head by it) unless the embedding is one vector, which the head reads straight from the body.
+ */
+export function poolLayers(
+  features: { output: tf.SymbolicTensor; pooled: boolean }[],
+): tf.SymbolicTensor {
+  const one = features.length === 1;
+  const each = features.map(({ output, pooled }, i) =>
+    pooled
+      ? (tf.layers
+          .globalAveragePooling2d({ name: one ? 'pool' : `pool_${i}` })
+          .apply(output) as tf.SymbolicTensor)
+      : output,
   );
+  if (one) return each[0]!;
   return tf.layers.concatenate({ name: 'pool' }).apply(each) as tf.SymbolicTensor;
 }
 
@@ -151,18 +184,13 @@ export async function createModel(
   const inputSize = body.inputs[0].shape[1] as number;
   const taps = chooseTaps(body, entry.config, inputSize, options.taps);
   const embeddingLayer = options.embeddingLayer ?? entry.config.embeddingLayer;
-  const pooled = layersOfSpec(embeddingLayer).map((name) => {
-    const layer = getLayerOrThrow(body, name);
-    const shape = featureShape(layer);
-    if (!shape) throw badUsage(`embeddingLayer: '${name}' does not output a feature map`);
-    return { layer, channels: shape[2] };
-  });
+  const embedding = embeddingParts(body, embeddingLayer);
   const config: PretrainedConfig = {
     ...entry.config,
     inputSize,
     taps,
     embeddingLayer,
-    embeddingDim: pooled.reduce((sum, p) => sum + p.channels, 0),
+    embeddingDim: embedding.reduce((sum, p) => sum + p.width, 0),
   };
 
   const input = body.inputs[0];
@@ -171,7 +199,12 @@ export async function createModel(
     const outputs = taps.map((t) => getLayerOrThrow(body, t.layer).output as tf.SymbolicTensor);
     model = tf.model({ inputs: input, outputs, name: `${entry.name}_features` });
   } else {
-    let x = poolLayers(pooled.map((p) => p.layer.output as tf.SymbolicTensor));
+    let x = poolLayers(
+      embedding.map((p) => ({
+        output: getLayerOrThrow(body, p.layer).output as tf.SymbolicTensor,
+        pooled: p.pooled,
+      })),
+    );
     if (options.numClasses === undefined) {
       model = tf.model({ inputs: input, outputs: x, name: `${entry.name}_embed` });
     } else {
@@ -194,5 +227,5 @@ export async function createModel(
   // Layers past the last tap / embedding layer are unreachable from the model: free their weights.
   const used = new Set(model.layers);
   for (const layer of body.layers) if (!used.has(layer)) layer.dispose();
-  return { model, config, entry };
+  return { model, config, entry, embedding };
 }

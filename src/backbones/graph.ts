@@ -27,6 +27,23 @@ export function featureShape(layer: tf.layers.Layer): [number, number, number] |
 }
 
 /**
+ * Width of a layer's [batch, width] output (a classifier's pre-logits), or undefined for any other
+ * shape. The batch must be the free first axis: an imported transformer holds some values with the
+ * batch elsewhere ([width, batch]), which are no embedding.
+ */
+export function vectorWidth(layer: tf.layers.Layer): number | undefined {
+  const shape = layer.outputShape;
+  if (!Array.isArray(shape) || Array.isArray(shape[0]) || shape.length !== 2) return undefined;
+  const [batch, width] = shape as (number | null)[];
+  return batch === null && typeof width === 'number' ? width : undefined;
+}
+
+/** Width of the embedding a layer gives: a feature map's channels (pooled) or a vector's width. */
+export function embeddingWidth(layer: tf.layers.Layer): number | undefined {
+  return featureShape(layer)?.[2] ?? vectorWidth(layer);
+}
+
+/**
  * Nearest power-of-two stride for a feature map of height `h` at `inputSize`. Nets with 'valid'
  * padding (InceptionV3: 299 -> 71/35/17/8) land between powers of two; the nearest in log scale
  * is the conventional name (299/71 = 4.2 -> 4, 299/8 = 37 -> 32).

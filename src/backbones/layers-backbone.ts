@@ -8,14 +8,16 @@ import './onnx/layers.js';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
-import { cutPoints, featureShape, findTaps, getLayerOrThrow } from './graph.js';
+import { defaultCut } from './default-cut.js';
+import { embeddingWidth, findTaps, getLayerOrThrow } from './graph.js';
 import { resolveInputSize } from './input-size.js';
 import { asFunctional, rebuildBody, squareInputSize } from './rebuild.js';
 import type { BackboneEntry, BuildOptions, PretrainedConfig } from './types.js';
 
 export interface LayersBackboneOptions {
-  /** Layer whose output ends the body. Default: the model's output if it is a feature map, else
-   * the last feature map before the head (e.g. before pooling + dense of a classifier). */
+  /** Layer whose output ends the body: a feature map (pooled for the embedding) or a [batch, dim]
+   * vector (used as is). Default (default-cut.ts): the model's output if it is a feature map, else
+   * the last feature map where the head only pools it, else the head's input (pre-logits). */
   cut?: string;
   /** Native size when the model's input height/width are unspecified. */
   inputSize?: number;
@@ -88,15 +90,6 @@ async function loadSource(location: string): Promise<tf.LayersModel> {
   }
 }
 
-function defaultCut(model: tf.LayersModel): string {
-  const out = model.outputs[0]?.sourceLayer;
-  if (out && featureShape(out)) return out.name;
-  const maps = cutPoints(model).filter((l) => featureShape(l) && l.getClassName() !== 'InputLayer');
-  const last = maps[maps.length - 1];
-  if (!last) throw badInput(`model '${model.name}' has no 4-D feature map to use as a backbone`);
-  return last.name;
-}
-
 /** A local model folder is read where it is whole: an import killed between its two renames
  * leaves it in a complete hidden sibling (guard/replace-dir). */
 async function readableLocation(location: string): Promise<string> {
@@ -120,10 +113,10 @@ export async function inferBackboneConfig(
     throw badInput(`${location}: a backbone needs exactly one image input`);
   const cut = options.cut ?? defaultCut(source);
   const cutLayer = getLayerOrThrow(source, cut);
-  const cutShape = featureShape(cutLayer);
-  if (!cutShape)
+  const cutWidth = embeddingWidth(cutLayer);
+  if (cutWidth === undefined)
     throw badUsage(
-      `cut: layer '${cut}' does not output a feature map [batch, height, width, channels]`,
+      `cut: layer '${cut}' outputs ${JSON.stringify(cutLayer.outputShape)}, neither a feature map [batch, height, width, channels] nor a vector [batch, dim]`,
     );
   const native = squareInputSize(source) ?? options.inputSize;
   if (!native) throw badUsage(`inputSize: ${location} has no fixed square input; give inputSize`);
@@ -137,7 +130,7 @@ export async function inferBackboneConfig(
     outputs: getLayerOrThrow(probe, cut).output as tf.SymbolicTensor,
   });
   const taps = findTaps(body, native);
-  const embeddingDim = featureShape(getLayerOrThrow(probe, cut))?.[2] ?? cutShape[2];
+  const embeddingDim = embeddingWidth(getLayerOrThrow(probe, cut)) ?? cutWidth;
   if (probe !== source) probe.dispose();
 
   const config: PretrainedConfig = {

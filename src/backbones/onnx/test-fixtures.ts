@@ -62,18 +62,26 @@ export const ZOO_FIXTURES = [
 export interface ZooFixture extends OnnxFixture {
   /** The largest |value| of PyTorch's output: the scale the relative tolerance refers to. */
   outputScale: number;
+  /** With --prelogits: the input of the model's final Linear layer (timm's pre-logits). */
+  preLogits?: Float32Array;
 }
 
-/** The families' fixtures (fixtures/onnx-zoo), made on first use as onnxFixtures' are. */
-export function zooFixtures(): { skip: string | false; models: ZooFixture[] } {
-  const dir = path.join(ROOT, 'fixtures', 'onnx-zoo');
-  const reason = make(dir, 'zoo_export.py', ['--models', ZOO_FIXTURES.join(',')]);
+/** Fixtures of scripts/onnx/zoo_export.py in fixtures/`folder`, made on first use. */
+function zooSet(folder: string, names: readonly string[], args: string[] = []) {
+  const dir = path.join(ROOT, 'fixtures', folder);
+  const reason = make(dir, 'zoo_export.py', ['--models', names.join(','), ...args]);
   if (reason) return { skip: reason, models: [] };
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   return {
-    skip: false,
+    skip: false as const,
     models: manifest.models.map(
-      (m: { name: string; file: string; inputShape: number[]; outputScale: number }) => {
+      (m: {
+        name: string;
+        file: string;
+        inputShape: number[];
+        outputScale: number;
+        preLogitsShape?: number[];
+      }): ZooFixture => {
         const stem = path.join(dir, m.file.replace(/\.onnx$/, ''));
         return {
           name: m.name,
@@ -82,8 +90,27 @@ export function zooFixtures(): { skip: string | false; models: ZooFixture[] } {
           input: readFloats(`${stem}.input.bin`),
           output: readFloats(`${stem}.output.bin`),
           outputScale: m.outputScale,
+          ...(m.preLogitsShape ? { preLogits: readFloats(`${stem}.prelogits.bin`) } : {}),
         };
       },
     ),
   };
+}
+
+/** The families' fixtures (fixtures/onnx-zoo), made on first use as onnxFixtures' are. */
+export function zooFixtures(): { skip: string | false; models: ZooFixture[] } {
+  return zooSet('onnx-zoo', ZOO_FIXTURES);
+}
+
+/** Classifiers whose default cut differs by family: token models and CNNs with normed heads. */
+export const PRE_LOGITS_FIXTURES = [
+  'tiny_vit',
+  'tiny_maxvit',
+  'tiny_swin',
+  'tiny_convnext',
+] as const;
+
+/** Those classifiers with PyTorch's pre-logits (fixtures/onnx-prelogits). */
+export function preLogitsFixtures(): { skip: string | false; models: ZooFixture[] } {
+  return zooSet('onnx-prelogits', PRE_LOGITS_FIXTURES, ['--prelogits']);
 }

@@ -22,6 +22,7 @@ export function importCommand(program: Command): void {
             .map(([op, n]) => `${op} ${n}`)
             .join(', ')}`,
           `input ${config.inputSize}px, mean ${config.mean.join('/')}, std ${config.std.join('/')}`,
+          `embedding: ${config.embeddingLayer} (${config.embeddingDim}-d)`,
           `taps: ${config.taps.map((t) => `stride ${t.stride} ${t.layer}`).join(', ') || '(none)'}`,
           `saved: ${result.dir} (use --backbone ${result.dir})`,
         ].join('\n'),

@@ -1,8 +1,7 @@
 // One forward pass for many candidate layers: every candidate pooled and concatenated into one
 // embedding (createModel's 'a+b' spec), cached like any embedding, then cut back into one
 // feature block per layer.
-import type * as tf from '@tensorflow/tfjs';
-import { createModel } from '../../backbones/index.js';
+import { type CreatedModel, createModel } from '../../backbones/index.js';
 import { layerSpec, layersOfSpec } from '../../backbones/layer-spec.js';
 import type { PretrainedConfig } from '../../backbones/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
@@ -12,7 +11,10 @@ import { cachedEmbeddings } from '../embedding-cache.js';
 import { type LayerCandidate, layerCandidates } from './candidates.js';
 import type { LayerFeatures } from './score-layers.js';
 
-/** `auto`: the backbone's candidates (candidates.ts); `all`: every feature map it could pool. */
+/**
+ * `auto`: the backbone's candidates (candidates.ts); `all`: every feature map it could pool; both
+ * with the embedding where it is a vector (pre-logits, used as is).
+ */
 export type LayerSet = 'auto' | 'all' | readonly string[];
 
 export interface EmbedCandidatesOptions {
@@ -39,20 +41,25 @@ export interface CandidateFeatures {
   computed: number;
 }
 
-/** The candidate layers of a built feature model (all taps kept, so every layer is present). */
+/**
+ * The candidate layers of a built feature model (all taps kept, so every layer is present), plus
+ * the embedding's vector layers (a transformer's pre-logits), which lie past every tap.
+ */
 function pickCandidates(
-  model: tf.LayersModel,
-  config: PretrainedConfig,
-  rule: Parameters<typeof layerCandidates>[2],
+  { model, config, entry, embedding }: CreatedModel,
   wanted: LayerSet,
 ): LayerCandidate[] {
-  if (wanted === 'auto') return layerCandidates(model, config.taps, rule);
-  const all = model.layers.flatMap((l) => {
+  const vectors = embedding.flatMap((p) =>
+    p.pooled ? [] : [{ layer: p.layer, channels: p.width }],
+  );
+  if (wanted === 'auto') return [...layerCandidates(model, config.taps, entry.blocks), ...vectors];
+  const maps = model.layers.flatMap((l) => {
     const shape = l.outputShape as (number | null)[];
     return shape.length === 4 && l.getClassName() !== 'InputLayer'
       ? [{ layer: l.name, channels: shape[3] as number }]
       : [];
   });
+  const all = [...maps, ...vectors];
   if (wanted === 'all') return all;
   const byName = new Map(all.map((c) => [c.layer, c]));
   return wanted.flatMap((spec) =>
@@ -74,12 +81,7 @@ export async function embedCandidates(options: EmbedCandidatesOptions): Promise<
     featuresOnly: true,
     seed: options.seed,
   });
-  const candidates = pickCandidates(
-    features.model,
-    features.config,
-    features.entry.blocks,
-    options.layers ?? 'auto',
-  );
+  const candidates = pickCandidates(features, options.layers ?? 'auto');
   const unique = [...new Map(candidates.map((c) => [c.layer, c])).values()];
   features.model.dispose();
   const spec = layerSpec(unique.map((c) => c.layer));
