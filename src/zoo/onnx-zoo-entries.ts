@@ -19,7 +19,7 @@ function zooSpec(
   relative: string,
   lfs: { sha256: string; bytes: number },
   channels: OnnxZooSpec['channels'],
-  licence = APACHE,
+  { licence = APACHE, fixedSize = false } = {},
 ): OnnxZooSpec {
   const file: WeightsFile = {
     url: `${ZOO_BASE}${CLASSIFICATION}${relative}`,
@@ -33,11 +33,12 @@ function zooSpec(
     .replace(/\.onnx$/, '');
   return {
     name,
-    description: `${what} @224, ImageNet-1k weights (ONNX Model Zoo ${stem}); downloads and converts on first use`,
+    description: `${what} @224${fixedSize ? ' (224 px only: the file fixes its maps’ sizes)' : ''}, ImageNet-1k weights (ONNX Model Zoo ${stem}); downloads and converts on first use`,
     file,
     licence,
     channels,
     inputSize: 224,
+    fixedSize,
   };
 }
 
@@ -71,7 +72,11 @@ const SPECS: readonly OnnxZooSpec[] = [
       bytes: 9_218_556,
     },
     [24, 116, 232, 1024],
-    `BSD-3-Clause (torchvision, via the ONNX Model Zoo); ${IMAGENET_TERMS}`,
+    // torch.onnx writes the channel shuffle's reshapes with the 224 px map sizes.
+    {
+      licence: `BSD-3-Clause (torchvision, via the ONNX Model Zoo); ${IMAGENET_TERMS}`,
+      fixedSize: true,
+    },
   ),
 ];
 

@@ -94,13 +94,19 @@ test('an ONNX zoo entry downloads from the mirror, converts once, and its taps e
   assert.equal((await fs.readdir(converted)).length, 1);
 });
 
-test('a ReduceMean-pooled classifier (ShuffleNetV2) is cut at the map it averages', {
+test('a ReduceMean-pooled classifier (ShuffleNetV2) is cut at the map it averages; 224 px only', {
   skip,
 }, async () => {
   const f = fixture('shufflenet_v2.onnxzoo');
   const body = await buildFromOnnxFile(fixtureSpec(f), f.file, { pretrained: true });
   assertTapsEqualPytorch(body, f);
   body.dispose();
+  // Its channel shuffle was exported with 224 px map sizes: another size is refused, not crashed.
+  await assert.rejects(
+    buildFromOnnxFile(fixtureSpec(f), f.file, { pretrained: true, inputSize: 96 }),
+    (e: unknown) =>
+      e instanceof VisiontuneError && /cannot run at 96 px, only at 224/.test(e.message),
+  );
 });
 
 test('another architecture’s file is refused naming the file and the channels', {

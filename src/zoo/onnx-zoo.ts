@@ -27,6 +27,8 @@ export interface OnnxZooSpec {
   channels: readonly [number, number, number, number];
   /** Square input the file was exported for (the ONNX Model Zoo's: 224). */
   inputSize: number;
+  /** Runs only at inputSize: a reshape in the file fixes the map size (ShuffleNet's shuffle). */
+  fixedSize?: boolean;
   /** Input = (pixel / 255 - mean) / std; default ImageNet's (the zoo's classifiers). */
   mean?: [number, number, number];
   std?: [number, number, number];
@@ -41,7 +43,7 @@ export function onnxZooConfig(spec: OnnxZooSpec): PretrainedConfig {
   }));
   return {
     inputSize: spec.inputSize,
-    minInputSize: 32,
+    minInputSize: spec.fixedSize ? spec.inputSize : 32,
     ...torchMode(),
     ...(spec.mean ? { mean: spec.mean } : {}),
     ...(spec.std ? { std: spec.std } : {}),
