@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { convertGraph } from '../src/backbones/onnx/convert.js';
 import { externalDataReader } from '../src/backbones/onnx/external-data.js';
 import { parseOnnx } from '../src/backbones/onnx/parse.js';
+import { allowedError, PYTORCH_TOLERANCE } from '../src/backbones/onnx/pytorch-tolerance.js';
 import { initEngine } from '../src/engine/index.js';
 import { VisiontuneError } from '../src/errors.js';
 import { machineInfo } from './machine.js';
@@ -28,8 +29,6 @@ import { runAsScript } from './run-as-script.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXPORTER = path.join(ROOT, 'scripts/onnx/zoo_export.py');
 const PYTHON = '/usr/bin/python3';
-const ABSOLUTE = 1e-4;
-const RELATIVE = 1e-5;
 const FLOAT32_FACTOR = 4;
 
 interface Exported {
@@ -136,7 +135,7 @@ function compare(dir: string, e: Exported): ZooRow {
   row.runSeconds = Math.round((performance.now() - t1) / 100) / 10;
   model.dispose();
   row.maxError = maxAbsDifference(got, want);
-  row.matches = row.maxError <= ABSOLUTE || row.maxError <= RELATIVE * (e.outputScale ?? 0);
+  row.matches = row.maxError <= allowedError(e.outputScale ?? 0);
   if (!row.matches && e.pytorchFloat32Error !== undefined) {
     row.errorVsFloat64 = maxAbsDifference(got, readFloats(`${stem}.output64.bin`));
     row.pytorchFloat32Error = e.pytorchFloat32Error;
@@ -222,8 +221,7 @@ async function main() {
     machine: machineInfo(),
     backend: engine.backend,
     tolerance: {
-      absolute: ABSOLUTE,
-      relativeToScale: RELATIVE,
+      ...PYTORCH_TOLERANCE,
       float32RoundingFactor: FLOAT32_FACTOR,
     },
     seconds: Math.round((performance.now() - started) / 1000),

@@ -9,6 +9,7 @@ import type { VisiontuneError } from '../../errors.js';
 import { convertGraph } from './convert.js';
 import { OnnxPad2D } from './layers.js';
 import { parseOnnx } from './parse.js';
+import { allowedError, scaleOf } from './pytorch-tolerance.js';
 import { type OnnxFixture, onnxFixtures } from './test-fixtures.js';
 import { weightGradients } from './test-graph.js';
 
@@ -49,10 +50,9 @@ for (const kind of ['folded', 'batchnorm', 'opset11', 'opset17'] as const) {
         );
       const model = convertGraph(graph, { name: f.name });
       const error = maxError(model, f);
-      // The sweep's criterion: 1e-4 absolute, or 1e-5 relative to the output's scale.
-      const scale = f.output.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const scale = scaleOf(f.output);
       context.diagnostic(`${f.name}: max abs error ${error.toExponential(2)}, scale ${scale}`);
-      assert.ok(error < Math.max(1e-4, 1e-5 * scale), `${f.name}: max abs error ${error}`);
+      assert.ok(error <= allowedError(scale), `${f.name}: max abs error ${error}`);
       model.dispose();
     }
   });

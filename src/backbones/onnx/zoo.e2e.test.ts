@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { convertGraph } from './convert.js';
 import { parseOnnx } from './parse.js';
+import { allowedError } from './pytorch-tolerance.js';
 import { ZOO_FIXTURES, type ZooFixture, zooFixtures } from './test-fixtures.js';
 import { maxAbsError, saveAndLoad, weightGradients } from './test-graph.js';
 
@@ -42,7 +43,7 @@ test('torchvision families import and match PyTorch, save and load, and train', 
     context.diagnostic(
       `${f.name}: max abs error ${error.toExponential(2)} (scale ${f.outputScale})`,
     );
-    assert.ok(error <= Math.max(1e-4, 1e-5 * f.outputScale), `${f.name}: max abs error ${error}`);
+    assert.ok(error <= allowedError(f.outputScale), `${f.name}: max abs error ${error}`);
     const loaded = await saveAndLoad(model);
     assert.ok(maxAbsError(outputOf(loaded, f), f.output) === error, `${f.name}: reloaded`);
     loaded.dispose();
