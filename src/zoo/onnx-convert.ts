@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { findTaps } from '../backbones/graph.js';
+import { findTaps, TAP_STRIDES } from '../backbones/graph.js';
 import { loadLayersBackbone } from '../backbones/layers-backbone.js';
 import { convertGraph } from '../backbones/onnx/convert.js';
 import { importOnnx, parseOnnxFile } from '../backbones/onnx/import.js';
@@ -14,13 +14,13 @@ import { badInput } from '../errors.js';
 import { version } from '../version.js';
 import { fileDigests } from './digest.js';
 import { globalPoolInput } from './onnx-pool-cut.js';
-import { type OnnxZooSpec, onnxZooConfig, STRIDES, tapName } from './onnx-zoo.js';
+import { type OnnxZooSpec, onnxZooConfig, tapName } from './onnx-zoo.js';
 import { zooSettings } from './settings.js';
 import { withLock } from './weights-file.js';
 
 // The canonical names stay taken in both conversions, so a node that happens to carry one is
 // named alike in both.
-const RESERVED = new Map(STRIDES.map((s) => [tapName(s), tapName(s)]));
+const RESERVED = new Map(TAP_STRIDES.map((s) => [tapName(s), tapName(s)]));
 
 /** What a converted file has instead, for the error: its last map at each stride. */
 const describeMaps = (probe: tf.LayersModel, size: number) =>
@@ -40,10 +40,10 @@ function tapRenames(spec: OnnxZooSpec, graph: OnnxGraph, file: string) {
     layerNames: RESERVED,
   });
   try {
-    const widths = Object.fromEntries(STRIDES.map((s, i) => [s, spec.channels[i]]));
+    const widths = Object.fromEntries(TAP_STRIDES.map((s, i) => [s, spec.channels[i]]));
     const taps = findTaps(probe, spec.inputSize, widths);
-    const found = STRIDES.map((s) => taps.find((t) => t.stride === s));
-    const missing = STRIDES.filter((_, i) => !found[i]);
+    const found = TAP_STRIDES.map((s) => taps.find((t) => t.stride === s));
+    const missing = TAP_STRIDES.filter((_, i) => !found[i]);
     const last = probe.outputs[0]!.sourceLayer.name;
     const problem = missing.length
       ? `it has no feature map of ${missing.map((s) => `${widths[s]} channels at stride ${s}`).join(', ')} (${describeMaps(probe, spec.inputSize)})`

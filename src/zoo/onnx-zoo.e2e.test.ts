@@ -11,11 +11,12 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../backbones/create-model.js';
+import { TAP_STRIDES } from '../backbones/graph.js';
 import { getBackbone, registerBackbone } from '../backbones/registry.js';
 import { initEngine } from '../engine/index.js';
 import { VisiontuneError } from '../errors.js';
 import { buildFromOnnxFile } from './onnx-convert.js';
-import { onnxZooEntry, STRIDES, tapName } from './onnx-zoo.js';
+import { onnxZooEntry, tapName } from './onnx-zoo.js';
 import { onnxZooSpec } from './onnx-zoo-entries.js';
 import { setZooSettings } from './settings.js';
 import { type OnnxZooFixture, onnxZooFixtures } from './test-fixtures.js';
@@ -55,12 +56,12 @@ function fixtureSpec(f: OnnxZooFixture) {
 function assertTapsEqualPytorch(body: tf.LayersModel, f: OnnxZooFixture) {
   const taps = tf.model({
     inputs: body.inputs,
-    outputs: STRIDES.map((s) => body.getLayer(tapName(s)).output as tf.SymbolicTensor),
+    outputs: TAP_STRIDES.map((s) => body.getLayer(tapName(s)).output as tf.SymbolicTensor),
   });
   tf.tidy(() => {
     const x = tf.transpose(tf.tensor4d(f.input, f.inputShape as never), [0, 2, 3, 1]);
     const ys = taps.predict(x) as tf.Tensor[];
-    STRIDES.forEach((s, i) => {
+    TAP_STRIDES.forEach((s, i) => {
       const map = f.maps[String(s) as '4'];
       const ref = tf.transpose(tf.tensor4d(map.data, map.shape as never), [0, 2, 3, 1]);
       assert.deepEqual(ys[i]!.shape, ref.shape, `stride ${s}`);

@@ -6,6 +6,8 @@
 // taps and embedding layer must be known before (`visiontune backbones`, createModel). The
 // conversion checks that the file's maps have the channels the entry states.
 // This file is platform-free (the registry's); the conversion is onnx-convert.ts.
+
+import { TAP_STRIDES } from '../backbones/graph.js';
 import type {
   BackboneEntry,
   BuildOptions,
@@ -15,7 +17,6 @@ import type {
 import { torchMode } from './keras-spec.js';
 import type { WeightsFile } from './types.js';
 
-export const STRIDES = [4, 8, 16, 32] as const;
 export const tapName = (stride: number) => `stride_${stride}`;
 
 export interface OnnxZooSpec {
@@ -29,14 +30,11 @@ export interface OnnxZooSpec {
   inputSize: number;
   /** Runs only at inputSize: a reshape in the file fixes the map size (ShuffleNet's shuffle). */
   fixedSize?: boolean;
-  /** Input = (pixel / 255 - mean) / std; default ImageNet's (the zoo's classifiers). */
-  mean?: [number, number, number];
-  std?: [number, number, number];
 }
 
 /** The config every ONNX zoo entry states before its file is downloaded. */
 export function onnxZooConfig(spec: OnnxZooSpec): PretrainedConfig {
-  const taps: FeatureTap[] = STRIDES.map((stride, i) => ({
+  const taps: FeatureTap[] = TAP_STRIDES.map((stride, i) => ({
     stride,
     layer: tapName(stride),
     channels: spec.channels[i]!,
@@ -44,9 +42,8 @@ export function onnxZooConfig(spec: OnnxZooSpec): PretrainedConfig {
   return {
     inputSize: spec.inputSize,
     minInputSize: spec.fixedSize ? spec.inputSize : 32,
+    // The zoo's READMEs: images in [0, 1] normalized with ImageNet's mean/std.
     ...torchMode(),
-    ...(spec.mean ? { mean: spec.mean } : {}),
-    ...(spec.std ? { std: spec.std } : {}),
     interpolation: 'bilinear',
     embeddingLayer: tapName(32),
     embeddingDim: spec.channels[3],
