@@ -8,7 +8,6 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { saveLayersModel } from '../../engine/save-layers-model.js';
 import { badInput } from '../../errors.js';
-import { readInputFile } from '../../guard/read-input.js';
 import { replaceDir } from '../../guard/replace-dir.js';
 import { writeFailure } from '../../guard/write-failure.js';
 import { parseLayers } from '../../util/merge-layers.js';
@@ -16,9 +15,8 @@ import { MAX_INPUT_SIZE } from '../input-size.js';
 import { BACKBONE_CONFIG_FILE, inferBackboneConfig } from '../layers-backbone.js';
 import type { PretrainedConfig } from '../types.js';
 import { convertGraph } from './convert.js';
-import { externalDataReader, modelFileReader } from './external-data.js';
 import { type ImportOnnxOptions, importOnnxOptionsSchema } from './import-options.js';
-import { parseOnnx } from './parse.js';
+import { parseOnnxFile } from './parse-file.js';
 
 /** The owner kind (guard/owner.ts) of an imported backbone's folder. */
 export const BACKBONE_KIND = 'backbone';
@@ -36,15 +34,6 @@ export interface ImportedModel {
 }
 
 export type { ImportOnnxOptions };
-
-/** The file's graph; its bytes are referenced by nothing once this returns. */
-export async function parseOnnxFile(file: string) {
-  const bytes = await readInputFile(file, 'model');
-  return parseOnnx(bytes, file, {
-    externalData: externalDataReader(file),
-    reread: modelFileReader(file, bytes.byteLength),
-  });
-}
 
 /**
  * The converted model and the graph's operator counts. The file's bytes are released once parsed
