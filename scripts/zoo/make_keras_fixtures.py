@@ -20,29 +20,21 @@ Usage: python3 scripts/zoo/make_keras_fixtures.py --out fixtures/zoo [--size 64]
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 
-SYSTEM_PYTHON = "/usr/bin/python3"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "onnx"))
+from make_fixtures import sha256  # noqa: E402  (re-executes under Debian's python3 when needed)
+
 try:
-    import h5py
-    import numpy as np
-    import torch
-    import torchvision
+    import h5py  # noqa: E402
 except ImportError:
-    if (
-        os.path.exists(SYSTEM_PYTHON)
-        and os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON)
-        and not os.environ.get("MAKE_FIXTURES_REEXEC")
-    ):
-        os.environ["MAKE_FIXTURES_REEXEC"] = "1"
-        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, *sys.argv])
-    sys.stderr.write(
-        "make_keras_fixtures: needs apt-get install -y python3-torch python3-torchvision python3-h5py\n"
-    )
+    sys.stderr.write("make_keras_fixtures: needs apt-get install -y python3-h5py\n")
     sys.exit(2)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
 
 from torch import nn
 
@@ -475,14 +467,6 @@ def storage_variants(path):
         group.create_dataset("variants/big_endian:0", data=values.astype(">f4"))
         group.create_dataset("variants/count:0", data=np.array(12, dtype=np.int64))
         group.create_dataset("variants/plain:0", data=values)
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def main():
