@@ -127,6 +127,29 @@ test('another architecture’s file is refused naming the file and the channels'
   );
 });
 
+test('a truncated or non-ONNX file is bad input naming it, and leaves no converted model', {
+  skip,
+}, async () => {
+  const f = fixture('mobilenet_v2.onnxzoo');
+  const whole = await fs.readFile(f.file);
+  for (const [name, bytes] of [
+    ['cut.onnx', whole.subarray(0, whole.length >> 1)],
+    ['photo.onnx', Buffer.from('\xff\xd8\xff\xe0 not a model', 'latin1')],
+  ] as const) {
+    const file = path.join(cacheDir, name);
+    await fs.writeFile(file, bytes);
+    const spec = { ...fixtureSpec(f), name: `bad_${name}` };
+    await assert.rejects(
+      buildFromOnnxFile(spec, file, { pretrained: true }),
+      (e: unknown) => e instanceof VisiontuneError && e.exitCode === 2 && e.message.includes(file),
+    );
+    const converted = path.join(cacheDir, 'converted', spec.name);
+    const left = await fs.readdir(converted).catch(() => []);
+    for (const dir of left)
+      await assert.rejects(fs.access(path.join(converted, dir, 'model.json')), dir);
+  }
+});
+
 test('the registry’s ONNX zoo entries refuse a stand-in by the zoo’s SHA-256 and cache nothing', {
   skip,
 }, async () => {
