@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { acquireLock } from './lock.js';
+import { acquireLock, withLock } from './lock.js';
 import { claimOutDir } from './out-dir.js';
 import { LOCK_FILE, OWNER_FILE, readOwner } from './owner.js';
 import { refusal, tempFolder } from './test-support.js';
@@ -87,4 +87,19 @@ test('a file, or a path that cannot be created, is refused without retrying', as
     await refusal(claimOutDir('/proc/visiontune-x', { kind: 'run' })),
     /cannot write there/,
   );
+});
+
+test('waiting callers take the lock one after another (none mistakes a lock being written for a stale one)', async () => {
+  const file = path.join(temp.dir, 'wait.lock');
+  let inside = 0;
+  let most = 0;
+  const work = async () => {
+    inside++;
+    most = Math.max(most, inside);
+    await new Promise((r) => setTimeout(r, 30));
+    inside--;
+  };
+  await Promise.all(Array.from({ length: 8 }, () => withLock(file, 'x', work)));
+  assert.equal(most, 1);
+  await assert.rejects(fs.access(file));
 });

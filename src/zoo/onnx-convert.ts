@@ -12,12 +12,12 @@ import type { OnnxGraph } from '../backbones/onnx/parse.js';
 import { parseOnnxFile } from '../backbones/onnx/parse-file.js';
 import type { BuildOptions } from '../backbones/types.js';
 import { badInput } from '../errors.js';
+import { withLock } from '../guard/lock.js';
 import { version } from '../version.js';
 import { fileDigests } from './digest.js';
 import { globalPoolInput } from './onnx-pool-cut.js';
 import { type OnnxZooSpec, onnxZooConfig, tapName } from './onnx-zoo.js';
 import { zooSettings } from './settings.js';
-import { withLock } from './weights-file.js';
 
 // The canonical names stay taken in both conversions, so a node that happens to carry one is
 // named alike in both.
@@ -96,7 +96,7 @@ export async function buildFromOnnxFile(
 ) {
   const digest = sha256 ?? (await fileDigests(file, ['sha256'])).sha256;
   const dir = convertedDir(spec, digest);
-  await withLock(dir, async () => {
+  await withLock(`${dir}.lock`, `the converted ${spec.name} model`, async () => {
     if (!(await hasModel(dir))) await convertInto(spec, file, dir);
   });
   const config = onnxZooConfig(spec);

@@ -2,11 +2,12 @@
 // (from its origin or the mirror) into a `.part` that a later run resumes, verified, and only then
 // renamed into place, so a half-downloaded or tampered file is never used. Files whose publisher
 // states no digest are pinned on first download: their SHA-256 is recorded beside them and checked
-// from then on. One process downloads a file at a time (a lock file beside it).
+// from then on. One caller downloads a file at a time (a lock file beside it).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { badInput, badUsage, VisiontuneError } from '../errors.js';
+import { withLock } from '../guard/lock.js';
 import { type Digest, type DigestAlgorithm, describeDigest, fileDigests } from './digest.js';
 import { fetchPart, joinSource, type TransferProgress } from './fetch-part.js';
 import { type ZooSettings, zooSettings } from './settings.js';
@@ -55,38 +56,6 @@ async function verify(file: WeightsFile, at: string, pinned?: string) {
   else if (file.bytes !== undefined && size !== file.bytes)
     problem = `expected ${file.bytes} bytes, got ${size}`;
   return { sha256: got.sha256!, problem };
-}
-
-/** Holds `${dest}.lock` while `work` runs; waits while a live process holds it. */
-export async function withLock<T>(dest: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${dest}.lock`;
-  await fs.mkdir(path.dirname(dest), { recursive: true });
-  for (;;) {
-    try {
-      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
-      if (!alive(holder)) await fs.rm(lock, { force: true });
-      else await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function download(
@@ -144,7 +113,7 @@ export async function ensureWeightsFile(
   const settings = options.settings ?? zooSettings();
   const dest = cacheLocation(file, settings);
   const source = settings.mirror ? joinSource(settings.mirror, file.path) : file.url;
-  return withLock(dest, async () => {
+  return withLock(`${dest}.lock`, `the cached ${label} weights`, async () => {
     // A pin outlives a damaged copy: the download that replaces it must match it too.
     const pinned = file.digest ? undefined : await readPin(dest);
     if (await exists(dest)) {
