@@ -18,6 +18,7 @@ import { pullCommand } from './pull.js';
 import { rankCommand } from './rank.js';
 import { segmentCommand } from './segment.js';
 import { serveCommand } from './serve.js';
+import { studioCommand } from './studio.js';
 import { trackCommand } from './track.js';
 import { trainCommand } from './train.js';
 
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   detectCommand(program);
   segmentCommand(program);
   serveCommand(program);
+  studioCommand(program);
   doctorCommand(program);
   embedCommand(program);
   evalCommand(program);

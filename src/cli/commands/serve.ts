@@ -2,24 +2,11 @@
 // schema of createServer; this command listens, prints where, and on SIGTERM/SIGINT stops
 // accepting, lets in-flight requests finish and returns (exit 0).
 import type { Command } from 'commander';
-import { badUsage } from '../../errors.js';
 import { createServer } from '../../serve/app.js';
 import { serveOptionsSchema } from '../../serve/options.js';
 import { tuneProcessForServing } from '../../serve/process-tuning.js';
 import { defineCommand } from '../define-command.js';
-
-/** Resolves on the first SIGTERM or SIGINT (a second one is left to Node: exit at once). */
-function shutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
-    };
-    process.once('SIGTERM', on);
-    process.once('SIGINT', on);
-  });
-}
+import { listenAt, reportInternalError, shutdownSignal } from '../listen.js';
 
 export function serveCommand(program: Command): void {
   defineCommand(program, {
@@ -32,24 +19,10 @@ export function serveCommand(program: Command): void {
       const app = createServer({
         ...options,
         threads: runtime.threads,
-        onInternalError: (err) =>
-          process.stderr.write(
-            `internal error (a bug, please report it):\n${(err as Error)?.stack ?? err}\n`,
-          ),
+        onInternalError: reportInternalError,
       });
       const stopped = shutdownSignal();
-      try {
-        await app.listen({ port: options.port, host: options.host });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
-          throw badUsage(`--host ${options.host} --port ${options.port}: cannot listen (${code})`);
-        throw err;
-      }
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
-      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-      const url = `http://${host}:${port}`;
+      const url = await listenAt(app, options.host, options.port);
       const models = (
         (await app.inject('/v1/models').then((r) => r.json())) as { models: unknown[] }
       ).models;
