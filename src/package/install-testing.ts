@@ -104,9 +104,16 @@ export async function distIsFresh(root: string): Promise<boolean> {
     (s) => s.mtimeMs,
     () => 0,
   );
-  const settings = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+  const settings = [
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'scripts/build-studio-ui.js',
+  ];
   const changed = Math.max(
     await newest(path.join(root, 'src'), (f) => f.endsWith('.ts')),
+    // The studio's frontend sources (built into dist/studio-ui).
+    await newest(path.join(root, 'studio-ui'), () => true),
     ...(await Promise.all(settings.map(async (f) => (await fs.stat(path.join(root, f))).mtimeMs))),
   );
   return built > changed;

@@ -4,8 +4,10 @@
 // the README's library examples type-check against the shipped declarations, (c) `npx visiontune`
 // runs `--help` and `predict`, (d) the optional peers (demo datasets, ONNX Runtime) and dev tools
 // are not installed, (e) `visiontune/web` resolves through the exports map and bundles for a
-// browser with nothing Node-only. Predictions are compared with this checkout's own library.
+// browser with nothing Node-only, (f) `npx visiontune studio` serves its built frontend and API.
+// Predictions are compared with this checkout's own library.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -26,6 +28,7 @@ import {
   pack,
   registryReachable,
   run,
+  userEnv,
 } from './install-testing.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -188,4 +191,45 @@ test('(e) visiontune/web resolves through the exports map and bundles for a brow
   assert.ok(inputs.some((f) => f.startsWith('node_modules/visiontune/dist/web/')));
   const nodeOnly = inputs.filter((f) => /^node:|\/(sharp|onnxruntime-node|fastify)\//.test(f));
   assert.deepEqual(nodeOnly, []);
+});
+
+test('(f) npx visiontune studio serves its built frontend and API from the installed package', {
+  skip,
+}, async () => {
+  const dir = path.join(work, 'studio-projects');
+  const child = spawn('npx', ['visiontune', 'studio', '--port', '0', '--dir', dir, '--json'], {
+    cwd: consumer,
+    env: userEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so the stop below reaches npx's node child too.
+    detached: true,
+  });
+  try {
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const started = await new Promise<{ url: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`studio did not start: ${stdout}`)), 60_000);
+      child.stdout.on('data', () => {
+        const end = stdout.lastIndexOf('}');
+        if (end < 0) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(stdout.slice(0, end + 1)) as { url: string });
+      });
+      child.on('exit', (code) => reject(new Error(`studio exited (${code}): ${stdout}`)));
+    });
+    const page = await fetch(`${started.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="module" src="app\.js">/);
+    const script = await fetch(`${started.url}/app.js`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    assert.ok((await script.arrayBuffer()).byteLength > 10_000, 'the bundled frontend');
+    const projects = await fetch(`${started.url}/api/projects`);
+    assert.equal(projects.status, 200);
+    assert.deepEqual(await projects.json(), []);
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+  }
 });
