@@ -74,8 +74,13 @@ export async function serveTestPage(root: string) {
   };
 }
 
-/** Headless chromium with a fresh profile; `close` also removes the profile. */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+/**
+ * Headless chromium with a fresh profile; `close` also removes the profile. `extraArgs` adds
+ * switches (e.g. a fake camera: --use-fake-device-for-media-stream --use-fake-ui-for-media-stream).
+ */
+export async function launchChromium(
+  extraArgs: string[] = [],
+): Promise<{ browser: Browser; close(): Promise<void> }> {
   const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -89,6 +94,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   return {

@@ -1,0 +1,300 @@
+// The studio in a real browser: Debian's chromium, headless, driven by puppeteer-core against the
+// real server and real CLI training processes. A classification project from upload to a trained
+// classifier (held-out test split, accuracy shown, one wrong label fixed from the worst-examples
+// grid, an uploaded image predicted in the page with visiontune/web and compared with Node), a
+// detection project labelled with the mouse (the COCO file on disk checked), a run cancelled
+// mid-epoch. Every page is saved as a screenshot in a folder the test prints (kept as CI
+// artifacts); VISIONTUNE_STUDIO_SCREENSHOTS=<dir> also writes them there (the README's come
+// from this test).
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { loadBundle } from '../bundle/bundle.js';
+import { predictSamples } from '../bundle/predict.js';
+import { openFiles } from '../data/sources/files.js';
+import { initEngine } from '../engine/index.js';
+import { processAlive } from '../guard/lock.js';
+import { launchChromium } from '../web/test-browser.js';
+import { COLOURS, colourJpeg, type RunningStudio, startStudio } from './test-studio.js';
+
+const STEP_MS = 120_000;
+let work: string;
+let shots: string;
+let studio: RunningStudio;
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-studio-e2e-'));
+  // Kept after the test: the CI artifacts.
+  shots = await fs.mkdtemp(path.join(os.tmpdir(), 'visiontune-studio-screenshots-'));
+  studio = await startStudio(path.join(work, 'projects'));
+  chromium = await launchChromium([
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+  ]);
+  page = await chromium.browser.newPage();
+  await page.setViewport({ width: 1280, height: 860 });
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.setDefaultTimeout(30_000);
+});
+
+after(async () => {
+  await chromium?.close();
+  await studio?.close();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+const byTestId = (id: string) => `[data-testid="${id}"]`;
+
+async function screenshot(name: string) {
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  const extra = process.env.VISIONTUNE_STUDIO_SCREENSHOTS;
+  if (extra) {
+    await fs.mkdir(extra, { recursive: true });
+    await fs.copyFile(file, path.join(extra, `${name}.png`));
+  }
+}
+
+async function textOf(id: string): Promise<string> {
+  return page.$eval(byTestId(id), (el) => (el.textContent ?? '').trim());
+}
+
+async function waitForText(id: string, want: RegExp, timeout = STEP_MS) {
+  await page.waitForFunction(
+    (selector, source) => {
+      const el = document.querySelector(selector);
+      return el !== null && new RegExp(source).test((el.textContent ?? '').trim());
+    },
+    { timeout },
+    byTestId(id),
+    want.source,
+  );
+}
+
+async function select(id: string, value: string) {
+  await page.waitForSelector(byTestId(id));
+  const chosen = await page.select(byTestId(id), value);
+  assert.deepEqual(chosen, [value], `${id}: no option '${value}'`);
+}
+
+async function typeInto(id: string, value: string) {
+  const input = await page.waitForSelector(byTestId(id));
+  await input!.click({ count: 3 });
+  await page.keyboard.press('Backspace');
+  await input!.type(value);
+}
+
+async function click(id: string) {
+  await (await page.waitForSelector(`${byTestId(id)}:not([disabled])`))!.click();
+}
+
+async function createProject(name: string, task: string, classes: string) {
+  await page.goto(`${studio.url}/#/`);
+  await typeInto('new-project-name', name);
+  await select('new-project-task', task);
+  await typeInto('new-project-classes', classes);
+  await click('create-project');
+  await page.waitForFunction((p) => location.hash.startsWith(`#/p/${p}`), {}, name);
+}
+
+async function upload(files: string[], label: string | undefined, split: 'train' | 'test') {
+  if (label !== undefined) await select('upload-label', label);
+  await select('upload-split', split);
+  const input = (await page.waitForSelector(
+    byTestId('upload-input'),
+  )) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(...files);
+}
+
+const project = (name: string) => path.join(studio.dir, name);
+
+async function images(colour: string, count: number, first: number) {
+  const dir = path.join(work, 'photos', colour);
+  await fs.mkdir(dir, { recursive: true });
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      colourJpeg(path.join(dir, `${colour}-${first + i}.jpg`), COLOURS[colour]!, first + i),
+    ),
+  );
+}
+
+async function runFolder(projectName: string): Promise<string> {
+  const runs = await fs.readdir(path.join(project(projectName), 'runs'));
+  return path.join(project(projectName), 'runs', runs.sort().at(-1)!);
+}
+
+async function train(options: Record<string, string>) {
+  await click('nav-train');
+  for (const [field, value] of Object.entries(options)) {
+    const tag = await page.$eval(byTestId(`option-${field}`), (el) => el.tagName);
+    if (tag === 'SELECT') await select(`option-${field}`, value);
+    else await typeInto(`option-${field}`, value);
+  }
+  await click('start-run');
+  await page.waitForSelector(byTestId('run-status'));
+}
+
+test('classification: upload, held-out split, train, evaluate, relabel, try it', async () => {
+  await page.goto(`${studio.url}/`);
+  await page.waitForSelector(byTestId('new-project-name'));
+  await screenshot('1-projects');
+  await createProject('colours', 'classification', 'red, green, blue');
+
+  for (const colour of Object.keys(COLOURS)) {
+    await upload(await images(colour, 8, 0), colour, 'train');
+    await waitForText(`class-count-${colour}-train`, /^8$/);
+  }
+  // Two of each class become the held-out test set, chosen in the grid.
+  for (const colour of Object.keys(COLOURS))
+    for (const i of [6, 7])
+      await page.click(`${byTestId('image-tile')}[data-id$="/${colour}/${colour}-${i}.jpg"]`);
+  await click('move-split-test');
+  for (const colour of Object.keys(COLOURS)) {
+    await waitForText(`class-count-${colour}-train`, /^6$/);
+    await waitForText(`class-count-${colour}-test`, /^2$/);
+  }
+  // A red photo filed under green by mistake: the evaluation should point at it.
+  const [mislabelled] = await images('red', 1, 100);
+  await upload([mislabelled!], 'green', 'test');
+  await waitForText('class-count-green-test', /^3$/);
+  const onDisk = (split: string, cls: string) =>
+    fs.readdir(path.join(project('colours'), 'data', split, cls));
+  assert.deepEqual((await onDisk('train', 'red')).length, 6);
+  assert.ok((await onDisk('test', 'green')).includes('red-100.jpg'));
+  await screenshot('2-data');
+
+  await train({ backbone: 'resnet_tiny', strategy: 'scratch', epochs: '6', imageSize: '32' });
+  await screenshot('3-train-running');
+  await waitForText('run-status', /^completed$/);
+  const run = await runFolder('colours');
+  const evaluation = JSON.parse(await fs.readFile(path.join(run, 'evaluation.json'), 'utf8')) as {
+    predictions: { id: string; label: string; predicted: string }[];
+  };
+  const right = evaluation.predictions.filter((p) => p.label === p.predicted).length;
+  const accuracy = (100 * right) / evaluation.predictions.length;
+  await waitForText('metric-accuracy', /\d/);
+  assert.equal(Number.parseFloat(await textOf('metric-accuracy')), Number(accuracy.toFixed(1)));
+  await screenshot('4-run');
+
+  await click('tab-evaluate');
+  const worst = await page.waitForSelector(`${byTestId('worst-example')}[data-id$="red-100.jpg"]`);
+  await screenshot('5-evaluate');
+  await worst!.click();
+  await select('relabel-select', 'red');
+  await click('relabel-apply');
+  await page.waitForFunction(
+    (file) => fetch(file).then((r) => r.ok),
+    {},
+    `/api/projects/colours/thumb/${encodeURIComponent('data/test/red/red-100.jpg')}`,
+  );
+  assert.ok((await onDisk('test', 'red')).includes('red-100.jpg'));
+  assert.ok(!(await onDisk('test', 'green')).includes('red-100.jpg'));
+
+  await click('tab-try');
+  const [probe] = await images('blue', 1, 200);
+  const input = (await page.waitForSelector(
+    byTestId('tryit-upload'),
+  )) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(probe!);
+  await waitForText('tryit-result', /\w/);
+  await screenshot('6-try-it');
+  // Node's prediction for the same file with the same bundle.
+  await initEngine();
+  const bundle = await loadBundle(path.join(run, 'bundle'));
+  const photos = await openFiles([probe!]);
+  const [node] = await predictSamples(bundle, photos, photos.splits.test ?? [], { topK: 1 });
+  bundle.model.dispose();
+  assert.equal(await textOf('tryit-result'), node!.top[0]!.label);
+
+  await click('tab-export');
+  await click('export-bundle-zip');
+  await page.waitForSelector(byTestId('download-bundle-zip'), { timeout: STEP_MS });
+  await screenshot('7-export');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('detection: two boxes drawn with the mouse land in the COCO file', async () => {
+  await createProject('pets', 'detection', 'cat, dog');
+  const photo = path.join(work, 'photos', 'scene.jpg');
+  await colourJpeg(photo, [120, 120, 120], 7, 200);
+  await upload([photo], undefined, 'train');
+  await (await page.waitForSelector(`${byTestId('image-tile')}[data-id$="scene.jpg"]`))!.click();
+  const canvas = await page.waitForSelector(byTestId('label-canvas'));
+  await page.waitForFunction(
+    (selector) => (document.querySelector(selector)?.getBoundingClientRect().width ?? 0) > 50,
+    {},
+    byTestId('label-canvas'),
+  );
+  const rect = (await canvas!.boundingBox())!;
+  const scale = rect.width / 200;
+  const drag = async (x0: number, y0: number, x1: number, y1: number) => {
+    await page.mouse.move(rect.x + x0 * scale, rect.y + y0 * scale);
+    await page.mouse.down();
+    await page.mouse.move(rect.x + ((x0 + x1) / 2) * scale, rect.y + ((y0 + y1) / 2) * scale);
+    await page.mouse.move(rect.x + x1 * scale, rect.y + y1 * scale);
+    await page.mouse.up();
+  };
+  await select('label-class', 'cat');
+  await drag(20, 30, 90, 120);
+  await select('label-class', 'dog');
+  await drag(110, 40, 180, 170);
+  assert.equal((await page.$$(byTestId('label-box'))).length, 2);
+  await screenshot('8-label-boxes');
+  await click('label-save');
+  await page.waitForSelector(byTestId('label-saved'));
+
+  const coco = JSON.parse(
+    await fs.readFile(path.join(project('pets'), 'annotations', 'train.json'), 'utf8'),
+  ) as {
+    images: { id: number; file_name: string; width: number; height: number }[];
+    annotations: { image_id: number; category_id: number; bbox: number[] }[];
+    categories: { id: number; name: string }[];
+  };
+  assert.deepEqual(
+    coco.images.map((i) => [i.file_name, i.width, i.height]),
+    [['scene.jpg', 200, 200]],
+  );
+  const names = new Map(coco.categories.map((c) => [c.id, c.name]));
+  const boxes = coco.annotations
+    .map((a) => ({ label: names.get(a.category_id), bbox: a.bbox }))
+    .sort((a, b) => a.bbox[0]! - b.bbox[0]!);
+  assert.deepEqual(
+    boxes.map((b) => b.label),
+    ['cat', 'dog'],
+  );
+  const want = [
+    [20, 30, 70, 90],
+    [110, 40, 70, 130],
+  ];
+  for (const [i, box] of boxes.entries())
+    for (const [k, v] of box.bbox.entries())
+      assert.ok(Math.abs(v - want[i]![k]!) <= 2, `box ${i} bbox ${box.bbox} vs ${want[i]}`);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a run cancelled mid-epoch stops its process', async () => {
+  await page.goto(`${studio.url}/#/p/colours`);
+  await train({ backbone: 'resnet_tiny', strategy: 'scratch', epochs: '400', imageSize: '32' });
+  await waitForText('run-status', /^running$/);
+  await page.waitForFunction(
+    (selector) => /[1-9]/.test(document.querySelector(selector)?.textContent ?? ''),
+    { timeout: STEP_MS },
+    byTestId('run-progress'),
+  );
+  await click('cancel-run');
+  await waitForText('run-status', /^cancelled$/);
+  await screenshot('9-cancelled');
+  const record = JSON.parse(
+    await fs.readFile(path.join(await runFolder('colours'), 'studio-run.json'), 'utf8'),
+  ) as { status: string; pid?: number };
+  assert.equal(record.status, 'cancelled');
+  if (record.pid !== undefined) assert.ok(!processAlive(record.pid), 'the training process ended');
+  process.stdout.write(`# studio screenshots: ${shots}\n`);
+  assert.deepEqual(pageErrors, []);
+});
