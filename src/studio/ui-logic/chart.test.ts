@@ -72,6 +72,7 @@ test('epoch records split into loss and score curves', () => {
   assert.deepEqual(scoreSeries(history), [
     {
       name: 'val_accuracy',
+      dashed: true,
       points: [
         [1, 0.5],
         [2, 0.7],

@@ -2,6 +2,7 @@
 import { extentOf, linePath, niceTicks, type Series, scale, tickLabel } from '../lib/chart.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
+const colorOf = (s: Series, i: number) => s.color ?? COLORS[i % COLORS.length];
 const W = 420;
 const H = 220;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
@@ -63,18 +64,17 @@ function Plot(props: {
         />
         {props.series.map((s, i) => (
           <g key={s.name}>
-            <path class="line" d={linePath(s.points, sx, sy)} stroke={COLORS[i % COLORS.length]} />
+            <path
+              class="line"
+              d={linePath(s.points, sx, sy)}
+              stroke={colorOf(s, i)}
+              stroke-dasharray={s.dashed ? '5 4' : undefined}
+            />
             {s.points.length <= 40 &&
               s.points
                 .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
                 .map(([x, y]) => (
-                  <circle
-                    key={`${x}`}
-                    cx={sx(x)}
-                    cy={sy(y)}
-                    r={2.5}
-                    fill={COLORS[i % COLORS.length]}
-                  />
+                  <circle key={`${x}`} cx={sx(x)} cy={sy(y)} r={2.5} fill={colorOf(s, i)} />
                 ))}
           </g>
         ))}
@@ -82,7 +82,7 @@ function Plot(props: {
       <div class="legend">
         {props.series.map((s, i) => (
           <span key={s.name}>
-            <i style={{ background: COLORS[i % COLORS.length] }} />
+            <i class={s.dashed ? 'dashed' : undefined} style={{ color: colorOf(s, i) }} />
             {s.name}
           </span>
         ))}

@@ -4,6 +4,10 @@
 export interface Series {
   name: string;
   points: [number, number][];
+  /** A fixed colour (e.g. one per run when comparing); else the chart's palette. */
+  color?: string;
+  /** Drawn dashed: validation curves, beside the solid training ones. */
+  dashed?: boolean;
 }
 
 export interface Extent {

@@ -25,6 +25,7 @@ export function curveKeys(history: EpochRecord[]): string[] {
 function seriesOf(history: EpochRecord[], keys: string[]): Series[] {
   return keys.map((name) => ({
     name,
+    dashed: /^val/i.test(name) || undefined,
     points: history.map((r, i): [number, number] => {
       const v = r[name];
       return [epochOf(r, i), typeof v === 'number' ? v : Number.NaN];

@@ -7,6 +7,7 @@ import { useLoad } from '../components/hooks.js';
 import { LineChart } from '../components/line-chart.js';
 import { ErrorText, Loading } from '../components/messages.js';
 import { StatusBadge } from '../components/run/status-badge.js';
+import type { Series } from '../lib/chart.js';
 import { diffConfigs } from '../lib/config-diff.js';
 import { lossSeries, scoreSeries } from '../lib/curves.js';
 import { formatMetric, headlineMetrics } from '../lib/format.js';
@@ -30,10 +31,13 @@ export function ComparePage(props: { project: Project; a: string; b: string }) {
     ...new Set([...headlineMetrics(a.summary.metrics), ...headlineMetrics(b.summary.metrics)]),
   ];
   const rows = diffConfigs(a.config, b.config, !all);
-  const tag = (name: string) => (s: { name: string; points: [number, number][] }) => ({
+  // One colour per run; validation curves dashed (curves.ts marks them).
+  const tag = (name: string, color: string) => (s: Series) => ({
     ...s,
     name: `${name}: ${s.name}`,
+    color,
   });
+  const [ca, cb] = ['#2563eb', '#ea580c'];
   return (
     <section class="page">
       <h1>
@@ -113,16 +117,16 @@ export function ComparePage(props: { project: Project; a: string; b: string }) {
           title="Loss"
           xLabel="epoch"
           series={[
-            ...lossSeries(a.history).map(tag(a.summary.id)),
-            ...lossSeries(b.history).map(tag(b.summary.id)),
+            ...lossSeries(a.history).map(tag(a.summary.id, ca)),
+            ...lossSeries(b.history).map(tag(b.summary.id, cb)),
           ]}
         />
         <LineChart
           title="Scores"
           xLabel="epoch"
           series={[
-            ...scoreSeries(a.history).map(tag(a.summary.id)),
-            ...scoreSeries(b.history).map(tag(b.summary.id)),
+            ...scoreSeries(a.history).map(tag(a.summary.id, ca)),
+            ...scoreSeries(b.history).map(tag(b.summary.id, cb)),
           ]}
         />
       </div>

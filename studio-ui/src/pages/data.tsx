@@ -42,9 +42,9 @@ export function DataPage(props: { project: Project; reload(): Promise<void> }) {
     await changed();
   };
   const sources: [Source, string][] = [
-    ['files', 'Photos from this computer'],
+    ['files', 'From files'],
     ['webcam', 'Webcam'],
-    ['folder', 'A folder'],
+    ['folder', 'From a folder'],
     ...(classification ? [['target', 'Photos to adapt to'] as [Source, string]] : []),
   ];
 

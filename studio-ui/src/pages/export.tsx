@@ -135,7 +135,7 @@ function ExportCard(props: {
         </button>
       )}
       {state?.status === 'failed' && state.error && <p class="error">{state.error}</p>}
-      {state?.file && <Hint>Saved as {state.file}</Hint>}
+      {state?.status === 'ready' && state.file && <Hint>Saved as {state.file}</Hint>}
       <ErrorText error={action.error} />
     </div>
   );

@@ -59,6 +59,7 @@ export function WebcamPanel(props: {
   const drain = async () => {
     if (sending.current) return;
     sending.current = true;
+    let added = 0;
     try {
       while (queue.current.length > 0) {
         const batch = queue.current.splice(0, 8);
@@ -66,14 +67,18 @@ export function WebcamPanel(props: {
         try {
           const answer = await uploadImages(props.project.name, batch, split, label);
           setResult((r) => mergeResults(r, answer));
-          props.onUploaded();
+          added += answer.added.length;
         } catch (err) {
           setError(err);
         }
       }
     } finally {
       sending.current = false;
+      // One refresh of counts and grid per burst, not one per frame.
+      if (added > 0) props.onUploaded();
     }
+    // A frame that came in as the loop ended would wait for the next one: send it now.
+    if (queue.current.length > 0) void drain();
   };
 
   const grab = () => {

@@ -22,7 +22,7 @@ export function ClassTable(props: {
   const classification = project.task === 'classification';
   const edit = async (body: EditClasses) => {
     const done = await action.run(() => put<Project>(`${projectUrl(project.name)}/classes`, body));
-    if (done) {
+    if (done !== undefined) {
       setRenaming(undefined);
       setAdding('');
       await props.reload();

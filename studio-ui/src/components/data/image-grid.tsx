@@ -199,7 +199,11 @@ export function ImageGrid(props: { project: Project; version: number; changed():
         so that their scores can be compared.
       </p>
       <ErrorText error={action.error} testid="grid-error" />
-      {done && !action.error && <p class="ok">{done}</p>}
+      {done && !action.error && (
+        <p class="ok" data-testid="grid-done">
+          {done}
+        </p>
+      )}
 
       {list.error !== undefined && <ErrorText error={list.error} />}
       {!list.data && list.loading && <Loading what="images" />}

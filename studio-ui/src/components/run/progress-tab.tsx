@@ -25,7 +25,8 @@ export function ProgressTab(props: {
     const answer = await action.run(() =>
       post<RunSummary>(`${runUrl(project.name, summary.id)}/${verb}`),
     );
-    if (answer) props.changed(answer);
+    // The answer is the run's summary (an empty answer still means it worked: reload).
+    if (answer !== undefined) props.changed(answer || summary);
   };
   const metrics = headlineMetrics(summary.metrics);
   return (
