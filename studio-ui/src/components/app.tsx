@@ -72,7 +72,7 @@ function ProjectRoutes(props: { name: string; route: Route; info?: StudioInfo })
         />
       );
     case 'train':
-      return <TrainPage project={project} />;
+      return <TrainPage project={project} info={props.info} />;
     case 'runs':
       return <RunsPage project={project} />;
     case 'run':

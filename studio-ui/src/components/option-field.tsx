@@ -10,6 +10,8 @@ export function OptionInput(props: {
   field: OptionField;
   text: string;
   onText(text: string): void;
+  /** A line about the chosen value (e.g. the chosen backbone's description). */
+  choiceHint?: (choice: string) => string | undefined;
 }) {
   const { field, text, onText } = props;
   const testid = `option-${field.name}`;
@@ -130,6 +132,7 @@ export function OptionInput(props: {
           </button>
         )}
       </div>
+      {props.choiceHint?.(text) && <p class="choice-hint">{props.choiceHint(text)}</p>}
       <p class="hint">
         {field.description}
         {range}

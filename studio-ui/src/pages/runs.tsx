@@ -1,19 +1,29 @@
 // The runs of a project (#/p/<project>/runs): status, command, key options and metrics of each;
 // tick two to compare them.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Project, RunDetail, RunSummary } from '../../../src/studio/api-types.js';
 import { get, projectUrl, runUrl } from '../api.js';
 import { navigate, useLoad } from '../components/hooks.js';
 import { ErrorText, Hint, Loading } from '../components/messages.js';
 import { StatusBadge } from '../components/run/status-badge.js';
 import { formatDate, formatMetric, headlineMetrics } from '../lib/format.js';
+import { isActive } from '../lib/live-run.js';
 import { href } from '../lib/route.js';
 import { keyOptions } from '../lib/run-options.js';
+
+const REFRESH_MS = 3000;
 
 export function RunsPage(props: { project: Project }) {
   const { project } = props;
   const runs = useLoad(() => get<RunSummary[]>(`${projectUrl(project.name)}/runs`), [project.name]);
   const [picked, setPicked] = useState<string[]>([]);
+  // While a run is queued or running, the list refreshes itself.
+  const active = runs.data?.some((r) => isActive(r.status)) ?? false;
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => void runs.reload(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [active, runs.reload]);
   const toggle = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-2)));
   return (

@@ -9,6 +9,7 @@ import type {
   RunCommand,
   RunSummary,
   StartRun,
+  StudioInfo,
 } from '../../../src/studio/api-types.js';
 import { get, post, projectUrl } from '../api.js';
 import { navigate, useAction, useLoad } from '../components/hooks.js';
@@ -17,7 +18,7 @@ import { OptionInput } from '../components/option-field.js';
 import { collectOptions, commandsFor, groupFields, initialTexts } from '../lib/option-form.js';
 import { href } from '../lib/route.js';
 
-export function TrainPage(props: { project: Project }) {
+export function TrainPage(props: { project: Project; info?: StudioInfo }) {
   const { project } = props;
   const choices = commandsFor(project);
   const [command, setCommand] = useState<RunCommand>(choices[0]!.command);
@@ -46,7 +47,7 @@ export function TrainPage(props: { project: Project }) {
           to adapt to".
         </Hint>
       )}
-      <OptionsForm key={command} project={project} command={command} />
+      <OptionsForm key={command} project={project} command={command} info={props.info} />
     </section>
   );
 }
@@ -83,7 +84,8 @@ function QueueNote() {
   );
 }
 
-function OptionsForm(props: { project: Project; command: RunCommand }) {
+function OptionsForm(props: { project: Project; command: RunCommand; info?: StudioInfo }) {
+  const backbones = backboneHints(props.info);
   const schema = useLoad(
     () => get<CommandSchema>(`/api/schemas/${props.command}`),
     [props.command],
@@ -102,6 +104,7 @@ function OptionsForm(props: { project: Project; command: RunCommand }) {
     <OptionInput
       key={f.name}
       field={f}
+      choiceHint={f.name === 'backbone' ? (c) => backbones[c] : undefined}
       text={texts[f.name] ?? ''}
       onText={(t) => setTexts((all) => ({ ...all, [f.name]: t }))}
     />
@@ -147,4 +150,14 @@ function OptionsForm(props: { project: Project; command: RunCommand }) {
       <ErrorText error={action.error} testid="start-error" />
     </form>
   );
+}
+
+/** One line per backbone for people: what it is, and whether it downloads on first use. */
+function backboneHints(info?: StudioInfo): Record<string, string> {
+  const hints: Record<string, string> = {};
+  for (const b of info?.backbones ?? [])
+    hints[b.name] =
+      `${b.description}${b.pretrained ? '' : ' (not pretrained: learns from your images alone)'}` +
+      `${b.downloads ? ' Downloads its weights on first use.' : ''}`;
+  return hints;
 }

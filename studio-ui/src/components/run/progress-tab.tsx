@@ -97,6 +97,14 @@ export function ProgressTab(props: {
           empty="Scores appear after the first epoch."
         />
       </div>
+      {summary.hasReport && (
+        <p>
+          <a href={`${runUrl(project.name, summary.id)}/report`} target="_blank" rel="noreferrer">
+            Open the full report
+          </a>{' '}
+          <span class="muted">(a page with every score and chart, to keep or share)</span>
+        </p>
+      )}
       {detail.cli && (
         <div>
           <h3>Reproduce this run</h3>
