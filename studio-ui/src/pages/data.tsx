@@ -53,11 +53,14 @@ export function DataPage(props: { project: Project; reload(): Promise<void> }) {
     <section
       class={`page${dragging ? ' dragging' : ''}`}
       onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes('Files')) return;
         e.preventDefault();
         setDragging(true);
       }}
       onDragLeave={(e) => {
-        if (e.currentTarget === e.target) setDragging(false);
+        // Leaving for a child is not leaving the page; leaving the window or the page is.
+        const to = e.relatedTarget as Node | null;
+        if (!to || !e.currentTarget.contains(to)) setDragging(false);
       }}
       onDrop={(e) => {
         e.preventDefault();
