@@ -1,7 +1,7 @@
 // The project's images as thumbnails, a page at a time, filtered by split and class; select
 // several to move them to another class or split, or delete them. Detection/segmentation: a
 // click opens the labeller (the checkbox selects), unlabelled images are marked.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type {
   DeleteImages,
   ImageList,
@@ -74,6 +74,11 @@ export function ImageGrid(props: { project: Project; version: number; changed():
   };
   const total = list.data?.total ?? 0;
   const none = selected.size === 0;
+  // Deleting or moving the last images of the last page leaves it empty: step back.
+  useEffect(() => {
+    if (list.data && offset > 0 && offset >= total)
+      setOffset(Math.max(0, Math.floor((total - 1) / PAGE) * PAGE));
+  }, [list.data, offset, total]);
 
   return (
     <div class="panel">
