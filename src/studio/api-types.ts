@@ -247,7 +247,10 @@ export interface RunSummary {
   hasReport: boolean;
 }
 
-/** POST /api/projects/:project/runs → RunSummary (queued) */
+/**
+ * GET  /api/projects/:project/runs → RunSummary[] (newest first).
+ * POST /api/projects/:project/runs → RunSummary (queued)
+ */
 export interface StartRun {
   command: RunCommand;
   /** Config fields as GET /api/schemas/:command lists them; validated by the CLI's schema. */

@@ -1,9 +1,6 @@
-// The studio's frontend entry: mounts the app (placeholder until the pages land).
+// The studio's frontend entry: mounts the app shell (components/app.tsx) into index.html's #app.
 import { render } from 'preact';
+import { App } from './components/app.js';
 import './style.css';
-
-function App() {
-  return <h1>visiontune studio</h1>;
-}
 
 render(<App />, document.getElementById('app')!);
