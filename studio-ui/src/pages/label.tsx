@@ -1,6 +1,299 @@
-// Labelling one image: boxes (detection) or polygons (segmentation). Placeholder until it lands.
-import type { Project } from '../../../src/studio/api-types.js';
+// Labelling one image: boxes (detection) or polygons (segmentation). Loads the image's labels,
+// edits them on the LabelCanvas (image pixels), saves with the project's revision (a 409 means
+// someone changed the project meanwhile: reload), steps through the project's images, and warns
+// before unsaved changes are lost. Keyboard: label/keys.ts.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type {
+  Box,
+  ImageLabels,
+  ImageList,
+  Polygon,
+  Project,
+} from '../../../src/studio/api-types.js';
+import { ApiError, get, imageUrl, projectUrl, put } from '../api.js';
+import { LabelCanvas } from '../label/canvas.js';
+import type { Point } from '../label/geometry.js';
+import { keyAction, neighbour } from '../label/keys.js';
+import '../label/label.css';
+
+const labelsUrl = (project: string, id: string) =>
+  `${projectUrl(project)}/labels/${encodeURIComponent(id)}`;
+
+/** Classes a shape can take (segmentation's 'background' is what no polygon covers). */
+const shapeClasses = (project: Project) =>
+  project.task === 'segmentation'
+    ? project.classes.filter((c) => c !== 'background')
+    : project.classes;
+
+type SaveState =
+  | { kind: 'idle' }
+  | { kind: 'saving' }
+  | { kind: 'saved' }
+  | { kind: 'conflict' }
+  | { kind: 'error'; message: string };
 
 export function LabelPage(props: { project: Project; imageId: string; onDone(): void }) {
-  return <p>Labelling {props.imageId} is not built yet.</p>;
+  const { project } = props;
+  const tool = project.task === 'segmentation' ? 'polygon' : 'box';
+  const classes = useMemo(() => shapeClasses(project), [project]);
+  const [id, setId] = useState(props.imageId);
+  const [revision, setRevision] = useState(project.revision);
+  const [ids, setIds] = useState<string[]>([]);
+  const [boxes, setBoxes] = useState<Box[]>([]);
+  const [polygons, setPolygons] = useState<Polygon[]>([]);
+  const [saved, setSaved] = useState('');
+  const [selected, setSelected] = useState<number | undefined>();
+  const [drawing, setDrawing] = useState<Point[]>([]);
+  const [label, setLabel] = useState(classes[0] ?? '');
+  const [loadError, setLoadError] = useState('');
+  const [save, setSave] = useState<SaveState>({ kind: 'idle' });
+  const [reloads, setReloads] = useState(0);
+
+  const current = JSON.stringify({ boxes, polygons });
+  const dirty = saved !== '' && current !== saved;
+
+  useEffect(() => setId(props.imageId), [props.imageId]);
+  useEffect(() => setRevision(project.revision), [project.revision]);
+
+  useEffect(() => {
+    get<ImageList>(`${projectUrl(project.name)}/images?limit=100000`)
+      .then((list) => setIds(list.images.map((i) => i.id)))
+      .catch(() => setIds([]));
+  }, [project.name]);
+
+  useEffect(() => {
+    let live = true;
+    setSaved('');
+    setSelected(undefined);
+    setDrawing([]);
+    setLoadError('');
+    setSave({ kind: 'idle' });
+    get<ImageLabels>(labelsUrl(project.name, id))
+      .catch((err) => {
+        // An image nobody labelled yet may have no labels file: start empty.
+        if (err instanceof ApiError && err.status === 404) return { id } as ImageLabels;
+        throw err;
+      })
+      .then((labels) => {
+        if (!live) return;
+        const b = labels.boxes ?? [];
+        const p = labels.polygons ?? [];
+        setBoxes(b);
+        setPolygons(p);
+        setSaved(JSON.stringify({ boxes: b, polygons: p }));
+      })
+      .catch((err) => live && setLoadError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      live = false;
+    };
+  }, [project.name, id, reloads]);
+
+  // The browser's own prompt when the tab closes or reloads with unsaved changes.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  const leaveOk = () => !dirty || window.confirm('This image has unsaved changes. Leave anyway?');
+
+  async function doSave() {
+    setSave({ kind: 'saving' });
+    const body: ImageLabels =
+      tool === 'box' ? { id, boxes, ifRevision: revision } : { id, polygons, ifRevision: revision };
+    try {
+      await put(labelsUrl(project.name, id), body);
+      setSaved(current);
+      setSave({ kind: 'saved' });
+      // The save bumped the project's revision: the next save must carry the new one.
+      const fresh = await get<Project>(projectUrl(project.name)).catch(() => undefined);
+      if (fresh) setRevision(fresh.revision);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) setSave({ kind: 'conflict' });
+      else setSave({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  async function reload() {
+    const fresh = await get<Project>(projectUrl(project.name)).catch(() => undefined);
+    if (fresh) setRevision(fresh.revision);
+    setReloads((n) => n + 1);
+  }
+
+  function go(step: 1 | -1) {
+    const next = neighbour(ids, id, step);
+    if (next && leaveOk()) setId(next);
+  }
+
+  function pickClass(index: number) {
+    const name = classes[index];
+    if (name === undefined) return;
+    setLabel(name);
+    if (selected === undefined) return;
+    if (tool === 'box') setBoxes(boxes.map((b, i) => (i === selected ? { ...b, label: name } : b)));
+    else setPolygons(polygons.map((p, i) => (i === selected ? { ...p, label: name } : p)));
+  }
+
+  function closePolygon() {
+    if (drawing.length < 3) return;
+    const next = [...polygons, { label, points: drawing }];
+    setPolygons(next);
+    setDrawing([]);
+    setSelected(next.length - 1);
+  }
+
+  function removeSelected() {
+    if (selected === undefined) return;
+    if (tool === 'box') setBoxes(boxes.filter((_, i) => i !== selected));
+    else setPolygons(polygons.filter((_, i) => i !== selected));
+    setSelected(undefined);
+  }
+
+  // Keys go through a ref so the one window listener always sees this render's state.
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => {});
+  onKey.current = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement | null;
+    if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+    const action = keyAction(e);
+    if (!action) return;
+    e.preventDefault();
+    if (action.type === 'save') void doSave();
+    else if (action.type === 'next') go(1);
+    else if (action.type === 'previous') go(-1);
+    else if (action.type === 'deselect') {
+      setSelected(undefined);
+      setDrawing([]);
+    } else if (action.type === 'delete') {
+      if (drawing.length > 0) setDrawing(drawing.slice(0, -1));
+      else removeSelected();
+    } else if (action.type === 'close') closePolygon();
+    else pickClass(action.index);
+  };
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onKey.current(e);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, []);
+
+  if (project.task === 'classification')
+    return (
+      <section class="label-page">
+        <p>
+          Classification images are labelled by their class folder: choose the class on the Data
+          page. Boxes and polygons are for detection and segmentation projects.
+        </p>
+        <button type="button" onClick={props.onDone}>
+          Back
+        </button>
+      </section>
+    );
+
+  const count = tool === 'box' ? boxes.length : polygons.length;
+  const at = ids.indexOf(id);
+  return (
+    <section class="label-page">
+      <div class="label-toolbar">
+        <button type="button" onClick={() => leaveOk() && props.onDone()}>
+          ← Back
+        </button>
+        <button type="button" onClick={() => go(-1)} disabled={at <= 0} title="P or ←">
+          Previous
+        </button>
+        <span class="label-position">
+          {at >= 0 ? `${at + 1} / ${ids.length}` : ''} <code>{id}</code>
+        </span>
+        <button
+          type="button"
+          onClick={() => go(1)}
+          disabled={at < 0 || at >= ids.length - 1}
+          title="N or →"
+        >
+          Next
+        </button>
+        <label>
+          Class{' '}
+          <select
+            data-testid="label-class"
+            value={label}
+            onChange={(e) => {
+              pickClass(classes.indexOf(e.currentTarget.value));
+              e.currentTarget.blur();
+            }}
+          >
+            {classes.map((c, i) => (
+              <option key={c} value={c}>
+                {i < 9 ? `${i + 1}: ` : ''}
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="label-count" data-testid="label-count">
+          {count}{' '}
+          {tool === 'box' ? (count === 1 ? 'box' : 'boxes') : count === 1 ? 'polygon' : 'polygons'}
+        </span>
+        <button
+          type="button"
+          data-testid="label-save"
+          onClick={() => void doSave()}
+          disabled={save.kind === 'saving'}
+          title="S or Ctrl+S"
+        >
+          Save
+        </button>
+        <SaveStatus state={save} dirty={dirty} onReload={() => void reload()} />
+      </div>
+      {classes.length === 0 && <p class="label-warning">Add a class to the project first.</p>}
+      {loadError && <p class="label-error">Could not load the labels: {loadError}</p>}
+      <LabelCanvas
+        src={imageUrl(project.name, id)}
+        tool={tool}
+        classes={classes}
+        label={label}
+        boxes={boxes}
+        polygons={polygons}
+        selected={selected}
+        drawing={drawing}
+        onBoxes={setBoxes}
+        onPolygons={setPolygons}
+        onSelect={setSelected}
+        onDrawing={setDrawing}
+        onClose={closePolygon}
+      />
+      <p class="label-help">
+        {tool === 'box'
+          ? 'Drag on the image to draw a box; drag inside a box to move it, its handles to resize.'
+          : 'Click to add points; click the first point or press Enter to close; drag a point to move it.'}{' '}
+        1–9 pick the class · Delete removes the selection · Esc deselects · S saves · N/P next and
+        previous image.
+      </p>
+    </section>
+  );
+}
+
+function SaveStatus(props: { state: SaveState; dirty: boolean; onReload(): void }) {
+  const { state } = props;
+  if (state.kind === 'conflict')
+    return (
+      <span class="label-error">
+        Changed elsewhere since you opened it: reload to see the current labels.{' '}
+        <button type="button" onClick={props.onReload}>
+          Reload
+        </button>
+      </span>
+    );
+  if (state.kind === 'error') return <span class="label-error">Not saved: {state.message}</span>;
+  if (state.kind === 'saving') return <span>Saving…</span>;
+  if (props.dirty) return <span class="label-unsaved">Unsaved changes</span>;
+  if (state.kind === 'saved')
+    return (
+      <span class="label-saved" data-testid="label-saved">
+        Saved
+      </span>
+    );
+  return null;
 }

@@ -33,7 +33,7 @@ export function maskToRgba(
   mask: ArrayLike<number>,
   alpha: number,
   transparent: readonly number[] = [0],
-): Uint8ClampedArray {
+): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(mask.length * 4);
   for (let i = 0; i < mask.length; i++) {
     const c = mask[i]!;
