@@ -25,6 +25,20 @@ const shapeClasses = (project: Project) =>
     ? project.classes.filter((c) => c !== 'background')
     : project.classes;
 
+/** Images fetched per request while listing the project (next/previous walk this list). */
+const PAGE = 500;
+
+async function allImageIds(project: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const list = await get<ImageList>(
+      `${projectUrl(project)}/images?offset=${ids.length}&limit=${PAGE}`,
+    );
+    ids.push(...list.images.map((i) => i.id));
+    if (list.images.length === 0 || ids.length >= list.total) return ids;
+  }
+}
+
 type SaveState =
   | { kind: 'idle' }
   | { kind: 'saving' }
@@ -56,9 +70,13 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
   useEffect(() => setRevision(project.revision), [project.revision]);
 
   useEffect(() => {
-    get<ImageList>(`${projectUrl(project.name)}/images?limit=100000`)
-      .then((list) => setIds(list.images.map((i) => i.id)))
-      .catch(() => setIds([]));
+    let live = true;
+    allImageIds(project.name)
+      .then((all) => live && setIds(all))
+      .catch(() => live && setIds([]));
+    return () => {
+      live = false;
+    };
   }, [project.name]);
 
   useEffect(() => {

@@ -14,6 +14,11 @@ import { cssColor, score } from '../try-it/overlay.js';
 import { type Outcome, predict } from '../try-it/predict.js';
 import '../try-it/try-it.css';
 
+/** Detections below this score are hidden at first (the slider shows them; none are dropped). */
+const DEFAULT_MIN_SCORE = 0.3;
+/** Rows listed beside the image; the drawing has every shown box. */
+const MAX_ROWS = 20;
+
 /** Webcam frames are predicted at most this often (ms); slower models just run back to back. */
 const FRAME_MS = 200;
 
@@ -28,6 +33,8 @@ export function TryItPage(props: { project: Project; run: string }) {
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [inferMs, setInferMs] = useState<number | undefined>();
   const [webcam, setWebcam] = useState(false);
+  const [minScore, setMinScore] = useState(DEFAULT_MIN_SCORE);
+  const lastImage = useRef<DecodedImage | undefined>();
   const canvas = useRef<HTMLCanvasElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const camera = useRef<{ stream: MediaStream; timer?: number; live: boolean } | undefined>();
@@ -55,10 +62,17 @@ export function TryItPage(props: { project: Project; run: string }) {
   async function show(image: DecodedImage) {
     if (!bundle) return;
     const { outcome: result, ms } = await predict(bundle, image);
+    lastImage.current = image;
     setOutcome(result);
     setInferMs(ms);
-    if (canvas.current) drawOutcome(canvas.current, image, result);
   }
+
+  const shown = outcome && visible(outcome, minScore);
+  // Drawn after each render, so a new prediction and a moved score slider both redraw.
+  useEffect(() => {
+    if (canvas.current && lastImage.current && shown)
+      drawOutcome(canvas.current, lastImage.current, shown);
+  });
 
   async function upload(file: File | undefined) {
     if (!file) return;
@@ -153,14 +167,42 @@ export function TryItPage(props: { project: Project; run: string }) {
       {error && <p class="tryit-error">{error}</p>}
       <div class="tryit-main">
         <div class="tryit-view">
-          <video ref={video} muted playsInline class={webcam ? 'tryit-video' : 'hidden'} />
+          {/* The camera's frames play here unseen; the canvas shows each predicted frame. */}
+          <video ref={video} muted playsInline class="tryit-video" />
           <canvas ref={canvas} class={outcome ? '' : 'hidden'} data-testid="tryit-canvas" />
           {!outcome && !webcam && <p class="tryit-empty">Choose an image or start the webcam.</p>}
         </div>
-        {outcome && bundle && <Result outcome={outcome} labels={bundle.meta.labels} />}
+        {outcome && shown && bundle && (
+          <div class="tryit-result">
+            {outcome.task === 'detection' && (
+              <label class="tryit-threshold">
+                Min score
+                <input
+                  type="range"
+                  min={0}
+                  max={0.95}
+                  step={0.05}
+                  value={minScore}
+                  data-testid="tryit-min-score"
+                  onInput={(e) => setMinScore(Number(e.currentTarget.value))}
+                />
+                {score(minScore)} · {(shown.result as unknown[]).length} of {outcome.result.length}{' '}
+                boxes
+              </label>
+            )}
+            <Result outcome={shown} labels={bundle.meta.labels} />
+          </div>
+        )}
       </div>
     </section>
   );
+}
+
+/** The outcome as shown: detections at or above the slider's score. */
+function visible(outcome: Outcome, minScore: number): Outcome {
+  return outcome.task === 'detection'
+    ? { task: 'detection', result: outcome.result.filter((d) => d.score >= minScore) }
+    : outcome;
 }
 
 function Result(props: { outcome: Outcome; labels: string[] }) {
@@ -168,7 +210,7 @@ function Result(props: { outcome: Outcome; labels: string[] }) {
   if (outcome.task === 'classification') {
     const [top] = outcome.result.top;
     return (
-      <div class="tryit-result">
+      <>
         <div class="tryit-top">
           <span data-testid="tryit-result">{top?.label}</span>{' '}
           <span class="tryit-score">{top && score(top.probability)}</span>
@@ -182,31 +224,35 @@ function Result(props: { outcome: Outcome; labels: string[] }) {
             <span class="tryit-score">{score(s.probability)}</span>
           </div>
         ))}
-      </div>
+      </>
     );
   }
   if (outcome.task === 'detection') {
     const found = outcome.result;
     return (
-      <div class="tryit-result">
+      <>
         <div class="tryit-top" data-testid="tryit-result">
           {found.length} object{found.length === 1 ? '' : 's'}
         </div>
-        {found.map((d, i) => (
+        {found.slice(0, MAX_ROWS).map((d, i) => (
           <div class="tryit-row" key={i}>
             <span class="tryit-swatch" style={{ background: cssColor(d.category) }} />
             <span class="tryit-label">{d.label}</span>
             <span class="tryit-score">{score(d.score)}</span>
           </div>
         ))}
-      </div>
+        {found.length > MAX_ROWS && (
+          <div class="tryit-more">and {found.length - MAX_ROWS} more in the drawing</div>
+        )}
+      </>
     );
   }
   const shares = Object.entries(outcome.result.classShares).sort((a, b) => b[1] - a[1]);
+  const found = shares.filter(([name]) => props.labels.indexOf(name) !== 0).length;
   return (
-    <div class="tryit-result">
+    <>
       <div class="tryit-top" data-testid="tryit-result">
-        {shares.filter(([name]) => name !== 'background').length} classes found
+        {found} class{found === 1 ? '' : 'es'} found
       </div>
       {shares.map(([name, share]) => {
         const index = props.labels.indexOf(name);
@@ -221,6 +267,6 @@ function Result(props: { outcome: Outcome; labels: string[] }) {
           </div>
         );
       })}
-    </div>
+    </>
   );
 }

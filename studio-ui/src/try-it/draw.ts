@@ -18,29 +18,31 @@ function rgbaOf(image: DecodedImage): ImageData {
   return new ImageData(rgba, image.width, image.height);
 }
 
+/** Small images are drawn enlarged (crisp pixels) so labels and lines stay legible. */
+const MIN_DRAWN_PX = 480;
+
 export function drawOutcome(canvas: HTMLCanvasElement, image: DecodedImage, outcome?: Outcome) {
-  canvas.width = image.width;
-  canvas.height = image.height;
+  const scale = Math.max(1, Math.ceil(MIN_DRAWN_PX / Math.max(image.width, image.height)));
+  canvas.width = image.width * scale;
+  canvas.height = image.height * scale;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
-  ctx.putImageData(rgbaOf(image), 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(layerOf(rgbaOf(image)), 0, 0, canvas.width, canvas.height);
   if (outcome?.task === 'segmentation') {
     const { mask } = outcome.result;
-    const layer = document.createElement('canvas');
-    layer.width = mask.width;
-    layer.height = mask.height;
     const data = maskToRgba(mask.data, MASK_ALPHA);
-    layer.getContext('2d')?.putImageData(new ImageData(data, mask.width, mask.height), 0, 0);
-    ctx.drawImage(layer, 0, 0, image.width, image.height);
+    const layer = layerOf(new ImageData(data, mask.width, mask.height));
+    ctx.drawImage(layer, 0, 0, canvas.width, canvas.height);
   }
   if (outcome?.task === 'detection') {
-    // Line width and font scale with the image so small and large images read alike.
-    const unit = Math.max(1, Math.round(Math.max(image.width, image.height) / 300));
+    // Line width and font follow the drawn size so small and large images read alike.
+    const unit = Math.max(1, Math.round(Math.max(canvas.width, canvas.height) / MIN_DRAWN_PX));
     ctx.lineWidth = 2 * unit;
     ctx.font = `${12 * unit}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';
     for (const d of outcome.result) {
-      const [x, y, w, h] = d.bbox;
+      const [x, y, w, h] = d.bbox.map((v) => v * scale) as [number, number, number, number];
       const color = cssColor(d.category);
       ctx.strokeStyle = color;
       ctx.strokeRect(x, y, w, h);
@@ -54,4 +56,13 @@ export function drawOutcome(canvas: HTMLCanvasElement, image: DecodedImage, outc
       ctx.fillText(text, x + 3 * unit, ty + 2 * unit);
     }
   }
+}
+
+/** Pixels on a canvas of their own, to be drawn scaled. */
+function layerOf(pixels: ImageData): HTMLCanvasElement {
+  const layer = document.createElement('canvas');
+  layer.width = pixels.width;
+  layer.height = pixels.height;
+  layer.getContext('2d')?.putImageData(pixels, 0, 0);
+  return layer;
 }
