@@ -45,6 +45,10 @@ export interface CanvasProps {
   onPolygons(polygons: Polygon[]): void;
   onSelect(index: number | undefined): void;
   onDrawing(points: Point[]): void;
+  /** A press that is about to change the shapes (the page keeps its undo snapshot). */
+  onGesture(): void;
+  /** 'fit': as large as the page allows; a number: that many screen px per image px. */
+  zoom: 'fit' | number;
   /** Close the polygon being drawn (a click on its first point). */
   onClose(): void;
 }
@@ -88,6 +92,7 @@ export function LabelCanvas(props: CanvasProps) {
       else
         next = { kind: 'resize', index: hit.index, handle: hit.handle, start: boxes[hit.index]! };
     } else if (drawing.length > 0) {
+      props.onGesture();
       if (closesPolygon(drawing, p, tol)) props.onClose();
       else props.onDrawing([...drawing, round(p)]);
     } else {
@@ -97,6 +102,7 @@ export function LabelCanvas(props: CanvasProps) {
       else if (!hit) props.onDrawing([round(p)]);
     }
     if (!next) return;
+    if (next.kind !== 'draw') props.onGesture();
     setDrag(next);
     const move = (ev: PointerEvent) => update(next!, ev);
     const up = (ev: PointerEvent) => {
@@ -141,6 +147,7 @@ export function LabelCanvas(props: CanvasProps) {
     if (d.kind !== 'draw') return;
     const rect = roundRect({ label: latest.current.label, ...spanRect(d.from, d.to) });
     if (rect.width < MIN_BOX_PX || rect.height < MIN_BOX_PX) return;
+    props.onGesture();
     const boxes = [...latest.current.boxes, rect];
     props.onBoxes(boxes);
     props.onSelect(boxes.length - 1);
@@ -155,113 +162,120 @@ export function LabelCanvas(props: CanvasProps) {
   const sel = props.selected;
 
   return (
-    <div
-      class={`label-frame tool-${props.tool}`}
-      ref={frame}
-      data-testid="label-canvas"
-      onPointerDown={begin}
-    >
-      <img
-        src={props.src}
-        alt=""
-        draggable={false}
-        onLoad={(e) => setSize([e.currentTarget.naturalWidth, e.currentTarget.naturalHeight])}
-      />
-      {size && (
-        <svg
-          viewBox={`0 0 ${size[0]} ${size[1]}`}
-          preserveAspectRatio="none"
-          role="img"
-          aria-label="labels"
-        >
-          {props.boxes.map((b, i) => (
-            <g key={i}>
-              <rect
-                data-testid="label-box"
-                data-label={b.label}
-                x={b.x}
-                y={b.y}
-                width={b.width}
-                height={b.height}
-                fill={colorOf(b.label, i === sel ? 0.25 : 0.1)}
-                stroke={colorOf(b.label)}
-                stroke-width={i === sel ? stroke * 1.5 : stroke}
-              />
-              <text
-                x={b.x + stroke}
-                y={b.y + handleSize * 1.6}
-                font-size={handleSize * 1.6}
-                fill="#fff"
-                class="label-tag"
-              >
-                {b.label}
-              </text>
-            </g>
-          ))}
-          {sel !== undefined &&
-            props.tool === 'box' &&
-            props.boxes[sel] &&
-            HANDLES.map((h) => {
-              const [x, y] = handlePoint(props.boxes[sel]!, h);
-              return (
+    <div class="label-scroll">
+      <div
+        class={`label-frame tool-${props.tool}`}
+        ref={frame}
+        data-testid="label-canvas"
+        onPointerDown={begin}
+      >
+        <img
+          src={props.src}
+          alt=""
+          draggable={false}
+          style={
+            props.zoom === 'fit' || !size
+              ? undefined
+              : { width: `${size[0] * props.zoom}px`, maxWidth: 'none', maxHeight: 'none' }
+          }
+          onLoad={(e) => setSize([e.currentTarget.naturalWidth, e.currentTarget.naturalHeight])}
+        />
+        {size && (
+          <svg
+            viewBox={`0 0 ${size[0]} ${size[1]}`}
+            preserveAspectRatio="none"
+            role="img"
+            aria-label="labels"
+          >
+            {props.boxes.map((b, i) => (
+              <g key={i}>
                 <rect
-                  key={h}
-                  class={`label-handle handle-${h}`}
-                  x={x - handleSize / 2}
-                  y={y - handleSize / 2}
-                  width={handleSize}
-                  height={handleSize}
+                  data-testid="label-box"
+                  data-label={b.label}
+                  x={b.x}
+                  y={b.y}
+                  width={b.width}
+                  height={b.height}
+                  fill={colorOf(b.label, i === sel ? 0.25 : 0.1)}
+                  stroke={colorOf(b.label)}
+                  stroke-width={i === sel ? stroke * 1.5 : stroke}
                 />
-              );
-            })}
-          {props.polygons.map((poly, i) => (
-            <g key={i}>
-              <polygon
-                data-testid="label-polygon"
-                data-label={poly.label}
-                points={poly.points.map((q) => q.join(',')).join(' ')}
-                fill={colorOf(poly.label, i === sel ? 0.4 : 0.25)}
-                stroke={colorOf(poly.label)}
-                stroke-width={i === sel ? stroke * 1.5 : stroke}
-              />
-              {i === sel &&
-                poly.points.map((q, j) => (
-                  <circle key={j} class="label-vertex" cx={q[0]} cy={q[1]} r={handleSize / 2} />
+                <text
+                  x={b.x + stroke}
+                  y={b.y + handleSize * 1.6}
+                  font-size={handleSize * 1.6}
+                  fill="#fff"
+                  class="label-tag"
+                >
+                  {b.label}
+                </text>
+              </g>
+            ))}
+            {sel !== undefined &&
+              props.tool === 'box' &&
+              props.boxes[sel] &&
+              HANDLES.map((h) => {
+                const [x, y] = handlePoint(props.boxes[sel]!, h);
+                return (
+                  <rect
+                    key={h}
+                    class={`label-handle handle-${h}`}
+                    x={x - handleSize / 2}
+                    y={y - handleSize / 2}
+                    width={handleSize}
+                    height={handleSize}
+                  />
+                );
+              })}
+            {props.polygons.map((poly, i) => (
+              <g key={i}>
+                <polygon
+                  data-testid="label-polygon"
+                  data-label={poly.label}
+                  points={poly.points.map((q) => q.join(',')).join(' ')}
+                  fill={colorOf(poly.label, i === sel ? 0.4 : 0.25)}
+                  stroke={colorOf(poly.label)}
+                  stroke-width={i === sel ? stroke * 1.5 : stroke}
+                />
+                {i === sel &&
+                  poly.points.map((q, j) => (
+                    <circle key={j} class="label-vertex" cx={q[0]} cy={q[1]} r={handleSize / 2} />
+                  ))}
+              </g>
+            ))}
+            {props.drawing.length > 0 && (
+              <g>
+                <polyline
+                  points={props.drawing.map((q) => q.join(',')).join(' ')}
+                  fill="none"
+                  stroke={colorOf(props.label)}
+                  stroke-width={stroke}
+                />
+                {props.drawing.map((q, j) => (
+                  <circle
+                    key={j}
+                    class={j === 0 ? 'label-vertex first' : 'label-vertex'}
+                    cx={q[0]}
+                    cy={q[1]}
+                    r={(j === 0 ? 0.8 : 0.5) * handleSize}
+                  />
                 ))}
-            </g>
-          ))}
-          {props.drawing.length > 0 && (
-            <g>
-              <polyline
-                points={props.drawing.map((q) => q.join(',')).join(' ')}
-                fill="none"
+              </g>
+            )}
+            {draft && (
+              <rect
+                class="label-draft"
+                x={draft.x}
+                y={draft.y}
+                width={draft.width}
+                height={draft.height}
                 stroke={colorOf(props.label)}
                 stroke-width={stroke}
               />
-              {props.drawing.map((q, j) => (
-                <circle
-                  key={j}
-                  class={j === 0 ? 'label-vertex first' : 'label-vertex'}
-                  cx={q[0]}
-                  cy={q[1]}
-                  r={(j === 0 ? 0.8 : 0.5) * handleSize}
-                />
-              ))}
-            </g>
-          )}
-          {draft && (
-            <rect
-              class="label-draft"
-              x={draft.x}
-              y={draft.y}
-              width={draft.width}
-              height={draft.height}
-              stroke={colorOf(props.label)}
-              stroke-width={stroke}
-            />
-          )}
-        </svg>
-      )}
+            )}
+          </svg>
+        )}
+      </div>
     </div>
   );
 }

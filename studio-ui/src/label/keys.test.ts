@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyAction, neighbour } from './keys.js';
 
-test('shortcuts: save, next/previous, deselect, delete, close, classes 1–9', () => {
+test('shortcuts: save, undo, next/previous, deselect, delete, close, classes 1–9', () => {
   assert.deepEqual(keyAction({ key: 's' }), { type: 'save' });
   assert.deepEqual(keyAction({ key: 'S' }), { type: 'save' });
   assert.deepEqual(keyAction({ key: 's', ctrlKey: true }), { type: 'save' });
@@ -14,6 +14,9 @@ test('shortcuts: save, next/previous, deselect, delete, close, classes 1–9', (
   assert.deepEqual(keyAction({ key: 'Enter' }), { type: 'close' });
   assert.deepEqual(keyAction({ key: '3' }), { type: 'class', index: 2 });
   assert.equal(keyAction({ key: '0' }), null);
+  assert.deepEqual(keyAction({ key: 'z', ctrlKey: true }), { type: 'undo' });
+  assert.deepEqual(keyAction({ key: 'z', metaKey: true }), { type: 'undo' });
+  assert.equal(keyAction({ key: 'z' }), null);
   assert.equal(keyAction({ key: 'c', ctrlKey: true }), null);
   assert.equal(keyAction({ key: 'n', altKey: true }), null);
 });

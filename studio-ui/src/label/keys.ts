@@ -7,6 +7,7 @@ export type KeyAction =
   | { type: 'deselect' }
   | { type: 'delete' }
   | { type: 'close' }
+  | { type: 'undo' }
   | { type: 'class'; index: number };
 
 export interface KeyLike {
@@ -20,6 +21,7 @@ export interface KeyLike {
 export function keyAction(e: KeyLike): KeyAction | null {
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   if (e.altKey) return null;
+  if ((e.ctrlKey || e.metaKey) && key === 'z') return { type: 'undo' };
   if ((e.ctrlKey || e.metaKey) && key !== 's') return null;
   if (key === 's') return { type: 'save' };
   if (key === 'n' || key === 'ArrowRight') return { type: 'next' };

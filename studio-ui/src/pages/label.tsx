@@ -25,6 +25,11 @@ const shapeClasses = (project: Project) =>
     ? project.classes.filter((c) => c !== 'background')
     : project.classes;
 
+const ZOOMS: ('fit' | number)[] = ['fit', 0.5, 1, 2, 4];
+
+/** Changes Ctrl+Z can take back. */
+const UNDO_STEPS = 100;
+
 /** Images fetched per request while listing the project (next/previous walk this list). */
 const PAGE = 500;
 
@@ -62,8 +67,25 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
   const [loadError, setLoadError] = useState('');
   const [save, setSave] = useState<SaveState>({ kind: 'idle' });
   const [reloads, setReloads] = useState(0);
+  const [zoom, setZoom] = useState<'fit' | number>('fit');
+  /** Snapshots (JSON of boxes and polygons) before each change, for Ctrl+Z. */
+  const undo = useRef<string[]>([]);
 
   const current = JSON.stringify({ boxes, polygons });
+  const remember = () => {
+    undo.current = [...undo.current.slice(-(UNDO_STEPS - 1)), current];
+  };
+  function undoLast() {
+    // Snapshots equal to now (a press that changed nothing) are skipped.
+    let snapshot: string | undefined;
+    do snapshot = undo.current.pop();
+    while (snapshot === current);
+    if (snapshot === undefined) return;
+    const restored = JSON.parse(snapshot) as { boxes: Box[]; polygons: Polygon[] };
+    setBoxes(restored.boxes);
+    setPolygons(restored.polygons);
+    setSelected(undefined);
+  }
   const dirty = saved !== '' && current !== saved;
 
   useEffect(() => setId(props.imageId), [props.imageId]);
@@ -82,6 +104,7 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
   useEffect(() => {
     let live = true;
     setSaved('');
+    undo.current = [];
     setSelected(undefined);
     setDrawing([]);
     setLoadError('');
@@ -120,6 +143,8 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
   const leaveOk = () => !dirty || window.confirm('This image has unsaved changes. Leave anyway?');
 
   async function doSave() {
+    // Nothing loaded (yet, or it failed): saving would overwrite the labels on disk with nothing.
+    if (saved === '') return;
     setSave({ kind: 'saving' });
     const body: ImageLabels =
       tool === 'box' ? { id, boxes, ifRevision: revision } : { id, polygons, ifRevision: revision };
@@ -152,12 +177,14 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
     if (name === undefined) return;
     setLabel(name);
     if (selected === undefined) return;
+    remember();
     if (tool === 'box') setBoxes(boxes.map((b, i) => (i === selected ? { ...b, label: name } : b)));
     else setPolygons(polygons.map((p, i) => (i === selected ? { ...p, label: name } : p)));
   }
 
   function closePolygon() {
     if (drawing.length < 3) return;
+    remember();
     const next = [...polygons, { label, points: drawing }];
     setPolygons(next);
     setDrawing([]);
@@ -166,6 +193,7 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
 
   function removeSelected() {
     if (selected === undefined) return;
+    remember();
     if (tool === 'box') setBoxes(boxes.filter((_, i) => i !== selected));
     else setPolygons(polygons.filter((_, i) => i !== selected));
     setSelected(undefined);
@@ -189,6 +217,7 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
       if (drawing.length > 0) setDrawing(drawing.slice(0, -1));
       else removeSelected();
     } else if (action.type === 'close') closePolygon();
+    else if (action.type === 'undo') undoLast();
     else pickClass(action.index);
   };
   useEffect(() => {
@@ -250,6 +279,24 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
             ))}
           </select>
         </label>
+        <label>
+          Zoom{' '}
+          <select
+            data-testid="label-zoom"
+            value={String(zoom)}
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              setZoom(v === 'fit' ? 'fit' : Number(v));
+              e.currentTarget.blur();
+            }}
+          >
+            {ZOOMS.map((z) => (
+              <option key={z} value={String(z)}>
+                {z === 'fit' ? 'fit' : `${z * 100}%`}
+              </option>
+            ))}
+          </select>
+        </label>
         <span class="label-count" data-testid="label-count">
           {count}{' '}
           {tool === 'box' ? (count === 1 ? 'box' : 'boxes') : count === 1 ? 'polygon' : 'polygons'}
@@ -258,7 +305,7 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
           type="button"
           data-testid="label-save"
           onClick={() => void doSave()}
-          disabled={save.kind === 'saving'}
+          disabled={save.kind === 'saving' || saved === ''}
           title="S or Ctrl+S"
         >
           Save
@@ -281,13 +328,15 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
         onSelect={setSelected}
         onDrawing={setDrawing}
         onClose={closePolygon}
+        onGesture={remember}
+        zoom={zoom}
       />
       <p class="label-help">
         {tool === 'box'
           ? 'Drag on the image to draw a box; drag inside a box to move it, its handles to resize.'
           : 'Click to add points; click the first point or press Enter to close; drag a point to move it.'}{' '}
-        1–9 pick the class · Delete removes the selection · Esc deselects · S saves · N/P next and
-        previous image.
+        1–9 pick the class · Delete removes the selection · Ctrl+Z undoes · Esc deselects · S saves
+        · N/P next and previous image.
       </p>
     </section>
   );
