@@ -3,7 +3,7 @@
 // draw, drag inside to move, handles to resize) and polygons (click to add points, click the first
 // point to close, drag a point to move it). Geometry lives in geometry.ts; this file only wires
 // pointer events to it. Shapes are owned by the page; this component reports edits.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Box, Polygon } from '../../../src/studio/api-types.js';
 import { cssColor } from '../try-it/overlay.js';
 import {
@@ -25,6 +25,8 @@ import {
 
 /** Pointer tolerance and handle size, in screen pixels. */
 const GRAB_PX = 7;
+/** Share of the window's height a fitted image may take. */
+const FIT_HEIGHT = 0.72;
 /** A drag shorter than this (image px) is a click, not a box. */
 const MIN_BOX_PX = 3;
 
@@ -65,8 +67,22 @@ export function LabelCanvas(props: CanvasProps) {
   const frame = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState<[number, number] | undefined>();
   const [drag, setDrag] = useState<Drag | undefined>();
+  const scroller = useRef<HTMLDivElement>(null);
+  const [fitScale, setFitScale] = useState(1);
   const latest = useRef(props);
   latest.current = props;
+
+  // 'fit': the largest size that fits the page's width and most of the window's height.
+  useEffect(() => {
+    if (!size) return;
+    const measure = () => {
+      const width = scroller.current?.parentElement?.clientWidth ?? size[0];
+      setFitScale(Math.min(width / size[0], (window.innerHeight * FIT_HEIGHT) / size[1]));
+    };
+    measure();
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, [size]);
 
   const view = (): View | undefined => {
     const rect = frame.current?.getBoundingClientRect();
@@ -162,7 +178,7 @@ export function LabelCanvas(props: CanvasProps) {
   const sel = props.selected;
 
   return (
-    <div class="label-scroll">
+    <div class="label-scroll" ref={scroller}>
       <div
         class={`label-frame tool-${props.tool}`}
         ref={frame}
@@ -173,11 +189,7 @@ export function LabelCanvas(props: CanvasProps) {
           src={props.src}
           alt=""
           draggable={false}
-          style={
-            props.zoom === 'fit' || !size
-              ? undefined
-              : { width: `${size[0] * props.zoom}px`, maxWidth: 'none', maxHeight: 'none' }
-          }
+          style={size && { width: `${size[0] * (props.zoom === 'fit' ? fitScale : props.zoom)}px` }}
           onLoad={(e) => setSize([e.currentTarget.naturalWidth, e.currentTarget.naturalHeight])}
         />
         {size && (
