@@ -8,12 +8,15 @@ import type { Box, Polygon } from '../../../src/studio/api-types.js';
 import { cssColor } from '../try-it/overlay.js';
 import {
   closesPolygon,
+  edgeMidpoints,
   HANDLES,
   type Handle,
   handlePoint,
   hitBoxes,
   hitPolygons,
   imagePerScreen,
+  insertPoint,
+  movePoints,
   moveRect,
   type Point,
   resizeRect,
@@ -59,7 +62,8 @@ type Drag =
   | { kind: 'draw'; from: Point; to: Point }
   | { kind: 'move'; index: number; from: Point; start: Box }
   | { kind: 'resize'; index: number; handle: Handle; start: Box }
-  | { kind: 'vertex'; index: number; point: number };
+  | { kind: 'vertex'; index: number; point: number }
+  | { kind: 'polygon'; index: number; from: Point; start: Point[] };
 
 const round = (p: Point): Point => [Math.round(p[0] * 10) / 10, Math.round(p[1] * 10) / 10];
 
@@ -112,10 +116,28 @@ export function LabelCanvas(props: CanvasProps) {
       if (closesPolygon(drawing, p, tol)) props.onClose();
       else props.onDrawing([...drawing, round(p)]);
     } else {
+      // A vertex, else a midpoint of the selected polygon's edges (adds a point there), else
+      // inside a polygon (moves it), else a new polygon starts.
       const hit = hitPolygons(polygons, p, tol);
-      props.onSelect(hit?.index);
-      if (hit?.point !== undefined) next = { kind: 'vertex', index: hit.index, point: hit.point };
-      else if (!hit) props.onDrawing([round(p)]);
+      const chosen = selected === undefined ? undefined : polygons[selected];
+      const edge = chosen
+        ? edgeMidpoints(chosen.points).findIndex((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol)
+        : -1;
+      if (hit?.point !== undefined) {
+        props.onSelect(hit.index);
+        next = { kind: 'vertex', index: hit.index, point: hit.point };
+      } else if (chosen && edge >= 0) {
+        props.onGesture();
+        const points = insertPoint(chosen.points, edge, round(p));
+        props.onPolygons(polygons.map((poly, i) => (i === selected ? { ...poly, points } : poly)));
+        next = { kind: 'vertex', index: selected!, point: edge + 1 };
+      } else if (hit) {
+        props.onSelect(hit.index);
+        next = { kind: 'polygon', index: hit.index, from: p, start: polygons[hit.index]!.points };
+      } else {
+        props.onSelect(undefined);
+        props.onDrawing([round(p)]);
+      }
     }
     if (!next) return;
     if (next.kind !== 'draw') props.onGesture();
@@ -147,6 +169,11 @@ export function LabelCanvas(props: CanvasProps) {
     } else if (d.kind === 'resize') {
       const resized = roundRect(resizeRect(d.start, d.handle, p));
       props.onBoxes(boxes.map((b, i) => (i === d.index ? resized : b)));
+    } else if (d.kind === 'polygon') {
+      const dx = p[0] - d.from[0];
+      const dy = p[1] - d.from[1];
+      const points = movePoints(d.start, dx, dy, v.imageWidth, v.imageHeight).map(round);
+      props.onPolygons(polygons.map((poly, i) => (i === d.index ? { ...poly, points } : poly)));
     } else {
       props.onPolygons(
         polygons.map((poly, i) =>
@@ -169,6 +196,21 @@ export function LabelCanvas(props: CanvasProps) {
     props.onSelect(boxes.length - 1);
   }
 
+  /** A double click on a vertex of the selected polygon removes it (3 points stay at least). */
+  function removeVertex(e: MouseEvent) {
+    const v = view();
+    const { tool, polygons, selected } = latest.current;
+    const poly = selected === undefined ? undefined : polygons[selected];
+    if (!v || tool !== 'polygon' || !poly || poly.points.length <= 3) return;
+    const p = toImage(v, e.clientX, e.clientY);
+    const tol = GRAB_PX * imagePerScreen(v);
+    const at = poly.points.findIndex((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol);
+    if (at < 0) return;
+    props.onGesture();
+    const points = poly.points.filter((_, j) => j !== at);
+    props.onPolygons(polygons.map((q, i) => (i === selected ? { ...q, points } : q)));
+  }
+
   const v = view();
   const handleSize = (v ? imagePerScreen(v) : 1) * GRAB_PX;
   const stroke = (v ? imagePerScreen(v) : 1) * 2;
@@ -184,6 +226,9 @@ export function LabelCanvas(props: CanvasProps) {
         ref={frame}
         data-testid="label-canvas"
         onPointerDown={begin}
+        onDblClick={removeVertex}
+        role="application"
+        aria-label="labelling canvas: the keyboard shortcuts work anywhere on the page"
       >
         <img
           src={props.src}
@@ -249,6 +294,16 @@ export function LabelCanvas(props: CanvasProps) {
                   stroke={colorOf(poly.label)}
                   stroke-width={i === sel ? stroke * 1.5 : stroke}
                 />
+                {i === sel &&
+                  edgeMidpoints(poly.points).map((q, j) => (
+                    <circle
+                      key={`m${j}`}
+                      class="label-midpoint"
+                      cx={q[0]}
+                      cy={q[1]}
+                      r={handleSize / 3}
+                    />
+                  ))}
                 {i === sel &&
                   poly.points.map((q, j) => (
                     <circle key={j} class="label-vertex" cx={q[0]} cy={q[1]} r={handleSize / 2} />

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   closesPolygon,
+  edgeMidpoints,
   handlePoint,
   hitBoxes,
   hitPolygons,
+  insertPoint,
   insidePolygon,
+  movePoints,
   moveRect,
   resizeRect,
   roundRect,
@@ -80,4 +83,39 @@ test('polygons: inside test, vertex hits, closing on the first point', () => {
   assert.equal(closesPolygon(square, [1, 1], 2), true);
   assert.equal(closesPolygon(square.slice(0, 2), [1, 1], 2), false);
   assert.equal(closesPolygon(square, [5, 5], 2), false);
+});
+
+test('polygon edits: edge midpoints, inserting a point, moving inside the image', () => {
+  const tri: [number, number][] = [
+    [0, 0],
+    [10, 0],
+    [0, 10],
+  ];
+  assert.deepEqual(edgeMidpoints(tri), [
+    [5, 0],
+    [5, 5],
+    [0, 5],
+  ]);
+  assert.deepEqual(insertPoint(tri, 2, [-1, 5]), [
+    [0, 0],
+    [10, 0],
+    [0, 10],
+    [-1, 5],
+  ]);
+  assert.deepEqual(insertPoint(tri, 0, [5, -1]), [
+    [0, 0],
+    [5, -1],
+    [10, 0],
+    [0, 10],
+  ]);
+  assert.deepEqual(movePoints(tri, 3, 4, 100, 100), [
+    [3, 4],
+    [13, 4],
+    [3, 14],
+  ]);
+  assert.deepEqual(movePoints(tri, -5, 200, 100, 100), [
+    [0, 90],
+    [10, 90],
+    [0, 100],
+  ]);
 });

@@ -146,3 +146,31 @@ export function closesPolygon(points: readonly Point[], p: Point, tolerance: num
     Math.hypot(first[0] - p[0], first[1] - p[1]) <= tolerance
   );
 }
+
+/** Midpoints of a closed polygon's edges (edge i runs from point i to point i + 1). */
+export function edgeMidpoints(points: readonly Point[]): Point[] {
+  return points.map((a, i) => {
+    const b = points[(i + 1) % points.length]!;
+    return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+  });
+}
+
+/** `points` with `p` inserted after point `edge` (on edge `edge`). */
+export function insertPoint(points: readonly Point[], edge: number, p: Point): Point[] {
+  return [...points.slice(0, edge + 1), p, ...points.slice(edge + 1)];
+}
+
+/** `points` moved by (dx, dy), kept inside the image as a whole. */
+export function movePoints(
+  points: readonly Point[],
+  dx: number,
+  dy: number,
+  width: number,
+  height: number,
+): Point[] {
+  const xs = points.map((q) => q[0]);
+  const ys = points.map((q) => q[1]);
+  const mx = clamp(dx, -Math.min(...xs), width - Math.max(...xs));
+  const my = clamp(dy, -Math.min(...ys), height - Math.max(...ys));
+  return points.map(([x, y]) => [x + mx, y + my]);
+}

@@ -334,7 +334,7 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
       <p class="label-help">
         {tool === 'box'
           ? 'Drag on the image to draw a box; drag inside a box to move it, its handles to resize.'
-          : 'Click to add points; click the first point or press Enter to close; drag a point to move it.'}{' '}
+          : 'Click to add points; click the first point or press Enter to close. Selected: drag a point to move it, an edge’s middle to add one, inside to move it all; double-click a point to remove it.'}{' '}
         1–9 pick the class · Delete removes the selection · Ctrl+Z undoes · Esc deselects · S saves
         · N/P next and previous image.
       </p>
