@@ -104,6 +104,8 @@ export function LabelPage(props: { project: Project; imageId: string; onDone(): 
   useEffect(() => {
     let live = true;
     setSaved('');
+    setBoxes([]);
+    setPolygons([]);
     undo.current = [];
     setSelected(undefined);
     setDrawing([]);
