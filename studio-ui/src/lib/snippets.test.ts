@@ -2,17 +2,17 @@
 // (live-run.ts): real paths and URLs filled in, the calls the libraries export, events folded.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatMetric } from '../../../studio-ui/src/lib/format.js';
-import { apply, emptyLiveRun, mergeRecords } from '../../../studio-ui/src/lib/live-run.js';
+import * as node from '../../../src/index.js';
+import * as web from '../../../src/web/index.js';
+import { formatMetric } from './format.js';
+import { apply, emptyLiveRun, mergeRecords } from './live-run.js';
 import {
   browserSnippet,
   nodeSnippet,
   type SnippetPlace,
   serveSnippet,
   shellQuote,
-} from '../../../studio-ui/src/lib/snippets.js';
-import * as node from '../../index.js';
-import * as web from '../../web/index.js';
+} from './snippets.js';
 
 const place: SnippetPlace = {
   task: 'classification',

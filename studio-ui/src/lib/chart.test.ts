@@ -2,20 +2,8 @@
 // paths that break at gaps, loss vs score columns, progress.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  extentOf,
-  linePath,
-  niceTicks,
-  scale,
-  tickLabel,
-} from '../../../studio-ui/src/lib/chart.js';
-import {
-  curveKeys,
-  epochPosition,
-  lossSeries,
-  progressFraction,
-  scoreSeries,
-} from '../../../studio-ui/src/lib/curves.js';
+import { extentOf, linePath, niceTicks, scale, tickLabel } from './chart.js';
+import { curveKeys, epochPosition, lossSeries, progressFraction, scoreSeries } from './curves.js';
 
 test('extents skip non-finite values and widen a single value', () => {
   assert.deepEqual(extentOf([3, Number.NaN, 1, 2]), { min: 1, max: 3 });

@@ -2,7 +2,7 @@
 // back to its page, image ids with '/' survive, unknown paths are `missing`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { href, parseHash } from '../../../studio-ui/src/lib/route.js';
+import { href, parseHash } from './route.js';
 
 test('links parse back to their pages', () => {
   assert.deepEqual(parseHash(href.projects()), { page: 'projects' });

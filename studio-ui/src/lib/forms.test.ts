@@ -2,16 +2,16 @@
 // config-diff.ts, run-options.ts): fields to values, values to run options, config diffs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffConfigs } from '../../../studio-ui/src/lib/config-diff.js';
+import type { OptionField } from '../../../src/studio/api-types.js';
+import { diffConfigs } from './config-diff.js';
 import {
   collectOptions,
   commandsFor,
   groupFields,
   initialTexts,
   parseField,
-} from '../../../studio-ui/src/lib/option-form.js';
-import { keyOptions } from '../../../studio-ui/src/lib/run-options.js';
-import type { OptionField } from '../api-types.js';
+} from './option-form.js';
+import { keyOptions } from './run-options.js';
 
 const field = (f: Partial<OptionField> & Pick<OptionField, 'name' | 'kind'>): OptionField => ({
   flag: `--${f.name}`,
