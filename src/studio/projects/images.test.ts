@@ -17,8 +17,11 @@ before(async () => {
 });
 after(() => s.close());
 
-const upload = (project: string, files: { name: string; bytes: Uint8Array }[], fields?: Record<string, string>) =>
-  s.upload(`/api/projects/${project}/images`, files, fields);
+const upload = (
+  project: string,
+  files: { name: string; bytes: Uint8Array }[],
+  fields?: Record<string, string>,
+) => s.upload(`/api/projects/${project}/images`, files, fields);
 
 test('upload: images kept under safe unique names, bad files refused with reasons', async () => {
   const png = await shapeImage();
@@ -42,11 +45,18 @@ test('upload: images kept under safe unique names, bad files refused with reason
   assert.deepEqual(
     r.body.added.map((e: { id: string }) => e.id),
     // A path is cut to its base name; other characters become '_', a leading one is dropped.
-    ['data/train/red/cat.png', 'data/train/red/cat-2.png', 'data/train/red/vil_name.jpg', 'data/train/red/hidden.png'],
+    [
+      'data/train/red/cat.png',
+      'data/train/red/cat-2.png',
+      'data/train/red/vil_name.jpg',
+      'data/train/red/hidden.png',
+    ],
   );
   const webp = path.join(s.dir, 'classification', 'data', 'train', 'red', 'hidden.png');
   assert.equal((await sharp(webp).metadata()).format, 'png', 'WebP is stored as PNG');
-  const reasons = Object.fromEntries(r.body.rejected.map((x: { name: string; reason: string }) => [x.name, x.reason]));
+  const reasons = Object.fromEntries(
+    r.body.rejected.map((x: { name: string; reason: string }) => [x.name, x.reason]),
+  );
   assert.match(reasons['notes.txt'], /not a supported image/);
   assert.match(reasons['broken.jpg'], /truncated|corrupt/);
   assert.match(reasons['huge.png'], /larger than the upload limit of 0.05 MiB/);
@@ -57,14 +67,19 @@ test('upload: images kept under safe unique names, bad files refused with reason
 test('upload: too many pixels (the input policy), unknown split, missing or bad label', async () => {
   const before = setInputPolicy({ maxPixels: 500 });
   try {
-    const r = await upload('classification', [{ name: 'wide.png', bytes: await shapeImage() }], { label: 'red' });
+    const r = await upload('classification', [{ name: 'wide.png', bytes: await shapeImage() }], {
+      label: 'red',
+    });
     assert.equal(r.body.added.length, 0);
     assert.match(r.body.rejected[0].reason, /pixel|too large/);
   } finally {
     setInputPolicy(before);
   }
   const png = await shapeImage();
-  let r = await upload('classification', [{ name: 'a.png', bytes: png }], { label: 'red', split: 'val' });
+  let r = await upload('classification', [{ name: 'a.png', bytes: png }], {
+    label: 'red',
+    split: 'val',
+  });
   assert.equal(r.status, 400);
   assert.match(r.body.error.message, /^split: 'val' is not a split/);
   r = await upload('classification', [{ name: 'a.png', bytes: png }]);
@@ -79,11 +94,17 @@ test('upload: too many pixels (the input policy), unknown split, missing or bad 
   assert.equal(r.status, 415);
   r = await upload('nope', [{ name: 'a.png', bytes: png }], { label: 'red' });
   assert.equal(r.status, 404);
-  await assert.rejects(fs.access(path.join(s.dir, 'classification', 'data', 'train', '..', '..', 'etc')));
+  await assert.rejects(
+    fs.access(path.join(s.dir, 'classification', 'data', 'train', '..', '..', 'etc')),
+  );
 });
 
 test('a new label creates the class; list filters and pages; image and thumbnail', async () => {
-  const r = await upload('classification', [{ name: 'b.png', bytes: await shapeImage({ width: 300, height: 200 }) }], { label: 'blue', split: 'test' });
+  const r = await upload(
+    'classification',
+    [{ name: 'b.png', bytes: await shapeImage({ width: 300, height: 200 }) }],
+    { label: 'blue', split: 'test' },
+  );
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const project = await s.call('GET', '/api/projects/classification');
   assert.deepEqual(project.body.classes, ['red', 'blue']);
@@ -92,10 +113,20 @@ test('a new label creates the class; list filters and pages; image and thumbnail
   assert.equal(list.body.total, 4);
   assert.equal(list.body.images.length, 2);
   list = await s.call('GET', '/api/projects/classification/images?offset=2&limit=2');
-  assert.deepEqual(list.body.images.map((e: { id: string }) => e.id), ['data/train/red/cat.png', 'data/train/red/hidden.png']);
+  assert.deepEqual(
+    list.body.images.map((e: { id: string }) => e.id),
+    ['data/train/red/cat.png', 'data/train/red/hidden.png'],
+  );
   list = await s.call('GET', '/api/projects/classification/images?label=blue');
   assert.deepEqual(list.body.images, [
-    { id: 'data/test/blue/b.png', split: 'test', labelled: true, width: 300, height: 200, label: 'blue' },
+    {
+      id: 'data/test/blue/b.png',
+      split: 'test',
+      labelled: true,
+      width: 300,
+      height: 200,
+      label: 'blue',
+    },
   ]);
   assert.equal((await s.call('GET', '/api/projects/classification/images?limit=0')).status, 400);
   assert.equal((await s.call('GET', '/api/projects/classification/images?split=x')).status, 400);
@@ -104,14 +135,20 @@ test('a new label creates the class; list filters and pages; image and thumbnail
   const original = await s.app.inject({ url: `/api/projects/classification/image/${id}` });
   assert.equal(original.statusCode, 200);
   assert.equal(original.headers['content-type'], 'image/png');
-  assert.deepEqual(original.rawPayload, await fs.readFile(path.join(s.dir, 'classification', 'data', 'test', 'blue', 'b.png')));
+  assert.deepEqual(
+    original.rawPayload,
+    await fs.readFile(path.join(s.dir, 'classification', 'data', 'test', 'blue', 'b.png')),
+  );
   const thumb = await s.app.inject({ url: `/api/projects/classification/thumb/${id}` });
   assert.equal(thumb.headers['content-type'], 'image/jpeg');
   const meta = await sharp(thumb.rawPayload).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 160, 107]);
   const etag = thumb.headers.etag as string;
   assert.ok(etag);
-  const again = await s.app.inject({ url: `/api/projects/classification/thumb/${id}`, headers: { 'if-none-match': etag } });
+  const again = await s.app.inject({
+    url: `/api/projects/classification/thumb/${id}`,
+    headers: { 'if-none-match': etag },
+  });
   assert.equal(again.statusCode, 304);
 });
 
@@ -123,32 +160,65 @@ test('move between splits and classes: files renamed, empty class folders and da
     label: 'red',
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(r.body.images.map((e: { id: string }) => e.id), ['data/train/red/b.png']);
+  assert.deepEqual(
+    r.body.images.map((e: { id: string }) => e.id),
+    ['data/train/red/b.png'],
+  );
   assert.deepEqual(await fs.readdir(data), ['train'], 'an empty data/test/ is removed');
-  r = await s.call('PATCH', '/api/projects/classification/images', { ids: ['data/train/red/cat.png'], label: 'green' });
+  r = await s.call('PATCH', '/api/projects/classification/images', {
+    ids: ['data/train/red/cat.png'],
+    label: 'green',
+  });
   assert.deepEqual(r.body.images[0].id, 'data/train/green/cat.png');
   assert.deepEqual((await fs.readdir(path.join(data, 'train'))).sort(), ['green', 'red']);
-  r = await s.call('PATCH', '/api/projects/classification/images', { ids: ['data/train/green/cat.png'], label: 'red' });
-  assert.deepEqual(await fs.readdir(path.join(data, 'train')), ['red'], 'the empty class folder goes');
-  r = await s.call('PATCH', '/api/projects/classification/images', { ids: ['data/train/red/missing.png'], split: 'test' });
+  r = await s.call('PATCH', '/api/projects/classification/images', {
+    ids: ['data/train/green/cat.png'],
+    label: 'red',
+  });
+  assert.deepEqual(
+    await fs.readdir(path.join(data, 'train')),
+    ['red'],
+    'the empty class folder goes',
+  );
+  r = await s.call('PATCH', '/api/projects/classification/images', {
+    ids: ['data/train/red/missing.png'],
+    split: 'test',
+  });
   assert.equal(r.status, 404);
-  r = await s.call('PATCH', '/api/projects/classification/images', { ids: ['data/train/red/cat.png'], split: 'val' });
+  r = await s.call('PATCH', '/api/projects/classification/images', {
+    ids: ['data/train/red/cat.png'],
+    split: 'val',
+  });
   assert.equal(r.status, 400);
-  r = await s.call('PATCH', '/api/projects/classification/images', { ids: ['data/train/red/cat.png'] });
+  r = await s.call('PATCH', '/api/projects/classification/images', {
+    ids: ['data/train/red/cat.png'],
+  });
   assert.equal(r.status, 400);
 });
 
 test('delete; target images; folder import with labels from folders', async () => {
-  let r = await s.call('DELETE', '/api/projects/classification/images', { ids: ['data/train/red/cat-2.png'] });
+  let r = await s.call('DELETE', '/api/projects/classification/images', {
+    ids: ['data/train/red/cat-2.png'],
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.deleted, 1);
-  await assert.rejects(fs.access(path.join(s.dir, 'classification', 'data', 'train', 'red', 'cat-2.png')));
+  await assert.rejects(
+    fs.access(path.join(s.dir, 'classification', 'data', 'train', 'red', 'cat-2.png')),
+  );
 
-  r = await s.upload('/api/projects/classification/target', [{ name: 't.png', bytes: await shapeImage() }]);
-  assert.deepEqual(r.body.added.map((e: { id: string }) => e.id), ['target/t.png']);
+  r = await s.upload('/api/projects/classification/target', [
+    { name: 't.png', bytes: await shapeImage() },
+  ]);
+  assert.deepEqual(
+    r.body.added.map((e: { id: string }) => e.id),
+    ['target/t.png'],
+  );
   assert.equal((await s.call('GET', '/api/projects/classification')).body.targetImages, 1);
   const targets = await s.call('GET', '/api/projects/classification/images?target=true');
-  assert.deepEqual(targets.body.images.map((e: { id: string }) => e.id), ['target/t.png']);
+  assert.deepEqual(
+    targets.body.images.map((e: { id: string }) => e.id),
+    ['target/t.png'],
+  );
 
   const src = path.join(path.dirname(s.dir), 'import-src');
   await fs.mkdir(path.join(src, 'cat'), { recursive: true });
@@ -157,16 +227,37 @@ test('delete; target images; folder import with labels from folders', async () =
   await fs.writeFile(path.join(src, 'dog', 'd1.jpg'), await shapeImage({ format: 'jpeg' }));
   await fs.writeFile(path.join(src, 'dog', 'readme.txt'), 'text');
   await fs.symlink('/etc/passwd', path.join(src, 'dog', 'link.png'));
-  r = await s.call('POST', '/api/projects/classification/images/import', { folder: src, labelsFromFolders: true, split: 'test' });
+  r = await s.call('POST', '/api/projects/classification/images/import', {
+    folder: src,
+    labelsFromFolders: true,
+    split: 'test',
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(r.body.added.map((e: { id: string }) => e.id).sort(), ['data/test/cat/c1.png', 'data/test/dog/d1.jpg']);
-  assert.deepEqual(r.body.rejected.map((x: { name: string }) => x.name), ['readme.txt']);
-  r = await s.call('POST', '/api/projects/classification/images/import', { folder: 'relative/path' });
+  assert.deepEqual(r.body.added.map((e: { id: string }) => e.id).sort(), [
+    'data/test/cat/c1.png',
+    'data/test/dog/d1.jpg',
+  ]);
+  assert.deepEqual(
+    r.body.rejected.map((x: { name: string }) => x.name),
+    ['readme.txt'],
+  );
+  r = await s.call('POST', '/api/projects/classification/images/import', {
+    folder: 'relative/path',
+  });
   assert.equal(r.status, 400);
   assert.match(r.body.error.message, /^folder:/);
-  r = await s.call('POST', '/api/projects/detection/images/import', { folder: path.join(src, 'cat'), split: 'test' });
-  assert.deepEqual(r.body.added.map((e: { id: string }) => e.id), ['unlabelled/test/c1.png']);
-  r = await s.call('POST', '/api/projects/detection/images/import', { folder: src, labelsFromFolders: true });
+  r = await s.call('POST', '/api/projects/detection/images/import', {
+    folder: path.join(src, 'cat'),
+    split: 'test',
+  });
+  assert.deepEqual(
+    r.body.added.map((e: { id: string }) => e.id),
+    ['unlabelled/test/c1.png'],
+  );
+  r = await s.call('POST', '/api/projects/detection/images/import', {
+    folder: src,
+    labelsFromFolders: true,
+  });
   assert.equal(r.status, 400);
 });
 
@@ -176,26 +267,68 @@ test('detection and segmentation: moves carry labels; deletes remove them', asyn
     boxes: [{ label: 'red', x: 8, y: 8, width: 12, height: 12 }],
   });
   assert.equal(r.body.image.id, 'images/d.png');
-  r = await s.call('PATCH', '/api/projects/detection/images', { ids: ['images/d.png', 'unlabelled/test/c1.png'], split: 'train' });
+  r = await s.call('PATCH', '/api/projects/detection/images', {
+    ids: ['images/d.png', 'unlabelled/test/c1.png'],
+    split: 'train',
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(r.body.images.map((e: { id: string; split: string }) => [e.id, e.split]), [['images/d.png', 'train'], ['unlabelled/train/c1.png', 'train']]);
-  r = await s.call('PATCH', '/api/projects/detection/images', { ids: ['images/d.png'], split: 'test' });
-  assert.deepEqual(r.body.images[0], { id: 'images/d.png', split: 'test', labelled: true, width: 32, height: 32, objects: 1 });
-  const ann = (split: string) => fs.readFile(path.join(s.dir, 'detection', 'annotations', `${split}.json`), 'utf8').then(JSON.parse);
+  assert.deepEqual(
+    r.body.images.map((e: { id: string; split: string }) => [e.id, e.split]),
+    [
+      ['images/d.png', 'train'],
+      ['unlabelled/train/c1.png', 'train'],
+    ],
+  );
+  r = await s.call('PATCH', '/api/projects/detection/images', {
+    ids: ['images/d.png'],
+    split: 'test',
+  });
+  assert.deepEqual(r.body.images[0], {
+    id: 'images/d.png',
+    split: 'test',
+    labelled: true,
+    width: 32,
+    height: 32,
+    objects: 1,
+  });
+  const ann = (split: string) =>
+    fs
+      .readFile(path.join(s.dir, 'detection', 'annotations', `${split}.json`), 'utf8')
+      .then(JSON.parse);
   assert.equal((await ann('train')).images.length, 0);
   assert.equal((await ann('test')).annotations.length, 1);
-  r = await s.call('PATCH', '/api/projects/detection/images', { ids: ['images/d.png'], label: 'red' });
+  r = await s.call('PATCH', '/api/projects/detection/images', {
+    ids: ['images/d.png'],
+    label: 'red',
+  });
   assert.equal(r.status, 400);
   r = await s.call('DELETE', '/api/projects/detection/images', { ids: ['images/d.png'] });
   assert.equal(r.body.deleted, 1);
-  assert.deepEqual(await ann('test'), { images: [], annotations: [], categories: [{ id: 1, name: 'red' }] });
+  assert.deepEqual(await ann('test'), {
+    images: [],
+    annotations: [],
+    categories: [{ id: 1, name: 'red' }],
+  });
 
   r = await upload('segmentation', [{ name: 's.png', bytes: await shapeImage() }]);
   r = await s.call('PUT', `/api/projects/segmentation/labels/${seg('unlabelled/train/s.png')}`, {
-    polygons: [{ label: 'red', points: [[8, 8], [20, 8], [20, 20], [8, 20]] }],
+    polygons: [
+      {
+        label: 'red',
+        points: [
+          [8, 8],
+          [20, 8],
+          [20, 20],
+          [8, 20],
+        ],
+      },
+    ],
   });
   assert.equal(r.body.image.id, 'train/images/s.png');
-  r = await s.call('PATCH', '/api/projects/segmentation/images', { ids: ['train/images/s.png'], split: 'test' });
+  r = await s.call('PATCH', '/api/projects/segmentation/images', {
+    ids: ['train/images/s.png'],
+    split: 'test',
+  });
   assert.equal(r.body.images[0].id, 'test/images/s.png');
   const test = path.join(s.dir, 'segmentation', 'test');
   await fs.access(path.join(test, 'masks', 's.png'));

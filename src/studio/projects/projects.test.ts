@@ -16,20 +16,32 @@ after(() => s.close());
 
 test('create, list and view a project of each task, with its folders', async () => {
   for (const task of ['classification', 'detection', 'segmentation'] as const) {
-    const r = await s.call('POST', '/api/projects', { name: `p-${task}`, task, classes: ['a', 'b'] });
+    const r = await s.call('POST', '/api/projects', {
+      name: `p-${task}`,
+      task,
+      classes: ['a', 'b'],
+    });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.task, task);
-    assert.deepEqual(r.body.classes, task === 'segmentation' ? ['background', 'a', 'b'] : ['a', 'b']);
+    assert.deepEqual(
+      r.body.classes,
+      task === 'segmentation' ? ['background', 'a', 'b'] : ['a', 'b'],
+    );
     assert.equal(r.body.revision, 0);
     assert.deepEqual(r.body.cli, [], 'no command line before there is anything to train on');
   }
   const folder = path.join(s.dir, 'p-detection');
-  const coco = JSON.parse(await fs.readFile(path.join(folder, 'annotations', 'train.json'), 'utf8'));
+  const coco = JSON.parse(
+    await fs.readFile(path.join(folder, 'annotations', 'train.json'), 'utf8'),
+  );
   assert.deepEqual(coco.categories, [
     { id: 1, name: 'a' },
     { id: 2, name: 'b' },
   ]);
-  const classes = await fs.readFile(path.join(s.dir, 'p-segmentation', 'train', 'classes.txt'), 'utf8');
+  const classes = await fs.readFile(
+    path.join(s.dir, 'p-segmentation', 'train', 'classes.txt'),
+    'utf8',
+  );
   assert.equal(classes, 'background\na\nb\n');
   await fs.access(path.join(s.dir, 'p-classification', 'data', 'train'));
   // A folder without a project file is not a project.
@@ -81,7 +93,11 @@ test('changes need the studio header (403)', async () => {
 
 test('the CLI lines follow the files: test data appears once the test split has images', async () => {
   const folder = path.join(s.dir, 'p-classification');
-  let r = await s.upload('/api/projects/p-classification/images', [{ name: 'x.png', bytes: await shapeImage() }], { label: 'a' });
+  let r = await s.upload(
+    '/api/projects/p-classification/images',
+    [{ name: 'x.png', bytes: await shapeImage() }],
+    { label: 'a' },
+  );
   assert.equal(r.status, 200);
   r = await s.call('GET', '/api/projects/p-classification');
   assert.deepEqual(r.body.cli, [`visiontune train --data ${folder}/data`]);
@@ -89,7 +105,11 @@ test('the CLI lines follow the files: test data appears once the test split has 
 
   const det = path.join(s.dir, 'p-detection');
   for (const split of ['train', 'test']) {
-    r = await s.upload('/api/projects/p-detection/images', [{ name: `${split}.png`, bytes: await shapeImage() }], { split });
+    r = await s.upload(
+      '/api/projects/p-detection/images',
+      [{ name: `${split}.png`, bytes: await shapeImage() }],
+      { split },
+    );
     r = await s.call('PUT', `/api/projects/p-detection/labels/${seg(r.body.added[0].id)}`, {
       boxes: [{ label: 'a', x: 8, y: 8, width: 12, height: 12 }],
     });
@@ -102,13 +122,24 @@ test('the CLI lines follow the files: test data appears once the test split has 
   assert.deepEqual(r.body.counts.test, { a: 1, b: 0, '': 0 });
 
   const sg = path.join(s.dir, 'p-segmentation');
-  r = await s.upload('/api/projects/p-segmentation/images', [{ name: 's.png', bytes: await shapeImage() }]);
+  r = await s.upload('/api/projects/p-segmentation/images', [
+    { name: 's.png', bytes: await shapeImage() },
+  ]);
   assert.deepEqual(r.body.added[0].id, 'unlabelled/train/s.png');
   r = await s.call('GET', '/api/projects/p-segmentation');
   assert.deepEqual(r.body.unlabelled, { train: 1, test: 0 });
   assert.deepEqual(r.body.cli, []);
   r = await s.call('PUT', `/api/projects/p-segmentation/labels/${seg('unlabelled/train/s.png')}`, {
-    polygons: [{ label: 'b', points: [[8, 8], [20, 8], [20, 20]] }],
+    polygons: [
+      {
+        label: 'b',
+        points: [
+          [8, 8],
+          [20, 8],
+          [20, 20],
+        ],
+      },
+    ],
   });
   r = await s.call('GET', '/api/projects/p-segmentation');
   assert.deepEqual(r.body.cli, [`visiontune segment train --data ${sg}/train`]);
@@ -131,7 +162,9 @@ test('classes: add, rename (folders, categories, classes.txt follow), remove onl
   assert.match(r.body.error.message, /used by 1 image/);
   r = await s.call('PUT', '/api/projects/p-classification/classes', { add: ['c'] });
   assert.equal(r.status, 409);
-  r = await s.call('PUT', '/api/projects/p-classification/classes', { rename: [{ from: 'zz', to: 'y' }] });
+  r = await s.call('PUT', '/api/projects/p-classification/classes', {
+    rename: [{ from: 'zz', to: 'y' }],
+  });
   assert.equal(r.status, 404);
 
   // detection: ids stay with their class through renames and removals; a new class gets the
@@ -157,7 +190,10 @@ test('classes: add, rename (folders, categories, classes.txt follow), remove onl
   assert.match(r.body.error.message, /used by 2 boxes/);
 
   // segmentation: removing 'a' shifts 'b' from 2 to 1: classes.txt and the mask follow.
-  r = await s.call('PUT', '/api/projects/p-segmentation/classes', { remove: ['a'], rename: [{ from: 'b', to: 'bee' }] });
+  r = await s.call('PUT', '/api/projects/p-segmentation/classes', {
+    remove: ['a'],
+    rename: [{ from: 'b', to: 'bee' }],
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const sg = path.join(s.dir, 'p-segmentation', 'train');
   assert.equal(await fs.readFile(path.join(sg, 'classes.txt'), 'utf8'), 'background\nbee\n');
@@ -176,17 +212,26 @@ test('classes: add, rename (folders, categories, classes.txt follow), remove onl
 test('revision: bumped by changes, kept across restarts, a stale ifRevision changes nothing (409)', async () => {
   const before = (await s.call('GET', '/api/projects/p-classification')).body.revision;
   assert.ok(before > 0);
-  const r = await s.call('PUT', '/api/projects/p-classification/classes', { add: ['late'], ifRevision: before - 1 });
+  const r = await s.call('PUT', '/api/projects/p-classification/classes', {
+    add: ['late'],
+    ifRevision: before - 1,
+  });
   assert.equal(r.status, 409);
   assert.equal(r.body.error.code, 'STALE_REVISION');
   assert.ok(!(await s.call('GET', '/api/projects/p-classification')).body.classes.includes('late'));
-  const ok = await s.call('PUT', '/api/projects/p-classification/classes', { add: ['late'], ifRevision: before });
+  const ok = await s.call('PUT', '/api/projects/p-classification/classes', {
+    add: ['late'],
+    ifRevision: before,
+  });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.revision, before + 1);
   // A second studio on the same folder is refused while this one runs; after it closes, the
   // next one sees the same revision.
   const ui = path.join(path.dirname(s.dir), 'ui');
-  await assert.rejects(createStudio({ dir: s.dir, port: 0, uiDir: ui }), /another visiontune studio/);
+  await assert.rejects(
+    createStudio({ dir: s.dir, port: 0, uiDir: ui }),
+    /another visiontune studio/,
+  );
   await s.app.close();
   const again = await createStudio({ dir: s.dir, port: 0, uiDir: ui });
   try {

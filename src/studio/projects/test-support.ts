@@ -93,7 +93,11 @@ export async function shapeImage(
     for (let x = sx; x < Math.min(width, sx + sw); x++) data.set(color, (y * width + x) * 3);
   const img = sharp(data, { raw: { width, height, channels: 3 } });
   const format = options.format ?? 'png';
-  return format === 'jpeg' ? img.jpeg().toBuffer() : format === 'webp' ? img.webp().toBuffer() : img.png().toBuffer();
+  return format === 'jpeg'
+    ? img.jpeg().toBuffer()
+    : format === 'webp'
+      ? img.webp().toBuffer()
+      : img.png().toBuffer();
 }
 
 /** An image id as one URL segment. */
