@@ -8,13 +8,17 @@ import sharp from 'sharp';
 import { STUDIO_HEADER } from '../api-types.js';
 import { createStudio, type VisiontuneStudio } from '../app.js';
 
+/** A JSON answer, read loosely by the tests (they assert its shape). */
+// biome-ignore lint/suspicious/noExplicitAny: tests check answers field by field
+type Json = any;
+
 export interface TestStudio {
   app: VisiontuneStudio;
   dir: string;
   /** A JSON request with the studio header; answers status and parsed body. */
-  call<T = any>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
+  call<T = Json>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** A multipart upload of `files` (name, bytes) with text `fields`. */
-  upload<T = any>(
+  upload<T = Json>(
     url: string,
     files: { name: string; bytes: Uint8Array }[],
     fields?: Record<string, string>,
@@ -54,7 +58,7 @@ export async function startStudio(options: { uploadLimitMb?: number } = {}): Pro
     async upload(url, files, fields = {}) {
       const form = new FormData();
       for (const [k, v] of Object.entries(fields)) form.append(k, v);
-      for (const f of files) form.append('file', new Blob([f.bytes]), f.name);
+      for (const f of files) form.append('file', new Blob([new Uint8Array(f.bytes)]), f.name);
       const encoded = new Request('http://localhost/', { method: 'POST', body: form });
       const r = await app.inject({
         method: 'POST',
