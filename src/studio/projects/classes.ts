@@ -5,7 +5,6 @@
 // after it) repaints every mask from its polygons. A class still in use is not removed (409).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../engine/file-io.js';
 import { HttpError } from '../../serve/http-error.js';
 import type { EditClasses } from '../api-types.js';
 import { readCoco, writeCoco } from './coco-store.js';
@@ -13,6 +12,7 @@ import { projectImages } from './image-index.js';
 import { classification, type ProjectMeta, SPLITS, segmentation } from './layout.js';
 import { polygonPath, readPolygonFile, writeClassFiles, writeImageLabels } from './mask-store.js';
 import { checkClassName } from './names.js';
+import { renameInside, writeInside } from './project-files.js';
 import { MAX_CLASSES, type OpenProject } from './store.js';
 
 interface Edit {
@@ -146,8 +146,8 @@ async function renameClassFolders(folder: string, renamed: Map<string, string>) 
           to: path.join(dir, to),
         });
     }
-  for (const m of moves) await fs.rename(m.from, m.tmp);
-  for (const m of moves) await fs.rename(m.tmp, m.to);
+  for (const m of moves) await renameInside(folder, m.from, m.tmp);
+  for (const m of moves) await renameInside(folder, m.tmp, m.to);
 }
 
 /** Rewrites polygon files that name a renamed class; repaints masks when indices shifted. */
@@ -174,6 +174,6 @@ async function relabelMasks(
         { ...labels, polygons },
         meta.classes,
       );
-    else await writeFileAtomic(file, `${JSON.stringify({ ...labels, polygons })}\n`);
+    else await writeInside(folder, file, `${JSON.stringify({ ...labels, polygons })}\n`);
   }
 }

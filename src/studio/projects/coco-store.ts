@@ -5,11 +5,11 @@
 // class's id is never reused), so both split files always agree on what an id means.
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../engine/file-io.js';
 import { readJsonDocument } from '../../guard/read-input.js';
 import { HttpError } from '../../serve/http-error.js';
 import type { Split } from '../api-types.js';
 import { detection, type ProjectMeta } from './layout.js';
+import { writeInside } from './project-files.js';
 
 const cocoSchema = z.object({
   images: z.array(
@@ -69,7 +69,7 @@ export async function writeCoco(
   doc: CocoDoc,
 ): Promise<void> {
   const out: CocoDoc = { ...doc, categories: categoriesOf(meta) };
-  await writeFileAtomic(detection.annotations(project, split), `${JSON.stringify(out)}\n`);
+  await writeInside(project, detection.annotations(project, split), `${JSON.stringify(out)}\n`);
 }
 
 /** The next free id of a list of entries with numeric ids. */

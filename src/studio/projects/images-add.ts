@@ -5,7 +5,6 @@
 // big import never holds more than a batch of images in memory; each batch is one change.
 import path from 'node:path';
 import { mapLimited } from '../../data/limit.js';
-import { writeFileAtomic } from '../../engine/file-io.js';
 import { HttpError } from '../../serve/http-error.js';
 import type { AddImagesResult, ImageEntry, Split } from '../api-types.js';
 import { checkImage } from './image-check.js';
@@ -13,6 +12,7 @@ import { type ImageRef, refPath } from './image-ids.js';
 import { projectImages, type StoredImage, targetImages } from './image-index.js';
 import { entryOf } from './images-list.js';
 import { checkClassName, safeStem, stemOf, uniqueName } from './names.js';
+import { writeInside } from './project-files.js';
 import { MAX_CLASSES, type OpenProject, type ProjectStore } from './store.js';
 
 /** An image offered to the project: its name as given, its class, and how to read its bytes. */
@@ -122,7 +122,7 @@ export async function addImages(
         const stored = uniqueName(safeStem(candidate.name), image.ext, taken);
         const ref = placeOf(project, dest, label, stored);
         const file = refPath(project.folder, ref);
-        await writeFileAtomic(file, image.bytes);
+        await writeInside(project.folder, file, image.bytes);
         const stub: StoredImage = {
           ref,
           file,

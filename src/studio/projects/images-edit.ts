@@ -14,6 +14,7 @@ import { entryOf, splitParam } from './images-list.js';
 import { classification, SPLITS } from './layout.js';
 import { moveImageLabels, removeImageLabels } from './mask-store.js';
 import { checkClassName } from './names.js';
+import { renameInside } from './project-files.js';
 import type { OpenProject, ProjectStore } from './store.js';
 
 /** Ids of one request at most. */
@@ -37,7 +38,7 @@ export async function pruneClassFolders(folder: string): Promise<void> {
 }
 
 /** Renames `from` to `to`, refusing to replace an existing file. */
-async function moveFile(from: string, to: string): Promise<void> {
+async function moveFile(project: string, from: string, to: string): Promise<void> {
   if (from === to) return;
   if (
     await fs.lstat(to).then(
@@ -50,8 +51,7 @@ async function moveFile(from: string, to: string): Promise<void> {
       'NAME_TAKEN',
       `${path.basename(to)} already exists where the image should go`,
     );
-  await fs.mkdir(path.dirname(to), { recursive: true });
-  await fs.rename(from, to);
+  await renameInside(project, from, to);
 }
 
 /** The split a detection image's COCO entry is in, or undefined (not labelled yet). */
@@ -124,7 +124,7 @@ async function moveOne(
   }
   if (to.kind === 'segmentation' && ref.kind === 'segmentation' && to.split !== ref.split)
     await moveImageLabels(folder, ref.split, to.split, ref.name);
-  await moveFile(file, refPath(folder, to));
+  await moveFile(folder, file, refPath(folder, to));
   return to;
 }
 

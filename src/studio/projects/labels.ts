@@ -12,6 +12,7 @@ import { existingImage, type ImageRef, parseId, refPath } from './image-ids.js';
 import { entryOf } from './images-list.js';
 import { SPLITS } from './layout.js';
 import { polygonPath, writeImageLabels } from './mask-store.js';
+import { renameInside } from './project-files.js';
 import { checkBoxes, checkPolygons } from './shapes.js';
 import type { OpenProject, ProjectStore } from './store.js';
 
@@ -101,7 +102,7 @@ async function saveDetection(
     )
       throw new HttpError(409, 'NAME_TAKEN', `images/${ref.name} already exists`);
     // Here the image moves first: a COCO entry must name an existing file for the CLI.
-    await fs.rename(file, target);
+    await renameInside(folder, file, target);
     try {
       await writeCoco(folder, split, meta, doc);
     } catch (err) {
@@ -134,7 +135,7 @@ async function saveSegmentation(
       )
     )
       throw new HttpError(409, 'NAME_TAKEN', `${split}/images/${ref.name} already exists`);
-    await fs.rename(file, target);
+    await renameInside(folder, file, target);
   }
   return { ref: to, split, objects: polygons.length };
 }

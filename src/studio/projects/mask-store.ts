@@ -7,10 +7,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../engine/file-io.js';
 import { readJsonDocument } from '../../guard/read-input.js';
 import type { Polygon, Split } from '../api-types.js';
 import { type ProjectMeta, SPLITS, segmentation } from './layout.js';
+import { renameInside, writeInside } from './project-files.js';
 import { rasterize } from './shapes.js';
 
 const polygonFileSchema = z.object({
@@ -57,14 +57,18 @@ export async function writeImageLabels(
   })
     .png()
     .toBuffer();
-  await writeFileAtomic(polygonPath(project, split, name), `${JSON.stringify(labels)}\n`);
-  await writeFileAtomic(maskPath(project, split, name), png);
+  await writeInside(project, polygonPath(project, split, name), `${JSON.stringify(labels)}\n`);
+  await writeInside(project, maskPath(project, split, name), png);
 }
 
 /** Writes classes.txt of both splits (the CLI reads each split's folder on its own). */
 export async function writeClassFiles(project: string, meta: ProjectMeta): Promise<void> {
   for (const split of SPLITS)
-    await writeFileAtomic(segmentation.classes(project, split), `${meta.classes.join('\n')}\n`);
+    await writeInside(
+      project,
+      segmentation.classes(project, split),
+      `${meta.classes.join('\n')}\n`,
+    );
 }
 
 /** Removes an image's polygons and mask (when present). */
@@ -76,10 +80,10 @@ export async function removeImageLabels(project: string, split: Split, name: str
 /** Moves an image's polygons and mask to another split's folders. */
 export async function moveImageLabels(project: string, from: Split, to: Split, name: string) {
   for (const file of [polygonPath, maskPath]) {
-    const target = file(project, to, name);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.rename(file(project, from, name), target).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    await renameInside(project, file(project, from, name), file(project, to, name)).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      },
+    );
   }
 }

@@ -98,6 +98,63 @@ test('a link to /etc planted in a class folder is neither listed, served, moved 
   await fs.rm(path.join(s.dir, 'classification', 'data', 'train', 'etc'));
 });
 
+test('a class folder linked out of the project takes no uploads or moves (409), nothing written', async () => {
+  const outside = path.join(path.dirname(s.dir), 'outside');
+  await fs.mkdir(outside);
+  const linked = path.join(s.dir, 'classification', 'data', 'train', 'blue');
+  await fs.symlink(outside, linked);
+  try {
+    const r = await s.upload(
+      '/api/projects/classification/images',
+      [{ name: 'x.png', bytes: await shapeImage() }],
+      { label: 'blue' },
+    );
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.match(r.body.error.message, /leads out of the project folder/);
+    const moved = await s.call('PATCH', '/api/projects/classification/images', {
+      ids: ['data/train/red/a.png'],
+      label: 'blue',
+    });
+    assert.equal(moved.status, 409);
+    assert.deepEqual(await fs.readdir(outside), []);
+    await fs.access(path.join(s.dir, 'classification', 'data', 'train', 'red', 'a.png'));
+  } finally {
+    await fs.rm(linked);
+  }
+});
+
+test('a stale ifRevision changes nothing: labels, moves, deletes (409)', async () => {
+  const png = await shapeImage();
+  const added = (
+    await s.upload('/api/projects/detection/images', [{ name: 'rev.png', bytes: png }])
+  ).body;
+  const stale = added.revision - 1;
+  const id = added.added[0].id;
+  const answers = [
+    await s.call('PUT', `/api/projects/detection/labels/${seg(id)}`, {
+      boxes: [],
+      ifRevision: stale,
+    }),
+    await s.call('PATCH', '/api/projects/detection/images', {
+      ids: [id],
+      split: 'test',
+      ifRevision: stale,
+    }),
+    await s.call('DELETE', '/api/projects/detection/images', { ids: [id], ifRevision: stale }),
+  ];
+  for (const a of answers) assert.equal(a.status, 409, JSON.stringify(a.body));
+  const list = await s.call('GET', '/api/projects/detection/images');
+  assert.deepEqual(
+    list.body.images.map((e: { id: string }) => e.id),
+    [id],
+  );
+  const ok = await s.call('DELETE', '/api/projects/detection/images', {
+    ids: [id],
+    ifRevision: added.revision,
+  });
+  assert.deepEqual(ok.body, { deleted: 1, revision: added.revision + 1 });
+});
+
 test('a storm of parallel changes on one project leaves files the CLI readers load', async () => {
   const png = await shapeImage();
   // Images to fight over: 6 per task.
