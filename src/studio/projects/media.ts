@@ -2,7 +2,7 @@
 // (upright by its EXIF orientation), both with an ETag from the file's identity so the browser
 // revalidates cheaply (304) and never shows a stale picture under a reused id. Thumbnails are
 // kept in memory (a small LRU), since a grid page asks for many at once.
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
@@ -55,7 +55,7 @@ export async function sendImage(
   const { file, etag } = await locate(store, project, id);
   if (cached(request, reply, etag)) return reply.code(304).send();
   const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-  return reply.type(type).send(await fs.readFile(file));
+  return reply.type(type).send(createReadStream(file));
 }
 
 export async function sendThumb(

@@ -4,7 +4,7 @@
 // per-project queues (store.ts) serialize changes within this process only.
 import path from 'node:path';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { acquireLock } from '../../guard/lock.js';
 import type {
   CreateProject,
@@ -84,20 +84,19 @@ export async function projectRoutes(app: FastifyInstance, studio: StudioContext)
       async (request) => listImages(store, await store.open(request.params.project), request.query),
     );
 
-    const upload =
-      (target: boolean) => async (request: import('fastify').FastifyRequest<{ Params: P }>) => {
-        const name = request.params.project;
-        await store.open(name); // 404 before anything is read
-        const received = await readUpload(request, studio.dir, limitMb);
-        try {
-          const split = splitParam(received.fields.split) ?? 'train';
-          const label = target ? undefined : received.fields.label || undefined;
-          const candidates = received.candidates.map((c) => ({ ...c, label }));
-          return await addImages(store, name, { split, target }, candidates, received.rejected);
-        } finally {
-          await received.discard();
-        }
-      };
+    const upload = (target: boolean) => async (request: FastifyRequest<{ Params: P }>) => {
+      const name = request.params.project;
+      await store.open(name); // 404 before anything is read
+      const received = await readUpload(request, studio.dir, limitMb);
+      try {
+        const split = splitParam(received.fields.split) ?? 'train';
+        const label = target ? undefined : received.fields.label || undefined;
+        const candidates = received.candidates.map((c) => ({ ...c, label }));
+        return await addImages(store, name, { split, target }, candidates, received.rejected);
+      } finally {
+        await received.discard();
+      }
+    };
     api.post<{ Params: P }>('/api/projects/:project/images', upload(false));
     api.post<{ Params: P }>('/api/projects/:project/target', upload(true));
 
