@@ -41,11 +41,14 @@ function parseEdit(body: unknown): Edit {
 }
 
 /** How many images (classification), boxes (detection) or polygons (segmentation) use `label`. */
-async function uses(project: OpenProject, label: string): Promise<{ count: number; what: string }> {
+async function uses(
+  project: OpenProject,
+  label: string,
+): Promise<{ count: number; what: [string, string] }> {
   const { folder, meta } = project;
   if (meta.task === 'classification') {
     const images = await projectImages(folder, meta);
-    return { count: images.filter((im) => im.label === label).length, what: 'image' };
+    return { count: images.filter((im) => im.label === label).length, what: ['image', 'images'] };
   }
   if (meta.task === 'detection') {
     const id = meta.categoryIds?.[meta.classes.indexOf(label)];
@@ -54,7 +57,7 @@ async function uses(project: OpenProject, label: string): Promise<{ count: numbe
       count += (await readCoco(folder, split, meta)).annotations.filter(
         (a) => a.category_id === id,
       ).length;
-    return { count, what: 'box' };
+    return { count, what: ['box', 'boxes'] };
   }
   let count = 0;
   for (const split of SPLITS)
@@ -62,7 +65,7 @@ async function uses(project: OpenProject, label: string): Promise<{ count: numbe
       count += ((await readPolygonFile(file))?.polygons ?? []).filter(
         (p) => p.label === label,
       ).length;
-  return { count, what: 'polygon' };
+  return { count, what: ['polygon', 'polygons'] };
 }
 
 async function polygonFiles(folder: string, split: (typeof SPLITS)[number]): Promise<string[]> {
@@ -85,6 +88,9 @@ export async function editClasses(project: OpenProject, body: EditClasses): Prom
   const background = meta.task === 'segmentation' ? segmentation.backgroundClass : undefined;
   for (const { from, to } of edit.rename) {
     const at = classes.indexOf(from);
+    // One step per class: chains (a → b, b → c) would rename folders that do not exist yet.
+    if (before.indexOf(from) !== at)
+      throw new HttpError(400, 'BAD_REQUEST', `rename: '${from}' is renamed twice in one request`);
     if (at < 0) throw new HttpError(404, 'UNKNOWN_CLASS', `rename: no class '${from}'`);
     if (classes.includes(to)) throw conflict(`rename: '${to}' is already a class`);
     if (from === background) throw conflict(`rename: '${background}' is the masks' index 0`);
@@ -98,7 +104,7 @@ export async function editClasses(project: OpenProject, body: EditClasses): Prom
     const { count, what } = await uses(project, original);
     if (count > 0)
       throw conflict(
-        `remove: '${name}' is used by ${count} ${what}${count === 1 ? '' : 'es'.slice(what.endsWith('x') ? 0 : 1)}; relabel or delete them first`,
+        `remove: '${name}' is used by ${count} ${what[count === 1 ? 0 : 1]}; relabel or delete them first`,
       );
     classes.splice(at, 1);
     ids.splice(at, 1);
@@ -130,7 +136,7 @@ export async function editClasses(project: OpenProject, body: EditClasses): Prom
 }
 
 async function renameClassFolders(folder: string, renamed: Map<string, string>) {
-  // Two steps through temporary names, so that a swap (a → b, b → a) works.
+  // Through temporary names: a folder never lands on one that is about to be renamed away.
   const moves: { from: string; tmp: string; to: string }[] = [];
   for (const split of SPLITS)
     for (const [from, to] of renamed) {

@@ -52,6 +52,12 @@ export function checkDestination(
   labels: (string | undefined)[],
 ) {
   const classification = project.meta.task === 'classification';
+  if (dest.target && !classification)
+    throw new HttpError(
+      400,
+      'BAD_REQUEST',
+      'target images are the unlabelled domain of a classification project (for adapt)',
+    );
   for (const label of labels) {
     if (!classification || dest.target) {
       if (label !== undefined)

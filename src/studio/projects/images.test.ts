@@ -214,6 +214,10 @@ test('delete; target images; folder import with labels from folders', async () =
     ['target/t.png'],
   );
   assert.equal((await s.call('GET', '/api/projects/classification')).body.targetImages, 1);
+  const notClassification = await s.upload('/api/projects/detection/target', [
+    { name: 't.png', bytes: await shapeImage() },
+  ]);
+  assert.equal(notClassification.status, 400);
   const targets = await s.call('GET', '/api/projects/classification/images?target=true');
   assert.deepEqual(
     targets.body.images.map((e: { id: string }) => e.id),

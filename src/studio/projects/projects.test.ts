@@ -166,6 +166,14 @@ test('classes: add, rename (folders, categories, classes.txt follow), remove onl
     rename: [{ from: 'zz', to: 'y' }],
   });
   assert.equal(r.status, 404);
+  r = await s.call('PUT', '/api/projects/p-classification/classes', {
+    rename: [
+      { from: 'alpha', to: 'x' },
+      { from: 'x', to: 'y' },
+    ],
+  });
+  assert.equal(r.status, 400);
+  assert.deepEqual(await fs.readdir(data), ['alpha'], 'a refused edit changes nothing');
 
   // detection: ids stay with their class through renames and removals; a new class gets the
   // next id after the highest in use (removed classes had no boxes, so nothing pointed at 2).
