@@ -99,6 +99,17 @@ test('upload: too many pixels (the input policy), unknown split, missing or bad 
   );
 });
 
+test('upload: more files than one request may carry is refused whole (413), nothing kept', async () => {
+  const files = Array.from({ length: 1001 }, (_, i) => ({
+    name: `f${i}.png`,
+    bytes: Buffer.from('x'),
+  }));
+  const r = await upload('classification', files, { label: 'red' });
+  assert.equal(r.status, 413, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, 'TOO_MANY_IMAGES');
+  assert.deepEqual(await fs.readdir(path.join(s.dir, '.visiontune-staging')), []);
+});
+
 test('a new label creates the class; list filters and pages; image and thumbnail', async () => {
   const r = await upload(
     'classification',

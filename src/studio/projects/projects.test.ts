@@ -80,6 +80,17 @@ test('project names: checked, unique; traversal and unknown names refused', asyn
   assert.equal((await s.call('GET', '/api/projects/nope')).status, 404);
 });
 
+test('a damaged project file: left out of the list, opening it says so', async () => {
+  await fs.mkdir(path.join(s.dir, 'damaged'));
+  await fs.writeFile(path.join(s.dir, 'damaged', 'visiontune-project.json'), '{"name": 3}');
+  const list = await s.call('GET', '/api/projects');
+  assert.ok(!list.body.some((p: { name: string }) => p.name === 'damaged'));
+  const r = await s.call('GET', '/api/projects/damaged');
+  assert.equal(r.body.error.code, 'DAMAGED_PROJECT');
+  assert.match(r.body.error.message, /damaged.visiontune-project\.json: not a valid project file/);
+  await fs.rm(path.join(s.dir, 'damaged'), { recursive: true });
+});
+
 test('changes need the studio header (403)', async () => {
   const r = await s.app.inject({
     method: 'POST',

@@ -55,9 +55,13 @@ export async function projectRoutes(app: FastifyInstance, studio: StudioContext)
       },
     });
 
-    api.get('/api/projects', async () =>
-      Promise.all((await store.names()).map((name) => projectSummary(store, name))),
-    );
+    api.get('/api/projects', async () => {
+      // A project whose file is damaged is left out of the list (opening it says what is wrong).
+      const found = await Promise.allSettled(
+        (await store.names()).map((name) => projectSummary(store, name)),
+      );
+      return found.flatMap((f) => (f.status === 'fulfilled' ? [f.value] : []));
+    });
 
     api.post<{ Body: CreateProject }>('/api/projects', async (request, reply) => {
       const project = await store.create(request.body);
