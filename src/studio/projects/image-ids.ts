@@ -53,6 +53,7 @@ export function refFolder(project: string, ref: ImageRef): string {
     case 'segmentation':
       return segmentation.images(project, ref.split);
     case 'unlabelled':
+      // detection and segmentation keep waiting images in the same place (layout.ts).
       return detection.unlabelled(project, ref.split);
   }
 }
