@@ -125,6 +125,7 @@ export interface EditClasses {
   rename?: { from: string; to: string }[];
   /** Only classes without images; otherwise 409 naming how many images carry it. */
   remove?: string[];
+  ifRevision?: number;
 }
 
 // ---- images ---------------------------------------------------------------------------------

@@ -72,16 +72,13 @@ export async function projectRoutes(app: FastifyInstance, studio: StudioContext)
       projectView(store, await store.open(request.params.project)),
     );
 
-    api.put<{ Params: P; Body: EditClasses & { ifRevision?: number } }>(
-      '/api/projects/:project/classes',
-      async (request) => {
-        const name = request.params.project;
-        await store.mutate(name, request.body?.ifRevision, (project) =>
-          editClasses(project, request.body),
-        );
-        return projectView(store, await store.open(name));
-      },
-    );
+    api.put<{ Params: P; Body: EditClasses }>('/api/projects/:project/classes', async (request) => {
+      const name = request.params.project;
+      await store.mutate(name, request.body?.ifRevision, (project) =>
+        editClasses(project, request.body),
+      );
+      return projectView(store, await store.open(name));
+    });
 
     api.get<{ Params: P; Querystring: Record<string, unknown> }>(
       '/api/projects/:project/images',
