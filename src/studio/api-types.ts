@@ -125,6 +125,7 @@ export interface EditClasses {
   rename?: { from: string; to: string }[];
   /** Only classes without images; otherwise 409 naming how many images carry it. */
   remove?: string[];
+  ifRevision?: number;
 }
 
 // ---- images ---------------------------------------------------------------------------------
@@ -143,7 +144,11 @@ export interface ImageEntry {
   objects?: number;
 }
 
-/** GET /api/projects/:project/images?split=&label=&labelled=&offset=&limit= */
+/**
+ * GET /api/projects/:project/images?split=&label=&labelled=&offset=&limit=&target= (sorted by id;
+ * limit 1–1000, default 100; `label` for detection/segmentation: images with a shape of that
+ * class; `target=true`: the classification target-domain images instead).
+ */
 export interface ImageList {
   images: ImageEntry[];
   total: number;
@@ -160,6 +165,8 @@ export interface ImageList {
 export interface AddImagesResult {
   added: ImageEntry[];
   rejected: { name: string; reason: string }[];
+  /** The project's revision after the change. */
+  revision: number;
 }
 
 /**
@@ -181,10 +188,22 @@ export interface MoveImages {
   ifRevision?: number;
 }
 
+/** The answer of PATCH …/images: each moved image's entry (an id changes with split and class). */
+export interface MovedImages {
+  images: ImageEntry[];
+  revision: number;
+}
+
 /** DELETE /api/projects/:project/images */
 export interface DeleteImages {
   ids: string[];
   ifRevision?: number;
+}
+
+/** The answer of DELETE …/images. */
+export interface DeletedImages {
+  deleted: number;
+  revision: number;
 }
 
 /** POST /api/projects/:project/target: multipart like /images (no label); the adaptation target. */
@@ -213,6 +232,15 @@ export interface ImageLabels {
   polygons?: Polygon[];
   /** PUT: the revision the editor loaded; a stale one answers 409 and changes nothing. */
   ifRevision?: number;
+}
+
+/**
+ * The answer of PUT …/labels/:id: the image's entry, with its new id after its first save (it
+ * moves from unlabelled/ into the labelled images; a save with no shapes labels it as empty).
+ */
+export interface SavedLabels {
+  image: ImageEntry;
+  revision: number;
 }
 
 // ---- runs -------------------------------------------------------------------------------------

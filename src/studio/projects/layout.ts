@@ -53,4 +53,8 @@ export interface ProjectMeta {
   createdAt: string;
   /** Label classes in order (segmentation: index 0 is background, the mask value is the index). */
   classes: string[];
+  /** Bumped by every change to the project's images or labels (absent: 0). */
+  revision?: number;
+  /** Detection: the COCO category id of each class (parallel to `classes`; ids never reused). */
+  categoryIds?: number[];
 }

@@ -14,6 +14,8 @@ const metaSchema = z.object({
   task: z.enum(TASKS as [string, ...string[]]),
   createdAt: z.string(),
   classes: z.array(z.string().min(1)),
+  revision: z.number().int().nonnegative().optional(),
+  categoryIds: z.array(z.number().int().positive()).optional(),
 });
 
 /** The folder of project `name` under `dir`; 400 for a name that is not a project name. */
