@@ -39,5 +39,11 @@ export function droppedImages(event: DragEvent): File[] {
 
 /** Merges the answers of several uploads into one (webcam bursts send many small batches). */
 export function mergeResults(a: AddImagesResult | undefined, b: AddImagesResult): AddImagesResult {
-  return a ? { added: [...a.added, ...b.added], rejected: [...a.rejected, ...b.rejected] } : b;
+  return a
+    ? {
+        added: [...a.added, ...b.added],
+        rejected: [...a.rejected, ...b.rejected],
+        revision: Math.max(a.revision, b.revision),
+      }
+    : b;
 }
