@@ -18,6 +18,7 @@ import { openFiles } from '../data/sources/files.js';
 import { initEngine } from '../engine/index.js';
 import { processAlive } from '../guard/lock.js';
 import { launchChromium } from '../web/test-browser.js';
+import { writePhotoJpeg } from '../web/test-photo.js';
 import { COLOURS, colourJpeg, type RunningStudio, startStudio } from './test-studio.js';
 
 const STEP_MS = 120_000;
@@ -221,8 +222,8 @@ test('classification: upload, held-out split, train, evaluate, relabel, try it',
 
 test('detection: two boxes drawn with the mouse land in the COCO file', async () => {
   await createProject('pets', 'detection', 'cat, dog');
-  const photo = path.join(work, 'photos', 'scene.jpg');
-  await colourJpeg(photo, [120, 120, 120], 7, 200);
+  const photo = path.join(work, 'scene.jpg');
+  await writePhotoJpeg(photo, 200, 200, 7);
   await upload([photo], undefined, 'train');
   await (await page.waitForSelector(`${byTestId('image-tile')}[data-id$="scene.jpg"]`))!.click();
   const canvas = await page.waitForSelector(byTestId('label-canvas'));
@@ -242,6 +243,8 @@ test('detection: two boxes drawn with the mouse land in the COCO file', async ()
   };
   await select('label-class', 'cat');
   await drag(20, 30, 90, 120);
+  // The new box stays selected (the picker would relabel it): deselect, then pick the next class.
+  await page.keyboard.press('Escape');
   await select('label-class', 'dog');
   await drag(110, 40, 180, 170);
   assert.equal((await page.$$(byTestId('label-box'))).length, 2);
