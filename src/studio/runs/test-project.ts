@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Split } from '../api-types.js';
+import { createStudio } from '../app.js';
 import { classification } from '../projects/layout.js';
 import { writeProjectMeta } from '../projects/meta-file.js';
 
@@ -64,3 +65,27 @@ export const TINY_TRAIN = {
   epochs: 2,
   batch: 6,
 };
+
+/** A studio over `dir` with a stand-in frontend (the API is what these tests use). */
+export async function testStudio(dir: string) {
+  const ui = path.join(dir, '.ui');
+  await fs.mkdir(ui, { recursive: true });
+  await fs.writeFile(path.join(ui, 'index.html'), '<!doctype html><title>studio</title>');
+  const projects = path.join(dir, 'projects');
+  return createStudio({ dir: projects, port: 0, uiDir: ui });
+}
+
+/** Waits until `check` returns a value (polling), or fails after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
