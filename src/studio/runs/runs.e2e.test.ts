@@ -327,13 +327,13 @@ test('bad requests answer with the field and the reason', async () => {
     400,
   );
   assert.equal((await res('GET', `${api}/runs/.hidden/events`)).statusCode, 400);
-  const escape = await res('GET', `${api}/runs/${first.id}/bundle/..%2F${'studio-run.json'}`);
-  assert.equal(escape.statusCode, 400);
-  const escape2 = await res(
+  const outside = await res('GET', `${api}/runs/${first.id}/bundle/..%2F${'studio-run.json'}`);
+  assert.equal(outside.statusCode, 400);
+  const outside2 = await res(
     'GET',
     `${api}/runs/${first.id}/bundle/..%2F..%2F..%2Fvisiontune-project.json`,
   );
-  assert.equal(escape2.statusCode, 400);
+  assert.equal(outside2.statusCode, 400);
   assert.equal((await res('GET', `${api}/runs/${first.id}/bundle/nothing.bin`)).statusCode, 404);
   const noHeader = await res('POST', `${api}/runs`, { command: 'train', options: {} }, {});
   assert.equal(noHeader.statusCode, 403);
