@@ -24,15 +24,17 @@ import {
   STUDIO_FIELDS,
 } from './run-commands.js';
 
+let autoBackend: string | undefined;
+
 function runBackend(): string {
   const chosen = process.env.VISIONTUNE_BACKEND;
   if (chosen && chosen !== 'auto') return chosen;
-  const available = new Set(
-    probeBackends()
-      .filter((b) => b.available)
-      .map((b) => b.name),
-  );
-  return AUTO_ORDER.find((name) => available.has(name)) ?? 'cpu';
+  // Probed once per process: it looks for the packages (and the torch addon), starting nothing.
+  if (autoBackend === undefined) {
+    const available = new Set(probeBackends().flatMap((b) => (b.available ? [b.name] : [])));
+    autoBackend = AUTO_ORDER.find((name) => available.has(name)) ?? 'cpu';
+  }
+  return autoBackend;
 }
 
 async function backbones(): Promise<BackboneChoice[]> {

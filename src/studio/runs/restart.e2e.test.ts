@@ -46,7 +46,13 @@ test('close while a run trains → interrupted; the next app lists it, requeues,
     return text.trim() ? true : undefined;
   });
   const pid = (await readRunRecord(runDir))!.pid!;
+  // A client following the run's events: its stream ends when the app closes.
+  await first.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = first.server.address() as { port: number };
+  const stream = await fetch(`http://127.0.0.1:${port}${api}/runs/${long.id}/events`);
+  const streamed = stream.text();
   await first.close();
+  assert.match(await streamed, /"type":"batch"/);
   const record = await readRunRecord(runDir);
   assert.equal(record?.status, 'interrupted');
   assert.throws(() => process.kill(pid, 0), 'the child is gone');

@@ -50,10 +50,9 @@ export async function runRoutes(app: FastifyInstance, studio: StudioContext): Pr
   const exports = new RunExports(studio.dir, manager.queue);
   const streams = new EventStreams();
   await manager.restore();
-  app.addHook('onClose', async () => {
-    streams.closeAll();
-    await manager.close();
-  });
+  // Streams end before the server closes (it waits for open connections), the child after.
+  app.addHook('preClose', async () => streams.closeAll());
+  app.addHook('onClose', () => manager.close());
 
   /** The project's folder, 404 when it is not a project. */
   const project = async (name: string) => {
