@@ -102,3 +102,47 @@ test('a failing command ends its events with an error naming the problem', async
   assert.match(last.message, /no-such-folder/);
   assert.equal(last.code, 'BAD_INPUT');
 });
+
+test('adapt writes evaluation.json (source val without target labels) and reports its batches', async () => {
+  const target = path.join(dir, 'target');
+  await fs.mkdir(target, { recursive: true });
+  const train = path.join(dir, 'data', 'train');
+  for (const cls of await fs.readdir(train))
+    for (const name of await fs.readdir(path.join(train, cls)))
+      await fs.copyFile(path.join(train, cls, name), path.join(target, name));
+  const out = path.join(dir, 'adapt-run');
+  const events = path.join(dir, 'adapt.jsonl');
+  const run = await runCli([
+    'adapt',
+    '--source',
+    path.join(dir, 'data'),
+    '--target',
+    target,
+    '--backbone',
+    'resnet_tiny',
+    '--scratch',
+    '--epochs',
+    '1',
+    '--batch',
+    '4',
+    '--image-size',
+    '32',
+    '--out',
+    out,
+    '--events',
+    events,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const list = await readEvents(events);
+  assert.ok(list.some((e) => e.type === 'batch'));
+  assert.equal(list.at(-1)?.type, 'result');
+  const evaluation = JSON.parse(
+    await fs.readFile(path.join(out, EVALUATION_FILE), 'utf8'),
+  ) as EvaluationFile;
+  assert.equal(evaluation.evaluatedOn, 'val');
+  assert.ok(evaluation.predictions.length > 0);
+  assert.equal(
+    evaluation.confusion.flat().reduce((a, b) => a + b, 0),
+    evaluation.predictions.length,
+  );
+});
