@@ -89,7 +89,7 @@ test('close while a run trains → interrupted; the next app lists it, requeues,
   }
 });
 
-test('a run left running by a process that is gone is interrupted at the next start', async () => {
+test('a run left running by a process that is gone is interrupted at the next start; a damaged one is listed', async () => {
   const runDir = path.join(project, 'runs', 'ghost-run');
   await fs.mkdir(runDir, { recursive: true });
   await writeRunRecord(runDir, {
@@ -99,9 +99,18 @@ test('a run left running by a process that is gone is interrupted at the next st
     createdAt: new Date().toISOString(),
     pid: 2 ** 22 + 12345, // above Linux's pid_max: no such process
   });
+  const damaged = path.join(project, 'runs', 'damaged-run');
+  await fs.mkdir(damaged, { recursive: true });
+  await fs.writeFile(path.join(damaged, 'studio-run.json'), '{"status": "running"');
   const app = await testStudio(dir);
   try {
     assert.equal((await summary(app, 'ghost-run')).status, 'interrupted');
+    // A damaged record is listed with what is wrong; the other runs are listed as ever.
+    const list = (await app.inject({ url: `${api}/runs` })).json() as RunSummary[];
+    const listed = list.find((r) => r.id === 'damaged-run');
+    assert.equal(listed?.status, 'failed');
+    assert.match(listed?.error ?? '', /studio-run\.json/);
+    assert.equal(list.length, 4);
   } finally {
     await app.close();
   }

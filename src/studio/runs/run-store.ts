@@ -51,7 +51,19 @@ const numbersOf = (values: Record<string, unknown> = {}) =>
 export async function summaryAt(dir: string, id: string): Promise<RunSummary | undefined> {
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) return undefined;
-  const record = await readRunRecord(dir);
+  const record = await readRunRecord(dir).catch((err: Error) => err);
+  if (record instanceof Error)
+    // A damaged studio-run.json: listed, with what is wrong, rather than failing the whole list.
+    return {
+      id,
+      command: 'cli',
+      origin: 'studio',
+      status: 'failed',
+      createdAt: stat.birthtime.toISOString(),
+      error: record.message,
+      hasBundle: false,
+      hasReport: false,
+    };
   const meta = await bundleMeta(dir);
   const history = await MetricsLog.read(path.join(dir, METRICS_FILE));
   const config = record?.options ?? meta?.training ?? {};
