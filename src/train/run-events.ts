@@ -24,10 +24,6 @@ export function openRunEvents(file: string): void {
   sink = file;
 }
 
-export function closeRunEvents(): void {
-  sink = undefined;
-}
-
 export function emitRunEvent(event: CliRunEvent): void {
   if (sink === undefined) return;
   try {

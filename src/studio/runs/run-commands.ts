@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type declaredCommand as DeclaredOf, declaredCommand } from '../../cli/define-command.js';
+import { declaredCommand } from '../../cli/define-command.js';
 import { type SchemaOptions, schemaOptionsOf } from '../../cli/schema-options.js';
 import { ConfigError, VisiontuneError } from '../../errors.js';
 import { HttpError } from '../../serve/http-error.js';
@@ -137,7 +137,7 @@ export function runCommandSpec(name: string): RunCommandSpec & { name: RunComman
 
 interface Declared {
   command: Command;
-  declared: NonNullable<ReturnType<typeof DeclaredOf>>;
+  declared: NonNullable<ReturnType<typeof declaredCommand>>;
   /** The command's own options (the first schema it declared; the runtime options come after). */
   options: SchemaOptions;
 }
