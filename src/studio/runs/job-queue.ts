@@ -121,6 +121,9 @@ export class JobQueue {
     const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
       cwd: job.cwd,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: Ctrl-C at the studio's terminal stops the studio, which then stops
+      // the child itself (and marks the run interrupted) instead of the child dying first.
+      detached: true,
     });
     current.child = child;
     let stderr = '';

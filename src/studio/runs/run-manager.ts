@@ -35,6 +35,9 @@ import {
 } from './run-files.js';
 import { runArgs, runSummary } from './run-store.js';
 
+/** Signals that stop a process without it failing. */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+
 /** Statuses a run may be resumed from. */
 const RESUMABLE = new Set(['cancelled', 'interrupted', 'failed']);
 
@@ -225,13 +228,17 @@ export class RunManager {
       onStart: (pid) =>
         update((r) => ({ ...r, status: 'running', startedAt: new Date().toISOString(), pid })),
       onEnd: async (end) => {
+        // Stopped by a signal from elsewhere (a shutdown): resumable like a studio shutdown.
+        const killed = end.signal !== null && STOP_SIGNALS.has(end.signal);
         const status = end.stopped
           ? end.stopped === 'cancel'
             ? 'cancelled'
             : 'interrupted'
           : end.code === 0
             ? 'completed'
-            : 'failed';
+            : killed
+              ? 'interrupted'
+              : 'failed';
         const error = status === 'failed' ? await failure(dir, end) : undefined;
         await update(({ pid: _pid, error: _error, ...r }) => ({
           ...r,
