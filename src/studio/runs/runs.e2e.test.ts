@@ -169,6 +169,24 @@ test('runs queue: the second starts after the first ended; a queued run cancels'
   assert.deepEqual(await get<QueueState>('/api/queue'), { queued: [] });
 });
 
+test('fewshot-fit: prototypes from the train split, its bundle in the run folder', async () => {
+  const run = await post<RunSummary>(
+    `${api}/runs`,
+    { command: 'fewshot-fit', options: { backbone: 'resnet_tiny', imageSize: 32 } },
+    201,
+  );
+  const done = await ended(run.id);
+  assert.equal(done.status, 'completed', done.error);
+  assert.ok(done.hasBundle);
+  const meta = await get<{ labels: string[] }>(`${api}/runs/${run.id}/bundle/visiontune.json`);
+  assert.deepEqual(meta.labels, ['blue', 'green', 'red']);
+  const detail = await get<RunDetail>(`${api}/runs/${run.id}`);
+  assert.match(
+    detail.cli ?? '',
+    /^visiontune fewshot fit --support \S+\/data\/train --out \S+\/bundle /,
+  );
+});
+
 test('cancel mid-run, then resume: it continues from its last checkpoint to completion', async () => {
   const run = await startRun({ ...TINY_TRAIN, epochs: 15 });
   await training(run.id);
