@@ -27,6 +27,11 @@ export const runtimeOptionsSchema = z.object({
     z.boolean().default(false),
     'never download weights: a file missing from the cache is an error naming it (also $VISIONTUNE_OFFLINE=1)',
   ),
+  events: opt(
+    z.string().min(1).optional(),
+    'append progress as JSON lines to this file: log, batch, epoch, then result or error',
+    { arg: 'file' },
+  ),
   ...inputPolicySchema.shape,
 });
 export type RuntimeOptions = z.output<typeof runtimeOptionsSchema>;

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { EngineInfo } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
+import { openRunEvents } from '../train/run-events.js';
 import { type ConfigLayer, parseLayers } from '../util/merge-layers.js';
 import {
   applyInputPolicy,
@@ -58,6 +59,8 @@ export interface CommandSpec<S extends z.ZodObject, C> {
 interface Declared {
   /** The schema of the command's own options (what --config sets). */
   options: z.ZodObject;
+  /** Merges and validates configuration layers as the command does (the studio checks with it). */
+  validate(...layers: ConfigLayer[]): unknown;
   /** The merged configuration layers of a parsed command line, before validation. */
   layers(command: Command): Promise<ConfigLayer[]>;
   resolve(command: Command): Promise<unknown>;
@@ -94,6 +97,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     ((...layers: ConfigLayer[]) => parseLayers(spec.options, spec.what, layers) as C);
   const declared: Declared = {
     options: spec.options,
+    validate: (...layers) => resolve(...layers),
     async layers(cmd) {
       const file = cmd.opts().config as string | undefined;
       return [file ? await readConfigFile(file) : {}, flagLayer(cmd, spec.options)];
@@ -105,6 +109,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   command.action(async (...params: unknown[]) => {
     const cmd = params.at(-1) as Command;
     const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
+    if (runtime.events) openRunEvents(runtime.events);
     applyInputPolicy(runtime);
     const config = (await declared.resolve(cmd)) as C;
     const started = spec.engine === false ? { out: new Output(runtime) } : await setUp(runtime);

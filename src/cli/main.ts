@@ -3,9 +3,28 @@
 import { CommanderError } from 'commander';
 import { VisiontuneError } from '../errors.js';
 import { isMachineError, writeReason } from '../guard/index.js';
+import { emitRunEvent } from '../train/run-events.js';
 import { buildProgram } from './program.js';
 
 function report(err: unknown): number {
+  const code = reportOnStderr(err);
+  if (code !== 0) emitRunEvent({ type: 'error', message: errorLine(err), code: errorCode(err) });
+  return code;
+}
+
+/** The error as one line for the --events file. */
+function errorLine(err: unknown): string {
+  if (err instanceof VisiontuneError) return [err.message, ...err.details].join('\n');
+  return (err as Error)?.message ?? String(err);
+}
+
+function errorCode(err: unknown): string {
+  if (err instanceof VisiontuneError) return err.code;
+  if (err instanceof CommanderError) return 'BAD_USAGE';
+  return isMachineError(err) ? 'MACHINE' : 'INTERNAL';
+}
+
+function reportOnStderr(err: unknown): number {
   if (err instanceof VisiontuneError) {
     process.stderr.write(`error: ${err.message}\n`);
     for (const line of err.details) process.stderr.write(`  - ${line}\n`);

@@ -1,5 +1,6 @@
 // How commands talk to the user: JSON on stdout for machines, words and progress bars for people.
 import cliProgress from 'cli-progress';
+import { emitRunEvent } from '../train/run-events.js';
 import type { TransferProgress } from '../zoo/fetch-part.js';
 
 export interface OutputOptions {
@@ -21,11 +22,13 @@ export class Output {
 
   /** Human-readable line on stderr-free stdout; suppressed by --json and --quiet. */
   info(line: string): void {
+    emitRunEvent({ type: 'log', line });
     if (!this.options.json && !this.options.quiet) process.stdout.write(`${line}\n`);
   }
 
   /** The command's result: JSON with --json, else the given text (printed even with --quiet). */
   result(value: unknown, text: () => string): void {
+    emitRunEvent({ type: 'result', value });
     if (this.options.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     else process.stdout.write(`${text()}\n`);
   }

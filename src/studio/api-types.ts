@@ -286,7 +286,11 @@ export interface StartRun {
   /** adapt: the method comes in `options.method`; the target is the project's target folder. */
 }
 
-/** One line of a run's event stream (GET …/runs/:run/events, server-sent events, `data:` JSON). */
+/**
+ * One line of a run's event stream (GET …/runs/:run/events, server-sent events, `data:` JSON): a
+ * replay of the CLI's `--events` file (log, batch, epoch, result, error — batch numbers count from
+ * 1), `status` when the run's status changes (first on connect), and `done` once it has ended.
+ */
 export type RunEvent =
   | { type: 'status'; status: RunStatus; error?: string }
   | { type: 'log'; line: string }
@@ -299,6 +303,10 @@ export type RunEvent =
       loss?: number;
     }
   | { type: 'epoch'; record: Record<string, number | string | null> }
+  /** The CLI's result (its --json output) as the process ends. */
+  | { type: 'result'; value: unknown }
+  /** The CLI's error as the process fails; `code` is BAD_INPUT, BAD_USAGE, RUNTIME, … */
+  | { type: 'error'; message: string; code: string }
   | { type: 'done'; summary: RunSummary };
 
 /** One held-out image as the run scored it (classification). */

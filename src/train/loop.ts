@@ -29,6 +29,7 @@ import {
   snapshotWeights,
   type WeightSnapshot,
 } from './optim/index.js';
+import { emitRunEvent } from './run-events.js';
 import { RunFiles } from './run-files.js';
 import { withSeededMathRandom } from './seeded-random.js';
 
@@ -137,6 +138,7 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
     completed = epoch;
     if (earlyStop) stopReason = 'early-stopping';
     await emit(callbacks, 'onEpochEnd', record, run);
+    emitRunEvent({ type: 'epoch', record });
   }
   const request = run.stopRequest;
   if (stopReason === 'completed' && request && completed < epochs) stopReason = request.reason;
@@ -207,6 +209,14 @@ async function trainEpoch<B extends TrainBatch>(
     state.step++;
     state.logs = { loss, lr };
     await emit(callbacks, 'onBatchEnd', { ...info, loss, lr }, run);
+    emitRunEvent({
+      type: 'batch',
+      epoch: state.epoch,
+      epochs: config.epochs,
+      batch: batchIndex,
+      batches: config.train.numBatches,
+      loss,
+    });
   }
   return { loss: seen ? lossSum / seen : Number.NaN, lr };
 }

@@ -89,6 +89,7 @@ export function registerFewShotGrow(group: Command): void {
       'build a classifier from a few labelled images per class: class prototypes on a frozen backbone',
     options: fitOptionsSchema,
     what: 'few-shot fit',
+    configFile: true,
     async run(config, { out }) {
       const support = await openSupport(config);
       await growAndReport(out, 'fitted', (hooks) =>

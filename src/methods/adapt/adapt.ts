@@ -17,10 +17,12 @@ import {
 } from '../../train/batchnorm.js';
 import { buildParamGroups, SGD } from '../../train/optim/index.js';
 import { type PairedBatch, pairedLoader } from '../../train/paired-loader.js';
+import { EVALUATION_FILE, evaluationFile } from '../classification/evaluation-file.js';
 import { predictProbabilities } from '../classification/probabilities.js';
 import { classifierBundleMeta } from '../classification/run-outputs.js';
 import { metricsOf } from '../classification/strategy.js';
 import {
+  jsonFile,
   type RunHooks,
   type RunResult,
   type RunTask,
@@ -357,6 +359,16 @@ const adaptationTask: RunTask<
       data.domains.source.classes,
       { ...config },
       evaluation.metrics,
+    ),
+  }),
+  // The labelled target test images when given ('test'), else the source validation images.
+  files: ({ data, evaluation }) => ({
+    [EVALUATION_FILE]: jsonFile(
+      evaluationFile(
+        evaluation,
+        data.domains.source.classes,
+        data.domains.targetTest ? 'test' : 'val',
+      ),
     ),
   }),
   report: async ({ config, data, model, fitted, evaluation }) => ({

@@ -8,8 +8,9 @@ import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
 import { describeChoice } from '../rank/choose-layer.js';
-import { type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
+import { jsonFile, type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import { EVALUATION_FILE, evaluationFile } from './evaluation-file.js';
 import { prepareLinear } from './linear-strategy.js';
 import { prepareLpFt } from './lp-ft-strategy.js';
 import { prepareNetwork } from './network-strategy.js';
@@ -89,6 +90,9 @@ const classificationTask: RunTask<
       evaluation.metrics,
       model.layerChoice,
     ),
+  }),
+  files: ({ data, evaluation }) => ({
+    [EVALUATION_FILE]: jsonFile(evaluationFile(evaluation, data.source.classes, data.evaluatedOn)),
   }),
   report: async ({ config, data, model, fitted, evaluation }) => ({
     report: await classifierReport({

@@ -1,0 +1,122 @@
+// GET /api/info and GET /api/schemas/:command. The backend is what the runs' CLI processes will
+// pick (VISIONTUNE_BACKEND, else the first available in auto's order), found without starting
+// TF.js here. A command's schema is its CLI options as addSchemaOptions derived them (the same
+// JSON Schema view and flag bindings), less the fields the studio fills itself.
+import { listBackbones } from '../../backbones/registry.js';
+import type { FieldJson } from '../../cli/schema-options.js';
+import { optionMetaOf } from '../../config/options.js';
+import { AUTO_ORDER, probeBackends } from '../../engine/backends.js';
+import { version } from '../../version.js';
+import { zooSettings } from '../../zoo/settings.js';
+import { cachedPath } from '../../zoo/weights-file.js';
+import type {
+  BackboneChoice,
+  CommandSchema,
+  OptionField,
+  RunCommand,
+  StudioInfo,
+} from '../api-types.js';
+import {
+  COMMON_FIELDS,
+  declaredRunCommand,
+  RUN_COMMANDS,
+  runCommandSpec,
+  STUDIO_FIELDS,
+} from './run-commands.js';
+
+let autoBackend: string | undefined;
+
+function runBackend(): string {
+  const chosen = process.env.VISIONTUNE_BACKEND;
+  if (chosen && chosen !== 'auto') return chosen;
+  // Probed once per process: it looks for the packages (and the torch addon), starting nothing.
+  if (autoBackend === undefined) {
+    const available = new Set(probeBackends().flatMap((b) => (b.available ? [b.name] : [])));
+    autoBackend = AUTO_ORDER.find((name) => available.has(name)) ?? 'cpu';
+  }
+  return autoBackend;
+}
+
+async function backbones(): Promise<BackboneChoice[]> {
+  const settings = zooSettings();
+  return Promise.all(
+    listBackbones({ downloads: true }).map(async (e) => ({
+      name: e.name,
+      description: e.description,
+      pretrained: e.hasPretrained,
+      inputSize: e.config.inputSize,
+      downloads: e.weights ? !(await cachedPath(e.weights, settings)).cached : false,
+    })),
+  );
+}
+
+export async function studioInfo(dir: string): Promise<StudioInfo> {
+  return { version, dir, backend: runBackend(), backbones: await backbones() };
+}
+
+type Json = FieldJson & { minimum?: number; maximum?: number; exclusiveMinimum?: number };
+
+/** Fields whose words are a registry's names, though the CLI also takes a path or URL there. */
+const REGISTRY_CHOICES: Record<string, () => string[]> = {
+  backbone: () => listBackbones({ downloads: true }).map((e) => e.name),
+};
+
+/** A field's bounds; zod's "any safe integer" is no bound a form should show. */
+function bounds(json: Json): Pick<OptionField, 'minimum' | 'maximum'> {
+  const minimum =
+    json.minimum ??
+    (json.type === 'integer' && json.exclusiveMinimum !== undefined
+      ? json.exclusiveMinimum + 1
+      : undefined);
+  const maximum =
+    json.maximum !== undefined && json.maximum < Number.MAX_SAFE_INTEGER ? json.maximum : undefined;
+  return {
+    ...(minimum !== undefined && minimum > Number.MIN_SAFE_INTEGER && { minimum }),
+    ...(maximum !== undefined && { maximum }),
+  };
+}
+
+/** How a form edits the field, from its JSON Schema. */
+function fieldKind(json: Json): Pick<OptionField, 'kind' | 'choices' | 'minimum' | 'maximum'> {
+  if (json.anyOf) {
+    const words = json.anyOf.filter((a) => typeof a.const === 'string').map((a) => `${a.const}`);
+    const number = json.anyOf.find((a) => a.type === 'number' || a.type === 'integer') as Json;
+    if (number && words.length > 0)
+      return { kind: 'number-or-enum', choices: words, ...bounds(number) };
+    const plain = json.anyOf.find((a) => a.type !== 'null') as Json | undefined;
+    return plain ? fieldKind(plain) : { kind: 'string' };
+  }
+  if (json.type === 'array') return { kind: 'list' };
+  if (json.enum) return { kind: 'enum', choices: json.enum.map(String) };
+  if (json.type === 'boolean') return { kind: 'boolean' };
+  if (json.type === 'integer') return { kind: 'integer', ...bounds(json) };
+  if (json.type === 'number') return { kind: 'number', ...bounds(json) };
+  return { kind: 'string' };
+}
+
+export async function commandSchema(name: string): Promise<CommandSchema> {
+  const command: RunCommand = runCommandSpec(name).name;
+  const { options } = await declaredRunCommand(command);
+  const fields: OptionField[] = [];
+  const names = [...new Set(options.bindings.map((b) => b.field))];
+  for (const field of names.filter((f) => !STUDIO_FIELDS.has(f))) {
+    const json = (options.fields[field] ?? {}) as Json;
+    // A flag that takes the value; a boolean may have only a flag that sets it (--skip-bad).
+    const binding =
+      options.bindings.find((b) => b.field === field && !b.fixed) ??
+      (json.type === 'boolean' ? options.bindings.find((b) => b.field === field) : undefined);
+    if (!binding) continue;
+    const meta = optionMetaOf(options.schema.shape[field] as never, field);
+    const choices = meta.choices ?? REGISTRY_CHOICES[field];
+    fields.push({
+      name: field,
+      flag: binding.flag,
+      description: meta.description,
+      ...fieldKind(json),
+      ...(choices && { kind: 'enum' as const, choices: [...choices()] }),
+      ...(json.default !== undefined && { default: json.default }),
+      common: COMMON_FIELDS.has(field),
+    });
+  }
+  return { command, cli: `visiontune ${RUN_COMMANDS[command].words.join(' ')}`, fields };
+}
