@@ -20,6 +20,22 @@ export const REPORT_FILE = 'report.html';
 export const METRICS_FILE = 'metrics.jsonl';
 export const EXPORTS_DIR = 'exports';
 
+/**
+ * Moves an ended attempt's events.jsonl aside (events.attempt-<n>.jsonl), so the stream of a
+ * resumed run shows only the new attempt (its earlier epochs come from metrics.jsonl).
+ */
+export async function setAsideEvents(dir: string): Promise<void> {
+  const earlier = (await fs.readdir(dir)).filter((f) => /^events\.attempt-\d+\.jsonl$/.test(f));
+  await fs
+    .rename(
+      path.join(dir, EVENTS_FILE),
+      path.join(dir, `events.attempt-${earlier.length + 1}.jsonl`),
+    )
+    .catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+}
+
 /** A run folder's name: one path segment, not hidden (so never '.' or '..'). */
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

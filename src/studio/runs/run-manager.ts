@@ -31,6 +31,7 @@ import {
   readRunRecord,
   runDir,
   runsDir,
+  setAsideEvents,
   writeRunRecord,
 } from './run-files.js';
 import { runArgs, runSummary } from './run-store.js';
@@ -139,6 +140,7 @@ export class RunManager {
         `run '${id}' is ${record.status}; only cancelled, interrupted or failed runs resume`,
       );
     const { error: _error, endedAt: _endedAt, exitCode: _exit, pid: _pid, ...rest } = record;
+    await setAsideEvents(runDir(project, id));
     await writeRunRecord(runDir(project, id), { ...rest, status: 'queued', resume: true });
     this.enqueue(name, id);
     return runSummary(project, id);

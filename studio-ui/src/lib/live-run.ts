@@ -48,6 +48,10 @@ export function apply(live: LiveRun, event: RunEvent): LiveRun {
     }
     case 'epoch':
       return { ...live, records: [...live.records, event.record] };
+    case 'error':
+      return { ...live, error: event.message };
+    case 'result':
+      return live;
     case 'done':
       return { ...live, status: event.summary.status, summary: event.summary };
   }
