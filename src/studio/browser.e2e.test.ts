@@ -41,6 +41,15 @@ before(async () => {
   page = await chromium.browser.newPage();
   await page.setViewport({ width: 1280, height: 860 });
   page.on('pageerror', (err) => pageErrors.push(String(err)));
+  // Shown when a step fails: what the page said on its console.
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      process.stdout.write(`# page request ${response.status()}: ${response.url()}\n`);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warn')
+      process.stdout.write(`# page console ${message.type()}: ${message.text()}\n`);
+  });
   page.setDefaultTimeout(30_000);
 });
 
@@ -67,15 +76,21 @@ async function textOf(id: string): Promise<string> {
 }
 
 async function waitForText(id: string, want: RegExp, timeout = STEP_MS) {
-  await page.waitForFunction(
-    (selector, source) => {
-      const el = document.querySelector(selector);
-      return el !== null && new RegExp(source).test((el.textContent ?? '').trim());
-    },
-    { timeout },
-    byTestId(id),
-    want.source,
-  );
+  await page
+    .waitForFunction(
+      (selector, source) => {
+        const el = document.querySelector(selector);
+        return el !== null && new RegExp(source).test((el.textContent ?? '').trim());
+      },
+      { timeout },
+      byTestId(id),
+      want.source,
+    )
+    .catch(async (err) => {
+      await screenshot(`failed-${id}`);
+      const now = await textOf(id).catch(() => '(no such element)');
+      throw new Error(`${id}: waited for ${want}, it says '${now}' (${(err as Error).message})`);
+    });
 }
 
 async function select(id: string, value: string) {
@@ -133,9 +148,20 @@ async function runFolder(projectName: string): Promise<string> {
 async function train(options: Record<string, string>) {
   await click('nav-train');
   for (const [field, value] of Object.entries(options)) {
-    const tag = await page.$eval(byTestId(`option-${field}`), (el) => el.tagName);
-    if (tag === 'SELECT') await select(`option-${field}`, value);
-    else await typeInto(`option-${field}`, value);
+    const input = (await page.waitForSelector(byTestId(`option-${field}`)))!;
+    // Options not shown first sit in the collapsed "More options".
+    if (!(await input.evaluate((el) => el.checkVisibility())))
+      await page.click('details.more-options > summary');
+    const choices = await input.evaluate((el) =>
+      el instanceof HTMLSelectElement ? [...el.options].map((o) => o.value) : undefined,
+    );
+    if (choices === undefined) await typeInto(`option-${field}`, value);
+    else if (choices.includes(value)) await select(`option-${field}`, value);
+    else {
+      // A number for a field that also takes words ('auto'): its "a number…" entry, then the box.
+      await select(`option-${field}`, choices.at(-1)!);
+      await typeInto(`option-${field}-number`, value);
+    }
   }
   await click('start-run');
   await page.waitForSelector(byTestId('run-status'));
@@ -199,9 +225,10 @@ test('classification: upload, held-out split, train, evaluate, relabel, try it',
 
   await click('tab-try');
   const [probe] = await images('blue', 1, 200);
-  const input = (await page.waitForSelector(
-    byTestId('tryit-upload'),
-  )) as ElementHandle<HTMLInputElement>;
+  // Enabled once the page has loaded the model.
+  const input = (await page.waitForSelector(`${byTestId('tryit-upload')}:not([disabled])`, {
+    timeout: STEP_MS,
+  })) as ElementHandle<HTMLInputElement>;
   await input.uploadFile(probe!);
   await waitForText('tryit-result', /\w/);
   await screenshot('6-try-it');
@@ -283,10 +310,18 @@ test('detection: two boxes drawn with the mouse land in the COCO file', async ()
 
 test('a run cancelled mid-epoch stops its process', async () => {
   await page.goto(`${studio.url}/#/p/colours`);
-  await train({ backbone: 'resnet_tiny', strategy: 'scratch', epochs: '400', imageSize: '32' });
+  // Batches of 2: eight per epoch, so the cancel lands inside an epoch.
+  const epochs = 400;
+  await train({
+    backbone: 'resnet_tiny',
+    strategy: 'scratch',
+    epochs: String(epochs),
+    imageSize: '32',
+    batch: '2',
+  });
   await waitForText('run-status', /^running$/);
   await page.waitForFunction(
-    (selector) => /[1-9]/.test(document.querySelector(selector)?.textContent ?? ''),
+    (selector) => Number(document.querySelector(selector)?.getAttribute('data-fraction')) > 0,
     { timeout: STEP_MS },
     byTestId('run-progress'),
   );
@@ -297,6 +332,8 @@ test('a run cancelled mid-epoch stops its process', async () => {
     await fs.readFile(path.join(await runFolder('colours'), 'studio-run.json'), 'utf8'),
   ) as { status: string; pid?: number };
   assert.equal(record.status, 'cancelled');
+  const log = await fs.readFile(path.join(await runFolder('colours'), 'metrics.jsonl'), 'utf8');
+  assert.ok(log.trim().split('\n').length < epochs, 'stopped long before the last epoch');
   if (record.pid !== undefined) assert.ok(!processAlive(record.pid), 'the training process ended');
   process.stdout.write(`# studio screenshots: ${shots}\n`);
   assert.deepEqual(pageErrors, []);

@@ -44,11 +44,13 @@ export function RunPage(props: {
     ) : (
       <Loading what="the run" />
     );
-  const summary: RunSummary = live.summary ?? {
-    ...base!,
-    status: live.status ?? base!.status,
-    error: live.error ?? base!.error,
-  };
+  // The stream speaks for the run only while it is followed: once a cancel answered (or the run
+  // ended), its last status is older than what the server said.
+  const summary: RunSummary =
+    live.summary ??
+    (isActive(base!.status)
+      ? { ...base!, status: live.status ?? base!.status, error: live.error ?? base!.error }
+      : base!);
   const ready = summary.hasBundle;
   return (
     <section class="page">
