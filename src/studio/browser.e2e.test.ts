@@ -3,15 +3,16 @@
 // classifier (held-out test split, accuracy shown, one wrong label fixed from the worst-examples
 // grid, an uploaded image predicted in the page with visiontune/web and compared with Node), a
 // detection project labelled with the mouse (the COCO file on disk checked), a run cancelled
-// mid-epoch. Every page is saved as a screenshot in a folder the test prints (kept as CI
-// artifacts); VISIONTUNE_STUDIO_SCREENSHOTS=<dir> also writes them there (the README's come
-// from this test).
+// mid-epoch, and the (fake) webcam: a held burst adds photos, the model predicts live frames.
+// Every page is saved as a screenshot in a folder the test prints (kept as CI artifacts);
+// VISIONTUNE_STUDIO_SCREENSHOTS=<dir> also writes them there (the README's come from this test).
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ElementHandle, Page } from 'puppeteer-core';
+import sharp from 'sharp';
 import { loadBundle } from '../bundle/bundle.js';
 import { predictSamples } from '../bundle/predict.js';
 import { openFiles } from '../data/sources/files.js';
@@ -63,6 +64,8 @@ const byTestId = (id: string) => `[data-testid="${id}"]`;
 
 async function screenshot(name: string) {
   const file = path.join(shots, `${name}.png`);
+  // From the top: the sticky header would otherwise be drawn where the page was scrolled to.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file as `${string}.png`, fullPage: true });
   const extra = process.env.VISIONTUNE_STUDIO_SCREENSHOTS;
   if (extra) {
@@ -140,9 +143,15 @@ async function images(colour: string, count: number, first: number) {
   );
 }
 
-async function runFolder(projectName: string): Promise<string> {
-  const runs = await fs.readdir(path.join(project(projectName), 'runs'));
-  return path.join(project(projectName), 'runs', runs.sort().at(-1)!);
+/** The newest run folder of a project (with `status`: the newest run that ended so). */
+async function runFolder(projectName: string, status?: string): Promise<string> {
+  const runs = path.join(project(projectName), 'runs');
+  for (const id of (await fs.readdir(runs)).sort().reverse()) {
+    if (status === undefined) return path.join(runs, id);
+    const record = JSON.parse(await fs.readFile(path.join(runs, id, 'studio-run.json'), 'utf8'));
+    if (record.status === status) return path.join(runs, id);
+  }
+  throw new Error(`${projectName} has no ${status ?? ''} run`);
 }
 
 async function train(options: Record<string, string>) {
@@ -336,5 +345,36 @@ test('a run cancelled mid-epoch stops its process', async () => {
   assert.ok(log.trim().split('\n').length < epochs, 'stopped long before the last epoch');
   if (record.pid !== undefined) assert.ok(!processAlive(record.pid), 'the training process ended');
   process.stdout.write(`# studio screenshots: ${shots}\n`);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('webcam: a held burst adds photos to a class; the trained model predicts live frames', async () => {
+  // Chromium's fake camera (a moving test pattern) stands in for a real one.
+  await createProject('camera', 'classification', 'me, nobody');
+  await select('upload-label', 'me');
+  await click('source-webcam');
+  await click('webcam-start');
+  const hold = (await page.waitForSelector(`${byTestId('webcam-hold')}:not([disabled])`))!;
+  await hold.hover();
+  await page.mouse.down();
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  await page.mouse.up();
+  await waitForText('class-count-me-train', /^[1-9]\d*$/);
+  const folder = path.join(project('camera'), 'data', 'train', 'me');
+  const taken = await fs.readdir(folder);
+  assert.ok(taken.length >= 3, `a 1.2 s burst took ${taken.length} frames`);
+  for (const name of taken) {
+    const meta = await sharp(path.join(folder, name)).metadata();
+    assert.equal(meta.format, 'jpeg', name);
+    assert.ok((meta.width ?? 0) > 0 && (meta.height ?? 0) > 0, name);
+  }
+  assert.equal(Number(await textOf('class-count-me-train')), taken.length);
+  await screenshot('10-webcam');
+
+  // The classifier trained above, on live frames in the page.
+  const run = path.basename(await runFolder('colours', 'completed'));
+  await page.goto(`${studio.url}/#/p/colours/runs/${run}/try`);
+  await click('tryit-webcam');
+  await waitForText('tryit-result', /^(red|green|blue)$/);
   assert.deepEqual(pageErrors, []);
 });
