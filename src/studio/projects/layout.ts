@@ -11,6 +11,8 @@
 //                 ignore), <split>/classes.txt; the polygons the masks were drawn from in
 //                 <split>/polygons/<stem>.json; unlabelled images wait in unlabelled/<split>/
 // every task      visiontune-project.json (name, task, classes), runs/<run>/ (CLI run folders)
+// beside projects backbones/<name>/ under the studio's folder: backbones imported with
+//                 `visiontune import model.onnx --out DIR/backbones/<name>`, offered by the app
 import path from 'node:path';
 import type { Split, Task } from '../api-types.js';
 
@@ -21,6 +23,9 @@ export const TASKS: readonly Task[] = ['classification', 'detection', 'segmentat
 
 /** A project folder name: also safe as a URL segment and a file name everywhere. */
 export const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The studio folder's own sub-folder of imported backbones (so no project may take its name). */
+export const IMPORTED_BACKBONES = 'backbones';
 
 export const classification = {
   data: (project: string) => path.join(project, 'data'),

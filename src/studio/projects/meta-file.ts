@@ -6,7 +6,13 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { readJsonDocument } from '../../guard/read-input.js';
 import { HttpError } from '../../serve/http-error.js';
-import { PROJECT_FILE, PROJECT_NAME, type ProjectMeta, TASKS } from './layout.js';
+import {
+  IMPORTED_BACKBONES,
+  PROJECT_FILE,
+  PROJECT_NAME,
+  type ProjectMeta,
+  TASKS,
+} from './layout.js';
 
 const metaSchema = z.object({
   formatVersion: z.literal(1),
@@ -25,6 +31,12 @@ export function projectDir(dir: string, name: string): string {
       400,
       'BAD_PROJECT_NAME',
       `'${name}' is not a project name (letters, digits, '.', '_', '-'; 1-64 characters; not starting with '.')`,
+    );
+  if (name === IMPORTED_BACKBONES)
+    throw new HttpError(
+      400,
+      'BAD_PROJECT_NAME',
+      `'${name}' is the folder of imported backbones; choose another project name`,
     );
   return path.join(dir, name);
 }

@@ -2,10 +2,14 @@
 // pick (VISIONTUNE_BACKEND, else the first available in auto's order), found without starting
 // TF.js here. A command's schema is its CLI options as addSchemaOptions derived them (the same
 // JSON Schema view and flag bindings), less the fields the studio fills itself.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BACKBONE_CONFIG_FILE } from '../../backbones/layers-backbone.js';
 import { listBackbones } from '../../backbones/registry.js';
 import type { FieldJson } from '../../cli/schema-options.js';
 import { optionMetaOf } from '../../config/options.js';
 import { AUTO_ORDER, probeBackends } from '../../engine/backends.js';
+import { readJsonDocument } from '../../guard/read-input.js';
 import { version } from '../../version.js';
 import { zooSettings } from '../../zoo/settings.js';
 import { cachedPath } from '../../zoo/weights-file.js';
@@ -16,6 +20,7 @@ import type {
   RunCommand,
   StudioInfo,
 } from '../api-types.js';
+import { IMPORTED_BACKBONES } from '../projects/layout.js';
 import {
   COMMON_FIELDS,
   declaredRunCommand,
@@ -37,9 +42,39 @@ function runBackend(): string {
   return autoBackend;
 }
 
-async function backbones(): Promise<BackboneChoice[]> {
+/**
+ * Backbones in DIR/backbones/<name>/: TF.js layers models, as `visiontune import model.onnx --out`
+ * writes them (with backbone.json: their preprocessing) or any saved model the CLI cuts itself.
+ */
+async function importedBackbones(dir: string): Promise<BackboneChoice[]> {
+  const folder = path.join(dir, IMPORTED_BACKBONES);
+  const names = await fs.readdir(folder).catch(() => [] as string[]);
+  const found: BackboneChoice[] = [];
+  for (const name of names.sort()) {
+    const location = path.join(folder, name);
+    const isModel = await fs.stat(path.join(location, 'model.json')).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!isModel) continue;
+    const config = (await readJsonDocument(path.join(location, BACKBONE_CONFIG_FILE)).catch(
+      () => ({}),
+    )) as { inputSize?: unknown };
+    found.push({
+      // The CLI takes the folder's path as --backbone.
+      name: location,
+      description: `imported: ${name} (${location})`,
+      pretrained: true,
+      inputSize: typeof config.inputSize === 'number' ? config.inputSize : 224,
+      downloads: false,
+    });
+  }
+  return found;
+}
+
+async function backbones(dir: string): Promise<BackboneChoice[]> {
   const settings = zooSettings();
-  return Promise.all(
+  const registered = await Promise.all(
     listBackbones({ downloads: true }).map(async (e) => ({
       name: e.name,
       description: e.description,
@@ -48,17 +83,21 @@ async function backbones(): Promise<BackboneChoice[]> {
       downloads: e.weights ? !(await cachedPath(e.weights, settings)).cached : false,
     })),
   );
+  return [...registered, ...(await importedBackbones(dir))];
 }
 
 export async function studioInfo(dir: string): Promise<StudioInfo> {
-  return { version, dir, backend: runBackend(), backbones: await backbones() };
+  return { version, dir, backend: runBackend(), backbones: await backbones(dir) };
 }
 
 type Json = FieldJson & { minimum?: number; maximum?: number; exclusiveMinimum?: number };
 
-/** Fields whose words are a registry's names, though the CLI also takes a path or URL there. */
-const REGISTRY_CHOICES: Record<string, () => string[]> = {
-  backbone: () => listBackbones({ downloads: true }).map((e) => e.name),
+/**
+ * Fields whose words are a registry's names (the CLI also takes a path or URL there): the
+ * backbones, the imported ones of the studio folder included.
+ */
+const REGISTRY_CHOICES: Record<string, (dir: string) => Promise<string[]>> = {
+  backbone: async (dir) => (await backbones(dir)).map((b) => b.name),
 };
 
 /** A field's bounds; zod's "any safe integer" is no bound a form should show. */
@@ -94,7 +133,7 @@ function fieldKind(json: Json): Pick<OptionField, 'kind' | 'choices' | 'minimum'
   return { kind: 'string' };
 }
 
-export async function commandSchema(name: string): Promise<CommandSchema> {
+export async function commandSchema(name: string, dir: string): Promise<CommandSchema> {
   const command: RunCommand = runCommandSpec(name).name;
   const { options } = await declaredRunCommand(command);
   const fields: OptionField[] = [];
@@ -107,13 +146,14 @@ export async function commandSchema(name: string): Promise<CommandSchema> {
       (json.type === 'boolean' ? options.bindings.find((b) => b.field === field) : undefined);
     if (!binding) continue;
     const meta = optionMetaOf(options.schema.shape[field] as never, field);
-    const choices = meta.choices ?? REGISTRY_CHOICES[field];
+    const registry = REGISTRY_CHOICES[field];
+    const choices = meta.choices?.() ?? (registry && (await registry(dir)));
     fields.push({
       name: field,
       flag: binding.flag,
       description: meta.description,
       ...fieldKind(json),
-      ...(choices && { kind: 'enum' as const, choices: [...choices()] }),
+      ...(choices && { kind: 'enum' as const, choices: [...choices] }),
       ...(json.default !== undefined && { default: json.default }),
       common: COMMON_FIELDS.has(field),
     });

@@ -62,7 +62,7 @@ export async function runRoutes(app: FastifyInstance, studio: StudioContext): Pr
 
   app.get('/api/info', () => studioInfo(studio.dir));
   app.get<{ Params: { command: string } }>('/api/schemas/:command', (request) =>
-    commandSchema(request.params.command),
+    commandSchema(request.params.command, studio.dir),
   );
   app.get('/api/queue', () => manager.queueState());
 

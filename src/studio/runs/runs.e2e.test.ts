@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { unzipSync } from 'fflate';
+import { createModel } from '../../backbones/create-model.js';
+import { setupBackend } from '../../backbones/test-setup.js';
 import { runCli } from '../../cli/run-cli.js';
 import type {
   CommandSchema,
@@ -360,4 +362,32 @@ test('bad requests answer with the field and the reason', async () => {
   assert.equal((await res('GET', `${api}/runs/${first.id}/exports/gif/download`)).statusCode, 400);
   // Nothing was queued by any of them.
   assert.deepEqual(await get<QueueState>('/api/queue'), { queued: [] });
+});
+
+test('a model saved into the studio folder’s backbones/ is offered and trains as a backbone', async () => {
+  // A user's own network (here a small ResNet saved by TF.js), as `visiontune import --out`
+  // would place it: the studio lists it and a run fine-tunes it through the CLI.
+  await setupBackend();
+  const location = path.join(app.projectsDir, 'backbones', 'mynet');
+  const { model } = await createModel('resnet_tiny', { pretrained: false, numClasses: 4, seed: 3 });
+  await model.save(`file://${location}`);
+  model.dispose();
+  const info = await get<StudioInfo>('/api/info');
+  const mine = info.backbones.find((b) => b.name === location);
+  assert.ok(mine?.description.includes('mynet'), JSON.stringify(info.backbones.at(-1)));
+  const schema = await get<CommandSchema>('/api/schemas/train');
+  assert.ok(schema.fields.find((f) => f.name === 'backbone')!.choices?.includes(location));
+  const run = await startRun({ ...TINY_TRAIN, backbone: location, strategy: 'finetune' });
+  const done = await ended(run.id);
+  assert.equal(done.status, 'completed', done.error);
+  const detail = await get<RunDetail>(`${api}/runs/${run.id}`);
+  assert.equal(detail.config.backbone, location);
+  // No project may take the folder's name.
+  const taken = await app.inject({
+    method: 'POST',
+    url: '/api/projects',
+    headers: H,
+    payload: { name: 'backbones', task: 'classification' },
+  });
+  assert.equal(taken.statusCode, 400, taken.body);
 });
