@@ -11,6 +11,20 @@ const MODEL_ENTRY = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})=(.+)$/;
 
 export const SERVE_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
 
+/** Where a local server listens (serve, studio): `secret` is the flag a non-loopback host needs. */
+export const listenFields = (defaultPort: number, secret: string) => ({
+  port: opt(
+    z.number().int().min(0).max(65535).default(defaultPort),
+    'TCP port (0: any free port)',
+    { arg: 'n' },
+  ),
+  host: opt(
+    z.string().min(1).default('127.0.0.1'),
+    `address to listen on; anything but loopback needs ${secret}`,
+    { arg: 'address' },
+  ),
+});
+
 export const serveOptionsSchema = z.object({
   model: opt(
     z
@@ -19,14 +33,7 @@ export const serveOptionsSchema = z.object({
     'a model to serve as NAME=BUNDLE (bundle or run folder, or an exported .onnx); repeat for more',
     { arg: 'name=bundle', repeatable: true },
   ),
-  port: opt(z.number().int().min(0).max(65535).default(8080), 'TCP port (0: any free port)', {
-    arg: 'n',
-  }),
-  host: opt(
-    z.string().min(1).default('127.0.0.1'),
-    'address to listen on; anything but loopback needs --api-key',
-    { arg: 'address' },
-  ),
+  ...listenFields(8080, '--api-key'),
   engine: opt(
     z.enum(SERVE_ENGINES).default('auto'),
     'auto: ONNX Runtime where onnxruntime-node is installed and the bundle exports, else TF.js',

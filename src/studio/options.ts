@@ -4,21 +4,14 @@
 import { z } from 'zod';
 import { opt } from '../config/options.js';
 import { configError } from '../errors.js';
-import { isLoopback } from '../serve/options.js';
+import { isLoopback, listenFields } from '../serve/options.js';
 import { parseLayers } from '../util/merge-layers.js';
 
 export const studioOptionsSchema = z.object({
   dir: opt(z.string().min(1).default('visiontune-projects'), 'the folder that holds the projects', {
     arg: 'dir',
   }),
-  port: opt(z.number().int().min(0).max(65535).default(5170), 'TCP port (0: any free port)', {
-    arg: 'n',
-  }),
-  host: opt(
-    z.string().min(1).default('127.0.0.1'),
-    'address to listen on; anything but loopback needs --token',
-    { arg: 'address' },
-  ),
+  ...listenFields(5170, '--token'),
   token: opt(
     z.string().min(16, 'use at least 16 characters').optional(),
     'require this token (open the printed URL once; default: $VISIONTUNE_STUDIO_TOKEN)',

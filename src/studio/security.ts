@@ -6,15 +6,14 @@
 //   plain cross-site request cannot send (and no CORS preflight is ever granted);
 // - with a token (required beyond loopback), every request needs it: as a cookie set by opening
 //   `/?token=…` once, or as `Authorization: Bearer …`. Compared in constant time.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { secretCheck } from '../serve/auth.js';
 import { HttpError } from '../serve/http-error.js';
 import { isLoopback } from '../serve/options.js';
 import { STUDIO_HEADER } from './api-types.js';
 
 export const TOKEN_COOKIE = 'visiontune_studio';
 const READS = new Set(['GET', 'HEAD']);
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** The host name of a Host header or URL authority, without port or IPv6 brackets. */
 function hostName(authority: string): string {
@@ -39,7 +38,7 @@ function givenToken(request: FastifyRequest): string | undefined {
 
 export function guardStudio(app: FastifyInstance, options: { host: string; token?: string }) {
   const loopbackOnly = isLoopback(options.host);
-  const expected = options.token === undefined ? undefined : digest(options.token);
+  const matches = options.token === undefined ? undefined : secretCheck(options.token);
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
     if (loopbackOnly && !isLoopback(hostName(host)))
@@ -63,9 +62,9 @@ export function guardStudio(app: FastifyInstance, options: { host: string; token
         'MISSING_HEADER',
         `requests that change something need the header '${STUDIO_HEADER}: 1'`,
       );
-    if (!expected) return;
+    if (!matches) return;
     const given = givenToken(request);
-    if (given === undefined || !timingSafeEqual(digest(given), expected))
+    if (given === undefined || !matches(given))
       throw new HttpError(
         401,
         'UNAUTHORIZED',

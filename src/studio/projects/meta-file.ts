@@ -41,6 +41,17 @@ export function projectDir(dir: string, name: string): string {
   return path.join(dir, name);
 }
 
+/** The projects under `dir`: folders with a project's name that hold a project file, sorted. */
+export async function projectNames(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !PROJECT_NAME.test(e.name) || e.name === IMPORTED_BACKBONES) continue;
+    const st = await fs.stat(path.join(dir, e.name, PROJECT_FILE)).catch(() => undefined);
+    if (st?.isFile()) found.push(e.name);
+  }
+  return found.sort();
+}
+
 /** The project's metadata; 404 when the folder is not a studio project. */
 export async function readProjectMeta(dir: string, name: string): Promise<ProjectMeta> {
   const folder = projectDir(dir, name);

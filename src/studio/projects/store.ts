@@ -3,7 +3,6 @@
 // revision check (`ifRevision`) and bump that every change makes. Caches of what is read from
 // files live here, one per studio.
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { imageSize } from '../../data/detection/image-size.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
 import { HttpError } from '../../serve/http-error.js';
@@ -13,14 +12,13 @@ import { FileCache } from './file-cache.js';
 import {
   classification,
   detection,
-  PROJECT_FILE,
   type ProjectMeta,
   SPLITS,
   segmentation,
   TASKS,
 } from './layout.js';
 import { readPolygonFile, writeClassFiles } from './mask-store.js';
-import { projectDir, readProjectMeta, writeProjectMeta } from './meta-file.js';
+import { projectDir, projectNames, readProjectMeta, writeProjectMeta } from './meta-file.js';
 import { KeyedMutex } from './mutex.js';
 import { checkClassName } from './names.js';
 
@@ -50,15 +48,8 @@ export class ProjectStore {
   }
 
   /** The names of the folders under the studio dir that hold a project file. */
-  async names(): Promise<string[]> {
-    const entries = await fs.readdir(this.dir, { withFileTypes: true });
-    const found: string[] = [];
-    for (const e of entries) {
-      if (!e.isDirectory() || e.name.startsWith('.')) continue;
-      const st = await fs.stat(path.join(this.dir, e.name, PROJECT_FILE)).catch(() => undefined);
-      if (st?.isFile()) found.push(e.name);
-    }
-    return found.sort();
+  names(): Promise<string[]> {
+    return projectNames(this.dir);
   }
 
   /**

@@ -13,8 +13,7 @@ import { RUN_KIND } from '../../methods/run-template.js';
 import { HttpError } from '../../serve/http-error.js';
 import type { CliRunEvent } from '../../train/run-events.js';
 import type { QueueState, RunSummary } from '../api-types.js';
-import { PROJECT_FILE } from '../projects/layout.js';
-import { projectDir, readProjectMeta } from '../projects/meta-file.js';
+import { projectDir, projectNames, readProjectMeta } from '../projects/meta-file.js';
 import { type Job, type JobEnd, JobQueue } from './job-queue.js';
 import {
   declaredRunCommand,
@@ -160,10 +159,8 @@ export class RunManager {
    */
   async restore(): Promise<void> {
     const queued: { name: string; id: string; createdAt: string }[] = [];
-    for (const project of await fs.readdir(this.dir, { withFileTypes: true })) {
-      if (!project.isDirectory()) continue;
-      const folder = this.projectFolder(project.name);
-      if (!(await fs.stat(path.join(folder, PROJECT_FILE)).catch(() => undefined))) continue;
+    for (const name of await projectNames(this.dir)) {
+      const folder = this.projectFolder(name);
       for (const run of await fs.readdir(runsDir(folder)).catch(() => [])) {
         if (!RUN_ID.test(run)) continue;
         const dir = runDir(folder, run);
@@ -175,7 +172,7 @@ export class RunManager {
             endedAt: new Date().toISOString(),
           });
         if (record?.status === 'queued')
-          queued.push({ name: project.name, id: run, createdAt: record.createdAt });
+          queued.push({ name, id: run, createdAt: record.createdAt });
       }
     }
     queued.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
