@@ -84,6 +84,8 @@ function parse(text: string | undefined): LockInfo | undefined {
 export interface AcquireOptions {
   /** Wait while a live holder keeps the lock (shared caches) instead of refusing. */
   wait?: boolean;
+  /** Gives up waiting (throws its reason) once aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -123,7 +125,9 @@ export async function acquireLock(
         throw badUsage(
           `${what} is in use by another visiontune run (pid ${other.pid} on ${other.host}, since ${other.since}); wait for it to finish or choose another output (stale lock: ${file})`,
         );
+      options.signal?.throwIfAborted();
       await new Promise((r) => setTimeout(r, 200));
+      options.signal?.throwIfAborted();
       continue;
     }
     // The holder is gone (killed) or the lock is unreadable: take it over.

@@ -2,6 +2,7 @@
 // It serves the built frontend (dist/studio-ui) and the JSON API of api-types.ts; route modules
 // own their parts (projects/, runs/). Options are validated at once; the app does not listen.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import staticFiles from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,6 +17,11 @@ import { BUILT_UI_DIR, checkUiDir } from './ui-dir.js';
 export interface CreateStudioOptions extends StudioOptionsInput {
   /** The built frontend (default: the package's dist/studio-ui). */
   uiDir?: string;
+  /**
+   * The lock file every studio of this machine takes while a run's process runs, so one run
+   * trains at a time (default: visiontune-studio-runs.lock in the temp folder).
+   */
+  runLock?: string;
   logger?: boolean;
   onInternalError?: (err: unknown) => void;
 }
@@ -27,12 +33,17 @@ export interface VisiontuneStudio extends FastifyInstance {
 }
 
 export async function createStudio(input: CreateStudioOptions): Promise<VisiontuneStudio> {
-  const { uiDir, logger, onInternalError, ...rest } = input;
+  const { uiDir, runLock, logger, onInternalError, ...rest } = input;
   const options = resolveStudioOptions(rest);
   const ui = await checkUiDir(uiDir ?? BUILT_UI_DIR);
   const dir = path.resolve(options.dir);
   await fs.mkdir(dir, { recursive: true });
-  const studio: StudioContext = { options, dir, onInternalError };
+  const studio: StudioContext = {
+    options,
+    dir,
+    runLock: runLock ?? path.join(os.tmpdir(), 'visiontune-studio-runs.lock'),
+    onInternalError,
+  };
 
   const app = Fastify({
     logger: logger ?? false,

@@ -6,6 +6,8 @@ export interface StudioContext {
   options: StudioOptions;
   /** The projects folder, absolute, created at start. */
   dir: string;
+  /** The lock file that keeps one run at a time on the machine (across studios). */
+  runLock: string;
   /** Told of every error answered 500 (a bug). */
   onInternalError?: (err: unknown) => void;
 }

@@ -30,7 +30,13 @@ export function builtUi(): Promise<string> {
 }
 
 export async function startStudio(dir: string): Promise<RunningStudio> {
-  const app = await createStudio({ dir, port: 0, uiDir: await builtUi() });
+  // Its own run lock: test files running side by side do not wait for each other's runs.
+  const app = await createStudio({
+    dir,
+    port: 0,
+    uiDir: await builtUi(),
+    runLock: path.join(path.dirname(dir), 'run.lock'),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

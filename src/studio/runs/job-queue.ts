@@ -1,8 +1,11 @@
 // One CLI child process at a time on this machine, in FIFO order across projects: training runs
-// and the export jobs (ONNX, quantization) share it, because each takes the whole machine. A job
+// and the export jobs (ONNX, quantization) share it, because each takes the whole machine. Other
+// studios on the machine (other project folders) are kept out by a lock file that a job holds
+// while its process runs; a job waiting for it stays queued. A job
 // is the CLI's arguments plus what to do when its process starts and ends; stopping a job sends
 // SIGTERM, then SIGKILL after a grace period. The queue knows nothing about run folders.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { acquireLock, type Lock } from '../../guard/lock.js';
 import { cliNodeArgs } from './cli-entry.js';
 
 /** Why a job's process was stopped (it ended by itself when undefined). */
@@ -16,6 +19,8 @@ export interface JobEnd {
   stderr: string;
   /** Set when the process could not start. */
   spawnError?: Error;
+  /** Stopped before its process started (while it waited for the machine). */
+  notStarted?: true;
 }
 
 export interface Job {
@@ -35,6 +40,8 @@ interface Current {
   child?: ChildProcess;
   stopped?: StopCause;
   ended: Promise<void>;
+  /** Aborts the wait for the machine's lock (a stop before the process started). */
+  waiting: AbortController;
 }
 
 export class JobQueue {
@@ -45,6 +52,8 @@ export class JobQueue {
   constructor(
     /** How long a stopped process has after SIGTERM before SIGKILL. */
     private readonly graceMs = 5000,
+    /** The lock file that keeps one job running on the machine (none: this queue alone). */
+    private readonly machineLock?: string,
   ) {}
 
   add(job: Job): void {
@@ -53,7 +62,10 @@ export class JobQueue {
     this.next();
   }
 
-  /** Removes a waiting job; false when it is not waiting. */
+  /**
+   * Removes a waiting job; false when it is not waiting (a job waiting for the machine's lock is
+   * already the current one: stop it).
+   */
   remove(match: (job: Job) => boolean): boolean {
     const index = this.waiting.findIndex(match);
     if (index < 0) return false;
@@ -74,6 +86,7 @@ export class JobQueue {
     const current = this.current;
     if (!current || !match(current.job)) return false;
     current.stopped ??= cause;
+    current.waiting.abort();
     const child = current.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -99,7 +112,7 @@ export class JobQueue {
     const ended = new Promise<void>((resolve) => {
       finish = resolve;
     });
-    const current: Current = { job, ended };
+    const current: Current = { job, ended, waiting: new AbortController() };
     this.current = current;
     this.launch(current).finally(() => {
       this.current = undefined;
@@ -116,8 +129,29 @@ export class JobQueue {
     } catch (err) {
       return job.onEnd({ code: null, signal: null, stderr: '', spawnError: err as Error });
     }
-    if (current.stopped)
-      return job.onEnd({ code: null, signal: null, stopped: current.stopped, stderr: '' });
+    let lock: Lock | undefined;
+    if (this.machineLock)
+      lock = await acquireLock(this.machineLock, "the machine's training slot", {
+        wait: true,
+        signal: current.waiting.signal,
+      }).catch(() => undefined);
+    try {
+      if (current.stopped)
+        return job.onEnd({
+          code: null,
+          signal: null,
+          stopped: current.stopped,
+          stderr: '',
+          notStarted: true,
+        });
+      await this.runChild(current, args);
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private async runChild(current: Current, args: string[]): Promise<void> {
+    const { job } = current;
     const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
       cwd: job.cwd,
       stdio: ['ignore', 'ignore', 'pipe'],

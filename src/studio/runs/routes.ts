@@ -46,7 +46,7 @@ async function fileWithin(folder: string, relative: string): Promise<string> {
 }
 
 export async function runRoutes(app: FastifyInstance, studio: StudioContext): Promise<void> {
-  const manager = new RunManager(studio.dir);
+  const manager = new RunManager(studio.dir, studio.runLock);
   const exports = new RunExports(studio.dir, manager.queue);
   const streams = new EventStreams();
   await manager.restore();

@@ -69,9 +69,11 @@ export class RunManager {
   constructor(
     /** The projects folder. */
     private readonly dir: string,
+    /** The lock file that keeps one run on the machine across studios. */
+    machineLock?: string,
     graceMs?: number,
   ) {
-    this.queue = new JobQueue(graceMs);
+    this.queue = new JobQueue(graceMs, machineLock);
   }
 
   private projectFolder = (name: string) => projectDir(this.dir, name);
@@ -114,12 +116,14 @@ export class RunManager {
     const record = await this.studioRecord(name, id);
     const match = (job: Job) => job.project === name && job.run === id;
     if (record.status === 'queued') {
-      this.queue.remove(match);
-      await writeRunRecord(dir, {
-        ...record,
-        status: 'cancelled',
-        endedAt: new Date().toISOString(),
-      });
+      // Waiting in this queue, or its current job waiting for the machine's lock (stopping that
+      // one writes its record); a record alone is just marked.
+      if (this.queue.remove(match) || !(await this.queue.stop(match, 'cancel')))
+        await writeRunRecord(dir, {
+          ...record,
+          status: 'cancelled',
+          endedAt: new Date().toISOString(),
+        });
     } else if (record.status === 'running') {
       if (!(await this.queue.stop(match, 'cancel')))
         throw new HttpError(409, 'NOT_RUNNING', `run '${id}' is not running in this studio`);
@@ -227,6 +231,8 @@ export class RunManager {
       onStart: (pid) =>
         update((r) => ({ ...r, status: 'running', startedAt: new Date().toISOString(), pid })),
       onEnd: async (end) => {
+        // A studio closing while the run waited for the machine: it stays queued, for the next.
+        if (end.notStarted && end.stopped === 'close') return;
         // Stopped by a signal from elsewhere (a shutdown): resumable like a studio shutdown.
         const killed = end.signal !== null && STOP_SIGNALS.has(end.signal);
         const status = end.stopped

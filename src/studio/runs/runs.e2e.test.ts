@@ -391,3 +391,70 @@ test('a model saved into the studio folder’s backbones/ is offered and trains 
   });
   assert.equal(taken.statusCode, 400, taken.body);
 });
+
+test('two studios on one machine train one run at a time; a run waiting for the other cancels', async () => {
+  // A second studio over another projects folder, sharing this one's machine lock.
+  const otherDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-studio-other-'));
+  const other = await testStudio(otherDir, path.join(dir, 'run.lock'));
+  try {
+    await makeColourProject(other.projectsDir, 'colours');
+    const mine = await startRun({ ...TINY_TRAIN, epochs: 6 });
+    await training(mine.id);
+    const start = await other.inject({
+      method: 'POST',
+      url: `${api}/runs`,
+      headers: H,
+      payload: { command: 'train', options: TINY_TRAIN },
+    });
+    assert.equal(start.statusCode, 201, start.body);
+    const theirs = start.json() as RunSummary;
+    const theirStatus = async () =>
+      ((await other.inject({ url: `${api}/runs/${theirs.id}` })).json() as RunDetail).summary;
+    // While this studio's run trains, the other's waits (queued, no process).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal((await theirStatus()).status, 'queued');
+    const done = await ended(mine.id);
+    assert.equal(done.status, 'completed', done.error);
+    const after = await waitFor('the other studio’s run to end', async () => {
+      const s = await theirStatus();
+      return ['queued', 'running'].includes(s.status) ? undefined : s;
+    });
+    assert.equal(after.status, 'completed', after.error);
+    assert.ok(after.startedAt! >= done.endedAt!, 'it started after the first ended');
+
+    // A run waiting for the machine cancels at once.
+    const long = await startRun({ ...TINY_TRAIN, epochs: 40 });
+    await training(long.id);
+    const waiting = (
+      await other.inject({
+        method: 'POST',
+        url: `${api}/runs`,
+        headers: H,
+        payload: { command: 'train', options: TINY_TRAIN },
+      })
+    ).json() as RunSummary;
+    const cancel = await other.inject({
+      method: 'POST',
+      url: `${api}/runs/${waiting.id}/cancel`,
+      headers: H,
+    });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    assert.equal((cancel.json() as RunSummary).status, 'cancelled');
+    // It stays cancelled when the machine frees up: no process ever starts for it.
+    await post(`${api}/runs/${long.id}/cancel`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const record = JSON.parse(
+      await fs.readFile(
+        path.join(other.projectsDir, 'colours', 'runs', waiting.id, 'studio-run.json'),
+        'utf8',
+      ),
+    );
+    assert.deepEqual(
+      [record.status, record.pid, record.startedAt],
+      ['cancelled', undefined, undefined],
+    );
+  } finally {
+    await other.close();
+    await fs.rm(otherDir, { recursive: true, force: true });
+  }
+});

@@ -67,12 +67,13 @@ export const TINY_TRAIN = {
 };
 
 /** A studio over `dir` with a stand-in frontend (the API is what these tests use). */
-export async function testStudio(dir: string) {
+export async function testStudio(dir: string, runLock = path.join(dir, 'run.lock')) {
   const ui = path.join(dir, '.ui');
   await fs.mkdir(ui, { recursive: true });
   await fs.writeFile(path.join(ui, 'index.html'), '<!doctype html><title>studio</title>');
   const projects = path.join(dir, 'projects');
-  return createStudio({ dir: projects, port: 0, uiDir: ui });
+  // Its own run lock: test files running side by side do not wait for each other's runs.
+  return createStudio({ dir: projects, port: 0, uiDir: ui, runLock });
 }
 
 /** Waits until `check` returns a value (polling), or fails after `ms`. */
