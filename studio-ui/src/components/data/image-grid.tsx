@@ -61,8 +61,11 @@ export function ImageGrid(props: { project: Project; version: number; changed():
         ...body,
       } satisfies MoveImages).then((r) => r ?? true),
     );
+  const images = `${ids.length} image${ids.length === 1 ? '' : 's'}`;
+  // The files leave the project folder for good: ask first.
   const remove = () =>
-    change(`Deleted ${ids.length} image${ids.length === 1 ? '' : 's'}.`, () =>
+    window.confirm(`Delete ${images} from the project folder? This cannot be undone.`) &&
+    change(`Deleted ${images}.`, () =>
       del(`${projectUrl(project.name)}/images`, {
         ids,
         ifRevision: project.revision,
