@@ -68,6 +68,12 @@ export {
   serveOptionsSchema,
   type VisiontuneServer,
 } from './serve/index.js';
+export {
+  type CreateStudioOptions,
+  createStudio,
+  type VisiontuneStudio,
+} from './studio/app.js';
+export { type StudioOptionsInput, studioOptionsSchema } from './studio/options.js';
 export * as tracking from './track/index.js';
 export type { Callback, RunContext, StopReason } from './train/callbacks.js';
 export { cancelOn, timeBudget } from './train/stop-callbacks.js';
