@@ -100,6 +100,24 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * Refuses a non-loopback `host` without its secret: a server reachable from the network must
+ * check who calls it (serve's API key, the studio's token). `needs` says which, with its flag.
+ */
+export function requireSecretBeyondLoopback(
+  what: string,
+  host: string,
+  secret: string | undefined,
+  needs: string,
+): void {
+  if (!isLoopback(host) && !secret)
+    throw configError(
+      what,
+      'host',
+      `${host} is not a loopback address: ${what} beyond this machine needs ${needs}`,
+    );
+}
+
+/**
  * Validated options, the API key taken from VISIONTUNE_API_KEY when not given. Serving beyond
  * loopback without a key would let anyone on the network use (and load) the machine.
  */
@@ -112,11 +130,11 @@ export function resolveServeOptions(
     input as Record<string, unknown>,
   ]);
   modelEntries(options);
-  if (!isLoopback(options.host) && !options.apiKey)
-    throw configError(
-      'serve',
-      'host',
-      `${options.host} is not a loopback address: serving beyond this machine needs an API key (--api-key or VISIONTUNE_API_KEY)`,
-    );
+  requireSecretBeyondLoopback(
+    'serve',
+    options.host,
+    options.apiKey,
+    'an API key (--api-key or VISIONTUNE_API_KEY)',
+  );
   return options;
 }

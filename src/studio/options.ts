@@ -3,8 +3,7 @@
 // files and starts training processes, so it must not be open to a network by accident.
 import { z } from 'zod';
 import { opt } from '../config/options.js';
-import { configError } from '../errors.js';
-import { isLoopback, listenFields } from '../serve/options.js';
+import { listenFields, requireSecretBeyondLoopback } from '../serve/options.js';
 import { parseLayers } from '../util/merge-layers.js';
 
 export const studioOptionsSchema = z.object({
@@ -33,11 +32,11 @@ export function resolveStudioOptions(
     { token: env.VISIONTUNE_STUDIO_TOKEN || undefined },
     input as Record<string, unknown>,
   ]);
-  if (!isLoopback(options.host) && !options.token)
-    throw configError(
-      'studio',
-      'host',
-      `${options.host} is not a loopback address: the studio beyond this machine needs a token (--token or VISIONTUNE_STUDIO_TOKEN)`,
-    );
+  requireSecretBeyondLoopback(
+    'studio',
+    options.host,
+    options.token,
+    'a token (--token or VISIONTUNE_STUDIO_TOKEN)',
+  );
   return options;
 }
