@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { launchWorkers } from '../distributed/launcher.js';
 import { distributedOptionsSchema, type Role, resolveRole } from '../distributed/options.js';
 import { joinGroup, leaveGroup } from '../distributed/process-group.js';
+import { enableSyncBatchNorm } from '../distributed/sync-batchnorm.js';
 import type { EngineInfo } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { openRunEvents } from '../train/run-events.js';
@@ -117,13 +118,12 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   command.action(async (...params: unknown[]) => {
     const cmd = params.at(-1) as Command;
     const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
-    const role: Role = spec.distributed
-      ? await resolveRole(
-          parseLayers(distributedOptionsSchema, 'command-line', [
-            flagLayer(cmd, distributedOptionsSchema),
-          ]),
-        )
-      : { kind: 'single' };
+    const distributed = spec.distributed
+      ? parseLayers(distributedOptionsSchema, 'command-line', [
+          flagLayer(cmd, distributedOptionsSchema),
+        ])
+      : undefined;
+    const role: Role = distributed ? await resolveRole(distributed) : { kind: 'single' };
     const config = (await declared.resolve(cmd)) as C;
     // The launcher checks the configuration once, then its workers do the work.
     if (role.kind === 'launch') return launchWorkers(role.plan);
@@ -138,6 +138,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     const context = { ...started, runtime, args: params.slice(0, -2), command: cmd };
     if (role.kind === 'worker') {
       const group = joinGroup(role.settings);
+      enableSyncBatchNorm(distributed?.syncBn ?? false);
       started.out.info(
         `rank ${group.rank} of ${group.size} joined at ${role.settings.masterAddr}:${role.settings.masterPort}`,
       );

@@ -76,7 +76,7 @@ export async function launchWorkers(
               stopOthers();
               resolve();
             });
-            child.once('exit', (code, signal) => {
+            child.once('close', (code, signal) => {
               if ((code !== 0 || signal) && !firstFailure) {
                 firstFailure = { rank, pid: child.pid, code, signal };
                 stopOthers();

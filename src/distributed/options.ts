@@ -36,6 +36,10 @@ export const distributedOptionsSchema = z.object({
     `rendezvous port on that machine (default $MASTER_PORT, else a free port on one machine, ${DEFAULT_MASTER_PORT} across machines)`,
     { arg: 'port' },
   ),
+  syncBn: opt(
+    z.boolean().default(false),
+    "BatchNorm layers that train use the statistics of every process's images (as PyTorch SyncBatchNorm), not each one's own",
+  ),
   distTimeout: opt(
     z.number().positive().default(300),
     'seconds a rank waits for the others (joining, a collective) before the run stops with an error',

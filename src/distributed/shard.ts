@@ -2,8 +2,9 @@
 // does: every rank draws the same epoch order (same seed and epoch), global batch b is positions
 // [b*B*W, (b+1)*B*W) of it (B the per-rank batch size, W the world size), and rank r takes the
 // positions r, r+W, r+2W, … of that window. So W ranks with batch B see, step by step, exactly
-// the images one process sees with batch B*W — no padding, no duplicates; at the end of an epoch
-// a rank may get fewer images, or none (the loop then contributes a zero gradient).
+// the images one process sees with batch B*W — no padding, no duplicates. At the end of an epoch
+// a rank may get fewer images; a last window of fewer than W images is dropped, so that every
+// rank has at least one (synchronized BatchNorm needs each rank to run every step's forward).
 import { currentGroup } from './process-group.js';
 
 export interface Shard {
@@ -22,7 +23,9 @@ export function trainingShard(): Shard {
 /** Global batches per epoch of `n` samples: the same number on every rank. */
 export function shardBatchCount(n: number, batchSize: number, shard: Shard, dropLast = false) {
   const window = batchSize * shard.size;
-  return dropLast ? Math.floor(n / window) : Math.ceil(n / window);
+  const full = Math.floor(n / window);
+  const rest = n - full * window;
+  return dropLast || rest < shard.size ? full : full + 1;
 }
 
 /** The epoch-order positions of global batch `b` that `shard` takes (possibly none). */
