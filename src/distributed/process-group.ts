@@ -50,19 +50,32 @@ interface DistAddon extends TorchAddon {
   distDestroy(): void;
 }
 
-/** The addon with collectives, or a usage error saying what is missing. */
-function collectivesAddon(): DistAddon {
+const ENABLE = 'apt-get install -y libtorch-dev libgloo-dev && npm run build:native';
+
+/** Whether this machine can run data-parallel training, and if not why and how to enable it. */
+export function collectivesStatus():
+  | { available: true; addon: DistAddon }
+  | { available: false; reason: string; enable: string } {
   const status = loadTorchAddon();
-  if (!status.ok)
-    throw badUsage(
-      `data-parallel training runs on PyTorch's c10d through the native engine, and ${status.reason}. Install it: apt-get install -y libtorch-dev libgloo-dev && npm run build:native`,
-    );
+  if (!status.ok) return { available: false, reason: status.reason, enable: ENABLE };
   const addon = status.addon as DistAddon;
   if (!addon.distributed)
+    return {
+      available: false,
+      reason: 'the native engine was built without Gloo headers (libgloo-dev)',
+      enable: ENABLE,
+    };
+  return { available: true, addon };
+}
+
+/** The addon with collectives, or a usage error saying what is missing. */
+function collectivesAddon(): DistAddon {
+  const status = collectivesStatus();
+  if (!status.available)
     throw badUsage(
-      'the native engine was built without collectives (Gloo headers were missing): apt-get install -y libgloo-dev && npm run build:native',
+      `data-parallel training runs on PyTorch's c10d in the native engine, and ${status.reason}; to enable it: ${status.enable}`,
     );
-  return addon;
+  return status.addon;
 }
 
 export class ProcessGroup {
