@@ -119,16 +119,16 @@ export class ProcessGroup {
   }
 
   /** Each tensor summed over the ranks (new tensors; the inputs are left as they were). */
-  allReduceSum(tensors: readonly tf.Tensor[]): tf.Tensor[] {
+  allReduceSum(tensors: readonly tf.Tensor[], bucketBytes = BUCKET_BYTES): tf.Tensor[] {
     return this.collective('all-reduce', tensors, (handles) =>
-      this.addon.distAllReduce(handles, BUCKET_BYTES),
+      this.addon.distAllReduce(handles, bucketBytes),
     );
   }
 
   /** Rank `root`'s values of the tensors, on every rank (new tensors). */
-  broadcast(tensors: readonly tf.Tensor[], root = 0): tf.Tensor[] {
+  broadcast(tensors: readonly tf.Tensor[], root = 0, bucketBytes = BUCKET_BYTES): tf.Tensor[] {
     return this.collective('broadcast', tensors, (handles) =>
-      this.addon.distBroadcast(handles, root, BUCKET_BYTES),
+      this.addon.distBroadcast(handles, root, bucketBytes),
     );
   }
 

@@ -69,6 +69,12 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   loss: (batch: B, info: BatchInfo) => tf.Scalar;
   /** Metrics after each epoch, e.g. { val_loss, val_accuracy }. */
   validate?: (epoch: number) => Promise<Record<string, number>>;
+  /**
+   * In a data-parallel run: `validate` splits its work between the ranks (distributed/
+   * sharded-rows.ts) and returns the same metrics on each, so every rank calls it. Otherwise
+   * rank 0 validates alone and the others receive its metrics.
+   */
+  validateSharded?: boolean;
   clipNorm?: number;
   plateau?: { monitor: string; options: ConstructorParameters<typeof ReduceLROnPlateau>[0] };
   earlyStopping?: ConstructorParameters<typeof EarlyStopping>[0];
@@ -350,13 +356,17 @@ async function endEpoch<B extends TrainBatch>(
   const { epoch } = totals;
   const { group } = state;
   // BatchNorm statistics moved on each rank's own images: rank 0's are the run's (as DDP's
-  // broadcast buffers), and validation runs on rank 0 alone, its metrics shared.
+  // broadcast buffers). Validation is split between the ranks where the task can, else it runs
+  // on rank 0 alone and the others receive its metrics.
   if (group) syncWeights(group, config.model);
-  const metrics = group
-    ? await group.shareFromMain('validation', async () => (await config.validate?.(epoch)) ?? {}, {
-        waitMs: WAIT_FOR_MAIN_MS,
-      })
-    : await config.validate?.(epoch);
+  const metrics =
+    group && !config.validateSharded
+      ? await group.shareFromMain(
+          'validation',
+          async () => (await config.validate?.(epoch)) ?? {},
+          { waitMs: WAIT_FOR_MAIN_MS },
+        )
+      : await config.validate?.(epoch);
   const record: EpochRecord = { ...totals, ...metrics };
   if (state.plateau && config.plateau) {
     const metric = record[config.plateau.monitor];

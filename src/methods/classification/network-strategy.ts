@@ -9,6 +9,7 @@ import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import { trainingShard } from '../../distributed/shard.js';
+import { shardedRows } from '../../distributed/sharded-rows.js';
 import { batchNormLayers, isBatchNorm, setBatchNormMomentum } from '../../train/batchnorm.js';
 import type { BatchInfo } from '../../train/callbacks.js';
 import type { TrainBatch } from '../../train/loop.js';
@@ -180,7 +181,7 @@ export async function prepareNetwork(
   const validate =
     splits.val.length > 0
       ? async () => {
-          const m = metricsOf(await probabilities(splits.val), splits.val, classes);
+          const m = metricsOf(await shardedRows(splits.val, probabilities), splits.val, classes);
           return { val_loss: m.nll, val_accuracy: m.accuracy };
         }
       : undefined;
@@ -198,6 +199,7 @@ export async function prepareNetwork(
       ...fitOptions(config, lr, train.numBatches, validate !== undefined),
       loss: regularizedLoss(model, config, classes, l2sp),
       validate,
+      validateSharded: true,
       callbacks: gradual ? [gradual] : [],
       release: () => l2sp?.dispose(),
     },
