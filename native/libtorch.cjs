@@ -29,8 +29,7 @@ else if (what === 'lib') console.log(where.lib);
 else if (what === 'distributed') {
   const gloo = where.include.some((dir) => fs.existsSync(path.join(dir, 'gloo', 'algorithm.h')));
   console.log(gloo ? 'VT_DISTRIBUTED=1 USE_DISTRIBUTED USE_C10D_GLOO' : 'VT_DISTRIBUTED=0');
-}
-else if (what === 'check') {
+} else if (what === 'check') {
   if (!fs.existsSync(where.marker)) {
     console.log(`libtorch headers not found (${where.marker})`);
     process.exit(1);
