@@ -224,6 +224,14 @@ Napi::Value StoreGet(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value StoreDelete(const Napi::CallbackInfo& info) {
+  return guardedDist(info, [&]() -> Napi::Value {
+    auto& g = current(info.Env());
+    g.store->deleteKey(info[0].As<Napi::String>().Utf8Value());
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value Destroy(const Napi::CallbackInfo& info) {
   return guardedDist(info, [&]() -> Napi::Value {
     if (group) {
@@ -246,6 +254,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports, const TensorAccess
   exports.Set("distBarrier", Napi::Function::New(env, Barrier));
   exports.Set("distStoreSet", Napi::Function::New(env, StoreSet));
   exports.Set("distStoreGet", Napi::Function::New(env, StoreGet));
+  exports.Set("distStoreDelete", Napi::Function::New(env, StoreDelete));
   exports.Set("distDestroy", Napi::Function::New(env, Destroy));
 }
 

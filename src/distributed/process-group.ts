@@ -47,6 +47,7 @@ interface DistAddon extends TorchAddon {
   distBarrier(): void;
   distStoreSet(key: string, bytes: Uint8Array): void;
   distStoreGet(key: string, timeoutMs?: number): Buffer;
+  distStoreDelete(key: string): void;
   distDestroy(): void;
 }
 
@@ -146,24 +147,34 @@ export class ProcessGroup {
     options: { waitMs?: number } = {},
   ): Promise<T> {
     const key = `${what}#${this.sequence++}`;
+    let value: T;
     if (this.isMain) {
-      const value = await produce();
+      value = await produce();
       this.guard(what, () => this.addon.distStoreSet(key, v8.serialize(value)));
-      return value;
-    }
-    return this.guard(
-      what,
-      () => v8.deserialize(this.addon.distStoreGet(key, options.waitMs)) as T,
-    );
+    } else
+      value = this.guard(
+        what,
+        () => v8.deserialize(this.addon.distStoreGet(key, options.waitMs)) as T,
+      );
+    this.release(what, this.isMain ? [key] : []);
+    return value;
   }
 
   /** Every rank's `value`, in rank order, on every rank. */
   allGather<T>(what: string, value: T): T[] {
-    const key = `${what}#${this.sequence++}`;
-    this.guard(what, () => this.addon.distStoreSet(`${key}/${this.rank}`, v8.serialize(value)));
-    return Array.from({ length: this.size }, (_, r) =>
-      this.guard(what, () => v8.deserialize(this.addon.distStoreGet(`${key}/${r}`)) as T),
+    const key = `${what}#${this.sequence++}/`;
+    this.guard(what, () => this.addon.distStoreSet(`${key}${this.rank}`, v8.serialize(value)));
+    const all = Array.from({ length: this.size }, (_, r) =>
+      this.guard(what, () => v8.deserialize(this.addon.distStoreGet(`${key}${r}`)) as T),
     );
+    this.release(what, [`${key}${this.rank}`]);
+    return all;
+  }
+
+  /** Once every rank has read them, deletes `keys` (the store lives in rank 0's memory). */
+  private release(what: string, keys: string[]): void {
+    this.barrier();
+    for (const key of keys) this.guard(what, () => this.addon.distStoreDelete(key));
   }
 
   /** Leaves the group (its sockets close; rank 0's store stops serving). */
