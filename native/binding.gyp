@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "vt_torch",
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "src/distributed.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node libtorch.cjs include)"
@@ -16,7 +16,7 @@
       ],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node libtorch.cjs distributed)"]
     }
   ]
 }

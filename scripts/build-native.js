@@ -48,4 +48,13 @@ const build = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: native, stdio
 if (build.status !== 0) {
   finish(false, 'building the torch engine failed (output above); visiontune runs on wasm instead');
 }
-finish(true, 'torch engine built: native/build/Release/vt_torch.node');
+const collectives = spawnSync(process.execPath, ['libtorch.cjs', 'distributed'], {
+  cwd: native,
+  encoding: 'utf8',
+}).stdout.includes('VT_DISTRIBUTED=1');
+finish(
+  true,
+  collectives
+    ? 'torch engine built, with c10d/Gloo collectives: native/build/Release/vt_torch.node'
+    : `torch engine built: native/build/Release/vt_torch.node (without data-parallel training: apt-get install -y libgloo-dev && ${rebuild})`,
+);

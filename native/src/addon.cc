@@ -11,6 +11,8 @@
 #include <ATen/Parallel.h>
 #include <napi.h>
 
+#include "distributed.h"
+
 #include <cstring>
 #include <functional>
 #include <string>
@@ -693,6 +695,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   i = 0;
   for (auto& [name, _] : binaryOps()) binary.Set(i++, name);
   exports.Set("binaryOps", binary);
+  vt::RegisterDistributed(env, exports, {tensorOf, handle});
   return exports;
 }
 

@@ -9,6 +9,7 @@
 // batch statistics and overwrite its moving averages. A layer with `trainable = false` runs in
 // inference mode here. Layers built in code get this class through `batchNormalization()`.
 import * as tf from '@tensorflow/tfjs';
+import { syncBatchNormGroup, syncedBatchNorm } from '../distributed/sync-batchnorm.js';
 import { fusedBatchNormTraining } from '../engine/fused-ops.js';
 
 type Weight = { read(): tf.Tensor };
@@ -46,18 +47,20 @@ class BatchNormalizationTrainable extends BatchNormalization {
 
   /**
    * Training mode as tfjs-layers computes it (normalize with the biased batch statistics, move
-   * the averages by `momentum`), but as one fused kernel where the backend has it.
+   * the averages by `momentum`), but as one fused kernel where the backend has it — or, with
+   * synchronized BatchNorm, with the global batch's statistics on any backend.
    */
   private fusedTrainingCall(x: tf.Tensor): tf.Tensor | undefined {
     const self = this as unknown as BatchNormState;
     if (self.axis !== -1 && self.axis !== x.rank - 1) return undefined;
+    // In a data-parallel run with --sync-bn: the statistics of every rank's images.
+    const group = syncBatchNormGroup();
     return tf.tidy(() => {
-      const fused = fusedBatchNormTraining(
-        x,
-        self.gamma.read() as tf.Tensor1D,
-        self.beta.read() as tf.Tensor1D,
-        self.epsilon,
-      );
+      const gamma = self.gamma.read() as tf.Tensor1D;
+      const beta = self.beta.read() as tf.Tensor1D;
+      const fused = group
+        ? syncedBatchNorm(group, x, gamma, beta, self.epsilon)
+        : fusedBatchNormTraining(x, gamma, beta, self.epsilon);
       if (!fused) return undefined;
       const decay = 1 - self.momentum;
       for (const [average, batch] of [

@@ -2,8 +2,14 @@
 // configuration), from which the flags are derived; the command's action merges defaults <
 // --config file < typed flags, validates once, and hands the result to `run`. Errors that name
 // configuration fields are shown with the flag that sets each field.
+
+import os from 'node:os';
 import type { Command } from 'commander';
 import type { z } from 'zod';
+import { launchWorkers } from '../distributed/launcher.js';
+import { distributedOptionsSchema, type Role, resolveRole } from '../distributed/options.js';
+import { joinGroup, leaveGroup } from '../distributed/process-group.js';
+import { enableSyncBatchNorm } from '../distributed/sync-batchnorm.js';
 import type { EngineInfo } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { openRunEvents } from '../train/run-events.js';
@@ -53,6 +59,8 @@ export interface CommandSpec<S extends z.ZodObject, C> {
   resolve?: (...layers: ConfigLayer[]) => C;
   /** Start the TF.js engine (default true); false still gives --json/--quiet. */
   engine?: boolean;
+  /** Training that can run data-parallel: --nproc, --nnodes, … (distributed/options.ts). */
+  distributed?: boolean;
   run: (config: C, context: CommandContext) => Promise<void>;
 }
 
@@ -91,6 +99,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     command.option('--config <file>', 'JSON file of configuration fields; typed flags override it');
   const runtimeSchema = spec.engine === false ? outputOptionsSchema : runtimeOptionsSchema;
   addSchemaOptions(command, runtimeSchema);
+  if (spec.distributed) addSchemaOptions(command, distributedOptionsSchema);
 
   const resolve =
     spec.resolve ??
@@ -109,12 +118,36 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   command.action(async (...params: unknown[]) => {
     const cmd = params.at(-1) as Command;
     const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
-    if (runtime.events) openRunEvents(runtime.events);
-    applyInputPolicy(runtime);
+    const distributed = spec.distributed
+      ? parseLayers(distributedOptionsSchema, 'command-line', [
+          flagLayer(cmd, distributedOptionsSchema),
+        ])
+      : undefined;
+    const role: Role = distributed ? await resolveRole(distributed) : { kind: 'single' };
     const config = (await declared.resolve(cmd)) as C;
+    // The launcher checks the configuration once, then its workers do the work.
+    if (role.kind === 'launch') return launchWorkers(role.plan);
+    const writes = role.kind !== 'worker' || role.settings.rank === 0;
+    if (runtime.events && writes) openRunEvents(runtime.events);
+    applyInputPolicy(runtime);
+    // Workers share the machine's cores, as torchrun's OMP_NUM_THREADS does.
+    if (role.kind === 'worker' && 'threads' in runtime && runtime.threads === undefined)
+      runtime.threads = Math.max(1, Math.floor(os.availableParallelism() / role.localWorldSize));
     const started = spec.engine === false ? { out: new Output(runtime) } : await setUp(runtime);
     applyZooSettings(runtime, started.out);
     const context = { ...started, runtime, args: params.slice(0, -2), command: cmd };
+    if (role.kind === 'worker') {
+      const group = joinGroup(role.settings);
+      enableSyncBatchNorm(distributed?.syncBn ?? false);
+      started.out.info(
+        `rank ${group.rank} of ${group.size} joined at ${role.settings.masterAddr}:${role.settings.masterPort}`,
+      );
+      await withFlags(cmd, () => spec.run(config, context));
+      // Rank 0 hosts the store: it leaves only once every rank has what it needed.
+      group.barrier();
+      leaveGroup();
+      return;
+    }
     await withFlags(cmd, () => spec.run(config, context));
   });
   return command;

@@ -5,6 +5,7 @@
 // Rng(seed).fork('aug', epoch, position), so results do not depend on prefetch timing.
 // The consumer owns each batch's tensor and must dispose it.
 import * as tf from '@tensorflow/tfjs';
+import { type Shard, shardBatch, shardBatchCount, WHOLE } from '../distributed/shard.js';
 import { VisiontuneError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { createLimiter } from './limit.js';
@@ -30,11 +31,18 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Skip images that fail to decode (counted in `skipped`); default: whether the source skips. */
   skipBad?: boolean;
+  /**
+   * This rank's part of each batch in a data-parallel run (distributed/shard.ts); batches then
+   * hold up to batchSize images of a global batch of batchSize * shard.size. Default: all.
+   */
+  shard?: Shard;
 }
 
 export interface Loader extends AsyncIterable<Batch> {
   /** Batches per epoch (an upper bound when skipBad drops a whole batch). */
   readonly numBatches: number;
+  /** Which part of each batch this process takes (all of it outside data-parallel runs). */
+  readonly shard: Shard;
   readonly numSamples: number;
   /** Images skipped while decoding (shared with the source's report when it has one). */
   readonly skipped: SkipReport;
@@ -59,17 +67,21 @@ export function createLoader(
   const skipped: SkipReport = source.skipped ?? { count: 0, examples: [] };
   const limit = createLimiter(options.concurrency ?? 4);
   const n = samples.length;
-  const numBatches = options.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  const shard = options.shard ?? WHOLE;
+  const numBatches = shardBatchCount(n, batchSize, shard, options.dropLast);
   const pixels = transform.size * transform.size * 3;
   let nextEpoch = 0;
 
   async function buildBatch(order: number[], b: number, epoch: number): Promise<Batch | null> {
-    const positions = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
+    // Augmentation draws by epoch position, so a rank's image is augmented as it would be alone.
+    const taken = shardBatch(order, b, batchSize, shard);
+    if (taken.length === 0) return null;
+    const positions = taken.map((t) => t.index);
     const buffer = new Float32Array(positions.length * pixels);
     const ok = await Promise.all(
-      positions.map(async (sampleIndex, k) => {
-        const sample = samples[sampleIndex]!;
-        const rng = new Rng(seed).fork('aug', epoch, b * batchSize + k);
+      taken.map(async ({ index, position }, k) => {
+        const sample = samples[index]!;
+        const rng = new Rng(seed).fork('aug', epoch, position);
         try {
           const img = await limit(() => source.read(sample, transform.decodeHint));
           transform.apply(img, rng, buffer, k * pixels);
@@ -116,6 +128,7 @@ export function createLoader(
 
   return {
     numBatches,
+    shard,
     numSamples: n,
     skipped,
     epoch: (index) => ({ [Symbol.asyncIterator]: () => run(index) }),

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
+import { currentGroup } from '../distributed/process-group.js';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
 import { claimOutDir } from '../guard/out-dir.js';
@@ -187,16 +188,20 @@ export async function runTask<
   const log = (line: string) => hooks.log?.(line);
   const opened = { config, log, data: await task.openData({ config, log }) };
   // Claimed once the data is known good, before anything is written: refuses a file, an
-  // unwritable path, foreign content and a second run into the same folder (exit 2).
-  const claim = await claimOutDir(config.out, { kind: RUN_KIND, overwrite: config.overwrite });
-  if (claim.movedAside) log(`moved what ${config.out} held to ${claim.movedAside}`);
+  // unwritable path, foreign content and a second run into the same folder (exit 2). In a
+  // data-parallel run rank 0 alone writes (claims, checkpoints, bundle, report).
+  const writes = currentGroup()?.isMain ?? true;
+  const claim = writes
+    ? await claimOutDir(config.out, { kind: RUN_KIND, overwrite: config.overwrite })
+    : undefined;
+  if (claim?.movedAside) log(`moved what ${config.out} held to ${claim.movedAside}`);
   let built: Built<C, D, M> | undefined;
   try {
     built = { ...opened, model: await task.buildModel(opened) };
     return await trainAndSave(task, built, hooks, started);
   } finally {
     if (built) task.dispose?.(built);
-    await claim.release();
+    await claim?.release();
   }
 }
 
@@ -215,7 +220,34 @@ async function trainAndSave<
 ): Promise<RunResult<C, D, E['metrics']> & X> {
   const { config } = built;
   const fitted = await fitWith(await task.fitPlan(built), config, hooks);
-  const evaluated = { ...built, fitted, evaluation: await task.evaluate({ ...built, fitted }) };
+  // The other ranks of a data-parallel run are done once trained: rank 0 evaluates and writes,
+  // and they return its result (a rank 0 that fails ends their wait at once).
+  const group = currentGroup();
+  if (group && !group.isMain) return group.shareFromMain('run-result', unreachable, FOR_RANK_0);
+  const result = await evaluateAndSave(task, { ...built, fitted }, started);
+  return group ? group.shareFromMain('run-result', () => result) : result;
+}
+
+const unreachable = (): never => {
+  throw new Error('only rank 0 produces the result');
+};
+/** Rank 0 evaluating and writing while the others wait: a long wait. */
+const FOR_RANK_0 = { waitMs: 24 * 3600 * 1000 };
+
+async function evaluateAndSave<
+  C extends RunConfig,
+  D extends RunData,
+  M,
+  B extends TrainBatch,
+  E extends { metrics: unknown },
+  X,
+>(
+  task: RunTask<C, D, M, B, E, X>,
+  trained: Trained<C, D, M>,
+  started: number,
+): Promise<RunResult<C, D, E['metrics']> & X> {
+  const { config, fitted, data } = trained;
+  const evaluated = { ...trained, evaluation: await task.evaluate(trained) };
   const bundle = task.bundle(evaluated);
   const bundleDir = path.join(config.out, 'bundle');
   await saveBundle(bundleDir, bundle.model, bundle.meta, {
@@ -226,7 +258,6 @@ async function trainAndSave<
   for (const [name, contents] of Object.entries(task.files?.(saved) ?? {}))
     await writeFileAtomic(path.join(config.out, name), contents);
   const reportFile = await writePage(await task.report(saved), config.out, bundleDir);
-  const { data } = built;
   return {
     config,
     bundleDir,

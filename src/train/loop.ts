@@ -4,6 +4,14 @@
 // after every epoch from which `resume` continues exactly where an interrupted (or stopped) run
 // stopped. Callbacks see the run through a RunContext and may stop it (callbacks.ts).
 import * as tf from '@tensorflow/tfjs';
+import {
+  reduceGradients,
+  requireShardedSource,
+  syncWeights,
+  zeroGradients,
+} from '../distributed/data-parallel.js';
+import { currentGroup, type ProcessGroup } from '../distributed/process-group.js';
+import type { Shard } from '../distributed/shard.js';
 import { VisiontuneError } from '../errors.js';
 import {
   type BatchInfo,
@@ -42,7 +50,10 @@ export interface TrainBatch {
 
 /** Batches by epoch index, the same batches for the same index (a data Loader is one). */
 export interface EpochSource<B extends TrainBatch> {
+  /** Batches per epoch; in a data-parallel run, global batches (the same count on every rank). */
   readonly numBatches: number;
+  /** Which part of each global batch this process gets; a data-parallel run needs one. */
+  readonly shard?: Shard;
   epoch(index: number): AsyncIterable<B>;
 }
 
@@ -58,6 +69,12 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   loss: (batch: B, info: BatchInfo) => tf.Scalar;
   /** Metrics after each epoch, e.g. { val_loss, val_accuracy }. */
   validate?: (epoch: number) => Promise<Record<string, number>>;
+  /**
+   * In a data-parallel run: `validate` splits its work between the ranks (distributed/
+   * sharded-rows.ts) and returns the same metrics on each, so every rank calls it. Otherwise
+   * rank 0 validates alone and the others receive its metrics.
+   */
+  validateSharded?: boolean;
   clipNorm?: number;
   plateau?: { monitor: string; options: ConstructorParameters<typeof ReduceLROnPlateau>[0] };
   earlyStopping?: ConstructorParameters<typeof EarlyStopping>[0];
@@ -101,13 +118,25 @@ interface LoopState extends RunProgress {
   early?: EarlyStopping;
   /** Best weights in memory when there is no output folder to keep them in. */
   bestInMemory?: WeightSnapshot;
+  /** This process's group when it is one rank of a data-parallel run. */
+  group?: ProcessGroup;
+  /** Whether some rank asked to stop, as the ranks agreed at the last exchange. */
+  stopAgreed: boolean;
 }
+
+/** A long wait: rank 0 validating or writing while the others wait (a dead rank 0 ends it). */
+const WAIT_FOR_MAIN_MS = 24 * 3600 * 1000;
 
 export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<FitResult> {
   const { epochs } = config;
   const callbacks = config.callbacks ?? [];
-  const files = config.outDir ? new RunFiles(config.outDir) : undefined;
+  const group = currentGroup();
+  if (group) requireShardedSource(config.train, group);
+  // In a data-parallel run rank 0 alone writes the run's files.
+  const files = config.outDir && (group?.isMain ?? true) ? new RunFiles(config.outDir) : undefined;
   const state: LoopState = {
+    group,
+    stopAgreed: false,
     epoch: 0,
     step: 0,
     logs: {},
@@ -129,7 +158,7 @@ export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<F
       : 'completed';
   let completed = state.startEpoch;
   for (let epoch = completed + 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
-    if (run.stopRequest) break;
+    if (agreeToStop(state, run)) break;
     state.epoch = epoch;
     await emit(callbacks, 'onEpochBegin', { epoch }, run);
     const totals = await trainEpoch(config, state, run);
@@ -161,7 +190,16 @@ async function restoreRun<B extends TrainBatch>(
   state: LoopState,
   onResume: (epoch: number) => Promise<void>,
 ): Promise<boolean> {
-  const resumed = await files?.resumePoint(config.resume);
+  const { group } = state;
+  // Every rank resumes from rank 0's checkpoint (the others may not see its folder), and starts
+  // from rank 0's weights either way.
+  const resumed = group
+    ? await group.shareFromMain(
+        'resume',
+        async () => (await files?.resumePoint(config.resume)) ?? null,
+      )
+    : await files?.resumePoint(config.resume);
+  if (group) syncWeights(group, config.model);
   if (!resumed) return false;
   assignWeights(config.model, resumed.weights, resumed.path);
   await onResume(resumed.state.epoch);
@@ -190,22 +228,23 @@ async function trainEpoch<B extends TrainBatch>(
   let batchIndex = 0;
   let lr = 0;
   // Loader epochs are 0-based and seeded by index: the same batches whether resumed or not.
-  for await (const batch of config.train.epoch(state.epoch - 1)) {
-    if (run.stopRequest) {
-      batch.x.dispose();
+  const steps = stepsOf(config.train.epoch(state.epoch - 1), config.train.numBatches, state);
+  for await (const batch of steps) {
+    if (state.group ? state.stopAgreed : run.stopRequest) {
+      batch?.x.dispose();
       return undefined;
     }
     const info: BatchInfo = {
       epoch: state.epoch,
       batch: batchIndex++,
       step: state.step,
-      size: batch.samples.length,
+      size: batch?.samples.length ?? 0,
     };
     await emit(callbacks, 'onBatchBegin', info, run);
     lr = state.plateau ? state.plateau.lr : lrAt(state.step, totalSteps, config.schedule);
-    const loss = await trainStep(config, batch, info, variables, lr);
-    lossSum += loss * info.size;
-    seen += info.size;
+    const { loss, count } = await trainStep(config, batch, info, variables, lr, state, run);
+    lossSum += loss * count;
+    seen += count;
     state.step++;
     state.logs = { loss, lr };
     await emit(callbacks, 'onBatchEnd', { ...info, loss, lr }, run);
@@ -221,20 +260,67 @@ async function trainEpoch<B extends TrainBatch>(
   return { loss: seen ? lossSum / seen : Number.NaN, lr };
 }
 
-/** One optimizer step on `batch` (whose tensor it disposes); returns the batch's loss. */
+/**
+ * The batches of one epoch, and in a data-parallel run `undefined` for each step past the end of
+ * this rank's share (it still takes part in the step's all-reduce, with no images).
+ */
+async function* stepsOf<B extends TrainBatch>(
+  batches: AsyncIterable<B>,
+  numBatches: number,
+  state: LoopState,
+): AsyncGenerator<B | undefined> {
+  let taken = 0;
+  for await (const batch of batches) {
+    taken++;
+    yield batch;
+  }
+  if (state.group) for (; taken < numBatches; taken++) yield undefined;
+}
+
+/** The batch's loss and gradients: on its own, or as one rank's share of a global batch. */
+async function batchGradients<B extends TrainBatch>(
+  config: FitConfig<B>,
+  batch: B | undefined,
+  info: BatchInfo,
+  variables: tf.Variable[],
+  state: LoopState,
+  run: RunContext,
+): Promise<{ loss: number; grads: tf.NamedTensorMap; count: number }> {
+  let loss = Number.NaN;
+  let grads: tf.NamedTensorMap;
+  if (batch) {
+    const computed = withSeededMathRandom(config.seed, info.step, () =>
+      tf.variableGrads(() => config.loss(batch, info), variables),
+    );
+    batch.x.dispose();
+    loss = (await computed.value.data())[0]!;
+    computed.value.dispose();
+    grads = computed.grads;
+  } else grads = zeroGradients(variables);
+  const { group } = state;
+  if (!group) return { loss, grads, count: info.size };
+  const reduced = reduceGradients(group, grads, loss, info.size, run.stopRequest !== undefined);
+  if (reduced.stop) {
+    state.stopAgreed = true;
+    run.stop('callback', 'another rank asked to stop');
+  }
+  return reduced;
+}
+
+/**
+ * One optimizer step on `batch` (whose tensor it disposes); returns the loss and the image count
+ * of the batch (the global batch, in a data-parallel run).
+ */
 async function trainStep<B extends TrainBatch>(
   config: FitConfig<B>,
-  batch: B,
+  batch: B | undefined,
   info: BatchInfo,
   variables: tf.Variable[],
   lr: number,
-): Promise<number> {
-  const { value, grads } = withSeededMathRandom(config.seed, info.step, () =>
-    tf.variableGrads(() => config.loss(batch, info), variables),
-  );
-  batch.x.dispose();
-  const loss = (await value.data())[0];
-  value.dispose();
+  state: LoopState,
+  run: RunContext,
+): Promise<{ loss: number; count: number }> {
+  const { loss, grads, count } = await batchGradients(config, batch, info, variables, state, run);
   if (!Number.isFinite(loss)) {
     tf.dispose(grads);
     throw new NonFiniteError(
@@ -256,7 +342,7 @@ async function trainStep<B extends TrainBatch>(
   config.optimizer.step(applied, lr);
   tf.dispose(grads);
   if (applied !== grads) tf.dispose(applied);
-  return loss;
+  return { loss, count };
 }
 
 /** Validation, plateau and early stopping, the log line and the checkpoint of a finished epoch. */
@@ -268,7 +354,20 @@ async function endEpoch<B extends TrainBatch>(
   totals: { epoch: number; loss: number; lr: number },
 ): Promise<{ record: EpochRecord; earlyStop: boolean }> {
   const { epoch } = totals;
-  const record: EpochRecord = { ...totals, ...(await config.validate?.(epoch)) };
+  const { group } = state;
+  // BatchNorm statistics moved on each rank's own images: rank 0's are the run's (as DDP's
+  // broadcast buffers). Validation is split between the ranks where the task can, else it runs
+  // on rank 0 alone and the others receive its metrics.
+  if (group) syncWeights(group, config.model);
+  const metrics =
+    group && !config.validateSharded
+      ? await group.shareFromMain(
+          'validation',
+          async () => (await config.validate?.(epoch)) ?? {},
+          { waitMs: WAIT_FOR_MAIN_MS },
+        )
+      : await config.validate?.(epoch);
+  const record: EpochRecord = { ...totals, ...metrics };
   if (state.plateau && config.plateau) {
     const metric = record[config.plateau.monitor];
     if (typeof metric === 'number') state.plateau.step(metric);
@@ -304,4 +403,18 @@ async function restoreBest(
   if (best) assignWeights(model, best.weights, best.path);
   else if (state.bestInMemory) restoreWeights(model, state.bestInMemory);
   return bestEpoch;
+}
+
+/**
+ * Whether to stop before the next epoch. A data-parallel run's ranks must stop at the same
+ * point, so each tells the others whether it was asked to (a rank that was not adopts the stop).
+ */
+function agreeToStop(state: LoopState, run: RunContext): boolean {
+  if (!state.group) return run.stopRequest !== undefined;
+  const asked = state.group.allGather('stop', run.stopRequest !== undefined);
+  if (asked.some(Boolean)) {
+    state.stopAgreed = true;
+    run.stop('callback', `rank ${asked.indexOf(true)} asked to stop`);
+  }
+  return state.stopAgreed;
 }

@@ -42,6 +42,7 @@ export function pairedLoader(options: PairedLoaderOptions): EpochSource<PairedBa
   const { source, target, targetStrong } = options;
   return {
     numBatches: source.numBatches,
+    shard: source.shard,
     async *epoch(index: number) {
       if (!target) {
         for await (const s of source.epoch(index))

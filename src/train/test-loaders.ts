@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Loader } from '../data/loader.js';
 import type { Batch } from '../data/types.js';
+import { WHOLE } from '../distributed/shard.js';
 
 const PIXELS = 12;
 
@@ -18,6 +19,7 @@ export function fixedLoader(batches: Float32Array[]): Loader {
   };
   return {
     numBatches: batches.length,
+    shard: WHOLE,
     numSamples: batches.reduce((n, b) => n + b.length / PIXELS, 0),
     skipped: { count: 0, examples: [] },
     async *epoch(index: number) {

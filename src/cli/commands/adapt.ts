@@ -28,6 +28,7 @@ export function adaptCommand(program: Command): void {
     options: adaptConfigSchema,
     what: 'adaptation',
     configFile: true,
+    distributed: true,
     resolve: resolveAdaptConfig,
     async run(config, { out }) {
       const result = await adapt(config, {

@@ -47,6 +47,7 @@ export function denseTrainCommand<
     options: spec.options,
     what: spec.what,
     configFile: true,
+    distributed: true,
     resolve: spec.resolve,
     flags: spec.flags,
     async run(config, { out }) {

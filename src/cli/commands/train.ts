@@ -15,6 +15,7 @@ export function trainCommand(program: Command): void {
     options: trainConfigSchema,
     what: 'training',
     configFile: true,
+    distributed: true,
     resolve: resolveTrainConfig,
     async run(config, { out }) {
       const result = await train(config, {

@@ -5,7 +5,9 @@
 // error naming the file unless `skipBad`, which leaves them out and counts them. Images to
 // predict on (no annotation) are size-checked from their header first: refused above the pixel
 // limit, then decoded at full size (letterboxing resamples in TS, the same code as the browser's).
+
 import * as tf from '@tensorflow/tfjs';
+import { type Shard, shardBatch, shardBatchCount, WHOLE } from '../../distributed/shard.js';
 import { VisiontuneError } from '../../errors.js';
 import { Rng } from '../../util/rng.js';
 import type { ImageDecoder } from '../decode.js';
@@ -41,10 +43,13 @@ export interface DetectionLoaderOptions extends NormalizeParams {
   seed?: number;
   prefetch?: number;
   skipBad?: boolean;
+  /** This rank's part of each batch in a data-parallel run (distributed/shard.ts). */
+  shard?: Shard;
 }
 
 export interface DetectionLoader {
   readonly numBatches: number;
+  readonly shard: Shard;
   /** Each unreadable image once, however many epochs met it. */
   readonly skipped: SkipReport;
   epoch(index: number): AsyncIterable<DetectionBatch>;
@@ -74,7 +79,8 @@ export function createDetectionLoader(
   const prefetch = options.prefetch ?? 2;
   const lut = normalizeTable(options);
   const pixels = size * size * 3;
-  const numBatches = Math.ceil(samples.length / batchSize);
+  const shard = options.shard ?? WHOLE;
+  const numBatches = shardBatchCount(samples.length, batchSize, shard);
   const skipped: SkipReport = { count: 0, examples: [] };
   const skippedIds = new Set<string>();
 
@@ -111,13 +117,15 @@ export function createDetectionLoader(
   }
 
   async function build(order: number[], b: number, epoch: number): Promise<DetectionBatch | null> {
-    const positions = order.slice(b * batchSize, (b + 1) * batchSize);
+    const taken = shardBatch(order, b, batchSize, shard);
+    if (taken.length === 0) return null;
+    const positions = taken.map((t) => t.index);
     const buffer = new Float32Array(positions.length * pixels);
     const results = await Promise.all(
       positions.map(async (index, k) => {
         const sample = samples[index];
         try {
-          const rng = new Rng(seed).fork('aug', epoch, b * batchSize + k);
+          const rng = new Rng(seed).fork('aug', epoch, taken[k]!.position);
           return { sample, ...(await prepare(sample, rng, buffer, k * pixels)) };
         } catch (err) {
           if (!options.skipBad || !(err instanceof VisiontuneError)) throw err;
@@ -160,6 +168,7 @@ export function createDetectionLoader(
 
   return {
     numBatches,
+    shard,
     skipped,
     epoch: (index) => ({ [Symbol.asyncIterator]: () => run(index) }),
   };

@@ -4,7 +4,9 @@
 // disposing). Seeded per epoch and position with a bounded prefetch queue, like the other loaders.
 // Unreadable images or masks are an error naming the file unless `skipBad`, which leaves them out
 // and counts each once.
+
 import * as tf from '@tensorflow/tfjs';
+import { type Shard, shardBatch, shardBatchCount, WHOLE } from '../../distributed/shard.js';
 import { VisiontuneError } from '../../errors.js';
 import { Rng } from '../../util/rng.js';
 import type { ImageDecoder } from '../decode.js';
@@ -34,10 +36,13 @@ export interface SegmentationLoaderOptions extends NormalizeParams {
   seed?: number;
   prefetch?: number;
   skipBad?: boolean;
+  /** This rank's part of each batch in a data-parallel run (distributed/shard.ts). */
+  shard?: Shard;
 }
 
 export interface SegmentationLoader {
   readonly numBatches: number;
+  readonly shard: Shard;
   /** Each unreadable image or mask once, however many epochs met it. */
   readonly skipped: SkipReport;
   epoch(index: number): AsyncIterable<SegmentationBatch>;
@@ -51,7 +56,8 @@ export function createSegmentationLoader(
   const seed = options.seed ?? 0;
   const lut = normalizeTable(options);
   const area = size * size;
-  const numBatches = Math.ceil(samples.length / batchSize);
+  const shard = options.shard ?? WHOLE;
+  const numBatches = shardBatchCount(samples.length, batchSize, shard);
   const skipped: SkipReport = { count: 0, examples: [] };
   const skippedIds = new Set<string>();
 
@@ -66,13 +72,15 @@ export function createSegmentationLoader(
   }
 
   async function build(order: number[], b: number, epoch: number) {
-    const positions = order.slice(b * batchSize, (b + 1) * batchSize);
+    const taken = shardBatch(order, b, batchSize, shard);
+    if (taken.length === 0) return null;
+    const positions = taken.map((t) => t.index);
     const x = new Float32Array(positions.length * area * 3);
     const y = new Int32Array(positions.length * area);
     const kept = await Promise.all(
       positions.map(async (index, k) => {
         const sample = samples[index];
-        const rng = new Rng(seed).fork('aug', epoch, b * batchSize + k);
+        const rng = new Rng(seed).fork('aug', epoch, taken[k]!.position);
         try {
           await prepare(
             sample,
@@ -127,6 +135,7 @@ export function createSegmentationLoader(
 
   return {
     numBatches,
+    shard,
     skipped,
     epoch: (index) => ({ [Symbol.asyncIterator]: () => run(index) }),
   };

@@ -2,12 +2,14 @@
 // drawn together through the shared training loop, the method's transfer loss added to the
 // source classification loss, a checkpoint chosen without target labels, then the outputs:
 // bundle (+ model card), metrics.jsonl, checkpoints and report.html with the domain diagnostics.
+
 import * as tf from '@tensorflow/tfjs';
 import type { PretrainedConfig } from '../../backbones/index.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
+import { trainingShard } from '../../distributed/shard.js';
 import { badInput } from '../../errors.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import {
@@ -183,7 +185,12 @@ async function buildModel({ config, data }: Step<AdaptConfig> & { data: AdaptDat
 /** Source and target batches drawn together: the target twice (weak, strong) where the method wants it. */
 function trainBatches(config: AdaptConfig, domains: Domains, model: AdaptModel) {
   const { method, t } = model;
-  const loaderOptions = { batchSize: config.batch, shuffle: true, dropLast: true };
+  const loaderOptions = {
+    batchSize: config.batch,
+    shuffle: true,
+    dropLast: true,
+    shard: trainingShard(),
+  };
   const targetLoader = (transform: Transform) =>
     createLoader(domains.target, domains.targetTrain, {
       ...loaderOptions,

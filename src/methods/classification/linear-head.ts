@@ -3,7 +3,9 @@
 // or regularized head trained by the common loop on in-memory embeddings. The same
 // layer objects are then applied to the backbone's output, so the saved classifier carries
 // exactly the trained weights.
+
 import * as tf from '@tensorflow/tfjs';
+import { trainingShard } from '../../distributed/shard.js';
 import { featureStatistics, Standardize } from '../../heads/standardize.js';
 import type { Callback } from '../../train/callbacks.js';
 import type { FitResult, TrainBatch } from '../../train/loop.js';
@@ -121,7 +123,11 @@ export function linearHead(
   const optimizer = new AdamW(buildParamGroups(model, { weightDecay: o.weightDecay }));
   const trainLoss = logitsLoss(model, o.classes, o.labelSmoothing, true);
   const evalLoss = logitsLoss(model, o.classes, 0, false);
-  const batches = embeddingBatches(train, { batchSize: o.batchSize, seed: o.seed });
+  const batches = embeddingBatches(train, {
+    batchSize: o.batchSize,
+    seed: o.seed,
+    shard: trainingShard(),
+  });
 
   const validate = val
     ? async () =>

@@ -1,12 +1,15 @@
 // The finetune and scratch strategies: the network trains end to end (finetune: the last blocks,
 // all at once or gradually), with augmentation, mixup/cutmix and L2-SP, through the shared loop.
 // lp-ft's second stage is finetune from a given start (a cut layer and a head set by its probe).
+
 import * as tf from '@tensorflow/tfjs';
 import { type BackboneEntry, createModel, type PretrainedConfig } from '../../backbones/index.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
 import type { DataSource, Sample } from '../../data/types.js';
+import { trainingShard } from '../../distributed/shard.js';
+import { shardedRows } from '../../distributed/sharded-rows.js';
 import { batchNormLayers, isBatchNorm, setBatchNormMomentum } from '../../train/batchnorm.js';
 import type { BatchInfo } from '../../train/callbacks.js';
 import type { TrainBatch } from '../../train/loop.js';
@@ -172,12 +175,13 @@ export async function prepareNetwork(
     batchSize: config.batch,
     transform: augmentation(config.augment, backboneConfig),
     shuffle: true,
+    shard: trainingShard(),
     seed: config.seed,
   });
   const validate =
     splits.val.length > 0
       ? async () => {
-          const m = metricsOf(await probabilities(splits.val), splits.val, classes);
+          const m = metricsOf(await shardedRows(splits.val, probabilities), splits.val, classes);
           return { val_loss: m.nll, val_accuracy: m.accuracy };
         }
       : undefined;
@@ -195,6 +199,7 @@ export async function prepareNetwork(
       ...fitOptions(config, lr, train.numBatches, validate !== undefined),
       loss: regularizedLoss(model, config, classes, l2sp),
       validate,
+      validateSharded: true,
       callbacks: gradual ? [gradual] : [],
       release: () => l2sp?.dispose(),
     },

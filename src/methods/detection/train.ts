@@ -2,6 +2,7 @@
 // backbone (pretrained for finetune, the same network randomly initialized for scratch), train it
 // through the shared loop with box-aware augmentation, evaluate with COCO metrics, and write the
 // bundle, a COCO results file, the HTML report with drawn samples, and metrics.json.
+
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { sharpDecoder } from '../../data/decode-sharp.js';
@@ -14,6 +15,7 @@ import { createDetectionLoader, type DetectionBatch } from '../../data/detection
 import { openDetectionData } from '../../data/detection/open.js';
 import type { DetectionSample } from '../../data/detection/types.js';
 import { colorJitter } from '../../data/transforms/color-jitter.js';
+import { trainingShard } from '../../distributed/shard.js';
 import { batchTargets, fcosLoss } from '../../heads/detection/fcos-loss.js';
 import { buildDetector } from '../../heads/detection/fcos-model.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
@@ -75,6 +77,7 @@ async function buildModel({ config, data }: Opened<DetectConfig, DetectData>) {
     batchSize: config.batch,
     decoder,
     shuffle: true,
+    shard: trainingShard(),
     seed: config.seed,
     skipBad: config.skipBad,
     ops: [

@@ -3,6 +3,7 @@
 // initialized for scratch), train it through the shared loop with joint image + mask
 // augmentation on a weighted sum of cross-entropy, Dice and focal losses, evaluate at each image's
 // own size, and write the bundle, metrics.json and the HTML report.
+
 import * as tf from '@tensorflow/tfjs';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import {
@@ -17,6 +18,7 @@ import {
 import { openSegmentationData } from '../../data/segmentation/open.js';
 import type { SegmentationDataset, SegmentationSample } from '../../data/segmentation/types.js';
 import { colorJitter } from '../../data/transforms/color-jitter.js';
+import { trainingShard } from '../../distributed/shard.js';
 import { badInput } from '../../errors.js';
 import { buildDeeplabV3Plus } from '../../heads/segmentation/deeplab.js';
 import {
@@ -125,6 +127,7 @@ async function buildModel({ config, data }: Opened<SegmentConfig, SegmentData>) 
     decoder,
     source: data.data,
     shuffle: true,
+    shard: trainingShard(),
     seed: config.seed,
     skipBad: config.skipBad,
     ops: [
