@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { type CliRun, runCli } from '../cli/run-cli.js';
 import { loadTorchAddon } from '../engine/torch/addon.js';
 import { Rng } from '../util/rng.js';
+import { freePort } from './options.js';
 
 const addon = loadTorchAddon();
 const collectives = addon.ok && (addon.addon as { distributed?: boolean }).distributed === true;
@@ -66,14 +67,6 @@ async function bundleWeights(out: string): Promise<Float32Array> {
 
 function assertOk(run: CliRun, what: string) {
   assert.equal(run.code, 0, `${what}: exit ${run.code}\n${run.stderr}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The pid of the worker with `rank` of the run rendezvousing at `port`, once it exists. */

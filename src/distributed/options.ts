@@ -73,8 +73,8 @@ function envInt(env: Env, name: string): number | undefined {
   return value;
 }
 
-/** A port nothing listens on now, for a run on this machine alone. */
-async function freePort(host: string): Promise<number> {
+/** A port nothing listens on now (for a run on this machine alone). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

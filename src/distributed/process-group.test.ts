@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadTorchAddon } from '../engine/torch/addon.js';
+import { freePort } from './options.js';
 
 const addon = loadTorchAddon();
 const collectives = addon.ok && (addon.addon as { distributed?: boolean }).distributed === true;
@@ -23,14 +23,6 @@ interface Seen {
   fromRank1: Tensor[];
   gathered: { rank: number; note: string }[];
   shared: number[];
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function rank(backend: string, r: number, port: number): Promise<Seen> {
