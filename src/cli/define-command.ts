@@ -80,6 +80,13 @@ function withFlags<T>(command: Command, work: () => Promise<T>): Promise<T> {
   });
 }
 
+function omitFields<T extends z.ZodObject>(schema: T, names: string[]): T {
+  const taken = names.filter((n) => n in schema.shape);
+  if (taken.length === 0) return schema;
+  const mask = Object.fromEntries(taken.map((n) => [n, true])) as Record<string, true>;
+  return (schema as z.ZodObject).omit(mask as never) as unknown as T;
+}
+
 export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   parent: Command,
   spec: CommandSpec<S, C>,
@@ -89,7 +96,12 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   addSchemaOptions(command, spec.options, spec.flags);
   if (spec.configFile)
     command.option('--config <file>', 'JSON file of configuration fields; typed flags override it');
-  const runtimeSchema = spec.engine === false ? outputOptionsSchema : runtimeOptionsSchema;
+  // A command option of a runtime option's name is the command's own (serve's --engine picks the
+  // server's engine and is part of its options): the flag is declared once.
+  const runtimeSchema = omitFields(
+    spec.engine === false ? outputOptionsSchema : runtimeOptionsSchema,
+    Object.keys(spec.options.shape),
+  );
   addSchemaOptions(command, runtimeSchema);
 
   const resolve =
@@ -108,7 +120,10 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
 
   command.action(async (...params: unknown[]) => {
     const cmd = params.at(-1) as Command;
-    const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
+    // Typed as the whole runtime schema: a field the command took over is simply absent.
+    const runtime = parseLayers(runtimeSchema, 'command-line', [
+      flagLayer(cmd, runtimeSchema),
+    ]) as RuntimeOptions;
     if (runtime.events) openRunEvents(runtime.events);
     applyInputPolicy(runtime);
     const config = (await declared.resolve(cmd)) as C;
