@@ -80,7 +80,8 @@ test('training the suffix on the ONNX prefix matches training the whole network'
     const features = await prefix.run(x);
     return () => split.suffix.apply(features, { training: true }) as tf.Tensor;
   });
-  a.forEach((loss, i) => assert.ok(Math.abs(loss - b[i]!) < 1e-4, `step ${i}: ${loss} vs ${b[i]}`));
+  for (const [i, loss] of a.entries())
+    assert.ok(Math.abs(loss - b[i]!) < 1e-4, `step ${i}: ${loss} vs ${b[i]}`);
   assert.ok(a[2] !== a[0], 'the weights moved');
   const worst = whole.trainableWeights.reduce((m, w, i) => {
     const d = tf.max(tf.abs(tf.sub(w.read(), parted.trainableWeights[i]!.read()))).dataSync()[0]!;
