@@ -65,6 +65,18 @@ test('ONNX Runtime and TF.js agree within 1e-4 on a model and on its prefix', as
     'the session is cached per model and cut',
   );
   await assert.rejects(frozenForward(model, { cut: 'nope' }), /no layer 'nope'/);
+  // A weight written since: the export (a copy of the weights) is made again.
+  const before = await frozenForward(model, { engine: 'onnx' });
+  const head = model.getLayer('head').weights[1]!;
+  head.write(tf.add(head.read(), 1));
+  const after = await frozenForward(model, { engine: 'onnx' });
+  assert.notEqual(after, before);
+  const [c, d] = [
+    await after.run(x),
+    await (await frozenForward(model, { engine: 'tfjs' })).run(x),
+  ];
+  assert.ok((await maxDiff(c, d)) < 1e-4, 'the new session has the new weights');
+  tf.dispose([c, d]);
   x.dispose();
   await releaseFrozenForward(model);
 });

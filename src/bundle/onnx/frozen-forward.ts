@@ -2,7 +2,8 @@
 // a layer) is exported to ONNX in memory and run in onnxruntime-node, which infers several times
 // faster on CPU than any TF.js backend (bench/onnx/throughput.ts). Where ONNX Runtime is not
 // installed, or the export refuses a layer, the pass runs on TF.js and the reason is said once.
-// Sessions are cached per model, cut and threads: repeated calls do not export again.
+// Sessions are cached per model, cut and threads: repeated calls do not export again, unless a
+// weight of the model was written since (the export holds a copy of the weights).
 import * as tf from '@tensorflow/tfjs';
 import { type EngineChoice, frozenEngine } from '../../engine/frozen-engine.js';
 import { badUsage } from '../../errors.js';
@@ -117,11 +118,22 @@ async function open(
   return tfjsForward(prefix, opened);
 }
 
-const CACHE = new WeakMap<tf.LayersModel, Map<string, Promise<FrozenForward>>>();
+interface Opened {
+  sessions: Map<string, Promise<FrozenForward>>;
+  /** The weights' storage when the sessions were opened: a write gives a variable new storage. */
+  storage: unknown[];
+}
+
+const CACHE = new WeakMap<tf.LayersModel, Opened>();
+
+/** Identity of each weight's current storage (tf.Variable.assign swaps it): cheap to compare. */
+const storageOf = (model: tf.LayersModel) =>
+  model.weights.map((w) => (w as unknown as { val: { dataId: unknown } }).val.dataId);
 
 /**
  * The frozen forward pass of `model` (up to `options.cut`), opened once per model, cut, engine
- * and threads. The model's weights must not change while it is in use: the export copies them.
+ * and threads, and again after any of the model's weights was written. Weights changed while a
+ * pass runs are not seen by it (the export holds a copy).
  */
 export function frozenForward(
   model: tf.LayersModel,
@@ -130,11 +142,17 @@ export function frozenForward(
   const engine = options.engine ?? frozenEngine().engine;
   const threads = options.threads ?? frozenEngine().threads;
   const key = JSON.stringify([options.cut ?? null, engine, threads ?? null]);
-  let sessions = CACHE.get(model);
-  if (!sessions) {
-    sessions = new Map();
-    CACHE.set(model, sessions);
+  const storage = storageOf(model);
+  let cached = CACHE.get(model);
+  if (cached?.storage.some((s, i) => s !== storage[i])) {
+    void releaseFrozenForward(model);
+    cached = undefined;
   }
+  if (!cached) {
+    cached = { sessions: new Map(), storage };
+    CACHE.set(model, cached);
+  }
+  const { sessions } = cached;
   let opened = sessions.get(key);
   if (!opened) {
     opened = open(model, options.cut, engine, threads);
@@ -147,8 +165,10 @@ export function frozenForward(
 
 /** Frees every session opened for `model` (its weights changed, or it is done with). */
 export async function releaseFrozenForward(model: tf.LayersModel): Promise<void> {
-  const sessions = CACHE.get(model);
-  if (!sessions) return;
+  const cached = CACHE.get(model);
+  if (!cached) return;
   CACHE.delete(model);
-  await Promise.all([...sessions.values()].map((p) => p.then((f) => f.release()).catch(() => {})));
+  await Promise.all(
+    [...cached.sessions.values()].map((p) => p.then((f) => f.release()).catch(() => {})),
+  );
 }
