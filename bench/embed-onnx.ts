@@ -7,16 +7,20 @@
 // 2. A linear probe end to end (train(): embed with a cold cache, fit, evaluate) on 5,000
 //    Fashion-MNIST images (200 train + 200 validation + 100 test per class), mobilenet_v2 out_relu at 224 px,
 //    each run with a fresh cache folder: wall time per engine.
+// 3. Where the probe's time goes besides the model: the data pipeline alone (decode, resize to
+//    224 px, normalize, batch: the eval transform through the loader) over --pipeline-images
+//    Fashion-MNIST images, as images/s.
 // Prints JSON; --out FILE also writes it.
 // Usage: node --import tsx bench/embed-onnx.ts [--reps 7] [--warmup 2] [--probe-reps 1]
 //          [--backbones mobilenet_v2,inception_v3] [--per-class 200] [--test-per-class 100]
-//          [--size 224] [--threads 2] [--out FILE]
+//          [--size 224] [--threads 2] [--pipeline-images 1000] [--out FILE]
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../src/backbones/index.js';
 import { frozenForward, releaseFrozenForward } from '../src/bundle/onnx/frozen-forward.js';
+import { createLoader, evalTransform, openFashionMnist } from '../src/data/index.js';
 import { type EngineChoice, setFrozenEngine } from '../src/engine/frozen-engine.js';
 import { initEngine } from '../src/engine/index.js';
 import { train } from '../src/methods/classification/train.js';
@@ -95,14 +99,45 @@ async function throughput(backbone: string, size: number, reps: number, warmup: 
   };
 }
 
+/** The loader alone at `size` px (what every embedding pass waits for besides the model). */
+async function pipeline(size: number, images: number) {
+  const { config } = await createModel('mobilenet_v2', { inputSize: size });
+  const source = await openFashionMnist();
+  const samples = source.splits.train!.slice(0, images);
+  const loader = createLoader(source, samples, {
+    batchSize: BATCH,
+    transform: evalTransform(config),
+  });
+  const start = performance.now();
+  let n = 0;
+  for await (const batch of loader) {
+    n += batch.samples.length;
+    batch.x.dispose();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    images: n,
+    inputSize: size,
+    seconds: round(seconds, 2),
+    imagesPerSecond: round(n / seconds),
+  };
+}
+
 /** One linear probe, cold cache, with frozen passes on `engine`: wall time and its parts. */
 async function probe(engine: EngineChoice, size: number, perClass: number, testPerClass: number) {
   const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-bench-probe-cache-'));
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-bench-probe-run-'));
   const lines: string[] = [];
-  setFrozenEngine({ engine, log: (line) => lines.push(line) });
+  // Each log line with the seconds since the start, to see where the wall time goes.
+  const timeline: string[] = [];
+  let start = performance.now();
+  const log = (line: string) => {
+    lines.push(line);
+    timeline.push(`${((performance.now() - start) / 1000).toFixed(1)} s: ${line}`);
+  };
+  setFrozenEngine({ engine, log });
   try {
-    const start = performance.now();
+    start = performance.now();
     const result = await train(
       {
         data: 'fashion-mnist',
@@ -117,7 +152,7 @@ async function probe(engine: EngineChoice, size: number, perClass: number, testP
         cacheDir,
         out,
       },
-      { log: (line) => lines.push(line) },
+      { log },
     );
     // "embedded train: 2000 computed, 0 from cache (12.3 s)": the images and the time embedding.
     const embedded = lines.flatMap((l) => {
@@ -131,7 +166,7 @@ async function probe(engine: EngineChoice, size: number, perClass: number, testP
       embeddingSeconds: round(embedded.reduce((n, e) => n + e.seconds, 0)),
       accuracy: result.metrics.accuracy,
       testImages: result.metrics.count,
-      log: lines.filter((l) => /TF\.js|embed|cache|images/i.test(l)).slice(0, 6),
+      timeline,
     };
   } finally {
     setFrozenEngine({ engine: 'auto' });
@@ -165,6 +200,9 @@ async function main() {
       runs.push(r);
     }
   }
+  const pipelineImages = num('pipeline-images', 1000);
+  const dataPipeline = pipelineImages > 0 ? await pipeline(size, pipelineImages) : undefined;
+  if (dataPipeline) process.stderr.write(`data pipeline: ${dataPipeline.imagesPerSecond} img/s\n`);
   const secondsOf = (e: string) => runs.filter((r) => r.engine === e).map((r) => r.seconds);
   const result = {
     task: 'embed-onnx',
@@ -174,15 +212,19 @@ async function main() {
     threads,
     note: 'shared machine: timings are noisy; engines interleaved, medians quoted',
     embedding,
-    probe: {
-      images: runs[0]?.embeddedImages ?? 0,
-      backbone: 'mobilenet_v2',
-      layer: 'out_relu',
-      inputSize: size,
-      medianSeconds: { onnx: median(secondsOf('onnx')), torch: median(secondsOf('tfjs')) },
-      speedup: round(median(secondsOf('tfjs')) / median(secondsOf('onnx')), 2),
-      runs,
-    },
+    dataPipeline,
+    probe:
+      runs.length === 0
+        ? undefined
+        : {
+            images: runs[0]?.embeddedImages ?? 0,
+            backbone: 'mobilenet_v2',
+            layer: 'out_relu',
+            inputSize: size,
+            medianSeconds: { onnx: median(secondsOf('onnx')), torch: median(secondsOf('tfjs')) },
+            speedup: round(median(secondsOf('tfjs')) / median(secondsOf('onnx')), 2),
+            runs,
+          },
   };
   const text = JSON.stringify(result, null, 2);
   console.log(text);
