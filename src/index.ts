@@ -17,6 +17,13 @@ export * as detectionData from './data/detection/index.js';
 export * from './data/index.js';
 export * as segmentationData from './data/segmentation/index.js';
 export {
+  ENGINE_CHOICES,
+  type EngineChoice,
+  type FrozenEngineSettings,
+  frozenEngine,
+  setFrozenEngine,
+} from './engine/frozen-engine.js';
+export {
   type EngineInfo,
   type EngineOptions,
   ensureEngine,
