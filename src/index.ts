@@ -26,6 +26,13 @@ export {
   ProcessGroup,
 } from './distributed/process-group.js';
 export {
+  ENGINE_CHOICES,
+  type EngineChoice,
+  type FrozenEngineSettings,
+  frozenEngine,
+  setFrozenEngine,
+} from './engine/frozen-engine.js';
+export {
   type EngineInfo,
   type EngineOptions,
   ensureEngine,

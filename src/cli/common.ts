@@ -1,8 +1,8 @@
-// What every command shares: the runtime options (engine backend, threads, output mode), a
-// --config file, and turning them into a started engine and an Output.
+// What every command shares: the runtime options (engine backend, threads, frozen-pass engine,
+// output mode), a --config file, and turning them into a started engine and an Output.
 import { z } from 'zod';
-import { ENGINES } from '../bundle/batch-model.js';
 import { opt } from '../config/options.js';
+import { ENGINE_CHOICES, setFrozenEngine } from '../engine/frozen-engine.js';
 import { BACKEND_CHOICES, type EngineInfo, initEngine } from '../engine/index.js';
 import { badInput } from '../errors.js';
 import {
@@ -21,6 +21,10 @@ export const runtimeOptionsSchema = z.object({
     'TensorFlow.js backend (default: $VISIONTUNE_BACKEND or auto)',
   ),
   threads: opt(z.number().int().min(1).optional(), 'threads for backends that use them'),
+  engine: opt(
+    z.enum(ENGINE_CHOICES).default('auto'),
+    'engine for frozen forward passes (embeddings, frozen layers, predict/eval): ONNX Runtime on an in-memory export, or TF.js; auto: ONNX Runtime where onnxruntime-node is installed and the model exports (then --model may be an exported .onnx)',
+  ),
   json: opt(z.boolean().default(false), 'print the result as JSON only'),
   quiet: opt(z.boolean().default(false), 'print only the result'),
   offline: opt(
@@ -37,7 +41,11 @@ export const runtimeOptionsSchema = z.object({
 export type RuntimeOptions = z.output<typeof runtimeOptionsSchema>;
 
 /** Only the output mode and the input policy, for commands that start no engine. */
-export const outputOptionsSchema = runtimeOptionsSchema.omit({ backend: true, threads: true });
+export const outputOptionsSchema = runtimeOptionsSchema.omit({
+  backend: true,
+  threads: true,
+  engine: true,
+});
 
 /** Puts the command line's input policy (--allow-outside-root, --max-pixels, …) in force. */
 export function applyInputPolicy(options: InputPolicyOptions): void {
@@ -53,12 +61,6 @@ export function applyZooSettings(options: { offline?: boolean }, out: Output): v
   });
 }
 
-/** --engine for commands that run a bundle: TF.js, or its ONNX export in ONNX Runtime. */
-export const engineField = opt(
-  z.enum(ENGINES).default('tfjs'),
-  'run the model in TF.js or in ONNX Runtime (then --model may be an exported .onnx)',
-);
-
 /** A --config JSON file; unreadable or invalid JSON is bad input naming the file. */
 export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
   const parsed = await readJsonDocument(file, `--config ${file}`);
@@ -73,5 +75,11 @@ export async function setUp(
   const out = new Output(options);
   const engine = await initEngine({ backend: options.backend, threads: options.threads });
   out.info(`backend: ${engine.backend}`);
+  // ONNX Runtime gets the threads asked for, else as many as the TF.js engine uses.
+  setFrozenEngine({
+    engine: options.engine ?? 'auto',
+    threads: options.threads ?? engine.threads,
+    log: (line) => out.info(line),
+  });
   return { out, engine };
 }

@@ -88,6 +88,13 @@ function withFlags<T>(command: Command, work: () => Promise<T>): Promise<T> {
   });
 }
 
+function omitFields<T extends z.ZodObject>(schema: T, names: string[]): T {
+  const taken = names.filter((n) => n in schema.shape);
+  if (taken.length === 0) return schema;
+  const mask = Object.fromEntries(taken.map((n) => [n, true])) as Record<string, true>;
+  return (schema as z.ZodObject).omit(mask as never) as unknown as T;
+}
+
 export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   parent: Command,
   spec: CommandSpec<S, C>,
@@ -97,7 +104,12 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
   addSchemaOptions(command, spec.options, spec.flags);
   if (spec.configFile)
     command.option('--config <file>', 'JSON file of configuration fields; typed flags override it');
-  const runtimeSchema = spec.engine === false ? outputOptionsSchema : runtimeOptionsSchema;
+  // A command option of a runtime option's name is the command's own (serve's --engine picks the
+  // server's engine and is part of its options): the flag is declared once.
+  const runtimeSchema = omitFields(
+    spec.engine === false ? outputOptionsSchema : runtimeOptionsSchema,
+    Object.keys(spec.options.shape),
+  );
   addSchemaOptions(command, runtimeSchema);
   if (spec.distributed) addSchemaOptions(command, distributedOptionsSchema);
 
@@ -117,7 +129,10 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
 
   command.action(async (...params: unknown[]) => {
     const cmd = params.at(-1) as Command;
-    const runtime = parseLayers(runtimeSchema, 'command-line', [flagLayer(cmd, runtimeSchema)]);
+    // Typed as the whole runtime schema: a field the command took over is simply absent.
+    const runtime = parseLayers(runtimeSchema, 'command-line', [
+      flagLayer(cmd, runtimeSchema),
+    ]) as RuntimeOptions;
     const distributed = spec.distributed
       ? parseLayers(distributedOptionsSchema, 'command-line', [
           flagLayer(cmd, distributedOptionsSchema),
@@ -131,7 +146,7 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     if (runtime.events && writes) openRunEvents(runtime.events);
     applyInputPolicy(runtime);
     // Workers share the machine's cores, as torchrun's OMP_NUM_THREADS does.
-    if (role.kind === 'worker' && 'threads' in runtime && runtime.threads === undefined)
+    if (role.kind === 'worker' && runtime.threads === undefined)
       runtime.threads = Math.max(1, Math.floor(os.availableParallelism() / role.localWorldSize));
     const started = spec.engine === false ? { out: new Output(runtime) } : await setUp(runtime);
     applyZooSettings(runtime, started.out);

@@ -1,6 +1,9 @@
 // Runs a frozen embedding model over batches: the feature-extraction step that the embed
-// command, the demo and (later) the linear probe share. Tensors are disposed batch by batch.
-import * as tf from '@tensorflow/tfjs';
+// command, the linear probe's cache, few-shot and ranking share. The passes run where
+// frozenForward puts them (ONNX Runtime when installed, else TF.js). Tensors are disposed batch
+// by batch.
+import type * as tf from '@tensorflow/tfjs';
+import { type FrozenForwardOptions, frozenForward } from '../bundle/onnx/frozen-forward.js';
 import type { Batch, Sample } from '../data/types.js';
 
 export interface EmbeddedBatch {
@@ -15,13 +18,13 @@ export interface EmbeddedBatch {
 export async function* embedBatches(
   model: tf.LayersModel,
   batches: AsyncIterable<Batch>,
+  options: Pick<FrozenForwardOptions, 'engine' | 'threads'> = {},
 ): AsyncGenerator<EmbeddedBatch> {
+  const forward = await frozenForward(model, options);
   for await (const batch of batches) {
-    const out = tf.tidy(() => {
-      const y = model.predict(batch.x) as tf.Tensor;
-      return y.rank === 2 ? y : y.reshape([y.shape[0], -1]);
-    });
-    batch.x.dispose();
+    const y = await forward.run(batch.x).finally(() => batch.x.dispose());
+    const out = y.rank === 2 ? y : y.reshape([y.shape[0], -1]);
+    if (out !== y) y.dispose();
     const embeddings = (await out.data()) as Float32Array;
     const dim = out.shape[1] as number;
     out.dispose();

@@ -9,6 +9,7 @@ import { createModel } from '../backbones/index.js';
 import type { PretrainedConfig } from '../backbones/types.js';
 import { createLoader, evalTransform, openFashionMnist, openFolder } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
+import { setFrozenEngine } from '../engine/frozen-engine.js';
 import { initEngine } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
 import { backboneIdentity, hashFile } from './content-hash.js';
@@ -73,6 +74,9 @@ let samples: Sample[];
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
+  // The model's predict calls are counted: frozen passes stay in TF.js (frozen-forward.test.ts
+  // tests the ONNX Runtime path).
+  setFrozenEngine({ engine: 'tfjs' });
   tiny = await counted({ inputSize: 32 });
   folder = await tempDir('vt-cache-img-');
   for (let i = 0; i < 6; i++)

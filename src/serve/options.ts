@@ -3,13 +3,14 @@
 // host needs an API key) are checked in resolveServeOptions.
 import { z } from 'zod';
 import { opt } from '../config/options.js';
+import { ENGINE_CHOICES } from '../engine/frozen-engine.js';
 import { configError } from '../errors.js';
 import { parseLayers } from '../util/merge-layers.js';
 
 /** NAME=BUNDLE: the name in the URL, the bundle folder, run folder or exported .onnx. */
 const MODEL_ENTRY = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})=(.+)$/;
 
-export const SERVE_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
+export const SERVE_ENGINES = ENGINE_CHOICES;
 
 /** Where a local server listens (serve, studio): `secret` is the flag a non-loopback host needs. */
 export const listenFields = (defaultPort: number, secret: string) => ({

@@ -93,7 +93,7 @@ test('classification: the page decodes and resizes the JPEG as Node does; same p
 
   const decoded = await sharpDecoder().decode(photo, photo);
   const nodeInput = preprocessImages(meta.preprocessing, [decoded]);
-  const bundle = await openBundle(dir);
+  const bundle = await openBundle(dir, { engine: 'tfjs' });
   const source = await openFiles([photo]);
   const [prediction] = await predictSamples(bundle, source, source.splits.test ?? [], {
     topK: labels.length,
@@ -164,7 +164,7 @@ test('detection: same boxes in image pixels as `detect predict`', async (t) => {
   });
   d.model.dispose();
 
-  const detector = await openDetectorBundle(dir);
+  const detector = await openDetectorBundle(dir, { engine: 'tfjs' });
   const sample = { id: photo, width: 0, height: 0, boxes: [] };
   const { results } = await runDetector(detector, [sample]);
   await closeBundle(detector.bundle);
@@ -220,7 +220,7 @@ test('segmentation: the same mask at image size as `segment predict`', async (t)
   });
   s.model.dispose();
 
-  const segmenter = await openSegmenterBundle(dir);
+  const segmenter = await openSegmenterBundle(dir, { engine: 'tfjs' });
   const out = path.join(work, 'masks');
   const { predictions } = await predictMasks(segmenter, [photo], { out, draw: false });
   await closeBundle(segmenter.bundle);
@@ -301,7 +301,7 @@ test('few-shot: classes added in the page from its own images match `fewshot add
     support: await openFolder(path.join(work, 'new')),
     out: grown,
   });
-  const bundle = await openBundle(grown);
+  const bundle = await openBundle(grown, { engine: 'tfjs' });
   const labels = bundle.meta.labels;
   const source = await openFiles([photo]);
   const [prediction] = await predictSamples(bundle, source, source.splits.test ?? [], {

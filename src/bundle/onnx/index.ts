@@ -8,5 +8,11 @@ export {
   writeBundleOnnx,
 } from './export-bundle.js';
 export { EXPORTABLE_LAYERS, type LayersToOnnxOptions, layersModelToOnnx } from './export-model.js';
+export {
+  type FrozenForward,
+  type FrozenForwardOptions,
+  frozenForward,
+  releaseFrozenForward,
+} from './frozen-forward.js';
 export { loadOnnxBundle, type OnnxBundle } from './load.js';
 export { createOnnxRunner, type OnnxRunner, type OnnxSessionOptions } from './runtime.js';

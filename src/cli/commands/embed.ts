@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createModel } from '../../backbones/index.js';
+import { frozenForward } from '../../bundle/onnx/frozen-forward.js';
 import { opt } from '../../config/options.js';
 import { batchSizeField, layerField, skipBadField, verifyField } from '../../config/run-fields.js';
 import { createLoader, evalTransform, openSource } from '../../data/index.js';
@@ -88,6 +89,8 @@ export function embedCommand(program: Command): void {
         batchSize: options.batchSize,
         transform: evalTransform(config),
       });
+      // Opened here to report the engine; embedBatches finds the same (cached) pass.
+      const { engine } = await frozenForward(model);
       const bar = out.progress('embed', samples.length);
       const rows = await writeEmbeddings(
         options.out,
@@ -115,6 +118,7 @@ export function embedCommand(program: Command): void {
           dim: config.embeddingDim,
           layer: config.embeddingLayer,
           ...(layerNote ? { layerChoice: layerNote } : {}),
+          engine,
           skipped: skipped.count,
         },
         () =>

@@ -32,7 +32,7 @@ export function evalCommand(program: Command): void {
     options: evalOptions,
     what: 'eval',
     async run(options, { out, runtime }) {
-      const bundle = await openBundle(options.model, openOptions(options, runtime));
+      const bundle = await openBundle(options.model, openOptions(runtime));
       const source = await openSource(options.data, {
         skipBad: options.skipBad,
         verify: options.verify,

@@ -67,7 +67,7 @@ test('a trained bundle exports to ONNX and predicts through ONNX Runtime as thro
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as Predicted;
   };
-  const tfjs = await predict('--model', bundle);
+  const tfjs = await predict('--model', bundle, '--engine', 'tfjs');
   const fromFolder = await predict('--model', bundle, '--engine', 'onnx');
   const fromFile = await predict('--model', file, '--engine', 'onnx', '--threads', '1');
   assert.equal(fromFile.engine, 'onnx');
@@ -136,12 +136,12 @@ test('export and predict --engine refuse what they cannot do, with exit 2', asyn
   assert.equal(unchecked.code, 0, unchecked.stderr);
   assert.equal(JSON.parse(unchecked.stdout).check, null);
 
-  const tfjsOnOnnx = await runCli(['predict', images, '--model', file]);
+  const tfjsOnOnnx = await runCli(['predict', images, '--model', file, '--engine', 'tfjs']);
   assert.equal(tfjsOnOnnx.code, 2);
   assert.match(tfjsOnOnnx.stderr, /other\.onnx is an ONNX model: add --engine onnx/);
   const engine = await runCli(['predict', images, '--model', bundle, '--engine', 'tensorrt']);
   assert.equal(engine.code, 2);
-  assert.match(engine.stderr, /Allowed choices are tfjs, onnx/);
+  assert.match(engine.stderr, /Allowed choices are auto, onnx, tfjs/);
   const junk = path.join(work, 'junk.onnx');
   await fs.writeFile(junk, 'not a model');
   const bad = await runCli(['predict', images, '--model', junk, '--engine', 'onnx']);

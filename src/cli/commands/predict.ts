@@ -24,7 +24,7 @@ export function predictCommand(program: Command): void {
     options: predictOptions,
     what: 'predict',
     async run(options, { out, args, runtime }) {
-      const bundle = await openBundle(options.model, openOptions(options, runtime));
+      const bundle = await openBundle(options.model, openOptions(runtime));
       const source = await openFiles(args[0] as string[], { skipBad: options.skipBad });
       const samples = source.splits.test ?? [];
       const bar = out.progress('predict', samples.length);
@@ -43,7 +43,7 @@ export function predictCommand(program: Command): void {
       out.result(
         {
           model: options.model,
-          engine: options.engine,
+          engine: bundle.engine,
           predictions,
           skipped: source.skipped?.count ?? 0,
         },

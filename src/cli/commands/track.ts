@@ -25,7 +25,7 @@ import { motMetrics } from '../../track/mot-metrics.js';
 import { runTracker, SORT_MIN_SCORE } from '../../track/run-tracker.js';
 import type { Detection } from '../../track/types.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
-import { engineField, type RuntimeOptions } from '../common.js';
+import type { RuntimeOptions } from '../common.js';
 import { defineCommand } from '../define-command.js';
 import { openOptions } from './bundle-fields.js';
 
@@ -40,7 +40,6 @@ export const trackOptionsSchema = z.object({
     'detector bundle or run folder to find the objects in --frames or --video',
     { arg: 'dir' },
   ),
-  engine: engineField,
   frames: opt(z.string().optional(), 'folder of frames, in name order', { arg: 'dir' }),
   video: opt(z.string().optional(), 'video decoded to frames with ffmpeg (when installed)', {
     arg: 'file',
@@ -109,7 +108,7 @@ async function readDetections(
     return {
       detections: parseMotDetections(await readText(o.detections, 'detections'), o.detections),
     };
-  const detector = await openDetectorBundle(o.model!, openOptions(o, runtime));
+  const detector = await openDetectorBundle(o.model!, openOptions(runtime));
   let scratch: string | undefined;
   try {
     if (o.video) scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'visiontune-frames-'));

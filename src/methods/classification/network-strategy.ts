@@ -1,9 +1,11 @@
 // The finetune and scratch strategies: the network trains end to end (finetune: the last blocks,
 // all at once or gradually), with augmentation, mixup/cutmix and L2-SP, through the shared loop.
 // lp-ft's second stage is finetune from a given start (a cut layer and a head set by its probe).
-
+// With a fixed --unfreeze, the frozen layers before the first trained block run as a frozen
+// forward pass (ONNX Runtime where it can) and only the rest trains in TF.js: frozen-prefix.ts.
 import * as tf from '@tensorflow/tfjs';
 import { type BackboneEntry, createModel, type PretrainedConfig } from '../../backbones/index.js';
+import { frozenForward } from '../../bundle/onnx/frozen-forward.js';
 import { createLoader } from '../../data/loader.js';
 import { evalTransform, trainTransform } from '../../data/transforms/index.js';
 import type { Transform } from '../../data/transforms/types.js';
@@ -12,8 +14,9 @@ import { trainingShard } from '../../distributed/shard.js';
 import { shardedRows } from '../../distributed/sharded-rows.js';
 import { batchNormLayers, isBatchNorm, setBatchNormMomentum } from '../../train/batchnorm.js';
 import type { BatchInfo } from '../../train/callbacks.js';
-import type { TrainBatch } from '../../train/loop.js';
+import type { EpochSource, TrainBatch } from '../../train/loop.js';
 import { AdamW, buildParamGroups, type ParamGroupOptions } from '../../train/optim/index.js';
+import { splitFrozenPrefix } from '../freeze/frozen-prefix.js';
 import {
   type Block,
   describeBlocks,
@@ -103,6 +106,39 @@ function chooseTrainable(
   return { blocks, keepFrozen, gradualSchedule };
 }
 
+/**
+ * The network cut after its frozen prefix, when training can use it: the frozen layers stay
+ * frozen for the whole run (no gradual unfreezing), the prefix sees the images the network would
+ * (no mixup or cutmix, which mix images), and frozen passes may leave TF.js (--engine not tfjs).
+ * The train batches then carry the prefix's output, and the loss runs the suffix on it.
+ */
+async function frozenPrefixOf(
+  model: tf.LayersModel,
+  config: TrainConfig,
+  gradual: boolean,
+  log: (line: string) => void,
+) {
+  if (gradual || config.mixup > 0 || config.cutmix > 0 || !isPretrained(config)) return undefined;
+  const split = splitFrozenPrefix(model);
+  if (!split) return undefined;
+  const prefix = await frozenForward(model, { cut: split.cut });
+  if (prefix.engine !== 'onnx') return undefined;
+  log(
+    `frozen layers up to ${split.cut} (${split.prefixLayers}) run in ONNX Runtime, once per batch, without gradients`,
+  );
+  const features = <B extends TrainBatch>(batches: EpochSource<B>): EpochSource<B> => ({
+    numBatches: batches.numBatches,
+    shard: batches.shard,
+    async *epoch(index) {
+      for await (const batch of batches.epoch(index)) {
+        const x = await prefix.run(batch.x).finally(() => batch.x.dispose());
+        yield { ...batch, x };
+      }
+    },
+  });
+  return { suffix: split.suffix, features };
+}
+
 /** Cross-entropy on (label-smoothed, mixed) targets, plus the L2-SP penalty when on. */
 function regularizedLoss(
   model: tf.LayersModel,
@@ -168,6 +204,7 @@ export async function prepareNetwork(
       },
     });
   gradual?.applyEpoch(1);
+  const frozenPrefix = await frozenPrefixOf(model, config, gradual !== undefined, log);
   const evalT = evalTransform(backboneConfig);
   const probabilities = async (samples: readonly Sample[]) =>
     (await predictProbabilities(model, source, samples, evalT, config.batch)).probabilities;
@@ -193,11 +230,11 @@ export async function prepareNetwork(
     plan: {
       model,
       optimizer,
-      train,
+      train: frozenPrefix ? frozenPrefix.features(train) : train,
       epochs: config.epochs,
       seed: config.seed,
       ...fitOptions(config, lr, train.numBatches, validate !== undefined),
-      loss: regularizedLoss(model, config, classes, l2sp),
+      loss: regularizedLoss(frozenPrefix?.suffix ?? model, config, classes, l2sp),
       validate,
       validateSharded: true,
       callbacks: gradual ? [gradual] : [],

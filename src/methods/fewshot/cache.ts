@@ -1,6 +1,8 @@
 // Features of every image in a pool at the network's cut, computed once in inference mode:
-// episodes then only gather rows. With no prefix the rows are the preprocessed images.
+// episodes then only gather rows. With no prefix the rows are the preprocessed images. The prefix
+// is frozen: it runs where frozen passes run (ONNX Runtime when installed: frozen-forward.ts).
 import * as tf from '@tensorflow/tfjs';
+import { frozenForward } from '../../bundle/onnx/frozen-forward.js';
 import { createLoader, evalTransform } from '../../data/index.js';
 import type { DataSource, Sample } from '../../data/types.js';
 import type { FewShotNetwork } from './network.js';
@@ -27,8 +29,9 @@ export async function cacheFeatures(
   let values: Float32Array | undefined;
   let itemShape: number[] = [];
   let offset = 0;
+  const forward = prefix ? await frozenForward(prefix) : undefined;
   for await (const batch of loader) {
-    const out = prefix ? tf.tidy(() => prefix.predict(batch.x) as tf.Tensor) : batch.x;
+    const out = forward ? await forward.run(batch.x) : batch.x;
     const data = (await out.data()) as Float32Array;
     if (!values) {
       itemShape = out.shape.slice(1);
