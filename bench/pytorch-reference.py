@@ -4,7 +4,9 @@ MobileNetV2 (torchvision, random init: speed only) at 224 px, batch 16: inferenc
 one full fine-tune training step (forward, softmax cross-entropy, backward, SGD), median of
 --reps timed runs after a warm-up, on --threads intra-op threads. Prints JSON.
 --channels-last puts the model and input in PyTorch's channels-last layout (its fastest on CPU);
---train-only skips the inference row; --size and --batch change the shape (bench/step-vs-pytorch.ts).
+--train-only skips the inference row; --size and --batch change the shape; --serve (for
+bench/step-vs-pytorch.ts) warms up, prints "ready", then runs one training step per stdin line and
+prints its milliseconds.
 Usage: python3 bench/pytorch-reference.py [--threads 2] [--reps 5] > pytorch.json
        npm run bench -- --backend torch,wasm --pytorch pytorch.json
 """
@@ -23,6 +25,7 @@ parser.add_argument("--size", type=int, default=224)
 parser.add_argument("--batch", type=int, default=16)
 parser.add_argument("--channels-last", action="store_true")
 parser.add_argument("--train-only", action="store_true")
+parser.add_argument("--serve", action="store_true")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -61,6 +64,17 @@ def train():
     loss.backward()
     optimizer.step()
 
+
+if args.serve:
+    import sys
+    train()
+    train()
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        start = time.perf_counter()
+        train()
+        print((time.perf_counter() - start) * 1000, flush=True)
+    sys.exit(0)
 
 embed = None if args.train_only else timed(infer)
 step = timed(train)

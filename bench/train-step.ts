@@ -4,7 +4,10 @@
 // warm-up steps, then --reps timed ones; prints JSON with the median. bench/step-vs-pytorch.ts
 // runs it as a subprocess, interleaved with the Python reference.
 // Usage: node --import tsx bench/train-step.ts [--backend torch] [--size 224] [--batch 16]
-//        [--reps 3] [--threads 2]
+//        [--reps 3] [--threads 2] [--serve]
+// --serve: after the warm-ups, prints "ready", then runs one step per line read from stdin and
+// prints its milliseconds (the interleaved pairing of bench/step-vs-pytorch.ts).
+import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../src/backbones/index.js';
 import { initEngine } from '../src/engine/index.js';
@@ -55,6 +58,15 @@ async function main() {
   const { step } = await makeStep(size, batch);
   await step();
   await step();
+  if (process.argv.includes('--serve')) {
+    console.log('ready');
+    for await (const _ of createInterface({ input: process.stdin })) {
+      const start = performance.now();
+      await step();
+      console.log(`${performance.now() - start}`);
+    }
+    return;
+  }
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const start = performance.now();
