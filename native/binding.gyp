@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "vt_torch",
-      "sources": ["src/addon.cc", "src/distributed.cc"],
+      "sources": ["src/addon.cc", "src/cpu-cache.cc", "src/distributed.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node libtorch.cjs include)"

@@ -11,6 +11,7 @@
 #include <ATen/Parallel.h>
 #include <napi.h>
 
+#include "cpu-cache.h"
 #include "distributed.h"
 
 #include <cstring>
@@ -109,6 +110,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   auto out = Napi::Object::New(info.Env());
   out.Set("tensors", Napi::Number::New(info.Env(), tensors.size()));
   out.Set("bytes", Napi::Number::New(info.Env(), static_cast<double>(bytes)));
+  // Freed blocks the caching allocator keeps for reuse (process-wide, not this environment's).
+  out.Set("cachedBytes", Napi::Number::New(info.Env(), static_cast<double>(visiontune::cachedCpuBytes())));
   return out;
 }
 
@@ -420,14 +423,20 @@ Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return handles(info.Env(), {fromChannelsLast(std::get<0>(grads), x.sizes()), std::get<1>(grads), std::get<2>(grads)});
 }
 
-// Branch-free so the compiler vectorizes it: ReLU inputs fall on either side of the kinks at
-// random, and a branch per element measured 3x slower than a multiply.
+// Branch-free bit masks so the compiler vectorizes it (a `?:` on the NaN test is control flow to
+// GCC and left the loop scalar: 3.4x slower than ATen's multiply over the same bytes). Where x is
+// NaN the result is x; elsewhere dy where 0 < x <= max, else +0.
 static void reluGradLoop(float* __restrict o, const float* __restrict d, const float* __restrict v,
                          int64_t n, float max) {
   for (int64_t i = 0; i < n; i++) {
     float xi = v[i];
-    float passed = d[i] * static_cast<float>((xi > 0.f) & (xi <= max));
-    o[i] = xi != xi ? xi : passed;
+    uint32_t pass = 0u - static_cast<uint32_t>((xi > 0.f) & (xi <= max));
+    uint32_t nan = 0u - static_cast<uint32_t>(xi != xi);
+    uint32_t dBits, xBits;
+    std::memcpy(&dBits, d + i, 4);
+    std::memcpy(&xBits, v + i, 4);
+    uint32_t out = (dBits & pass) | (xBits & nan);
+    std::memcpy(o + i, &out, 4);
   }
 }
 
@@ -649,6 +658,7 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Deleted by node-addon-api's default finalizer when this environment is torn down.
   env.SetInstanceData(new TensorTable());
+  visiontune::installCachingCpuAllocator();
   exports.Set("create", Napi::Function::New(env, guarded<Create>));
   exports.Set("read", Napi::Function::New(env, guarded<Read>));
   exports.Set("free", Napi::Function::New(env, guarded<Free>));

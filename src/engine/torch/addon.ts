@@ -16,7 +16,8 @@ export interface TorchAddon {
   ): Handle;
   read(h: Handle): Float32Array | Int32Array | Uint8Array;
   free(h: Handle): void;
-  stats(): { tensors: number; bytes: number };
+  /** Live tensors and their bytes in this environment; cachedBytes: freed blocks kept for reuse (process-wide). */
+  stats(): { tensors: number; bytes: number; cachedBytes?: number };
   threads(n?: number): number;
   unary(op: string, x: Handle): Handle;
   binary(op: string, a: Handle, b: Handle): Handle;

@@ -95,6 +95,20 @@ test('Relu and Relu6 gradients match cpu, at the kinks and for NaN too', { skip 
       tf.grad((a: tf.Tensor) => f(a).mul(w!).sum())(tf.tensor1d(edges)),
     );
   }
+  // Large enough to be split across threads and vector lanes, with the kinks and NaN scattered
+  // through it (the native loop is vectorized with bit masks: every lane position must be right).
+  const n = 70_003;
+  const scattered = Float32Array.from({ length: n }, (_, i) =>
+    i % 7 === 0 ? edges[(i / 7) % edges.length]! : ((i * 7919) % 1000) / 100 - 2,
+  );
+  for (const [name, f] of [
+    ['relu', tf.relu],
+    ['relu6', tf.relu6],
+  ] as const) {
+    agree(`${name} gradient, ${n} values`, [F([n])], (w) =>
+      tf.grad((a: tf.Tensor) => f(a).mul(w!).sum())(tf.tensor1d(scattered)),
+    );
+  }
   tf.setBackend('torch');
   const used = await kernelsOf(() =>
     tf.grad((a: tf.Tensor) => tf.relu6(a).sum())(tf.tensor1d([1, 2])),
