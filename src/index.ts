@@ -16,10 +16,10 @@ export { type Prediction, predictSamples } from './bundle/predict.js';
 export * as detectionData from './data/detection/index.js';
 export * from './data/index.js';
 export * as segmentationData from './data/segmentation/index.js';
+export { currentGroup } from './distributed/current.js';
 export { launchWorkers } from './distributed/launcher.js';
 export { distributedOptionsSchema, resolveRole } from './distributed/options.js';
 export {
-  currentGroup,
   type GroupSettings,
   joinGroup,
   leaveGroup,

@@ -2,13 +2,14 @@
 // collectives) through the native addon. Collectives work on the engine's tensors: on the torch
 // backend by handle, without copies through JS; on another backend through a host copy. Small
 // structured values (a resumed checkpoint, a finished run's result) travel through the store.
-// One group per process, so it is process-wide like the engine: `currentGroup()`.
+// One group per process, so it is process-wide like the engine: `currentGroup()` (current.ts).
 import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import type { Handle, TorchAddon } from '../engine/torch/addon.js';
 import { loadTorchAddon } from '../engine/torch/addon.js';
 import type { TorchBackend } from '../engine/torch/backend.js';
 import { badUsage, VisiontuneError } from '../errors.js';
+import { currentGroup, setCurrentGroup } from './current.js';
 
 /** Where a rank meets the others, and who it is. */
 export interface GroupSettings {
@@ -223,27 +224,16 @@ export class ProcessGroup {
   }
 }
 
-let current: ProcessGroup | undefined;
-
-/** The group this process belongs to, if it is one rank of a data-parallel run. */
-export function currentGroup(): ProcessGroup | undefined {
-  return current;
-}
-
 /** Joins the run's group (once per process) and makes it current. */
 export function joinGroup(settings: GroupSettings): ProcessGroup {
-  if (current) throw new Error('this process already belongs to a process group');
-  current = ProcessGroup.join(settings);
-  return current;
+  if (currentGroup()) throw new Error('this process already belongs to a process group');
+  const group = ProcessGroup.join(settings);
+  setCurrentGroup(group);
+  return group;
 }
 
 /** Leaves the current group, if any. */
 export function leaveGroup(): void {
-  current?.destroy();
-  current = undefined;
-}
-
-/** Whether this process writes the run's files and prints its result: rank 0, or no group. */
-export function isMainProcess(): boolean {
-  return current === undefined || current.isMain;
+  currentGroup()?.destroy();
+  setCurrentGroup(undefined);
 }

@@ -5,7 +5,7 @@
 // the images one process sees with batch B*W — no padding, no duplicates. At the end of an epoch
 // a rank may get fewer images; a last window of fewer than W images is dropped, so that every
 // rank has at least one (synchronized BatchNorm needs each rank to run every step's forward).
-import { currentGroup } from './process-group.js';
+import { currentGroup } from './current.js';
 
 export interface Shard {
   rank: number;

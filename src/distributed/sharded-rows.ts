@@ -1,7 +1,7 @@
 // Per-sample work split between the ranks of a data-parallel run (validation): each rank computes
 // a contiguous part of the samples, and every rank gets all rows back, in sample order, so each
 // computes the same metrics from them. Outside a data-parallel run, the work itself.
-import { currentGroup } from './process-group.js';
+import { currentGroup } from './current.js';
 
 /**
  * `rowsOf(samples)` — a Float32Array of equal-length rows, one per sample — computed by the ranks

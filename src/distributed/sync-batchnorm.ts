@@ -6,7 +6,8 @@
 // gradients by the same shares (data-parallel.ts), so the result is the gradient of the global
 // batch's mean loss, also when ranks hold unequal parts.
 import * as tf from '@tensorflow/tfjs';
-import { currentGroup, type ProcessGroup } from './process-group.js';
+import { currentGroup } from './current.js';
+import type { ProcessGroup } from './process-group.js';
 
 let enabled = false;
 

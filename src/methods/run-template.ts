@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
-import { currentGroup } from '../distributed/process-group.js';
+import { currentGroup } from '../distributed/current.js';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
 import { claimOutDir } from '../guard/out-dir.js';

@@ -4,13 +4,14 @@
 // after every epoch from which `resume` continues exactly where an interrupted (or stopped) run
 // stopped. Callbacks see the run through a RunContext and may stop it (callbacks.ts).
 import * as tf from '@tensorflow/tfjs';
+import { currentGroup } from '../distributed/current.js';
 import {
   reduceGradients,
   requireShardedSource,
   syncWeights,
   zeroGradients,
 } from '../distributed/data-parallel.js';
-import { currentGroup, type ProcessGroup } from '../distributed/process-group.js';
+import type { ProcessGroup } from '../distributed/process-group.js';
 import type { Shard } from '../distributed/shard.js';
 import { VisiontuneError } from '../errors.js';
 import {
