@@ -8,13 +8,19 @@
 // The model: step(N) = compute(per-rank batch) + allreduce(bytes, N), ring all-reduce moving
 // 2 (N-1)/N of the gradient bytes per rank plus 2 (N-1) latencies; projected for 4-32 machines on
 // a 10 Gbit/s network with the compute time measured here (weak scaling: batch per machine fixed).
+// Then time-to-accuracy: the real CLI (`visiontune train`, scratch resnet_tiny, 48 px, on noisy
+// colour-class images made here) to the same epochs, 1 process x batch G against N x G/N with
+// --sync-bn, which follow the same trajectory (src/distributed/data-parallel.e2e.test.ts), so the
+// accuracy reached is the same and the wall times compare the time to reach it.
 // Prints JSON. Usage: node --import tsx bench/ddp.ts [--backbone mobilenet_v2] [--size 128]
-//   [--batch 16] [--steps 8] [--nproc 2]
+//   [--batch 16] [--steps 8] [--nproc 2] [--tta-epochs 4] (0 skips time-to-accuracy)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { createModel } from '../src/backbones/index.js';
+import { runCli } from '../src/cli/run-cli.js';
 import { reduceGradients, syncWeights } from '../src/distributed/data-parallel.js';
 import { launchWorkers } from '../src/distributed/launcher.js';
 import { distributedOptionsSchema, resolveRole } from '../src/distributed/options.js';
@@ -22,6 +28,7 @@ import { joinGroup, leaveGroup, type ProcessGroup } from '../src/distributed/pro
 import { initEngine } from '../src/engine/index.js';
 import { AdamW } from '../src/train/optim/adamw.js';
 import { buildParamGroups } from '../src/train/optim/param-groups.js';
+import { Rng } from '../src/util/rng.js';
 import { machineInfo } from './machine.js';
 
 function arg(name: string, fallback: string): string {
@@ -34,6 +41,7 @@ const globalBatch = Number(arg('batch', '16'));
 const steps = Number(arg('steps', '8'));
 const nproc = Number(arg('nproc', '2'));
 const CLASSES = 10;
+const ttaEpochs = Number(arg('tta-epochs', '4'));
 const RESULT_ENV = 'VISIONTUNE_BENCH_DDP_RESULT';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -140,6 +148,78 @@ async function worker(): Promise<void> {
   leaveGroup();
 }
 
+/** Images of 4 colour classes with heavy noise, 48 px, 60 per class. */
+async function makeImages(root: string): Promise<void> {
+  const rng = new Rng(5);
+  const colours = [
+    [200, 40, 40],
+    [40, 200, 40],
+    [40, 40, 200],
+    [200, 200, 40],
+  ];
+  for (const [c, rgb] of colours.entries()) {
+    fs.mkdirSync(path.join(root, `c${c}`), { recursive: true });
+    for (let i = 0; i < 60; i++) {
+      const px = Buffer.alloc(48 * 48 * 3);
+      for (let p = 0; p < px.length; p++)
+        px[p] = Math.max(0, Math.min(255, rgb[p % 3]! + (rng.next() - 0.5) * 400));
+      await sharp(px, { raw: { width: 48, height: 48, channels: 3 } })
+        .png()
+        .toFile(path.join(root, `c${c}`, `${i}.png`));
+    }
+  }
+}
+
+/** Wall time and final validation accuracy of the same training, 1 process and N. */
+async function timeToAccuracy() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vt-bench-ddp-tta-'));
+  try {
+    const data = path.join(work, 'data');
+    await makeImages(data);
+    const common = ['train', '--data', data, '--backbone', 'resnet_tiny', '--strategy', 'scratch'];
+    const options = [
+      '--image-size',
+      '48',
+      '--epochs',
+      `${ttaEpochs}`,
+      '--augment',
+      'none',
+      '--json',
+    ];
+    const run = async (label: string, more: string[]) => {
+      const start = performance.now();
+      const r = await runCli(
+        [...common, ...options, '--out', path.join(work, label), ...more],
+        'torch',
+      );
+      if (r.code !== 0) throw new Error(`${label}: ${r.stderr}`);
+      const metrics = JSON.parse(r.stdout).metrics as { accuracy: number };
+      return {
+        label,
+        seconds: round((performance.now() - start) / 1000),
+        valAccuracy: round(metrics.accuracy, 4),
+      };
+    };
+    const runs = [];
+    // Interleaved: 1, N, 1, N.
+    for (let rep = 0; rep < 2; rep++) {
+      runs.push(await run(`1x${globalBatch}`, ['--batch', `${globalBatch}`]));
+      runs.push(
+        await run(`${nproc}x${globalBatch / nproc}`, [
+          '--batch',
+          `${globalBatch / nproc}`,
+          '--nproc',
+          `${nproc}`,
+          '--sync-bn',
+        ]),
+      );
+    }
+    return { epochs: ttaEpochs, runs };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const out = path.join(os.tmpdir(), `vt-bench-ddp-${process.pid}.json`);
   process.env[RESULT_ENV] = out;
@@ -186,6 +266,7 @@ async function main(): Promise<void> {
         parallel: parallel.step,
         speedup: round(parallel.step.imagesPerSecond / singleIps, 3),
         loopbackAllReduce: { ranks: nproc, curve: parallel.curve, fit },
+        timeToAccuracy: ttaEpochs > 0 ? await timeToAccuracy() : null,
         costModel: {
           formula:
             'step = compute + 2(N-1)/N * gradientMB / bandwidth + 2(N-1) * hopLatency (ring all-reduce, batch per machine fixed)',

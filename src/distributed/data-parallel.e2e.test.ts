@@ -21,6 +21,8 @@ if (!collectives && process.env.VISIONTUNE_REQUIRE_TORCH)
 const skip = collectives ? false : 'the native engine has no c10d collectives';
 
 let work: string;
+/** The --nproc 2 run's epochs, for the two-machine run to match. */
+let twoProcessEpochs: Record<string, number>[] | undefined;
 let data: string;
 
 before(async () => {
@@ -108,6 +110,7 @@ test('2 processes x batch 8 train exactly as 1 process x batch 16 (synchronized 
   assertOk(a, '--nproc 2');
   assertOk(b, 'one process');
   const [ea, eb] = [await epochs(two), await epochs(one)];
+  twoProcessEpochs = ea;
   assert.equal(ea.length, 2);
   for (const [i, record] of ea.entries()) {
     for (const key of ['loss', 'val_loss', 'lr'])
@@ -142,6 +145,26 @@ test('2 processes x batch 8 train exactly as 1 process x batch 16 (synchronized 
   const after3 = await epochs(two);
   assert.equal(after3.length, 3);
   assert.deepEqual(after3.slice(0, 2), ea);
+});
+
+test('two machines (torchrun flags: --nnodes 2, --node-rank, --master-addr) train as --nproc 2 does', {
+  skip,
+}, async () => {
+  assert.ok(twoProcessEpochs, 'the --nproc 2 run ran first');
+  const out = path.join(work, 'nodes');
+  const port = await freePort();
+  const node = (rank: number) =>
+    train(
+      out,
+      ...['--epochs', '2', '--batch', '8', '--sync-bn', '--nproc', '1', '--nnodes', '2'],
+      ...['--node-rank', `${rank}`, '--master-addr', '127.0.0.1', '--master-port', `${port}`],
+    );
+  const [first, second] = await Promise.all([node(0), node(1)]);
+  assertOk(first, 'node 0');
+  assertOk(second, 'node 1');
+  const seen = await epochs(out);
+  for (const [i, record] of seen.entries())
+    assert.ok(Math.abs(record.loss! - twoProcessEpochs[i]!.loss!) <= 1e-6, `epoch ${i + 1} loss`);
 });
 
 test('a killed rank ends the run: exit 1 naming the rank and the signal, the other rank stopped', {
