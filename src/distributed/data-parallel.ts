@@ -6,11 +6,11 @@
 // epoch where ranks hold unequal parts (or none).
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
-import type { ProcessGroup } from './process-group.js';
+import type { Collectives } from './current.js';
 import type { Shard } from './shard.js';
 
 /** Refuses a training source that does not split its batches between the group's ranks. */
-export function requireShardedSource(source: { shard?: Shard }, group: ProcessGroup): void {
+export function requireShardedSource(source: { shard?: Shard }, group: Collectives): void {
   if (source.shard?.size === group.size && source.shard.rank === group.rank) return;
   throw badUsage(
     `this training method does not split its data between processes yet; run it without --nproc (rank ${group.rank} of ${group.size})`,
@@ -18,7 +18,7 @@ export function requireShardedSource(source: { shard?: Shard }, group: ProcessGr
 }
 
 /** Sets every weight of `model` (trainable or not: BatchNorm statistics too) to rank 0's. */
-export function syncWeights(group: ProcessGroup, model: tf.LayersModel): void {
+export function syncWeights(group: Collectives, model: tf.LayersModel): void {
   const weights = model.weights.map((w) => w.read());
   const root = group.broadcast(weights);
   model.weights.forEach((w, i) => {
@@ -43,7 +43,7 @@ export interface ReducedStep {
  * and whether any rank was asked to stop. Disposes `grads`.
  */
 export function reduceGradients(
-  group: ProcessGroup,
+  group: Collectives,
   grads: tf.NamedTensorMap,
   loss: number,
   count: number,

@@ -9,7 +9,7 @@ import type { Handle, TorchAddon } from '../engine/torch/addon.js';
 import { loadTorchAddon } from '../engine/torch/addon.js';
 import type { TorchBackend } from '../engine/torch/backend.js';
 import { badUsage, VisiontuneError } from '../errors.js';
-import { currentGroup, setCurrentGroup } from './current.js';
+import { type Collectives, currentGroup, setCurrentGroup } from './current.js';
 
 /** Where a rank meets the others, and who it is. */
 export interface GroupSettings {
@@ -80,7 +80,7 @@ function collectivesAddon(): DistAddon {
   return status.addon;
 }
 
-export class ProcessGroup {
+export class ProcessGroup implements Collectives {
   private sequence = 0;
 
   private constructor(

@@ -6,8 +6,7 @@
 // gradients by the same shares (data-parallel.ts), so the result is the gradient of the global
 // batch's mean loss, also when ranks hold unequal parts.
 import * as tf from '@tensorflow/tfjs';
-import { currentGroup } from './current.js';
-import type { ProcessGroup } from './process-group.js';
+import { type Collectives, currentGroup } from './current.js';
 
 let enabled = false;
 
@@ -17,7 +16,7 @@ export function enableSyncBatchNorm(on: boolean): void {
 }
 
 /** The group to synchronize BatchNorm over, when synchronized BatchNorm is on. */
-export function syncBatchNormGroup(): ProcessGroup | undefined {
+export function syncBatchNormGroup(): Collectives | undefined {
   return enabled ? currentGroup() : undefined;
 }
 
@@ -30,7 +29,7 @@ export interface SyncedBatchNorm {
 
 /** Training-mode batch norm over the last axis with the global batch's statistics. */
 export function syncedBatchNorm(
-  group: ProcessGroup,
+  group: Collectives,
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,

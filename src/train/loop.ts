@@ -4,14 +4,13 @@
 // after every epoch from which `resume` continues exactly where an interrupted (or stopped) run
 // stopped. Callbacks see the run through a RunContext and may stop it (callbacks.ts).
 import * as tf from '@tensorflow/tfjs';
-import { currentGroup } from '../distributed/current.js';
+import { type Collectives, currentGroup } from '../distributed/current.js';
 import {
   reduceGradients,
   requireShardedSource,
   syncWeights,
   zeroGradients,
 } from '../distributed/data-parallel.js';
-import type { ProcessGroup } from '../distributed/process-group.js';
 import type { Shard } from '../distributed/shard.js';
 import { VisiontuneError } from '../errors.js';
 import {
@@ -120,7 +119,7 @@ interface LoopState extends RunProgress {
   /** Best weights in memory when there is no output folder to keep them in. */
   bestInMemory?: WeightSnapshot;
   /** This process's group when it is one rank of a data-parallel run. */
-  group?: ProcessGroup;
+  group?: Collectives;
   /** Whether some rank asked to stop, as the ranks agreed at the last exchange. */
   stopAgreed: boolean;
 }
