@@ -50,6 +50,18 @@ export function fitLogistic(
   l2: number,
   start?: Float64Array,
 ): Float64Array {
+  return solveLogistic(x, dim, labels, classes, l2, start).w;
+}
+
+/** fitLogistic's solve with its cost: L-BFGS iterations and objective evaluations. */
+export function solveLogistic(
+  x: Float64Array,
+  dim: number,
+  labels: readonly number[],
+  classes: number,
+  l2: number,
+  start?: Float64Array,
+): { w: Float64Array; loss: number; iterations: number; evaluations: number } {
   const n = labels.length;
   const logits = new Float64Array(classes);
   const objective = (w: Float64Array, grad: Float64Array) => {
@@ -72,7 +84,12 @@ export function fitLogistic(
     return loss;
   };
   const w0 = start ?? new Float64Array((dim + 1) * classes);
-  return minimize(objective, w0, { maxIterations: 300 }).w;
+  let evaluations = 0;
+  const counted = (w: Float64Array, grad: Float64Array) => {
+    evaluations++;
+    return objective(w, grad);
+  };
+  return { ...minimize(counted, w0, { maxIterations: 300 }), evaluations };
 }
 
 /** Mean cross-entropy of the rows of `x` under a fitted probe `w` (no penalty). */
