@@ -5,14 +5,20 @@
 // shared factors), standardized; 10 classes. Per size and strength: wall time, L-BFGS
 // iterations, objective evaluations and the penalized training loss reached. Each size is solved
 // --reps times; medians are quoted.
-// With --embeddings FILE (JSON { dim, labels, embeddings } of real embeddings) that set is
-// solved too.
+// With --fashion-mnist N, real embeddings too: mobilenet_v2 out_relu at 224 px (ONNX Runtime) of
+// the first N Fashion-MNIST training images per class, as the linear probe's training split
+// (the embedding cache keeps them, so a rerun skips the model).
 // Prints JSON; --out FILE also writes it.
 // Usage: node --import tsx bench/probe-solve.ts [--sizes 500x1280,2000x1280,2000x2048]
-//          [--reps 3] [--classes 10] [--embeddings FILE] [--out FILE]
+//          [--reps 3] [--classes 10] [--fashion-mnist 200] [--out FILE]
 import { promises as fs } from 'node:fs';
+import { createModel } from '../src/backbones/index.js';
+import { openFashionMnist } from '../src/data/index.js';
+import { initEngine } from '../src/engine/index.js';
 import { featureStatistics } from '../src/heads/standardize.js';
 import { PROBE_L2_GRID } from '../src/methods/classification/probe-solve.js';
+import { backboneIdentity } from '../src/methods/content-hash.js';
+import { cachedEmbeddings } from '../src/methods/embedding-cache.js';
 import { solveLogistic } from '../src/methods/rank/probe.js';
 import { Rng } from '../src/util/rng.js';
 import { machineInfo } from './machine.js';
@@ -62,8 +68,34 @@ function syntheticEmbeddings(n: number, dim: number, classes: number, seed: numb
   return { embeddings, labels, dim };
 }
 
+/** Pooled mobilenet_v2 out_relu embeddings of the first `perClass` training images per class. */
+export async function fashionMnistEmbeddings(perClass: number) {
+  await initEngine({ backend: 'torch' });
+  const source = await openFashionMnist();
+  const seen = new Map<number, number>();
+  const samples = source.splits.train!.filter((s) => {
+    const k = seen.get(s.label) ?? 0;
+    seen.set(s.label, k + 1);
+    return k < perClass;
+  });
+  const backbone = 'mobilenet_v2';
+  const { model, config, entry } = await createModel(backbone, {
+    inputSize: 224,
+    embeddingLayer: 'out_relu',
+  });
+  const set = await cachedEmbeddings({
+    model,
+    backboneKey: await backboneIdentity(backbone, { pretrained: entry.hasPretrained, seed: 0 }),
+    config,
+    source,
+    samples,
+    batchSize: 16,
+  });
+  return { embeddings: set.embeddings, labels: Array.from(set.labels), dim: set.dim };
+}
+
 /** Standardized float64 rows, as solveProbe feeds the solver. */
-function standardize(embeddings: ArrayLike<number>, dim: number): Float64Array {
+export function standardize(embeddings: ArrayLike<number>, dim: number): Float64Array {
   const { mean, std } = featureStatistics(Float32Array.from(embeddings), dim);
   return Float64Array.from(embeddings, (v, i) => (v - mean[i % dim]!) / std[i % dim]!);
 }
@@ -119,27 +151,12 @@ async function main() {
       benchProblem(`synthetic ${n}x${dim}`, { x, dim, labels: raw.labels, classes }, reps),
     );
   }
-  const file = arg('embeddings', '');
-  if (file) {
-    const real = JSON.parse(await fs.readFile(file, 'utf8')) as {
-      dim: number;
-      labels: number[];
-      embeddings: number[];
-    };
+  const perClass = Number(arg('fashion-mnist', '0'));
+  if (perClass > 0) {
+    const real = await fashionMnistEmbeddings(perClass);
     const x = standardize(real.embeddings, real.dim);
-    const k = Math.max(...real.labels) + 1;
-    results.push(
-      benchProblem(
-        `${file} ${real.labels.length}x${real.dim}`,
-        {
-          x,
-          dim: real.dim,
-          labels: real.labels,
-          classes: k,
-        },
-        reps,
-      ),
-    );
+    const name = `fashion-mnist mobilenet_v2 out_relu ${real.labels.length}x${real.dim}`;
+    results.push(benchProblem(name, { x, dim: real.dim, labels: real.labels, classes }, reps));
   }
   const out = JSON.stringify(
     { date: new Date().toISOString(), machine: machineInfo(), results },

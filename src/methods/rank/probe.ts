@@ -73,7 +73,10 @@ export function solveLogistic(
     evaluations++;
     return objective(w, grad);
   };
-  const solved = minimize(counted, w0, { maxIterations: 300 });
+  // 20 curvature pairs, not L-BFGS's usual 10: on real embeddings (Fashion-MNIST, mobilenet_v2
+  // out_relu, 2,000 x 1,280) a fifth fewer evaluations over the L2 grid, and L2 1e-3 converging
+  // within the 300 iterations (with 10 it stopped there, its largest gradient entry 1.3e-6).
+  const solved = minimize(counted, w0, { maxIterations: 300, memory: 20 });
   return { ...solved, w: fromClassMajor(solved.w, dim, classes), evaluations };
 }
 
