@@ -4,6 +4,7 @@
 import type { LabelledFeatures } from './features.js';
 import { rowCount } from './features.js';
 import { minimize } from './lbfgs.js';
+import { fromClassMajor, logisticObjective, toClassMajor } from './logistic-objective.js';
 
 export interface ProbeOptions {
   folds?: number;
@@ -26,13 +27,14 @@ function rowLogits(
   out: Float64Array,
 ): number {
   const classes = out.length;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < classes; k++) {
-    let z = w[dim * classes + k]!;
-    for (let j = 0; j < dim; j++) z += x[i * dim + j]! * w[j * classes + k]!;
-    out[k] = z;
-    max = Math.max(max, z);
+  for (let k = 0; k < classes; k++) out[k] = w[dim * classes + k]!;
+  // Feature-outer order: the weights are read contiguously.
+  for (let j = 0; j < dim; j++) {
+    const v = x[i * dim + j]!;
+    for (let k = 0; k < classes; k++) out[k]! += v * w[j * classes + k]!;
   }
+  let max = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < classes; k++) max = Math.max(max, out[k]!);
   let sum = 0;
   for (let k = 0; k < classes; k++) sum += Math.exp(out[k]! - max);
   return max + Math.log(sum);
@@ -50,29 +52,32 @@ export function fitLogistic(
   l2: number,
   start?: Float64Array,
 ): Float64Array {
-  const n = labels.length;
-  const logits = new Float64Array(classes);
-  const objective = (w: Float64Array, grad: Float64Array) => {
-    grad.fill(0);
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const logSum = rowLogits(w, x, i, dim, logits);
-      loss += logSum - logits[labels[i]!]!;
-      for (let k = 0; k < classes; k++) {
-        const g = (Math.exp(logits[k]! - logSum) - (k === labels[i] ? 1 : 0)) / n;
-        for (let j = 0; j < dim; j++) grad[j * classes + k]! += g * x[i * dim + j]!;
-        grad[dim * classes + k]! += g;
-      }
-    }
-    loss /= n;
-    for (let j = 0; j < dim * classes; j++) {
-      loss += (l2 / 2) * w[j]! * w[j]!;
-      grad[j]! += l2 * w[j]!;
-    }
-    return loss;
+  return solveLogistic(x, dim, labels, classes, l2, start).w;
+}
+
+/** fitLogistic's solve with its cost: L-BFGS iterations and objective evaluations. */
+export function solveLogistic(
+  x: Float64Array,
+  dim: number,
+  labels: readonly number[],
+  classes: number,
+  l2: number,
+  start?: Float64Array,
+): { w: Float64Array; loss: number; iterations: number; evaluations: number } {
+  // Solved in the objective's class-major layout: a permutation of the weights, so the same
+  // L-BFGS path as in fitLogistic's layout.
+  const objective = logisticObjective(x, dim, labels, classes, l2);
+  const w0 = start ? toClassMajor(start, dim, classes) : new Float64Array((dim + 1) * classes);
+  let evaluations = 0;
+  const counted = (w: Float64Array, grad: Float64Array) => {
+    evaluations++;
+    return objective(w, grad);
   };
-  const w0 = start ?? new Float64Array((dim + 1) * classes);
-  return minimize(objective, w0, { maxIterations: 300 }).w;
+  // 20 curvature pairs, not L-BFGS's usual 10: on real embeddings (Fashion-MNIST, mobilenet_v2
+  // out_relu, 2,000 x 1,280) a fifth fewer evaluations over the L2 grid, and L2 1e-3 converging
+  // within the 300 iterations (with 10 it stopped there, its largest gradient entry 1.3e-6).
+  const solved = minimize(counted, w0, { maxIterations: 300, memory: 20 });
+  return { ...solved, w: fromClassMajor(solved.w, dim, classes), evaluations };
 }
 
 /** Mean cross-entropy of the rows of `x` under a fitted probe `w` (no penalty). */
