@@ -25,6 +25,12 @@ export interface Collectives {
   destroy(): void;
 }
 
+/**
+ * How long the other ranks wait for rank 0 alone (validating, evaluating, writing): long, since a
+ * rank 0 that dies ends the wait at once (its store connection closes).
+ */
+export const WAIT_FOR_RANK_0_MS = 24 * 3600 * 1000;
+
 let current: Collectives | undefined;
 
 /** The group this process belongs to, if it is one rank of a data-parallel run. */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
-import { currentGroup } from '../distributed/current.js';
+import { currentGroup, WAIT_FOR_RANK_0_MS } from '../distributed/current.js';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
 import { claimOutDir } from '../guard/out-dir.js';
@@ -223,7 +223,8 @@ async function trainAndSave<
   // The other ranks of a data-parallel run are done once trained: rank 0 evaluates and writes,
   // and they return its result (a rank 0 that fails ends their wait at once).
   const group = currentGroup();
-  if (group && !group.isMain) return group.shareFromMain('run-result', unreachable, FOR_RANK_0);
+  if (group && !group.isMain)
+    return group.shareFromMain('run-result', unreachable, { waitMs: WAIT_FOR_RANK_0_MS });
   const result = await evaluateAndSave(task, { ...built, fitted }, started);
   return group ? group.shareFromMain('run-result', () => result) : result;
 }
@@ -231,8 +232,6 @@ async function trainAndSave<
 const unreachable = (): never => {
   throw new Error('only rank 0 produces the result');
 };
-/** Rank 0 evaluating and writing while the others wait: a long wait. */
-const FOR_RANK_0 = { waitMs: 24 * 3600 * 1000 };
 
 async function evaluateAndSave<
   C extends RunConfig,

@@ -4,7 +4,7 @@
 // after every epoch from which `resume` continues exactly where an interrupted (or stopped) run
 // stopped. Callbacks see the run through a RunContext and may stop it (callbacks.ts).
 import * as tf from '@tensorflow/tfjs';
-import { type Collectives, currentGroup } from '../distributed/current.js';
+import { type Collectives, currentGroup, WAIT_FOR_RANK_0_MS } from '../distributed/current.js';
 import {
   reduceGradients,
   requireShardedSource,
@@ -123,9 +123,6 @@ interface LoopState extends RunProgress {
   /** Whether some rank asked to stop, as the ranks agreed at the last exchange. */
   stopAgreed: boolean;
 }
-
-/** A long wait: rank 0 validating or writing while the others wait (a dead rank 0 ends it). */
-const WAIT_FOR_MAIN_MS = 24 * 3600 * 1000;
 
 export async function fit<B extends TrainBatch>(config: FitConfig<B>): Promise<FitResult> {
   const { epochs } = config;
@@ -364,7 +361,7 @@ async function endEpoch<B extends TrainBatch>(
       ? await group.shareFromMain(
           'validation',
           async () => (await config.validate?.(epoch)) ?? {},
-          { waitMs: WAIT_FOR_MAIN_MS },
+          { waitMs: WAIT_FOR_RANK_0_MS },
         )
       : await config.validate?.(epoch);
   const record: EpochRecord = { ...totals, ...metrics };
