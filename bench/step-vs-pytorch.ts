@@ -10,10 +10,7 @@
 // Usage: node --import tsx bench/step-vs-pytorch.ts [--pairs 15]
 //        [--shapes 224x16,128x16,224x32,128x32] [--layouts cl,nchw] [--python /usr/bin/python3]
 //        [--no-cache-too]  (adds our step with the caching allocator off: its share of the gain)
-//        [--before DIR]  (adds ours_before: the step of another checkout DIR of visiontune, e.g. the
-//                         commit before a change, paired in the same run)
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -82,11 +79,7 @@ class StepServer {
 function server(side: string, python: string, size: number, batch: number): StepServer {
   const shape = ['--size', `${size}`, '--batch', `${batch}`, '--threads', '2', '--serve'];
   if (side.startsWith('ours')) {
-    const script =
-      side === 'ours_before'
-        ? path.join(arg('before', ''), 'bench', 'train-step.ts')
-        : here('train-step.ts');
-    const args = ['--import', 'tsx', script, ...shape];
+    const args = ['--import', 'tsx', here('train-step.ts'), ...shape];
     // ours_nocache: the addon's caching allocator off (c10's own allocator, as before it).
     return new StepServer(
       process.execPath,
@@ -125,7 +118,6 @@ async function main() {
     const names = [
       'ours',
       ...(noCacheToo ? ['ours_nocache'] : []),
-      ...(process.argv.includes('--before') ? ['ours_before'] : []),
       ...layouts.map((l) => `pytorch_${l}`),
     ];
     const servers = Object.fromEntries(names.map((n) => [n, server(n, python, size, batch)]));

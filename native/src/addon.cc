@@ -394,28 +394,6 @@ Napi::Array handles(Napi::Env env, std::initializer_list<at::Tensor> ts) {
   return out;
 }
 
-// Both gradients of conv2d in one convolution_backward (as PyTorch's autograd calls it): oneDNN
-// sets up and reorders once for the pair instead of once per side.
-// conv2dBackward(x, dy, w, strides, pads, dilations, depthwise|groups) -> [dx, dw]
-Napi::Value Conv2DBackward(const Napi::CallbackInfo& info) {
-  const auto& x = tensorOf(info[0]);
-  const auto& dy = tensorOf(info[1]);
-  const auto& w = tensorOf(info[2]);
-  auto strides = ints(info[3]);
-  auto pads = ints(info[4]);
-  auto dilations = ints(info[5]);
-  auto [depthwise, groups] = groupingOf(info[6], x.size(3));
-  auto original = pads;
-  auto xv = nchwInput(x, pads);  // zeroes `pads` when it padded explicitly
-  auto grads = at::convolution_backward(dy.permute({0, 3, 1, 2}), xv, torchWeight(w, depthwise), c10::nullopt,
-                                        strides, {pads[0], pads[2]}, dilations, false, {0, 0}, groups,
-                                        {true, true, false});
-  auto gx = std::get<0>(grads);
-  if (pads != original)
-    gx = gx.slice(2, original[0], original[0] + x.size(1)).slice(3, original[2], original[2] + x.size(2));
-  return handles(info.Env(), {gx.permute({0, 2, 3, 1}).contiguous(), fromTorchWeight(std::get<1>(grads), w.sizes().vec(), depthwise)});
-}
-
 // batchNormTrain(x, scale, offset, epsilon) -> [y, mean, variance, invstd]: training-mode batch
 // norm over every axis but the last, in one ATen kernel. variance is the biased batch variance
 // (what tfjs-layers normalizes with and averages into its moving variance).
@@ -696,7 +674,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, guarded<MatMul>));
   exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2D>));
   exports.Set("conv2dBackprop", Napi::Function::New(env, guarded<Conv2DBackprop>));
-  exports.Set("conv2dBackward", Napi::Function::New(env, guarded<Conv2DBackward>));
   // Builds before this one took only depthwise true/false there; JS checks this flag.
   exports.Set("convGroups", Napi::Boolean::New(env, true));
   exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));

@@ -50,16 +50,6 @@ export interface TorchAddon {
     dilations: number[],
     depthwise: boolean | number,
   ): Handle;
-  /** Both gradients of conv2d(x, w) in one libtorch call: [dx, dw]. */
-  conv2dBackward?(
-    x: Handle,
-    dy: Handle,
-    w: Handle,
-    strides: number[],
-    pads: number[],
-    dilations: number[],
-    depthwise: boolean | number,
-  ): [Handle, Handle];
   /** (x - mean) * rsqrt(variance + epsilon) * scale + offset; 0 for a missing offset/scale. */
   batchNorm(
     x: Handle,

@@ -8,14 +8,6 @@ interface Entry {
   handle: Handle;
   dtype: tf.DataType;
   refCount: number;
-  /** Set while the data is not computed yet (handle is 0): see `deferredOutput`. */
-  deferred?: Deferred;
-}
-
-/** How to compute a deferred output, and how to let go of what that needs if it never is. */
-export interface Deferred {
-  compute(): Handle;
-  release(): void;
 }
 
 type Values = Float32Array | Int32Array | Uint8Array;
@@ -43,42 +35,9 @@ export class TorchBackend extends tf.KernelBackend {
 
   /** The native tensor behind a tfjs tensor of this backend. */
   handleOf(info: tf.TensorInfo): Handle {
-    return this.entryOf(info.dataId, 'tensor data is not on this backend').handle;
-  }
-
-  /** The entry of `dataId`, its data computed first if it was deferred. */
-  private entryOf(dataId: tf.DataId, missing: string): Entry {
-    const entry = this.entries.get(dataId);
-    if (!entry) throw new Error(`torch backend: ${missing}`);
-    if (entry.deferred) this.fill(entry, entry.deferred.compute());
-    return entry;
-  }
-
-  private fill(entry: Entry, handle: Handle): void {
-    const deferred = entry.deferred!;
-    entry.deferred = undefined;
-    entry.handle = handle;
-    deferred.release();
-  }
-
-  /**
-   * A kernel output whose data is computed only when first used, unless a later kernel supplies
-   * it first through `supply` (a convolution's input gradient, computed together with the filter
-   * gradient that follows it: conv-pairs.ts).
-   */
-  deferredOutput(deferred: Deferred, shape: number[], dtype: tf.DataType): tf.TensorInfo {
-    const dataId = {};
-    this.entries.set(dataId, { handle: 0, dtype, refCount: 1, deferred });
-    this.live++;
-    return { dataId, shape, dtype };
-  }
-
-  /** Gives a still-deferred output its data; false (and `handle` unused) when it has it already. */
-  supply(dataId: tf.DataId, handle: Handle): boolean {
-    const entry = this.entries.get(dataId);
-    if (!entry?.deferred) return false;
-    this.fill(entry, handle);
-    return true;
+    const entry = this.entries.get(info.dataId);
+    if (!entry) throw new Error('torch backend: tensor data is not on this backend');
+    return entry.handle;
   }
 
   /** Wraps a new native tensor as the kernel output of `shape` and `dtype`. */
@@ -91,7 +50,8 @@ export class TorchBackend extends tf.KernelBackend {
 
   /** Points `info`'s data at native tensor `handle` instead (freeing the old one). */
   replace(info: tf.TensorInfo, handle: Handle): tf.TensorInfo {
-    const entry = this.entryOf(info.dataId, 'replace of unknown data');
+    const entry = this.entries.get(info.dataId);
+    if (!entry) throw new Error('torch backend: replace of unknown data');
     if (entry.handle !== handle) this.addon.free(entry.handle);
     entry.handle = handle;
     return info;
@@ -122,7 +82,9 @@ export class TorchBackend extends tf.KernelBackend {
   }
 
   override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
-    return this.addon.read(this.entryOf(dataId, 'readSync of unknown data').handle);
+    const entry = this.entries.get(dataId);
+    if (!entry) throw new Error('torch backend: readSync of unknown data');
+    return this.addon.read(entry.handle);
   }
 
   override async read(dataId: tf.DataId): Promise<tf.backend_util.BackendValues> {
@@ -143,8 +105,7 @@ export class TorchBackend extends tf.KernelBackend {
     if (!entry) return true;
     entry.refCount--;
     if (!force && entry.refCount > 0) return false;
-    if (entry.deferred) entry.deferred.release();
-    else this.addon.free(entry.handle);
+    this.addon.free(entry.handle);
     this.entries.delete(dataId);
     this.live--;
     return true;

@@ -9,7 +9,6 @@ import { loadTorchAddon } from './addon.js';
 import { TorchBackend } from './backend.js';
 import { fallbackCounts, registerFallbacks, runOnCpu } from './fallback.js';
 import { nativeKernels } from './kernels.js';
-import { installCheapTapeSaves } from './tape-saves.js';
 
 export { loadTorchAddon } from './addon.js';
 export { fallbackCounts, resetFallbackCounts } from './fallback.js';
@@ -48,7 +47,6 @@ export function registerTorchBackend(): TorchRegistration {
   }
   installFusedGradients();
   installGroupedConvGradient();
-  installCheapTapeSaves(TORCH_BACKEND);
   const fallbacks = registerFallbacks(TORCH_BACKEND, new Set(impls.keys()));
   if (/\bkernels\b/.test(process.env.VISIONTUNE_DEBUG ?? '')) {
     process.once('exit', () => {

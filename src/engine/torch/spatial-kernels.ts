@@ -2,7 +2,6 @@
 // reuses them) and their gradients, pooling and its gradients, batch norm. tfjs tensors are NHWC; the addon convolves on
 // channels-last NCHW views of them, so no layout copies are made.
 import * as tf from '@tensorflow/tfjs';
-import { deferredInputGradient, pairedFilterGradient } from './conv-pairs.js';
 import { biasAndActivation, fusedSupported, type Impl, input } from './kernel-support.js';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -84,9 +83,6 @@ export function convBackpropInput(geometryOf: GeometryOf): Impl {
     if (!attrs || attrs.dataFormat === 'NCHW') return null;
     const inputShape = [...(attrs.inputShape as number[])];
     const g = geometryOf(inputShape, filter.shape, attrs);
-    if (addon.conv2dBackward) {
-      return deferredInputGradient(backend, addon, dy, filter, inputShape, g);
-    }
     const h = addon.conv2dBackprop(
       'input',
       inputShape,
@@ -108,8 +104,6 @@ export function convBackpropFilter(geometryOf: GeometryOf): Impl {
     if (!attrs || attrs.dataFormat === 'NCHW') return null;
     const filterShape = [...(attrs.filterShape as number[])];
     const g = geometryOf(x.shape, filterShape, attrs);
-    const paired = pairedFilterGradient(backend, addon, x, dy, filterShape, g);
-    if (paired !== undefined) return backend.output(paired, filterShape, 'float32');
     const h = addon.conv2dBackprop(
       'filter',
       backend.handleOf(x),
