@@ -133,10 +133,13 @@ export function defineCommand<S extends z.ZodObject, C = z.output<S>>(
     const runtime = parseLayers(runtimeSchema, 'command-line', [
       flagLayer(cmd, runtimeSchema),
     ]) as RuntimeOptions;
+    // Field errors named by their flags (--nproc), as the command's own options are.
     const distributed = spec.distributed
-      ? parseLayers(distributedOptionsSchema, 'command-line', [
-          flagLayer(cmd, distributedOptionsSchema),
-        ])
+      ? await withFlags(cmd, async () =>
+          parseLayers(distributedOptionsSchema, 'command-line', [
+            flagLayer(cmd, distributedOptionsSchema),
+          ]),
+        )
       : undefined;
     const role: Role = distributed ? await resolveRole(distributed) : { kind: 'single' };
     const config = (await declared.resolve(cmd)) as C;

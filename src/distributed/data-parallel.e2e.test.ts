@@ -241,3 +241,16 @@ test('a rendezvous port in use is named (exit 2)', { skip }, async () => {
     server.close();
   }
 });
+
+test('bad data-parallel flags are usage errors naming the flag (exit 2)', async () => {
+  const out = path.join(work, 'bad-flags');
+  for (const [flags, message] of [
+    [['--nproc', '0'], /--nproc/],
+    [['--dist-timeout', '-1'], /--dist-timeout/],
+    [['--nproc', '2', '--nnodes', '2'], /needs --master-addr/],
+  ] as const) {
+    const result = await train(out, ...flags);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, message);
+  }
+});
