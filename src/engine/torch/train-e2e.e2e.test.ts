@@ -17,7 +17,12 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../backbones/index.js';
 import { openFashionMnist } from '../../data/index.js';
 import { withReferenceFilterGradient } from '../wasm-kernels/reference-filter-gradient.js';
-import { type BackendName, backendsUnderTest, useBackend } from '../wasm-kernels/testing.js';
+import {
+  type BackendName,
+  backendsUnderTest,
+  sgdSteps,
+  useBackend,
+} from '../wasm-kernels/testing.js';
 
 const skip = backendsUnderTest().includes('torch') ? false : 'torch engine unavailable';
 const STEPS = 20;
@@ -67,25 +72,8 @@ async function lossCurve(
   if (weights) model.setWeights(model.getWeights().map((w, k) => tf.tensor(weights[k]!, w.shape)));
   const initial = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
   const x = tf.tensor4d(pixels, [BATCH, SIZE, SIZE, 3]);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: BATCH }, (_, i) => i % CLASSES),
-      'int32',
-    ),
-    CLASSES,
-  );
-  const optimizer = tf.train.sgd(LR);
-  const losses: number[] = [];
-  for (let step = 0; step < STEPS; step++) {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor),
-      true,
-    )!;
-    losses.push(loss.dataSync()[0]!);
-    loss.dispose();
-  }
-  tf.dispose([x, labels]);
-  optimizer.dispose();
+  const losses = sgdSteps(model, x, CLASSES, STEPS, LR);
+  x.dispose();
   model.dispose();
   return { losses, initial };
 }

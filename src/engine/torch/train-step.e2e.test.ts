@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../backbones/index.js';
 import { withReferenceFilterGradient } from '../wasm-kernels/reference-filter-gradient.js';
-import { type BackendName, useBackend } from '../wasm-kernels/testing.js';
+import { type BackendName, sgdSteps, useBackend } from '../wasm-kernels/testing.js';
 import { skip } from './test-support.js';
 
 const STEPS = 2;
@@ -38,26 +38,9 @@ async function train(backend: BackendName, initial?: Float32Array[]) {
   if (initial) model.setWeights(model.getWeights().map((w, k) => tf.tensor(initial[k]!, w.shape)));
   const start = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
   const x = tf.randomUniform([BATCH, SIZE, SIZE, 3], -1, 1, 'float32', 7);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: BATCH }, (_, i) => i % CLASSES),
-      'int32',
-    ),
-    CLASSES,
-  );
-  const optimizer = tf.train.sgd(LR);
-  const losses: number[] = [];
-  for (let step = 0; step < STEPS; step++) {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor),
-      true,
-    )!;
-    losses.push(loss.dataSync()[0]!);
-    loss.dispose();
-  }
+  const losses = sgdSteps(model, x, CLASSES, STEPS, LR);
   const end = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
-  tf.dispose([x, labels]);
-  optimizer.dispose();
+  x.dispose();
   model.dispose();
   return { start, end, losses };
 }

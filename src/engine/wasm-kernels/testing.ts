@@ -142,3 +142,37 @@ export class WorstError {
     return `worst relative error ${this.value.toExponential(2)} (${this.where})`;
   }
 }
+
+/**
+ * `steps` SGD steps of softmax cross-entropy on one fixed batch `x` (image i labelled
+ * i % classes) in training mode; returns each step's loss. The whole-step tests' training.
+ */
+export function sgdSteps(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  classes: number,
+  steps: number,
+  lr: number,
+): number[] {
+  const batch = x.shape[0]!;
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % classes),
+      'int32',
+    ),
+    classes,
+  );
+  const optimizer = tf.train.sgd(lr);
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor),
+      true,
+    )!;
+    losses.push(loss.dataSync()[0]!);
+    loss.dispose();
+  }
+  labels.dispose();
+  optimizer.dispose();
+  return losses;
+}
