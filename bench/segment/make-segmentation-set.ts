@@ -154,8 +154,16 @@ export interface SegmentationImageInfo {
   file: string;
   mask: string;
   background: { photo: number; x: number; y: number; flip: boolean };
-  /** Bottom to top. `pixels`: its mask pixels in the final mask; `area`: unoccluded. */
-  objects: { cls: number; source: string; paint: Paint; area: number; pixels: number }[];
+  /** Bottom to top. `pixels`: its mask pixels in the final mask; `area`: unoccluded; `box`: the
+   * tight [x, y, width, height] of its visible pixels (absent when none is visible). */
+  objects: {
+    cls: number;
+    source: string;
+    paint: Paint;
+    area: number;
+    pixels: number;
+    box?: [number, number, number, number];
+  }[];
 }
 
 export interface SegmentationSet {
@@ -255,13 +263,34 @@ async function makeImage(
       break;
     }
   }
+  const boxes = visibleBoxes(owner, size, objects.length);
   objects.forEach((o, j) => {
     o.pixels = visible[j]!;
+    if (boxes[j]) o.box = boxes[j];
   });
   const rgb = new Uint8Array(n * 3);
   for (let i = 0; i < rgb.length; i++) rgb[i] = Math.min(255, Math.max(0, Math.round(canvas[i]!)));
   const { photo, x, y, flip } = bg;
   return { rgb, mask, background: { photo, x, y, flip }, objects };
+}
+
+/** Per object (1-based in `owner`), the tight [x, y, w, h] box of the pixels it owns; null when none. */
+function visibleBoxes(owner: Uint8Array, size: number, count: number) {
+  const lo = Array.from({ length: count }, () => [size, size]);
+  const hi = Array.from({ length: count }, () => [-1, -1]);
+  owner.forEach((o, p) => {
+    if (o === 0) return;
+    const [x, y] = [p % size, Math.floor(p / size)];
+    const [l, h] = [lo[o - 1]!, hi[o - 1]!];
+    l[0] = Math.min(l[0]!, x);
+    l[1] = Math.min(l[1]!, y);
+    h[0] = Math.max(h[0]!, x);
+    h[1] = Math.max(h[1]!, y);
+  });
+  return lo.map(([x0, y0], j): [number, number, number, number] | null => {
+    const [x1, y1] = hi[j]!;
+    return x1! < 0 ? null : [x0!, y0!, x1! - x0! + 1, y1! - y0! + 1];
+  });
 }
 
 /** Pixel indices (in a size x size image) where the glyph's alpha is at least MASK_ALPHA. */

@@ -76,7 +76,7 @@ function dataFields(help: DenseTask['help']) {
 }
 
 /** The network, its optimisation and the augmentation. */
-function trainingFields({ help, defaults }: DenseTask) {
+export function trainingFields({ help, defaults }: DenseTask) {
   return {
     backbone: opt(z.string().default('mobilenet_v2'), 'registry name or TF.js layers model path', {
       arg: 'name',

@@ -1,0 +1,88 @@
+// The run configuration of `visiontune multitask train` / `trainMultiTask(config)`: the tasks, how
+// their losses are weighted and their images sampled, and the backbone, optimisation and
+// augmentation fields the dense tasks share (dense-config.ts), each declared once. Merged like the
+// other runs: defaults < config file < flags.
+import { z } from 'zod';
+import { opt } from '../../config/options.js';
+import { outFields, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import { configError } from '../../errors.js';
+import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
+import { trainingFields } from '../dense-config.js';
+import { checkDenseConfig } from '../dense-training.js';
+import { parseTaskFlag, taskSpecSchema } from './task-spec.js';
+
+export const WEIGHTINGS = ['equal', 'uncertainty', 'dwa'] as const;
+export const SAMPLINGS = ['proportional', 'uniform', 'temperature'] as const;
+
+export const multiTaskConfigSchema = z
+  .object({
+    tasks: opt(
+      z.array(taskSpecSchema).min(1).max(16),
+      'a task: name:kind:data[:key=value,...] (kind: classification, multilabel, detection, segmentation); once per task',
+      { arg: 'spec', repeatable: true, flag: 'task', parse: parseTaskFlag },
+    ),
+    ...trainingFields({
+      help: {
+        data: '',
+        valData: '',
+        testData: '',
+        head: 'task heads',
+        metric: 'metrics',
+        skipBad: 'bad images and labels',
+      },
+      defaults: {
+        imageSize: 224,
+        epochs: 10,
+        batch: 16,
+        freezeBn: false,
+        scale: [0.6, 1.4],
+        evalEvery: 1,
+        out: 'runs/multitask',
+      },
+    }),
+    /** How the task losses are combined. */
+    weighting: opt(
+      z.enum(WEIGHTINGS).default('equal'),
+      'task loss weighting: equal, uncertainty (Kendall 2018) or dwa (Liu 2019)',
+      { arg: 'kind' },
+    ),
+    /** Gradient surgery on the shared weights (Yu et al. 2020), on top of the weighting. */
+    pcgrad: opt(z.boolean().default(false), 'PCGrad: project conflicting task gradients'),
+    /** Which task's images a batch draws: each image once an epoch, each task equally, or
+     * p_k ∝ n_k^(1/T). */
+    sampling: opt(
+      z.enum(SAMPLINGS).default('proportional'),
+      'how batches draw tasks: proportional, uniform or temperature',
+      { arg: 'kind' },
+    ),
+    temperature: opt(z.number().positive().default(2), 'temperature sampling: T', { arg: 'T' }),
+    /** Fraction of each task's images held out for validation when it has no valData. */
+    val: opt(z.number().min(0).max(0.9).default(0.1), 'held-out fraction without valData', {
+      arg: 'fraction',
+    }),
+    /** Validation metrics after every this many epochs and at the last (0: never). */
+    evalEvery: opt(
+      z.number().int().nonnegative().default(1),
+      'validation metrics every N epochs and at the last, 0 = never',
+      { arg: 'epochs' },
+    ),
+    ...outFields('runs/multitask'),
+    resume: resumeField,
+    seed: seedField,
+    skipBad: opt(skipBadField, 'leave out bad images and labels (counted) instead of failing'),
+  })
+  .strict();
+
+export type MultiTaskConfig = z.infer<typeof multiTaskConfigSchema>;
+export type MultiTaskConfigInput = z.input<typeof multiTaskConfigSchema>;
+
+const WHAT = 'multi-task training';
+
+export function resolveMultiTaskConfig(...layers: ConfigLayer[]): MultiTaskConfig {
+  const config = parseLayers(multiTaskConfigSchema, WHAT, layers);
+  checkDenseConfig(config, WHAT);
+  const names = config.tasks.map((t) => t.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) throw configError(WHAT, 'tasks', `two tasks are named '${repeated}'`);
+  return config;
+}
