@@ -252,7 +252,9 @@ test('a gradients hook replaces variableGrads: its loss is logged and only its g
   // A hook that leaves out the head's gradients and reports a loss of its own: the head stays
   // as initialised, the rest trains, and the log shows the hook's value.
   const partial = setup(1, { epochs: 1 });
-  const head = partial.model.getLayer('head').trainableWeights.map((w) => w.read().name);
+  const head = partial.model
+    .getLayer('head')
+    .trainableWeights.map((w) => (w.read() as tf.Variable).name);
   const valuesOf = (layer: string) =>
     partial.model
       .getLayer(layer)
