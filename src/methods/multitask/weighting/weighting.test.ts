@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../../engine/index.js';
 import { buildParamGroups } from '../../../train/optim/index.js';
+import { coreVariable } from '../../../train/optim/types.js';
 import { createWeighting, dwaWeights, LOG_VARIANCE_LAYER, WEIGHTING_KINDS } from './index.js';
 
 await initEngine({ backend: 'wasm' });
@@ -44,7 +45,7 @@ test('uncertainty: Σ exp(−s_k)·L_k + s_k and its gradient 1 − exp(−s_k)�
   assert.ok(training.trainableWeights.some((v) => v.read() === s));
   // The optimizer finds s among the head's weights (full lr), without weight decay.
   const groups = buildParamGroups(training, { weightDecay: 0.1, backboneLrMult: 0.1 });
-  const home = groups.find((g) => g.variables.some((v) => v.read() === s))!;
+  const home = groups.find((g) => g.variables.some((v) => coreVariable(v) === s))!;
   assert.deepEqual([home.name, home.lrMult, home.weightDecay], ['head/no_decay', 1, 0]);
 
   s!.assign(tf.tensor1d([0.3, -0.2]));
