@@ -29,7 +29,7 @@ test('two conflicting 2-D gradients: each projected onto the normal plane of the
     ),
     [1.5, 2], // 1.5·(2, 0) + 2·(−1, 1) = (1, 2)
   );
-  const perTask = [
+  const perTask: tf.NamedTensorMap[] = [
     { shared: tf.tensor1d([2, 0]), head_a: tf.tensor1d([5, 6]) },
     { shared: tf.tensor1d([-1, 1]), head_b: tf.tensor1d([7]) },
   ];
@@ -77,10 +77,12 @@ test('three tasks over two shared variables: the Gram-matrix form equals Algorit
     // Task k's gradient over a [2, 2] and a [3] variable; task 2 does not reach `bias`.
     const g = Array.from({ length: 3 }, () => Array.from({ length: 7 }, () => rng.normal()));
     g[2]!.fill(0, 4);
-    const perTask = g.map((v, k) => ({
-      kernel: tf.tensor2d(v.slice(0, 4), [2, 2]),
-      ...(k < 2 ? { bias: tf.tensor1d(v.slice(4)) } : {}),
-    }));
+    const perTask = g.map(
+      (v, k): tf.NamedTensorMap => ({
+        kernel: tf.tensor2d(v.slice(0, 4), [2, 2]),
+        ...(k < 2 ? { bias: tf.tensor1d(v.slice(4)) } : {}),
+      }),
+    );
     const seed = 100 + trial;
     const orders = projectionOrders(3, new Rng(seed));
     const expected = referencePcgrad(g, orders);
