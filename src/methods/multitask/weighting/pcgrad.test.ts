@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../../engine/index.js';
 import { Rng } from '../../../util/rng.js';
 import { pcgradCoefficients, pcgradGradients, projectionOrders } from './pcgrad.js';
-import { perTaskGradients } from './task-gradients.js';
 
 await initEngine({ backend: 'wasm' });
 
@@ -111,70 +110,4 @@ test('a variable marked unshared (the weighting’s own) gets the summed gradien
   const out = pcgradGradients(perTask, { rng: new Rng(1), unshared: new Set(['s']) });
   assertClose(values(out.w), [1, 2], 'w');
   assert.deepEqual(values(out.s), [0.5, -0.25]);
-});
-
-/** input → dense trunk → BatchNorm → two heads; BatchNorm makes the forward stateful. */
-function twoHeads(): tf.LayersModel {
-  const input = tf.input({ shape: [4] });
-  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  let x = tf.layers
-    .dense({ units: 5, name: 'trunk', kernelInitializer: init(1) })
-    .apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: 'trunk_bn' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
-  const a = tf.layers.dense({ units: 3, name: 'head_a_out', kernelInitializer: init(2) }).apply(x);
-  const b = tf.layers.dense({ units: 1, name: 'head_b_out', kernelInitializer: init(3) }).apply(x);
-  return tf.model({ inputs: input, outputs: [a, b] as tf.SymbolicTensor[] });
-}
-
-test('per-task gradients from one forward equal one backward pass per task; BatchNorm moves once', () => {
-  const model = twoHeads();
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const rng = new Rng(5);
-  const x = tf.tensor2d(
-    Array.from({ length: 24 }, () => rng.normal()),
-    [6, 4],
-  );
-  const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
-  const target = tf.tensor2d([1, -1, 0.5, 2, 0, -0.5], [6, 1]);
-  const losses = (): tf.Scalar[] => {
-    const [a, b] = model.apply(x, { training: true }) as tf.Tensor[];
-    return [tf.losses.softmaxCrossEntropy(labels, a!), tf.losses.meanSquaredError(target, b!)];
-  };
-  const movingMean = () => values(model.getLayer('trunk_bn').getWeights()[2]);
-  const start = model.getWeights().map((w) => w.clone());
-
-  const separate = [0, 1].map((k) => tf.variableGrads(() => losses()[k]!, variables).grads);
-  // What one training-mode forward does to the running mean.
-  model.setWeights(start);
-  tf.dispose(losses());
-  const oneForward = movingMean();
-  assert.notDeepEqual(oneForward, [0, 0, 0, 0, 0]); // it does move (from its initial zeros)
-
-  model.setWeights(start);
-  const [la, lb] = tf.tidy(() => losses().map((l) => l.dataSync()[0]!));
-  model.setWeights(start);
-  const before = tf.memory().numTensors;
-  const { value, perTask } = perTaskGradients(losses, variables);
-  assert.deepEqual(movingMean(), oneForward);
-  const name = (layer: string) =>
-    model.getLayer(layer).trainableWeights.map((w) => (w.read() as tf.Variable).name);
-  // Task a reaches the trunk and its head only; task b likewise.
-  assert.deepEqual(
-    Object.keys(perTask[0]!).sort(),
-    [...name('trunk'), ...name('trunk_bn'), ...name('head_a_out')].sort(),
-  );
-  assert.deepEqual(
-    Object.keys(perTask[1]!).sort(),
-    [...name('trunk'), ...name('trunk_bn'), ...name('head_b_out')].sort(),
-  );
-  perTask.forEach((grads, k) => {
-    for (const [n, g] of Object.entries(grads)) {
-      assertClose(values(g), values(separate[k]![n]), `task ${k} ${n}`, 1e-6);
-    }
-  });
-  assertClose(values(value), [la! + lb!], 'value');
-  // Nothing left behind but what it returned.
-  tf.dispose([value, ...perTask.flatMap(Object.values)]);
-  assert.equal(tf.memory().numTensors, before);
 });
