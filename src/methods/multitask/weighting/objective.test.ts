@@ -5,130 +5,24 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../../engine/index.js';
 import type { Callback } from '../../../train/callbacks.js';
 import { loadLatestCheckpoint } from '../../../train/checkpoint.js';
-import { type EpochSource, type FitConfig, fit, type TrainBatch } from '../../../train/loop.js';
+import { fit } from '../../../train/loop.js';
 import { MetricsLog } from '../../../train/metrics-log.js';
-import { AdamW, buildParamGroups } from '../../../train/optim/index.js';
 import { orderedWeights } from '../../../train/weight-order.js';
-import { Rng } from '../../../util/rng.js';
+import { dwaWeights, LOG_VARIANCE_LAYER, WEIGHTING_KINDS } from './index.js';
 import {
-  createWeighting,
-  dwaWeights,
-  LOG_VARIANCE_LAYER,
-  type TaskWeighting,
-  taskObjective,
-  WEIGHTING_KINDS,
-  type WeightingKind,
-} from './index.js';
+  lossesOf,
+  multiTaskRun,
+  type Run,
+  type RunOptions,
+  TASKS,
+  valuesOf,
+  weightsOf,
+} from './objective-test-setup.js';
 
 await initEngine({ backend: 'wasm' });
-
-const TASKS = ['colour', 'level'];
-const FEATURES = 4;
-
-interface Batch extends TrainBatch {
-  /** The regression task's targets. */
-  level: Float32Array;
-}
-
-/** 48 seeded rows: class = the largest of the first 3 features, level = their mean (two tasks). */
-function source(): EpochSource<Batch> {
-  const rng = new Rng(21);
-  const rows = Array.from({ length: 48 }, () =>
-    Array.from({ length: FEATURES }, () => rng.normal()),
-  );
-  const batchSize = 8;
-  return {
-    numBatches: rows.length / batchSize,
-    async *epoch(index) {
-      const order = new Rng(5).fork('epoch', index).permutation(rows.length);
-      for (let start = 0; start < order.length; start += batchSize) {
-        const picked = order.slice(start, start + batchSize).map((i) => rows[i]!);
-        yield {
-          x: tf.tensor2d(picked, [picked.length, FEATURES]),
-          labels: Int32Array.from(
-            picked.map((r) => r.slice(0, 3).indexOf(Math.max(...r.slice(0, 3)))),
-          ),
-          level: Float32Array.from(picked.map((r) => r.reduce((a, b) => a + b, 0) / FEATURES)),
-          samples: picked,
-        };
-      }
-    },
-  };
-}
-
-/** input → shared trunk (dense, BatchNorm) → a classification head and a regression head. */
-function network(seed: number): tf.LayersModel {
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
-  const input = tf.input({ shape: [FEATURES] });
-  let x = tf.layers
-    .dense({ units: 8, name: 'trunk', kernelInitializer: init(0) })
-    .apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: 'trunk_bn' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU({ name: 'trunk_relu' }).apply(x) as tf.SymbolicTensor;
-  const colour = tf.layers.dense({ units: 3, name: 'head_colour_out', kernelInitializer: init(1) });
-  const level = tf.layers.dense({ units: 1, name: 'head_level_out', kernelInitializer: init(2) });
-  return tf.model({
-    inputs: input,
-    outputs: [colour.apply(x), level.apply(x)] as tf.SymbolicTensor[],
-  });
-}
-
-interface Run {
-  config: FitConfig<Batch>;
-  weighting: TaskWeighting;
-  /** What fit trains: the network, plus the log-variance layer for uncertainty. */
-  trained: tf.LayersModel;
-}
-
-function multiTaskRun(
-  kind: WeightingKind,
-  pcgrad: boolean,
-  overrides: Partial<FitConfig<Batch>> & { initSeed?: number } = {},
-): Run {
-  const { initSeed = 1, callbacks = [], ...rest } = overrides;
-  const net = network(initSeed);
-  const weighting = createWeighting(kind, TASKS);
-  const trained = weighting.attach(net);
-  const objective = taskObjective<Batch>({
-    weighting,
-    pcgrad,
-    seed: 3,
-    taskLosses: (batch) => {
-      const [colour, level] = net.apply(batch.x, { training: true }) as tf.Tensor[];
-      const classes = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), 3);
-      const targets = tf.tensor2d(batch.level, [batch.level.length, 1]);
-      return [
-        tf.losses.softmaxCrossEntropy(classes, colour!),
-        tf.losses.meanSquaredError(targets, level!),
-      ];
-    },
-  });
-  const config: FitConfig<Batch> = {
-    model: trained,
-    optimizer: new AdamW(buildParamGroups(trained, { weightDecay: 0.01 })),
-    train: source(),
-    epochs: 4,
-    seed: 7,
-    schedule: { kind: 'constant', lr: 0.03 },
-    loss: objective.loss,
-    ...(objective.gradients ? { gradients: objective.gradients } : {}),
-    validate: objective.validate(async () => ({ val_metric: 1 })),
-    callbacks: [objective.callback, ...callbacks],
-    ...rest,
-  };
-  return { config, weighting, trained };
-}
-
-const lossesOf = (record: Record<string, unknown>) =>
-  TASKS.map((t) => record[`loss_${t}`] as number);
-const weightsOf = (record: Record<string, unknown>) =>
-  TASKS.map((t) => record[`weight_${t}`] as number);
-const valuesOf = (m: tf.LayersModel) =>
-  orderedWeights(m).map((w) => Array.from(w.read().dataSync()));
 
 for (const kind of WEIGHTING_KINDS) {
   for (const pcgrad of [false, true]) {
@@ -193,31 +87,8 @@ test('PCGrad changes the run where the task gradients conflict, and only then', 
   // One task only: nothing to conflict with, so the PCGrad run is the plain one to the bit.
   const single = await Promise.all(
     [false, true].map(async (pcgrad) => {
-      const net = network(1);
-      const weighting = createWeighting('equal', ['colour']);
-      const objective = taskObjective<Batch>({
-        weighting,
-        pcgrad,
-        seed: 3,
-        taskLosses: (batch) => {
-          const [colour] = net.apply(batch.x, { training: true }) as tf.Tensor[];
-          const classes = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), 3);
-          return [tf.losses.softmaxCrossEntropy(classes, colour!)];
-        },
-      });
-      const result = await fit({
-        model: net,
-        optimizer: new AdamW(buildParamGroups(net)),
-        train: source(),
-        epochs: 2,
-        seed: 7,
-        schedule: { kind: 'constant', lr: 0.03 },
-        loss: objective.loss,
-        ...(objective.gradients ? { gradients: objective.gradients } : {}),
-        validate: objective.validate(),
-        callbacks: [objective.callback],
-      });
-      return { history: result.history, weights: valuesOf(net) };
+      const run = multiTaskRun('equal', pcgrad, { tasks: ['colour'], epochs: 2 });
+      return { history: (await fit(run.config)).history, weights: valuesOf(run.trained) };
     }),
   );
   assert.deepEqual(single[1], single[0]);
@@ -225,10 +96,7 @@ test('PCGrad changes the run where the task gradients conflict, and only then', 
 
 /** Fits `make()` into `outDir` for 4 epochs uninterrupted, then again crashing after epoch 2 and
  * resuming with a fresh network (another init); returns both for comparison. */
-async function crashAndResume(
-  make: (o: Partial<FitConfig<Batch>> & { initSeed?: number }) => Run,
-  atCrash: (run: Run) => void,
-) {
+async function crashAndResume(make: (o: RunOptions) => Run, atCrash: (run: Run) => void) {
   const whole = make({ outDir: await tempDir() });
   const a = await fit(whole.config);
 
