@@ -60,8 +60,10 @@ export function twoTaskSource(batchSize = 8, shard: Shard = WHOLE): EpochSource<
 export function twoHeadNetwork(seed: number): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
   const input = tf.input({ shape: [FEATURES] });
+  // No bias before BatchNorm: its gradient is 0 up to rounding, which Adam would amplify to
+  // full-lr steps of arbitrary sign (and 2 ranks round differently from 1 process).
   let x = tf.layers
-    .dense({ units: 8, name: 'trunk', kernelInitializer: init(0) })
+    .dense({ units: 8, name: 'trunk', useBias: false, kernelInitializer: init(0) })
     .apply(input) as tf.SymbolicTensor;
   x = batchNormalization({ name: 'trunk_bn' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: 'trunk_relu' }).apply(x) as tf.SymbolicTensor;
