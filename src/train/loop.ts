@@ -65,7 +65,7 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   epochs: number;
   /** Base lr per step; ignored when `plateau` is given (it owns the lr). */
   schedule: Schedule;
-  /** Loss of one batch in training mode, from tfjs ops (it runs under tf.variableGrads). */
+  /** Loss of one batch in training mode, from tfjs ops (run under tf.variableGrads; see below). */
   loss: (batch: B, info: BatchInfo) => tf.Scalar;
   /**
    * Replaces `tf.variableGrads(() => loss(batch, info), variables)` (and so `loss`) for a method

@@ -10,8 +10,11 @@
 //     loss: objective.loss, gradients: objective.gradients,
 //     validate: objective.validate(validateTasks), callbacks: [objective.callback, …] });
 //
-// Per-task losses are this process's: in a data-parallel run rank 0's, which its validate shares
-// with the other ranks (with validateSharded each rank would record its own).
+// `taskLosses` applies the network (outputs in task order), not the model `attach` returned.
+// A task's mean training loss weighs each batch's value by the batch's images (a batch without
+// that task's labels counts its 0). In a data-parallel run they are rank 0's, which its validate
+// shares with the other ranks (with validateSharded each rank would record its own), and PCGrad
+// projects each rank's gradients before the all-reduce averages them.
 import * as tf from '@tensorflow/tfjs';
 import type { BatchInfo, Callback } from '../../../train/callbacks.js';
 import type { StepGradients, TrainBatch } from '../../../train/loop.js';

@@ -4,6 +4,10 @@
 // higher-order gradients) reuses the outer tape instead of starting its own, so it backpropagates
 // through the one recorded forward. A forward pass per task would also move BatchNorm's running
 // statistics K times a step and draw K different dropout masks.
+// Costs: the tape also records the K backward passes (as for higher-order gradients), so their
+// intermediates live until the step ends. With synchronized BatchNorm every rank must run the
+// same backward passes (each all-reduces): a task's loss must stay connected to the network on a
+// batch without its labels (a masked mean, 0·Σ, not a constant 0), as it must on every rank.
 import * as tf from '@tensorflow/tfjs';
 
 export interface PerTaskGradients {
