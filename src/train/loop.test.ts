@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../engine/index.js';
 import type { RunContext, StopReason } from './callbacks.js';
 import { assignWeights, loadLatestCheckpoint } from './checkpoint.js';
@@ -232,4 +232,48 @@ test('a stop requested in the last epoch changes nothing: the run completed', as
   assert.equal(result.stopReason, 'completed');
   assert.equal(result.stopDetail, undefined);
   assert.equal(result.history.length, 2);
+});
+
+test('a gradients hook replaces variableGrads: its loss is logged and only its gradients applied', async () => {
+  const plain = setup(1, { epochs: 2 });
+  const a = await fit(plain);
+  // The hook computing what the loop would: the same run, to the last bit.
+  const same = setup(1, { epochs: 2 });
+  let calls = 0;
+  same.gradients = (batch, info, variables) => {
+    calls++;
+    return tf.variableGrads(() => same.loss(batch, info), variables);
+  };
+  const b = await fit(same);
+  assert.equal(calls, 10);
+  assert.deepEqual(b.history, a.history);
+  assert.deepEqual(weightsOf(same.model), weightsOf(plain.model));
+
+  // A hook that leaves out the head's gradients and reports a loss of its own: the head stays
+  // as initialised, the rest trains, and the log shows the hook's value.
+  const partial = setup(1, { epochs: 1 });
+  const head = partial.model
+    .getLayer('head')
+    .trainableWeights.map((w) => (w.read() as tf.Variable).name);
+  const valuesOf = (layer: string) =>
+    partial.model
+      .getLayer(layer)
+      .getWeights()
+      .map((w) => Array.from(w.dataSync()));
+  const headBefore = valuesOf('head');
+  const convBefore = valuesOf('conv');
+  partial.gradients = (batch, info, variables) => {
+    const { value, grads } = tf.variableGrads(() => partial.loss(batch, info), variables);
+    for (const name of head) {
+      grads[name]!.dispose();
+      delete grads[name];
+    }
+    value.dispose();
+    return { value: tf.scalar(info.step + 0.5), grads };
+  };
+  const c = await fit(partial);
+  // 0.5, 1.5, …, 4.5 over batches of 8, 8, 8, 8 and 4 images, averaged by image.
+  assert.equal(c.history[0].loss, (0.5 * 8 + 1.5 * 8 + 2.5 * 8 + 3.5 * 8 + 4.5 * 4) / 36);
+  assert.deepEqual(valuesOf('head'), headBefore);
+  assert.notDeepEqual(valuesOf('conv'), convBefore);
 });

@@ -65,8 +65,16 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   epochs: number;
   /** Base lr per step; ignored when `plateau` is given (it owns the lr). */
   schedule: Schedule;
-  /** Loss of one batch in training mode, from tfjs ops (it runs under tf.variableGrads). */
+  /** Loss of one batch in training mode, from tfjs ops (run under tf.variableGrads; see below). */
   loss: (batch: B, info: BatchInfo) => tf.Scalar;
+  /**
+   * Replaces `tf.variableGrads(() => loss(batch, info), variables)` (and so `loss`) for a method
+   * that builds the step's gradient itself, e.g. PCGrad (methods/multitask/weighting/). Returns
+   * the batch's loss, for the log, and gradients keyed by core variable name, only for
+   * `variables` (one missing is left alone this step); the loop disposes both. In a
+   * data-parallel run they go through the same all-reduce as the default's.
+   */
+  gradients?: (batch: B, info: BatchInfo, variables: tf.Variable[]) => StepGradients;
   /** Metrics after each epoch, e.g. { val_loss, val_accuracy }. */
   validate?: (epoch: number) => Promise<Record<string, number>>;
   /**
@@ -84,6 +92,12 @@ export interface FitConfig<B extends TrainBatch = TrainBatch> {
   seed: number;
   /** Events with the run context; any may stop the run (callbacks.ts, stop-callbacks.ts). */
   callbacks?: Callback[];
+}
+
+/** One batch's loss and gradients, as `tf.variableGrads` returns them. */
+export interface StepGradients {
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
 }
 
 export interface FitResult {
@@ -287,7 +301,9 @@ async function batchGradients<B extends TrainBatch>(
   let grads: tf.NamedTensorMap;
   if (batch) {
     const computed = withSeededMathRandom(config.seed, info.step, () =>
-      tf.variableGrads(() => config.loss(batch, info), variables),
+      config.gradients
+        ? config.gradients(batch, info, variables)
+        : tf.variableGrads(() => config.loss(batch, info), variables),
     );
     batch.x.dispose();
     loss = (await computed.value.data())[0]!;
