@@ -22,7 +22,13 @@ export interface TapsBody {
 export async function backboneTaps(
   backbone: string,
   taps: readonly (TapStride | string)[],
-  options: { inputSize: number; pretrained: boolean; seed: number },
+  options: {
+    inputSize: number;
+    pretrained: boolean;
+    seed: number;
+    /** Strides whose maps must be exactly input/stride. Default: every stride in `taps`. */
+    exactStrides?: readonly TapStride[];
+  },
 ): Promise<TapsBody> {
   const { inputSize } = options;
   const features = await createModel(backbone, {
@@ -33,7 +39,9 @@ export async function backboneTaps(
     seed: options.seed,
   });
   const body = features.model;
-  const atStride = taps.flatMap((t, i) => (typeof t === 'number' ? [i] : []));
+  const exact = (t: TapStride | string) =>
+    typeof t === 'number' && (options.exactStrides?.includes(t) ?? true);
+  const atStride = taps.flatMap((t, i) => (exact(t) ? [i] : []));
   const strides = atStride.map((i) => taps[i] as TapStride);
   const got = atStride.map((i) => `${body.outputs[i].shape[1]}x${body.outputs[i].shape[2]}`);
   const want = strides.map((s) => `${Math.ceil(inputSize / s)}x${Math.ceil(inputSize / s)}`);
