@@ -8,6 +8,7 @@
 //   gradient is exactly sigmoid(x) − y (tfjs's relu/abs form has a wrong gradient at x = 0).
 import * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../errors.js';
+import { oneHotAnyDepth } from './one-hot.js';
 
 /** Σ_b present_b · perImage_b / Σ_b present_b; 0 when no image is present. */
 export function maskedMean(perImage: tf.Tensor1D, present: ArrayLike<number>): tf.Scalar {
@@ -46,7 +47,7 @@ export function maskedSoftmaxCrossEntropy(
   });
   return tf.tidy(() => {
     // oneHot(−1) is an all-zero row: an absent image's loss is exactly 0 before the mask too.
-    const target = tf.oneHot(tf.tensor1d(safe, 'int32'), C);
+    const target = oneHotAnyDepth(tf.tensor1d(safe, 'int32'), C);
     const perImage = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits, -1)), -1)) as tf.Tensor1D;
     return maskedMean(perImage, present);
   });
