@@ -119,3 +119,26 @@ test('an image batch without boxes has only the classification loss', async () =
   assert.ok(Math.abs((await parts.cls.data())[0] - expected) < 1e-3);
   tf.dispose([output, parts.total, parts.cls, parts.box, parts.ctr]);
 });
+
+test('a one-category detector trains: the loss is the same as with a second, never-used class', async () => {
+  await tf.setBackend('cpu');
+  // tf.oneHot refuses depth 1; one category must still work (a COCO file with one category).
+  const one: DetectorLayout = { inputSize: 32, strides: [8, 16, 32], numClasses: 1 };
+  const two: DetectorLayout = { ...one, numClasses: 2 };
+  const boxes = [[{ bbox: [2, 3, 14, 12] as [number, number, number, number], category: 0 }]];
+  const output = tf.randomNormal([1, 21, 6], 0, 1, 'float32', 3);
+  // The same output with a second class column whose logit is so low its focal loss is ~0.
+  const padded = tf.concat(
+    [
+      tf.slice(output, [0, 0, 0], [1, 21, 1]),
+      tf.fill([1, 21, 1], -30),
+      tf.slice(output, [0, 0, 1], [1, 21, 5]),
+    ],
+    2,
+  );
+  const a = fcosLoss(output, batchTargets(boxes, one), one);
+  const b = fcosLoss(padded, batchTargets(boxes, two), two);
+  assert.equal(a.positives, b.positives);
+  assert.ok(a.positives > 0);
+  assert.ok(Math.abs(a.total.dataSync()[0] - b.total.dataSync()[0]) < 1e-6);
+});

@@ -4,6 +4,7 @@
 // positives. Crowd boxes are left out of the targets (they are ignored in evaluation too).
 import * as tf from '@tensorflow/tfjs';
 import type { BoxAnnotation } from '../../data/detection/types.js';
+import { oneHotAnyDepth } from '../one-hot.js';
 import { fcosTargets } from './fcos-targets.js';
 import {
   channelsPerLocation,
@@ -86,7 +87,7 @@ export function fcosLoss(
   const parts = tf.tidy(() => {
     const flat = tf.reshape(output, [-1, channelsPerLocation(layout)]);
     const logits = tf.slice(flat, [0, 0], [-1, C]);
-    const oneHot = tf.oneHot(tf.tensor1d(targets.labels, 'int32'), C);
+    const oneHot = oneHotAnyDepth(tf.tensor1d(targets.labels, 'int32'), C) as tf.Tensor2D;
     const cls = tf.div(sigmoidFocalLoss(logits, oneHot), Math.max(1, positives)) as tf.Scalar;
     if (positives === 0) return { cls, box: tf.scalar(0), ctr: tf.scalar(0) };
     const raw = tf.minimum(tf.slice(flat, [0, C], [-1, 4]), MAX_RAW_DISTANCE);

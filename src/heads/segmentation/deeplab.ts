@@ -7,38 +7,42 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializerSeed } from '../../util/init-seed.js';
 import { backboneTaps } from '../backbone-taps.js';
+import { layerNamer } from '../layer-names.js';
 import { AtrousConv2D } from './atrous-conv.js';
 import {
   apply,
   checkDecoderInput,
   convBlocks,
   type DecoderOptions,
-  finishSegmenter,
+  type SegmentationHeadOptions,
   type Segmenter,
+  segmentationLogits,
+  segmenterModel,
 } from './segmenter.js';
 
 export const ASPP_RATES = [3, 6, 9] as const;
 
-export async function buildDeeplabV3Plus(options: DecoderOptions): Promise<Segmenter> {
-  const { inputSize } = options;
+/** The taps DeepLabV3+ reads: low-level features and the deepest map. */
+export const DEEPLAB_STRIDES = [4, 32] as const;
+
+/** ASPP + decoder on the stride-4 and stride-32 maps: logits [B, S, S, C]. */
+export function deeplabHead(
+  maps: readonly tf.SymbolicTensor[],
+  options: SegmentationHeadOptions,
+): tf.SymbolicTensor {
   const seed = options.seed ?? 0;
   const width = options.channels ?? 128;
-  checkDecoderInput(inputSize);
-  const taps = await backboneTaps(options.backbone, [4, 32], {
-    inputSize,
-    pretrained: options.pretrained,
-    seed,
-  });
-  const { bnRelu, convBnRelu: conv } = convBlocks(seed, 4_000);
-  const [low, deep] = taps.body.outputs;
-  const side = inputSize / 32;
+  const named = layerNamer(options.prefix);
+  const { bnRelu, convBnRelu: conv } = convBlocks(seed, 4_000, named);
+  const [low, deep] = maps;
+  const side = deep.shape[1] as number;
   const branches = [
     conv(deep, width, 1, 'aspp_1x1'),
     ...ASPP_RATES.map((rate) =>
       bnRelu(
         apply(
           new AtrousConv2D({
-            name: `aspp_rate${rate}_conv`,
+            name: named(`aspp_rate${rate}_conv`),
             filters: width,
             rate,
             useBias: false,
@@ -51,30 +55,53 @@ export async function buildDeeplabV3Plus(options: DecoderOptions): Promise<Segme
     ),
   ];
   // Image pooling: the global context, spread back over the map.
-  let pooled = apply(tf.layers.globalAveragePooling2d({ name: 'aspp_pool' }), deep);
+  let pooled = apply(tf.layers.globalAveragePooling2d({ name: named('aspp_pool') }), deep);
   pooled = apply(
-    tf.layers.reshape({ name: 'aspp_pool_map', targetShape: [1, 1, deep.shape[3] as number] }),
+    tf.layers.reshape({
+      name: named('aspp_pool_map'),
+      targetShape: [1, 1, deep.shape[3] as number],
+    }),
     pooled,
   );
   pooled = conv(pooled, width, 1, 'aspp_pool_proj');
   branches.push(
-    apply(tf.layers.upSampling2d({ name: 'aspp_pool_up', size: [side, side] }), pooled),
+    apply(tf.layers.upSampling2d({ name: named('aspp_pool_up'), size: [side, side] }), pooled),
   );
   let x = conv(
-    apply(tf.layers.concatenate({ name: 'aspp_concat' }), branches),
+    apply(tf.layers.concatenate({ name: named('aspp_concat') }), branches),
     width,
     1,
     'aspp_out',
   );
-  x = apply(tf.layers.upSampling2d({ size: [8, 8], interpolation: 'bilinear', name: 'dec_up' }), x);
+  x = apply(
+    tf.layers.upSampling2d({ size: [8, 8], interpolation: 'bilinear', name: named('dec_up') }),
+    x,
+  );
   const lowProjected = conv(low, 48, 1, 'dec_low');
-  x = apply(tf.layers.concatenate({ name: 'dec_concat' }), [x, lowProjected]);
+  x = apply(tf.layers.concatenate({ name: named('dec_concat') }), [x, lowProjected]);
   x = conv(x, width, 3, 'dec_a');
   x = conv(x, width, 3, 'dec_b');
-  return finishSegmenter(taps, x, {
+  return segmentationLogits(x, {
     numClasses: options.numClasses,
     seed,
     logitsSeedIndex: 4_999,
-    name: `${taps.entry.name}_deeplabv3plus`,
+    named,
   });
+}
+
+export async function buildDeeplabV3Plus(options: DecoderOptions): Promise<Segmenter> {
+  const { inputSize } = options;
+  const seed = options.seed ?? 0;
+  checkDecoderInput(inputSize);
+  const taps = await backboneTaps(options.backbone, DEEPLAB_STRIDES, {
+    inputSize,
+    pretrained: options.pretrained,
+    seed,
+  });
+  const output = deeplabHead(taps.body.outputs, {
+    numClasses: options.numClasses,
+    channels: options.channels,
+    seed,
+  });
+  return segmenterModel(taps, output, `${taps.entry.name}_deeplabv3plus`);
 }

@@ -1,6 +1,7 @@
 // What the segmentation decoders share: their options and result, conv–BatchNorm–ReLU blocks
 // with seeded initializers, and the common end — 1×1 class logits at stride 4, upsampled
-// (bilinear) to the input size: output [B, S, S, C].
+// (bilinear) to the input size: output [B, S, S, C]. The decoders build on given tap tensors
+// (unetHead, deeplabHead) so a multi-task network can put one on a shared backbone.
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from '../../backbones/batchnorm-fix.js';
 import type { PretrainedConfig } from '../../backbones/index.js';
@@ -8,6 +9,7 @@ import type { BackboneEntry } from '../../backbones/types.js';
 import { badUsage } from '../../errors.js';
 import { initializerSeed } from '../../util/init-seed.js';
 import type { TapsBody } from '../backbone-taps.js';
+import { type LayerNamer, layerNamer } from '../layer-names.js';
 
 export interface DecoderOptions {
   backbone: string;
@@ -17,6 +19,16 @@ export interface DecoderOptions {
   /** Decoder width (U-Net: at the deepest step, halved at each shallower one, not below 16). */
   channels?: number;
   seed?: number;
+}
+
+/** What a decoder head needs besides its taps. */
+export interface SegmentationHeadOptions {
+  numClasses: number;
+  /** Decoder width, as DecoderOptions.channels. Default 128. */
+  channels?: number;
+  seed?: number;
+  /** Layer-name prefix (layer-names.ts); default: the single-task decoders' names. */
+  prefix?: string;
 }
 
 export interface Segmenter {
@@ -36,18 +48,18 @@ export const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.Symbolic
   layer.apply(x) as tf.SymbolicTensor;
 
 /** Blocks whose initializer seeds count up from `base` (each decoder keeps its own range). */
-export function convBlocks(seed: number, base: number) {
+export function convBlocks(seed: number, base: number, named: LayerNamer = layerNamer()) {
   let index = 0;
   const bnRelu = (x: tf.SymbolicTensor, name: string) =>
     apply(
-      tf.layers.reLU({ name: `${name}_relu` }),
-      apply(batchNormalization({ name: `${name}_bn`, momentum: 0.9 }), x),
+      tf.layers.reLU({ name: named(`${name}_relu`) }),
+      apply(batchNormalization({ name: named(`${name}_bn`), momentum: 0.9 }), x),
     );
   const convBnRelu = (x: tf.SymbolicTensor, filters: number, kernel: number, name: string) =>
     bnRelu(
       apply(
         tf.layers.conv2d({
-          name: `${name}_conv`,
+          name: named(`${name}_conv`),
           filters,
           kernelSize: kernel,
           padding: 'same',
@@ -63,15 +75,14 @@ export function convBlocks(seed: number, base: number) {
   return { bnRelu, convBnRelu };
 }
 
-/** Class logits from stride-4 features `x`, upsampled ×4 to the input: the finished model. */
-export function finishSegmenter(
-  taps: TapsBody,
+/** Class logits from stride-4 features `x`, upsampled ×4 to the input: [B, S, S, C]. */
+export function segmentationLogits(
   x: tf.SymbolicTensor,
-  options: { numClasses: number; seed: number; logitsSeedIndex: number; name: string },
-): Segmenter {
+  options: { numClasses: number; seed: number; logitsSeedIndex: number; named: LayerNamer },
+): tf.SymbolicTensor {
   const logits = apply(
     tf.layers.conv2d({
-      name: 'head_logits',
+      name: options.named('head_logits'),
       filters: options.numClasses,
       kernelSize: 1,
       kernelInitializer: tf.initializers.glorotUniform({
@@ -80,12 +91,20 @@ export function finishSegmenter(
     }),
     x,
   );
-  const output = apply(
-    tf.layers.upSampling2d({ size: [4, 4], interpolation: 'bilinear', name: 'head_upsample' }),
+  return apply(
+    tf.layers.upSampling2d({
+      size: [4, 4],
+      interpolation: 'bilinear',
+      name: options.named('head_upsample'),
+    }),
     logits,
   );
+}
+
+/** The single-task segmenter: the backbone body in, the decoder's logits out. */
+export function segmenterModel(taps: TapsBody, output: tf.SymbolicTensor, name: string): Segmenter {
   return {
-    model: tf.model({ inputs: taps.body.inputs, outputs: output, name: options.name }),
+    model: tf.model({ inputs: taps.body.inputs, outputs: output, name }),
     backboneConfig: taps.config,
     entry: taps.entry,
     backboneLayers: taps.backboneLayers,

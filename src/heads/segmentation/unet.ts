@@ -4,42 +4,66 @@
 // the shallowest tap's stride are upsampled (bilinear) to the input size. Output [B, S, S, C].
 import * as tf from '@tensorflow/tfjs';
 import { backboneTaps } from '../backbone-taps.js';
+import { layerNamer } from '../layer-names.js';
 import {
   apply,
   checkDecoderInput,
   convBlocks,
   type DecoderOptions,
-  finishSegmenter,
+  type SegmentationHeadOptions,
   type Segmenter,
+  segmentationLogits,
+  segmenterModel,
 } from './segmenter.js';
+
+/** The taps the U-Net decoder reads, shallowest first. */
+export const UNET_STRIDES = [4, 8, 16, 32] as const;
+
+/** The decoder on the stride-4/8/16/32 maps: logits [B, S, S, C]. */
+export function unetHead(
+  maps: readonly tf.SymbolicTensor[],
+  options: SegmentationHeadOptions,
+): tf.SymbolicTensor {
+  const seed = options.seed ?? 0;
+  const named = layerNamer(options.prefix);
+  const { convBnRelu } = convBlocks(seed, 3_000, named);
+  let x = maps[3];
+  let width = options.channels ?? 128;
+  for (let i = 2; i >= 0; i--) {
+    const up = apply(
+      tf.layers.upSampling2d({
+        size: [2, 2],
+        interpolation: 'bilinear',
+        name: named(`dec_up_${i}`),
+      }),
+      x,
+    );
+    x = apply(tf.layers.concatenate({ name: named(`dec_skip_${i}`) }), [up, maps[i]]);
+    x = convBnRelu(x, width, 3, `dec_${i}_a`);
+    x = convBnRelu(x, width, 3, `dec_${i}_b`);
+    width = Math.max(16, width / 2);
+  }
+  return segmentationLogits(x, {
+    numClasses: options.numClasses,
+    seed,
+    logitsSeedIndex: 3_999,
+    named,
+  });
+}
 
 export async function buildUnet(options: DecoderOptions): Promise<Segmenter> {
   const { inputSize } = options;
   const seed = options.seed ?? 0;
   checkDecoderInput(inputSize);
-  const taps = await backboneTaps(options.backbone, [4, 8, 16, 32], {
+  const taps = await backboneTaps(options.backbone, UNET_STRIDES, {
     inputSize,
     pretrained: options.pretrained,
     seed,
   });
-  const { convBnRelu } = convBlocks(seed, 3_000);
-  const maps = taps.body.outputs; // strides 4, 8, 16, 32
-  let x = maps[3];
-  let width = options.channels ?? 128;
-  for (let i = 2; i >= 0; i--) {
-    const up = apply(
-      tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name: `dec_up_${i}` }),
-      x,
-    );
-    x = apply(tf.layers.concatenate({ name: `dec_skip_${i}` }), [up, maps[i]]);
-    x = convBnRelu(x, width, 3, `dec_${i}_a`);
-    x = convBnRelu(x, width, 3, `dec_${i}_b`);
-    width = Math.max(16, width / 2);
-  }
-  return finishSegmenter(taps, x, {
+  const output = unetHead(taps.body.outputs, {
     numClasses: options.numClasses,
+    channels: options.channels,
     seed,
-    logitsSeedIndex: 3_999,
-    name: `${taps.entry.name}_unet`,
   });
+  return segmenterModel(taps, output, `${taps.entry.name}_unet`);
 }

@@ -1,15 +1,35 @@
-// One task of a multi-task run: its name (a JSON key and the prefix of its head's layers), its kind
-// of head, where its labelled data is, and the head's own options. Declared once as a zod schema;
-// the CLI's `--task name:kind:data[:key=value,...]` is parsed into the same object a config file
-// lists under `tasks`.
+// What a task of a multi-task run is: its name (a JSON key and the prefix of its head's layers,
+// hence the narrow pattern), its kind of head, where its labelled data is, and the head's own
+// options. Declared once as a zod schema; the CLI's `--task name:kind:data[:key=value,...]` is
+// parsed into the same object a config file lists under `tasks`.
 import { z } from 'zod';
+import { badUsage } from '../../errors.js';
 
-/** The kinds of head a task can have (one output each in the multi-task network). */
 export const HEAD_KINDS = ['classification', 'multilabel', 'detection', 'segmentation'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
 
-/** Task names become layer-name prefixes (`head_<name>_…`) and JSON keys. */
 export const TASK_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** The prefix of every layer of a task's head. */
+export function headPrefix(task: string): string {
+  return `head_${task}_`;
+}
+
+/** Refuses a bad or repeated task name, or an unknown kind, naming it. */
+export function checkTasks(tasks: readonly { name: string; kind: string }[]): void {
+  if (tasks.length === 0) throw badUsage('tasks: a multi-task network needs at least one task');
+  const seen = new Set<string>();
+  for (const { name, kind } of tasks) {
+    if (!TASK_NAME.test(name))
+      throw badUsage(
+        `task name '${name}': must match ${TASK_NAME} (lower case letter, then up to 31 lower case letters, digits or _)`,
+      );
+    if (seen.has(name)) throw badUsage(`task name '${name}': used twice`);
+    seen.add(name);
+    if (!(HEAD_KINDS as readonly string[]).includes(kind))
+      throw badUsage(`task ${name}: kind '${kind}' is not one of ${HEAD_KINDS.join(', ')}`);
+  }
+}
 
 export const taskSpecSchema = z
   .object({
