@@ -19,6 +19,7 @@ import {
   randomHorizontalFlipJoint,
   randomScaleCropJoint,
 } from './augment.js';
+import { assertBoxesTight as checkBoxes } from './test-checks.js';
 
 const COLORS: [number, number, number][] = [
   [90, 90, 90],
@@ -53,35 +54,13 @@ function assertAligned(out: { image: DecodedImage; mask: LabelMap }, what: strin
     assert.equal(colorClass(out.image, p), out.mask.data[p], `${what}: pixel ${p}`);
 }
 
-/**
- * Each box covers only its class and is tight (the ring around it holds none of its class); when
- * `complete`, the pixels of each class are exactly the union of its boxes.
- */
+/** The boxes against the mask moved with them (classes 1 and 2 are objects). */
 function assertBoxesTight(
   out: { mask: LabelMap; boxes: BoxAnnotation[] },
   what: string,
   complete = true,
 ) {
-  const { width, height, data } = out.mask;
-  const covered = new Uint8Array(width * height);
-  for (const { bbox, category } of out.boxes) {
-    assert.ok(bbox.every(Number.isInteger), `${what}: box ${bbox} on whole pixels`);
-    const [x, y, w, h] = bbox;
-    for (let r = y; r < y + h; r++)
-      for (let c = x; c < x + w; c++) {
-        assert.equal(data[r * width + c], category, `${what}: (${c}, ${r}) in box ${bbox}`);
-        covered[r * width + c] = 1;
-      }
-    for (let r = y - 1; r <= y + h; r++)
-      for (let c = x - 1; c <= x + w; c++) {
-        const ring = r === y - 1 || r === y + h || c === x - 1 || c === x + w;
-        if (ring && r >= 0 && c >= 0 && r < height && c < width)
-          assert.notEqual(data[r * width + c], category, `${what}: box ${bbox} not tight`);
-      }
-  }
-  if (!complete) return;
-  for (let p = 0; p < data.length; p++)
-    if (data[p] === 1 || data[p] === 2) assert.equal(covered[p], 1, `${what}: pixel ${p} boxed`);
+  checkBoxes(out.mask, out.boxes, { what, classOf: (b) => b.category, objects: [1, 2], complete });
 }
 
 const base = () =>
