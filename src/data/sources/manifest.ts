@@ -7,23 +7,31 @@ import { dirname, extname } from 'node:path';
 import { badInput } from '../../errors.js';
 import { confine, readDocument, refuseReason } from '../../guard/index.js';
 import { sharpDecoder } from '../decode-sharp.js';
-import type { DataSource, Sample, SplitName } from '../types.js';
+import type { DataSource, Sample, SkipReport, SplitName } from '../types.js';
 import { checkImages, type Problem, settleProblems, sortClassNames } from '../validate.js';
 import { parseCsv } from './csv.js';
 import type { SourceOptions } from './options.js';
 
 const SPLITS = new Set(['train', 'val', 'test']);
 
-interface Row {
+/** One manifest row as written; `label` is the label column's text (a multi-label list too). */
+export interface ManifestRow {
   where: string;
   path: string;
   label?: string;
   split?: string;
 }
+type Row = ManifestRow;
 
 export const MANIFEST_EXTENSIONS = new Set(['.csv', '.jsonl', '.ndjson']);
 
-function csvRows(text: string, file: string, problems: Problem[]): Row[] {
+interface LabelColumn {
+  name: string;
+  /** Every row must have it (a missing CSV column fails the file; a JSONL row is a problem). */
+  required: boolean;
+}
+
+function csvRows(text: string, file: string, problems: Problem[], column: LabelColumn): Row[] {
   const records = parseCsv(text);
   const header = records.shift();
   if (!header) throw badInput(`Manifest ${file} is empty (expected a header row: path,label)`);
@@ -31,7 +39,11 @@ function csvRows(text: string, file: string, problems: Problem[]): Row[] {
   const iPath = cols.indexOf('path');
   if (iPath < 0)
     throw badInput(`Manifest ${file} has no 'path' column (header: ${header.fields.join(',')})`);
-  const iLabel = cols.indexOf('label');
+  const iLabel = cols.indexOf(column.name);
+  if (iLabel < 0 && column.required)
+    throw badInput(
+      `Manifest ${file} has no '${column.name}' column (header: ${header.fields.join(',')})`,
+    );
   const iSplit = cols.indexOf('split');
   const rows: Row[] = [];
   for (const r of records) {
@@ -53,7 +65,7 @@ function csvRows(text: string, file: string, problems: Problem[]): Row[] {
   return rows;
 }
 
-function jsonlRows(text: string, file: string, problems: Problem[]): Row[] {
+function jsonlRows(text: string, file: string, problems: Problem[], column: LabelColumn): Row[] {
   const rows: Row[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === '') return;
@@ -65,28 +77,62 @@ function jsonlRows(text: string, file: string, problems: Problem[]): Row[] {
       problems.push({ path: where, reason: 'invalid JSON' });
       return;
     }
-    const o = obj as { path?: unknown; label?: unknown; split?: unknown };
+    const o = obj as { path?: unknown; split?: unknown } & Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.path !== 'string') {
       problems.push({ path: where, reason: "expected an object with a string 'path'" });
       return;
     }
-    const label = o.label === undefined || o.label === null ? undefined : String(o.label);
+    const value = o[column.name];
+    if (column.required && !(column.name in o)) {
+      problems.push({ path: where, reason: `expected a '${column.name}' field` });
+      return;
+    }
+    // A list (multi-label manifests) is kept as the CSV writes it: names joined by ';'.
+    const label =
+      value === undefined || value === null
+        ? undefined
+        : Array.isArray(value)
+          ? value.map(String).join(';')
+          : String(value);
     const split = typeof o.split === 'string' ? o.split : undefined;
     rows.push({ where, path: o.path, label, split });
   });
   return rows;
 }
 
-export async function openManifest(file: string, options: SourceOptions = {}): Promise<DataSource> {
+export interface ManifestRowsOptions extends SourceOptions {
+  /** The column (CSV) or key (JSONL) holding the label; default 'label'. */
+  labelColumn?: string;
+  /** Whether every row must have the label column (an empty value is still allowed). */
+  requireLabelColumn?: boolean;
+  /** Why a row's label text is not acceptable (e.g. not in the label set), or undefined. */
+  checkLabel?: (label: string) => string | undefined;
+}
+
+/**
+ * A manifest's rows, checked: paths confined to the manifest's folder, split names, labels (by
+ * `checkLabel`), and image headers. Every problem is collected and settled at once (one error
+ * naming them all, or skipped with skipBad). Rows come back in manifest order with absolute paths.
+ */
+export async function readManifestRows(
+  file: string,
+  options: ManifestRowsOptions = {},
+): Promise<{ rows: (Row & { abs: string })[]; skipped?: SkipReport }> {
   const decoder = options.decoder ?? sharpDecoder();
   const ext = extname(file).toLowerCase();
   if (!MANIFEST_EXTENSIONS.has(ext))
     throw badInput(`Manifest ${file}: expected a .csv or .jsonl file`);
   const text = await readDocument(file, `Manifest ${file}`);
   const problems: Problem[] = [];
-  const parsed = ext === '.csv' ? csvRows(text, file, problems) : jsonlRows(text, file, problems);
+  const column = {
+    name: options.labelColumn ?? 'label',
+    required: options.requireLabelColumn === true,
+  };
+  const parsed =
+    ext === '.csv'
+      ? csvRows(text, file, problems, column)
+      : jsonlRows(text, file, problems, column);
   const base = dirname(file);
-  const labelSet = options.labels ? new Set(options.labels) : null;
 
   // Check rows in parallel, then record results in manifest order so messages are stable.
   const checked = await Promise.all(
@@ -99,9 +145,8 @@ export async function openManifest(file: string, options: SourceOptions = {}): P
         return { path: abs, reason: `unknown split '${row.split}' (${row.where})` };
       }
       const label = row.label === '' ? undefined : row.label;
-      if (labelSet && label !== undefined && !labelSet.has(label)) {
-        return { path: abs, reason: `label '${label}' is not in the label set (${row.where})` };
-      }
+      const bad = label === undefined ? undefined : options.checkLabel?.(label);
+      if (bad) return { path: abs, reason: `${bad} (${row.where})` };
       const refused = await refuseReason(abs, 'image');
       if (refused) return { path: abs, reason: `${refused} (${row.where})` };
       return { ...row, label, abs };
@@ -122,7 +167,18 @@ export async function openManifest(file: string, options: SourceOptions = {}): P
   problems.push(...bad);
   const skipped = settleProblems(file, problems, options.skipBad === true);
   const badPaths = new Set(bad.map((p) => p.path));
-  const good = ok.filter((r) => !badPaths.has(r.abs));
+  return { rows: ok.filter((r) => !badPaths.has(r.abs)), ...(skipped ? { skipped } : {}) };
+}
+
+export async function openManifest(file: string, options: SourceOptions = {}): Promise<DataSource> {
+  const decoder = options.decoder ?? sharpDecoder();
+  const labelSet = options.labels ? new Set(options.labels) : null;
+  const { rows: good, skipped } = await readManifestRows(file, {
+    ...options,
+    decoder,
+    checkLabel: (label) =>
+      labelSet && !labelSet.has(label) ? `label '${label}' is not in the label set` : undefined,
+  });
 
   const classes = options.labels
     ? [...options.labels]
