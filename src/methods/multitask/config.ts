@@ -5,14 +5,13 @@
 import { z } from 'zod';
 import { opt } from '../../config/options.js';
 import { outFields, resumeField, seedField, skipBadField } from '../../config/run-fields.js';
+import { samplingFields } from '../../data/multitask/config.js';
 import { configError } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 import { trainingFields } from '../dense-config.js';
 import { checkDenseConfig } from '../dense-training.js';
 import { parseTaskFlag, taskSpecSchema } from './task-spec.js';
-
-export const WEIGHTINGS = ['equal', 'uncertainty', 'dwa'] as const;
-export const SAMPLINGS = ['proportional', 'uniform', 'temperature'] as const;
+import { WEIGHTING_KINDS } from './weighting/index.js';
 
 export const multiTaskConfigSchema = z
   .object({
@@ -42,24 +41,13 @@ export const multiTaskConfigSchema = z
     }),
     /** How the task losses are combined. */
     weighting: opt(
-      z.enum(WEIGHTINGS).default('equal'),
+      z.enum(WEIGHTING_KINDS).default('equal'),
       'task loss weighting: equal, uncertainty (Kendall 2018) or dwa (Liu 2019)',
       { arg: 'kind' },
     ),
     /** Gradient surgery on the shared weights (Yu et al. 2020), on top of the weighting. */
     pcgrad: opt(z.boolean().default(false), 'PCGrad: project conflicting task gradients'),
-    /** Which task's images a batch draws: each image once an epoch, each task equally, or
-     * p_k ∝ n_k^(1/T). */
-    sampling: opt(
-      z.enum(SAMPLINGS).default('proportional'),
-      'how batches draw tasks: proportional, uniform or temperature',
-      { arg: 'kind' },
-    ),
-    temperature: opt(z.number().positive().default(2), 'temperature sampling: T', { arg: 'T' }),
-    /** Fraction of each task's images held out for validation when it has no valData. */
-    val: opt(z.number().min(0).max(0.9).default(0.1), 'held-out fraction without valData', {
-      arg: 'fraction',
-    }),
+    ...samplingFields,
     /** Validation metrics after every this many epochs and at the last (0: never). */
     evalEvery: opt(
       z.number().int().nonnegative().default(1),

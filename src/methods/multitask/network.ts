@@ -20,7 +20,7 @@ import {
 } from '../../heads/segmentation/segmenter.js';
 import { UNET_STRIDES, unetHead } from '../../heads/segmentation/unet.js';
 import { initializerSeed } from '../../util/init-seed.js';
-import { checkTasks, type HeadKind, headPrefix } from './task-spec.js';
+import { checkTasks, headPrefix, type TaskKind } from './task-spec.js';
 
 /** The segmentation decoders a task can use: the taps each reads and its head. */
 export const SEGMENTATION_HEADS = {
@@ -40,7 +40,7 @@ const DEFAULT_POOLED_TAP: TapStride = TAP_STRIDES[TAP_STRIDES.length - 1];
 
 export interface TaskHeadSpec {
   name: string;
-  kind: HeadKind;
+  kind: TaskKind;
   numClasses: number;
   /** classification / multilabel: the map pooled, a stride or a layer name. Default stride 32. */
   tap?: TapStride | string;
@@ -67,7 +67,7 @@ export interface MultiTaskNetworkOptions {
 
 export interface TaskHead {
   name: string;
-  kind: HeadKind;
+  kind: TaskKind;
   numClasses: number;
   /** Index of the task's output in model.outputs. */
   output: number;
@@ -90,7 +90,7 @@ export interface MultiTaskNetwork {
   heads: TaskHead[];
 }
 
-const isPooled = (kind: HeadKind) => kind === 'classification' || kind === 'multilabel';
+const isPooled = (kind: TaskKind) => kind === 'classification' || kind === 'multilabel';
 
 /** The taps a task's head reads, in the order the head takes them. */
 function tapsOf(task: TaskHeadSpec): (TapStride | string)[] {

@@ -21,7 +21,7 @@ import {
   segmentationCrossEntropy,
   segmentationFocalLoss,
 } from '../../heads/segmentation/losses.js';
-import type { HeadKind } from './task-spec.js';
+import type { TaskKind } from './task-spec.js';
 
 /** One task's labels for a batch of B images (the data loader fills the fields of its kind). */
 export interface TaskTargets {
@@ -50,7 +50,7 @@ export interface SegmentationLossOptions {
 /** What a task's loss needs to know about its head (network.ts's TaskHead has all of it). */
 export interface TaskLossHead {
   name: string;
-  kind: HeadKind;
+  kind: TaskKind;
   numClasses: number;
   /** detection only. */
   layout?: DetectorLayout;

@@ -1,14 +1,13 @@
-// What a task of a multi-task run is: its name (a JSON key and the prefix of its head's layers,
-// hence the narrow pattern), its kind of head, where its labelled data is, and the head's own
-// options. Declared once as a zod schema; the CLI's `--task name:kind:data[:key=value,...]` is
-// parsed into the same object a config file lists under `tasks`.
+// What a task of a multi-task run is: its data (the data layer's schema: name, kind, where its
+// labelled images are) plus its head's options, as one zod schema. The CLI's
+// `--task name:kind:data[:key=value,...]` is parsed into the same object a config file lists under
+// `tasks`. Task names become layer-name prefixes (`head_<task>_…`) and JSON keys.
 import { z } from 'zod';
+import { taskDataSchema } from '../../data/multitask/config.js';
+import { TASK_KINDS, TASK_NAME, type TaskKind } from '../../data/multitask/types.js';
 import { badUsage } from '../../errors.js';
 
-export const HEAD_KINDS = ['classification', 'multilabel', 'detection', 'segmentation'] as const;
-export type HeadKind = (typeof HEAD_KINDS)[number];
-
-export const TASK_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+export { TASK_KINDS, type TaskKind };
 
 /** The prefix of every layer of a task's head. */
 export function headPrefix(task: string): string {
@@ -26,40 +25,25 @@ export function checkTasks(tasks: readonly { name: string; kind: string }[]): vo
       );
     if (seen.has(name)) throw badUsage(`task name '${name}': used twice`);
     seen.add(name);
-    if (!(HEAD_KINDS as readonly string[]).includes(kind))
-      throw badUsage(`task ${name}: kind '${kind}' is not one of ${HEAD_KINDS.join(', ')}`);
+    if (!(TASK_KINDS as readonly string[]).includes(kind))
+      throw badUsage(`task ${name}: kind '${kind}' is not one of ${TASK_KINDS.join(', ')}`);
   }
 }
 
-export const taskSpecSchema = z
-  .object({
-    name: z
-      .string()
-      .regex(TASK_NAME, 'a lowercase letter, then up to 31 lowercase letters, digits or _'),
-    kind: z.enum(HEAD_KINDS),
-    /** Labelled data in any format the kind reads (a folder, manifest, COCO, YOLO, VOC, …). */
-    data: z.string().min(1),
-    /** COCO: the images folder of `data` (default: next to the .json). */
-    images: z.string().optional(),
-    /** Validation data for this task (default: `val` of its images held out). */
-    valData: z.string().optional(),
-    valImages: z.string().optional(),
-    /** Data evaluated after training (default: the validation images). */
-    testData: z.string().optional(),
-    testImages: z.string().optional(),
+export const taskSpecSchema = taskDataSchema
+  .extend({
     /** A fixed multiple of this task's loss, before the weighting's own weights. */
-    weight: z.number().positive().default(1),
-    /** classification/multilabel: the layer (or stride) whose pooled map the head reads;
-     * default the deepest feature map. */
-    tap: z.string().optional(),
+    weight: z.number().positive().default(1).describe("a fixed multiple of the task's loss"),
+    /** classification/multilabel: the layer (or stride) whose pooled map the head reads. */
+    tap: z
+      .string()
+      .optional()
+      .describe('classification/multilabel: the stride or layer the head pools (default 32)'),
     /** segmentation: the decoder. */
-    decoder: z.enum(['unet', 'deeplabv3plus']).default('unet'),
-    /** segmentation: class names in index order (default: classes.txt / VOC / COCO). */
-    classes: z.array(z.string().min(1)).optional(),
-    /** segmentation: how mask PNGs encode classes. */
-    maskMode: z.enum(['index', 'palette', 'binary']).default('index'),
-    /** segmentation: the mask value left out of loss and metrics. */
-    ignoreIndex: z.number().int().min(0).max(255).default(255),
+    decoder: z
+      .enum(['unet', 'deeplabv3plus'])
+      .default('unet')
+      .describe('segmentation: unet or deeplabv3plus'),
   })
   .strict();
 
@@ -68,7 +52,7 @@ export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 
 /** Option keys typed in `--task` text whose values are lists (`classes=a;b;c`). */
 const LIST_KEYS = new Set(['classes']);
-const NUMBER_KEYS = new Set(['weight', 'ignoreIndex']);
+const NUMBER_KEYS = new Set(['weight', 'ignoreIndex', 'val']);
 
 /**
  * `name:kind:data[:key=value,...]` → a task spec input (validated later with the run config, so
