@@ -203,6 +203,35 @@ test('pooled heads alone need no multiple of 32, and read a tap given by layer n
   net.model.dispose();
 });
 
+test('a tap named by its layer and the same stride of a dense head are one backbone output', async () => {
+  await tf.setBackend('cpu');
+  const warnings: unknown[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args);
+  try {
+    const net = await buildMultiTaskNetwork({
+      backbone: 'resnet_tiny',
+      pretrained: false,
+      inputSize: 64,
+      channels: 8,
+      tasks: [
+        { name: 'c', kind: 'classification', numClasses: 2, tap: 'stage4_out' },
+        { name: 'd', kind: 'detection', numClasses: 2, towerDepth: 1 },
+      ],
+    });
+    assert.equal(net.heads[0].tap, 'stage4_out');
+    assert.equal(
+      net.model.getLayer('head_c_pool').inboundNodes[0].inboundLayers[0].name,
+      'stage4_out',
+    );
+    net.model.dispose();
+  } finally {
+    console.warn = warn;
+  }
+  // tfjs warns "The list of outputs passed to the model is redundant" for a repeated output.
+  assert.deepEqual(warnings, []);
+});
+
 test('bad task lists are refused by name', async () => {
   const build = (tasks: TaskHeadSpec[], inputSize = 64) =>
     buildMultiTaskNetwork({ backbone: 'resnet_tiny', pretrained: false, inputSize, tasks });
