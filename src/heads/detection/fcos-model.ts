@@ -5,6 +5,8 @@
 // placement). Outputs one [batch, N, C + 5] tensor in layout.ts's order. FCOS's GroupNorm in the
 // towers is left out (tfjs has no GroupNorm layer); Adam and the paper's init (normal σ 0.01,
 // class bias at the prior π = 0.01) keep the towers trainable without it.
+// detectionHead builds the neck and head on given tap tensors under a layer-name prefix, so a
+// multi-task network can put it on a shared backbone; buildDetector is it on its own backbone.
 import * as tf from '@tensorflow/tfjs';
 import type { PretrainedConfig } from '../../backbones/index.js';
 import type { BackboneEntry } from '../../backbones/types.js';

@@ -5,6 +5,8 @@ import { buildDetector } from '../../heads/detection/fcos-model.js';
 import { channelsPerLocation, locationCount } from '../../heads/detection/layout.js';
 import { buildDeeplabV3Plus } from '../../heads/segmentation/deeplab.js';
 import { buildUnet } from '../../heads/segmentation/unet.js';
+import '../../bundle/custom-layers.js';
+import { buildParamGroups } from '../../train/optim/param-groups.js';
 import { isHeadLayer } from '../freeze/blocks.js';
 import { buildMultiTaskNetwork, type TaskHeadSpec } from './network.js';
 
@@ -201,6 +203,35 @@ test('pooled heads alone need no multiple of 32, and read a tap given by layer n
   net.model.dispose();
 });
 
+test('a tap named by its layer and the same stride of a dense head are one backbone output', async () => {
+  await tf.setBackend('cpu');
+  const warnings: unknown[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args);
+  try {
+    const net = await buildMultiTaskNetwork({
+      backbone: 'resnet_tiny',
+      pretrained: false,
+      inputSize: 64,
+      channels: 8,
+      tasks: [
+        { name: 'c', kind: 'classification', numClasses: 2, tap: 'stage4_out' },
+        { name: 'd', kind: 'detection', numClasses: 2, towerDepth: 1 },
+      ],
+    });
+    assert.equal(net.heads[0].tap, 'stage4_out');
+    assert.equal(
+      net.model.getLayer('head_c_pool').inboundNodes[0].inboundLayers[0].name,
+      'stage4_out',
+    );
+    net.model.dispose();
+  } finally {
+    console.warn = warn;
+  }
+  // tfjs warns "The list of outputs passed to the model is redundant" for a repeated output.
+  assert.deepEqual(warnings, []);
+});
+
 test('bad task lists are refused by name', async () => {
   const build = (tasks: TaskHeadSpec[], inputSize = 64) =>
     buildMultiTaskNetwork({ backbone: 'resnet_tiny', pretrained: false, inputSize, tasks });
@@ -252,4 +283,62 @@ test('bad task lists are refused by name', async () => {
     ]),
     /tasks a and a_aspp: both heads would have a layer named head_a_aspp_pool/,
   );
+});
+
+test('the network saves and loads back as one model with every output, and groups head vs backbone', async () => {
+  await tf.setBackend('cpu');
+  const net = await buildMultiTaskNetwork({
+    backbone: 'resnet_tiny',
+    pretrained: false,
+    inputSize: 64,
+    channels: 8,
+    seed: 5,
+    tasks: [
+      { name: 'kind', kind: 'classification', numClasses: 3 },
+      { name: 'boxes', kind: 'detection', numClasses: 2, towerDepth: 1 },
+      { name: 'masks', kind: 'segmentation', numClasses: 2, decoder: 'deeplabv3plus' },
+    ],
+  });
+  let saved: tf.io.ModelArtifacts | undefined;
+  await net.model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  assert.deepEqual(
+    loaded.outputs.map((o) => o.shape),
+    net.model.outputs.map((o) => o.shape),
+  );
+  assert.deepEqual(loaded.outputNames, [
+    'head_kind_logits',
+    'head_boxes_detections',
+    'head_masks_upsample',
+  ]);
+  const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 6);
+  const before = net.model.predict(x) as tf.Tensor[];
+  const after = loaded.predict(x) as tf.Tensor[];
+  for (let i = 0; i < 3; i++)
+    assert.ok((await tf.max(tf.abs(tf.sub(before[i], after[i]))).data())[0] < 1e-6, `output ${i}`);
+  // Optimizer groups by name: every head weight in the head group, every backbone weight not.
+  const groups = buildParamGroups(net.model, { backboneLrMult: 0.1 });
+  const headWeights = new Set(
+    net.heads.flatMap((h) => [...h.layers].flatMap((l) => net.model.getLayer(l).trainableWeights)),
+  );
+  for (const group of groups) {
+    const inHead = group.variables.filter((v) =>
+      [...headWeights].some((w) => w.name === (v as tf.LayerVariable).name),
+    );
+    if (group.lrMult === 1) assert.equal(inHead.length, group.variables.length, group.name);
+    else assert.equal(inHead.length, 0, group.name);
+  }
+  assert.equal(
+    groups.filter((g) => g.lrMult === 1).reduce((n, g) => n + g.variables.length, 0),
+    headWeights.size,
+  );
+  assert.ok(groups.some((g) => g.lrMult === 0.1 && g.variables.length > 10));
+  tf.dispose([x, ...before, ...after]);
+  net.model.dispose();
+  loaded.dispose();
 });

@@ -6,7 +6,8 @@
 // head's layers are listed for per-task parameter groups (e.g. PCGrad's task-specific weights).
 import * as tf from '@tensorflow/tfjs';
 import { TAP_STRIDES, type TapStride } from '../../backbones/graph.js';
-import type { PretrainedConfig } from '../../backbones/index.js';
+import { getBackbone, type PretrainedConfig } from '../../backbones/index.js';
+import { isModelLocation } from '../../backbones/layers-backbone.js';
 import type { BackboneEntry } from '../../backbones/types.js';
 import { badUsage } from '../../errors.js';
 import { backboneTaps } from '../../heads/backbone-taps.js';
@@ -175,11 +176,15 @@ export async function buildMultiTaskNetwork(
   checkTasks(tasks);
   for (const task of tasks) checkSpec(task, inputSize);
 
-  // The union of the taps, each once; dense heads need their maps at exactly input/stride.
+  // The union of the taps, each once (a layer name that is one of the registry entry's stride taps
+  // counts as that stride); dense heads need their maps at exactly input/stride.
+  const known = isModelLocation(options.backbone) ? [] : getBackbone(options.backbone).config.taps;
+  const canonical = (tap: TapStride | string) =>
+    typeof tap === 'string' ? (known.find((t) => t.layer === tap)?.stride ?? tap) : tap;
   const union: (TapStride | string)[] = [];
   const exactStrides = new Set<TapStride>();
   for (const task of tasks) {
-    for (const tap of tapsOf(task)) {
+    for (const tap of tapsOf(task).map(canonical)) {
       if (!union.includes(tap)) union.push(tap);
       if (!isPooled(task.kind)) exactStrides.add(tap as TapStride);
     }
@@ -191,7 +196,7 @@ export async function buildMultiTaskNetwork(
     exactStrides: [...exactStrides],
   });
   try {
-    const mapOf = (tap: TapStride | string) => taps.body.outputs[union.indexOf(tap)];
+    const mapOf = (tap: TapStride | string) => taps.body.outputs[union.indexOf(canonical(tap))];
     const heads: TaskHead[] = [];
     const outputs = tasks.map((task, i) => {
       const maps = tapsOf(task).map(mapOf);
