@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { EpochSource } from '../../train/loop.js';
 import { randomHorizontalFlipJoint, randomScaleCropJoint } from '../joint/augment.js';
 import { assertBoxesTight } from '../joint/test-checks.js';
 import { put, tempDir } from '../test-fixtures.js';
@@ -243,7 +244,8 @@ test('the same epoch gives the same batches; two ranks together see what one pro
     ops: [randomHorizontalFlipJoint(0.5), randomScaleCropJoint(SIZE, { scale: [0.5, 1.5] })],
     ...extra,
   });
-  const whole = createMultiTaskLoader(data.train, options({}));
+  // The training loop's source type: batches are TrainBatches, epochs by index, with a shard.
+  const whole: EpochSource<MultiTaskBatch> = createMultiTaskLoader(data.train, options({}));
   const again = await collect(whole.epoch(1));
   const first = await collect(createMultiTaskLoader(data.train, options({})).epoch(1));
   assert.deepEqual(
