@@ -24,6 +24,7 @@ export {
   type MultiTaskLoader,
   type MultiTaskLoaderOptions,
 } from './loader.js';
+export { type MultiTaskLoadersOptions, multiTaskLoaders } from './loaders.js';
 export { type MergeResult, mergeByImage } from './merge.js';
 export {
   LABEL_SEPARATOR,
