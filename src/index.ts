@@ -15,6 +15,7 @@ export * as onnx from './bundle/onnx/index.js';
 export { type Prediction, predictSamples } from './bundle/predict.js';
 export * as detectionData from './data/detection/index.js';
 export * from './data/index.js';
+export * as multitaskData from './data/multitask/index.js';
 export * as segmentationData from './data/segmentation/index.js';
 export { currentGroup } from './distributed/current.js';
 export { launchWorkers } from './distributed/launcher.js';

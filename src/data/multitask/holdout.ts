@@ -11,7 +11,8 @@ export function holdOutByKey<T extends { key: string }>(
 ): { train: T[]; val: T[] } {
   const root = new Rng(seed).fork('multitask-holdout');
   const ranked = items.map((item, i) => ({ i, rank: root.fork(item.key).nextUint32(), item }));
-  ranked.sort((a, b) => a.rank - b.rank || (a.item.key < b.item.key ? -1 : 1));
+  const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  ranked.sort((a, b) => a.rank - b.rank || byKey(a.item.key, b.item.key) || a.i - b.i);
   const inVal = new Set(ranked.slice(0, Math.round(items.length * fraction)).map((r) => r.i));
   return {
     train: items.filter((_, i) => !inVal.has(i)),

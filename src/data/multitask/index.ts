@@ -1,5 +1,14 @@
 // Multi-task data: per-task sources merged by image, sampled across tasks, and batched with one
 // joint geometry for the image and every task's labels.
+export {
+  type Annotated,
+  applyJointOps,
+  imageOnlyJoint,
+  type JointOp,
+  letterboxJoint,
+  randomHorizontalFlipJoint,
+  randomScaleCropJoint,
+} from '../joint/augment.js';
 export { type MultiTaskAugmentOptions, multiTaskAugmentation } from './augment.js';
 export {
   SAMPLING_STRATEGIES,
@@ -15,6 +24,7 @@ export {
   type MultiTaskLoader,
   type MultiTaskLoaderOptions,
 } from './loader.js';
+export { type MultiTaskLoadersOptions, multiTaskLoaders } from './loaders.js';
 export { type MergeResult, mergeByImage } from './merge.js';
 export {
   LABEL_SEPARATOR,

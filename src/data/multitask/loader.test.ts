@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { EpochSource } from '../../train/loop.js';
 import { randomHorizontalFlipJoint, randomScaleCropJoint } from '../joint/augment.js';
 import { assertBoxesTight } from '../joint/test-checks.js';
 import { put, tempDir } from '../test-fixtures.js';
 import { multiTaskAugmentation } from './augment.js';
 import { createMultiTaskLoader, type MultiTaskLoaderOptions } from './loader.js';
+import { multiTaskLoaders } from './loaders.js';
 import { openMultiTaskData, taskShapes } from './open.js';
 import { classOfColor, makeSharedCoco } from './test-fixture.js';
 import type { MultiTaskBatch } from './types.js';
@@ -243,7 +245,8 @@ test('the same epoch gives the same batches; two ranks together see what one pro
     ops: [randomHorizontalFlipJoint(0.5), randomScaleCropJoint(SIZE, { scale: [0.5, 1.5] })],
     ...extra,
   });
-  const whole = createMultiTaskLoader(data.train, options({}));
+  // The training loop's source type: batches are TrainBatches, epochs by index, with a shard.
+  const whole: EpochSource<MultiTaskBatch> = createMultiTaskLoader(data.train, options({}));
   const again = await collect(whole.epoch(1));
   const first = await collect(createMultiTaskLoader(data.train, options({})).epoch(1));
   assert.deepEqual(
@@ -307,4 +310,34 @@ test('an unreadable image or a size unlike its annotation names the file; skipBa
     loader.skipped.examples.join('\n'),
     /img001\.png: the image is 16x16 but task boxes's annotation says 20x16/,
   );
+});
+
+test("a run's loaders: augmented training, validation and evaluation in order", async (t) => {
+  const root = await tempDir(t);
+  const coco = await makeSharedCoco(root, { images: 10 });
+  const data = await openMultiTaskData(
+    [
+      { name: 'boxes', kind: 'detection', data: coco.annotationFile, val: 0.3 },
+      { name: 'masks', kind: 'segmentation', data: coco.annotationFile, val: 0.3 },
+    ],
+    { seed: 2 },
+  );
+  const loaders = multiTaskLoaders(data, {
+    ...PLAIN,
+    size: SIZE,
+    batchSize: 4,
+    seed: 2,
+    sampling: 'uniform',
+    scale: [0.5, 1.5],
+    colorJitter: 0.2,
+  });
+  assert.equal(loaders.train.numBatches, 2, '7 training images');
+  const [val] = await collect(loaders.val.epoch(0));
+  assert.deepEqual(
+    val!.keys,
+    data.val.map((s) => s.key),
+  );
+  assert.deepEqual([...val!.batch.targets.masks!.present], [1, 1, 1]);
+  assert.deepEqual(val!.batch.letterboxes[0], { scaleX: 2, scaleY: 2, padX: 0, padY: 0 });
+  assert.equal(loaders.evaluation.numSamples, 3, 'no test data: evaluation is the validation set');
 });

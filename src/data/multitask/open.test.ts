@@ -149,6 +149,20 @@ test("a task's own val split or val data: its images train no task", async (t) =
   );
 });
 
+test('a built-in data set merges by its ids; its test split is the evaluation', async () => {
+  const data = await openMultiTaskData(
+    [{ name: 'digits', kind: 'classification', data: 'mnist', val: 0.1 }],
+    { seed: 0 },
+  );
+  const [digits] = data.tasks;
+  assert.equal(digits!.valFrom, 'holdout');
+  assert.ok(data.train[0]!.key.startsWith('mnist:'));
+  assert.equal(data.train.length + data.val.length, digits!.train.length + digits!.val.length);
+  assert.equal(data.evaluation.length, digits!.test!.length);
+  const image = await data.train[0]!.read();
+  assert.deepEqual([image.width, image.height], [28, 28]);
+});
+
 test('bad task lists are named: names, kinds, repeats, missing data', async (t) => {
   const root = await tempDir(t);
   const coco = await makeSharedCoco(root, { images: 2 });
