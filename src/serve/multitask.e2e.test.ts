@@ -55,7 +55,9 @@ function assertClose(got: Body, want: Body, where: string, tolerance: number) {
     assert.ok(Math.abs(got - want) <= tolerance, `${where}: ${got} vs ${want}`);
   } else if (Array.isArray(want)) {
     assert.equal(got.length, want.length, `${where}: length`);
-    want.forEach((w, i) => assertClose(got[i], w, `${where}[${i}]`, tolerance));
+    want.forEach((w, i) => {
+      assertClose(got[i], w, `${where}[${i}]`, tolerance);
+    });
   } else if (want && typeof want === 'object') {
     assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), where);
     for (const k of Object.keys(want)) assertClose(got[k], want[k], `${where}.${k}`, tolerance);
