@@ -7,6 +7,7 @@ import { ENGINE_CHOICES, frozenEngine } from '../engine/frozen-engine.js';
 import { badUsage } from '../errors.js';
 import { loadBundle } from './bundle.js';
 import type { BundleMeta } from './meta.js';
+import { taskView } from './multitask/task-view.js';
 import { fallbackReason } from './onnx/frozen-forward.js';
 import { loadOnnxBundle } from './onnx/load.js';
 import type { OnnxRunner, OnnxSessionOptions } from './onnx/runtime.js';
@@ -27,17 +28,39 @@ export interface RunnableBundle {
   engine?: Engine;
   /** Why 'auto' did not pick ONNX Runtime, when it did not. */
   note?: string;
+  /** A task view of a multi-task bundle (multitask/task-view.ts): the task's name, and the whole
+   * model its `model` reads one output of (what closing the view frees). */
+  task?: string;
+  owner?: BatchModel;
+}
+
+export interface OpenBundleOptions extends OnnxSessionOptions {
+  engine?: string;
+  /** A multi-task bundle's task to open as a single-task bundle (--task); refused elsewhere. */
+  task?: string;
 }
 
 /**
  * A bundle folder on TF.js, or a bundle folder / exported .onnx file on ONNX Runtime; 'auto'
  * (default: the process-wide frozen-pass setting) prefers ONNX Runtime, falling back to TF.js
  * with the reason logged when onnxruntime-node is missing or the bundle does not export.
+ * With `task`, that task's view of a multi-task bundle (multitask/task-view.ts).
  */
 export async function openBundle(
   location: string,
-  options: { engine?: string } & OnnxSessionOptions = {},
+  options: OpenBundleOptions = {},
 ): Promise<RunnableBundle> {
+  const bundle = await openWhole(location, options);
+  if (options.task === undefined) return bundle;
+  try {
+    return taskView(bundle, options.task);
+  } catch (err) {
+    await closeBundle(bundle);
+    throw err;
+  }
+}
+
+async function openWhole(location: string, options: OpenBundleOptions): Promise<RunnableBundle> {
   const engine = options.engine ?? frozenEngine().engine;
   if (!(ENGINE_CHOICES as readonly string[]).includes(engine))
     throw badUsage(`--engine: expected one of ${ENGINE_CHOICES.join(', ')} (got '${engine}')`);
@@ -63,6 +86,7 @@ export async function openBundle(
 
 /** Frees the model: TF.js weights or the ONNX Runtime session. */
 export async function closeBundle(bundle: RunnableBundle): Promise<void> {
-  if (bundle.model instanceof tf.LayersModel) bundle.model.dispose();
-  else await bundle.model.release();
+  const model = bundle.owner ?? bundle.model;
+  if (model instanceof tf.LayersModel) model.dispose();
+  else await model.release();
 }

@@ -3,9 +3,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { createLoader } from '../data/index.js';
 import type { DataSource, Sample } from '../data/types.js';
-import { badInput, badUsage } from '../errors.js';
+import { badInput } from '../errors.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../metrics/index.js';
 import { predictBatch, type RunnableBundle } from './batch-model.js';
+import { notA } from './multitask/task-view.js';
 import { bundleTransform } from './preprocess.js';
 
 export interface EvaluateOptions {
@@ -38,8 +39,7 @@ export async function evaluateBundle(
   samples: readonly Sample[],
   options: EvaluateOptions = {},
 ): Promise<ClassificationMetrics> {
-  if (bundle.meta.task !== 'classification')
-    throw badUsage(`${bundle.dir} is a ${bundle.meta.task} bundle, not a classifier`);
+  if (bundle.meta.task !== 'classification') throw notA(bundle, 'classifier');
   if (samples.length === 0) throw badInput(`${source.name}: no labelled images to evaluate`);
   const toBundle = labelMap(bundle, source, samples);
   const p = bundle.meta.preprocessing;

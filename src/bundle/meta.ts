@@ -23,9 +23,78 @@ export const preprocessingSchema = z.object({
   cropPct: z.number().positive().max(1),
 });
 
-export const bundleMetaSchema = z.object({
+/** A task's name in a multi-task bundle: a layer-name prefix (head_<task>_…) and a JSON key. */
+export const TASK_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+/** Most tasks one multi-task bundle holds (each is a head and an output). */
+const MAX_TASKS = 64;
+
+const detectionMetaSchema = z.object({
+  head: z.literal('fcos'),
+  strides: z.array(z.number().int().positive().max(MAX_INPUT_SIZE)).max(MAX_STRIDES),
+  scoreThreshold: z.number().min(0).max(1),
+  nmsIou: z.number().gt(0).max(1),
+  maxDetections: z.number().int().positive().max(MAX_DETECTIONS),
+});
+
+const segmentationMetaSchema = z.object({
+  decoder: z.enum(['unet', 'deeplabv3plus']),
+  ignoreIndex: z.number().int().min(0).max(255),
+  maskMode: z.enum(['index', 'palette', 'binary']),
+  inference: z.enum(['auto', 'resize', 'slide']),
+});
+
+/** One task of a multi-task bundle: what a single-task bundle of its kind would say about its
+ * output (labels, decoding), and which of the model's outputs it is. */
+export const multitaskTaskSchema = z
+  .object({
+    name: z.string().regex(TASK_NAME, 'a task name is a-z, 0-9 and _, starting with a letter'),
+    task: z.enum(['classification', 'detection', 'segmentation']),
+    multiLabel: z.boolean().optional(),
+    labels: z.array(z.string()).min(1).max(MAX_LABELS),
+    /** Index into the model's outputs. */
+    output: z.number().int().nonnegative().max(MAX_TASKS),
+    detection: detectionMetaSchema.optional(),
+    segmentation: segmentationMetaSchema.optional(),
+    metrics: z.record(z.string(), z.number()).default({}),
+  })
+  .superRefine((t, ctx) => {
+    for (const kind of ['detection', 'segmentation'] as const)
+      if (t.task === kind && !t[kind])
+        ctx.addIssue({
+          code: 'custom',
+          path: [kind],
+          message: `a ${kind} task needs its ${kind} settings`,
+        });
+    if (t.multiLabel && t.task !== 'classification')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['multiLabel'],
+        message: 'only classification tasks are multi-label',
+      });
+  });
+
+const multitaskMetaSchema = z
+  .object({ tasks: z.array(multitaskTaskSchema).min(1).max(MAX_TASKS) })
+  .superRefine(({ tasks }, ctx) => {
+    const names = tasks.map((t) => t.name);
+    const outputs = tasks.map((t) => t.output).sort((a, b) => a - b);
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks'],
+        message: `task names repeat: ${names.join(', ')}`,
+      });
+    if (outputs.some((o, i) => o !== i))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks'],
+        message: `outputs must be 0…${tasks.length - 1}, one per task (got ${outputs.join(', ')})`,
+      });
+  });
+
+const bundleMetaFields = z.object({
   formatVersion: z.number().int(),
-  task: z.enum(['classification', 'embedding', 'detection', 'segmentation']),
+  task: z.enum(['classification', 'embedding', 'detection', 'segmentation', 'multitask']),
   labels: z.array(z.string()).max(MAX_LABELS),
   preprocessing: preprocessingSchema,
   backbone: z.object({
@@ -86,25 +155,14 @@ export const bundleMetaSchema = z.object({
     .optional(),
   /** Detectors (heads/detection): how to read the output tensor and the decoding defaults. The
    * image is letterboxed to preprocessing.inputSize (gray padding), not center-cropped. */
-  detection: z
-    .object({
-      head: z.literal('fcos'),
-      strides: z.array(z.number().int().positive().max(MAX_INPUT_SIZE)).max(MAX_STRIDES),
-      scoreThreshold: z.number().min(0).max(1),
-      nmsIou: z.number().gt(0).max(1),
-      maxDetections: z.number().int().positive().max(MAX_DETECTIONS),
-    })
-    .optional(),
+  detection: detectionMetaSchema.optional(),
   /** Segmenters (heads/segmentation): output [batch, size, size, classes] logits; how masks
    * were read in training and how large images are segmented by default. */
-  segmentation: z
-    .object({
-      decoder: z.enum(['unet', 'deeplabv3plus']),
-      ignoreIndex: z.number().int().min(0).max(255),
-      maskMode: z.enum(['index', 'palette', 'binary']),
-      inference: z.enum(['auto', 'resize', 'slide']),
-    })
-    .optional(),
+  segmentation: segmentationMetaSchema.optional(),
+  /** A classifier whose classes are independent (sigmoid per class, a threshold): multi-label. */
+  multiLabel: z.boolean().optional(),
+  /** Multi-task bundles (task 'multitask', labels []): one output per task, described here. */
+  multitask: multitaskMetaSchema.optional(),
   /** Compression steps that made this bundle from another (methods/compress), oldest first. */
   compression: z
     .array(
@@ -120,6 +178,23 @@ export const bundleMetaSchema = z.object({
   visiontuneVersion: z.string(),
 });
 
+/** visiontune.json: the fields, and the rules between them. */
+export const bundleMetaSchema = bundleMetaFields.superRefine((meta, ctx) => {
+  if ((meta.task === 'multitask') !== (meta.multitask !== undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['multitask'],
+      message: 'a multitask bundle (task "multitask") and only it describes its tasks here',
+    });
+  if (meta.task === 'multitask' && meta.labels.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['labels'],
+      message: 'a multitask bundle keeps its labels per task (labels: [])',
+    });
+});
+
 export type Preprocessing = z.infer<typeof preprocessingSchema>;
 export type BundleMeta = z.infer<typeof bundleMetaSchema>;
+export type MultitaskTask = z.infer<typeof multitaskTaskSchema>;
 export type CompressionStep = NonNullable<BundleMeta['compression']>[number];

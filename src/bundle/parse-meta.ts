@@ -23,13 +23,40 @@ export function parseBundleMeta(raw: unknown, where: string): BundleMeta {
   return parsed.data;
 }
 
-/** Refuses a model whose class count differs from the labels (`where`: the bundle's place). */
+/** Refuses a model whose class count differs from the labels (`where`: the bundle's place); for
+ * a multi-task bundle, each task's output against that task's labels. */
 export function checkModelMatchesMeta(model: tf.LayersModel, meta: BundleMeta, where: string) {
-  const outputs = model.outputs[0]!.shape;
-  const perClass = meta.task === 'classification' || meta.task === 'segmentation';
-  if (perClass && outputs[outputs.length - 1] !== meta.labels.length) {
+  if (!meta.multitask) {
+    checkOutput(model.outputs[0]!.shape, meta.task, meta.labels.length, where, META_FILE);
+    return;
+  }
+  const { tasks } = meta.multitask;
+  if (model.outputs.length !== tasks.length)
     throw badInput(
-      `${where}: model outputs ${outputs[outputs.length - 1]} classes but ${META_FILE} lists ${meta.labels.length} labels`,
+      `${where}: the model has ${model.outputs.length} outputs but ${META_FILE} describes ${tasks.length} tasks (${tasks.map((t) => t.name).join(', ')})`,
+    );
+  for (const t of tasks) {
+    const shape = model.outputs[t.output]!.shape;
+    checkOutput(shape, t.task, t.labels.length, where, `task ${t.name} (output ${t.output})`);
+    // A detection output is [batch, locations, classes + 5] (heads/detection/layout.ts).
+    if (t.task === 'detection' && shape[shape.length - 1] !== t.labels.length + 5)
+      throw badInput(
+        `${where}: task ${t.name} (output ${t.output}) has ${shape[shape.length - 1]} channels per location; ${t.labels.length} classes need ${t.labels.length + 5}`,
+      );
+  }
+}
+
+function checkOutput(
+  shape: (number | null)[],
+  task: string,
+  labels: number,
+  where: string,
+  described: string,
+) {
+  const perClass = task === 'classification' || task === 'segmentation';
+  if (perClass && shape[shape.length - 1] !== labels) {
+    throw badInput(
+      `${where}: model outputs ${shape[shape.length - 1]} classes but ${described} lists ${labels} labels`,
     );
   }
 }

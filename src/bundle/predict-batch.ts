@@ -17,3 +17,13 @@ export async function predictBatch(model: BatchModel, x: tf.Tensor): Promise<tf.
   const [out] = await model.run((await x.data()) as Float32Array, x.shape);
   return tf.tensor(out!.data, out!.shape);
 }
+
+/** Every output of the model for one NHWC batch, in output order; the caller disposes them. */
+export async function predictAll(model: BatchModel, x: tf.Tensor): Promise<tf.Tensor[]> {
+  if (model instanceof tf.LayersModel) {
+    const out = model.predict(x);
+    return Array.isArray(out) ? out : [out];
+  }
+  const outs = await model.run((await x.data()) as Float32Array, x.shape);
+  return outs.map((o) => tf.tensor(o.data, o.shape));
+}

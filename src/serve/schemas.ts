@@ -17,7 +17,7 @@ const modelSummary = {
   additionalProperties: true,
   properties: {
     name: { type: 'string' },
-    task: { type: 'string', enum: ['classification', 'detection', 'segmentation'] },
+    task: { type: 'string', enum: ['classification', 'detection', 'segmentation', 'multitask'] },
     engine: { type: 'string', enum: ['onnx', 'tfjs'] },
     labels: { type: 'array', items: { type: 'string' } },
   },
@@ -68,7 +68,7 @@ export const jsonImages = {
 export const predictSchema = {
   summary: 'predict on one or several images',
   description:
-    'Body: the raw bytes of one image (Content-Type image/* or application/octet-stream), multipart/form-data with one file part per image, or JSON {"images": [base64, …]}. Results per image, in order: classification {classes: [{label, index, probability}]}, detection {width, height, boxes: [{bbox: [x, y, w, h] in image pixels, label, category, score}]}, segmentation {width, height, mode, classShares, mask: {format: "png", encoding: "base64", data}} (pixel value = class index).',
+    'Body: the raw bytes of one image (Content-Type image/* or application/octet-stream), multipart/form-data with one file part per image, or JSON {"images": [base64, …]}. Results per image, in order: classification {classes: [{label, index, probability}]} (multi-label: sigmoid probabilities, and present: the classes at or above the threshold), detection {width, height, boxes: [{bbox: [x, y, w, h] in image pixels, label, category, score}]}, segmentation {width, height, mode, classShares, mask: {format: "png", encoding: "base64", data}} (pixel value = class index); multitask {tasks: {<task name>: the result of its kind as above}}, every task from one forward pass per batch.',
   params: nameParam,
   querystring: {
     type: 'object',

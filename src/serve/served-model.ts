@@ -8,6 +8,7 @@ import { openServedModel } from './open-model.js';
 import type { ServeOptions } from './options.js';
 import { classifier } from './tasks/classify.js';
 import { detector } from './tasks/detect.js';
+import { multitasker } from './tasks/multitask.js';
 import { segmenter } from './tasks/segment.js';
 import type { PredictParams, TaskRunner } from './tasks/types.js';
 
@@ -31,9 +32,11 @@ function runnerFor(opened: Awaited<ReturnType<typeof openServedModel>>): TaskRun
       return detector(bundle) as TaskRunner;
     case 'segmentation':
       return segmenter(bundle) as TaskRunner;
+    case 'multitask':
+      return multitasker(bundle) as TaskRunner;
     default:
       throw badUsage(
-        `${bundle.dir} is a ${bundle.meta.task} bundle: serve takes classifiers, detectors and segmenters`,
+        `${bundle.dir} is a ${bundle.meta.task} bundle: serve takes classifiers, detectors, segmenters and multitask bundles`,
       );
   }
 }

@@ -18,6 +18,26 @@ export const ONNX_META = {
   preprocessing: 'visiontune.preprocessing',
 } as const;
 
+/** How to read one output of `task` with `labels` (listed in `where`), in words. */
+function describeOutput(
+  meta: BundleMeta,
+  task: Exclude<BundleMeta['task'], 'multitask'>,
+  labels: readonly string[],
+  settings: Pick<BundleMeta, 'detection' | 'multiLabel'>,
+  where: string,
+): string {
+  const p = meta.preprocessing;
+  const classes = labels.length;
+  return {
+    classification: settings.multiLabel
+      ? `[batch, ${classes}] logits over ${where}, one independent class each (sigmoid for probabilities; multi-label).`
+      : `[batch, ${classes}] logits over ${where} (softmax for probabilities).`,
+    embedding: `[batch, ${meta.backbone.embeddingDim ?? 'dim'}] embeddings.`,
+    detection: `[batch, locations, ${classes} + 5]: per location of each stride ${JSON.stringify(settings.detection?.strides)} (row-major, centre floor(s/2) + j·s), ${classes} class logits, 4 raw distances r (left, top, right, bottom = s·exp(r) px), 1 centre-ness logit.`,
+    segmentation: `[batch, ${p.inputSize}, ${p.inputSize}, ${classes}] per-pixel logits, NHWC.`,
+  }[task];
+}
+
 /** What the input is and how to read the output, in words (the model's doc_string). */
 export function describeBundle(meta: BundleMeta): string {
   const p = meta.preprocessing;
@@ -25,18 +45,19 @@ export function describeBundle(meta: BundleMeta): string {
     `input: float32 [batch, ${p.inputSize}, ${p.inputSize}, 3], NHWC, RGB; each value ` +
     `(v / 255 − mean[c]) / std[c] with mean ${JSON.stringify(p.mean)}, std ${JSON.stringify(p.std)}.`;
   const resize =
-    meta.task === 'detection'
+    meta.task === 'detection' || meta.task === 'multitask'
       ? 'Resize: letterbox to the input size (aspect kept, gray padding 114).'
       : meta.task === 'segmentation'
         ? `Resize: fit to the input size (aspect kept, gray padding) or slide input-sized windows (${meta.segmentation?.inference}).`
         : `Resize: shorter side to floor(${p.inputSize} / ${p.cropPct}) (${p.interpolation}), centre crop ${p.inputSize}.`;
-  const classes = meta.labels.length;
-  const output = {
-    classification: `output: [batch, ${classes}] logits over visiontune.labels (softmax for probabilities).`,
-    embedding: `output: [batch, ${meta.backbone.embeddingDim ?? 'dim'}] embeddings.`,
-    detection: `output: [batch, locations, ${classes} + 5]: per location of each stride ${JSON.stringify(meta.detection?.strides)} (row-major, centre floor(s/2) + j·s), ${classes} class logits, 4 raw distances r (left, top, right, bottom = s·exp(r) px), 1 centre-ness logit.`,
-    segmentation: `output: [batch, ${p.inputSize}, ${p.inputSize}, ${classes}] per-pixel logits, NHWC.`,
-  }[meta.task];
+  const output = meta.multitask
+    ? meta.multitask.tasks
+        .map(
+          (t) =>
+            `output_${t.output}: task ${t.name} (${t.multiLabel ? 'multi-label ' : ''}${t.task}; labels: visiontune.bundle's multitask.tasks), ${describeOutput(meta, t.task, t.labels, t, `its labels`)}`,
+        )
+        .join(' ')
+    : `output: ${describeOutput(meta, meta.task as Exclude<BundleMeta['task'], 'multitask'>, meta.labels, meta, 'visiontune.labels')}`;
   return `visiontune ${meta.task} model (${meta.backbone.name}). ${input} ${resize} ${output}`;
 }
 

@@ -41,7 +41,7 @@ export function detectEvalSubcommand(detect: Command): void {
     options: detectEvalOptionsSchema,
     what: 'detection evaluation',
     async run(config, { out, runtime }) {
-      const detector = await openDetectorBundle(config.model, openOptions(runtime));
+      const detector = await openDetectorBundle(config.model, openOptions(runtime, config));
       const { metrics, found, data, categoryIds, skippedImages } = await evaluateDetector(
         detector,
         config.data,

@@ -43,7 +43,7 @@ export function detectPredictSubcommand(detect: Command): void {
         { kind: 'predictions', overwrite: config.overwrite },
         async () => {
           const inputs = args[0] as string[];
-          const detector = await openDetectorBundle(config.model, openOptions(runtime));
+          const detector = await openDetectorBundle(config.model, openOptions(runtime, config));
           const source = await openFiles(inputs, { skipBad: config.skipBad });
           const files = (source.splits.test ?? []).map((s) => s.id);
           const { results, skipped } = await runDetector(detector, unannotated(files), {

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { openBundle } from '../../bundle/batch-model.js';
 import { evaluateBundle } from '../../bundle/evaluate.js';
+import { evaluateMultiLabel } from '../../bundle/multitask/multilabel-evaluate.js';
+import { formatMultiLabelMetrics } from '../../bundle/multitask/multilabel-metrics.js';
 import { opt } from '../../config/options.js';
 import {
   batchSizeField,
@@ -14,15 +16,19 @@ import {
 import { openSource, pickSplit } from '../../data/index.js';
 import { formatMetrics } from '../../metrics/index.js';
 import { defineCommand } from '../define-command.js';
-import { bundleFields, openOptions } from './bundle-fields.js';
+import { bundleFields, openOptions, thresholdField } from './bundle-fields.js';
 
 const evalOptions = z.object({
   ...bundleFields('classifier'),
-  data: opt(z.string().min(1), 'image folder, .csv/.jsonl manifest, or mnist / fashion-mnist'),
+  data: opt(
+    z.string().min(1),
+    'image folder, .csv/.jsonl manifest (multi-label: path,labels with ;-separated labels), or mnist / fashion-mnist',
+  ),
   split: scoreSplitField,
   batchSize: batchSizeField(32),
   skipBad: skipBadField,
   verify: verifyField,
+  threshold: thresholdField,
 });
 
 export function evalCommand(program: Command): void {
@@ -32,7 +38,19 @@ export function evalCommand(program: Command): void {
     options: evalOptions,
     what: 'eval',
     async run(options, { out, runtime }) {
-      const bundle = await openBundle(options.model, openOptions(runtime));
+      const bundle = await openBundle(options.model, openOptions(runtime, options));
+      if (bundle.meta.multiLabel) {
+        const metrics = await evaluateMultiLabel(bundle, options.data, {
+          threshold: options.threshold,
+          batchSize: options.batchSize,
+          split: options.split,
+        });
+        out.result(
+          { model: options.model, data: options.data, labels: bundle.meta.labels, ...metrics },
+          () => formatMultiLabelMetrics(metrics, bundle.meta.labels),
+        );
+        return;
+      }
       const source = await openSource(options.data, {
         skipBad: options.skipBad,
         verify: options.verify,

@@ -2,19 +2,28 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { closeBundle, openBundle } from '../../bundle/batch-model.js';
-import { predictSamples } from '../../bundle/predict.js';
+import { type Classified, predictSamples, type Scored } from '../../bundle/predict.js';
 import { opt } from '../../config/options.js';
 import { batchSizeField, skipBadField } from '../../config/run-fields.js';
 import { openFiles } from '../../data/index.js';
 import { defineCommand } from '../define-command.js';
-import { bundleFields, openOptions } from './bundle-fields.js';
+import { bundleFields, openOptions, thresholdField } from './bundle-fields.js';
 
 const predictOptions = z.object({
   ...bundleFields('classifier'),
   topK: opt(z.number().int().positive().default(3), 'classes to show per image', { arg: 'k' }),
+  threshold: thresholdField,
   batchSize: batchSizeField(16),
   skipBad: skipBadField,
 });
+
+const percent = (t: Scored) => `${t.label} ${(t.probability * 100).toFixed(1)}%`;
+
+/** A multi-label classifier prints the classes present (or that none is); others the top k. */
+export function formatClasses(p: Classified): string {
+  if (p.present) return p.present.length ? p.present.map(percent).join('\t') : '(none present)';
+  return p.top.map(percent).join('\t');
+}
 
 export function predictCommand(program: Command): void {
   defineCommand(program, {
@@ -24,12 +33,13 @@ export function predictCommand(program: Command): void {
     options: predictOptions,
     what: 'predict',
     async run(options, { out, args, runtime }) {
-      const bundle = await openBundle(options.model, openOptions(runtime));
+      const bundle = await openBundle(options.model, openOptions(runtime, options));
       const source = await openFiles(args[0] as string[], { skipBad: options.skipBad });
       const samples = source.splits.test ?? [];
       const bar = out.progress('predict', samples.length);
       const predictions = await predictSamples(bundle, source, samples, {
         topK: options.topK,
+        threshold: options.threshold,
         batchSize: options.batchSize,
         onBatch: (n) => bar.tick(n),
       });
@@ -47,13 +57,7 @@ export function predictCommand(program: Command): void {
           predictions,
           skipped: source.skipped?.count ?? 0,
         },
-        () =>
-          predictions
-            .map(
-              (p) =>
-                `${p.id}\t${p.top.map((t) => `${t.label} ${(t.probability * 100).toFixed(1)}%`).join('\t')}`,
-            )
-            .join('\n'),
+        () => predictions.map((p) => `${p.id}\t${formatClasses(p)}`).join('\n'),
       );
     },
   });

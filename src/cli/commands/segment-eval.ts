@@ -47,7 +47,7 @@ export function segmentEvalSubcommand(segment: Command): void {
     options: segmentEvalOptionsSchema,
     what: 'segmentation evaluation',
     async run(config, { out, runtime }) {
-      const segmenter = await openSegmenterBundle(config.model, openOptions(runtime));
+      const segmenter = await openSegmenterBundle(config.model, openOptions(runtime, config));
       const evaluation = await evaluateSegmenterBundle(segmenter, config.data, {
         ...inferenceOptions(config),
         images: config.images,

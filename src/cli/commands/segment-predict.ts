@@ -31,7 +31,7 @@ export function segmentPredictSubcommand(segment: Command): void {
         { kind: 'predictions', overwrite: config.overwrite },
         async () => {
           const inputs = args[0] as string[];
-          const segmenter = await openSegmenterBundle(config.model, openOptions(runtime));
+          const segmenter = await openSegmenterBundle(config.model, openOptions(runtime, config));
           const source = await openFiles(inputs, { skipBad: config.skipBad });
           const files = (source.splits.test ?? []).map((s) => s.id);
           const { predictions, skipped } = await predictMasks(segmenter, files, {

@@ -2,11 +2,12 @@
 // format, or find objects in image files (no annotations needed).
 import path from 'node:path';
 import { type BatchModel, openBundle, type RunnableBundle } from '../../bundle/batch-model.js';
+import { notA } from '../../bundle/multitask/task-view.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { openDetectionData } from '../../data/detection/open.js';
 import type { DetectionDataset, DetectionSample } from '../../data/detection/types.js';
 import { uniqueNames } from '../../data/unique-names.js';
-import { badInput, badUsage } from '../../errors.js';
+import { badInput } from '../../errors.js';
 import type { DetectorLayout } from '../../heads/detection/layout.js';
 import type { DetectionMetrics } from '../../metrics/detection/coco-eval.js';
 import { type DecodeSettings, detectSamples, type FoundBox } from './detect-samples.js';
@@ -32,9 +33,8 @@ export async function openDetectorBundle(
 
 /** An opened bundle as a detector (refused when it is not one). */
 export function detectorOf(bundle: RunnableBundle): DetectorBundle {
-  const { meta, dir } = bundle;
-  if (meta.task !== 'detection' || !meta.detection)
-    throw badUsage(`${dir} is a ${meta.task} bundle, not a detector`);
+  const { meta } = bundle;
+  if (meta.task !== 'detection' || !meta.detection) throw notA(bundle, 'detector');
   const { strides, scoreThreshold, nmsIou, maxDetections } = meta.detection;
   const ids = meta.training.categoryIds;
   return {

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type BatchModel, openBundle, type RunnableBundle } from '../../bundle/batch-model.js';
+import { notA } from '../../bundle/multitask/task-view.js';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { checkedImageSize, type ImageSize } from '../../data/detection/image-size.js';
 import { openSegmentationData } from '../../data/segmentation/open.js';
@@ -12,7 +13,7 @@ import type { DecodedImage, SkipReport } from '../../data/types.js';
 import { uniqueNames } from '../../data/unique-names.js';
 import { recordSkip } from '../../data/validate.js';
 import { writeFileAtomic } from '../../engine/file-io.js';
-import { badInput, badUsage, VisiontuneError } from '../../errors.js';
+import { badInput, VisiontuneError } from '../../errors.js';
 import { encodeColorPng, encodeIndexPng, overlayMask } from '../../report/mask-images.js';
 import { evaluateSegmenter, type SegmenterEvaluation } from './evaluate.js';
 import {
@@ -43,9 +44,8 @@ export async function openSegmenterBundle(
 
 /** An opened bundle as a segmenter (refused when it is not one). */
 export function segmenterOf(bundle: RunnableBundle): SegmenterBundle {
-  const { meta, dir } = bundle;
-  if (meta.task !== 'segmentation' || !meta.segmentation)
-    throw badUsage(`${dir} is a ${meta.task} bundle, not a segmenter`);
+  const { meta } = bundle;
+  if (meta.task !== 'segmentation' || !meta.segmentation) throw notA(bundle, 'segmenter');
   return {
     bundle,
     model: bundle.model,

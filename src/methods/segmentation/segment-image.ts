@@ -89,18 +89,42 @@ async function segmentResized(
   const input = new Float32Array(size * size * 3);
   normalizeInto(crop(fitted, 0, 0, size, size, PAD_FILL), lut, input, 0);
   const logits = await predictOn(model, input, [1, size, size, 3]);
+  try {
+    checkOutput(logits, size);
+    return await regionLabels(logits, 0, { x: 0, y: 0, width: w, height: h }, { width, height });
+  } finally {
+    logits.dispose();
+  }
+}
+
+/**
+ * Image `index` of a batch of logits [batch, size, size, classes] (kept) as a label map: the
+ * input's `region` that holds the image, resized (bilinear) to `to` and arg-maxed. The resize
+ * mode's last step, shared with the multi-task pass (bundle/multitask/joint-pass.ts), whose
+ * region is a letterbox's.
+ */
+export async function regionLabels(
+  logits: tf.Tensor,
+  index: number,
+  region: { x: number; y: number; width: number; height: number },
+  to: { width: number; height: number },
+): Promise<LabelMap> {
+  const size = logits.shape[1] as number;
   const labels = tf.tidy(() => {
     const classes = checkOutput(logits, size);
-    const part = tf.slice(logits, [0, 0, 0, 0], [1, h, w, classes]);
+    const part = tf.slice(
+      logits,
+      [index, region.y, region.x, 0],
+      [1, region.height, region.width, classes],
+    );
     return tf.argMax(
-      tf.image.resizeBilinear(part as tf.Tensor4D, [height, width], false, true),
+      tf.image.resizeBilinear(part as tf.Tensor4D, [to.height, to.width], false, true),
       -1,
     );
   });
-  logits.dispose();
   const data = Uint8Array.from(await labels.data());
   labels.dispose();
-  return { data, width, height };
+  return { data, width: to.width, height: to.height };
 }
 
 async function segmentSliding(

@@ -10,13 +10,35 @@ import { letterboxInto } from '../../data/detection/letterbox-input.js';
 import { decodeForPrediction } from '../../data/detection/loader.js';
 import { normalizeTable } from '../../data/transforms/normalize.js';
 import { detectorOf } from '../../methods/detection/bundle-detector.js';
-import { boxesInImage, outputsPerImage } from '../../methods/detection/found-boxes.js';
+import {
+  boxesInImage,
+  type FoundBox,
+  outputsPerImage,
+} from '../../methods/detection/found-boxes.js';
 import { stack, type TaskRunner } from './types.js';
 
 interface Item {
   input: Float32Array;
   letterbox: Letterbox;
   size: ImageSize;
+}
+
+/** One image's answer: its boxes in its own pixels, with labels (also the multi-task route's). */
+export function boxesAnswer(
+  found: readonly FoundBox[],
+  categories: readonly string[],
+  size: ImageSize,
+): Record<string, unknown> {
+  return {
+    width: size.width,
+    height: size.height,
+    boxes: found.map((b) => ({
+      bbox: b.bbox,
+      label: categories[b.category],
+      category: b.category,
+      score: b.score,
+    })),
+  };
 }
 
 export function detector(bundle: RunnableBundle): TaskRunner<Item> {
@@ -49,16 +71,7 @@ export function detector(bundle: RunnableBundle): TaskRunner<Item> {
           item.letterbox,
           item.size,
         );
-        return {
-          width: item.size.width,
-          height: item.size.height,
-          boxes: found.map((b) => ({
-            bbox: b.bbox,
-            label: d.categories[b.category],
-            category: b.category,
-            score: b.score,
-          })),
-        };
+        return boxesAnswer(found, d.categories, item.size);
       });
     },
   };

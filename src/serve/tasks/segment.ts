@@ -5,6 +5,7 @@
 // forward pass(es): the number of windows depends on the image's size.
 import type { RunnableBundle } from '../../bundle/batch-model.js';
 import type { ImageSize } from '../../data/detection/image-size.js';
+import type { LabelMap } from '../../data/segmentation/types.js';
 import type { DecodedImage } from '../../data/types.js';
 import {
   decodeForSegmenter,
@@ -18,6 +19,26 @@ import type { TaskRunner } from './types.js';
 interface Item {
   image: DecodedImage;
   size: ImageSize;
+}
+
+/** One image's answer: the index mask as a base64 PNG and the class shares (also the
+ * multi-task route's). */
+export async function maskAnswer(
+  mask: LabelMap,
+  mode: 'resize' | 'slide',
+  shares: Record<string, number>,
+): Promise<Record<string, unknown>> {
+  return {
+    width: mask.width,
+    height: mask.height,
+    mode,
+    classShares: shares,
+    mask: {
+      format: 'png',
+      encoding: 'base64',
+      data: (await encodeIndexPng(mask)).toString('base64'),
+    },
+  };
 }
 
 export function segmenter(bundle: RunnableBundle): TaskRunner<Item> {
@@ -35,17 +56,7 @@ export function segmenter(bundle: RunnableBundle): TaskRunner<Item> {
       for (const { image, size } of items) {
         try {
           const { segmented, mask, shares } = await segmentDecoded(d, image, size, settings);
-          results.push({
-            width: mask.width,
-            height: mask.height,
-            mode: segmented.mode,
-            classShares: shares,
-            mask: {
-              format: 'png',
-              encoding: 'base64',
-              data: (await encodeIndexPng(mask)).toString('base64'),
-            },
-          });
+          results.push(await maskAnswer(mask, segmented.mode, shares));
         } catch (err) {
           results.push(err instanceof Error ? err : new Error(String(err)));
         }

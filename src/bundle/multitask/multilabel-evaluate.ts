@@ -1,0 +1,78 @@
+// Evaluating a multi-label classifier (a multi-task bundle's multi-label task, or a multi-label
+// bundle) on a manifest of label sets: the bundle's preprocessing, sigmoid probabilities, and
+// mAP, micro/macro F1 at the threshold and subset accuracy (multilabel-metrics.ts).
+import * as tf from '@tensorflow/tfjs';
+import { sharpDecoder } from '../../data/decode-sharp.js';
+import { createLoader } from '../../data/index.js';
+import { pickSplit } from '../../data/split.js';
+import type { DataSource, Sample, SplitName } from '../../data/types.js';
+import { badInput } from '../../errors.js';
+import { predictBatch, type RunnableBundle } from '../batch-model.js';
+import { MULTI_LABEL_THRESHOLD } from '../classify-output.js';
+import { bundleTransform } from '../preprocess.js';
+import { readMultiLabelManifest } from './multilabel-data.js';
+import { type MultiLabelMetrics, multiLabelMetrics } from './multilabel-metrics.js';
+import { notA } from './task-view.js';
+
+export async function evaluateMultiLabel(
+  bundle: RunnableBundle,
+  manifest: string,
+  options: {
+    threshold?: number;
+    batchSize?: number;
+    split?: SplitName | 'all';
+    onBatch?: (n: number) => void;
+  } = {},
+): Promise<MultiLabelMetrics> {
+  const { meta } = bundle;
+  if (meta.task !== 'classification' || !meta.multiLabel)
+    throw notA(bundle, 'multi-label classifier');
+  const all = await readMultiLabelManifest(manifest);
+  // The split is chosen as single-label eval chooses it (default: test, else val, else all).
+  const splits: Partial<Record<SplitName, Sample[]>> = {};
+  all.forEach((s, i) => {
+    const split = (s.split ?? 'train') as SplitName;
+    splits[split] ??= [];
+    splits[split].push({ id: s.id, label: i });
+  });
+  const chosen = pickSplit(splits, options.split);
+  if (chosen.length === 0) throw badInput(`${manifest}: no images in split '${options.split}'`);
+  const picked = chosen.map((s) => all[s.label]!);
+  const index = new Map(meta.labels.map((l, i) => [l, i]));
+  const unknown = [...new Set(picked.flatMap((s) => s.labels))].filter((l) => !index.has(l));
+  if (unknown.length > 0)
+    throw badInput(`${manifest} has classes the model ${bundle.dir} was not trained on`, [
+      `unknown: ${unknown.join(', ')}`,
+      `model labels: ${meta.labels.join(', ')}`,
+    ]);
+  const classes = meta.labels.length;
+  const truth = new Uint8Array(picked.length * classes);
+  picked.forEach((s, i) => {
+    for (const l of s.labels) truth[i * classes + index.get(l)!] = 1;
+  });
+  const decoder = sharpDecoder();
+  const source: DataSource = {
+    name: manifest,
+    classes: [],
+    splits: {},
+    read: (sample, hint) => decoder.decode(sample.id, sample.id, hint),
+  };
+  const samples: Sample[] = picked.map((s, i) => ({ id: s.id, label: i }));
+  const loader = createLoader(source, samples, {
+    batchSize: options.batchSize ?? 32,
+    transform: bundleTransform(meta.preprocessing),
+  });
+  const probs = new Float32Array(picked.length * classes);
+  for await (const batch of loader) {
+    const logits = await predictBatch(bundle.model, batch.x);
+    const p = tf.sigmoid(logits);
+    tf.dispose([logits, batch.x]);
+    const values = (await p.data()) as Float32Array;
+    p.dispose();
+    batch.samples.forEach((s, k) => {
+      probs.set(values.subarray(k * classes, (k + 1) * classes), s.label * classes);
+    });
+    options.onBatch?.(batch.samples.length);
+  }
+  return multiLabelMetrics(probs, truth, classes, options.threshold ?? MULTI_LABEL_THRESHOLD);
+}
