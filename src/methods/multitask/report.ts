@@ -77,15 +77,23 @@ export function mainMetricKey(kind: TaskEvaluation['kind']): string {
   return HEADLINE[kind][0]!.key;
 }
 
-/** `<task>_<metric>` for every headline metric that is a number. */
-export function headlineMetrics(tasks: Record<string, TaskEvaluation>): Record<string, number> {
+/** A task's headline metrics that are numbers, by metric key. */
+export function taskHeadline(e: TaskEvaluation): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [task, e] of Object.entries(tasks))
-    for (const h of HEADLINE[e.kind]) {
-      const v = h.of(e);
-      if (typeof v === 'number' && Number.isFinite(v)) out[`${task}_${h.key}`] = v;
-    }
+  for (const h of HEADLINE[e.kind]) {
+    const v = h.of(e);
+    if (typeof v === 'number' && Number.isFinite(v)) out[h.key] = v;
+  }
   return out;
+}
+
+/** `<task>_<metric>` for every task's headline metrics. */
+export function headlineMetrics(tasks: Record<string, TaskEvaluation>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(tasks).flatMap(([task, e]) =>
+      Object.entries(taskHeadline(e)).map(([key, v]) => [`${task}_${key}`, v]),
+    ),
+  );
 }
 
 export interface MultiTaskReport {

@@ -6,7 +6,6 @@
 // metrics.json and the report.
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { NewBundleMeta } from '../../bundle/bundle.js';
 import {
   createMultiTaskLoader,
   type MultiTaskBatch,
@@ -34,7 +33,7 @@ import {
 } from './config.js';
 import { evaluateMultiTask, type MultiTaskEvaluation } from './evaluate.js';
 import { buildMultiTaskNetwork, type MultiTaskNetwork, type TaskHeadSpec } from './network.js';
-import { headlineMetrics, mainMetricKey, writeMultiTaskReport } from './report.js';
+import { headlineMetrics, mainMetricKey, taskHeadline, writeMultiTaskReport } from './report.js';
 import { taskLoss } from './task-losses.js';
 import type { TaskSpec } from './task-spec.js';
 import { createWeighting, taskObjective } from './weighting/index.js';
@@ -193,7 +192,7 @@ const multiTaskRun: RunTask<
               const record: Record<string, number> = {};
               for (const [name, e] of Object.entries(tasks)) {
                 const key = mainMetricKey(e.kind);
-                const value = headlineMetrics({ [name]: e })[`${name}_${key}`];
+                const value = taskHeadline(e)[key];
                 if (value !== undefined) record[`val_${name}_${key}`] = value;
               }
               return record;
@@ -236,6 +235,7 @@ const multiTaskRun: RunTask<
             ...(head.kind === 'multilabel' ? { multiLabel: true } : {}),
             labels: t.classes,
             output: head.output,
+            metrics: taskHeadline(evaluation.tasks[head.name]!),
             ...(head.kind === 'detection'
               ? {
                   detection: {
@@ -258,7 +258,7 @@ const multiTaskRun: RunTask<
           };
         }),
       },
-    } as NewBundleMeta,
+    },
   }),
   files: ({ data, evaluation }) => ({
     'metrics.json': jsonFile({
