@@ -50,5 +50,16 @@ test('the run config: defaults filled, tasks checked field by field', () => {
   fails({ tasks: [parseTaskFlag('a:segmentation:x:decoder=fpn')] }, /tasks\.0\.decoder/);
   fails({ tasks: [parseTaskFlag('a:segmentation:x:colour=red')] }, /colour/);
   fails({ tasks: [] }, /tasks/);
+  fails({ tasks: ['just-a-path'] }, /tasks\.0.*name:kind:data/);
+  // A config file may list tasks as the flag's text.
+  assert.deepEqual(
+    resolveMultiTaskConfig({
+      tasks: ['a:classification:x', 'b:detection:y.json:val=0.3'],
+    }).tasks.map((t) => [t.name, t.kind, t.data, t.val]),
+    [
+      ['a', 'classification', 'x', 0.1],
+      ['b', 'detection', 'y.json', 0.3],
+    ],
+  );
   fails({ tasks: [parseTaskFlag('a:classification:x')], imageSize: 100 }, /imageSize/);
 });

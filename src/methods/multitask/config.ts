@@ -10,15 +10,15 @@ import { configError } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
 import { trainingFields } from '../dense-config.js';
 import { checkDenseConfig } from '../dense-training.js';
-import { parseTaskFlag, taskSpecSchema } from './task-spec.js';
+import { taskEntrySchema } from './task-spec.js';
 import { WEIGHTING_KINDS } from './weighting/index.js';
 
 export const multiTaskConfigSchema = z
   .object({
     tasks: opt(
-      z.array(taskSpecSchema).min(1).max(16),
+      z.array(taskEntrySchema).min(1).max(16),
       'a task: name:kind:data[:key=value,...] (kind: classification, multilabel, detection, segmentation); once per task',
-      { arg: 'spec', repeatable: true, flag: 'task', parse: parseTaskFlag },
+      { arg: 'spec', repeatable: true, flag: 'task' },
     ),
     ...trainingFields({
       help: {

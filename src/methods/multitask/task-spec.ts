@@ -50,6 +50,20 @@ export const taskSpecSchema = taskDataSchema
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 
+/**
+ * A task as a config file or `--task` gives it: the spec object, or its text
+ * `name:kind:data[:key=value,...]` (a malformed text is an issue on the field, not a crash).
+ */
+export const taskEntrySchema = z.preprocess((value, ctx) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return parseTaskFlag(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message, input: value });
+    return z.NEVER;
+  }
+}, taskSpecSchema);
+
 /** Option keys typed in `--task` text whose values are lists (`classes=a;b;c`). */
 const LIST_KEYS = new Set(['classes']);
 const NUMBER_KEYS = new Set(['weight', 'ignoreIndex', 'val']);
