@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ENGINE_CHOICES, frozenEngine } from '../engine/frozen-engine.js';
 import { badUsage } from '../errors.js';
-import { loadBundle } from './bundle.js';
+import { type LoadBundleOptions, loadBundle } from './bundle.js';
 import type { BundleMeta } from './meta.js';
 import { fallbackReason } from './onnx/frozen-forward.js';
 import { loadOnnxBundle } from './onnx/load.js';
@@ -36,8 +36,9 @@ export interface RunnableBundle {
  */
 export async function openBundle(
   location: string,
-  options: { engine?: string } & OnnxSessionOptions = {},
+  options: { engine?: string } & OnnxSessionOptions & LoadBundleOptions = {},
 ): Promise<RunnableBundle> {
+  const { bases } = options;
   const engine = options.engine ?? frozenEngine().engine;
   if (!(ENGINE_CHOICES as readonly string[]).includes(engine))
     throw badUsage(`--engine: expected one of ${ENGINE_CHOICES.join(', ')} (got '${engine}')`);
@@ -46,6 +47,7 @@ export async function openBundle(
       threads: options.threads ?? frozenEngine().threads,
       spinning: options.spinning,
       inWorker: options.inWorker,
+      bases,
     })),
     engine: 'onnx',
   });
@@ -56,9 +58,9 @@ export async function openBundle(
     const reason = await fallbackReason(() => onnx());
     if (typeof reason !== 'string') return reason;
     frozenEngine().log(`${location} runs on TF.js: ${reason}`);
-    return { ...(await loadBundle(location)), engine: 'tfjs', note: reason };
+    return { ...(await loadBundle(location, { bases })), engine: 'tfjs', note: reason };
   }
-  return { ...(await loadBundle(location)), engine: 'tfjs' };
+  return { ...(await loadBundle(location, { bases })), engine: 'tfjs' };
 }
 
 /** Frees the model: TF.js weights or the ONNX Runtime session. */

@@ -60,7 +60,11 @@ export async function bitfitClassifier(spec: DeltaBaseSpec, seed: number): Promi
   const model = await classifierOn(spec, seed);
   for (const w of model.weights) {
     if (!isBitfitWeight(w.originalName) || w.originalName.startsWith('head/')) continue;
-    w.write(tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', seed)));
+    const moved = tf.tidy(() =>
+      tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', seed)),
+    );
+    w.write(moved);
+    moved.dispose();
   }
   return model;
 }
