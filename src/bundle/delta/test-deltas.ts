@@ -13,7 +13,8 @@ export const TINY_BASE: DeltaBaseSpec = {
   inputSize: 32,
 };
 
-export const LABELS = ['circle', 'square', 'triangle'];
+// The colour folder's classes (data/test-fixtures writeColorFolder), so `eval` can score a delta.
+export const LABELS = ['red', 'green', 'blue'];
 
 export function metaFor(
   spec: DeltaBaseSpec,
