@@ -3,8 +3,8 @@
 // in, LoRA folded into the kernels — for the browser, other tools, or to move without the base.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { describeBase } from '../../bundle/delta/schema.js';
 import { mergeDeltaBundle } from '../../bundle/delta/merge.js';
+import { describeBase } from '../../bundle/delta/schema.js';
 import { opt } from '../../config/options.js';
 import { overwriteField } from '../../config/run-fields.js';
 import { defineCommand } from '../define-command.js';
