@@ -15,6 +15,9 @@ import { loadDeltaModel } from './delta/load-delta.js';
 import { type BundleMeta, META_FILE } from './meta.js';
 import { checkModelMatchesMeta, parseBundleMeta } from './parse-meta.js';
 
+export { DeltaBases } from './delta/base.js';
+export type { DeltaSaveOptions } from './delta/save-delta.js';
+export type { DeltaBaseSpec, DeltaMeta } from './delta/schema.js';
 export { type NewBundleMeta, type SaveBundleOptions, saveBundle } from './save.js';
 
 export interface LoadedBundle {

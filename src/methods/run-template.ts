@@ -5,7 +5,7 @@
 // supplies only its steps.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
+import { type DeltaSaveOptions, type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
 import { currentGroup, WAIT_FOR_RANK_0_MS } from '../distributed/current.js';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
@@ -106,8 +106,13 @@ export interface RunTask<
   buildModel(step: Opened<C, D>): Promise<M>;
   fitPlan(step: Built<C, D, M>): FitPlan<B> | Promise<FitPlan<B>>;
   evaluate(step: Trained<C, D, M>): Promise<E>;
-  /** The model saved as the bundle, and its metadata. */
-  bundle(step: Evaluated<C, D, M, E>): { model: tf.LayersModel; meta: NewBundleMeta };
+  /** The model saved as the bundle, and its metadata; with `delta` (a PEFT run), saved as a
+   * delta bundle on that base (bundle/delta): only the weights the run changed. */
+  bundle(step: Evaluated<C, D, M, E>): {
+    model: tf.LayersModel;
+    meta: NewBundleMeta;
+    delta?: DeltaSaveOptions;
+  };
   /** Extra files in the out folder: name -> contents (see `jsonFile`). */
   files?(step: Saved<C, D, M, E>): Record<string, string>;
   report(step: Saved<C, D, M, E>): Promise<RunPage>;
@@ -252,6 +257,7 @@ async function evaluateAndSave<
   await saveBundle(bundleDir, bundle.model, bundle.meta, {
     overwrite: config.overwrite,
     what: `the bundle of --out ${config.out}`,
+    delta: bundle.delta,
   });
   const saved = { ...evaluated, bundleDir };
   for (const [name, contents] of Object.entries(task.files?.(saved) ?? {}))
