@@ -6,10 +6,14 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { getBackbone } from '../../backbones/index.js';
 import { ensureEngine } from '../../engine/index.js';
 import { saveLayersModel } from '../../engine/save-layers-model.js';
 import { VisiontuneError } from '../../errors.js';
+import { buildDetector } from '../../heads/detection/fcos-model.js';
+import { openDetectorBundle } from '../../methods/detection/bundle-detector.js';
+import { openBundle } from '../batch-model.js';
 import { loadBundle, readBundleMeta, saveBundle } from '../bundle.js';
 import { mergeDeltaBundle } from './merge.js';
 import type { DeltaBaseSpec } from './schema.js';
@@ -84,6 +88,50 @@ describe('delta bundles', () => {
     assert.ok(maxDifference(model, loaded.model, x) <= 1e-6);
     loaded.model.dispose();
     model.dispose();
+    x.dispose();
+  });
+
+  it('hold a detector: the backbone BatchNorm affine and the whole FPN and head', async () => {
+    const { model, layout } = await buildDetector({
+      backbone: TINY_BASE.backbone,
+      pretrained: false,
+      seed: TINY_BASE.seed,
+      numClasses: 2,
+      inputSize: TINY_BASE.inputSize,
+    });
+    for (const w of model.weights)
+      if (/\/(gamma|beta)$/.test(w.originalName) && /^(stem|stage)/.test(w.originalName))
+        w.write(tf.tidy(() => tf.add(w.read(), 0.01)));
+    const meta = {
+      ...metaFor(TINY_BASE),
+      task: 'detection' as const,
+      labels: ['a', 'b'],
+      detection: {
+        head: 'fcos' as const,
+        strides: [...layout.strides],
+        scoreThreshold: 0.05,
+        nmsIou: 0.6,
+        maxDetections: 100,
+      },
+    };
+    const dir = path.join(tmp, 'detector');
+    const saved = await saveBundle(dir, model, meta, { delta: { base: TINY_BASE } });
+    const unchanged = saved.delta!.weights.filter(
+      (n) => /^(stem|stage)/.test(n) && !/\/(gamma|beta)$/.test(n),
+    );
+    assert.deepEqual(unchanged, [], 'no unchanged backbone weight is stored');
+    assert.ok(saved.delta!.weights.some((n) => n.startsWith('stage2_')));
+    const detector = await openDetectorBundle(dir, { engine: 'tfjs' });
+    assert.deepEqual(detector.layout.strides, layout.strides);
+    const opened = await openBundle(dir, { engine: 'tfjs' });
+    const x = inputsFor(TINY_BASE);
+    assert.ok(maxDifference(model, opened.model as tf.LayersModel, x) <= 1e-6);
+    for (const m of [
+      model,
+      opened.model as tf.LayersModel,
+      detector.bundle.model as tf.LayersModel,
+    ])
+      m.dispose();
     x.dispose();
   });
 
