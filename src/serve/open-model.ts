@@ -39,7 +39,8 @@ export async function openServedModel(
 ): Promise<OpenedModel> {
   // The session runs in a worker thread, so the event loop keeps reading and preparing requests
   // during a forward pass; its idle threads do not spin, as the same cores decode and answer HTTP.
-  const onnx = { engine: 'onnx', threads, spinning: false, inWorker: true, bases };
+  const onnx = { engine: 'onnx', threads, spinning: false, inWorker: true };
+  // Only TF.js models share a base; an ONNX session holds its own copy, so the base is not kept.
   const tfjs = { engine: 'tfjs', bases };
   if (engine === 'onnx') return { bundle: await openBundle(location, onnx), engine };
   if (engine === 'tfjs') return { bundle: await openBundle(location, tfjs), engine };
