@@ -193,6 +193,45 @@ describe('delta bundles', () => {
     model.dispose();
   });
 
+  it('name a base that cannot be built', async () => {
+    const model = await bitfitClassifier(TINY_BASE, 6);
+    const dir = path.join(tmp, 'no-base');
+    await saveBundle(dir, model, metaFor(TINY_BASE), { delta: { base: TINY_BASE } });
+    const metaFile = path.join(dir, 'visiontune.json');
+    const raw = JSON.parse(await fs.readFile(metaFile, 'utf8'));
+    raw.delta.base.backbone = path.join(tmp, 'moved-away');
+    await fs.writeFile(metaFile, JSON.stringify(raw));
+    await assert.rejects(loadBundle(dir), (err: unknown) => {
+      assert.ok(err instanceof VisiontuneError && err.exitCode === 2);
+      assert.match(err.message, /delta .*no-base needs its base .*moved-away .*cannot be built/);
+      return true;
+    });
+    model.dispose();
+  });
+
+  it('store nothing for the base itself, and load it back', async () => {
+    const body = await getBackbone('resnet_tiny').build({
+      pretrained: false,
+      seed: TINY_BASE.seed,
+      inputSize: TINY_BASE.inputSize,
+    });
+    const dir = path.join(tmp, 'empty');
+    const meta = await saveBundle(
+      dir,
+      body,
+      { ...metaFor(TINY_BASE), task: 'embedding', labels: [] },
+      {
+        delta: { base: TINY_BASE },
+      },
+    );
+    assert.deepEqual(meta.delta!.weights, []);
+    const loaded = await loadBundle(dir);
+    const x = inputsFor(TINY_BASE);
+    assert.equal(maxDifference(body, loaded.model, x), 0);
+    for (const m of [body, loaded.model]) m.dispose();
+    x.dispose();
+  });
+
   it('merge into a standalone bundle that predicts the same without its base', async () => {
     const model = await extraLayerClassifier(TINY_BASE);
     const dir = path.join(tmp, 'to-merge');
