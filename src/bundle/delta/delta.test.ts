@@ -160,7 +160,10 @@ describe('delta bundles', () => {
     const spec: DeltaBaseSpec = { backbone: baseDir, pretrained: true, inputSize: 32 };
     const model = await bitfitClassifier(spec, 3);
     const dir = path.join(tmp, 'on-folder');
-    const meta = await saveBundle(dir, model, metaFor(spec), { delta: { base: spec } });
+    // Given relative, recorded absolute.
+    const relative = { ...spec, backbone: path.relative(process.cwd(), baseDir) };
+    const meta = await saveBundle(dir, model, metaFor(spec), { delta: { base: relative } });
+    assert.equal(meta.delta!.base.backbone, baseDir);
     const ok = await loadBundle(dir);
     const x = inputsFor(spec);
     assert.ok(maxDifference(model, ok.model, x) <= 1e-6);

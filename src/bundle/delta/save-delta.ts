@@ -3,7 +3,9 @@
 // one whose value differs from the base's in any bit (biases BitFit trained, BatchNorm statistics
 // that moved), and the ones a PEFT run says it trained — and visiontune.json names the base with
 // its weights' SHA-256. saveBundle (../save.ts) runs this as its last artifacts transform.
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { isModelLocation } from '../../backbones/index.js';
 import { type WeightSpec, weightBytes } from '../../engine/model-json.js';
 import type { BaseWeights, DeltaBases } from './base.js';
 import { loadBaseWeights } from './base.js';
@@ -91,9 +93,16 @@ export async function prepareDelta(
   training: Record<string, unknown>,
   forWhat: string,
 ): Promise<PreparedDelta> {
+  // A model folder is recorded absolute, so the delta finds it from any working directory.
+  const given = options.base.backbone;
+  const spec = {
+    ...options.base,
+    backbone:
+      isModelLocation(given) && !/^[a-z][a-z0-9+.-]*:/i.test(given) ? path.resolve(given) : given,
+  };
   const base = options.bases
-    ? await options.bases.get(options.base, forWhat)
-    : await loadBaseWeights(options.base, forWhat);
+    ? await options.bases.get(spec, forWhat)
+    : await loadBaseWeights(spec, forWhat);
   const trainable = new Set(options.trainable ?? recordedTrainable(training));
   let weights: string[] | undefined;
   return {
@@ -104,7 +113,7 @@ export async function prepareDelta(
     },
     meta() {
       if (!weights) throw new Error('the delta transform has not run');
-      return { base: { ...options.base, weightsSha256: base.weightsSha256 }, weights };
+      return { base: { ...spec, weightsSha256: base.weightsSha256 }, weights };
     },
     async release() {
       if (!options.bases) for (const t of base.weights.values()) t.dispose();
