@@ -8,7 +8,16 @@ export {
   predictBatch,
   type RunnableBundle,
 } from './bundle/batch-model.js';
-export { type LoadedBundle, loadBundle, readBundleMeta, saveBundle } from './bundle/bundle.js';
+export {
+  type DeltaBaseSpec,
+  DeltaBases,
+  type DeltaSaveOptions,
+  type LoadedBundle,
+  loadBundle,
+  readBundleMeta,
+  saveBundle,
+} from './bundle/bundle.js';
+export { mergeDeltaBundle } from './bundle/delta/merge.js';
 export { evaluateBundle } from './bundle/evaluate.js';
 export type { BundleMeta, Preprocessing } from './bundle/meta.js';
 export * as onnx from './bundle/onnx/index.js';

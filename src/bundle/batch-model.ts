@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ENGINE_CHOICES, frozenEngine } from '../engine/frozen-engine.js';
 import { badUsage } from '../errors.js';
-import { loadBundle } from './bundle.js';
+import { type LoadBundleOptions, loadBundle } from './bundle.js';
 import type { BundleMeta } from './meta.js';
 import { taskView } from './multitask/task-view.js';
 import { fallbackReason } from './onnx/frozen-forward.js';
@@ -34,7 +34,7 @@ export interface RunnableBundle {
   owner?: BatchModel;
 }
 
-export interface OpenBundleOptions extends OnnxSessionOptions {
+export interface OpenBundleOptions extends OnnxSessionOptions, LoadBundleOptions {
   engine?: string;
   /** A multi-task bundle's task to open as a single-task bundle (--task); refused elsewhere. */
   task?: string;
@@ -61,6 +61,7 @@ export async function openBundle(
 }
 
 async function openWhole(location: string, options: OpenBundleOptions): Promise<RunnableBundle> {
+  const { bases } = options;
   const engine = options.engine ?? frozenEngine().engine;
   if (!(ENGINE_CHOICES as readonly string[]).includes(engine))
     throw badUsage(`--engine: expected one of ${ENGINE_CHOICES.join(', ')} (got '${engine}')`);
@@ -69,6 +70,7 @@ async function openWhole(location: string, options: OpenBundleOptions): Promise<
       threads: options.threads ?? frozenEngine().threads,
       spinning: options.spinning,
       inWorker: options.inWorker,
+      bases,
     })),
     engine: 'onnx',
   });
@@ -79,9 +81,9 @@ async function openWhole(location: string, options: OpenBundleOptions): Promise<
     const reason = await fallbackReason(() => onnx());
     if (typeof reason !== 'string') return reason;
     frozenEngine().log(`${location} runs on TF.js: ${reason}`);
-    return { ...(await loadBundle(location)), engine: 'tfjs', note: reason };
+    return { ...(await loadBundle(location, { bases })), engine: 'tfjs', note: reason };
   }
-  return { ...(await loadBundle(location)), engine: 'tfjs' };
+  return { ...(await loadBundle(location, { bases })), engine: 'tfjs' };
 }
 
 /** Frees the model: TF.js weights or the ONNX Runtime session. */

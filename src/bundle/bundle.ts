@@ -10,9 +10,14 @@ import { loadModelFile } from '../engine/load-model.js';
 import { badInput } from '../errors.js';
 import { readJsonDocument } from '../guard/read-input.js';
 import { readableDir } from '../guard/replace-dir.js';
+import type { DeltaBases } from './delta/base.js';
+import { loadDeltaModel } from './delta/load-delta.js';
 import { type BundleMeta, META_FILE } from './meta.js';
 import { checkModelMatchesMeta, parseBundleMeta } from './parse-meta.js';
 
+export { DeltaBases } from './delta/base.js';
+export type { DeltaSaveOptions } from './delta/save-delta.js';
+export type { DeltaBaseSpec, DeltaMeta } from './delta/schema.js';
 export { type NewBundleMeta, type SaveBundleOptions, saveBundle } from './save.js';
 
 export interface LoadedBundle {
@@ -51,12 +56,26 @@ export async function readBundleMeta(location: string): Promise<BundleMeta> {
   return parseBundleMeta(await readJsonDocument(file), file);
 }
 
-/** The bundle in `location` (a bundle folder or a run's output folder) with its model loaded. */
-export async function loadBundle(location: string): Promise<LoadedBundle> {
+export interface LoadBundleOptions {
+  /** Where a delta bundle finds its base: pass one instance to every load whose deltas should
+   * share their base's weights (serve); default: the base is built for this load alone. */
+  bases?: DeltaBases;
+}
+
+/**
+ * The bundle in `location` (a bundle folder or a run's output folder) with its model loaded. A
+ * delta bundle comes back as any other: its base built, checked and filled in (bundle/delta).
+ */
+export async function loadBundle(
+  location: string,
+  options: LoadBundleOptions = {},
+): Promise<LoadedBundle> {
   await ensureEngine();
   const dir = await locateBundle(location);
   const meta = await readBundleMeta(dir);
-  const model = await loadModelFile(dir);
+  const model = meta.delta
+    ? await loadDeltaModel(dir, meta.delta, options.bases)
+    : await loadModelFile(dir);
   checkModelMatchesMeta(model, meta, dir);
   return { dir, model, meta };
 }

@@ -2,6 +2,7 @@
 // validates it on load so a bundle we cannot read fails with the field that is wrong.
 import { z } from 'zod';
 import { MAX_INPUT_SIZE } from '../backbones/input-size.js';
+import { deltaMetaSchema } from './delta/schema.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const META_FILE = 'visiontune.json';
@@ -174,6 +175,9 @@ const bundleMetaFields = z.object({
       }),
     )
     .optional(),
+  /** A delta bundle (bundle/delta): model.json holds only these weights; the rest come from the
+   * base named here, checked by its weights' SHA-256 when loaded. */
+  delta: deltaMetaSchema.optional(),
   createdAt: z.string(),
   visiontuneVersion: z.string(),
 });

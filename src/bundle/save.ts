@@ -9,6 +9,7 @@ import { fileIO, writeFileAtomic } from '../engine/file-io.js';
 import { replaceDir } from '../guard/replace-dir.js';
 import { writeFailure } from '../guard/write-failure.js';
 import { version } from '../version.js';
+import { type DeltaSaveOptions, prepareDelta } from './delta/save-delta.js';
 import { standardizeFolding } from './fold-standardize.js';
 import { BUNDLE_FORMAT_VERSION, type BundleMeta, bundleMetaSchema, META_FILE } from './meta.js';
 
@@ -33,6 +34,9 @@ export interface SaveBundleOptions {
   kind?: string;
   /** How the folder is named in messages (default '--out <dir>'). */
   what?: string;
+  /** Save a delta bundle on this base (bundle/delta): only the weights the base cannot give.
+   * Without it the bundle is standalone, whatever `meta.delta` a loaded delta carried. */
+  delta?: DeltaSaveOptions;
 }
 
 export async function saveBundle(
@@ -41,8 +45,9 @@ export async function saveBundle(
   meta: NewBundleMeta,
   options: SaveBundleOptions = {},
 ): Promise<BundleMeta> {
-  const full: BundleMeta = bundleMetaSchema.parse({
-    ...meta,
+  const { delta: _loadedDelta, ...standalone } = meta;
+  let full: BundleMeta = bundleMetaSchema.parse({
+    ...standalone,
     formatVersion: BUNDLE_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
     visiontuneVersion: version,
@@ -51,8 +56,16 @@ export async function saveBundle(
   // Standardization is folded into the Dense after it, so the saved model needs no custom class.
   // Not in a few-shot bundle: `fewshot add` grows its head in the standardized space the head
   // reads. Not under a caller's transform, which rewrites weights it captured unfolded.
-  const transform =
+  const ownTransform =
     options.transformArtifacts ?? (meta.fewshot ? undefined : standardizeFolding(model));
+  const delta = options.delta
+    ? await prepareDelta(options.delta, full.training, what ?? `--out ${dir}`)
+    : undefined;
+  // The delta is taken last, from the weights exactly as they would be written.
+  const transform =
+    delta && ownTransform
+      ? async (artifacts: tf.io.ModelArtifacts) => delta.transform(await ownTransform(artifacts))
+      : (delta?.transform ?? ownTransform);
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
@@ -65,6 +78,7 @@ export async function saveBundle(
         await model.save(
           transform ? { save: async (artifacts) => io.save!(await transform(artifacts)) } : io,
         );
+        if (delta) full = bundleMetaSchema.parse({ ...full, delta: delta.meta() });
         await writeFileAtomic(path.join(staging, META_FILE), `${JSON.stringify(full, null, 2)}\n`);
       },
       { kind, overwrite, inPlace, what },
@@ -76,6 +90,8 @@ export async function saveBundle(
       dir,
       existed ? `the previous bundle at ${dir} is unchanged` : 'no bundle was written',
     );
+  } finally {
+    await delta?.release();
   }
   return full;
 }

@@ -5,7 +5,8 @@
 // supplies only its steps.
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
+import { type DeltaSaveOptions, type NewBundleMeta, saveBundle } from '../bundle/bundle.js';
+import { mergeDeltaModel } from '../bundle/delta/merge.js';
 import { currentGroup, WAIT_FOR_RANK_0_MS } from '../distributed/current.js';
 import { writeFileAtomic } from '../engine/file-io.js';
 import { ensureEngine } from '../engine/index.js';
@@ -106,8 +107,15 @@ export interface RunTask<
   buildModel(step: Opened<C, D>): Promise<M>;
   fitPlan(step: Built<C, D, M>): FitPlan<B> | Promise<FitPlan<B>>;
   evaluate(step: Trained<C, D, M>): Promise<E>;
-  /** The model saved as the bundle, and its metadata. */
-  bundle(step: Evaluated<C, D, M, E>): { model: tf.LayersModel; meta: NewBundleMeta };
+  /** The model saved as the bundle, and its metadata; with `delta` (a PEFT run), saved as a
+   * delta bundle on that base (bundle/delta): only the weights the run changed; with `merge`
+   * (`--merge`), saved standalone with its PEFT layers folded where they fold (LoRA). */
+  bundle(step: Evaluated<C, D, M, E>): {
+    model: tf.LayersModel;
+    meta: NewBundleMeta;
+    delta?: DeltaSaveOptions;
+    merge?: boolean;
+  };
   /** Extra files in the out folder: name -> contents (see `jsonFile`). */
   files?(step: Saved<C, D, M, E>): Record<string, string>;
   report(step: Saved<C, D, M, E>): Promise<RunPage>;
@@ -249,10 +257,16 @@ async function evaluateAndSave<
   const evaluated = { ...trained, evaluation: await task.evaluate(trained) };
   const bundle = task.bundle(evaluated);
   const bundleDir = path.join(config.out, 'bundle');
-  await saveBundle(bundleDir, bundle.model, bundle.meta, {
-    overwrite: config.overwrite,
-    what: `the bundle of --out ${config.out}`,
-  });
+  const model = bundle.merge ? await mergeDeltaModel(bundle.model) : bundle.model;
+  try {
+    await saveBundle(bundleDir, model, bundle.meta, {
+      overwrite: config.overwrite,
+      what: `the bundle of --out ${config.out}`,
+      delta: bundle.delta,
+    });
+  } finally {
+    if (model !== bundle.model) model.dispose();
+  }
   const saved = { ...evaluated, bundleDir };
   for (const [name, contents] of Object.entries(task.files?.(saved) ?? {}))
     await writeFileAtomic(path.join(config.out, name), contents);

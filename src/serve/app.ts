@@ -4,6 +4,7 @@
 // bundle fails the start with its reason. The app does not listen by itself.
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { DeltaBases } from '../bundle/delta/base.js';
 import { ensureEngine } from '../engine/index.js';
 import { requireApiKey } from './auth.js';
 import { errorReply, HttpError } from './http-error.js';
@@ -45,6 +46,8 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
   const bodyLimit = Math.floor(options.bodyLimitMb * MiB);
   const app = Fastify({ logger: logger ?? false, bodyLimit }) as unknown as VisiontuneServer;
   const models = new Map<string, ServedModel>();
+  // One per server: delta bundles on the same base hold its weights once.
+  const bases = new DeltaBases();
   app.decorate('serveOptions', options);
   let state: 'loading' | 'ready' | 'closing' = 'loading';
   app.decorate('describeModels', () => [...models.values()].map((m) => m.describe()));
@@ -120,7 +123,7 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
   app.addHook('onReady', async () => {
     await ensureEngine();
     for (const { name, location } of entries)
-      models.set(name, await loadServedModel(name, location, options, metrics, threads));
+      models.set(name, await loadServedModel(name, location, options, metrics, threads, bases));
     state = 'ready';
   });
   app.addHook('preClose', async () => {
@@ -134,6 +137,7 @@ export function createServer(input: CreateServerOptions): VisiontuneServer {
   app.addHook('onClose', async () => {
     for (const model of models.values()) await model.close();
     models.clear();
+    await bases.dispose();
   });
   return app;
 }

@@ -1,6 +1,7 @@
 // One model being served: its bundle opened in an engine, the task's runner, and the micro-batcher
 // its requests share. `predict` takes one request's images and answers their results in order.
 import { closeBundle } from '../bundle/batch-model.js';
+import type { DeltaBases } from '../bundle/delta/base.js';
 import { badUsage } from '../errors.js';
 import { type Batcher, createBatcher } from './batcher.js';
 import type { ServerMetrics } from './metrics.js';
@@ -47,8 +48,10 @@ export async function loadServedModel(
   options: Pick<ServeOptions, 'engine' | 'maxBatch' | 'maxWaitMs' | 'queueLimit'>,
   metrics: ServerMetrics,
   threads?: number,
+  /** The server's bases: its delta bundles on one base share that base's weights. */
+  bases?: DeltaBases,
 ): Promise<ServedModel> {
-  const opened = await openServedModel(location, options.engine, threads);
+  const opened = await openServedModel(location, options.engine, threads, bases);
   let runner: TaskRunner;
   try {
     runner = runnerFor(opened);
@@ -90,6 +93,7 @@ export async function loadServedModel(
       },
       preprocessing: meta.preprocessing,
       backbone: meta.backbone.name,
+      ...(meta.delta ? { deltaOf: meta.delta.base } : {}),
       metrics: meta.metrics,
       ...runner.describe(),
     }),

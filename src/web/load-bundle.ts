@@ -3,6 +3,7 @@
 // custom layer class is registered (bundle/custom-layers.ts, the list Node loads with too).
 import '../bundle/custom-layers.js';
 import * as tf from '@tensorflow/tfjs';
+import { describeBase } from '../bundle/delta/schema.js';
 import { type BundleMeta, META_FILE } from '../bundle/meta.js';
 import { checkModelMatchesMeta, parseBundleMeta } from '../bundle/parse-meta.js';
 import type { BatchModel, BatchRunner } from '../bundle/predict-batch.js';
@@ -38,6 +39,11 @@ export async function loadBundle(url: string): Promise<WebBundle> {
   const folder = folderUrl(url);
   const metaUrl = `${folder}${META_FILE}`;
   const meta = parseBundleMeta(await fetchJson(metaUrl), metaUrl);
+  // A delta holds only what its run trained; its base is built in Node (bundle/delta).
+  if (meta.delta)
+    throw badUsage(
+      `${folder} is a delta bundle on ${describeBase(meta.delta.base)}: the browser loads standalone bundles; write one with \`visiontune merge\``,
+    );
   const model = await tf.loadLayersModel(`${folder}model.json`);
   checkModelMatchesMeta(model, meta, folder);
   return { url: folder, meta, model };

@@ -2,7 +2,7 @@
 // description) or a bundle folder, exported in memory on load.
 import { promises as fs } from 'node:fs';
 import { badInput } from '../../errors.js';
-import { loadBundle } from '../bundle.js';
+import { type LoadBundleOptions, loadBundle } from '../bundle.js';
 import type { BundleMeta } from '../meta.js';
 import { bundleToOnnx, readOnnxBundleFile } from './export-bundle.js';
 import { createOnnxRunner, type OnnxRunner, type OnnxSessionOptions } from './runtime.js';
@@ -15,13 +15,13 @@ export interface OnnxBundle {
 
 export async function loadOnnxBundle(
   location: string,
-  options: OnnxSessionOptions = {},
+  options: OnnxSessionOptions & LoadBundleOptions = {},
 ): Promise<OnnxBundle> {
   const stat = await fs.stat(location).catch(() => {
     throw badInput(`${location}: no such bundle folder or .onnx file`);
   });
   if (stat.isDirectory()) {
-    const bundle = await loadBundle(location);
+    const bundle = await loadBundle(location, { bases: options.bases });
     const bytes = bundleToOnnx(bundle);
     bundle.model.dispose();
     return { dir: bundle.dir, meta: bundle.meta, model: await createOnnxRunner(bytes, options) };

@@ -13,6 +13,7 @@ import { exportCommand } from './export.js';
 import { fewshotCommand } from './fewshot.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
+import { mergeCommand } from './merge.js';
 import { multitaskCommand } from './multitask.js';
 import { predictCommand } from './predict.js';
 import { pullCommand } from './pull.js';
@@ -40,6 +41,7 @@ export function registerCommands(program: Command): void {
   fewshotCommand(program);
   importCommand(program);
   infoCommand(program);
+  mergeCommand(program);
   multitaskCommand(program);
   predictCommand(program);
   pullCommand(program);

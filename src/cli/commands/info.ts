@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { readBundleMeta } from '../../bundle/bundle.js';
+import { describeBase } from '../../bundle/delta/schema.js';
 import { defineCommand } from '../define-command.js';
 
 export function infoCommand(program: Command): void {
@@ -21,6 +22,11 @@ export function infoCommand(program: Command): void {
           `bundle: ${dir}`,
           `task: ${meta.task}   backbone: ${meta.backbone.name}   format: v${meta.formatVersion}`,
           `labels (${meta.labels.length}): ${meta.labels.join(', ')}`,
+          ...(meta.delta
+            ? [
+                `delta of: ${describeBase(meta.delta.base)}, weights sha256 ${meta.delta.base.weightsSha256.slice(0, 16)}… (${meta.delta.weights.length} weights stored)`,
+              ]
+            : []),
           `input: ${p.inputSize}px ${p.interpolation}, mean ${p.mean.join('/')}, std ${p.std.join('/')}`,
           `metrics: ${
             Object.entries(meta.metrics)
