@@ -10,7 +10,19 @@ export {
 } from './bundle/batch-model.js';
 export { type LoadedBundle, loadBundle, readBundleMeta, saveBundle } from './bundle/bundle.js';
 export { evaluateBundle } from './bundle/evaluate.js';
-export type { BundleMeta, Preprocessing } from './bundle/meta.js';
+export type { BundleMeta, MultitaskTask, Preprocessing } from './bundle/meta.js';
+export {
+  type JointInput,
+  prepareJoint,
+  runJoint,
+  type TaskResult,
+} from './bundle/multitask/joint-pass.js';
+export { evaluateMultiLabel } from './bundle/multitask/multilabel-evaluate.js';
+export {
+  type MultiLabelMetrics,
+  multiLabelMetrics,
+} from './bundle/multitask/multilabel-metrics.js';
+export { taskNames, taskView } from './bundle/multitask/task-view.js';
 export * as onnx from './bundle/onnx/index.js';
 export { type Prediction, predictSamples } from './bundle/predict.js';
 export * as detectionData from './data/detection/index.js';

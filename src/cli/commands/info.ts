@@ -20,7 +20,12 @@ export function infoCommand(program: Command): void {
         [
           `bundle: ${dir}`,
           `task: ${meta.task}   backbone: ${meta.backbone.name}   format: v${meta.formatVersion}`,
-          `labels (${meta.labels.length}): ${meta.labels.join(', ')}`,
+          ...(meta.multitask
+            ? meta.multitask.tasks.map(
+                (t) =>
+                  `task ${t.name} (output ${t.output}, ${t.multiLabel ? 'multi-label ' : ''}${t.task}): ${t.labels.join(', ')}`,
+              )
+            : [`labels (${meta.labels.length}): ${meta.labels.join(', ')}`]),
           `input: ${p.inputSize}px ${p.interpolation}, mean ${p.mean.join('/')}, std ${p.std.join('/')}`,
           `metrics: ${
             Object.entries(meta.metrics)
