@@ -1,4 +1,5 @@
-// Evaluation metrics: classification, COCO-style detection, and segmentation (confusion matrix, IoU).
+// Evaluation metrics: classification (single- and multi-label), COCO-style detection, and
+// segmentation (confusion matrix, IoU).
 
 export {
   ClassificationAccumulator,
@@ -23,4 +24,12 @@ export {
 } from './detection/coco-eval.js';
 export { type BBox, boxIou, intersection } from './detection/iou.js';
 export { type FormatMetricsOptions, formatMetrics } from './format.js';
+export {
+  averagePrecision,
+  MultiLabelAccumulator,
+  type MultiLabelClassMetrics,
+  type MultiLabelMetrics,
+  type MultiLabelOptions,
+  multiLabelMetrics,
+} from './multilabel.js';
 export * from './segmentation/index.js';
