@@ -18,10 +18,6 @@ export {
   type TaskResult,
 } from './bundle/multitask/joint-pass.js';
 export { evaluateMultiLabel } from './bundle/multitask/multilabel-evaluate.js';
-export {
-  type MultiLabelMetrics,
-  multiLabelMetrics,
-} from './bundle/multitask/multilabel-metrics.js';
 export { taskNames, taskView } from './bundle/multitask/task-view.js';
 export * as onnx from './bundle/onnx/index.js';
 export { type Prediction, predictSamples } from './bundle/predict.js';

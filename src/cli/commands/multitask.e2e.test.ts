@@ -202,7 +202,7 @@ test('the single-task commands take --task; without it a multitask bundle is ref
   for (const key of ['mAP', 'microF1', 'macroF1', 'subsetAccuracy'])
     assert.ok(evalTags[key] >= 0 && evalTags[key] <= 1, `${key} ${evalTags[key]}`);
   assert.deepEqual(
-    evalTags.perClass.map((c: Json) => c.positives),
+    evalTags.perClass.map((c: Json) => c.support),
     [2, 1, 1, 2],
   );
   for (const p of boxes.predictions) {
