@@ -330,3 +330,23 @@ test('ONNX Runtime: the exported bundle keeps every output, and its task views e
   tf.dispose([x, ...a, ...b]);
   await Promise.all([closeBundle(onnx), closeBundle(tfjs)]);
 });
+
+test('a non-square image: boxes as the detection view finds them, the mask at the image size', async () => {
+  const file = path.join(dir, 'wide.png');
+  await fs.writeFile(file, await noiseImage(60, 28, 77, 'png'));
+  const whole = await openBundle(bundleDir, { engine: 'tfjs' });
+  const image = await sharpDecoder().decode(file, file);
+  const [joint] = await runJoint(whole, [prepareJoint(whole.meta, image)]);
+  const detector = detectorOf(await openBundle(bundleDir, { engine: 'tfjs', task: 'boxes' }));
+  const [found] = [...(await runDetector(detector, unannotated([file]))).results.values()];
+  const boxes = joint!.boxes!;
+  assert.ok(boxes.kind === 'detection' && found!.length > 0);
+  assert.deepEqual(
+    boxes.boxes.map((b) => [b.category, b.bbox.map((v) => v.toFixed(3))]),
+    found!.map((b) => [b.category, b.bbox.map((v) => v.toFixed(3))]),
+  );
+  const parts = joint!.parts!;
+  assert.ok(parts.kind === 'segmentation');
+  assert.deepEqual([parts.mask.width, parts.mask.height], [60, 28]);
+  await Promise.all([closeBundle(detector.bundle), closeBundle(whole)]);
+});
