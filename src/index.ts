@@ -19,7 +19,15 @@ export {
 } from './bundle/bundle.js';
 export { mergeDeltaBundle } from './bundle/delta/merge.js';
 export { evaluateBundle } from './bundle/evaluate.js';
-export type { BundleMeta, Preprocessing } from './bundle/meta.js';
+export type { BundleMeta, MultitaskTask, Preprocessing } from './bundle/meta.js';
+export {
+  type JointInput,
+  prepareJoint,
+  runJoint,
+  type TaskResult,
+} from './bundle/multitask/joint-pass.js';
+export { evaluateMultiLabel } from './bundle/multitask/multilabel-evaluate.js';
+export { taskNames, taskView } from './bundle/multitask/task-view.js';
 export * as onnx from './bundle/onnx/index.js';
 export { type Prediction, predictSamples } from './bundle/predict.js';
 export * as detectionData from './data/detection/index.js';

@@ -54,7 +54,7 @@ async function loadModels() {
 
 function describe() {
   const m = models.find((x) => x.name === $('model').value);
-  if (m) $('about').textContent = m.task + ', ' + m.labels.length + ' labels, ' + m.input.width + ' px input, engine ' + m.engine;
+  if (m) $('about').textContent = m.task + ', ' + (m.tasks ? 'tasks ' + m.tasks.map((t) => t.name).join(', ') : m.labels.length + ' labels') + ', ' + m.input.width + ' px input, engine ' + m.engine;
 }
 
 function colour(i) { return 'hsl(' + ((i * 137) % 360) + ', 70%, 50%)'; }
@@ -71,7 +71,10 @@ async function predict(blob) {
     const body = await api('/v1/models/' + name + '/predict?top=5', { method: 'POST', headers: { 'Content-Type': blob.type || 'application/octet-stream' }, body: blob });
     const r = body.results[0];
     $('raw').textContent = JSON.stringify(body, (k, v) => (k === 'data' ? v.slice(0, 40) + '…' : v), 2);
-    if (r.classes) {
+    if (r.tasks) {
+      // A multi-task model: one line per task (the JSON below has everything).
+      $('result').textContent = Object.entries(r.tasks).map(([name, t]) => name + ': ' + (t.present ? t.present.map((c) => c.label).join(', ') || '(none)' : t.classes ? t.classes[0].label + ' ' + (t.classes[0].probability * 100).toFixed(1) + '%' : t.boxes ? t.boxes.length + ' boxes' : Object.entries(t.classShares).map(([k, v]) => k + ' ' + (v * 100).toFixed(1) + '%').join(', '))).join(' · ');
+    } else if (r.classes) {
       $('result').innerHTML = r.classes.map((c) => '<div><span class="bar" style="width:' + (c.probability * 300) + 'px"></span> ' + c.label + ' ' + (c.probability * 100).toFixed(1) + '%</div>').join('');
     } else if (r.boxes) {
       ctx.lineWidth = Math.max(2, bitmap.width / 300); ctx.font = Math.max(12, bitmap.width / 40) + 'px sans-serif';

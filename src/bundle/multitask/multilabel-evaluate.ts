@@ -1,17 +1,17 @@
 // Evaluating a multi-label classifier (a multi-task bundle's multi-label task, or a multi-label
 // bundle) on a manifest of label sets: the bundle's preprocessing, sigmoid probabilities, and
-// mAP, micro/macro F1 at the threshold and subset accuracy (multilabel-metrics.ts).
+// mAP, micro/macro F1 at the threshold and subset accuracy (metrics/multilabel.ts).
 import * as tf from '@tensorflow/tfjs';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { createLoader } from '../../data/index.js';
 import { pickSplit } from '../../data/split.js';
 import type { DataSource, Sample, SplitName } from '../../data/types.js';
 import { badInput } from '../../errors.js';
+import { MultiLabelAccumulator, type MultiLabelMetrics } from '../../metrics/index.js';
 import { predictBatch, type RunnableBundle } from '../batch-model.js';
 import { MULTI_LABEL_THRESHOLD } from '../classify-output.js';
 import { bundleTransform } from '../preprocess.js';
 import { readMultiLabelManifest } from './multilabel-data.js';
-import { type MultiLabelMetrics, multiLabelMetrics } from './multilabel-metrics.js';
 import { notA } from './task-view.js';
 
 export async function evaluateMultiLabel(
@@ -62,17 +62,21 @@ export async function evaluateMultiLabel(
     batchSize: options.batchSize ?? 32,
     transform: bundleTransform(meta.preprocessing),
   });
-  const probs = new Float32Array(picked.length * classes);
+  const accumulator = new MultiLabelAccumulator(classes, {
+    threshold: options.threshold ?? MULTI_LABEL_THRESHOLD,
+  });
   for await (const batch of loader) {
     const logits = await predictBatch(bundle.model, batch.x);
     const p = tf.sigmoid(logits);
     tf.dispose([logits, batch.x]);
     const values = (await p.data()) as Float32Array;
     p.dispose();
+    const targets = new Uint8Array(values.length);
     batch.samples.forEach((s, k) => {
-      probs.set(values.subarray(k * classes, (k + 1) * classes), s.label * classes);
+      targets.set(truth.subarray(s.label * classes, (s.label + 1) * classes), k * classes);
     });
+    accumulator.add(values, targets);
     options.onBatch?.(batch.samples.length);
   }
-  return multiLabelMetrics(probs, truth, classes, options.threshold ?? MULTI_LABEL_THRESHOLD);
+  return accumulator.result();
 }

@@ -17,13 +17,17 @@ import {
   segmentDecoded,
   segmenterOf,
 } from '../../methods/segmentation/bundle-segmenter.js';
+import { multiLabelMetrics } from '../../metrics/index.js';
 import { noiseImage } from '../../serve/test-bundles.js';
-import { closeBundle, openBundle } from '../batch-model.js';
+import { closeBundle, openBundle, predictBatch } from '../batch-model.js';
 import { loadBundle, saveBundle } from '../bundle.js';
 import { META_FILE } from '../meta.js';
+import { writeBundleOnnx } from '../onnx/export-bundle.js';
 import { parseBundleMeta } from '../parse-meta.js';
 import { predictSamples } from '../predict.js';
+import { predictAll } from '../predict-batch.js';
 import { prepareJoint, runJoint } from './joint-pass.js';
+import { evaluateMultiLabel } from './multilabel-evaluate.js';
 import { saveTinyMultitask, TINY_TASKS, tinyMultitask } from './test-bundle.js';
 
 await tf.setBackend('cpu');
@@ -262,4 +266,87 @@ test('the joint pass answers every task from one forward pass, as the task views
   }
   await closeBundle(segmenter.bundle);
   await closeBundle(whole);
+});
+
+test('multi-label eval: the manifest label sets against predict probabilities, sklearn metrics', async () => {
+  const manifest = path.join(dir, 'tags.csv');
+  const sets = ['red;round', 'green', 'blue;red'];
+  await fs.writeFile(
+    manifest,
+    `path,labels\n${images.map((f, i) => `${path.basename(f)},${sets[i]}`).join('\n')}\n`,
+  );
+  const view = await openBundle(bundleDir, { engine: 'tfjs', task: 'tags' });
+  const metrics = await evaluateMultiLabel(view, manifest, { threshold: 0.5 });
+  const source = await openFiles(images);
+  const byId = new Map(source.splits.test!.map((s) => [s.id, s]));
+  const ordered = images.map((f) => byId.get(path.resolve(f))!);
+  const predictions = await predictSamples(view, source, ordered, { topK: 4 });
+  const labels = TINY_TASKS.tags;
+  const probs = predictions.flatMap((p) =>
+    labels.map((l) => p.top.find((c) => c.label === l)!.probability),
+  );
+  const truth = sets.flatMap((set) => labels.map((l) => (set.split(';').includes(l) ? 1 : 0)));
+  assert.deepEqual(metrics, multiLabelMetrics(probs, truth, labels.length, { threshold: 0.5 }));
+  assert.deepEqual(
+    metrics.perClass.map((c) => c.support),
+    [2, 1, 1, 1], // red, green, blue, round
+  );
+  await assert.rejects(
+    evaluateMultiLabel(await openBundle(bundleDir, { engine: 'tfjs', task: 'kind' }), manifest),
+    usage(/not a multi-label classifier/),
+  );
+  await fs.writeFile(manifest, `path,labels\n${path.basename(images[0]!)},red;purple\n`);
+  await assert.rejects(
+    evaluateMultiLabel(view, manifest),
+    (err: unknown) =>
+      err instanceof VisiontuneError && /unknown: purple/.test(err.details?.join('\n') ?? ''),
+  );
+  await closeBundle(view);
+});
+
+test('ONNX Runtime: the exported bundle keeps every output, and its task views equal TF.js (≤ 1e-4)', async () => {
+  const file = path.join(dir, 'mt.onnx');
+  await writeBundleOnnx(await loadBundle(bundleDir), file);
+  const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 9);
+  const onnx = await openBundle(file, { engine: 'onnx' });
+  assert.equal(onnx.meta.task, 'multitask');
+  const tfjs = await openBundle(bundleDir, { engine: 'tfjs' });
+  const [a, b] = await Promise.all([predictAll(tfjs.model, x), predictAll(onnx.model, x)]);
+  assert.equal(b.length, 4);
+  a.forEach((t, i) => {
+    assert.deepEqual(b[i]!.shape, t.shape);
+    const diff = tf.max(tf.abs(tf.sub(t, b[i]!))).dataSync()[0]!;
+    assert.ok(diff <= 1e-4, `output ${i}: ${diff}`);
+  });
+  for (const name of ['tags', 'boxes']) {
+    const view = await openBundle(file, { engine: 'onnx', task: name });
+    assert.equal(view.engine, 'onnx');
+    const out = await predictBatch(view.model, x);
+    const want = a[name === 'tags' ? 1 : 2]!;
+    assert.deepEqual(out.shape, want.shape);
+    assert.ok(tf.max(tf.abs(tf.sub(out, want))).dataSync()[0]! <= 1e-4, name);
+    await closeBundle(view);
+  }
+  tf.dispose([x, ...a, ...b]);
+  await Promise.all([closeBundle(onnx), closeBundle(tfjs)]);
+});
+
+test('a non-square image: boxes as the detection view finds them, the mask at the image size', async () => {
+  const file = path.join(dir, 'wide.png');
+  await fs.writeFile(file, await noiseImage(60, 28, 77, 'png'));
+  const whole = await openBundle(bundleDir, { engine: 'tfjs' });
+  const image = await sharpDecoder().decode(file, file);
+  const [joint] = await runJoint(whole, [prepareJoint(whole.meta, image)]);
+  const detector = detectorOf(await openBundle(bundleDir, { engine: 'tfjs', task: 'boxes' }));
+  const [found] = [...(await runDetector(detector, unannotated([file]))).results.values()];
+  const boxes = joint!.boxes!;
+  assert.ok(boxes.kind === 'detection' && found!.length > 0);
+  assert.deepEqual(
+    boxes.boxes.map((b) => [b.category, b.bbox.map((v) => v.toFixed(3))]),
+    found!.map((b) => [b.category, b.bbox.map((v) => v.toFixed(3))]),
+  );
+  const parts = joint!.parts!;
+  assert.ok(parts.kind === 'segmentation');
+  assert.deepEqual([parts.mask.width, parts.mask.height], [60, 28]);
+  await Promise.all([closeBundle(detector.bundle), closeBundle(whole)]);
 });

@@ -58,12 +58,15 @@ export function taskMeta(meta: BundleMeta, task: MultitaskTask): BundleMeta {
 export function outputModel(model: BatchModel, index: number): BatchModel {
   if (model instanceof tf.LayersModel)
     return tf.model({ inputs: model.inputs, outputs: model.outputs[index]! });
+  // An export names output i `output_i` (onnx/export-model.ts); by position otherwise.
+  const named = model.outputNames.indexOf(`output_${index}`);
+  const at = named >= 0 ? named : index;
   return {
     inputName: model.inputName,
-    outputNames: [model.outputNames[index]!],
+    outputNames: [model.outputNames[at]!],
     async run(data, shape) {
       const outputs = await model.run(data, shape);
-      return [outputs[index]!];
+      return [outputs[at]!];
     },
     release: () => model.release(),
   };

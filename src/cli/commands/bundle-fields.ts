@@ -24,7 +24,7 @@ export function bundleFields(kind: string) {
 
 /** --threshold: where a multi-label classifier's class counts as present. */
 export const thresholdField = opt(
-  z.number().min(0).max(1).default(MULTI_LABEL_THRESHOLD),
+  z.number().gt(0).lt(1).default(MULTI_LABEL_THRESHOLD),
   'multi-label classifiers: the probability at or above which a class is present',
   { arg: 'p' },
 );

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { openBundle } from '../../bundle/batch-model.js';
 import { evaluateBundle } from '../../bundle/evaluate.js';
 import { evaluateMultiLabel } from '../../bundle/multitask/multilabel-evaluate.js';
-import { formatMultiLabelMetrics } from '../../bundle/multitask/multilabel-metrics.js';
+import { formatMultiLabelMetrics } from '../../bundle/multitask/multilabel-format.js';
 import { opt } from '../../config/options.js';
 import {
   batchSizeField,

@@ -21,7 +21,12 @@ export function infoCommand(program: Command): void {
         [
           `bundle: ${dir}`,
           `task: ${meta.task}   backbone: ${meta.backbone.name}   format: v${meta.formatVersion}`,
-          `labels (${meta.labels.length}): ${meta.labels.join(', ')}`,
+          ...(meta.multitask
+            ? meta.multitask.tasks.map(
+                (t) =>
+                  `task ${t.name} (output ${t.output}, ${t.multiLabel ? 'multi-label ' : ''}${t.task}): ${t.labels.join(', ')}`,
+              )
+            : [`labels (${meta.labels.length}): ${meta.labels.join(', ')}`]),
           ...(meta.delta
             ? [
                 `delta of: ${describeBase(meta.delta.base)}, weights sha256 ${meta.delta.base.weightsSha256.slice(0, 16)}… (${meta.delta.weights.length} weights stored)`,
