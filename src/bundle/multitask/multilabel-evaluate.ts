@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sharpDecoder } from '../../data/decode-sharp.js';
 import { createLoader } from '../../data/index.js';
+import { openMultiLabelData } from '../../data/multitask/multilabel.js';
 import { pickSplit } from '../../data/split.js';
 import type { DataSource, Sample, SplitName } from '../../data/types.js';
 import { badInput } from '../../errors.js';
@@ -11,7 +12,6 @@ import { MultiLabelAccumulator, type MultiLabelMetrics } from '../../metrics/ind
 import { predictBatch, type RunnableBundle } from '../batch-model.js';
 import { MULTI_LABEL_THRESHOLD } from '../classify-output.js';
 import { bundleTransform } from '../preprocess.js';
-import { readMultiLabelManifest } from './multilabel-data.js';
 import { notA } from './task-view.js';
 
 export async function evaluateMultiLabel(
@@ -27,28 +27,25 @@ export async function evaluateMultiLabel(
   const { meta } = bundle;
   if (meta.task !== 'classification' || !meta.multiLabel)
     throw notA(bundle, 'multi-label classifier');
-  const all = await readMultiLabelManifest(manifest);
+  // The data layer's multi-label reader (manifest or COCO), against the model's class list: a
+  // label the model was not trained on is bad input naming it.
+  const data = await openMultiLabelData(manifest, { classes: meta.labels });
   // The split is chosen as single-label eval chooses it (default: test, else val, else all).
-  const splits: Partial<Record<SplitName, Sample[]>> = {};
-  all.forEach((s, i) => {
-    const split = (s.split ?? 'train') as SplitName;
-    splits[split] ??= [];
-    splits[split].push({ id: s.id, label: i });
+  const indexed: Partial<Record<SplitName, Sample[]>> = {};
+  const rows = Object.entries(data.splits).flatMap(([split, list]) =>
+    (list ?? []).map((s) => ({ split: split as SplitName, s })),
+  );
+  rows.forEach(({ split, s }, i) => {
+    indexed[split] ??= [];
+    indexed[split].push({ id: s.id, label: i });
   });
-  const chosen = pickSplit(splits, options.split);
+  const chosen = pickSplit(indexed, options.split);
   if (chosen.length === 0) throw badInput(`${manifest}: no images in split '${options.split}'`);
-  const picked = chosen.map((s) => all[s.label]!);
-  const index = new Map(meta.labels.map((l, i) => [l, i]));
-  const unknown = [...new Set(picked.flatMap((s) => s.labels))].filter((l) => !index.has(l));
-  if (unknown.length > 0)
-    throw badInput(`${manifest} has classes the model ${bundle.dir} was not trained on`, [
-      `unknown: ${unknown.join(', ')}`,
-      `model labels: ${meta.labels.join(', ')}`,
-    ]);
+  const picked = chosen.map((s) => rows[s.label]!.s);
   const classes = meta.labels.length;
   const truth = new Uint8Array(picked.length * classes);
   picked.forEach((s, i) => {
-    for (const l of s.labels) truth[i * classes + index.get(l)!] = 1;
+    for (const l of s.labels) truth[i * classes + l] = 1;
   });
   const decoder = sharpDecoder();
   const source: DataSource = {

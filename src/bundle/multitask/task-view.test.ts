@@ -299,7 +299,8 @@ test('multi-label eval: the manifest label sets against predict probabilities, s
   await assert.rejects(
     evaluateMultiLabel(view, manifest),
     (err: unknown) =>
-      err instanceof VisiontuneError && /unknown: purple/.test(err.details?.join('\n') ?? ''),
+      err instanceof VisiontuneError &&
+      /label 'purple' not in the class list/.test(err.details?.join('\n') ?? ''),
   );
   await closeBundle(view);
 });
