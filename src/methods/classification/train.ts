@@ -86,6 +86,8 @@ const classificationTask: RunTask<
         ...(config.imageSize === AUTO_IMAGE_SIZE
           ? { imageSize: model.backboneConfig.inputSize }
           : {}),
+        // The method and the weights that trained (what a delta bundle stores).
+        ...(model.peft ? { peft: model.peft } : {}),
       },
       evaluation.metrics,
       model.layerChoice,
