@@ -57,17 +57,24 @@ type Readable = { read(): tf.Tensor };
 interface KernelLayer {
   kernel: Readable | null;
 }
-type LayerClass = new (args: object) => tf.layers.Layer;
+type LayerClass<A> = new (args: A) => tf.layers.Layer;
+type Conv2DArgs = Parameters<typeof tf.layers.conv2d>[0];
+type DenseArgs = Parameters<typeof tf.layers.dense>[0];
 
 const Conv2DBase = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 }))
-  .constructor as LayerClass;
-const DenseBase = Object.getPrototypeOf(tf.layers.dense({ units: 1 })).constructor as LayerClass;
+  .constructor as LayerClass<Conv2DArgs>;
+const DenseBase = Object.getPrototypeOf(tf.layers.dense({ units: 1 }))
+  .constructor as LayerClass<DenseArgs>;
 
 /**
  * A LoRA version of `Base`: builds the base weights, then A and B; runs the base call with the
  * merged kernel swapped in for the length of the call.
  */
-function loraClass(Base: LayerClass, className: string, outputsOf: (kernel: number[]) => number) {
+function loraClass<A extends object>(
+  Base: LayerClass<A>,
+  className: string,
+  outputsOf: (kernel: number[]) => number,
+) {
   class LoraLayer extends Base {
     static className = className;
     readonly loraRank: number;
@@ -76,7 +83,7 @@ function loraClass(Base: LayerClass, className: string, outputsOf: (kernel: numb
     loraA?: tf.LayerVariable;
     loraB?: tf.LayerVariable;
 
-    constructor(args: object & LoraArgs) {
+    constructor(args: A & LoraArgs) {
       super(args);
       if (!Number.isInteger(args.loraRank) || args.loraRank < 1)
         throw new Error(`${className}: loraRank must be a positive integer, got ${args.loraRank}`);
