@@ -2,8 +2,9 @@
 // block's input to its output, added to the block's output. Its kernel starts at zero, so the
 // network starts identical to the base; the stride is the block's spatial reduction. Edits the
 // Keras JSON (like backbones/topology.ts), so the rebuilt model keeps every other layer and
-// weight name; a block without exactly one input and one output tensor gets no adapter (said
-// why in the summary).
+// weight name. The block's output is the last of its tensors read outside it (a decoder may also
+// tap inner ones, which stay as they are); a block with several inputs or outputs from its last
+// layer gets no adapter (said why in the summary).
 import type * as tf from '@tensorflow/tfjs';
 import type { KerasLayerJson, KerasModelJson } from '../../backbones/topology.js';
 import type { Block } from '../freeze/index.js';
@@ -71,10 +72,13 @@ export function insertAdapters(
     const members = layers.filter((l) => inBlock.has(l.name));
     const outside = layers.filter((l) => !inBlock.has(l.name));
     const inputs = unique(members.flatMap(refsOf).filter((r) => !inBlock.has(r[0])));
-    const outputs = unique([
+    // Read outside the block: its output, and maybe inner tensors a decoder taps (those stay).
+    const read = unique([
       ...outside.flatMap(refsOf).filter((r) => inBlock.has(r[0])),
       ...(json.config.output_layers as TensorRef[]).filter((r) => inBlock.has(r[0])),
     ]);
+    const last = Math.max(...read.map((r) => block.layers.indexOf(r[0])));
+    const outputs = read.filter((r) => block.layers.indexOf(r[0]) === last);
     const skip = (reason: string) => skipped.push({ block: block.name, reason });
     if (inputs.length !== 1 || outputs.length !== 1) {
       skip(`${inputs.length} input and ${outputs.length} output tensors, not one each`);

@@ -1,10 +1,11 @@
 // PEFT on a detector's backbone (what detect/segment train do with --peft): the FPN and head train
 // fully, the backbone only through its PEFT weights, the adapters join the backbone's lr group,
-// and the detector starts computing what it did.
+// and the network starts computing what it did (also a U-Net whose decoder taps inside blocks).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { buildDetector } from '../../heads/detection/fcos-model.js';
+import { buildUnet } from '../../heads/segmentation/unet.js';
 import { backboneOptimizer } from '../dense-training.js';
 import { peftOnBackbone } from './backbone.js';
 
@@ -51,5 +52,28 @@ test('adapters on a detector backbone: FPN and head train, the backbone only thr
   assert.deepEqual(
     peft.peft?.trainableWeights.sort(),
     peft.model.trainableWeights.map((w) => w.originalName).sort(),
+  );
+});
+
+test('a U-Net decoder tapping inside blocks: every block still gets its adapter, outputs unchanged', async () => {
+  const segmenter = await buildUnet({
+    backbone: 'mobilenet_v2',
+    pretrained: true,
+    numClasses: 3,
+    inputSize: 64,
+  });
+  const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 4);
+  const before = (segmenter.model.predict(x) as tf.Tensor).dataSync();
+  const lines: string[] = [];
+  const peft = await peftOnBackbone(segmenter, { peft: 'adapter', seed: 0 }, (l) => lines.push(l));
+  assert.match(lines.join('\n'), /17 residual adapters:/);
+  assert.deepEqual(Array.from((peft.model.predict(x) as tf.Tensor).dataSync()), Array.from(before));
+  // The decoder still reads the inner tap, not the adapter sum.
+  const tapped = peft.model.layers.filter((l) =>
+    l.inboundNodes.some((n) => n.inboundLayers.some((i) => i.name === 'block_3_expand_relu')),
+  );
+  assert.ok(
+    tapped.some((l) => !peft.backboneLayers.has(l.name)),
+    'a decoder layer reads the tap',
   );
 });
