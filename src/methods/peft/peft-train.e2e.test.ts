@@ -48,8 +48,10 @@ test('train --peft lora trains, records its weights, keeps the base, loads and e
   ]);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
+  const report = await fs.readFile(result.report, 'utf8');
+  assert.match(report, /finetune \+ lora/);
   assert.match(
-    await fs.readFile(result.report, 'utf8'),
+    report,
     /peft lora r=4 alpha=4 on \d+ conv\/dense layers: \d+ of \d+ parameters train/,
   );
   const epochs = (await fs.readFile(path.join(out, 'metrics.jsonl'), 'utf8'))
