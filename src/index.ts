@@ -88,6 +88,16 @@ export * as detection from './methods/detection/index.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
 export {
+  applyPeft,
+  mergePeft,
+  PEFT_METHODS,
+  type PeftMeta,
+  type PeftModel,
+  type PeftOptions,
+  type PeftSummary,
+  readPeftMeta,
+} from './methods/peft/index.js';
+export {
   type RankOptions,
   type RankResult,
   type RankRow,

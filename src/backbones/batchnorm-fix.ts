@@ -8,6 +8,7 @@
 // BatchNormalization.call, so a frozen layer applied with `training: true` would normalize with
 // batch statistics and overwrite its moving averages. A layer with `trainable = false` runs in
 // inference mode here. Layers built in code get this class through `batchNormalization()`.
+// A layer marked by `freezeStatistics` (BitFit: gamma and beta train) also runs in inference mode.
 import * as tf from '@tensorflow/tfjs';
 import { syncBatchNormGroup, syncedBatchNorm } from '../distributed/sync-batchnorm.js';
 import { fusedBatchNormTraining } from '../engine/fused-ops.js';
@@ -31,12 +32,23 @@ const BatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({}
 
 type Kwargs = Record<string, unknown>;
 
+/** BatchNorms whose moving statistics stay fixed while the layer trains (its gamma and beta). */
+const fixedStatistics = new WeakSet<tf.layers.Layer>();
+
+/**
+ * `layer` normalizes with its moving statistics and never updates them, even when it trains and
+ * is applied with `training: true` (BitFit trains only gamma and beta on pretrained statistics).
+ */
+export function freezeStatistics(layer: tf.layers.Layer): void {
+  fixedStatistics.add(layer);
+}
+
 class BatchNormalizationTrainable extends BatchNormalization {
   static override className = 'BatchNormalization';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     // Frozen: moving statistics, no updates (as Keras >= 2.1.3 / TF2 does for trainable = false).
-    if (!this.trainable && kwargs?.training)
+    if ((!this.trainable || fixedStatistics.has(this)) && kwargs?.training)
       return super.call(inputs, { ...kwargs, training: false });
     if (kwargs?.training) {
       const fused = this.fusedTrainingCall(Array.isArray(inputs) ? inputs[0]! : inputs);

@@ -11,3 +11,4 @@ import '../backbones/onnx/view-layers.js';
 import '../heads/segmentation/atrous-conv.js';
 import '../heads/standardize.js';
 import '../heads/l2-normalize.js';
+import '../methods/peft/lora-layers.js';

@@ -12,6 +12,7 @@ import {
 } from '../config/run-fields.js';
 import { type ConfigLayer, parseLayers } from '../util/merge-layers.js';
 import { checkDenseConfig } from './dense-training.js';
+import { peftFields } from './peft/config.js';
 
 export interface DenseTask {
   help: {
@@ -120,6 +121,8 @@ export function trainingFields({ help, defaults }: DenseTask) {
     bnMomentum: bnMomentumField,
     /** Width of the layers after the backbone. */
     channels: opt(z.number().int().positive().default(64), `${help.head} width`),
+    /** finetune: PEFT on the backbone; the layers after it train fully. */
+    ...peftFields,
     /** Random scale range of the scale-and-crop augmentation (relative to fitting the image). */
     scale: opt(
       z.tuple([z.number().positive(), z.number().positive()]).default(defaults.scale),

@@ -10,6 +10,7 @@ import type { EpochSource, TrainBatch } from '../train/loop.js';
 import { AdamW, buildParamGroups } from '../train/optim/index.js';
 import { Rng } from '../util/rng.js';
 import { lrSchedule } from './classification/fit-options.js';
+import { checkPeftConfig, type PeftConfig } from './peft/config.js';
 import type { FitPlan } from './run-template.js';
 
 /** `fraction` of the samples (seeded by `seed` and `stream`) held out for validation. */
@@ -29,6 +30,8 @@ export interface BackboneTraining {
   bnMomentum: number;
   weightDecay: number;
   backboneLrMult: number;
+  /** With PEFT, applyPeft already set what trains; its weights train at the base lr. */
+  peft?: PeftConfig['peft'];
 }
 
 /**
@@ -43,7 +46,10 @@ export function backboneOptimizer(
 ): AdamW {
   const batchNorms = batchNormLayers(model, backboneLayers);
   setBatchNormMomentum(batchNorms, options.bnMomentum);
-  if (options.pretrained && options.freezeBackbone) {
+  const peft = options.peft !== undefined && options.peft !== 'none';
+  if (peft) {
+    // applyPeft froze the backbone but its PEFT weights (BatchNorm statistics included).
+  } else if (options.pretrained && options.freezeBackbone) {
     for (const layer of model.layers)
       if (backboneLayers.has(layer.name) && layer.getClassName() !== 'InputLayer')
         layer.trainable = false;
@@ -55,7 +61,7 @@ export function backboneOptimizer(
     buildParamGroups(model, {
       headLayers,
       weightDecay: options.weightDecay,
-      backboneLrMult: options.pretrained ? options.backboneLrMult : 1,
+      backboneLrMult: options.pretrained && !peft ? options.backboneLrMult : 1,
     }),
   );
 }
@@ -70,9 +76,10 @@ export function checkDenseConfig(
     scale: [number, number];
     strategy: 'finetune' | 'scratch';
     freezeBackbone: boolean;
-  },
+  } & PeftConfig,
   what: string,
 ): void {
+  checkPeftConfig(config, what, { freezeBackbone: config.freezeBackbone });
   if (config.imageSize % 32 !== 0)
     throw configError(what, 'imageSize', `must be a multiple of 32 (got ${config.imageSize})`);
   if (config.scale[0] > config.scale[1])

@@ -11,10 +11,15 @@ import {
   type Ref,
 } from './context.js';
 import { GraphBuilder } from './graph-builder.js';
+import { PEFT_CONVERTERS } from './peft-layers.js';
 import { SPATIAL_CONVERTERS } from './spatial-layers.js';
 import { TENSOR_CONVERTERS } from './tensor-layers.js';
 
-const CONVERTERS: Record<string, LayerConverter> = { ...SPATIAL_CONVERTERS, ...TENSOR_CONVERTERS };
+const CONVERTERS: Record<string, LayerConverter> = {
+  ...SPATIAL_CONVERTERS,
+  ...TENSOR_CONVERTERS,
+  ...PEFT_CONVERTERS,
+};
 
 /** Layer classes the exporter converts. */
 export const EXPORTABLE_LAYERS = Object.keys(CONVERTERS).sort();

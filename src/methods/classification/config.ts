@@ -20,6 +20,7 @@ import {
 } from '../../config/run-fields.js';
 import { configError } from '../../errors.js';
 import { type ConfigLayer, parseLayers } from '../../util/merge-layers.js';
+import { checkPeftConfig, peftFields } from '../peft/config.js';
 
 /**
  * lp-ft (Kumar et al. 2022): a linear probe on the chosen layer first, then the network cut at that
@@ -144,6 +145,7 @@ export const trainConfigSchema = z.object({
     'finetune: head alone for E epochs, then one more block every E epochs (ULMFiT)',
     { arg: 'epochs' },
   ),
+  ...peftFields,
   ...outFields('runs/train'),
   resume: resumeField,
   seed: seedField,
@@ -226,6 +228,13 @@ export function resolveTrainConfig(...layers: ConfigLayer[]): TrainConfig {
       `only applies to strategy lp-ft, not ${config.strategy}`,
     );
   }
+  checkPeftConfig(config, 'training', {
+    unfreeze: config.unfreeze !== 'all',
+    gradualUnfreeze: config.gradualUnfreeze !== undefined,
+    l2sp: config.l2sp > 0,
+    layerDecay: config.layerDecay !== undefined,
+    freezeBn: !config.freezeBn,
+  });
   // The fine-tuned network's head is one Dense layer: an MLP probe has no such head to become.
   if (config.strategy === 'lp-ft' && config.hidden > 0) {
     throw configError(

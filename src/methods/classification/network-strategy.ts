@@ -27,6 +27,7 @@ import {
   splitBlocks,
   unfreezeLast,
 } from '../freeze/index.js';
+import { applyPeft, describePeft, type PeftMeta, peftMeta, peftOptions } from '../peft/index.js';
 import { AUTO_LAYER, type LayerChoice } from '../rank/choose-layer.js';
 import {
   createL2SP,
@@ -139,6 +140,25 @@ async function frozenPrefixOf(
   return { suffix: split.suffix, features };
 }
 
+/**
+ * With `config.peft`: the network rebuilt for it (only the PEFT weights and the head train), its
+ * bundle record and a line for the log and report; `model` is disposed. Undefined without PEFT.
+ */
+async function withPeft(
+  model: tf.LayersModel,
+  entry: BackboneEntry,
+  config: TrainConfig,
+  log: (line: string) => void,
+): Promise<{ model: tf.LayersModel; meta: PeftMeta; note: string } | undefined> {
+  const options = peftOptions(config);
+  if (!options) return undefined;
+  const applied = await applyPeft(model, { ...options, blocks: entry.blocks, seed: config.seed });
+  model.dispose();
+  const note = `peft ${describePeft(applied.summary)}`;
+  log(note);
+  return { model: applied.model, meta: peftMeta(applied), note };
+}
+
 /** Cross-entropy on (label-smoothed, mixed) targets, plus the L2-SP penalty when on. */
 function regularizedLoss(
   model: tf.LayersModel,
@@ -168,11 +188,7 @@ export async function prepareNetwork(
 ): Promise<Prepared> {
   const pretrained = isPretrained(config);
   const classes = source.classes.length;
-  const {
-    model,
-    config: backboneConfig,
-    entry,
-  } = await createModel(config.backbone, {
+  const created = await createModel(config.backbone, {
     numClasses: classes,
     inputSize: fixedImageSize(config),
     // lp-ft: the weights its probe read (for a backbone without pretrained ones, the seeded
@@ -183,21 +199,29 @@ export async function prepareNetwork(
       start?.embeddingLayer ?? (config.layer === AUTO_LAYER ? undefined : config.layer),
     seed: config.seed,
   });
-  start?.initHead(model);
+  const { config: backboneConfig, entry } = created;
+  start?.initHead(created.model);
+  const peft = await withPeft(created.model, entry, config, log);
+  const model = peft?.model ?? created.model;
   setBatchNormMomentum(batchNormLayers(model), config.bnMomentum);
-  const { blocks, keepFrozen, gradualSchedule } = chooseTrainable(model, entry, config, log);
+  // Under PEFT, applyPeft decided what trains; no blocks unfreeze.
+  const chosen = peft ? undefined : chooseTrainable(model, entry, config, log);
+  const blocks = chosen?.blocks ?? [];
   const l2sp =
     pretrained && config.l2sp > 0 ? createL2SP(model, { alpha: config.l2sp }) : undefined;
   const paramGroups = paramGroupOptions(config, blocks, { pretrained, l2sp: l2sp !== undefined });
-  const optimizer = new AdamW(buildParamGroups(model, paramGroups));
+  // PEFT weights are new (adapters, LoRA) or few (BitFit): they train at the base lr.
+  const optimizer = new AdamW(
+    buildParamGroups(model, peft ? { ...paramGroups, backboneLrMult: 1 } : paramGroups),
+  );
   const gradual =
-    gradualSchedule &&
+    chosen?.gradualSchedule &&
     gradualUnfreezing({
       model,
       blocks,
-      schedule: gradualSchedule,
+      schedule: chosen.gradualSchedule,
       optimizer,
-      keepFrozen,
+      keepFrozen: chosen.keepFrozen,
       paramGroups,
       onChange: (epoch, r) => {
         if (epoch > 1) log(`epoch ${epoch}: ${r.count} of ${blocks.length} blocks train`);
@@ -227,6 +251,8 @@ export async function prepareNetwork(
     classifier: model,
     backboneConfig,
     layerChoice: start?.layerChoice,
+    peft: peft?.meta,
+    notes: peft ? [peft.note] : undefined,
     plan: {
       model,
       optimizer,

@@ -6,6 +6,7 @@ import type { PretrainedConfig } from '../../backbones/index.js';
 import type { Sample } from '../../data/types.js';
 import { ClassificationAccumulator, type ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
+import type { PeftMeta } from '../peft/bundle-meta.js';
 import type { LayerChoice } from '../rank/choose-layer.js';
 import type { FitPlan, RunHooks } from '../run-template.js';
 
@@ -18,6 +19,8 @@ export interface Prepared {
   /** How `--layer auto` chose the embedding layer (absent when a layer was named). */
   layerChoice?: LayerChoice;
   plan: FitPlan<TrainBatch>;
+  /** The PEFT record for the bundle's training metadata (finetune with peft). */
+  peft?: PeftMeta;
   /** Lines for the report that the strategy fills in while training (lp-ft: which weights it kept). */
   notes?: string[];
   /** Whether the report draws the lr of every step (else per epoch). */

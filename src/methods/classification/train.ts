@@ -86,6 +86,8 @@ const classificationTask: RunTask<
         ...(config.imageSize === AUTO_IMAGE_SIZE
           ? { imageSize: model.backboneConfig.inputSize }
           : {}),
+        // The method and the weights that trained (what a delta bundle stores).
+        ...(model.peft ? { peft: model.peft } : {}),
       },
       evaluation.metrics,
       model.layerChoice,
@@ -96,11 +98,11 @@ const classificationTask: RunTask<
   }),
   report: async ({ config, data, model, fitted, evaluation }) => ({
     report: await classifierReport({
-      title: `${config.strategy} · ${config.backbone} · ${data.source.name}`,
+      title: `${methodName(config)} · ${config.backbone} · ${data.source.name}`,
       config: { ...config },
       data: { name: data.source.name, classes: data.source.classes, ...data.splits },
       backbone: backboneSummary(config.backbone, model.backboneConfig),
-      method: { name: config.strategy },
+      method: { name: methodName(config) },
       notes: reportNotes(model, fitted.result.history),
       history: fitted.result.history,
       lrSteps: model.lrPerStep ? fitted.lrSteps : undefined,
@@ -110,6 +112,10 @@ const classificationTask: RunTask<
   }),
   result: ({ data }) => ({ labels: data.source.classes }),
 };
+
+/** The strategy, and the PEFT method when one trained ('finetune + lora'). */
+const methodName = (config: TrainConfig) =>
+  config.peft === 'none' ? config.strategy : `${config.strategy} + ${config.peft}`;
 
 /** How the layer was chosen and how the head was fitted, where the report should say so. */
 function reportNotes(prepared: Prepared, history: readonly EpochRecord[]): string[] | undefined {

@@ -26,6 +26,7 @@ import {
   openRunData,
   skippedNotes,
 } from '../dense-training.js';
+import { peftOnBackbone } from '../peft/backbone.js';
 import {
   jsonFile,
   type Opened,
@@ -58,8 +59,8 @@ const openData = ({ config, log }: Step<DetectConfig>) =>
     log,
   );
 
-async function buildModel({ config, data }: Opened<DetectConfig, DetectData>) {
-  const detector = await buildDetector({
+async function buildModel({ config, data, log }: Opened<DetectConfig, DetectData>) {
+  const built = await buildDetector({
     backbone: config.backbone,
     pretrained: config.strategy === 'finetune',
     numClasses: data.data.categories.length,
@@ -68,6 +69,7 @@ async function buildModel({ config, data }: Opened<DetectConfig, DetectData>) {
     towerDepth: config.towerDepth,
     seed: config.seed,
   });
+  const detector = await peftOnBackbone(built, config, log);
   const { model, layout, backboneConfig } = detector;
   const decoder = sharpDecoder();
   const normalize = { mean: backboneConfig.mean, std: backboneConfig.std };
@@ -161,7 +163,11 @@ const detectionTask: RunTask<
         cropPct: 1,
       },
       backbone: { name: config.backbone },
-      training: { ...config, categoryIds: data.data.categoryIds },
+      training: {
+        ...config,
+        categoryIds: data.data.categoryIds,
+        ...(detector.peft ? { peft: detector.peft } : {}),
+      },
       metrics: headline(evaluation.metrics),
       detection: {
         head: 'fcos',

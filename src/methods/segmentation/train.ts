@@ -37,6 +37,7 @@ import {
   openRunData,
   skippedNotes,
 } from '../dense-training.js';
+import { peftOnBackbone } from '../peft/backbone.js';
 import {
   jsonFile,
   type Opened,
@@ -106,8 +107,8 @@ async function openData({ config, log }: Step<SegmentConfig>) {
   return { ...opened, classes, parts: lossParts(config, classes.length) };
 }
 
-async function buildModel({ config, data }: Opened<SegmentConfig, SegmentData>) {
-  const segmenter = await DECODERS[config.decoder]({
+async function buildModel({ config, data, log }: Opened<SegmentConfig, SegmentData>) {
+  const built = await DECODERS[config.decoder]({
     backbone: config.backbone,
     pretrained: config.strategy === 'finetune',
     numClasses: data.classes.length,
@@ -115,6 +116,7 @@ async function buildModel({ config, data }: Opened<SegmentConfig, SegmentData>) 
     channels: config.channels,
     seed: config.seed,
   });
+  const segmenter = await peftOnBackbone(built, config, log);
   const { model, backboneConfig } = segmenter;
   const decoder = sharpDecoder();
   const size = config.imageSize;
@@ -219,7 +221,7 @@ const segmentationTask: RunTask<
         cropPct: 1,
       },
       backbone: { name: config.backbone },
-      training: { ...config },
+      training: { ...config, ...(segmenter.peft ? { peft: segmenter.peft } : {}) },
       metrics: headline(evaluation.metrics),
       segmentation: {
         decoder: config.decoder,
