@@ -22,7 +22,11 @@
 //   [--timing-batch 16] [--reps 10] [--work runs/bench-multitask]
 //   [--out bench/results/multitask-<date>.json]
 // --quick: a smoke size (32/16 shared images, K = 4, 1 epoch, 2 pair seeds, 3 timing reps) that
-// proves the whole benchmark end to end in minutes; it writes under --work unless --out is given.
+// proves the whole benchmark end to end in about a minute; it writes under --work unless --out is
+// given. The full size is about 2.5 hours on 2 shared cores (torch backend, load ~2.5): the
+// quick run's step time per image scaled to the full images and epochs gives ~77 min for the
+// shared set (7 runs) and ~50 min for the pair (18 runs), plus evaluation; other work on the
+// machine stretches it (one quick run under load 5 took 5x longer).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBundle } from '../../src/bundle/bundle.js';
@@ -31,6 +35,7 @@ import type { MultiTaskConfigInput } from '../../src/methods/multitask/config.js
 import { trainMultiTask } from '../../src/methods/multitask/run.js';
 import type { TaskSpecInput } from '../../src/methods/multitask/task-spec.js';
 import type { WeightingKind } from '../../src/methods/multitask/weighting/index.js';
+import type { Callback } from '../../src/train/callbacks.js';
 import { machineInfo } from '../machine.js';
 import { runAsScript } from '../run-as-script.js';
 import { compareInference, type InferenceComparison } from './inference.js';
@@ -104,9 +109,15 @@ interface RunRecord {
   /** Per task: its headline metrics on the test images (the run's `<task>_<metric>`). */
   metrics: Record<string, Record<string, number>>;
   parameters: number;
-  /** Wall time of the whole run (data, training, evaluation, bundle), and of training alone. */
+  /** Training images (after the validation hold-out). */
+  trainImages: number;
+  /**
+   * Wall time of the whole run (data, training, evaluation, bundle); of the training loop
+   * (validation included); of the optimizer steps alone.
+   */
   seconds: number;
-  runSeconds: number;
+  fitSeconds: number;
+  stepSeconds: number;
   out: string;
 }
 
@@ -118,6 +129,32 @@ const MAIN: Record<string, string> = {
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** How long the training loop ran, and how much of it the optimizer steps took. */
+function fitTimer() {
+  let began = 0;
+  let ended = 0;
+  let batchBegan = 0;
+  const timer = {
+    stepSeconds: 0,
+    fitSeconds: () => (ended - began) / 1000,
+    callback: {
+      onTrainBegin: () => {
+        began = performance.now();
+      },
+      onBatchBegin: () => {
+        batchBegan = performance.now();
+      },
+      onBatchEnd: () => {
+        timer.stepSeconds += (performance.now() - batchBegan) / 1000;
+      },
+      onTrainEnd: () => {
+        ended = performance.now();
+      },
+    } satisfies Callback,
+  };
+  return timer;
+}
 
 async function runOne(
   opts: Options,
@@ -145,7 +182,11 @@ async function runOne(
   };
   log(`== ${name}`);
   const started = performance.now();
-  const result = await trainMultiTask(config, { log: (line) => log(`  [${name}] ${line}`) });
+  const timer = fitTimer();
+  const result = await trainMultiTask(config, {
+    log: (line) => log(`  [${name}] ${line}`),
+    callbacks: [timer.callback],
+  });
   const seconds = (performance.now() - started) / 1000;
   const bundle = await loadBundle(result.bundleDir);
   const parameters = bundle.model.countParams();
@@ -170,8 +211,10 @@ async function runOne(
     seed,
     metrics,
     parameters,
+    trainImages: result.splits.train,
     seconds,
-    runSeconds: result.seconds,
+    fitSeconds: timer.fitSeconds(),
+    stepSeconds: timer.stepSeconds,
     out,
   };
 }
