@@ -26,7 +26,7 @@
 // given. The full size is about 2.5 hours on 2 shared cores (torch backend, load ~2.5): the
 // quick run's step time per image scaled to the full images and epochs gives ~77 min for the
 // shared set (7 runs) and ~50 min for the pair (18 runs), plus evaluation; other work on the
-// machine stretches it (one quick run under load 5 took 5x longer).
+// machine stretches it (the same quick run took 4.5x longer at load 5).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBundle } from '../../src/bundle/bundle.js';
