@@ -1,0 +1,424 @@
+// Multi-task benchmark (issue 27): does one backbone trained for several tasks at once match the
+// single-task networks, with fewer parameters and one forward pass?
+// - shared-image set (make-set.ts: photo crops with digits and garments, each image carrying a
+//   class label, boxes and masks): a classification, a detection and a segmentation network, each
+//   trained alone, against ONE three-task network trained with each weighting (equal, uncertainty,
+//   DWA, equal + PCGrad by default). Every run is the same `trainMultiTask` pipeline — heads,
+//   epochs, batch, augmentation and training images per task alike (the hold-out is seeded by
+//   image, so every run holds out the same images) — and is scored on the same test images
+//   (the test set's files as each task's testData);
+// - a two-dataset classification pair (Fashion-MNIST + MNIST, K labelled images per class,
+//   pair-set.ts): one two-head network against the two single-task networks, each weighting,
+//   several seeds;
+// - per group, parameters and inference time for all tasks together: the multi-task network's
+//   one pass on a batch against the sum of the single-task networks' passes (inference.ts).
+// Per run: each task's headline metrics on the test images, parameters, wall time. Prints JSON and
+// writes it to --out after every run (a run cut short keeps what finished).
+//
+// Usage: node --import tsx bench/multitask/run.ts [--quick] [--parts shared,pair]
+//   [--train 600] [--test 200] [--size 128] [--epochs 16] [--batch 16] [--lr 1e-3]
+//   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0]
+//   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 10] [--pair-seeds 0,1,2]
+//   [--timing-batch 16] [--reps 10] [--work runs/bench-multitask]
+//   [--out bench/results/multitask-<date>.json]
+// --quick: a smoke size (32/16 shared images, K = 4, 1 epoch, 2 pair seeds, 3 timing reps) that
+// proves the whole benchmark end to end in about a minute; it writes under --work unless --out is
+// given. The full size is about 2.5 hours on 2 shared cores (torch backend, load ~2.5): the
+// quick run's step time per image scaled to the full images and epochs gives ~77 min for the
+// shared set (7 runs) and ~50 min for the pair (18 runs), plus evaluation; other work on the
+// machine stretches it (the same quick run took 4.5x longer at load 5).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadBundle } from '../../src/bundle/bundle.js';
+import { initEngine } from '../../src/engine/index.js';
+import type { MultiTaskConfigInput } from '../../src/methods/multitask/config.js';
+import { trainMultiTask } from '../../src/methods/multitask/run.js';
+import type { TaskSpecInput } from '../../src/methods/multitask/task-spec.js';
+import type { WeightingKind } from '../../src/methods/multitask/weighting/index.js';
+import type { Callback } from '../../src/train/callbacks.js';
+import { machineInfo } from '../machine.js';
+import { runAsScript } from '../run-as-script.js';
+import { compareInference, type InferenceComparison } from './inference.js';
+import { makeMultiTaskSet } from './make-set.js';
+import { makePairSet } from './pair-set.js';
+
+interface Variant {
+  name: string;
+  weighting: WeightingKind;
+  pcgrad: boolean;
+}
+
+/** `equal`, `uncertainty`, `dwa`, each optionally `+pcgrad`. */
+function parseVariant(text: string): Variant {
+  const [weighting, extra] = text.split('+') as [string, string | undefined];
+  if (!['equal', 'uncertainty', 'dwa'].includes(weighting) || (extra && extra !== 'pcgrad'))
+    throw new Error(`--variants: '${text}' is not equal|uncertainty|dwa[+pcgrad]`);
+  return { name: text, weighting: weighting as WeightingKind, pcgrad: extra === 'pcgrad' };
+}
+
+function options(argv: readonly string[]) {
+  const quick = argv.includes('--quick');
+  const arg = (name: string, full: string, smoke = full) => {
+    const i = argv.indexOf(`--${name}`);
+    return i > 0 ? argv[i + 1]! : quick ? smoke : full;
+  };
+  const numbers = (text: string) => text.split(',').map(Number);
+  const work = arg('work', 'runs/bench-multitask', 'runs/bench-multitask-quick');
+  const date = new Date().toISOString().slice(0, 10);
+  return {
+    quick,
+    parts: arg('parts', 'shared,pair').split(','),
+    work,
+    out: arg(
+      'out',
+      `bench/results/multitask-${date}.json`,
+      path.join(work, `multitask-quick-${date}.json`),
+    ),
+    backbone: arg('backbone', 'mobilenet_v2'),
+    variants: arg('variants', 'equal,uncertainty,dwa,equal+pcgrad').split(',').map(parseVariant),
+    lr: Number(arg('lr', '1e-3')),
+    batch: Number(arg('batch', '16', '8')),
+    shared: {
+      train: Number(arg('train', '600', '32')),
+      test: Number(arg('test', '200', '16')),
+      size: Number(arg('size', '128')),
+      epochs: Number(arg('epochs', '16', '1')),
+      seeds: numbers(arg('seeds', '0')),
+    },
+    pair: {
+      k: Number(arg('pair-k', '50', '4')),
+      testPerClass: Number(arg('pair-test', '100', '3')),
+      size: Number(arg('pair-size', '64')),
+      epochs: Number(arg('pair-epochs', '10', '1')),
+      seeds: numbers(arg('pair-seeds', '0,1,2', '0,1')),
+    },
+    timing: {
+      batch: Number(arg('timing-batch', '16')),
+      reps: Number(arg('reps', '10', '3')),
+    },
+  };
+}
+type Options = ReturnType<typeof options>;
+
+interface RunRecord {
+  group: 'shared' | 'pair';
+  /** `single` for a one-task network, else the multi-task variant's name. */
+  variant: string;
+  tasks: string[];
+  seed: number;
+  /** Per task: its headline metrics on the test images (the run's `<task>_<metric>`). */
+  metrics: Record<string, Record<string, number>>;
+  parameters: number;
+  /** Training images (after the validation hold-out). */
+  trainImages: number;
+  /**
+   * Wall time of the whole run (data, training, evaluation, bundle); of the training loop
+   * (validation included); of the optimizer steps alone.
+   */
+  seconds: number;
+  fitSeconds: number;
+  stepSeconds: number;
+  out: string;
+}
+
+/** Each task's main metric: what the comparison reads. */
+const MAIN: Record<string, string> = {
+  classification: 'accuracy',
+  detection: 'ap',
+  segmentation: 'meanIoU',
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** How long the training loop ran, and how much of it the optimizer steps took. */
+function fitTimer() {
+  let began = 0;
+  let ended = 0;
+  let batchBegan = 0;
+  const timer = {
+    stepSeconds: 0,
+    fitSeconds: () => (ended - began) / 1000,
+    callback: {
+      onTrainBegin: () => {
+        began = performance.now();
+      },
+      onBatchBegin: () => {
+        batchBegan = performance.now();
+      },
+      onBatchEnd: () => {
+        timer.stepSeconds += (performance.now() - batchBegan) / 1000;
+      },
+      onTrainEnd: () => {
+        ended = performance.now();
+      },
+    } satisfies Callback,
+  };
+  return timer;
+}
+
+async function runOne(
+  opts: Options,
+  group: RunRecord['group'],
+  tasks: TaskSpecInput[],
+  variant: Variant | undefined,
+  seed: number,
+  settings: { size: number; epochs: number },
+): Promise<RunRecord> {
+  const name = `${group}-${variant?.name.replace('+', '-') ?? `single-${tasks[0]!.name}`}-s${seed}`;
+  const out = path.join(opts.work, 'runs', name);
+  const config: MultiTaskConfigInput = {
+    tasks,
+    backbone: opts.backbone,
+    strategy: 'finetune',
+    imageSize: settings.size,
+    epochs: settings.epochs,
+    batch: opts.batch,
+    lr: opts.lr,
+    weighting: variant?.weighting ?? 'equal',
+    pcgrad: variant?.pcgrad ?? false,
+    evalEvery: Math.max(1, Math.floor(settings.epochs / 4)),
+    seed,
+    out,
+  };
+  log(`== ${name}`);
+  const started = performance.now();
+  const timer = fitTimer();
+  const result = await trainMultiTask(config, {
+    log: (line) => log(`  [${name}] ${line}`),
+    callbacks: [timer.callback],
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const bundle = await loadBundle(result.bundleDir);
+  const parameters = bundle.model.countParams();
+  bundle.model.dispose();
+  const metrics = Object.fromEntries(
+    tasks.map((t) => [
+      t.name,
+      Object.fromEntries(
+        Object.entries(result.metrics)
+          .filter(([key]) => key.startsWith(`${t.name}_`))
+          .map(([key, v]) => [key.slice(t.name.length + 1), v]),
+      ),
+    ]),
+  );
+  log(
+    `${name}: ${tasks.map((t) => `${t.name} ${MAIN[t.kind]} ${metrics[t.name]![MAIN[t.kind]!]?.toFixed(4)}`).join('  ')}  (${seconds.toFixed(0)} s)`,
+  );
+  return {
+    group,
+    variant: variant?.name ?? 'single',
+    tasks: tasks.map((t) => t.name),
+    seed,
+    metrics,
+    parameters,
+    trainImages: result.splits.train,
+    seconds,
+    fitSeconds: timer.fitSeconds(),
+    stepSeconds: timer.stepSeconds,
+    out,
+  };
+}
+
+function stats(values: number[]) {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = Math.sqrt(
+    values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1),
+  );
+  return { mean, std, n: values.length };
+}
+
+/**
+ * Per group and task: the single-task network's main metric and each variant's (mean ± std over
+ * seeds), the difference in points (×100), and per variant the mean difference over the tasks.
+ */
+function summarize(runs: RunRecord[], specs: Record<string, TaskSpecInput[]>) {
+  return Object.fromEntries(
+    Object.entries(specs).map(([group, tasks]) => {
+      const mine = runs.filter((r) => r.group === group);
+      const variants = [...new Set(mine.map((r) => r.variant))].filter((v) => v !== 'single');
+      const metricOf = (variant: string, task: TaskSpecInput) =>
+        mine
+          .filter((r) => r.variant === variant && r.tasks.includes(task.name))
+          .map((r) => r.metrics[task.name]![MAIN[task.kind]!])
+          .filter((v): v is number => typeof v === 'number');
+      const perTask = Object.fromEntries(
+        tasks.map((task) => {
+          const single = metricOf('single', task);
+          const base = single.length > 0 ? stats(single) : undefined;
+          return [
+            task.name,
+            {
+              metric: MAIN[task.kind],
+              single: base,
+              multiTask: Object.fromEntries(
+                variants.map((v) => {
+                  const s = stats(metricOf(v, task));
+                  return [v, { ...s, deltaPoints: base ? (s.mean - base.mean) * 100 : undefined }];
+                }),
+              ),
+            },
+          ];
+        }),
+      );
+      const meanDelta = Object.fromEntries(
+        variants.map((v) => {
+          const deltas = Object.values(perTask).map((t) => t.multiTask[v]!.deltaPoints ?? NaN);
+          return [
+            v,
+            {
+              meanDeltaPoints: deltas.reduce((a, b) => a + b, 0) / deltas.length,
+              worstDeltaPoints: Math.min(...deltas),
+            },
+          ];
+        }),
+      );
+      const ranked = Object.entries(meanDelta).sort(
+        (a, b) => b[1].meanDeltaPoints - a[1].meanDeltaPoints,
+      );
+      return [group, { tasks: perTask, variants: meanDelta, bestVariant: ranked[0]?.[0] }];
+    }),
+  );
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const opts = options(argv);
+  const engine = await initEngine({});
+  const started = performance.now();
+  const runs: RunRecord[] = [];
+  const specs: Record<string, TaskSpecInput[]> = {};
+  const inference: Record<string, InferenceComparison> = {};
+  const data: Record<string, unknown> = {};
+  const report = () => ({
+    benchmark: 'multitask',
+    quick: opts.quick,
+    date: new Date().toISOString(),
+    machine: { ...machineInfo(), backend: engine.backend },
+    setup: {
+      backbone: opts.backbone,
+      strategy: 'finetune',
+      batch: opts.batch,
+      lr: opts.lr,
+      variants: opts.variants.map((v) => v.name),
+      shared: opts.shared,
+      pair: opts.pair,
+      timing: opts.timing,
+      note: 'every run is trainMultiTask (one task for a single-task network); same epochs, batch, images and test images per task; metrics on the test images',
+    },
+    data,
+    summary: summarize(runs, specs),
+    inference,
+    runs,
+    seconds: (performance.now() - started) / 1000,
+  });
+  const save = async () => {
+    await mkdir(path.dirname(opts.out), { recursive: true });
+    await writeFile(opts.out, `${JSON.stringify(report(), null, 2)}\n`);
+  };
+
+  if (opts.parts.includes('shared')) {
+    const { train, test, size, epochs, seeds } = opts.shared;
+    const trainSet = await makeMultiTaskSet({
+      dir: path.join(opts.work, 'shared-train'),
+      images: train,
+      size,
+      seed: 1,
+      split: 'train',
+    });
+    const testSet = await makeMultiTaskSet({
+      dir: path.join(opts.work, 'shared-test'),
+      images: test,
+      size,
+      seed: 2,
+      split: 'test',
+    });
+    data.shared = {
+      train: { images: trainSet.images, seed: 1, split: 'train' },
+      test: { images: testSet.images, seed: 2, split: 'test' },
+      size,
+      classes: trainSet.classes,
+    };
+    log(`shared set: ${trainSet.images} train, ${testSet.images} test images at ${size} px`);
+    const tasks: TaskSpecInput[] = [
+      {
+        name: 'cls',
+        kind: 'classification',
+        data: path.join(trainSet.dir, 'classes.csv'),
+        testData: path.join(testSet.dir, 'classes.csv'),
+        // Named, so a test set missing a class still has the training data's classes.
+        classes: trainSet.classes,
+      },
+      {
+        name: 'det',
+        kind: 'detection',
+        data: path.join(trainSet.dir, 'annotations.json'),
+        testData: path.join(testSet.dir, 'annotations.json'),
+      },
+      { name: 'seg', kind: 'segmentation', data: trainSet.dir, testData: testSet.dir },
+    ];
+    specs.shared = tasks;
+    for (const seed of seeds) {
+      for (const task of tasks) {
+        runs.push(await runOne(opts, 'shared', [task], undefined, seed, { size, epochs }));
+        await save();
+      }
+      for (const variant of opts.variants) {
+        runs.push(await runOne(opts, 'shared', tasks, variant, seed, { size, epochs }));
+        await save();
+      }
+    }
+    inference.shared = await timeGroup(opts, runs, 'shared', size);
+    await save();
+  }
+
+  if (opts.parts.includes('pair')) {
+    const { k, testPerClass, size, epochs, seeds } = opts.pair;
+    const sets = await makePairSet(path.join(opts.work, 'pair'), { k, testPerClass, seeds });
+    data.pair = Object.fromEntries(
+      sets.map((s) => [s.source, { k, testImages: s.testImages, classes: s.classes }]),
+    );
+    log(`pair: ${sets.map((s) => `${s.source} K=${k}, ${s.testImages} test`).join('; ')}`);
+    const names = ['fashion', 'mnist'];
+    const tasksFor = (seed: number): TaskSpecInput[] =>
+      sets.map((s, i) => ({
+        name: names[i]!,
+        kind: 'classification',
+        data: s.train[seed]!,
+        testData: s.test,
+        classes: s.classes,
+      }));
+    specs.pair = tasksFor(seeds[0]!);
+    for (const seed of seeds) {
+      const tasks = tasksFor(seed);
+      for (const task of tasks) {
+        runs.push(await runOne(opts, 'pair', [task], undefined, seed, { size, epochs }));
+        await save();
+      }
+      for (const variant of opts.variants) {
+        runs.push(await runOne(opts, 'pair', tasks, variant, seed, { size, epochs }));
+        await save();
+      }
+    }
+    inference.pair = await timeGroup(opts, runs, 'pair', size);
+  }
+
+  await save();
+  console.log(JSON.stringify(report(), null, 2));
+  log(`written to ${opts.out}`);
+}
+
+/**
+ * The group's first multi-task network (its first variant and seed: every variant has the same
+ * architecture) against the single-task networks of the same seed.
+ */
+function timeGroup(opts: Options, runs: RunRecord[], group: RunRecord['group'], size: number) {
+  const mine = runs.filter((r) => r.group === group);
+  const multi = mine.find((r) => r.variant !== 'single')!;
+  const singles = mine.filter((r) => r.variant === 'single' && r.seed === multi.seed);
+  return compareInference(multi.out, Object.fromEntries(singles.map((r) => [r.tasks[0]!, r.out])), {
+    batch: opts.timing.batch,
+    inputSize: size,
+    reps: opts.timing.reps,
+  });
+}
+
+await runAsScript(import.meta.url, () => main());
