@@ -4,6 +4,8 @@
 // other tools load.
 import type * as tf from '@tensorflow/tfjs';
 import { badUsage } from '../../errors.js';
+import { isLoraLayer } from '../../methods/peft/lora-layers.js';
+import { mergePeft } from '../../methods/peft/merge.js';
 import { loadBundle } from '../bundle.js';
 import type { BundleMeta } from '../meta.js';
 import { saveBundle } from '../save.js';
@@ -11,12 +13,11 @@ import { saveBundle } from '../save.js';
 /**
  * The model with every mergeable PEFT layer folded into the plain layer of the same name (LoRA:
  * W + (alpha/r)·A·B); layers that cannot fold (residual adapters) stay. The one place the merge
- * is called: it is the identity until the PEFT layers (methods/peft) land, since BitFit deltas
- * and models with extra ordinary layers have nothing to fold. Returns the given model when
- * nothing changed; otherwise a new model, the given one left to the caller.
+ * is called (methods/peft's mergePeft). Returns the given model when nothing folds (BitFit,
+ * adapters, extra ordinary layers); otherwise a new model, the given one left to the caller.
  */
 export async function mergeDeltaModel(model: tf.LayersModel): Promise<tf.LayersModel> {
-  return model;
+  return model.layers.some(isLoraLayer) ? mergePeft(model) : model;
 }
 
 export interface MergeResult {

@@ -151,3 +151,46 @@ test('bad task specs exit 2 naming the task field or the file', async () => {
   assert.equal(twice.code, 2);
   assert.match(twice.stderr, /named 'a'/);
 });
+
+test('multitask train --peft bitfit: the tasks share one frozen pretrained backbone; a delta bundle', async () => {
+  const out = path.join(work, 'peft');
+  const r = await runCli([
+    'multitask',
+    'train',
+    '--task',
+    `cls:classification:${manifest}`,
+    '--task',
+    `seg:segmentation:${data.annotationFile}`,
+    '--backbone',
+    'mobilenet_v2',
+    '--strategy',
+    'finetune',
+    '--peft',
+    'bitfit',
+    '--image-size',
+    '32',
+    '--epochs',
+    '1',
+    '--batch',
+    '8',
+    '--out',
+    out,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const meta = await readBundleMeta(path.join(out, 'bundle'));
+  assert.equal(meta.task, 'multitask');
+  assert.equal(meta.delta?.base.backbone, 'mobilenet_v2');
+  const peft = meta.training.peft as { method: string; trainableWeights: string[] };
+  assert.equal(peft.method, 'bitfit');
+  // Both heads trained; of the backbone only BatchNorm gamma/beta.
+  assert.ok(peft.trainableWeights.some((w) => w.startsWith('head_cls_')));
+  assert.ok(peft.trainableWeights.some((w) => w.startsWith('head_seg_')));
+  const backbone = peft.trainableWeights.filter((w) => !w.startsWith('head_'));
+  assert.ok(
+    backbone.length > 0 && backbone.every((w) => /\/(gamma|beta|bias)$/.test(w)),
+    backbone.join(),
+  );
+  const predicted = await runCli(['multitask', 'predict', out, data.files[0]!, '--json']);
+  assert.equal(predicted.code, 0, predicted.stderr);
+});

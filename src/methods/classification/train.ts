@@ -7,6 +7,7 @@ import { openSource } from '../../data/sources/open.js';
 import type { ClassificationMetrics } from '../../metrics/index.js';
 import type { TrainBatch } from '../../train/loop.js';
 import type { EpochRecord } from '../../train/metrics-log.js';
+import { peftBundleSave } from '../peft/config.js';
 import { describeChoice } from '../rank/choose-layer.js';
 import { jsonFile, type RunResult, type RunTask, runTask, type Step } from '../run-template.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
@@ -74,6 +75,7 @@ const classificationTask: RunTask<
     return { source, samples, probabilities, metrics };
   },
   bundle: ({ config, data, model, evaluation }) => ({
+    ...peftBundleSave(config, model.backboneConfig.inputSize),
     model: model.classifier,
     meta: classifierBundleMeta(
       model.backboneConfig,

@@ -27,6 +27,7 @@ import {
   skippedNotes,
 } from '../dense-training.js';
 import { peftOnBackbone } from '../peft/backbone.js';
+import { peftBundleSave } from '../peft/config.js';
 import {
   jsonFile,
   type Opened,
@@ -151,6 +152,7 @@ const detectionTask: RunTask<
     return { ...detected, metrics: evaluateFound(detected.results) };
   },
   bundle: ({ config, data, model: { detector }, evaluation }) => ({
+    ...peftBundleSave(config, detector.layout.inputSize),
     model: detector.model,
     meta: {
       task: 'detection',

@@ -17,6 +17,9 @@ import {
 import { trainingShard } from '../../distributed/shard.js';
 import { backboneOptimizer, denseFitPlan } from '../dense-training.js';
 import { decodeFields } from '../detection/config.js';
+import { peftOnBackbone } from '../peft/backbone.js';
+import type { PeftMeta } from '../peft/bundle-meta.js';
+import { peftBundleSave } from '../peft/config.js';
 import {
   jsonFile,
   type Opened,
@@ -92,15 +95,15 @@ function headSpec(spec: TaskSpec, numClasses: number): TaskHeadSpec {
 }
 
 interface Model {
-  network: MultiTaskNetwork;
+  network: MultiTaskNetwork & { peft?: PeftMeta };
   /** What the loop trains and checkpoints: the network, plus the weighting's own parameters. */
   training: tf.LayersModel;
   weighting: ReturnType<typeof createWeighting>;
   train: ReturnType<typeof createMultiTaskLoader>;
 }
 
-async function buildModel({ config, data }: Opened<MultiTaskConfig, RunData>): Promise<Model> {
-  const network = await buildMultiTaskNetwork({
+async function buildModel({ config, data, log }: Opened<MultiTaskConfig, RunData>): Promise<Model> {
+  const built = await buildMultiTaskNetwork({
     backbone: config.backbone,
     pretrained: config.strategy === 'finetune',
     inputSize: config.imageSize,
@@ -108,6 +111,8 @@ async function buildModel({ config, data }: Opened<MultiTaskConfig, RunData>): P
     channels: config.channels,
     tasks: data.tasks.map((t, i) => headSpec(config.tasks[i]!, t.classes.length)),
   });
+  // With --peft the tasks share one frozen backbone, each head trained fully.
+  const network = await peftOnBackbone(built, config, log);
   const weighting = createWeighting(
     config.weighting,
     network.heads.map((h) => h.name),
@@ -211,6 +216,7 @@ const multiTaskRun: RunTask<
     return { ...evaluation, metrics: headlineMetrics(evaluation.tasks) };
   },
   bundle: ({ config, data, model: { network }, evaluation }) => ({
+    ...peftBundleSave(config, config.imageSize),
     model: network.model,
     meta: {
       task: 'multitask',
@@ -223,7 +229,7 @@ const multiTaskRun: RunTask<
         cropPct: 1,
       },
       backbone: { name: config.backbone },
-      training: { ...config },
+      training: { ...config, ...(network.peft ? { peft: network.peft } : {}) },
       metrics: evaluation.metrics,
       multitask: {
         tasks: network.heads.map((head, k) => {

@@ -32,12 +32,34 @@ export const peftFields = {
     'peft lora: scale alpha, the update is (alpha / rank)·A·B (default alpha = rank)',
     { arg: 'alpha' },
   ),
+  /**
+   * A PEFT run saves a delta bundle (only what it trained, on the base's weights); `merge` saves
+   * a standalone bundle instead, LoRA folded into the kernels.
+   */
+  merge: opt(
+    z.boolean().default(false),
+    'peft: save a standalone bundle (LoRA folded in) instead of a delta on the base backbone',
+  ),
 };
 
 export interface PeftConfig {
   peft: (typeof PEFT_CHOICES)[number];
   rank?: number;
   loraAlpha?: number;
+  merge?: boolean;
+}
+
+/**
+ * How a run's bundle is saved (run-template's `delta`/`merge`): a PEFT run as a delta on its
+ * pretrained base at `inputSize`, or merged with `merge`; any other run as it is.
+ */
+export function peftBundleSave(
+  config: PeftConfig & { backbone: string },
+  inputSize: number,
+): { delta?: { base: { backbone: string; pretrained: true; inputSize: number } }; merge?: true } {
+  if (config.peft === 'none') return {};
+  if (config.merge) return { merge: true };
+  return { delta: { base: { backbone: config.backbone, pretrained: true, inputSize } } };
 }
 
 /** The run's PEFT method and LoRA settings, or undefined without PEFT. */
@@ -65,6 +87,12 @@ export function checkPeftConfig(
   ].filter((f): f is string => typeof f === 'string');
   if (config.peft !== 'lora' && loraOnly.length)
     throw configError(what, loraOnly, `only apply to peft lora, not peft ${config.peft}`);
+  if (config.peft === 'none' && config.merge)
+    throw configError(
+      what,
+      ['merge', 'peft'],
+      'merge folds a PEFT run into a standalone bundle: it needs peft',
+    );
   if (config.peft === 'none') return;
   if (config.strategy !== 'finetune')
     throw configError(

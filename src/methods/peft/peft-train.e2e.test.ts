@@ -89,3 +89,88 @@ test('train --peft lora trains, records its weights, keeps the base, loads and e
   const check = JSON.parse(exported.stdout).check;
   assert.ok(check.maxAbsError < 1e-4, `max abs error ${check.maxAbsError}`);
 });
+
+/** Every image's class probabilities as `visiontune predict --json` gives them, by file. */
+async function probabilities(model: string, images: string): Promise<Map<string, number[]>> {
+  // Both on TF.js: the comparison is of the weights, not of two engines' rounding.
+  const r = await runCli([
+    'predict',
+    images,
+    '--model',
+    model,
+    '--top-k',
+    '3',
+    '--engine',
+    'tfjs',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout).predictions as {
+    id: string;
+    top: { label: string; probability: number }[];
+  }[];
+  return new Map(
+    rows.map((p) => [
+      p.id,
+      [...p.top].sort((a, b) => a.label.localeCompare(b.label)).map((t) => t.probability),
+    ]),
+  );
+}
+
+test('a LoRA run saves a delta on its base; merged (merge command or --merge) it predicts the same', async () => {
+  const out = path.join(work, 'run');
+  const delta = await loadBundle(out);
+  assert.equal(delta.meta.delta?.base.backbone, 'mobilenet_v2');
+  // The delta stores the LoRA factors and the head, not the backbone.
+  const weightBytes = async (dir: string) => {
+    let total = 0;
+    for (const f of await fs.readdir(dir))
+      if (f.endsWith('.bin')) total += (await fs.stat(path.join(dir, f))).size;
+    return total;
+  };
+  const merged = path.join(work, 'merged');
+  const m = await runCli(['merge', out, '--out', merged, '--json']);
+  assert.equal(m.code, 0, m.stderr);
+  const mergedBundle = await loadBundle(merged);
+  assert.equal(mergedBundle.meta.delta, undefined);
+  assert.equal(mergedBundle.model.getLayer('Conv1').getClassName(), 'Conv2D');
+  const [deltaBytes, fullBytes] = [await weightBytes(delta.dir), await weightBytes(merged)];
+  assert.ok(deltaBytes < 0.1 * fullBytes, `delta ${deltaBytes} B, standalone ${fullBytes} B`);
+
+  const images = path.join(work, 'colors', 'test');
+  const fromDelta = await probabilities(out, images);
+  const fromMerged = await probabilities(merged, images);
+  assert.ok(fromDelta.size >= 3);
+  for (const [file, p] of fromDelta) {
+    const gap = Math.max(...p.map((v, i) => Math.abs(v - fromMerged.get(file)![i]!)));
+    assert.ok(gap <= 1e-5, `${file}: ${gap}`);
+  }
+
+  // --merge: the run itself saves the standalone bundle.
+  const direct = path.join(work, 'direct');
+  const r = await runCli([
+    'train',
+    '--data',
+    path.join(work, 'colors'),
+    '--strategy',
+    'finetune',
+    '--peft',
+    'lora',
+    '--rank',
+    '4',
+    '--image-size',
+    '32',
+    '--epochs',
+    '1',
+    '--batch',
+    '6',
+    '--merge',
+    '--out',
+    direct,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const standalone = await loadBundle(direct);
+  assert.equal(standalone.meta.delta, undefined);
+  assert.equal(standalone.model.getLayer('Conv1').getClassName(), 'Conv2D');
+});

@@ -38,6 +38,7 @@ import {
   skippedNotes,
 } from '../dense-training.js';
 import { peftOnBackbone } from '../peft/backbone.js';
+import { peftBundleSave } from '../peft/config.js';
 import {
   jsonFile,
   type Opened,
@@ -209,6 +210,7 @@ const segmentationTask: RunTask<
   evaluate: ({ data, model }) =>
     model.evaluate(data.evalSamples, data.testData ?? data.valData ?? data.data, 6),
   bundle: ({ config, data, model: { segmenter }, evaluation }) => ({
+    ...peftBundleSave(config, config.imageSize),
     model: segmenter.model,
     meta: {
       task: 'segmentation',
