@@ -12,3 +12,4 @@ import '../heads/segmentation/atrous-conv.js';
 import '../heads/standardize.js';
 import '../heads/l2-normalize.js';
 import '../methods/peft/lora-layers.js';
+import '../methods/multitask/weighting/log-variance-layer.js';

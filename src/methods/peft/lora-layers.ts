@@ -66,6 +66,19 @@ const Conv2DBase = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSi
 const DenseBase = Object.getPrototypeOf(tf.layers.dense({ units: 1 }))
   .constructor as LayerClass<DenseArgs>;
 
+/** A LoRA layer as its users see it (named, so declarations need not spell the class out). */
+export interface LoraLayer extends tf.layers.Layer {
+  readonly loraRank: number;
+  readonly loraAlpha: number;
+  readonly loraSeed: number | undefined;
+  loraA?: tf.LayerVariable;
+  loraB?: tf.LayerVariable;
+  /** alpha / rank. */
+  readonly scale: number;
+}
+
+type LoraLayerClass<A> = (new (args: A & LoraArgs) => LoraLayer) & { className: string };
+
 /**
  * A LoRA version of `Base`: builds the base weights, then A and B; runs the base call with the
  * merged kernel swapped in for the length of the call.
@@ -74,7 +87,7 @@ function loraClass<A extends object>(
   Base: LayerClass<A>,
   className: string,
   outputsOf: (kernel: number[]) => number,
-) {
+): LoraLayerClass<A> {
   class LoraLayer extends Base {
     static className = className;
     readonly loraRank: number;
@@ -161,15 +174,13 @@ function loraClass<A extends object>(
   tf.serialization.registerClass(
     LoraLayer as unknown as Parameters<typeof tf.serialization.registerClass>[0],
   );
-  return LoraLayer;
+  return LoraLayer as unknown as LoraLayerClass<A>;
 }
 
 /** Conv2D kernel [kh, kw, cin, cout]: A [kh·kw·cin, r], B [r, cout]. */
 export const LoraConv2D = loraClass(Conv2DBase, LORA_CLASS_OF.Conv2D, (k) => k[3]!);
 /** Dense kernel [in, out]: A [in, r], B [r, out]. */
 export const LoraDense = loraClass(DenseBase, LORA_CLASS_OF.Dense, (k) => k[1]!);
-
-export type LoraLayer = InstanceType<typeof LoraConv2D>;
 
 export function isLoraLayer(layer: tf.layers.Layer): layer is LoraLayer {
   return loraBaseClass(layer.getClassName()) !== undefined;
