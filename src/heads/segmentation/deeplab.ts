@@ -6,18 +6,17 @@
 // not re-dilated), so the rates are halved to 3/6/9 to cover the same image area.
 import * as tf from '@tensorflow/tfjs';
 import { initializerSeed } from '../../util/init-seed.js';
-import { backboneTaps } from '../backbone-taps.js';
 import { layerNamer } from '../layer-names.js';
 import { AtrousConv2D } from './atrous-conv.js';
 import {
   apply,
-  checkDecoderInput,
+  buildSegmenter,
   convBlocks,
   type DecoderOptions,
+  type SegmentationDecoder,
   type SegmentationHeadOptions,
   type Segmenter,
   segmentationLogits,
-  segmenterModel,
 } from './segmenter.js';
 
 export const ASPP_RATES = [3, 6, 9] as const;
@@ -89,19 +88,13 @@ export function deeplabHead(
   });
 }
 
-export async function buildDeeplabV3Plus(options: DecoderOptions): Promise<Segmenter> {
-  const { inputSize } = options;
-  const seed = options.seed ?? 0;
-  checkDecoderInput(inputSize);
-  const taps = await backboneTaps(options.backbone, DEEPLAB_STRIDES, {
-    inputSize,
-    pretrained: options.pretrained,
-    seed,
-  });
-  const output = deeplabHead(taps.body.outputs, {
-    numClasses: options.numClasses,
-    channels: options.channels,
-    seed,
-  });
-  return segmenterModel(taps, output, `${taps.entry.name}_deeplabv3plus`);
+/** The decoder as the segmentation builders and the multi-task network take it. */
+export const DEEPLAB_DECODER: SegmentationDecoder = {
+  name: 'deeplabv3plus',
+  strides: DEEPLAB_STRIDES,
+  head: deeplabHead,
+};
+
+export function buildDeeplabV3Plus(options: DecoderOptions): Promise<Segmenter> {
+  return buildSegmenter(options, DEEPLAB_DECODER);
 }

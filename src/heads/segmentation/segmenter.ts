@@ -4,11 +4,12 @@
 // (unetHead, deeplabHead) so a multi-task network can put one on a shared backbone.
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from '../../backbones/batchnorm-fix.js';
+import type { TapStride } from '../../backbones/graph.js';
 import type { PretrainedConfig } from '../../backbones/index.js';
 import type { BackboneEntry } from '../../backbones/types.js';
 import { badUsage } from '../../errors.js';
 import { initializerSeed } from '../../util/init-seed.js';
-import type { TapsBody } from '../backbone-taps.js';
+import { backboneTaps, type TapsBody } from '../backbone-taps.js';
 import { type LayerNamer, layerNamer } from '../layer-names.js';
 
 export interface DecoderOptions {
@@ -109,4 +110,32 @@ export function segmenterModel(taps: TapsBody, output: tf.SymbolicTensor, name: 
     entry: taps.entry,
     backboneLayers: taps.backboneLayers,
   };
+}
+
+/** A decoder: the backbone strides it reads, and its head on those maps. */
+export interface SegmentationDecoder {
+  name: string;
+  strides: readonly TapStride[];
+  head: (maps: readonly tf.SymbolicTensor[], options: SegmentationHeadOptions) => tf.SymbolicTensor;
+}
+
+/** The decoder on a registry backbone's taps at its strides: the single-task segmenter. */
+export async function buildSegmenter(
+  options: DecoderOptions,
+  decoder: SegmentationDecoder,
+): Promise<Segmenter> {
+  const { inputSize } = options;
+  const seed = options.seed ?? 0;
+  checkDecoderInput(inputSize);
+  const taps = await backboneTaps(options.backbone, decoder.strides, {
+    inputSize,
+    pretrained: options.pretrained,
+    seed,
+  });
+  const output = decoder.head(taps.body.outputs, {
+    numClasses: options.numClasses,
+    channels: options.channels,
+    seed,
+  });
+  return segmenterModel(taps, output, `${taps.entry.name}_${decoder.name}`);
 }

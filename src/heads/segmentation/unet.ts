@@ -3,17 +3,16 @@
 // skip connection) and mixes with two 3×3 conv–BatchNorm–ReLU blocks; per-pixel class logits at
 // the shallowest tap's stride are upsampled (bilinear) to the input size. Output [B, S, S, C].
 import * as tf from '@tensorflow/tfjs';
-import { backboneTaps } from '../backbone-taps.js';
 import { layerNamer } from '../layer-names.js';
 import {
   apply,
-  checkDecoderInput,
+  buildSegmenter,
   convBlocks,
   type DecoderOptions,
+  type SegmentationDecoder,
   type SegmentationHeadOptions,
   type Segmenter,
   segmentationLogits,
-  segmenterModel,
 } from './segmenter.js';
 
 /** The taps the U-Net decoder reads, shallowest first. */
@@ -51,19 +50,13 @@ export function unetHead(
   });
 }
 
-export async function buildUnet(options: DecoderOptions): Promise<Segmenter> {
-  const { inputSize } = options;
-  const seed = options.seed ?? 0;
-  checkDecoderInput(inputSize);
-  const taps = await backboneTaps(options.backbone, UNET_STRIDES, {
-    inputSize,
-    pretrained: options.pretrained,
-    seed,
-  });
-  const output = unetHead(taps.body.outputs, {
-    numClasses: options.numClasses,
-    channels: options.channels,
-    seed,
-  });
-  return segmenterModel(taps, output, `${taps.entry.name}_unet`);
+/** The decoder as the segmentation builders and the multi-task network take it. */
+export const UNET_DECODER: SegmentationDecoder = {
+  name: 'unet',
+  strides: UNET_STRIDES,
+  head: unetHead,
+};
+
+export function buildUnet(options: DecoderOptions): Promise<Segmenter> {
+  return buildSegmenter(options, UNET_DECODER);
 }

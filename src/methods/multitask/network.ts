@@ -14,26 +14,14 @@ import { backboneTaps } from '../../heads/backbone-taps.js';
 import { checkDetectorOptions, detectionHead } from '../../heads/detection/fcos-model.js';
 import { FCOS_STRIDES } from '../../heads/detection/fcos-targets.js';
 import type { DetectorLayout } from '../../heads/detection/layout.js';
-import { DEEPLAB_STRIDES, deeplabHead } from '../../heads/segmentation/deeplab.js';
-import {
-  checkDecoderInput,
-  type SegmentationHeadOptions,
-} from '../../heads/segmentation/segmenter.js';
-import { UNET_STRIDES, unetHead } from '../../heads/segmentation/unet.js';
+import { DEEPLAB_DECODER } from '../../heads/segmentation/deeplab.js';
+import { checkDecoderInput } from '../../heads/segmentation/segmenter.js';
+import { UNET_DECODER } from '../../heads/segmentation/unet.js';
 import { initializerSeed } from '../../util/init-seed.js';
 import { checkTasks, headPrefix, type TaskKind } from './task-spec.js';
 
 /** The segmentation decoders a task can use: the taps each reads and its head. */
-export const SEGMENTATION_HEADS = {
-  unet: { strides: UNET_STRIDES, head: unetHead },
-  deeplabv3plus: { strides: DEEPLAB_STRIDES, head: deeplabHead },
-} satisfies Record<
-  string,
-  {
-    strides: readonly TapStride[];
-    head: (maps: readonly tf.SymbolicTensor[], o: SegmentationHeadOptions) => tf.SymbolicTensor;
-  }
->;
+export const SEGMENTATION_HEADS = { unet: UNET_DECODER, deeplabv3plus: DEEPLAB_DECODER };
 export type SegmentationDecoder = keyof typeof SEGMENTATION_HEADS;
 
 /** Pooled heads read the deepest stride unless a task names its tap. */
