@@ -87,6 +87,8 @@ export * from './methods/compress/index.js';
 export * as detection from './methods/detection/index.js';
 export { collectEmbeddings, embedBatches } from './methods/embed.js';
 export * from './methods/fewshot/index.js';
+export * as multitask from './methods/multitask/index.js';
+export { trainMultiTask } from './methods/multitask/run.js';
 export {
   applyPeft,
   mergePeft,
