@@ -12,7 +12,12 @@ export interface PlotPoint {
   std: number;
 }
 
-export function accuracyVsBytesSpec(points: PlotPoint[], methods: string[]): TopLevelSpec {
+/** `methods` and `sets` give the legend's and the panels' order. */
+export function accuracyVsBytesSpec(
+  points: PlotPoint[],
+  methods: string[],
+  sets: string[],
+): TopLevelSpec {
   const values = points.map((p) => ({
     ...p,
     low: p.accuracy - p.std,
@@ -30,7 +35,7 @@ export function accuracyVsBytesSpec(points: PlotPoint[], methods: string[]): Top
     description:
       'PEFT benchmark: test accuracy (mean ± std over seeds) against stored bytes, per set and method',
     data: { values },
-    facet: { column: { field: 'set', type: 'nominal', title: null } },
+    facet: { column: { field: 'set', type: 'nominal', title: null, sort: sets } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 220,
@@ -56,7 +61,6 @@ export function accuracyVsBytesSpec(points: PlotPoint[], methods: string[]): Top
             x,
             y: { field: 'accuracy', type: 'quantitative' },
             color,
-            shape: { field: 'method', type: 'nominal', sort: methods },
             tooltip: [
               { field: 'method' },
               { field: 'accuracy', format: '.4f' },

@@ -291,7 +291,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
         await save();
       }
   await save();
-  const svgFile = opts.out.replace(/\.json$/, '') + '.svg';
+  const svgFile = `${opts.out.replace(/\.json$/, '')}.svg`;
   await writeFile(svgFile, await renderSvg(plotSpec(runs, opts.methods)));
   console.log(JSON.stringify({ ...report(), runs: undefined }, null, 2));
   log(`written to ${opts.out} and ${svgFile}`);
@@ -311,6 +311,7 @@ function plotSpec(runs: RunRecord[], methods: BenchMethod[]) {
   return accuracyVsBytesSpec(
     points,
     methods.map((m) => m.name),
+    Object.keys(summary),
   );
 }
 
