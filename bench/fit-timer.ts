@@ -8,12 +8,21 @@ export function fitTimer() {
   let began = 0;
   let ended = 0;
   let batchBegan = 0;
+  let epochBegan = 0;
   const timer = {
     stepSeconds: 0,
+    /** Each epoch's seconds (validation included): the first also pays the warm-up. */
+    epochSeconds: [] as number[],
     fitSeconds: () => (ended - began) / 1000,
     callback: {
       onTrainBegin: () => {
         began = performance.now();
+      },
+      onEpochBegin: () => {
+        epochBegan = performance.now();
+      },
+      onEpochEnd: () => {
+        timer.epochSeconds.push((performance.now() - epochBegan) / 1000);
       },
       onBatchBegin: () => {
         batchBegan = performance.now();

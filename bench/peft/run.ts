@@ -102,6 +102,8 @@ interface RunRecord {
   seconds: number;
   fitSeconds: number;
   stepSeconds: number;
+  /** Each epoch's seconds: after the first (warm-up), what a longer run's epochs take. */
+  epochSeconds: number[];
   out: string;
 }
 
@@ -170,6 +172,7 @@ async function runOne(
     seconds: result.seconds,
     fitSeconds: timer.fitSeconds(),
     stepSeconds: timer.stepSeconds,
+    epochSeconds: timer.epochSeconds,
     out,
   };
   log(
