@@ -35,7 +35,7 @@ import type { MultiTaskConfigInput } from '../../src/methods/multitask/config.js
 import { trainMultiTask } from '../../src/methods/multitask/run.js';
 import type { TaskSpecInput } from '../../src/methods/multitask/task-spec.js';
 import type { WeightingKind } from '../../src/methods/multitask/weighting/index.js';
-import type { Callback } from '../../src/train/callbacks.js';
+import { fitTimer } from '../fit-timer.js';
 import { machineInfo } from '../machine.js';
 import { runAsScript } from '../run-as-script.js';
 import { compareInference, type InferenceComparison } from './inference.js';
@@ -129,32 +129,6 @@ const MAIN: Record<string, string> = {
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** How long the training loop ran, and how much of it the optimizer steps took. */
-function fitTimer() {
-  let began = 0;
-  let ended = 0;
-  let batchBegan = 0;
-  const timer = {
-    stepSeconds: 0,
-    fitSeconds: () => (ended - began) / 1000,
-    callback: {
-      onTrainBegin: () => {
-        began = performance.now();
-      },
-      onBatchBegin: () => {
-        batchBegan = performance.now();
-      },
-      onBatchEnd: () => {
-        timer.stepSeconds += (performance.now() - batchBegan) / 1000;
-      },
-      onTrainEnd: () => {
-        ended = performance.now();
-      },
-    } satisfies Callback,
-  };
-  return timer;
-}
 
 async function runOne(
   opts: Options,
