@@ -177,10 +177,22 @@ function loraClass<A extends object>(
   return LoraLayer as unknown as LoraLayerClass<A>;
 }
 
+/** Constructor arguments as the public declarations spell them: tfjs-layers' own argument
+ * types live in files its package does not export, so a consumer's compiler cannot see them. */
+type PublicLayerArgs = Record<string, unknown>;
+
 /** Conv2D kernel [kh, kw, cin, cout]: A [kh·kw·cin, r], B [r, cout]. */
-export const LoraConv2D = loraClass(Conv2DBase, LORA_CLASS_OF.Conv2D, (k) => k[3]!);
+export const LoraConv2D = loraClass(
+  Conv2DBase,
+  LORA_CLASS_OF.Conv2D,
+  (k) => k[3]!,
+) as unknown as LoraLayerClass<PublicLayerArgs>;
 /** Dense kernel [in, out]: A [in, r], B [r, out]. */
-export const LoraDense = loraClass(DenseBase, LORA_CLASS_OF.Dense, (k) => k[1]!);
+export const LoraDense = loraClass(
+  DenseBase,
+  LORA_CLASS_OF.Dense,
+  (k) => k[1]!,
+) as unknown as LoraLayerClass<PublicLayerArgs>;
 
 export function isLoraLayer(layer: tf.layers.Layer): layer is LoraLayer {
   return loraBaseClass(layer.getClassName()) !== undefined;
