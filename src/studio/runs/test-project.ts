@@ -80,7 +80,7 @@ export async function testStudio(dir: string, runLock = path.join(dir, 'run.lock
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  ms = 60_000,
+  ms = 180_000,
 ): Promise<T> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
