@@ -8,13 +8,7 @@
 //   the confusion-matrix metrics at the network's input resolution.
 import * as tf from '@tensorflow/tfjs';
 import type { DetectionSample } from '../../data/detection/types.js';
-import {
-  createMultiTaskLoader,
-  type MultiTaskBatch,
-  type MultiTaskSample,
-  type TaskShape,
-} from '../../data/multitask/index.js';
-import type { NormalizeParams } from '../../data/transforms/normalize.js';
+import type { MultiTaskBatch, MultiTaskLoader, TaskShape } from '../../data/multitask/index.js';
 import type { SkipReport } from '../../data/types.js';
 import {
   ClassificationAccumulator,
@@ -47,10 +41,7 @@ export interface MultiTaskEvaluation {
   skipped: SkipReport;
 }
 
-export interface EvaluateOptions extends NormalizeParams, DecodeSettings {
-  size: number;
-  batch: number;
-  skipBad?: boolean;
+export interface EvaluateOptions extends DecodeSettings {
   /** Multi-label decision threshold (default 0.5). */
   threshold?: number;
 }
@@ -154,7 +145,7 @@ function tallyFor(head: TaskHead, shape: TaskShape, options: EvaluateOptions): T
 /** Runs the network over `samples` batch by batch, handing each task its output. */
 async function scoreBatches(
   model: tf.LayersModel,
-  loader: ReturnType<typeof createMultiTaskLoader>,
+  loader: MultiTaskLoader,
   each: (batch: MultiTaskBatch, outputs: { data: Float32Array; shape: number[] }[]) => void,
 ): Promise<void> {
   for await (const batch of loader.epoch(0)) {
@@ -169,22 +160,17 @@ async function scoreBatches(
   }
 }
 
-/** Every task scored on `samples` (each on the images it labels). */
+/**
+ * Every task scored on the images of `loader` (an evaluation loader: letterboxed, in order), each
+ * on the images it labels.
+ */
 export async function evaluateMultiTask(
   model: tf.LayersModel,
   heads: readonly TaskHead[],
   shapes: readonly TaskShape[],
-  samples: readonly MultiTaskSample[],
+  loader: MultiTaskLoader,
   options: EvaluateOptions,
 ): Promise<MultiTaskEvaluation> {
-  const loader = createMultiTaskLoader(samples, {
-    mean: options.mean,
-    std: options.std,
-    size: options.size,
-    batchSize: options.batch,
-    tasks: shapes,
-    skipBad: options.skipBad,
-  });
   const tallies = heads.map((head, k) => tallyFor(head, shapes[k]!, options));
   await scoreBatches(model, loader, (batch, outputs) => {
     heads.forEach((head, k) => {

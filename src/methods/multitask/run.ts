@@ -7,10 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  createMultiTaskLoader,
   type MultiTaskBatch,
   type MultiTaskData,
-  multiTaskAugmentation,
+  multiTaskLoaders,
   openMultiTaskData,
   taskShapes,
 } from '../../data/multitask/index.js';
@@ -99,7 +98,7 @@ interface Model {
   /** What the loop trains and checkpoints: the network, plus the weighting's own parameters. */
   training: tf.LayersModel;
   weighting: ReturnType<typeof createWeighting>;
-  train: ReturnType<typeof createMultiTaskLoader>;
+  loaders: ReturnType<typeof multiTaskLoaders>;
 }
 
 async function buildModel({ config, data, log }: Opened<MultiTaskConfig, RunData>): Promise<Model> {
@@ -117,40 +116,35 @@ async function buildModel({ config, data, log }: Opened<MultiTaskConfig, RunData
     config.weighting,
     network.heads.map((h) => h.name),
   );
-  const shapes = taskShapes(data.tasks);
-  const train = createMultiTaskLoader(data.train, {
+  const loaders = multiTaskLoaders(data, {
     mean: network.backboneConfig.mean,
     std: network.backboneConfig.std,
     size: config.imageSize,
     batchSize: config.batch,
-    tasks: shapes,
-    ops: multiTaskAugmentation(config.imageSize, shapes, {
-      scale: config.scale,
-      colorJitter: config.colorJitter,
-    }),
+    seed: config.seed,
     sampling: config.sampling,
     temperature: config.temperature,
-    shuffle: true,
-    seed: config.seed,
+    scale: config.scale,
+    colorJitter: config.colorJitter,
     skipBad: config.skipBad,
     shard: trainingShard(),
   });
-  return { network, training: weighting.attach(network.model), weighting, train };
+  return { network, training: weighting.attach(network.model), weighting, loaders };
 }
 
 /** The network's outputs as a list (a one-task model gives a single tensor). */
 const outputsOf = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out : [out]);
 
-function evaluate(config: MultiTaskConfig, data: RunData, model: Model, samples: RunData['val']) {
-  const { network } = model;
-  return evaluateMultiTask(network.model, network.heads, taskShapes(data.tasks), samples, {
-    mean: network.backboneConfig.mean,
-    std: network.backboneConfig.std,
-    size: config.imageSize,
-    batch: config.batch,
-    skipBad: config.skipBad,
-    ...DECODE,
-  });
+/** Every task scored on the validation or evaluation images. */
+function evaluate(data: RunData, model: Model, split: 'val' | 'evaluation') {
+  const { network, loaders } = model;
+  return evaluateMultiTask(
+    network.model,
+    network.heads,
+    taskShapes(data.tasks),
+    loaders[split],
+    DECODE,
+  );
 }
 
 type Evaluation = MultiTaskEvaluation & { metrics: Record<string, number> };
@@ -167,7 +161,7 @@ const multiTaskRun: RunTask<
   openData,
   buildModel,
   fitPlan: ({ config, data, model }) => {
-    const { network, training, weighting, train } = model;
+    const { network, training, weighting, loaders } = model;
     const pretrained = config.strategy === 'finetune';
     const objective = taskObjective<MultiTaskBatch>({
       weighting,
@@ -187,13 +181,13 @@ const multiTaskRun: RunTask<
     const plan = denseFitPlan(config, {
       model: training,
       optimizer: backboneOptimizer(training, network.backboneLayers, { ...config, pretrained }),
-      train,
+      train: loaders.train,
       loss: objective.loss,
       parts: () => ({}),
       validation:
         data.val.length > 0
           ? async () => {
-              const { tasks } = await evaluate(config, data, model, data.val);
+              const { tasks } = await evaluate(data, model, 'val');
               const record: Record<string, number> = {};
               for (const [name, e] of Object.entries(tasks)) {
                 const key = mainMetricKey(e.kind);
@@ -211,8 +205,8 @@ const multiTaskRun: RunTask<
       callbacks: [...(plan.callbacks ?? []), objective.callback],
     };
   },
-  evaluate: async ({ config, data, model }) => {
-    const evaluation = await evaluate(config, data, model, data.evaluation);
+  evaluate: async ({ data, model }) => {
+    const evaluation = await evaluate(data, model, 'evaluation');
     return { ...evaluation, metrics: headlineMetrics(evaluation.tasks) };
   },
   bundle: ({ config, data, model: { network }, evaluation }) => ({
