@@ -16,9 +16,10 @@
 // writes it to --out after every run (a run cut short keeps what finished).
 //
 // Usage: node --import tsx bench/multitask/run.ts [--quick] [--parts shared,pair]
-//   [--train 600] [--test 200] [--size 128] [--epochs 16] [--batch 16] [--lr 1e-3]
+//   [--train 400] [--test 160] [--size 96] [--epochs 10] [--batch 16] [--lr 1e-3]
+//   [--channels 32] [--bottleneck 32]
 //   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0]
-//   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 10] [--pair-seeds 0,1,2]
+//   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 6] [--pair-seeds 0,1,2]
 //   [--timing-batch 16] [--reps 10] [--work runs/bench-multitask]
 //   [--out bench/results/multitask-<date>.json]
 // --quick: a smoke size (32/16 shared images, K = 4, 1 epoch, 2 pair seeds, 3 timing reps) that
@@ -78,18 +79,21 @@ function options(argv: readonly string[]) {
     variants: arg('variants', 'equal,uncertainty,dwa,equal+pcgrad').split(',').map(parseVariant),
     lr: Number(arg('lr', '1e-3')),
     batch: Number(arg('batch', '16', '8')),
+    // Narrow dense heads and a U-Net bottleneck: the heads stay small beside the shared backbone.
+    channels: Number(arg('channels', '32')),
+    bottleneck: Number(arg('bottleneck', '32')),
     shared: {
-      train: Number(arg('train', '600', '32')),
-      test: Number(arg('test', '200', '16')),
-      size: Number(arg('size', '128')),
-      epochs: Number(arg('epochs', '16', '1')),
+      train: Number(arg('train', '400', '32')),
+      test: Number(arg('test', '160', '16')),
+      size: Number(arg('size', '96')),
+      epochs: Number(arg('epochs', '10', '1')),
       seeds: numbers(arg('seeds', '0')),
     },
     pair: {
       k: Number(arg('pair-k', '50', '4')),
       testPerClass: Number(arg('pair-test', '100', '3')),
       size: Number(arg('pair-size', '64')),
-      epochs: Number(arg('pair-epochs', '10', '1')),
+      epochs: Number(arg('pair-epochs', '6', '1')),
       seeds: numbers(arg('pair-seeds', '0,1,2', '0,1')),
     },
     timing: {
@@ -148,6 +152,7 @@ async function runOne(
     epochs: settings.epochs,
     batch: opts.batch,
     lr: opts.lr,
+    channels: opts.channels,
     weighting: variant?.weighting ?? 'equal',
     pcgrad: variant?.pcgrad ?? false,
     evalEvery: Math.max(1, Math.floor(settings.epochs / 4)),
@@ -272,6 +277,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       strategy: 'finetune',
       batch: opts.batch,
       lr: opts.lr,
+      channels: opts.channels,
+      bottleneck: opts.bottleneck,
       variants: opts.variants.map((v) => v.name),
       shared: opts.shared,
       pair: opts.pair,
@@ -327,7 +334,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
         data: path.join(trainSet.dir, 'annotations.json'),
         testData: path.join(testSet.dir, 'annotations.json'),
       },
-      { name: 'seg', kind: 'segmentation', data: trainSet.dir, testData: testSet.dir },
+      {
+        name: 'seg',
+        kind: 'segmentation',
+        data: trainSet.dir,
+        testData: testSet.dir,
+        bottleneck: opts.bottleneck,
+      },
     ];
     specs.shared = tasks;
     for (const seed of seeds) {

@@ -16,7 +16,7 @@
 //
 // Usage: node --import tsx bench/peft/run.ts [--quick] [--sets fashion-mnist-k50,mnist-k50,
 //   mate-nature] [--methods linear,bitfit,adapter,lora-r4,lora-r8,lora-r16,full] [--seeds 0,1,2]
-//   [--k 50] [--test 100] [--photo-set mate-nature] [--size 96] [--epochs 10] [--batch 16]
+//   [--k 50] [--test 100] [--photo-set mate-nature] [--size 64] [--epochs 6] [--batch 16]
 //   [--backbone mobilenet_v2] [--lr bitfit=3e-3,...] [--work runs/bench-peft]
 //   [--out bench/results/peft-<date>.json]
 // --quick: a smoke size (K = 4, 3 test images per class, 4/6 crops per photo, 1 epoch, seeds 0,1)
@@ -84,8 +84,8 @@ function options(argv: readonly string[]) {
     testPerClass: Number(arg('test', '100', '3')),
     photoSet: arg('photo-set', 'mate-nature'),
     photoCrops: quick ? { trainPerClass: 4, testPerClass: 6 } : undefined,
-    size: Number(arg('size', '96')),
-    epochs: Number(arg('epochs', '10', '1')),
+    size: Number(arg('size', '64')),
+    epochs: Number(arg('epochs', '6', '1')),
     batch: Number(arg('batch', '16')),
   };
 }

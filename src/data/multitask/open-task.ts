@@ -56,6 +56,13 @@ interface Opened {
 
 type Role = 'train' | 'val' | 'test';
 
+/** An image file's item: decoded from its path when read. */
+const fileItem = (decoder: ImageDecoder, id: string, label: TaskLabel): Unkeyed => ({
+  id,
+  read: () => decoder.decode(id, id),
+  label,
+});
+
 async function openClassification(
   location: string,
   classes: string[] | undefined,
@@ -101,11 +108,9 @@ async function openMultiLabel(
     SplitName,
     typeof data.splits.train,
   ][])
-    splits[split] = (samples ?? []).map((s) => ({
-      id: s.id,
-      read: () => decoder.decode(s.id, s.id),
-      label: { kind: 'multilabel', classes: s.labels },
-    }));
+    splits[split] = (samples ?? []).map((s) =>
+      fileItem(decoder, s.id, { kind: 'multilabel', classes: s.labels }),
+    );
   return { name: data.name, classes: data.classes, splits, skipped: data.skipped };
 }
 
@@ -127,11 +132,9 @@ async function openDetection(
     name: data.name,
     classes: data.categories,
     splits: {
-      [role]: data.samples.map((sample) => ({
-        id: sample.id,
-        read: () => decoder.decode(sample.id, sample.id),
-        label: { kind: 'detection', sample },
-      })),
+      [role]: data.samples.map((sample) =>
+        fileItem(decoder, sample.id, { kind: 'detection', sample }),
+      ),
     },
     skipped: skipReportOf(data.skipped),
   };
@@ -161,11 +164,9 @@ async function openSegmentation(
     classes: data.classes,
     ignoreIndex: data.ignoreIndex,
     splits: {
-      [role]: data.samples.map((sample) => ({
-        id: sample.image,
-        read: () => decoder.decode(sample.image, sample.image),
-        label: { kind: 'segmentation', sample, source },
-      })),
+      [role]: data.samples.map((sample) =>
+        fileItem(decoder, sample.image, { kind: 'segmentation', sample, source }),
+      ),
     },
     skipped: skipReportOf(data.skipped),
   };

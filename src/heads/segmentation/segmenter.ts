@@ -27,6 +27,12 @@ export interface SegmentationHeadOptions {
   numClasses: number;
   /** Decoder width, as DecoderOptions.channels. Default 128. */
   channels?: number;
+  /**
+   * U-Net: a 1×1 conv–BN–ReLU first reduces the deepest tap to this many channels (a backbone's
+   * last map is wide — 1280 on MobileNetV2 — and the first 3×3 conv on it is most of the decoder's
+   * weights). Default: none, the tap is read as it is.
+   */
+  bottleneck?: number;
   seed?: number;
   /** Layer-name prefix (layer-names.ts); default: the single-task decoders' names. */
   prefix?: string;

@@ -26,7 +26,7 @@ export function unetHead(
   const seed = options.seed ?? 0;
   const named = layerNamer(options.prefix);
   const { convBnRelu } = convBlocks(seed, 3_000, named);
-  let x = maps[3];
+  let x = options.bottleneck ? convBnRelu(maps[3], options.bottleneck, 1, 'dec_reduce') : maps[3];
   let width = options.channels ?? 128;
   for (let i = 2; i >= 0; i--) {
     const up = apply(

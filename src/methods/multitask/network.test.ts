@@ -121,6 +121,42 @@ test('one backbone, one output per task in task order, every head layer named he
   for (const m of [model, det.model, unet.model]) m.dispose();
 });
 
+test('a U-Net bottleneck reduces the deepest tap with a 1×1 conv before the first skip', async () => {
+  await tf.setBackend('cpu');
+  const build = (bottleneck?: number) =>
+    buildMultiTaskNetwork({
+      backbone: 'resnet_tiny',
+      pretrained: false,
+      inputSize: 64,
+      channels: 8,
+      tasks: [{ name: 'masks', kind: 'segmentation', numClasses: 4, bottleneck }],
+    });
+  const plain = await build();
+  const reduced = await build(6);
+  const deep = plain.model.getLayer('head_masks_dec_skip_2').getInputAt(0) as tf.SymbolicTensor[];
+  const deepChannels = deep[0]!.shape[3]!;
+  const skipChannels = deep[1]!.shape[3]!;
+  assert.deepEqual(reduced.model.getLayer('head_masks_dec_reduce_conv').getWeights()[0]!.shape, [
+    1,
+    1,
+    deepChannels,
+    6,
+  ]);
+  // The first 3×3 conv now reads 6 + skip channels instead of the whole deepest map.
+  assert.equal(
+    reduced.model.getLayer('head_masks_dec_2_a_conv').getWeights()[0]!.shape[2],
+    6 + skipChannels,
+  );
+  assert.equal(
+    plain.model.countParams() - reduced.model.countParams(),
+    // 3×3×8 weights per input channel dropped, minus the 1×1 conv and its BatchNorm (4 × 6).
+    9 * 8 * (deepChannels - 6) - (deepChannels * 6 + 4 * 6),
+  );
+  assert.equal(reduced.model.outputs[0]!.shape.join(), ',64,64,4');
+  plain.model.dispose();
+  reduced.model.dispose();
+});
+
 test('a deeplab head and two heads of one kind on mobilenet_v2_035: distinct initial weights', async () => {
   await tf.setBackend('cpu');
   const net = await buildMultiTaskNetwork({
@@ -266,6 +302,16 @@ test('bad task lists are refused by name', async () => {
   await assert.rejects(
     build([{ name: 's', kind: 'segmentation', numClasses: 2, decoder: 'fcn' as never }]),
     /task s: decoder 'fcn' is not one of unet, deeplabv3plus/,
+  );
+  await assert.rejects(
+    build([{ name: 'd', kind: 'detection', numClasses: 2, bottleneck: 8 }]),
+    /task d: bottleneck is for segmentation heads, not detection/,
+  );
+  await assert.rejects(
+    build([
+      { name: 's', kind: 'segmentation', numClasses: 2, decoder: 'deeplabv3plus', bottleneck: 8 },
+    ]),
+    /task s: bottleneck is for the unet decoder, not deeplabv3plus/,
   );
   await assert.rejects(
     build([{ name: 'd', kind: 'detection', numClasses: 2 }], 72),

@@ -37,6 +37,8 @@ export interface TaskHeadSpec {
   decoder?: SegmentationDecoder;
   /** detection / segmentation width; default the network's `channels`, then the head's own. */
   channels?: number;
+  /** segmentation (unet): the deepest tap reduced to this width first (SegmentationHeadOptions). */
+  bottleneck?: number;
   /** detection: 3×3 convs per tower (default 2). */
   towerDepth?: number;
   /** classification / multilabel: dropout before the Dense layer (default 0: none). */
@@ -102,6 +104,9 @@ function checkSpec(task: TaskHeadSpec, inputSize: number): void {
     notFor('dropRate', 'classification/multilabel');
   }
   if (task.kind !== 'segmentation') notFor('decoder', 'segmentation');
+  if (task.kind !== 'segmentation') notFor('bottleneck', 'segmentation');
+  if (task.decoder === 'deeplabv3plus' && task.bottleneck !== undefined)
+    throw badUsage(`task ${task.name}: bottleneck is for the unet decoder, not deeplabv3plus`);
   if (task.kind !== 'detection') notFor('towerDepth', 'detection');
   if (isPooled(task.kind) && task.channels !== undefined) notFor('channels', 'dense');
   const dropRate = task.dropRate ?? 0;
@@ -218,6 +223,7 @@ export async function buildMultiTaskNetwork(
         output = SEGMENTATION_HEADS[head.decoder].head(maps, {
           numClasses: task.numClasses,
           channels,
+          bottleneck: task.bottleneck,
           seed: taskSeed,
           prefix,
         });

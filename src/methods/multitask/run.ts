@@ -89,7 +89,7 @@ function headSpec(spec: TaskSpec, numClasses: number): TaskHeadSpec {
     kind: spec.kind,
     numClasses,
     ...(pooled && tap !== undefined ? { tap } : {}),
-    ...(spec.kind === 'segmentation' ? { decoder: spec.decoder } : {}),
+    ...(spec.kind === 'segmentation' ? { decoder: spec.decoder, bottleneck: spec.bottleneck } : {}),
   };
 }
 

@@ -44,6 +44,13 @@ export const taskSpecSchema = taskDataSchema
       .enum(['unet', 'deeplabv3plus'])
       .default('unet')
       .describe('segmentation: unet or deeplabv3plus'),
+    /** segmentation (unet): channels a 1×1 conv reduces the deepest tap to first. */
+    bottleneck: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('segmentation (unet): a 1×1 conv first reduces the deepest tap to this width'),
   })
   .strict();
 
@@ -66,7 +73,7 @@ export const taskEntrySchema = z.preprocess((value, ctx) => {
 
 /** Option keys typed in `--task` text whose values are lists (`classes=a;b;c`). */
 const LIST_KEYS = new Set(['classes']);
-const NUMBER_KEYS = new Set(['weight', 'ignoreIndex', 'val']);
+const NUMBER_KEYS = new Set(['weight', 'ignoreIndex', 'val', 'bottleneck']);
 
 /**
  * `name:kind:data[:key=value,...]` → a task spec input (validated later with the run config, so

@@ -22,30 +22,32 @@ before(async () => {
 });
 after(() => fs.rm(work, { recursive: true, force: true }));
 
+/** `train --peft lora --rank 4` on the colour folder at 32 px, batch 6. */
+const loraTrain = (out: string, epochs: number, extra: string[] = []) => [
+  'train',
+  '--data',
+  path.join(work, 'colors'),
+  '--strategy',
+  'finetune',
+  '--peft',
+  'lora',
+  '--rank',
+  '4',
+  '--image-size',
+  '32',
+  '--epochs',
+  String(epochs),
+  '--batch',
+  '6',
+  ...extra,
+  '--out',
+  out,
+  '--json',
+];
+
 test('train --peft lora trains, records its weights, keeps the base, loads and exports', async () => {
   const out = path.join(work, 'run');
-  const r = await runCli([
-    'train',
-    '--data',
-    path.join(work, 'colors'),
-    '--strategy',
-    'finetune',
-    '--peft',
-    'lora',
-    '--rank',
-    '4',
-    '--image-size',
-    '32',
-    '--epochs',
-    '3',
-    '--batch',
-    '6',
-    '--lr',
-    '0.003',
-    '--out',
-    out,
-    '--json',
-  ]);
+  const r = await runCli(loraTrain(out, 3, ['--lr', '0.003']));
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   const report = await fs.readFile(result.report, 'utf8');
@@ -148,27 +150,7 @@ test('a LoRA run saves a delta on its base; merged (merge command or --merge) it
 
   // --merge: the run itself saves the standalone bundle.
   const direct = path.join(work, 'direct');
-  const r = await runCli([
-    'train',
-    '--data',
-    path.join(work, 'colors'),
-    '--strategy',
-    'finetune',
-    '--peft',
-    'lora',
-    '--rank',
-    '4',
-    '--image-size',
-    '32',
-    '--epochs',
-    '1',
-    '--batch',
-    '6',
-    '--merge',
-    '--out',
-    direct,
-    '--json',
-  ]);
+  const r = await runCli(loraTrain(direct, 1, ['--merge']));
   assert.equal(r.code, 0, r.stderr);
   const standalone = await loadBundle(direct);
   assert.equal(standalone.meta.delta, undefined);
