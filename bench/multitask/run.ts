@@ -21,7 +21,10 @@
 //   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0]
 //   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 6] [--pair-seeds 0,1,2]
 //   [--timing-batch 16] [--reps 10] [--work runs/bench-multitask]
-//   [--out bench/results/multitask-<date>.json]
+//   [--out bench/results/multitask-<date>.json] [--resume earlier.json[,other.json]]
+// --resume takes the runs earlier outputs of the same settings recorded instead of running them
+// again (their bundles stay under --work for the timing): a run cut short continues, and
+// processes given different --parts or seeds combine.
 // --quick: a smoke size (32/16 shared images, K = 4, 1 epoch, 2 pair seeds, 3 timing reps) that
 // proves the whole benchmark end to end in about a minute; it writes under --work unless --out is
 // given. The full size is about 2.5 hours on 2 shared cores (torch backend, load ~2.5): the
@@ -38,6 +41,7 @@ import type { TaskSpecInput } from '../../src/methods/multitask/task-spec.js';
 import type { WeightingKind } from '../../src/methods/multitask/weighting/index.js';
 import { fitTimer } from '../fit-timer.js';
 import { machineInfo } from '../machine.js';
+import { resumedLookup, resumeRuns } from '../resume-runs.js';
 import { runAsScript } from '../run-as-script.js';
 import { compareInference, type InferenceComparison } from './inference.js';
 import { makeMultiTaskSet } from './make-set.js';
@@ -100,9 +104,28 @@ function options(argv: readonly string[]) {
       batch: Number(arg('timing-batch', '16')),
       reps: Number(arg('reps', '10', '3')),
     },
+    resume: argv.includes('--resume') ? arg('resume', '').split(',') : [],
   };
 }
 type Options = ReturnType<typeof options>;
+
+/** What must match for runs of an earlier output to be taken (--resume). */
+function settingsOf(setup: Record<string, unknown>) {
+  const { backbone, batch, lr, channels, bottleneck } = setup;
+  const shared = setup.shared as Options['shared'];
+  const pair = setup.pair as Options['pair'];
+  return {
+    backbone,
+    batch,
+    lr,
+    channels,
+    bottleneck,
+    shared: { train: shared.train, test: shared.test, size: shared.size, epochs: shared.epochs },
+    pair: { k: pair.k, testPerClass: pair.testPerClass, size: pair.size, epochs: pair.epochs },
+  };
+}
+const runKey = (r: Pick<RunRecord, 'group' | 'variant' | 'tasks' | 'seed'>) =>
+  `${r.group}/${r.variant}/${r.tasks.join('+')}/s${r.seed}`;
 
 interface RunRecord {
   group: 'shared' | 'pair';
@@ -141,7 +164,19 @@ async function runOne(
   variant: Variant | undefined,
   seed: number,
   settings: { size: number; epochs: number },
+  resumed: (key: string) => RunRecord | undefined,
 ): Promise<RunRecord> {
+  const key = runKey({
+    group,
+    variant: variant?.name ?? 'single',
+    tasks: tasks.map((t) => t.name),
+    seed,
+  });
+  const earlier = resumed(key);
+  if (earlier) {
+    log(`== ${key}: taken from --resume`);
+    return earlier;
+  }
   const name = `${group}-${variant?.name.replace('+', '-') ?? `single-${tasks[0]!.name}`}-s${seed}`;
   const out = path.join(opts.work, 'runs', name);
   const config: MultiTaskConfigInput = {
@@ -267,24 +302,31 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   const specs: Record<string, TaskSpecInput[]> = {};
   const inference: Record<string, InferenceComparison> = {};
   const data: Record<string, unknown> = {};
+  const setup = {
+    backbone: opts.backbone,
+    strategy: 'finetune',
+    batch: opts.batch,
+    lr: opts.lr,
+    channels: opts.channels,
+    bottleneck: opts.bottleneck,
+    variants: opts.variants.map((v) => v.name),
+    shared: opts.shared,
+    pair: opts.pair,
+    timing: opts.timing,
+    note: 'every run is trainMultiTask (one task for a single-task network); same epochs, batch, images and test images per task; metrics on the test images',
+  };
+  const resumed = resumedLookup(
+    await resumeRuns<RunRecord>(opts.resume, 'multitask', settingsOf(setup), (report) =>
+      settingsOf(report.setup as Record<string, unknown>),
+    ),
+    runKey,
+  );
   const report = () => ({
     benchmark: 'multitask',
     quick: opts.quick,
     date: new Date().toISOString(),
     machine: { ...machineInfo(), backend: engine.backend },
-    setup: {
-      backbone: opts.backbone,
-      strategy: 'finetune',
-      batch: opts.batch,
-      lr: opts.lr,
-      channels: opts.channels,
-      bottleneck: opts.bottleneck,
-      variants: opts.variants.map((v) => v.name),
-      shared: opts.shared,
-      pair: opts.pair,
-      timing: opts.timing,
-      note: 'every run is trainMultiTask (one task for a single-task network); same epochs, batch, images and test images per task; metrics on the test images',
-    },
+    setup,
     data,
     summary: summarize(runs, specs),
     inference,
@@ -345,11 +387,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     specs.shared = tasks;
     for (const seed of seeds) {
       for (const task of tasks) {
-        runs.push(await runOne(opts, 'shared', [task], undefined, seed, { size, epochs }));
+        runs.push(await runOne(opts, 'shared', [task], undefined, seed, { size, epochs }, resumed));
         await save();
       }
       for (const variant of opts.variants) {
-        runs.push(await runOne(opts, 'shared', tasks, variant, seed, { size, epochs }));
+        runs.push(await runOne(opts, 'shared', tasks, variant, seed, { size, epochs }, resumed));
         await save();
       }
     }
@@ -377,11 +419,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     for (const seed of seeds) {
       const tasks = tasksFor(seed);
       for (const task of tasks) {
-        runs.push(await runOne(opts, 'pair', [task], undefined, seed, { size, epochs }));
+        runs.push(await runOne(opts, 'pair', [task], undefined, seed, { size, epochs }, resumed));
         await save();
       }
       for (const variant of opts.variants) {
-        runs.push(await runOne(opts, 'pair', tasks, variant, seed, { size, epochs }));
+        runs.push(await runOne(opts, 'pair', tasks, variant, seed, { size, epochs }, resumed));
         await save();
       }
     }

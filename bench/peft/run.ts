@@ -18,7 +18,9 @@
 //   mate-nature] [--methods linear,bitfit,adapter,lora-r4,lora-r8,lora-r16,full] [--seeds 0,1,2]
 //   [--k 50] [--test 100] [--photo-set mate-nature] [--size 64] [--epochs 6] [--batch 16]
 //   [--backbone mobilenet_v2] [--lr bitfit=3e-3,...] [--work runs/bench-peft]
-//   [--out bench/results/peft-<date>.json]
+//   [--out bench/results/peft-<date>.json] [--resume earlier.json[,other.json]]
+// --resume takes the runs earlier outputs of the same settings recorded instead of running them
+// again: a run cut short continues, and processes given different --seeds (and --work) combine.
 // --quick: a smoke size (K = 4, 3 test images per class, 4/6 crops per photo, 1 epoch, seeds 0,1)
 // that proves the benchmark end to end (42 runs, 15 min at load ~7); it writes under --work unless
 // --out is given. The full size is 63 runs, 54 of them networks training on 500 (digits) or 240
@@ -43,6 +45,7 @@ import { renderSvg } from '../../src/report/render.js';
 import { fitTimer } from '../fit-timer.js';
 import { machineInfo } from '../machine.js';
 import { DEFAULT_PHOTO_CACHE } from '../rank/photo-sets.js';
+import { resumedLookup, resumeRuns } from '../resume-runs.js';
 import { runAsScript } from '../run-as-script.js';
 import { bundleBytes } from './bytes.js';
 import { applyLrOverrides, type BenchMethod, benchMethods } from './methods.js';
@@ -87,9 +90,17 @@ function options(argv: readonly string[]) {
     size: Number(arg('size', '64')),
     epochs: Number(arg('epochs', '6', '1')),
     batch: Number(arg('batch', '16')),
+    resume: optional('resume')?.split(',') ?? [],
   };
 }
 type Options = ReturnType<typeof options>;
+
+/** What must match for runs of an earlier output to be taken (--resume). */
+const settingsOf = (setup: Record<string, unknown>) => {
+  const { backbone, imageSize, epochs, batch, k, testPerClass } = setup;
+  return { backbone, imageSize, epochs, batch, k, testPerClass };
+};
+const runKey = (set: string, method: string, seed: number) => `${set}-${method}-s${seed}`;
 
 interface RunRecord {
   set: string;
@@ -139,7 +150,7 @@ async function runOne(
   method: BenchMethod,
   seed: number,
 ): Promise<RunRecord> {
-  const name = `${set.name}-${method.name}-s${seed}`;
+  const name = runKey(set.name, method.name, seed);
   const out = path.join(opts.work, 'runs', name);
   log(`== ${name}`);
   const timer = fitTimer();
@@ -270,22 +281,29 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       `--sets: ${opts.sets.join(',')} must be among ${sets.map((s) => s.name).join(', ')}`,
     );
   const runs: RunRecord[] = [];
+  const setup = {
+    backbone: `${opts.backbone} (pretrained)`,
+    imageSize: opts.size,
+    epochs: opts.epochs,
+    batch: opts.batch,
+    seeds: opts.seeds,
+    k: opts.k,
+    testPerClass: opts.testPerClass,
+    methods: opts.methods.map((m) => ({ name: m.name, ...m.fields })),
+    note: "every run is train() with val 0 (all K images train; no choice on held-out images), cosine schedule, train's default augmentation; accuracy on each set's fixed test images; bytes are the weight files model.json names",
+  };
+  const resumed = resumedLookup(
+    await resumeRuns<RunRecord>(opts.resume, 'peft', settingsOf(setup), (report) =>
+      settingsOf(report.setup as Record<string, unknown>),
+    ),
+    (r) => runKey(r.set, r.method, r.seed),
+  );
   const report = () => ({
     benchmark: 'peft',
     quick: opts.quick,
     date: new Date().toISOString(),
     machine: { ...machine, loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)) },
-    setup: {
-      backbone: `${opts.backbone} (pretrained)`,
-      imageSize: opts.size,
-      epochs: opts.epochs,
-      batch: opts.batch,
-      seeds: opts.seeds,
-      k: opts.k,
-      testPerClass: opts.testPerClass,
-      methods: opts.methods.map((m) => ({ name: m.name, ...m.fields })),
-      note: "every run is train() with val 0 (all K images train; no choice on held-out images), cosine schedule, train's default augmentation; accuracy on each set's fixed test images; bytes are the weight files model.json names",
-    },
+    setup,
     sets: chosen.map(({ name, origin }) => ({ name, origin })),
     summary: summarize(runs, opts.methods),
     runs,
@@ -298,7 +316,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   for (const seed of opts.seeds)
     for (const set of chosen)
       for (const method of opts.methods) {
-        runs.push(await runOne(opts, set, method, seed));
+        const earlier = resumed(runKey(set.name, method.name, seed));
+        if (earlier) log(`== ${runKey(set.name, method.name, seed)}: taken from --resume`);
+        runs.push(earlier ?? (await runOne(opts, set, method, seed)));
         await save();
       }
   await save();
