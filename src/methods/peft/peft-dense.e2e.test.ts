@@ -50,6 +50,22 @@ async function deltaPeft(out: string) {
   return meta.training.peft as { method: string; trainableWeights: string[] };
 }
 
+/** `<command> predict` loads the run's delta bundle and answers for one image. */
+async function predictsOneImage(command: string, out: string) {
+  const predicted = await runCli([
+    command,
+    'predict',
+    data.files[0]!,
+    '--model',
+    path.join(out, 'bundle'),
+    '--out',
+    path.join(work, `${command}-predict`),
+    '--json',
+  ]);
+  assert.equal(predicted.code, 0, predicted.stderr);
+  assert.equal(JSON.parse(predicted.stdout).predictions.length, 1);
+}
+
 test('detect train --peft lora: a delta bundle, --resume continues it, detect predict loads it', async () => {
   const out = path.join(work, 'detect');
   let r = await runCli(peftTrain('detect', 'lora', out, 1));
@@ -68,18 +84,7 @@ test('detect train --peft lora: a delta bundle, --resume continues it, detect pr
   assert.equal(peft.method, 'lora');
   assert.ok(peft.trainableWeights.some((w) => w.endsWith('/lora_a')));
   assert.ok(peft.trainableWeights.some((w) => w.startsWith('head_')));
-  const predicted = await runCli([
-    'detect',
-    'predict',
-    data.files[0]!,
-    '--model',
-    path.join(out, 'bundle'),
-    '--out',
-    path.join(work, 'detect-predict'),
-    '--json',
-  ]);
-  assert.equal(predicted.code, 0, predicted.stderr);
-  assert.equal(JSON.parse(predicted.stdout).predictions.length, 1);
+  await predictsOneImage('detect', out);
 });
 
 test('segment train --peft adapter: a delta bundle of adapters and head; segment predict loads it', async () => {
@@ -92,16 +97,5 @@ test('segment train --peft adapter: a delta bundle of adapters and head; segment
   const backbone = peft.trainableWeights.filter((w) => /^(Conv|expanded_conv|block_)/.test(w));
   assert.ok(backbone.length > 0 && backbone.every((w) => w.includes('_adapter/')), backbone.join());
   assert.ok(peft.trainableWeights.some((w) => w.startsWith('dec_')));
-  const predicted = await runCli([
-    'segment',
-    'predict',
-    data.files[0]!,
-    '--model',
-    path.join(out, 'bundle'),
-    '--out',
-    path.join(work, 'segment-predict'),
-    '--json',
-  ]);
-  assert.equal(predicted.code, 0, predicted.stderr);
-  assert.equal(JSON.parse(predicted.stdout).predictions.length, 1);
+  await predictsOneImage('segment', out);
 });
