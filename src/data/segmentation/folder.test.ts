@@ -75,6 +75,26 @@ test('skipBad keeps the good pairs and lists the rest', async () => {
   assert.deepEqual(ds.classes, CLASSES);
 });
 
+test('a folder given by a path relative to the working directory opens', async (t) => {
+  // From the folder's parent: the relative path is the folder's name, no `..` to cancel out.
+  const cwd = process.cwd();
+  process.chdir(path.dirname(root));
+  t.after(() => process.chdir(cwd));
+  const relative = path.basename(root);
+  const ds = await openSegmentationFolder(relative, {
+    classes: CLASSES,
+    mode: 'index',
+    skipBad: true,
+  });
+  assert.deepEqual(
+    ds.samples.map((s) => [s.image, s.mask]),
+    [
+      [path.join(relative, 'images/a.jpg'), path.join(relative, 'masks/a.png')],
+      [path.join(relative, 'images/b.png'), path.join(relative, 'masks/b.png')],
+    ],
+  );
+});
+
 test('a folder without images/ is named', async () => {
   await assert.rejects(
     openSegmentationFolder(path.join(root, 'nowhere'), { classes: CLASSES, mode: 'index' }),

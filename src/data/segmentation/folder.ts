@@ -59,7 +59,10 @@ export async function openSegmentationFolder(
       continue;
     }
     const [a, b] = await Promise.all(
-      (await locateFiles(dir, [image, mask])).map((f) => ('reason' in f ? f : imageSize(f.path))),
+      // Entries relative to the folder: `image` already starts with `dir`, which may be relative.
+      (await locateFiles(dir, [path.join('images', name), path.join('masks', maskName)])).map(
+        (f) => ('reason' in f ? f : imageSize(f.path)),
+      ),
     );
     if ('reason' in a!) {
       problems.add(image, a.reason);
