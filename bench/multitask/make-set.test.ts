@@ -37,7 +37,10 @@ test('classification, kind boxes and kind masks label the same six image files',
   assert.deepEqual(det.classes, [...KINDS]);
   assert.deepEqual(seg.classes, ['background', ...KINDS]);
   // The image labels seen in six images: some of the 20 classes.
-  assert.ok(cls.classes.every((c) => set.classes.includes(c)), cls.classes.join());
+  assert.ok(
+    cls.classes.every((c) => set.classes.includes(c)),
+    cls.classes.join(),
+  );
 });
 
 test('the kinds masks are the index masks with every class mapped to its kind', async () => {

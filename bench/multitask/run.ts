@@ -19,7 +19,7 @@
 // writes it to --out after every run (a run cut short keeps what finished).
 //
 // Usage: node --import tsx bench/multitask/run.ts [--quick] [--parts shared,pair]
-//   [--train 400] [--test 160] [--size 96] [--epochs 10] [--batch 16] [--lr 1e-3]
+//   [--train 400] [--test 160] [--size 64] [--epochs 10] [--batch 8] [--lr 3e-3]
 //   [--channels 32] [--bottleneck 32] [--dense-labels kinds|classes]
 //   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0]
 //   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 6] [--pair-seeds 0,1,2]
@@ -84,8 +84,8 @@ function options(argv: readonly string[]) {
     ),
     backbone: arg('backbone', 'mobilenet_v2'),
     variants: arg('variants', 'equal,uncertainty,dwa,equal+pcgrad').split(',').map(parseVariant),
-    lr: Number(arg('lr', '1e-3')),
-    batch: Number(arg('batch', '16', '8')),
+    lr: Number(arg('lr', '3e-3')),
+    batch: Number(arg('batch', '8')),
     // Narrow dense heads and a U-Net bottleneck: the heads stay small beside the shared backbone.
     channels: Number(arg('channels', '32')),
     bottleneck: Number(arg('bottleneck', '32')),
@@ -94,7 +94,7 @@ function options(argv: readonly string[]) {
     shared: {
       train: Number(arg('train', '400', '32')),
       test: Number(arg('test', '160', '16')),
-      size: Number(arg('size', '96')),
+      size: Number(arg('size', '64')),
       epochs: Number(arg('epochs', '10', '1')),
       seeds: numbers(arg('seeds', '0')),
     },
@@ -189,6 +189,7 @@ async function runOne(
     tasks,
     backbone: opts.backbone,
     strategy: 'finetune',
+    freezeBn: true,
     imageSize: settings.size,
     epochs: settings.epochs,
     batch: opts.batch,
@@ -311,6 +312,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   const setup = {
     backbone: opts.backbone,
     strategy: 'finetune',
+    freezeBn: true,
     batch: opts.batch,
     lr: opts.lr,
     channels: opts.channels,
