@@ -48,6 +48,7 @@ import { DEFAULT_PHOTO_CACHE } from '../rank/photo-sets.js';
 import { resumedLookup, resumeRuns } from '../resume-runs.js';
 import { runAsScript } from '../run-as-script.js';
 import { bundleBytes } from './bytes.js';
+import { type HalfPrecisionDelta, halfPrecisionDelta } from './half.js';
 import { applyLrOverrides, type BenchMethod, benchMethods } from './methods.js';
 import { accuracyVsBytesSpec } from './plot.js';
 import { type BenchSet, makeBenchSets } from './sets.js';
@@ -124,7 +125,33 @@ interface RunRecord {
   /** Each epoch's seconds: after the first (warm-up), what a longer run's epochs take. */
   epochSeconds: number[];
   out: string;
+  /** A PEFT run: its delta saved again in float16, and both scored from the saved bundles. */
+  float16?: HalfPrecisionDelta;
 }
+
+/** The float16 copy of a PEFT method, as a method of its own in the summary, table and plot. */
+const HALF_SUFFIX = '-fp16';
+
+/** A PEFT run's float16 delta as a run of the `<method>-fp16` method. */
+const halfRun = (r: RunRecord): RunRecord[] =>
+  r.float16
+    ? [
+        {
+          ...r,
+          method: `${r.method}${HALF_SUFFIX}`,
+          accuracy: r.float16.accuracy,
+          storedBytes: r.float16.storedBytes,
+          storedFolderBytes: r.float16.storedFolderBytes,
+        },
+      ]
+    : [];
+
+/** The methods with, after each PEFT method, its float16 copy. */
+const withHalf = (methods: BenchMethod[]): BenchMethod[] =>
+  methods.flatMap((m) => (m.peft ? [m, { ...m, name: `${m.name}${HALF_SUFFIX}` }] : [m]));
+
+/** The runs the summary reads: each PEFT run's float16 copy beside it. */
+const summarized = (runs: RunRecord[]) => runs.flatMap((r) => [r, ...halfRun(r)]);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -305,7 +332,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     machine: { ...machine, loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)) },
     setup,
     sets: chosen.map(({ name, origin }) => ({ name, origin })),
-    summary: summarize(runs, opts.methods),
+    summary: summarize(summarized(runs), withHalf(opts.methods)),
     runs,
     seconds: (performance.now() - started) / 1000,
   });
@@ -318,12 +345,23 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       for (const method of opts.methods) {
         const earlier = resumed(runKey(set.name, method.name, seed));
         if (earlier) log(`== ${runKey(set.name, method.name, seed)}: taken from --resume`);
-        runs.push(earlier ?? (await runOne(opts, set, method, seed)));
+        const run = earlier ?? (await runOne(opts, set, method, seed));
+        if (method.peft && !run.float16) {
+          run.float16 = await halfPrecisionDelta(
+            path.join(run.out, 'bundle'),
+            path.join(run.out, 'delta-fp16'),
+            set.data[seed]!,
+          );
+          log(
+            `${runKey(set.name, method.name, seed)} as float16: accuracy ${run.float16.accuracy.toFixed(4)} (float32 ${run.accuracy.toFixed(4)}), ${run.float16.storedBytes} bytes`,
+          );
+        }
+        runs.push(run);
         await save();
       }
   await save();
   const svgFile = `${opts.out.replace(/\.json$/, '')}.svg`;
-  await writeFile(svgFile, await renderSvg(plotSpec(runs, opts.methods)));
+  await writeFile(svgFile, await renderSvg(plotSpec(summarized(runs), withHalf(opts.methods))));
   console.log(JSON.stringify({ ...report(), runs: undefined }, null, 2));
   log(`written to ${opts.out} and ${svgFile}`);
 }

@@ -73,6 +73,40 @@ describe('delta bundles', () => {
     x.dispose();
   });
 
+  it('stored as float16: half the bytes, each weight its half-precision rounding', async () => {
+    const model = await bitfitClassifier(TINY_BASE, 2);
+    const [wide, half] = [path.join(tmp, 'f32'), path.join(tmp, 'f16')];
+    await saveBundle(wide, model, metaFor(TINY_BASE), { delta: { base: TINY_BASE } });
+    const meta = await saveBundle(half, model, metaFor(TINY_BASE), {
+      delta: { base: TINY_BASE, dtype: 'float16' },
+    });
+    // The same weights are stored, in two bytes each instead of four.
+    assert.equal((await readBundleMeta(wide)).delta!.weights.join(), meta.delta!.weights.join());
+    assert.equal(await weightFileBytes(half), (await weightFileBytes(wide)) / 2);
+
+    const loaded = await loadBundle(half);
+    const stored = new Set(meta.delta!.weights);
+    for (const [i, w] of model.weights.entries()) {
+      const original = w.read().dataSync() as Float32Array;
+      const read = loaded.model.weights[i]!.read().dataSync() as Float32Array;
+      for (let k = 0; k < original.length; k++) {
+        const v = original[k]!;
+        // Stored: within half a float16 step (2^-11 relative; normal values here). The base's
+        // weights come from the base, exact.
+        const bound = stored.has(w.originalName) ? Math.abs(v) * 2 ** -11 + 1e-7 : 0;
+        assert.ok(Math.abs(read[k]! - v) <= bound, `${w.originalName}[${k}]: ${read[k]} vs ${v}`);
+      }
+    }
+    const x = inputsFor(TINY_BASE);
+    // Outputs move by the weights' rounding carried through the net: a few 2^-11 of their scale.
+    const scale = tf.tidy(() => tf.max(tf.abs(model.predict(x) as tf.Tensor)).dataSync()[0]!);
+    const gap = maxDifference(model, loaded.model, x);
+    assert.ok(gap > 0 && gap <= 8 * 2 ** -11 * scale, `${gap} of ${scale}`);
+    loaded.model.dispose();
+    model.dispose();
+    x.dispose();
+  });
+
   it('store a layer the base does not have, and nothing of the unchanged body', async () => {
     const model = await extraLayerClassifier(TINY_BASE);
     const dir = path.join(tmp, 'extra');

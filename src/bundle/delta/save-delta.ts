@@ -7,6 +7,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isModelLocation } from '../../backbones/index.js';
 import { type WeightSpec, weightBytes } from '../../engine/model-json.js';
+import { badInput } from '../../errors.js';
+import { quantizeWeights } from '../../methods/compress/quantize/weights.js';
 import type { BaseWeights, DeltaBases } from './base.js';
 import { loadBaseWeights } from './base.js';
 import type { DeltaBaseSpec, DeltaMeta } from './schema.js';
@@ -19,6 +21,28 @@ export interface DeltaSaveOptions {
   trainable?: readonly string[];
   /** Bases already built (a caller saving several deltas); default: built for this save. */
   bases?: DeltaBases;
+  /** How the stored weights are written: float16 halves the bytes (each value rounded to half
+   * precision, which TF.js decodes on load). Default float32, the trained values exactly. */
+  dtype?: DeltaDtype;
+}
+
+export const DELTA_DTYPES = ['float32', 'float16'] as const;
+export type DeltaDtype = (typeof DELTA_DTYPES)[number];
+
+/** The delta's float32 weights stored as float16; one past ±65504 is refused, not made ±Inf. */
+function asFloat16(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
+  const { weightSpecs, weightData, quantized } = quantizeWeights(
+    artifacts.weightSpecs ?? [],
+    artifacts.weightData ?? new ArrayBuffer(0),
+    'float16',
+    'all',
+  );
+  const overflow = quantized.find((t) => !Number.isFinite(t.maxAbsError));
+  if (overflow)
+    throw badInput(
+      `weight ${overflow.name} has values beyond float16's range (±65504); save the delta as float32`,
+    );
+  return { ...artifacts, weightSpecs, weightData };
 }
 
 /** `training.peft.trainableWeights` of a bundle's run configuration, where it is a name list. */
@@ -109,7 +133,7 @@ export async function prepareDelta(
     transform(artifacts) {
       const delta = deltaArtifacts(artifacts, base, trainable);
       weights = delta.weights;
-      return delta.artifacts;
+      return options.dtype === 'float16' ? asFloat16(delta.artifacts) : delta.artifacts;
     },
     meta() {
       if (!weights) throw new Error('the delta transform has not run');

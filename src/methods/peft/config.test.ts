@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { resolveTrainConfig } from '../classification/config.js';
 import { resolveDetectConfig } from '../detection/config.js';
 import { resolveSegmentConfig } from '../segmentation/config.js';
-import { peftOptions } from './config.js';
+import { peftBundleSave, peftOptions } from './config.js';
 
 const data = 'mnist';
 
@@ -21,6 +21,18 @@ test('defaults: no PEFT; LoRA rank 8 and alpha = rank unless given', () => {
     peftOptions(resolveTrainConfig({ data, strategy: 'finetune', peft: 'bitfit' })),
     { method: 'bitfit' },
   );
+});
+
+test('a PEFT run saves a delta, float16 when asked; merged or without PEFT, no delta', () => {
+  const config = (extra: object) =>
+    resolveTrainConfig({ data, strategy: 'finetune', backbone: 'mobilenet_v2', ...extra });
+  const base = { backbone: 'mobilenet_v2', pretrained: true, inputSize: 96 };
+  assert.deepEqual(peftBundleSave(config({ peft: 'bitfit' }), 96), { delta: { base } });
+  assert.deepEqual(peftBundleSave(config({ peft: 'lora', deltaDtype: 'float16' }), 96), {
+    delta: { base, dtype: 'float16' },
+  });
+  assert.deepEqual(peftBundleSave(config({ peft: 'lora', merge: true }), 96), { merge: true });
+  assert.deepEqual(peftBundleSave(config({}), 96), {});
 });
 
 test('train refuses PEFT outside finetune and the fields it contradicts, naming them', () => {
@@ -48,6 +60,21 @@ test('train refuses PEFT outside finetune and the fields it contradicts, naming 
         freezeBn: false,
       }),
     /unfreeze, l2sp, freezeBn: cannot be used with peft lora/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ data, strategy: 'finetune', deltaDtype: 'float16' }),
+    /deltaDtype, peft: deltaDtype is how a PEFT run stores its delta bundle/,
+  );
+  assert.throws(
+    () =>
+      resolveTrainConfig({
+        data,
+        strategy: 'finetune',
+        peft: 'lora',
+        merge: true,
+        deltaDtype: 'float16',
+      }),
+    /deltaDtype, merge: /,
   );
   assert.throws(() => resolveTrainConfig({ data, peft: 'dora' }), /peft/);
   assert.throws(

@@ -2,6 +2,7 @@
 // (detect/segment train), and the rules on them: which strategy PEFT needs, which fields only
 // apply to LoRA, and which other fields contradict a frozen backbone.
 import { z } from 'zod';
+import { DELTA_DTYPES, type DeltaDtype } from '../../bundle/delta/save-delta.js';
 import { opt } from '../../config/options.js';
 import { configError } from '../../errors.js';
 import { DEFAULT_LORA_RANK, PEFT_METHODS, type PeftMethod, type PeftOptions } from './types.js';
@@ -40,6 +41,12 @@ export const peftFields = {
     z.boolean().default(false),
     'peft: save a standalone bundle (LoRA folded in) instead of a delta on the base backbone',
   ),
+  /** The delta's stored weights: float16 halves its bytes (values rounded to half precision). */
+  deltaDtype: opt(
+    z.enum(DELTA_DTYPES).default('float32'),
+    "peft: store the delta bundle's weights as float32 or float16 (half the bytes)",
+    { arg: 'dtype' },
+  ),
 };
 
 export interface PeftConfig {
@@ -47,6 +54,7 @@ export interface PeftConfig {
   rank?: number;
   loraAlpha?: number;
   merge?: boolean;
+  deltaDtype?: DeltaDtype;
 }
 
 /**
@@ -56,10 +64,18 @@ export interface PeftConfig {
 export function peftBundleSave(
   config: PeftConfig & { backbone: string },
   inputSize: number,
-): { delta?: { base: { backbone: string; pretrained: true; inputSize: number } }; merge?: true } {
+): {
+  delta?: { base: { backbone: string; pretrained: true; inputSize: number }; dtype?: DeltaDtype };
+  merge?: true;
+} {
   if (config.peft === 'none') return {};
   if (config.merge) return { merge: true };
-  return { delta: { base: { backbone: config.backbone, pretrained: true, inputSize } } };
+  return {
+    delta: {
+      base: { backbone: config.backbone, pretrained: true, inputSize },
+      ...(config.deltaDtype === 'float16' ? { dtype: 'float16' as const } : {}),
+    },
+  };
 }
 
 /** The run's PEFT method and LoRA settings, or undefined without PEFT. */
@@ -92,6 +108,12 @@ export function checkPeftConfig(
       what,
       ['merge', 'peft'],
       'merge folds a PEFT run into a standalone bundle: it needs peft',
+    );
+  if ((config.peft === 'none' || config.merge) && (config.deltaDtype ?? 'float32') !== 'float32')
+    throw configError(
+      what,
+      ['deltaDtype', config.merge ? 'merge' : 'peft'],
+      'deltaDtype is how a PEFT run stores its delta bundle: it needs peft, without merge',
     );
   if (config.peft === 'none') return;
   if (config.strategy !== 'finetune')
