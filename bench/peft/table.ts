@@ -17,7 +17,13 @@ interface MethodSummary {
 }
 interface SetSummary {
   methods: Record<string, MethodSummary>;
-  bestPeft?: { method: string; pointsVsFullFinetune?: number; storedOfFullFinetune?: number };
+  bestPeft?: Best;
+  bestPeftWithin5Percent?: Best;
+}
+interface Best {
+  method: string;
+  pointsVsFullFinetune?: number;
+  storedOfFullFinetune?: number;
 }
 
 const count = (n: number) =>
@@ -44,11 +50,15 @@ export function peftTable(summary: Record<string, SetSummary>): string {
       }),
     ];
   });
+  const describe = (best: Best | undefined) =>
+    best
+      ? `${best.method} (${signed(best.pointsVsFullFinetune)} points, ${((best.storedOfFullFinetune ?? Number.NaN) * 100).toFixed(1)}% of the bytes)`
+      : '—';
   const best = sets.map(
     (set) =>
-      `${set}: best PEFT ${summary[set]!.bestPeft?.method ?? '—'}, ${signed(summary[set]!.bestPeft?.pointsVsFullFinetune)} points vs full fine-tuning`,
+      `${set}: best PEFT ${describe(summary[set]!.bestPeft)}; best storing ≤ 5% ${describe(summary[set]!.bestPeftWithin5Percent)}`,
   );
-  return `${markdownTable(['method', 'trainable', 'stored (of full FT)', ...sets], rows)}\n\n${best.join('; ')}.`;
+  return `${markdownTable(['method', 'trainable', 'stored (of full FT)', ...sets], rows)}\n\n${best.map((b) => `- ${b}`).join('\n')}`;
 }
 
 async function main(): Promise<void> {
