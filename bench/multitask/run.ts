@@ -19,8 +19,8 @@
 // writes it to --out after every run (a run cut short keeps what finished).
 //
 // Usage: node --import tsx bench/multitask/run.ts [--quick] [--parts shared,pair]
-//   [--train 400] [--test 160] [--size 64] [--epochs 10] [--batch 8] [--lr 3e-3]
-//   [--channels 32] [--bottleneck 32] [--dense-labels kinds|classes]
+//   [--train 400] [--test 160] [--size 96] [--epochs 10] [--batch 16] [--lr 1e-3]
+//   [--channels 32] [--bottleneck 32] [--dense-labels kinds|classes] [--image-labels tags|largest]
 //   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0]
 //   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 6] [--pair-seeds 0,1,2]
 //   [--timing-batch 16] [--reps 10] [--work runs/bench-multitask]
@@ -39,6 +39,7 @@ import path from 'node:path';
 import { loadBundle } from '../../src/bundle/bundle.js';
 import { initEngine } from '../../src/engine/index.js';
 import type { MultiTaskConfigInput } from '../../src/methods/multitask/config.js';
+import { mainMetricKey } from '../../src/methods/multitask/report.js';
 import { trainMultiTask } from '../../src/methods/multitask/run.js';
 import type { TaskSpecInput } from '../../src/methods/multitask/task-spec.js';
 import type { WeightingKind } from '../../src/methods/multitask/weighting/index.js';
@@ -84,17 +85,20 @@ function options(argv: readonly string[]) {
     ),
     backbone: arg('backbone', 'mobilenet_v2'),
     variants: arg('variants', 'equal,uncertainty,dwa,equal+pcgrad').split(',').map(parseVariant),
-    lr: Number(arg('lr', '3e-3')),
-    batch: Number(arg('batch', '8')),
+    lr: Number(arg('lr', '1e-3')),
+    batch: Number(arg('batch', '16', '8')),
     // Narrow dense heads and a U-Net bottleneck: the heads stay small beside the shared backbone.
     channels: Number(arg('channels', '32')),
     bottleneck: Number(arg('bottleneck', '32')),
     // Boxes and masks labelled by kind (digit / garment, make-set.ts) or by the 20 classes.
     denseLabels: arg('dense-labels', 'kinds') as 'kinds' | 'classes',
+    // The image-level task: every class in the image (multi-label, `tags`) or the class of its
+    // largest object (single-label, `largest`).
+    imageLabels: arg('image-labels', 'tags') as 'tags' | 'largest',
     shared: {
       train: Number(arg('train', '400', '32')),
       test: Number(arg('test', '160', '16')),
-      size: Number(arg('size', '64')),
+      size: Number(arg('size', '96')),
       epochs: Number(arg('epochs', '10', '1')),
       seeds: numbers(arg('seeds', '0')),
     },
@@ -116,7 +120,7 @@ type Options = ReturnType<typeof options>;
 
 /** What must match for runs of an earlier output to be taken (--resume). */
 function settingsOf(setup: Record<string, unknown>) {
-  const { backbone, batch, lr, channels, bottleneck, denseLabels } = setup;
+  const { backbone, batch, lr, channels, bottleneck, denseLabels, imageLabels } = setup;
   const shared = setup.shared as Options['shared'];
   const pair = setup.pair as Options['pair'];
   return {
@@ -126,6 +130,7 @@ function settingsOf(setup: Record<string, unknown>) {
     channels,
     bottleneck,
     denseLabels,
+    imageLabels,
     shared: { train: shared.train, test: shared.test, size: shared.size, epochs: shared.epochs },
     pair: { k: pair.k, testPerClass: pair.testPerClass, size: pair.size, epochs: pair.epochs },
   };
@@ -154,12 +159,8 @@ interface RunRecord {
   out: string;
 }
 
-/** Each task's main metric: what the comparison reads. */
-const MAIN: Record<string, string> = {
-  classification: 'accuracy',
-  detection: 'ap',
-  segmentation: 'meanIoU',
-};
+/** Each task's main metric, as the run's report headlines it: what the comparison reads. */
+const mainOf = (task: TaskSpecInput) => mainMetricKey(task.kind);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -223,7 +224,7 @@ async function runOne(
     ]),
   );
   log(
-    `${name}: ${tasks.map((t) => `${t.name} ${MAIN[t.kind]} ${metrics[t.name]![MAIN[t.kind]!]?.toFixed(4)}`).join('  ')}  (${seconds.toFixed(0)} s)`,
+    `${name}: ${tasks.map((t) => `${t.name} ${mainOf(t)} ${metrics[t.name]![mainOf(t)!]?.toFixed(4)}`).join('  ')}  (${seconds.toFixed(0)} s)`,
   );
   return {
     group,
@@ -260,7 +261,7 @@ function summarize(runs: RunRecord[], specs: Record<string, TaskSpecInput[]>) {
       const metricOf = (variant: string, task: TaskSpecInput) =>
         mine
           .filter((r) => r.variant === variant && r.tasks.includes(task.name))
-          .map((r) => r.metrics[task.name]![MAIN[task.kind]!])
+          .map((r) => r.metrics[task.name]![mainOf(task)!])
           .filter((v): v is number => typeof v === 'number');
       const perTask = Object.fromEntries(
         tasks.map((task) => {
@@ -269,7 +270,7 @@ function summarize(runs: RunRecord[], specs: Record<string, TaskSpecInput[]>) {
           return [
             task.name,
             {
-              metric: MAIN[task.kind],
+              metric: mainOf(task),
               single: base,
               multiTask: Object.fromEntries(
                 variants.map((v) => {
@@ -318,6 +319,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     channels: opts.channels,
     bottleneck: opts.bottleneck,
     denseLabels: opts.denseLabels,
+    imageLabels: opts.imageLabels,
     variants: opts.variants.map((v) => v.name),
     shared: opts.shared,
     pair: opts.pair,
@@ -376,9 +378,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     const tasks: TaskSpecInput[] = [
       {
         name: 'cls',
-        kind: 'classification',
-        data: path.join(trainSet.dir, 'classes.csv'),
-        testData: path.join(testSet.dir, 'classes.csv'),
+        ...(opts.imageLabels === 'tags'
+          ? { kind: 'multilabel', data: path.join(trainSet.dir, 'labels.csv') }
+          : { kind: 'classification', data: path.join(trainSet.dir, 'classes.csv') }),
+        testData: path.join(
+          testSet.dir,
+          opts.imageLabels === 'tags' ? 'labels.csv' : 'classes.csv',
+        ),
         // Named, so a test set missing a class still has the training data's classes.
         classes: trainSet.classes,
       },
