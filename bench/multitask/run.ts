@@ -1,15 +1,17 @@
 // Multi-task benchmark (issue 27): does one backbone trained for several tasks at once match the
 // single-task networks, with fewer parameters and one forward pass?
-// - shared-image set (make-set.ts: photo crops with digits and garments, each image carrying a
-//   class label, boxes and masks; by default the image label is one of the 20 classes — of its
-//   largest object — and boxes and masks are labelled by kind, digit or garment: at this budget a
-//   20-class detector learns nothing, AP 0.003 after 10 epochs, so a comparison on it would say
-//   nothing): a classification, a detection and a segmentation network, each
+// - shared-image set (make-set.ts: photo crops with digits and garments, each image carrying
+//   image labels, boxes and masks): a multi-label, a detection and a segmentation network, each
 //   trained alone, against ONE three-task network trained with each weighting (equal, uncertainty,
 //   DWA, equal + PCGrad by default). Every run is the same `trainMultiTask` pipeline — heads,
 //   epochs, batch, augmentation and training images per task alike (the hold-out is seeded by
 //   image, so every run holds out the same images) — and is scored on the same test images
-//   (the test set's files as each task's testData);
+//   (the test set's files as each task's testData). Why these tasks (probes on this set, 400
+//   images, mobilenet_v2): a 20-class detector learned nothing in 10 epochs (AP 0.003), so boxes
+//   and masks are labelled by kind (digit or garment); the single-label image task (class of the
+//   largest object) stayed at chance with BatchNorm frozen (loss 2.94 after 4 epochs, ln 20 =
+//   3.0), which FCOS needs (with BatchNorm training it stalled: AP 0.002 after 2 epochs), so the
+//   image-level task is multi-label: which of the 20 classes are in the image (mAP);
 // - a two-dataset classification pair (Fashion-MNIST + MNIST, K labelled images per class,
 //   pair-set.ts): one two-head network against the two single-task networks, each weighting,
 //   several seeds;
@@ -30,10 +32,10 @@
 // processes given different --parts or seeds combine.
 // --quick: a smoke size (32/16 shared images, K = 4, 1 epoch, 2 pair seeds, 3 timing reps) that
 // proves the whole benchmark end to end in about a minute; it writes under --work unless --out is
-// given. The full size is about 2.5 hours on 2 shared cores (torch backend, load ~2.5): the
-// quick run's step time per image scaled to the full images and epochs gives ~77 min for the
-// shared set (7 runs) and ~50 min for the pair (18 runs), plus evaluation; other work on the
-// machine stretches it (the same quick run took 4.5x longer at load 5).
+// given. The full size takes hours on a shared 2-core machine (one libtorch thread per process,
+// OMP_NUM_THREADS=1, beside another benchmark): a single-task run of the shared set about 10 min,
+// a three-task run about 15; run `--parts shared` and `--parts pair` as separate processes and
+// combine them with --resume.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBundle } from '../../src/bundle/bundle.js';
