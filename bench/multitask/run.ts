@@ -123,6 +123,7 @@ type Options = ReturnType<typeof options>;
 /** What must match for runs of an earlier output to be taken (--resume). */
 function settingsOf(setup: Record<string, unknown>) {
   const { backbone, batch, lr, channels, bottleneck, denseLabels, imageLabels } = setup;
+  const { freezeBn, backboneLrMult } = setup;
   const shared = setup.shared as Options['shared'];
   const pair = setup.pair as Options['pair'];
   return {
@@ -133,6 +134,8 @@ function settingsOf(setup: Record<string, unknown>) {
     bottleneck,
     denseLabels,
     imageLabels,
+    freezeBn,
+    backboneLrMult,
     shared: { train: shared.train, test: shared.test, size: shared.size, epochs: shared.epochs },
     pair: { k: pair.k, testPerClass: pair.testPerClass, size: pair.size, epochs: pair.epochs },
   };
@@ -193,6 +196,7 @@ async function runOne(
     backbone: opts.backbone,
     strategy: 'finetune',
     freezeBn: true,
+    backboneLrMult: 0.1,
     imageSize: settings.size,
     epochs: settings.epochs,
     batch: opts.batch,
@@ -316,6 +320,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     backbone: opts.backbone,
     strategy: 'finetune',
     freezeBn: true,
+    backboneLrMult: 0.1,
     batch: opts.batch,
     lr: opts.lr,
     channels: opts.channels,

@@ -35,6 +35,8 @@ export interface DenseTask {
     scale: [number, number];
     evalEvery: number;
     out: string;
+    /** finetune: the backbone's lr as a multiple of the heads' (default 1). */
+    backboneLrMult?: number;
   };
 }
 
@@ -102,7 +104,14 @@ export function trainingFields({ help, defaults }: DenseTask) {
      * 1: dense tasks fine-tune the whole network at one lr (FCOS, detectron2); digits on photos
      * are far from the pretraining images. bench/detect, 4 epochs: AP50 0.088 at 1 vs 0.066 at 0.1.
      */
-    backboneLrMult: opt(z.number().positive().max(1).default(1), 'finetune: backbone lr multiple'),
+    backboneLrMult: opt(
+      z
+        .number()
+        .positive()
+        .max(1)
+        .default(defaults.backboneLrMult ?? 1),
+      'finetune: backbone lr multiple',
+    ),
     weightDecay: opt(z.number().nonnegative().default(1e-4), 'AdamW weight decay'),
     schedule: opt(
       z.enum(['cosine', 'step', 'onecycle', 'constant']).default('cosine'),

@@ -37,6 +37,10 @@ export const multiTaskConfigSchema = z
         // mixed batches stalled an FCOS head (bench/multitask set at 64 px, batch 8: validation
         // AP 0.002 after 2 epochs with BatchNorm training, 0.016 frozen, as `detect train`).
         freezeBn: true,
+        // With BatchNorm frozen, the backbone at the heads' lr collapsed pooled features (a
+        // multi-label head's validation mAP stuck at the base rate, 0.115, over 10 epochs); at
+        // 0.1× it learned (0.18 → 0.20 in 3 epochs) and FCOS still did (AP 0.025 after 4).
+        backboneLrMult: 0.1,
         scale: [0.6, 1.4],
         evalEvery: 1,
         out: 'runs/multitask',
