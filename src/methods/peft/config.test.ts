@@ -41,41 +41,19 @@ test('train refuses PEFT outside finetune and the fields it contradicts, naming 
       () => resolveTrainConfig({ data, strategy, peft: 'adapter' }),
       new RegExp(`peft, strategy: .*needs strategy finetune, not ${strategy}`),
     );
-  assert.throws(
-    () => resolveTrainConfig({ data, strategy: 'finetune', peft: 'bitfit', rank: 4 }),
-    /rank: only apply to peft lora, not peft bitfit/,
-  );
-  assert.throws(
-    () => resolveTrainConfig({ data, strategy: 'finetune', loraAlpha: 2 }),
-    /loraAlpha: only apply to peft lora, not peft none/,
-  );
-  assert.throws(
-    () =>
-      resolveTrainConfig({
-        data,
-        strategy: 'finetune',
-        peft: 'lora',
-        unfreeze: 2,
-        l2sp: 0.1,
-        freezeBn: false,
-      }),
+  const refused = (fields: object, message: RegExp) =>
+    assert.throws(() => resolveTrainConfig({ data, strategy: 'finetune', ...fields }), message);
+  refused({ peft: 'bitfit', rank: 4 }, /rank: only apply to peft lora, not peft bitfit/);
+  refused({ loraAlpha: 2 }, /loraAlpha: only apply to peft lora, not peft none/);
+  refused(
+    { peft: 'lora', unfreeze: 2, l2sp: 0.1, freezeBn: false },
     /unfreeze, l2sp, freezeBn: cannot be used with peft lora/,
   );
-  assert.throws(
-    () => resolveTrainConfig({ data, strategy: 'finetune', deltaDtype: 'float16' }),
+  refused(
+    { deltaDtype: 'float16' },
     /deltaDtype, peft: deltaDtype is how a PEFT run stores its delta bundle/,
   );
-  assert.throws(
-    () =>
-      resolveTrainConfig({
-        data,
-        strategy: 'finetune',
-        peft: 'lora',
-        merge: true,
-        deltaDtype: 'float16',
-      }),
-    /deltaDtype, merge: /,
-  );
+  refused({ peft: 'lora', merge: true, deltaDtype: 'float16' }, /deltaDtype, merge: /);
   assert.throws(() => resolveTrainConfig({ data, peft: 'dora' }), /peft/);
   assert.throws(
     () => resolveTrainConfig({ data, strategy: 'finetune', peft: 'lora', rank: 0 }),
