@@ -41,131 +41,17 @@ import path from 'node:path';
 import { loadBundle } from '../../src/bundle/bundle.js';
 import { initEngine } from '../../src/engine/index.js';
 import type { MultiTaskConfigInput } from '../../src/methods/multitask/config.js';
-import { mainMetricKey } from '../../src/methods/multitask/report.js';
 import { trainMultiTask } from '../../src/methods/multitask/run.js';
 import type { TaskSpecInput } from '../../src/methods/multitask/task-spec.js';
-import type { WeightingKind } from '../../src/methods/multitask/weighting/index.js';
 import { fitTimer } from '../fit-timer.js';
 import { machineInfo } from '../machine.js';
 import { resumedLookup, resumeRuns } from '../resume-runs.js';
 import { runAsScript } from '../run-as-script.js';
 import { compareInference, type InferenceComparison } from './inference.js';
 import { makeMultiTaskSet } from './make-set.js';
+import { type Options, options, settingsOf, type Variant } from './options.js';
 import { makePairSet } from './pair-set.js';
-
-interface Variant {
-  name: string;
-  weighting: WeightingKind;
-  pcgrad: boolean;
-}
-
-/** `equal`, `uncertainty`, `dwa`, each optionally `+pcgrad`. */
-function parseVariant(text: string): Variant {
-  const [weighting, extra] = text.split('+') as [string, string | undefined];
-  if (!['equal', 'uncertainty', 'dwa'].includes(weighting) || (extra && extra !== 'pcgrad'))
-    throw new Error(`--variants: '${text}' is not equal|uncertainty|dwa[+pcgrad]`);
-  return { name: text, weighting: weighting as WeightingKind, pcgrad: extra === 'pcgrad' };
-}
-
-function options(argv: readonly string[]) {
-  const quick = argv.includes('--quick');
-  const arg = (name: string, full: string, smoke = full) => {
-    const i = argv.indexOf(`--${name}`);
-    return i > 0 ? argv[i + 1]! : quick ? smoke : full;
-  };
-  const numbers = (text: string) => text.split(',').map(Number);
-  const work = arg('work', 'runs/bench-multitask', 'runs/bench-multitask-quick');
-  const date = new Date().toISOString().slice(0, 10);
-  return {
-    quick,
-    parts: arg('parts', 'shared,pair').split(','),
-    work,
-    out: arg(
-      'out',
-      `bench/results/multitask-${date}.json`,
-      path.join(work, `multitask-quick-${date}.json`),
-    ),
-    backbone: arg('backbone', 'mobilenet_v2'),
-    variants: arg('variants', 'equal,uncertainty,dwa,equal+pcgrad').split(',').map(parseVariant),
-    lr: Number(arg('lr', '1e-3')),
-    batch: Number(arg('batch', '16', '8')),
-    // Narrow dense heads and a U-Net bottleneck: the heads stay small beside the shared backbone.
-    channels: Number(arg('channels', '32')),
-    bottleneck: Number(arg('bottleneck', '32')),
-    // Boxes and masks labelled by kind (digit / garment, make-set.ts) or by the 20 classes.
-    denseLabels: arg('dense-labels', 'kinds') as 'kinds' | 'classes',
-    // The image-level task: every class in the image (multi-label, `tags`) or the class of its
-    // largest object (single-label, `largest`).
-    imageLabels: arg('image-labels', 'tags') as 'tags' | 'largest',
-    shared: {
-      train: Number(arg('train', '400', '32')),
-      test: Number(arg('test', '160', '16')),
-      size: Number(arg('size', '96')),
-      epochs: Number(arg('epochs', '10', '1')),
-      seeds: numbers(arg('seeds', '0')),
-    },
-    pair: {
-      k: Number(arg('pair-k', '50', '4')),
-      testPerClass: Number(arg('pair-test', '100', '3')),
-      size: Number(arg('pair-size', '64')),
-      epochs: Number(arg('pair-epochs', '6', '1')),
-      seeds: numbers(arg('pair-seeds', '0,1,2', '0,1')),
-    },
-    timing: {
-      batch: Number(arg('timing-batch', '16')),
-      reps: Number(arg('reps', '10', '3')),
-    },
-    resume: argv.includes('--resume') ? arg('resume', '').split(',') : [],
-  };
-}
-type Options = ReturnType<typeof options>;
-
-/** What must match for runs of an earlier output to be taken (--resume). */
-function settingsOf(setup: Record<string, unknown>) {
-  const { backbone, batch, lr, channels, bottleneck, denseLabels, imageLabels } = setup;
-  const { freezeBn, backboneLrMult } = setup;
-  const shared = setup.shared as Options['shared'];
-  const pair = setup.pair as Options['pair'];
-  return {
-    backbone,
-    batch,
-    lr,
-    channels,
-    bottleneck,
-    denseLabels,
-    imageLabels,
-    freezeBn,
-    backboneLrMult,
-    shared: { train: shared.train, test: shared.test, size: shared.size, epochs: shared.epochs },
-    pair: { k: pair.k, testPerClass: pair.testPerClass, size: pair.size, epochs: pair.epochs },
-  };
-}
-const runKey = (r: Pick<RunRecord, 'group' | 'variant' | 'tasks' | 'seed'>) =>
-  `${r.group}/${r.variant}/${r.tasks.join('+')}/s${r.seed}`;
-
-interface RunRecord {
-  group: 'shared' | 'pair';
-  /** `single` for a one-task network, else the multi-task variant's name. */
-  variant: string;
-  tasks: string[];
-  seed: number;
-  /** Per task: its headline metrics on the test images (the run's `<task>_<metric>`). */
-  metrics: Record<string, Record<string, number>>;
-  parameters: number;
-  /** Training images (after the validation hold-out). */
-  trainImages: number;
-  /**
-   * Wall time of the whole run (data, training, evaluation, bundle); of the training loop
-   * (validation included); of the optimizer steps alone.
-   */
-  seconds: number;
-  fitSeconds: number;
-  stepSeconds: number;
-  out: string;
-}
-
-/** Each task's main metric, as the run's report headlines it: what the comparison reads. */
-const mainOf = (task: TaskSpecInput) => mainMetricKey(task.kind);
+import { mainOf, type RunRecord, runKey, summarize } from './records.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -194,9 +80,9 @@ async function runOne(
   const config: MultiTaskConfigInput = {
     tasks,
     backbone: opts.backbone,
-    strategy: 'finetune',
-    freezeBn: true,
-    backboneLrMult: 0.1,
+    strategy: opts.strategy,
+    freezeBn: opts.freezeBn,
+    backboneLrMult: opts.backboneLrMult,
     imageSize: settings.size,
     epochs: settings.epochs,
     batch: opts.batch,
@@ -247,67 +133,6 @@ async function runOne(
   };
 }
 
-function stats(values: number[]) {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = Math.sqrt(
-    values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1),
-  );
-  return { mean, std, n: values.length };
-}
-
-/**
- * Per group and task: the single-task network's main metric and each variant's (mean ± std over
- * seeds), the difference in points (×100), and per variant the mean difference over the tasks.
- */
-function summarize(runs: RunRecord[], specs: Record<string, TaskSpecInput[]>) {
-  return Object.fromEntries(
-    Object.entries(specs).map(([group, tasks]) => {
-      const mine = runs.filter((r) => r.group === group);
-      const variants = [...new Set(mine.map((r) => r.variant))].filter((v) => v !== 'single');
-      const metricOf = (variant: string, task: TaskSpecInput) =>
-        mine
-          .filter((r) => r.variant === variant && r.tasks.includes(task.name))
-          .map((r) => r.metrics[task.name]![mainOf(task)!])
-          .filter((v): v is number => typeof v === 'number');
-      const perTask = Object.fromEntries(
-        tasks.map((task) => {
-          const single = metricOf('single', task);
-          const base = single.length > 0 ? stats(single) : undefined;
-          return [
-            task.name,
-            {
-              metric: mainOf(task),
-              single: base,
-              multiTask: Object.fromEntries(
-                variants.map((v) => {
-                  const s = stats(metricOf(v, task));
-                  return [v, { ...s, deltaPoints: base ? (s.mean - base.mean) * 100 : undefined }];
-                }),
-              ),
-            },
-          ];
-        }),
-      );
-      const meanDelta = Object.fromEntries(
-        variants.map((v) => {
-          const deltas = Object.values(perTask).map((t) => t.multiTask[v]!.deltaPoints ?? NaN);
-          return [
-            v,
-            {
-              meanDeltaPoints: deltas.reduce((a, b) => a + b, 0) / deltas.length,
-              worstDeltaPoints: Math.min(...deltas),
-            },
-          ];
-        }),
-      );
-      const ranked = Object.entries(meanDelta).sort(
-        (a, b) => b[1].meanDeltaPoints - a[1].meanDeltaPoints,
-      );
-      return [group, { tasks: perTask, variants: meanDelta, bestVariant: ranked[0]?.[0] }];
-    }),
-  );
-}
-
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const opts = options(argv);
   const engine = await initEngine({});
@@ -318,9 +143,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   const data: Record<string, unknown> = {};
   const setup = {
     backbone: opts.backbone,
-    strategy: 'finetune',
-    freezeBn: true,
-    backboneLrMult: 0.1,
+    strategy: opts.strategy,
+    freezeBn: opts.freezeBn,
+    backboneLrMult: opts.backboneLrMult,
     batch: opts.batch,
     lr: opts.lr,
     channels: opts.channels,

@@ -40,8 +40,8 @@ export async function halfPrecisionDelta(
   try {
     if (!meta.delta) throw new Error(`${deltaDir}: not a delta bundle`);
     const { weightsSha256: _sha, ...base } = meta.delta.base;
-    const { formatVersion: _f, createdAt: _c, visiontuneVersion: _v, ...rest } = meta;
-    await saveBundle(outDir, model, rest, { delta: { base, dtype: 'float16' }, overwrite: true });
+    // saveBundle stamps its own version and date over the loaded ones.
+    await saveBundle(outDir, model, meta, { delta: { base, dtype: 'float16' }, overwrite: true });
   } finally {
     model.dispose();
   }

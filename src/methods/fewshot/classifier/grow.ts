@@ -95,9 +95,9 @@ export async function finishGrowth(
     outputs: newHead.apply(head.input as tf.SymbolicTensor) as tf.SymbolicTensor,
     name: bundle.model.name,
   });
-  const { formatVersion: _v, createdAt: _c, visiontuneVersion: _vv, ...kept } = bundle.meta;
   const meta: NewBundleMeta = {
-    ...kept,
+    // saveBundle stamps its own version and date over the loaded ones.
+    ...bundle.meta,
     labels: [...bundle.meta.labels, ...classes],
     // Held-out metrics of the smaller classifier no longer describe this one.
     metrics: {},
