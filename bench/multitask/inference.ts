@@ -12,7 +12,13 @@ export interface InferenceComparison {
   inputSize: number;
   reps: number;
   multiTask: { parameters: number; medianSeconds: number };
-  singleTask: { parameters: Record<string, number>; medianSecondsSum: number; total: number };
+  singleTask: {
+    parameters: Record<string, number>;
+    /** Each single-task network's median pass. */
+    medianSeconds: Record<string, number>;
+    medianSecondsSum: number;
+    total: number;
+  };
   /** Sum of the single-task networks' parameters over the multi-task network's. */
   parameterRatio: number;
   /** Sum of the single-task passes' time over the multi-task pass's (medians of the reps). */
@@ -58,13 +64,18 @@ export async function compareInference(
     const rng = new Rng(options.seed ?? 0).fork('inference-order');
     const multiTimes: number[] = [];
     const sums: number[] = [];
+    const perSingle: number[][] = single.map(() => []);
     for (let r = 0; r < reps; r++) {
       // -1 is the multi-task pass, 0..n-1 the single-task ones.
       const order = rng.shuffle([-1, ...single.map((_, i) => i)]);
       let sum = 0;
       for (const i of order) {
         if (i < 0) multiTimes.push(await forward(multi.model, x));
-        else sum += await forward(single[i]!.model, x);
+        else {
+          const seconds = await forward(single[i]!.model, x);
+          perSingle[i]!.push(seconds);
+          sum += seconds;
+        }
       }
       sums.push(sum);
     }
@@ -78,7 +89,12 @@ export async function compareInference(
       inputSize,
       reps,
       multiTask: { parameters: multiParameters, medianSeconds: multiSeconds },
-      singleTask: { parameters, medianSecondsSum: singleSeconds, total },
+      singleTask: {
+        parameters,
+        medianSeconds: Object.fromEntries(single.map((s, i) => [s.task, median(perSingle[i]!)])),
+        medianSecondsSum: singleSeconds,
+        total,
+      },
       parameterRatio: total / multiParameters,
       speedup: singleSeconds / multiSeconds,
     };

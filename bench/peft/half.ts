@@ -11,6 +11,9 @@ import { saveBundle } from '../../src/bundle/save.js';
 import { openSource, pickSplit } from '../../src/data/index.js';
 import { bundleBytes } from './bytes.js';
 
+/** The float16 copy of a PEFT method, as a method of its own in the summary, table and plot. */
+export const HALF_SUFFIX = '-fp16';
+
 export interface HalfPrecisionDelta {
   /** Weight files of the float16 delta. */
   storedBytes: number;

@@ -1,8 +1,10 @@
 // The PEFT benchmark's plot (issue 27, for the README): per set, test accuracy (mean ± std over
 // seeds) against the bytes each method stores (log scale: a delta bundle's weight files, the
-// full bundle's for the linear probe and full fine-tuning), one colour per method. A vega-lite
+// full bundle's for the linear probe and full fine-tuning), one colour per method and one shape
+// per stored precision (a PEFT delta's `-fp16` copy is the same method's colour). A vega-lite
 // spec rendered to SVG by the report's renderer (src/report/render.ts), data inline.
 import type { TopLevelSpec } from 'vega-lite';
+import { HALF_SUFFIX } from './half.js';
 
 export interface PlotPoint {
   set: string;
@@ -18,8 +20,12 @@ export function accuracyVsBytesSpec(
   methods: string[],
   sets: string[],
 ): TopLevelSpec {
+  const baseOf = (method: string) =>
+    method.endsWith(HALF_SUFFIX) ? method.slice(0, -HALF_SUFFIX.length) : method;
   const values = points.map((p) => ({
     ...p,
+    base: baseOf(p.method),
+    precision: p.method.endsWith(HALF_SUFFIX) ? 'float16' : 'float32',
     low: p.accuracy - p.std,
     high: p.accuracy + p.std,
   }));
@@ -29,7 +35,14 @@ export function accuracyVsBytesSpec(
     scale: { type: 'log' },
     title: 'stored bytes (weight files; log)',
   } as const;
-  const color = { field: 'method', type: 'nominal', sort: methods, title: 'method' } as const;
+  const bases = [...new Set(methods.map(baseOf))];
+  const color = { field: 'base', type: 'nominal', sort: bases, title: 'method' } as const;
+  const shape = {
+    field: 'precision',
+    type: 'nominal',
+    sort: ['float32', 'float16'],
+    title: 'stored as',
+  } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     description:
@@ -61,6 +74,7 @@ export function accuracyVsBytesSpec(
             x,
             y: { field: 'accuracy', type: 'quantitative' },
             color,
+            shape,
             tooltip: [
               { field: 'method' },
               { field: 'accuracy', format: '.4f' },

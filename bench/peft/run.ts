@@ -48,7 +48,7 @@ import { DEFAULT_PHOTO_CACHE } from '../rank/photo-sets.js';
 import { resumedLookup, resumeRuns } from '../resume-runs.js';
 import { runAsScript } from '../run-as-script.js';
 import { bundleBytes } from './bytes.js';
-import { type HalfPrecisionDelta, halfPrecisionDelta } from './half.js';
+import { HALF_SUFFIX, type HalfPrecisionDelta, halfPrecisionDelta } from './half.js';
 import { applyLrOverrides, type BenchMethod, benchMethods } from './methods.js';
 import { accuracyVsBytesSpec } from './plot.js';
 import { type BenchSet, makeBenchSets } from './sets.js';
@@ -128,9 +128,6 @@ interface RunRecord {
   /** A PEFT run: its delta saved again in float16, and both scored from the saved bundles. */
   float16?: HalfPrecisionDelta;
 }
-
-/** The float16 copy of a PEFT method, as a method of its own in the summary, table and plot. */
-const HALF_SUFFIX = '-fp16';
 
 /** A PEFT run's float16 delta as a run of the `<method>-fp16` method. */
 const halfRun = (r: RunRecord): RunRecord[] =>
