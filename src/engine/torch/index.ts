@@ -60,8 +60,18 @@ export function registerTorchBackend(): TorchRegistration {
   return registered;
 }
 
-/** Sets libtorch's intra-op threads (default: all cores) and returns the number in use. */
-export function setTorchThreads(threads = os.availableParallelism()): number {
+/**
+ * libtorch's intra-op threads when none are asked for: OMP_NUM_THREADS when it names a positive
+ * count (as libtorch itself would read it; several processes sharing the cores set it, and two
+ * OpenMP pools spinning on the same cores run several times slower), else every core.
+ */
+export function defaultTorchThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.OMP_NUM_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism();
+}
+
+/** Sets libtorch's intra-op threads (default: defaultTorchThreads()) and returns the number in use. */
+export function setTorchThreads(threads = defaultTorchThreads()): number {
   const status = loadTorchAddon();
   if (!status.ok) throw new Error(status.reason);
   return status.addon.threads(threads);
