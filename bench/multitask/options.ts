@@ -57,7 +57,7 @@ export function options(argv: readonly string[]) {
       test: Number(arg('test', '160', '16')),
       size: Number(arg('size', '96')),
       epochs: Number(arg('epochs', '10', '1')),
-      seeds: numbers(arg('seeds', '0')),
+      seeds: numbers(arg('seeds', '0,1,2', '0')),
     },
     pair: {
       k: Number(arg('pair-k', '50', '4')),

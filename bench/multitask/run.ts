@@ -23,7 +23,7 @@
 // Usage: node --import tsx bench/multitask/run.ts [--quick] [--parts shared,pair]
 //   [--train 400] [--test 160] [--size 96] [--epochs 10] [--batch 16] [--lr 1e-3]
 //   [--channels 32] [--bottleneck 32] [--dense-labels kinds|classes] [--image-labels tags|largest]
-//   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0]
+//   [--backbone mobilenet_v2] [--variants equal,uncertainty,dwa,equal+pcgrad] [--seeds 0,1,2]
 //   [--pair-k 50] [--pair-test 100] [--pair-size 64] [--pair-epochs 6] [--pair-seeds 0,1,2]
 //   [--timing-batch 16] [--reps 10] [--work runs/bench-multitask]
 //   [--out bench/results/multitask-<date>.json] [--resume earlier.json[,other.json]]
@@ -32,10 +32,10 @@
 // processes given different --parts or seeds combine.
 // --quick: a smoke size (32/16 shared images, K = 4, 1 epoch, 2 pair seeds, 3 timing reps) that
 // proves the whole benchmark end to end in about a minute; it writes under --work unless --out is
-// given. The full size takes hours on a shared 2-core machine (one libtorch thread per process,
-// OMP_NUM_THREADS=1, beside another benchmark): a single-task run of the shared set about 10 min,
-// a three-task run about 15; run `--parts shared` and `--parts pair` as separate processes and
-// combine them with --resume.
+// given. Processes side by side must share the cores (OMP_NUM_THREADS=1 each on 2 cores): two
+// OpenMP pools spinning on the same cores run several times slower than one process at a time.
+// Separate processes (`--parts shared`, `--parts pair`, other --seeds and --work) combine with
+// --resume.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBundle } from '../../src/bundle/bundle.js';

@@ -24,13 +24,10 @@
 // --quick: a smoke size (K = 4, 3 test images per class, 4/6 crops per photo, 1 epoch, seeds 0,1)
 // that proves the benchmark end to end (42 runs, 15 min at load ~7); it writes under --work unless
 // --out is given. The full size is 63 runs, 54 of them networks training on 500 (digits) or 240
-// (photos) images for 10 epochs at 96 px: 22,320 image-steps per epoch in all. Measured here at
-// load 6–7 (another job's test suite on the 2 cores), a training step took 0.26–0.5 s per image
-// (steady epochs, not only the warm-up): ~1.6–3 h per epoch, far too long. On a quiet machine
-// the multi-task benchmark's step time (0.069 s per image at 128 px, load ~2.5), scaled to 96 px
-// (×0.56), gives ~0.04 s per image: ~15 min per epoch, ~2.5 h for 10 epochs, plus ~15 min of
-// evaluation (3,440 test images × 21 runs per seed, ~10 ms each) and bundle/merge overhead.
-// Run it on an otherwise idle machine; every run's epochSeconds in the JSON show the real rate.
+// (photos) images for 6 epochs at 64 px. Processes side by side must share the cores
+// (OMP_NUM_THREADS=1 each on 2 cores; --seeds, --sets or --methods split the runs, --resume
+// combines them): two OpenMP pools spinning on the same cores run several times slower than one
+// process at a time. Every run's epochSeconds in the JSON show the rate it really had.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
